@@ -1,0 +1,394 @@
+package dev.skiff;
+
+import dev.skiff.internal.AppBinding;
+import dev.skiff.internal.Connection;
+import dev.skiff.internal.ContainerContext;
+import dev.skiff.internal.FunctionSpec;
+import dev.skiff.internal.Invoker;
+import dev.skiff.internal.LogPrinter;
+import dev.skiff.internal.MethodResolver;
+import dev.skiff.internal.RunningApps;
+import dev.skiff.proto.CreateAppRequest;
+import dev.skiff.proto.StopAppRequest;
+import java.io.File;
+import java.io.Serializable;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * A named group of functions, like the seed's {@code modal.App()}. Functions are defined from
+ * static method references (or lambdas that capture nothing), usually in static fields:
+ *
+ * <pre>{@code
+ * static final App app = App.named("hello");
+ * static final Function1<String, String> hello = app.function(Hello::hello);
+ *
+ * try (var run = app.run()) {
+ *   System.out.println(hello.remote("World"));
+ * }
+ * }</pre>
+ *
+ * <p>In a container, the user's class is initialised as in the calling program, so the same
+ * static fields define the same functions there. Thread-safe.
+ */
+public final class App {
+  /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
+  static final Set<String> NOT_IMPLEMENTED =
+      Set.of(
+          "image", "secrets", "gpu", "cpu", "memory", "region", "schedule", "volumes",
+          "bufferContainers");
+
+  private final String name;
+  // Guards functions, webEndpoints and running.
+  private final Object lock = new Object();
+  private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
+  private final List<String> webEndpoints = new ArrayList<>();
+  private Run running;
+
+  private App(String name) {
+    this.name = name;
+  }
+
+  /**
+   * An app called {@code name} (letters, digits, {@code -} and {@code _}; at most 63).
+   *
+   * @throws InvalidConfigurationException if the name is not allowed
+   */
+  public static App named(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
+      throw new InvalidConfigurationException(
+          "app name '" + name + "' is not allowed; use 1-63 of [A-Za-z0-9_-], starting with a"
+              + " letter or digit");
+    }
+    return new App(name);
+  }
+
+  /** The app's name. */
+  public String name() {
+    return name;
+  }
+
+  // ------------------------------------------------------------------ functions
+
+  /** Defines a function of no parameters. */
+  public <R> Function0<R> function(Method0<R> method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a function of no parameters with options, e.g. {@code f -> f.timeout(...)}. */
+  public <R> Function0<R> function(Method0<R> method, Consumer<FunctionOptions.Builder> options) {
+    return new Function0<>(define(method, options, false, 0), method);
+  }
+
+  /** Defines a {@code void} function of no parameters (it returns {@code null}). */
+  public Function0<Void> function(VoidMethod0 method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a {@code void} function of no parameters with options. */
+  public Function0<Void> function(VoidMethod0 method, Consumer<FunctionOptions.Builder> options) {
+    Method0<Void> adapted =
+        () -> {
+          method.call();
+          return null;
+        };
+    return new Function0<>(define(method, options, false, 0), adapted);
+  }
+
+  /** Defines a function of one parameter. */
+  public <A, R> Function1<A, R> function(Method1<A, R> method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a function of one parameter with options. */
+  public <A, R> Function1<A, R> function(
+      Method1<A, R> method, Consumer<FunctionOptions.Builder> options) {
+    return new Function1<>(define(method, options, false, 1), method);
+  }
+
+  /** Defines a {@code void} function of one parameter (it returns {@code null}). */
+  public <A> Function1<A, Void> function(VoidMethod1<A> method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a {@code void} function of one parameter with options. */
+  public <A> Function1<A, Void> function(
+      VoidMethod1<A> method, Consumer<FunctionOptions.Builder> options) {
+    Method1<A, Void> adapted =
+        a -> {
+          method.call(a);
+          return null;
+        };
+    return new Function1<>(define(method, options, false, 1), adapted);
+  }
+
+  /** Defines a function of two parameters. */
+  public <A, B, R> Function2<A, B, R> function(Method2<A, B, R> method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a function of two parameters with options. */
+  public <A, B, R> Function2<A, B, R> function(
+      Method2<A, B, R> method, Consumer<FunctionOptions.Builder> options) {
+    return new Function2<>(define(method, options, false, 2), method);
+  }
+
+  /** Defines a function of three parameters. */
+  public <A, B, C, R> Function3<A, B, C, R> function(Method3<A, B, C, R> method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a function of three parameters with options. */
+  public <A, B, C, R> Function3<A, B, C, R> function(
+      Method3<A, B, C, R> method, Consumer<FunctionOptions.Builder> options) {
+    return new Function3<>(define(method, options, false, 3), method);
+  }
+
+  /** Defines a function of four parameters. */
+  public <A, B, C, D, R> Function4<A, B, C, D, R> function(Method4<A, B, C, D, R> method) {
+    return function(method, f -> {});
+  }
+
+  /** Defines a function of four parameters with options. */
+  public <A, B, C, D, R> Function4<A, B, C, D, R> function(
+      Method4<A, B, C, D, R> method, Consumer<FunctionOptions.Builder> options) {
+    return new Function4<>(define(method, options, false, 4), method);
+  }
+
+  // ------------------------------------------------------------------ generators
+
+  /**
+   * Defines a generator of no parameters: a method returning a {@code Stream}, {@code Iterator} or
+   * {@code Iterable} of {@code T}. The item type is read from the method's declared return type.
+   */
+  public <T> Generator0<T> generator(Method0<?> method) {
+    return generator(method, f -> {});
+  }
+
+  /** Defines a generator of no parameters with options (retries are refused). */
+  public <T> Generator0<T> generator(Method0<?> method, Consumer<FunctionOptions.Builder> options) {
+    return new Generator0<>(define(method, options, true, 0), method);
+  }
+
+  /** Defines a generator of one parameter. */
+  public <A, T> Generator1<A, T> generator(Method1<A, ?> method) {
+    return generator(method, f -> {});
+  }
+
+  /** Defines a generator of one parameter with options (retries are refused). */
+  public <A, T> Generator1<A, T> generator(
+      Method1<A, ?> method, Consumer<FunctionOptions.Builder> options) {
+    return new Generator1<>(define(method, options, true, 1), method);
+  }
+
+  /** Defines a generator of two parameters. */
+  public <A, B, T> Generator2<A, B, T> generator(Method2<A, B, ?> method) {
+    return generator(method, f -> {});
+  }
+
+  /** Defines a generator of two parameters with options (retries are refused). */
+  public <A, B, T> Generator2<A, B, T> generator(
+      Method2<A, B, ?> method, Consumer<FunctionOptions.Builder> options) {
+    return new Generator2<>(define(method, options, true, 2), method);
+  }
+
+  /** Defines a generator of three parameters. */
+  public <A, B, C, T> Generator3<A, B, C, T> generator(
+      Method3<A, B, C, ?> method, Consumer<FunctionOptions.Builder> options) {
+    return new Generator3<>(define(method, options, true, 3), method);
+  }
+
+  /** Defines a generator of four parameters. */
+  public <A, B, C, D, T> Generator4<A, B, C, D, T> generator(
+      Method4<A, B, C, D, ?> method, Consumer<FunctionOptions.Builder> options) {
+    return new Generator4<>(define(method, options, true, 4), method);
+  }
+
+  // ------------------------------------------------------------------ web endpoints
+
+  /**
+   * Defines a web endpoint served by a method of no parameters.
+   *
+   * <p>Not implemented yet: {@link #run()} fails with {@link UnsupportedOptionException} while an
+   * app defines one.
+   */
+  public WebEndpoint webEndpoint(Method0<?> method) {
+    Method m = MethodResolver.resolve(method);
+    synchronized (lock) {
+      webEndpoints.add(m.getName());
+    }
+    return new WebEndpoint(m.getName());
+  }
+
+  // ------------------------------------------------------------------ definition
+
+  private Invoker define(
+      Serializable lambda,
+      Consumer<FunctionOptions.Builder> configurer,
+      boolean generator,
+      int arity) {
+    Objects.requireNonNull(configurer, "options");
+    Method method = MethodResolver.resolve(lambda);
+    if (method.getParameterCount() != arity) {
+      throw new InvalidConfigurationException(
+          "function '" + method.getName() + "' takes " + method.getParameterCount()
+              + " parameters but was defined with " + arity);
+    }
+    String defaultName = method.getName().startsWith("lambda$") ? null : method.getName();
+    FunctionOptions.Builder builder =
+        FunctionOptions.builder(defaultName == null ? "<lambda>" : defaultName);
+    configurer.accept(builder);
+    FunctionOptions options = builder.build();
+    String fname = options.name().orElse(defaultName);
+    if (fname == null) {
+      throw new InvalidConfigurationException(
+          "a function defined by a lambda needs a name: add f -> f.name(\"...\")");
+    }
+    if (generator && options.retries().isPresent()) {
+      throw new InvalidConfigurationException(
+          "generator '" + fname + "': retries are not supported for generators; remove retries");
+    }
+    if (options.schedule().isPresent() && arity != 0) {
+      throw new InvalidConfigurationException(
+          "function '" + fname + "': schedule is only allowed on functions without parameters;"
+              + " it takes " + arity);
+    }
+    FunctionSpec spec = FunctionSpec.of(name, fname, method, generator, options);
+    synchronized (lock) {
+      if (running != null) {
+        throw new InvalidConfigurationException(
+            "function '" + fname + "' was defined while app '" + name + "' is running; define"
+                + " functions before app.run()");
+      }
+      if (functions.containsKey(fname)) {
+        throw new InvalidConfigurationException(
+            "app '" + name + "' already has a function named '" + fname
+                + "'; give one of them another name with f -> f.name(\"...\")");
+      }
+      functions.put(fname, spec);
+    }
+    return new Invoker(spec, this::binding);
+  }
+
+  /** Where calls go: this program's run of the app, or the container's own app. */
+  private AppBinding binding() {
+    synchronized (lock) {
+      if (running != null) {
+        return running.binding;
+      }
+    }
+    return ContainerContext.current()
+        .filter(b -> b.appName().equals(name))
+        .orElseThrow(
+            () ->
+                new SkiffException(
+                    "app '" + name + "' is not running: call functions inside"
+                        + " try (var run = app.run()) { ... }, or use .local()"));
+  }
+
+  // ------------------------------------------------------------------ running
+
+  /** Runs the app with logs and progress shown; see {@link #run(RunOptions)}. */
+  public AppRun run() {
+    return run(RunOptions.defaults());
+  }
+
+  /**
+   * Starts an ephemeral run of the app, like the seed's {@code with app.run():}. With no server
+   * configured it starts an embedded control plane in this JVM. Containers start on demand.
+   *
+   * @throws UnsupportedOptionException if a function uses an option that is not implemented yet
+   * @throws SkiffException if the app is already running or the control plane refuses it
+   */
+  public AppRun run(RunOptions options) {
+    List<FunctionSpec> specs;
+    synchronized (lock) {
+      if (running != null) {
+        throw new SkiffException("app '" + name + "' is already running");
+      }
+      specs = List.copyOf(functions.values());
+      if (!webEndpoints.isEmpty()) {
+        throw new UnsupportedOptionException(
+            "not implemented yet: webEndpoint (app '" + name + "', endpoint '"
+                + webEndpoints.get(0) + "')");
+      }
+    }
+    for (FunctionSpec spec : specs) {
+      for (String option : spec.options().explicitlySet()) {
+        if (NOT_IMPLEMENTED.contains(option)) {
+          throw new UnsupportedOptionException(
+              "not implemented yet: " + option + " (function '" + spec.name() + "' of app '"
+                  + name + "')");
+        }
+      }
+    }
+    CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
+    specs.forEach(s -> request.addFunctions(s.toProto()));
+    request.addAllClasspath(
+        Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
+    Connection connection = Connection.open();
+    String appId;
+    try {
+      appId = connection.client().blocking().createApp(request.build()).getAppId();
+    } catch (RuntimeException e) {
+      RuntimeException translated = connection.client().translate(e);
+      connection.close();
+      throw translated;
+    }
+    AppBinding binding = new AppBinding(name, appId, connection.client(), options.showProgress());
+    LogPrinter logs = options.showLogs() ? LogPrinter.start(binding) : null;
+    Run run = new Run(binding, connection, logs);
+    synchronized (lock) {
+      running = run;
+    }
+    RunningApps.add(binding);
+    return run;
+  }
+
+  private final class Run implements AppRun {
+    final AppBinding binding;
+    private final Connection connection;
+    private final LogPrinter logs;
+    private boolean closed; // guarded by App.this.lock
+
+    Run(AppBinding binding, Connection connection, LogPrinter logs) {
+      this.binding = binding;
+      this.connection = connection;
+      this.logs = logs;
+    }
+
+    @Override
+    public String appId() {
+      return binding.appId();
+    }
+
+    @Override
+    public void close() {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        running = null;
+      }
+      RunningApps.remove(binding);
+      try {
+        connection.client().blocking().stopApp(StopAppRequest.newBuilder().setAppId(appId()).build());
+      } catch (RuntimeException e) {
+        // The control plane may be gone already; closing must still release everything.
+      } finally {
+        if (logs != null) {
+          logs.awaitEnd();
+        }
+        connection.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package dev.skiff;
+
+import dev.skiff.internal.Invoker;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * A function of 1 parameter defined with {@link App#function}: call it in a container with
+ * {@link #remote}, in this process with {@link #local}, over many inputs with {@link #map}, or in the
+ * background with {@link #spawn}. Thread-safe.
+ *
+ * @param <R> the result type
+ */
+public final class Function1<A, R> {
+  private final Invoker invoker;
+  private final Method1<A, R> method;
+
+  Function1(Invoker invoker, Method1<A, R> method) {
+    this.invoker = invoker;
+    this.method = method;
+  }
+
+  /** The function's name within its app. */
+  public String name() {
+    return invoker.spec().name();
+  }
+
+  /**
+   * Runs the function in a container and returns its result.
+   *
+   * @throws PayloadException if an argument cannot be encoded (nothing is sent)
+   * @throws SkiffException or the user's own unchecked exception if the call fails
+   */
+  @SuppressWarnings("unchecked")
+  public R remote(A a) {
+    return (R) invoker.remote(new Object[] {a});
+  }
+
+  /** Runs the function in a container; the future completes with the result or its exception. */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<R> remoteAsync(A a) {
+    return (CompletableFuture<R>) (CompletableFuture<?>) invoker.remoteAsync(new Object[] {a});
+  }
+
+  /** Starts the function in a container and returns at once; fetch the result from the call. */
+  @SuppressWarnings("unchecked")
+  public FunctionCall<R> spawn(A a) {
+    return (FunctionCall<R>) (FunctionCall<?>) invoker.spawn(new Object[] {a});
+  }
+
+  /**
+   * Runs the function in this process, without a container, exactly as calling the method.
+   * Checked exceptions of the method propagate unchanged.
+   */
+  public R local(A a) {
+    try {
+      return method.call(a);
+    } catch (Exception e) {
+      throw Sneaky.<RuntimeException>rethrow(e);
+    }
+  }
+
+  /**
+   * Runs the function once per input, in parallel containers, and yields the results in input
+   * order. The first failed input throws its exception from the stream and cancels the rest.
+   * Closing the stream early cancels the inputs still outstanding.
+   */
+  public Stream<R> map(Iterable<? extends A> inputs) {
+    return map(inputs, MapOptions.defaults());
+  }
+
+  /** Like {@link #map(Iterable)}, with results in input order or as they complete. */
+  @SuppressWarnings("unchecked")
+  public Stream<R> map(Iterable<? extends A> inputs, MapOptions options) {
+    return (Stream<R>) invoker.mapValues(single(inputs.iterator()), options.ordered());
+  }
+
+  /**
+   * Runs the function once per input and yields one {@link Outcome} per input, a value or the
+   * input's exception at its position, instead of throwing (the seed's {@code return_exceptions}).
+   */
+  public Stream<Outcome<R>> mapOutcomes(Iterable<? extends A> inputs) {
+    return mapOutcomes(inputs, MapOptions.defaults());
+  }
+
+  /** Like {@link #mapOutcomes(Iterable)}, with results in input order or as they complete. */
+  @SuppressWarnings("unchecked")
+  public Stream<Outcome<R>> mapOutcomes(Iterable<? extends A> inputs, MapOptions options) {
+    return (Stream<Outcome<R>>) (Stream<?>) invoker.map(single(inputs.iterator()), options.ordered());
+  }
+
+  private static Iterator<Object[]> single(Iterator<?> it) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public Object[] next() {
+        return new Object[] {it.next()};
+      }
+    };
+  }
+}

@@ -1,0 +1,105 @@
+package dev.skiff;
+
+import dev.skiff.internal.Invoker;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+/**
+ * A function of 4 parameters defined with {@link App#function}: call it in a container with
+ * {@link #remote}, in this process with {@link #local}, over many inputs with {@link #starmap}, or in the
+ * background with {@link #spawn}. Thread-safe.
+ *
+ * @param <R> the result type
+ */
+public final class Function4<A, B, C, D, R> {
+  private final Invoker invoker;
+  private final Method4<A, B, C, D, R> method;
+
+  Function4(Invoker invoker, Method4<A, B, C, D, R> method) {
+    this.invoker = invoker;
+    this.method = method;
+  }
+
+  /** The function's name within its app. */
+  public String name() {
+    return invoker.spec().name();
+  }
+
+  /**
+   * Runs the function in a container and returns its result.
+   *
+   * @throws PayloadException if an argument cannot be encoded (nothing is sent)
+   * @throws SkiffException or the user's own unchecked exception if the call fails
+   */
+  @SuppressWarnings("unchecked")
+  public R remote(A a, B b, C c, D d) {
+    return (R) invoker.remote(new Object[] {a, b, c, d});
+  }
+
+  /** Runs the function in a container; the future completes with the result or its exception. */
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<R> remoteAsync(A a, B b, C c, D d) {
+    return (CompletableFuture<R>) (CompletableFuture<?>) invoker.remoteAsync(new Object[] {a, b, c, d});
+  }
+
+  /** Starts the function in a container and returns at once; fetch the result from the call. */
+  @SuppressWarnings("unchecked")
+  public FunctionCall<R> spawn(A a, B b, C c, D d) {
+    return (FunctionCall<R>) (FunctionCall<?>) invoker.spawn(new Object[] {a, b, c, d});
+  }
+
+  /**
+   * Runs the function in this process, without a container, exactly as calling the method.
+   * Checked exceptions of the method propagate unchanged.
+   */
+  public R local(A a, B b, C c, D d) {
+    try {
+      return method.call(a, b, c, d);
+    } catch (Exception e) {
+      throw Sneaky.<RuntimeException>rethrow(e);
+    }
+  }
+
+  /**
+   * Runs the function once per argument list, in parallel containers, and yields the results in
+   * input order (the seed's {@code starmap}). The first failed input throws its exception from the
+   * stream and cancels the rest; closing the stream early cancels what is outstanding.
+   */
+  public Stream<R> starmap(Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs) {
+    return starmap(inputs, MapOptions.defaults());
+  }
+
+  /** Like {@link #starmap(Iterable)}, with results in input order or as they complete. */
+  @SuppressWarnings("unchecked")
+  public Stream<R> starmap(Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs, MapOptions options) {
+    return (Stream<R>) invoker.mapValues(spread(inputs.iterator()), options.ordered());
+  }
+
+  /** Like {@link #starmap(Iterable)} but yields one {@link Outcome} per input instead of throwing. */
+  public Stream<Outcome<R>> starmapOutcomes(Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs) {
+    return starmapOutcomes(inputs, MapOptions.defaults());
+  }
+
+  /** Like {@link #starmapOutcomes(Iterable)}, in input order or as results complete. */
+  @SuppressWarnings("unchecked")
+  public Stream<Outcome<R>> starmapOutcomes(
+      Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs, MapOptions options) {
+    return (Stream<Outcome<R>>) (Stream<?>) invoker.map(spread(inputs.iterator()), options.ordered());
+  }
+
+  private Iterator<Object[]> spread(Iterator<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> it) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public Object[] next() {
+        var a = it.next();
+        return new Object[] {a.first(), a.second(), a.third(), a.fourth()};
+      }
+    };
+  }
+}

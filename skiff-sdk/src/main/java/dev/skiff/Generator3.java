@@ -1,0 +1,48 @@
+package dev.skiff;
+
+import dev.skiff.internal.Invoker;
+import java.util.stream.Stream;
+
+/**
+ * A generator of 3 parameters defined with {@link App#generator}: a method returning a {@code
+ * Stream}, {@code Iterator} or {@code Iterable} whose items are sent to the caller as the container
+ * produces them. Thread-safe.
+ *
+ * @param <T> the item type
+ */
+public final class Generator3<A, B, C, T> {
+  private final Invoker invoker;
+  private final Method3<A, B, C, ?> method;
+
+  Generator3(Invoker invoker, Method3<A, B, C, ?> method) {
+    this.invoker = invoker;
+    this.method = method;
+  }
+
+  /** The generator's name within its app. */
+  public String name() {
+    return invoker.spec().name();
+  }
+
+  /**
+   * Runs the generator in a container. The stream yields each item as soon as it is produced; the
+   * container runs at most a small window of items ahead of the consumer. Close the stream (use
+   * try-with-resources) to stop the generator early.
+   *
+   * @throws PayloadException if an argument cannot be encoded (nothing is sent)
+   */
+  @SuppressWarnings("unchecked")
+  public Stream<T> remoteGen(A a, B b, C c) {
+    return (Stream<T>) invoker.generate(new Object[] {a, b, c});
+  }
+
+  /** Runs the generator in this process and returns its items as a stream. */
+  @SuppressWarnings("unchecked")
+  public Stream<T> local(A a, B b, C c) {
+    try {
+      return (Stream<T>) Generators.toStream(method.call(a, b, c));
+    } catch (Exception e) {
+      throw Sneaky.<RuntimeException>rethrow(e);
+    }
+  }
+}

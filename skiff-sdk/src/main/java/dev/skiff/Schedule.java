@@ -1,0 +1,7 @@
+package dev.skiff;
+
+/**
+ * When a zero-argument function runs by itself: at a fixed rate ({@link Period}) or on a cron
+ * expression ({@link Cron}).
+ */
+public sealed interface Schedule permits Period, Cron {}

@@ -1,0 +1,67 @@
+package dev.skiff;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Credentials given to a function's containers as environment variables, and only to the functions
+ * that list them.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public sealed interface Secret {
+  /** A secret stored in the control plane under a name. */
+  record Named(String name, List<String> requiredKeys) implements Secret {
+    /** @throws InvalidConfigurationException if the name is not allowed */
+    public Named {
+      if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}")) {
+        throw new InvalidConfigurationException(
+            "secrets: name '" + name + "' is not allowed; use 1-64 of [A-Za-z0-9_.-]");
+      }
+      requiredKeys = List.copyOf(requiredKeys);
+    }
+  }
+
+  /** A secret given inline. */
+  record FromMap(Map<String, String> values) implements Secret {
+    /** Copies the map. */
+    public FromMap {
+      values = Map.copyOf(values);
+    }
+
+    @Override
+    public String toString() {
+      return "Secret.FromMap" + values.keySet();
+    }
+  }
+
+  /** A secret read from a {@code .env} file when the app starts. */
+  record FromDotenv(Path path) implements Secret {
+    /** Checks the path. */
+    public FromDotenv {
+      Objects.requireNonNull(path, "path");
+    }
+  }
+
+  /** The secret stored under {@code name}. */
+  static Secret fromName(String name) {
+    return new Named(name, List.of());
+  }
+
+  /** The secret stored under {@code name}, which must contain each of {@code requiredKeys}. */
+  static Secret fromName(String name, String... requiredKeys) {
+    return new Named(name, List.of(requiredKeys));
+  }
+
+  /** A secret whose values are given here. */
+  static Secret fromMap(Map<String, String> values) {
+    return new FromMap(values);
+  }
+
+  /** A secret read from a dotenv file. */
+  static Secret fromDotenv(Path path) {
+    return new FromDotenv(path);
+  }
+}

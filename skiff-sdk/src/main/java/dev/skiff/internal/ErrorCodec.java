@@ -1,0 +1,237 @@
+package dev.skiff.internal;
+
+import dev.skiff.ContainerCrashedException;
+import dev.skiff.ContainerStartupException;
+import dev.skiff.FunctionCancelledException;
+import dev.skiff.FunctionTimeoutException;
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.NotFoundException;
+import dev.skiff.PayloadException;
+import dev.skiff.RemoteFunctionException;
+import dev.skiff.SkiffException;
+import dev.skiff.proto.ErrorInfo;
+import dev.skiff.proto.ErrorKind;
+import dev.skiff.proto.Frame;
+import java.lang.reflect.Constructor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Carries exceptions across the wire. In the container, a {@link Throwable} becomes an {@link
+ * ErrorInfo} (class name, message, stack frames, cause chain). On the caller's side, an {@link
+ * ErrorInfo} becomes the exception to throw:
+ *
+ * <ul>
+ *   <li>a user's unchecked exception is rebuilt as the same type when that class is on the
+ *       caller's classpath and has a {@code (String, Throwable)}, {@code (String)} or {@code ()}
+ *       constructor; its stack shows the remote frames (marked {@code remote//}) followed by the
+ *       caller's own frames;
+ *   <li>a checked exception or an {@link Error}, which {@code remote()} does not declare, or a
+ *       class that cannot be rebuilt, arrives as {@link RemoteFunctionException} (with the rebuilt
+ *       exception as its cause where possible);
+ *   <li>Skiff's own failures (timeout, crash, cancellation, ...) become the matching {@link
+ *       SkiffException} subclass.
+ * </ul>
+ */
+public final class ErrorCodec {
+  /** The class-loader name that marks a stack frame as remote in printed traces. */
+  public static final String REMOTE_MARK = "remote";
+
+  private static final int MAX_CAUSES = 16;
+  private static final int MAX_FRAMES = 256;
+
+  private ErrorCodec() {}
+
+  /** Describes a throwable raised by user code, trimming Skiff's own frames below it. */
+  public static ErrorInfo fromThrowable(Throwable t, ErrorKind kind) {
+    return describe(t, kind, new IdentityHashMap<>(), 0);
+  }
+
+  private static ErrorInfo describe(
+      Throwable t, ErrorKind kind, Map<Throwable, Boolean> seen, int depth) {
+    seen.put(t, Boolean.TRUE);
+    ErrorInfo.Builder b =
+        ErrorInfo.newBuilder()
+            .setKind(kind)
+            .setClassName(t.getClass().getName())
+            .setMessage(t.getMessage() == null ? "" : t.getMessage());
+    StackTraceElement[] frames = t.getStackTrace();
+    int end = userFrameCount(frames);
+    for (int i = 0; i < Math.min(end, MAX_FRAMES); i++) {
+      StackTraceElement f = frames[i];
+      b.addFrames(
+          Frame.newBuilder()
+              .setDeclaringClass(f.getClassName())
+              .setMethod(f.getMethodName())
+              .setFile(f.getFileName() == null ? "" : f.getFileName())
+              .setLine(f.getLineNumber()));
+    }
+    Throwable cause = t.getCause();
+    if (cause != null && depth < MAX_CAUSES && !seen.containsKey(cause)) {
+      b.setCause(describe(cause, kind, seen, depth + 1));
+    }
+    return b.build();
+  }
+
+  /** The frames above the point where Skiff's container invoked the user's method. */
+  private static int userFrameCount(StackTraceElement[] frames) {
+    for (int i = 0; i < frames.length; i++) {
+      String c = frames[i].getClassName();
+      if (c.startsWith("dev.skiff.internal.container.")
+          || c.startsWith("jdk.internal.reflect.")
+          || (c.equals("java.lang.reflect.Method") && frames[i].getMethodName().equals("invoke"))) {
+        return i;
+      }
+    }
+    return frames.length;
+  }
+
+  /** An {@link ErrorInfo} for one of Skiff's own failures. */
+  public static ErrorInfo of(ErrorKind kind, String message) {
+    return ErrorInfo.newBuilder().setKind(kind).setClassName("").setMessage(message).build();
+  }
+
+  /**
+   * The exception to throw at the caller for an error. The stack trace ends with the caller's
+   * current frames, so the trace shows both where the function failed and where it was called.
+   */
+  public static RuntimeException toException(ErrorInfo e, String function) {
+    StackTraceElement[] local = localFrames();
+    RuntimeException ex =
+        switch (e.getKind()) {
+          case USER_EXCEPTION -> userException(e, local);
+          case TIMEOUT -> new FunctionTimeoutException(e.getMessage());
+          case CONTAINER_CRASHED -> new ContainerCrashedException(e.getMessage());
+          case CANCELLED -> new FunctionCancelledException(messageOr(e, "call to '" + function + "' was cancelled"));
+          case ENCODING -> new PayloadException(e.getMessage());
+          case STARTUP_FAILED, STARTUP_TIMEOUT ->
+              new ContainerStartupException(
+                  e.getMessage(), e.hasCause() ? rebuild(e.getCause(), local) : null);
+          case NOT_FOUND -> new NotFoundException(e.getMessage());
+          case INVALID_ARGUMENT -> new InvalidConfigurationException(e.getMessage());
+          case INTERNAL, ERROR_KIND_UNSPECIFIED, UNRECOGNIZED ->
+              new SkiffException("internal error in Skiff: " + e.getMessage());
+        };
+    if (e.getKind() != ErrorKind.USER_EXCEPTION) {
+      ex.setStackTrace(local);
+    }
+    return ex;
+  }
+
+  private static String messageOr(ErrorInfo e, String fallback) {
+    return e.getMessage().isEmpty() ? fallback : e.getMessage();
+  }
+
+  private static RuntimeException userException(ErrorInfo e, StackTraceElement[] local) {
+    Throwable rebuilt = rebuild(e, local);
+    if (rebuilt instanceof RuntimeException re && !(rebuilt instanceof RemoteFunctionException)) {
+      return re;
+    }
+    if (rebuilt instanceof RemoteFunctionException rfe) {
+      return rfe;
+    }
+    RemoteFunctionException wrapper =
+        new RemoteFunctionException(e.getClassName(), e.getMessage(), rebuilt);
+    wrapper.setStackTrace(local);
+    return wrapper;
+  }
+
+  /** Rebuilds the remote exception and its causes; unknown classes become RemoteFunctionException. */
+  private static Throwable rebuild(ErrorInfo e, StackTraceElement[] local) {
+    Throwable cause = e.hasCause() ? rebuild(e.getCause(), new StackTraceElement[0]) : null;
+    Throwable t = instantiate(e.getClassName(), e.getMessage(), cause);
+    if (t == null) {
+      t = new RemoteFunctionException(e.getClassName(), e.getMessage(), cause);
+    }
+    StackTraceElement[] remote = remoteFrames(e);
+    StackTraceElement[] all = Arrays.copyOf(remote, remote.length + local.length);
+    System.arraycopy(local, 0, all, remote.length, local.length);
+    t.setStackTrace(all);
+    return t;
+  }
+
+  private static Throwable instantiate(String className, String message, Throwable cause) {
+    if (className.isEmpty()) {
+      return null;
+    }
+    Class<?> c;
+    try {
+      ClassLoader cl = Thread.currentThread().getContextClassLoader();
+      c = Class.forName(className, false, cl == null ? ErrorCodec.class.getClassLoader() : cl);
+    } catch (ClassNotFoundException | LinkageError ex) {
+      return null;
+    }
+    if (!Throwable.class.isAssignableFrom(c)) {
+      return null;
+    }
+    String msg = message.isEmpty() ? null : message;
+    try {
+      Constructor<?> k = c.getConstructor(String.class, Throwable.class);
+      return (Throwable) k.newInstance(msg, cause);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
+      // fall through to the next constructor shape
+    }
+    try {
+      Constructor<?> k = c.getConstructor(String.class);
+      Throwable t = (Throwable) k.newInstance(msg);
+      return withCause(t, cause);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
+      // fall through to the next constructor shape
+    }
+    if (msg == null) {
+      try {
+        Throwable t = (Throwable) c.getConstructor().newInstance();
+        return withCause(t, cause);
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
+        // cannot be rebuilt
+      }
+    }
+    return null;
+  }
+
+  private static Throwable withCause(Throwable t, Throwable cause) {
+    if (cause != null && t.getCause() == null) {
+      try {
+        t.initCause(cause);
+      } catch (IllegalStateException | IllegalArgumentException ignored) {
+        // the type fixed its cause already
+      }
+    }
+    return t;
+  }
+
+  private static StackTraceElement[] remoteFrames(ErrorInfo e) {
+    List<StackTraceElement> out = new ArrayList<>(e.getFramesCount());
+    for (Frame f : e.getFramesList()) {
+      out.add(
+          new StackTraceElement(
+              REMOTE_MARK,
+              null,
+              null,
+              f.getDeclaringClass(),
+              f.getMethod(),
+              f.getFile().isEmpty() ? null : f.getFile(),
+              f.getLine()));
+    }
+    return out.toArray(new StackTraceElement[0]);
+  }
+
+  /** The caller's frames, without Skiff's own. */
+  private static StackTraceElement[] localFrames() {
+    StackTraceElement[] all = new Throwable().getStackTrace();
+    int i = 0;
+    while (i < all.length
+        && (all[i].getClassName().startsWith("dev.skiff.internal.")
+            || isApiFrame(all[i].getClassName()))) {
+      i++;
+    }
+    return Arrays.copyOfRange(all, i, all.length);
+  }
+
+  private static boolean isApiFrame(String className) {
+    return className.startsWith("dev.skiff.") && className.indexOf('.', "dev.skiff.".length()) < 0;
+  }
+}

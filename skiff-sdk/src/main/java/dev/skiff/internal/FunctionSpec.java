@@ -1,0 +1,125 @@
+package dev.skiff.internal;
+
+import dev.skiff.FunctionOptions;
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.Retries;
+import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.RetryPolicy;
+import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.util.Iterator;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.BaseStream;
+
+/**
+ * One defined function: its method, options and the codecs of its arguments and result, built
+ * once at definition time. Immutable.
+ *
+ * @param appName the app that defines it
+ * @param name the function's name within the app
+ * @param method the static method that runs in the container
+ * @param generator whether the method returns a stream of items
+ * @param options the declared options
+ * @param args the codec of its parameters
+ * @param result the codec of its result, or of each item for a generator
+ */
+public record FunctionSpec(
+    String appName,
+    String name,
+    Method method,
+    boolean generator,
+    FunctionOptions options,
+    PayloadCodec.ArgsCodec args,
+    PayloadCodec.ValueCodec result) {
+
+  /** Builds the spec of a function, checking its method's shape. */
+  public static FunctionSpec of(
+      String appName, String name, Method method, boolean generator, FunctionOptions options) {
+    Type resultType = generator ? itemType(name, method) : awaitedType(method.getGenericReturnType());
+    return new FunctionSpec(
+        appName,
+        name,
+        method,
+        generator,
+        options,
+        PayloadCodec.forParameters(method.getGenericParameterTypes()),
+        PayloadCodec.forType(resultType));
+  }
+
+  /** The type of value a call yields: a {@code CompletionStage<T>} result is awaited, giving T. */
+  public static Type awaitedType(Type returnType) {
+    Class<?> raw = rawClass(returnType);
+    if (raw == void.class) {
+      return Void.class;
+    }
+    if (CompletionStage.class.isAssignableFrom(raw)) {
+      return typeArgument(returnType, 0);
+    }
+    return returnType;
+  }
+
+  /** The item type of a generator method returning a Stream, Iterator or Iterable. */
+  public static Type itemType(String name, Method method) {
+    Type rt = method.getGenericReturnType();
+    Class<?> raw = rawClass(rt);
+    if (BaseStream.class.isAssignableFrom(raw)
+        || Iterator.class.isAssignableFrom(raw)
+        || Iterable.class.isAssignableFrom(raw)) {
+      return typeArgument(rt, 0);
+    }
+    throw new InvalidConfigurationException(
+        "generator '" + name + "': " + method.getDeclaringClass().getName() + "." + method.getName()
+            + " returns " + rt.getTypeName()
+            + "; a generator must return a Stream, Iterator or Iterable");
+  }
+
+  private static Class<?> rawClass(Type t) {
+    if (t instanceof Class<?> c) {
+      return c;
+    }
+    if (t instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c) {
+      return c;
+    }
+    return Object.class;
+  }
+
+  private static Type typeArgument(Type t, int i) {
+    if (t instanceof ParameterizedType p) {
+      Type a = p.getActualTypeArguments()[i];
+      if (a instanceof java.lang.reflect.WildcardType w) {
+        return w.getUpperBounds()[0];
+      }
+      return a instanceof java.lang.reflect.TypeVariable<?> ? Object.class : a;
+    }
+    return Object.class;
+  }
+
+  /** The wire form sent to the control plane. */
+  public FunctionDef toProto() {
+    FunctionDef.Builder b =
+        FunctionDef.newBuilder()
+            .setName(name)
+            .setClassName(method.getDeclaringClass().getName())
+            .setMethodName(method.getName())
+            .setMethodDescriptor(MethodResolver.descriptor(method))
+            .setGenerator(generator)
+            .setConcurrentInputs(options.maxInputs())
+            .setMinContainers(options.minContainers())
+            .setMaxContainers(options.maxContainers().orElse(0))
+            .setScaledownWindowMs(options.scaledownWindow().map(d -> d.toMillis()).orElse(0L))
+            .setTimeoutMs(options.timeout().toMillis())
+            .setStartupTimeoutMs(options.startupTimeout().toMillis());
+    options.retries().ifPresent(r -> b.setRetries(toProto(r)));
+    return b.build();
+  }
+
+  private static RetryPolicy toProto(Retries r) {
+    return RetryPolicy.newBuilder()
+        .setMaxRetries(r.maxRetries())
+        .setInitialDelayMs(r.initialDelay().toMillis())
+        .setBackoffCoefficient(r.backoffCoefficient())
+        .setMaxDelayMs(r.maxDelay().toMillis())
+        .build();
+  }
+}

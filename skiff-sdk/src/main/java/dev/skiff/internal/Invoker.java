@@ -1,0 +1,168 @@
+package dev.skiff.internal;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
+import dev.skiff.FunctionCall;
+import dev.skiff.Outcome;
+import dev.skiff.proto.CallRequest;
+import dev.skiff.proto.Result;
+import java.util.Iterator;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Runs calls of one function on its app's control plane: the shared engine behind the typed
+ * handles ({@code Function1}, {@code Generator2}, ...), which only adapt argument lists. Arguments
+ * are encoded on the caller's thread, so an argument that cannot be encoded fails before anything
+ * is sent. Thread-safe.
+ */
+public final class Invoker {
+  private final FunctionSpec spec;
+  private final Supplier<AppBinding> binding;
+
+  /** An invoker for a function whose app binding is looked up at each call. */
+  public Invoker(FunctionSpec spec, Supplier<AppBinding> binding) {
+    this.spec = spec;
+    this.binding = binding;
+  }
+
+  /** The function's spec. */
+  public FunctionSpec spec() {
+    return spec;
+  }
+
+  private CallRequest request(AppBinding b, Object[] args) {
+    byte[] bytes = spec.args().encode(args, spec.name());
+    return CallRequest.newBuilder()
+        .setFunction(b.ref(spec.name()))
+        .setArgs(ByteString.copyFrom(bytes))
+        .build();
+  }
+
+  /** Runs one call in a container and waits for its result. */
+  public Object remote(Object[] args) {
+    AppBinding b = binding.get();
+    CallRequest request = request(b, args);
+    Result result;
+    try {
+      result = b.client().blocking().call(request);
+    } catch (RuntimeException e) {
+      throw b.client().translate(e);
+    }
+    return decode(result);
+  }
+
+  /** Runs one call in a container; the future completes with its result. */
+  public CompletableFuture<Object> remoteAsync(Object[] args) {
+    AppBinding b = binding.get();
+    CallRequest request = request(b, args);
+    ListenableFuture<Result> call = b.client().future().call(request);
+    CompletableFuture<Object> future =
+        new CompletableFuture<>() {
+          @Override
+          public boolean cancel(boolean mayInterruptIfRunning) {
+            call.cancel(true);
+            return super.cancel(mayInterruptIfRunning);
+          }
+        };
+    Futures.addCallback(
+        call,
+        new FutureCallback<>() {
+          @Override
+          public void onSuccess(Result result) {
+            try {
+              future.complete(decode(result));
+            } catch (RuntimeException e) {
+              future.completeExceptionally(e);
+            }
+          }
+
+          @Override
+          public void onFailure(Throwable t) {
+            future.completeExceptionally(b.client().translate(t));
+          }
+        },
+        MoreExecutors.directExecutor());
+    return future;
+  }
+
+  /** Starts one call whose result is kept under an id. */
+  public FunctionCall<Object> spawn(Object[] args) {
+    AppBinding b = binding.get();
+    CallRequest request = request(b, args);
+    String id;
+    try {
+      id = b.client().blocking().spawn(request).getCallId();
+    } catch (RuntimeException e) {
+      throw b.client().translate(e);
+    }
+    return new SpawnedCall<>(id, b.client(), spec);
+  }
+
+  /**
+   * Runs one call per input. The stream yields one outcome per input; closing it early cancels
+   * the inputs still outstanding.
+   */
+  public Stream<Outcome<Object>> map(Iterator<Object[]> inputs, boolean ordered) {
+    MapCall call = new MapCall(spec, binding.get(), ordered);
+    call.start(inputs);
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(call, Spliterator.ORDERED | Spliterator.NONNULL),
+            false)
+        .onClose(call::close);
+  }
+
+  /**
+   * Like {@link #map} but yields values; the first failure closes the map and is thrown from the
+   * stream.
+   */
+  public Stream<Object> mapValues(Iterator<Object[]> inputs, boolean ordered) {
+    MapCall call = new MapCall(spec, binding.get(), ordered);
+    call.start(inputs);
+    Iterator<Object> values =
+        new Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return call.hasNext();
+          }
+
+          @Override
+          public Object next() {
+            Outcome<Object> o = call.next();
+            if (o instanceof Outcome.Failure<Object> f) {
+              call.close();
+              throw f.error();
+            }
+            return ((Outcome.Success<Object>) o).value();
+          }
+        };
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(values, Spliterator.ORDERED), false)
+        .onClose(call::close);
+  }
+
+  /** Runs a generator; the stream yields items as the container produces them. */
+  public Stream<Object> generate(Object[] args) {
+    AppBinding b = binding.get();
+    byte[] bytes = spec.args().encode(args, spec.name());
+    GeneratorCall call = new GeneratorCall(spec, b);
+    call.start(bytes);
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(call, Spliterator.ORDERED), false)
+        .onClose(call::close);
+  }
+
+  private Object decode(Result result) {
+    if (result.hasError()) {
+      throw ErrorCodec.toException(result.getError(), spec.name());
+    }
+    return spec.result().decode(result.getValue().toByteArray(), "result of '" + spec.name() + "'");
+  }
+}

@@ -1,0 +1,206 @@
+package dev.skiff.internal;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.skiff.PayloadException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Type;
+
+/**
+ * Encodes arguments, results and generator items by the Java types a function declares, as CBOR
+ * through Jackson. Never uses Java serialization: a payload can only ever become a value of the
+ * declared type (records, enums, collections, maps, arrays, primitives and boxes, {@code String},
+ * {@code byte[]}, {@code Optional}, {@code java.time} values, plain beans, and {@code null}).
+ *
+ * <p>A {@link Signature} holds the readers and writers of one method, built once when the function
+ * is defined, so a call allocates no codec objects. Thread-safe.
+ */
+public final class PayloadCodec {
+  static final ObjectMapper MAPPER =
+      CBORMapper.builder()
+          .addModule(new Jdk8Module())
+          .addModule(new JavaTimeModule())
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .build();
+
+  private PayloadCodec() {}
+
+  /** The codec of one value type. */
+  public static ValueCodec forType(Type type) {
+    JavaType javaType = MAPPER.getTypeFactory().constructType(type);
+    return new ValueCodec(type, MAPPER.writerFor(javaType), MAPPER.readerFor(javaType));
+  }
+
+  /** The codec of a parameter list. */
+  public static ArgsCodec forParameters(Type[] types) {
+    ValueCodec[] codecs = new ValueCodec[types.length];
+    for (int i = 0; i < types.length; i++) {
+      codecs[i] = forType(types[i]);
+    }
+    return new ArgsCodec(codecs);
+  }
+
+  /** Encodes and decodes one value of a declared type. */
+  public static final class ValueCodec {
+    private final Type type;
+    private final ObjectWriter writer;
+    private final ObjectReader reader;
+
+    ValueCodec(Type type, ObjectWriter writer, ObjectReader reader) {
+      this.type = type;
+      this.writer = writer;
+      this.reader = reader;
+    }
+
+    /** The declared type. */
+    public Type type() {
+      return type;
+    }
+
+    /**
+     * Encodes a value.
+     *
+     * @throws PayloadException if the value cannot be encoded as the declared type
+     */
+    public byte[] encode(Object value, String what) {
+      checkPrimitive(value, what);
+      try {
+        return writer.writeValueAsBytes(value);
+      } catch (IOException | RuntimeException e) {
+        throw cannotEncode(what, value, e);
+      }
+    }
+
+    /**
+     * Decodes a value.
+     *
+     * @throws PayloadException if the bytes are not a value of the declared type
+     */
+    public Object decode(byte[] bytes, String what) {
+      try {
+        return reader.readValue(bytes);
+      } catch (IOException | RuntimeException e) {
+        throw new PayloadException(
+            what + " could not be decoded as " + type.getTypeName() + ": " + rootMessage(e), e);
+      }
+    }
+
+    void write(JsonGenerator g, Object value, String what) {
+      checkPrimitive(value, what);
+      try {
+        writer.writeValue(g, value);
+      } catch (IOException | RuntimeException e) {
+        throw cannotEncode(what, value, e);
+      }
+    }
+
+    Object read(JsonParser p, String what) {
+      try {
+        return reader.readValue(p);
+      } catch (IOException | RuntimeException e) {
+        throw new PayloadException(
+            what + " could not be decoded as " + type.getTypeName() + ": " + rootMessage(e), e);
+      }
+    }
+
+    private void checkPrimitive(Object value, String what) {
+      if (value == null && type instanceof Class<?> c && c.isPrimitive()) {
+        throw new PayloadException(what + " is null, but its type " + c.getName() + " is primitive");
+      }
+    }
+
+    private PayloadException cannotEncode(String what, Object value, Exception e) {
+      return new PayloadException(
+          what + " of type " + (value == null ? "null" : value.getClass().getName())
+              + " cannot be encoded as " + type.getTypeName() + ": " + rootMessage(e)
+              + " (allowed: records, enums, collections, maps, arrays, primitives and boxes,"
+              + " String, byte[], Optional, java.time values, beans, null)",
+          e);
+    }
+  }
+
+  /** Encodes and decodes a whole argument list as one CBOR array. */
+  public static final class ArgsCodec {
+    private final ValueCodec[] codecs;
+
+    ArgsCodec(ValueCodec[] codecs) {
+      this.codecs = codecs;
+    }
+
+    /** How many arguments the function takes. */
+    public int arity() {
+      return codecs.length;
+    }
+
+    /**
+     * Encodes the arguments of one call.
+     *
+     * @throws PayloadException naming the argument's position (1-based) and type if one cannot be
+     *     encoded
+     */
+    public byte[] encode(Object[] args, String function) {
+      if (args.length != codecs.length) {
+        throw new PayloadException(
+            "function '" + function + "' takes " + codecs.length + " argument(s), got " + args.length);
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(32 + 16 * args.length);
+      try (JsonGenerator g = MAPPER.createGenerator(out)) {
+        g.writeStartArray(args, args.length);
+        for (int i = 0; i < args.length; i++) {
+          codecs[i].write(g, args[i], "argument " + (i + 1) + " of '" + function + "'");
+        }
+        g.writeEndArray();
+      } catch (IOException e) {
+        throw new PayloadException("arguments of '" + function + "' could not be encoded: " + e, e);
+      }
+      return out.toByteArray();
+    }
+
+    /**
+     * Decodes the arguments of one call.
+     *
+     * @throws PayloadException naming the argument that could not be decoded
+     */
+    public Object[] decode(byte[] bytes, String function) {
+      Object[] args = new Object[codecs.length];
+      try (JsonParser p = MAPPER.createParser(bytes)) {
+        if (p.nextToken() != JsonToken.START_ARRAY) {
+          throw new PayloadException("arguments of '" + function + "' are not an array");
+        }
+        for (int i = 0; i < codecs.length; i++) {
+          if (p.nextToken() == JsonToken.END_ARRAY) {
+            throw new PayloadException(
+                "function '" + function + "' takes " + codecs.length + " argument(s), got " + i);
+          }
+          args[i] = codecs[i].read(p, "argument " + (i + 1) + " of '" + function + "'");
+        }
+      } catch (IOException e) {
+        throw new PayloadException("arguments of '" + function + "' could not be decoded: " + e, e);
+      }
+      return args;
+    }
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    int nl = m.indexOf('\n');
+    return nl > 0 ? m.substring(0, nl) : m;
+  }
+}

@@ -1,0 +1,143 @@
+package dev.skiff.internal;
+
+import dev.skiff.FunctionCancelledException;
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.NotFoundException;
+import dev.skiff.SkiffException;
+import dev.skiff.proto.ClientApiGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A connection to a control plane: one gRPC channel that carries the token on every call. Converts
+ * gRPC failures to {@link SkiffException}s so that gRPC types never reach users. Thread-safe.
+ */
+public final class SkiffClient implements AutoCloseable {
+  /** The largest message a Skiff channel accepts. */
+  public static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
+
+  static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final String target;
+  private final ManagedChannel channel;
+  private final ClientApiGrpc.ClientApiBlockingStub blocking;
+  private final ClientApiGrpc.ClientApiStub async;
+  private final ClientApiGrpc.ClientApiFutureStub future;
+
+  private SkiffClient(String target, ManagedChannel channel) {
+    this.target = target;
+    this.channel = channel;
+    this.blocking = ClientApiGrpc.newBlockingStub(channel);
+    this.async = ClientApiGrpc.newStub(channel);
+    this.future = ClientApiGrpc.newFutureStub(channel);
+  }
+
+  /** Connects (lazily) to {@code host:port} with a token. */
+  public static SkiffClient connect(String target, String token) {
+    return new SkiffClient(target, channel(target, token));
+  }
+
+  /** A client over an existing channel (which must already carry the token). */
+  public static SkiffClient over(String target, ManagedChannel channel) {
+    return new SkiffClient(target, channel);
+  }
+
+  /** A channel to {@code host:port} that sends the token with every call. */
+  public static ManagedChannel channel(String target, String token) {
+    return NettyChannelBuilder.forTarget(target)
+        .usePlaintext()
+        .directExecutor()
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .intercept(new TokenInterceptor(token))
+        .build();
+  }
+
+  /** Where this client connects. */
+  public String target() {
+    return target;
+  }
+
+  /** The blocking stub. */
+  public ClientApiGrpc.ClientApiBlockingStub blocking() {
+    return blocking;
+  }
+
+  /** The asynchronous (streaming) stub. */
+  public ClientApiGrpc.ClientApiStub async() {
+    return async;
+  }
+
+  /** The future stub. */
+  public ClientApiGrpc.ClientApiFutureStub future() {
+    return future;
+  }
+
+  /** Converts a gRPC failure into the Skiff exception a user should see. */
+  public SkiffException translate(Throwable t) {
+    if (t instanceof SkiffException s) {
+      return s;
+    }
+    Status status = Status.fromThrowable(t);
+    String description = status.getDescription() == null ? "" : status.getDescription();
+    return switch (status.getCode()) {
+      case NOT_FOUND -> new NotFoundException(description);
+      case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE ->
+          new InvalidConfigurationException(description);
+      case CANCELLED -> new FunctionCancelledException(
+          description.isEmpty() ? "the call was cancelled" : description);
+      case UNAVAILABLE -> new SkiffException(
+          "the Skiff control plane at " + target + " is unavailable: " + description);
+      case UNAUTHENTICATED, PERMISSION_DENIED -> new SkiffException(
+          "the Skiff control plane at " + target + " refused this client: " + description);
+      default -> new SkiffException(
+          "call to the Skiff control plane failed: " + status.getCode() + " " + description);
+    };
+  }
+
+  /** True when a failure is gRPC's own cancellation of a call. */
+  public static boolean isCancellation(Throwable t) {
+    return t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.CANCELLED;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static final class TokenInterceptor implements ClientInterceptor {
+    private final String header;
+
+    TokenInterceptor(String token) {
+      this.header = "Bearer " + token;
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      return new ForwardingClientCall.SimpleForwardingClientCall<>(
+          next.newCall(method, options.withMaxOutboundMessageSize(MAX_MESSAGE_BYTES))) {
+        @Override
+        public void start(Listener<R> listener, Metadata headers) {
+          headers.put(AUTHORIZATION, header);
+          super.start(listener, headers);
+        }
+      };
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.skiff.internal.container;
+
+import dev.skiff.internal.AppBinding;
+import dev.skiff.internal.ContainerContext;
+import dev.skiff.internal.ErrorCodec;
+import dev.skiff.internal.FunctionSpec;
+import dev.skiff.internal.MethodResolver;
+import dev.skiff.internal.PayloadCodec;
+import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.ContainerApiGrpc;
+import dev.skiff.proto.ContainerHello;
+import dev.skiff.proto.ContainerMessage;
+import dev.skiff.proto.ErrorKind;
+import dev.skiff.proto.Ready;
+import io.grpc.ManagedChannel;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.Charset;
+
+/**
+ * The entrypoint of a container JVM. The control plane starts it with the user's classpath and
+ * describes the function in environment variables ({@code SKIFF_SERVER}, {@code SKIFF_TOKEN},
+ * {@code SKIFF_CONTAINER_ID}, {@code SKIFF_APP_ID}, {@code SKIFF_APP_NAME}, {@code
+ * SKIFF_FUNCTION_NAME}, {@code SKIFF_FUNCTION_CLASS}, {@code SKIFF_FUNCTION_METHOD}, {@code
+ * SKIFF_FUNCTION_DESCRIPTOR}, {@code SKIFF_GENERATOR}, {@code SKIFF_CONCURRENT_INPUTS}, {@code
+ * SKIFF_PARENT_PID}).
+ *
+ * <p>It connects to the control plane, initialises the user's class exactly as the user's program
+ * did (running its static initialisers, which define the app's functions), finds the method,
+ * reports ready and then serves inputs until told to stop. It exits when the control plane's
+ * stream ends or the process that started it dies, so containers never outlive their control
+ * plane.
+ */
+public final class ContainerMain {
+  private ContainerMain() {}
+
+  /** Runs the container. */
+  public static void main(String[] args) throws InterruptedException {
+    Charset cs = Charset.defaultCharset();
+    System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, cs));
+    System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, cs));
+
+    String server = env("SKIFF_SERVER");
+    String token = env("SKIFF_TOKEN");
+    String containerId = env("SKIFF_CONTAINER_ID");
+    String functionName = env("SKIFF_FUNCTION_NAME");
+    watchParent();
+
+    ManagedChannel channel = SkiffClient.channel(server, token);
+    ContainerContext.install(
+        new AppBinding(
+            env("SKIFF_APP_NAME"), env("SKIFF_APP_ID"), SkiffClient.over(server, channel), false));
+
+    Worker worker = new Worker(functionName);
+    worker.connect(ContainerApiGrpc.newStub(channel));
+    worker.send(
+        ContainerMessage.newBuilder()
+            .setHello(ContainerHello.newBuilder().setContainerId(containerId).setToken(token))
+            .build());
+
+    Method method;
+    try {
+      Class<?> owner =
+          Class.forName(env("SKIFF_FUNCTION_CLASS"), true, ClassLoader.getSystemClassLoader());
+      method = MethodResolver.find(owner, env("SKIFF_FUNCTION_METHOD"), env("SKIFF_FUNCTION_DESCRIPTOR"));
+    } catch (Throwable t) {
+      Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
+      System.err.println("skiff: could not initialise function '" + functionName + "': " + cause);
+      cause.printStackTrace();
+      worker.send(
+          ContainerMessage.newBuilder()
+              .setInitFailed(ErrorCodec.fromThrowable(cause, ErrorKind.STARTUP_FAILED))
+              .build());
+      worker.finishAndExit(1);
+      return;
+    }
+    boolean generator = Boolean.parseBoolean(env("SKIFF_GENERATOR"));
+    PayloadCodec.ValueCodec result =
+        PayloadCodec.forType(
+            generator
+                ? FunctionSpec.itemType(functionName, method)
+                : FunctionSpec.awaitedType(method.getGenericReturnType()));
+    worker.serve(
+        method,
+        PayloadCodec.forParameters(method.getGenericParameterTypes()),
+        result,
+        generator,
+        Integer.parseInt(System.getenv().getOrDefault("SKIFF_CONCURRENT_INPUTS", "1")));
+    worker.send(ContainerMessage.newBuilder().setReady(Ready.getDefaultInstance()).build());
+    worker.awaitExit();
+  }
+
+  private static String env(String name) {
+    String v = System.getenv(name);
+    if (v == null) {
+      System.err.println("skiff: container started without " + name + "; it must be started by"
+          + " the Skiff control plane");
+      Runtime.getRuntime().halt(2);
+    }
+    return v;
+  }
+
+  /** Exits when the process that started this container dies, even by kill -9. */
+  private static void watchParent() {
+    String parent = System.getenv("SKIFF_PARENT_PID");
+    if (parent == null) {
+      return;
+    }
+    ProcessHandle.of(Long.parseLong(parent))
+        .ifPresentOrElse(
+            p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)),
+            () -> Runtime.getRuntime().halt(3));
+  }
+}

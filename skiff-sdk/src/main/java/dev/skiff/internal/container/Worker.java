@@ -1,0 +1,288 @@
+package dev.skiff.internal.container;
+
+import com.google.protobuf.ByteString;
+import dev.skiff.PayloadException;
+import dev.skiff.internal.ErrorCodec;
+import dev.skiff.internal.PayloadCodec;
+import dev.skiff.proto.Assignment;
+import dev.skiff.proto.ContainerApiGrpc;
+import dev.skiff.proto.ContainerMessage;
+import dev.skiff.proto.ControlMessage;
+import dev.skiff.proto.ErrorInfo;
+import dev.skiff.proto.ErrorKind;
+import dev.skiff.proto.GeneratorItem;
+import dev.skiff.proto.Heartbeat;
+import dev.skiff.proto.Output;
+import dev.skiff.proto.OutputBatch;
+import dev.skiff.proto.Result;
+import io.grpc.stub.StreamObserver;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Iterator;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.BaseStream;
+
+/**
+ * Runs the inputs a container is given, each on its own virtual thread, and reports outputs,
+ * generator items and heartbeats on the container's stream.
+ *
+ * <p>A generator runs only while it has credit: each item sent spends one, and the caller grants
+ * more as it consumes them, so a slow caller holds the generator back. A cancelled input's thread
+ * is interrupted and its stream closed; the control plane kills the container if the code does
+ * not stop.
+ */
+final class Worker {
+  private final String function;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
+  private final CountDownLatch exit = new CountDownLatch(1);
+  private volatile int exitCode;
+  private StreamObserver<ContainerMessage> outbound; // guarded by this
+  private Method method;
+  private PayloadCodec.ArgsCodec args;
+  private PayloadCodec.ValueCodec result;
+  private boolean generator;
+
+  /** One input being run. */
+  private static final class Running {
+    final Semaphore credit = new Semaphore(0);
+    volatile Thread thread;
+    volatile boolean cancelled;
+  }
+
+  Worker(String function) {
+    this.function = function;
+  }
+
+  void connect(ContainerApiGrpc.ContainerApiStub stub) {
+    StreamObserver<ContainerMessage> out = stub.connect(new Inbound());
+    synchronized (this) {
+      outbound = out;
+    }
+    Thread.ofPlatform().daemon().name("skiff-heartbeat").start(this::heartbeat);
+  }
+
+  synchronized void send(ContainerMessage message) {
+    outbound.onNext(message);
+  }
+
+  void serve(
+      Method method,
+      PayloadCodec.ArgsCodec args,
+      PayloadCodec.ValueCodec result,
+      boolean generator,
+      int concurrency) {
+    this.method = method;
+    this.args = args;
+    this.result = result;
+    this.generator = generator;
+  }
+
+  void awaitExit() throws InterruptedException {
+    exit.await();
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(exitCode);
+  }
+
+  void finishAndExit(int code) {
+    synchronized (this) {
+      try {
+        outbound.onCompleted();
+      } catch (RuntimeException ignored) {
+        // the stream is gone already
+      }
+    }
+    try {
+      Thread.sleep(200); // let the last message leave the socket
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(code);
+  }
+
+  private void heartbeat() {
+    while (exit.getCount() > 0) {
+      try {
+        Thread.sleep(1000);
+        send(
+            ContainerMessage.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder().setRunningInputs(running.size()))
+                .build());
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // the stream failed; Inbound.onError ends the container
+      }
+    }
+  }
+
+  private void start(Assignment a) {
+    Running r = new Running();
+    r.credit.release(a.getCredit());
+    running.put(a.getInputId(), r);
+    executor.execute(
+        () -> {
+          r.thread = Thread.currentThread();
+          Result outcome = run(a, r);
+          running.remove(a.getInputId());
+          Thread.interrupted(); // clear a late cancellation before using the stream
+          send(
+              ContainerMessage.newBuilder()
+                  .setOutputs(
+                      OutputBatch.newBuilder()
+                          .addOutputs(
+                              Output.newBuilder()
+                                  .setInputId(a.getInputId())
+                                  .setAttempt(a.getAttempt())
+                                  .setResult(outcome)))
+                  .build());
+        });
+  }
+
+  private Result run(Assignment a, Running r) {
+    Object[] values;
+    try {
+      values = args.decode(a.getArgs().toByteArray(), function);
+    } catch (PayloadException e) {
+      return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
+    }
+    try {
+      Object value = method.invoke(null, values);
+      if (generator) {
+        stream(a, r, value);
+        return Result.newBuilder().setValue(ByteString.EMPTY).build();
+      }
+      if (value instanceof CompletionStage<?> stage) {
+        value = stage.toCompletableFuture().get();
+      }
+      byte[] bytes = result.encode(value, "result of '" + function + "'");
+      return Result.newBuilder().setValue(ByteString.copyFrom(bytes)).build();
+    } catch (InvocationTargetException | ExecutionException e) {
+      return userError(r, e.getCause() == null ? e : e.getCause());
+    } catch (PayloadException e) {
+      return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
+    } catch (InterruptedException e) {
+      return error(ErrorCodec.of(ErrorKind.CANCELLED, "input was cancelled"));
+    } catch (Throwable e) {
+      return userError(r, e);
+    }
+  }
+
+  private Result userError(Running r, Throwable t) {
+    if (r.cancelled) {
+      return error(ErrorCodec.of(ErrorKind.CANCELLED, "input was cancelled"));
+    }
+    return error(ErrorCodec.fromThrowable(t, ErrorKind.USER_EXCEPTION));
+  }
+
+  private static Result error(ErrorInfo e) {
+    return Result.newBuilder().setError(e).build();
+  }
+
+  /** Sends a generator's items, one credit each; closes what the method returned when done. */
+  private void stream(Assignment a, Running r, Object produced) throws Exception {
+    AutoCloseable closer = produced instanceof AutoCloseable c ? c : null;
+    Iterator<?> items =
+        switch (produced) {
+          case null -> java.util.Collections.emptyIterator();
+          case BaseStream<?, ?> s -> s.iterator();
+          case Iterator<?> it -> it;
+          case Iterable<?> it -> it.iterator();
+          default ->
+              throw new IllegalStateException(
+                  "generator '" + function + "' returned " + produced.getClass().getName()
+                      + "; expected a Stream, Iterator or Iterable");
+        };
+    try {
+      while (true) {
+        r.credit.acquire();
+        if (r.cancelled) {
+          throw new InterruptedException();
+        }
+        if (!items.hasNext()) {
+          return;
+        }
+        byte[] bytes = result.encode(items.next(), "item of generator '" + function + "'");
+        send(
+            ContainerMessage.newBuilder()
+                .setItem(
+                    GeneratorItem.newBuilder()
+                        .setInputId(a.getInputId())
+                        .setAttempt(a.getAttempt())
+                        .setItem(ByteString.copyFrom(bytes)))
+                .build());
+      }
+    } finally {
+      if (closer != null) {
+        closer.close();
+      }
+    }
+  }
+
+  private void cancel(long inputId) {
+    Running r = running.get(inputId);
+    if (r != null) {
+      r.cancelled = true;
+      r.credit.release(); // wake a generator waiting for credit
+      Thread t = r.thread;
+      if (t != null) {
+        t.interrupt();
+      }
+    }
+  }
+
+  private void shutdown() {
+    executor.shutdown();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                executor.awaitTermination(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              exitCode = 0;
+              exit.countDown();
+            });
+  }
+
+  private final class Inbound implements StreamObserver<ControlMessage> {
+    @Override
+    public void onNext(ControlMessage m) {
+      switch (m.getMsgCase()) {
+        case ASSIGNMENTS -> m.getAssignments().getAssignmentsList().forEach(Worker.this::start);
+        case CANCEL -> cancel(m.getCancel().getInputId());
+        case CREDIT -> {
+          Running r = running.get(m.getCredit().getInputId());
+          if (r != null) {
+            r.credit.release(m.getCredit().getCredit());
+          }
+        }
+        case SHUTDOWN -> shutdown();
+        case MSG_NOT_SET -> {}
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      exitCode = 4;
+      exit.countDown();
+    }
+
+    @Override
+    public void onCompleted() {
+      exitCode = 0;
+      exit.countDown();
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package dev.skiff.internal.spi;
+
+/** A control plane running inside this JVM. Thread-safe. */
+public interface EmbeddedControlPlane extends AutoCloseable {
+  /** Where clients connect, as {@code host:port} on loopback. */
+  String target();
+
+  /** The token that clients send with every call. */
+  String token();
+
+  /**
+   * Stops every container (asking first, then killing what has not exited within a short grace
+   * period), waits for their processes to end, and stops the server. Idempotent.
+   */
+  @Override
+  void close();
+}
