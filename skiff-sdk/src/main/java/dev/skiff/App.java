@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -160,6 +162,57 @@ public final class App {
   public <A, B, C, D, R> Function4<A, B, C, D, R> function(
       Method4<A, B, C, D, R> method, Consumer<FunctionOptions.Builder> options) {
     return new Function4<>(define(method, options, false, 4), method);
+  }
+
+  // ------------------------------------------------------------------ async functions
+
+  /**
+   * Defines a function of no parameters that returns a {@link CompletionStage}, like the seed's
+   * {@code async def}: the container awaits it and callers get its value.
+   */
+  public <R> Function0<R> asyncFunction(Method0<? extends CompletionStage<R>> method) {
+    return asyncFunction(method, f -> {});
+  }
+
+  /** Defines an async function of no parameters with options. */
+  public <R> Function0<R> asyncFunction(
+      Method0<? extends CompletionStage<R>> method, Consumer<FunctionOptions.Builder> options) {
+    Method0<R> awaited = () -> await(method.call());
+    return new Function0<>(define(method, options, false, 0), awaited);
+  }
+
+  /** Defines an async function of one parameter; see {@link #asyncFunction(Method0)}. */
+  public <A, R> Function1<A, R> asyncFunction(Method1<A, ? extends CompletionStage<R>> method) {
+    return asyncFunction(method, f -> {});
+  }
+
+  /** Defines an async function of one parameter with options. */
+  public <A, R> Function1<A, R> asyncFunction(
+      Method1<A, ? extends CompletionStage<R>> method, Consumer<FunctionOptions.Builder> options) {
+    Method1<A, R> awaited = a -> await(method.call(a));
+    return new Function1<>(define(method, options, false, 1), awaited);
+  }
+
+  /** Defines an async function of two parameters; see {@link #asyncFunction(Method0)}. */
+  public <A, B, R> Function2<A, B, R> asyncFunction(
+      Method2<A, B, ? extends CompletionStage<R>> method) {
+    return asyncFunction(method, f -> {});
+  }
+
+  /** Defines an async function of two parameters with options. */
+  public <A, B, R> Function2<A, B, R> asyncFunction(
+      Method2<A, B, ? extends CompletionStage<R>> method,
+      Consumer<FunctionOptions.Builder> options) {
+    Method2<A, B, R> awaited = (a, b) -> await(method.call(a, b));
+    return new Function2<>(define(method, options, false, 2), awaited);
+  }
+
+  private static <R> R await(CompletionStage<R> stage) throws Exception {
+    try {
+      return stage.toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
   }
 
   // ------------------------------------------------------------------ generators

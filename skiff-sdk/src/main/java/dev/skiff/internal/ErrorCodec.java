@@ -76,17 +76,27 @@ public final class ErrorCodec {
     return b.build();
   }
 
-  /** The frames above the point where Skiff's container invoked the user's method. */
+  /**
+   * The frames above the point where Skiff's container invoked the user's method: everything
+   * before the first container frame, less the reflection frames just above it.
+   */
   private static int userFrameCount(StackTraceElement[] frames) {
+    int end = frames.length;
     for (int i = 0; i < frames.length; i++) {
-      String c = frames[i].getClassName();
-      if (c.startsWith("dev.skiff.internal.container.")
-          || c.startsWith("jdk.internal.reflect.")
-          || (c.equals("java.lang.reflect.Method") && frames[i].getMethodName().equals("invoke"))) {
-        return i;
+      if (frames[i].getClassName().startsWith("dev.skiff.internal.container.")) {
+        end = i;
+        break;
       }
     }
-    return frames.length;
+    while (end > 0 && isReflection(frames[end - 1])) {
+      end--;
+    }
+    return end;
+  }
+
+  private static boolean isReflection(StackTraceElement f) {
+    String c = f.getClassName();
+    return c.startsWith("jdk.internal.reflect.") || c.equals("java.lang.reflect.Method");
   }
 
   /** An {@link ErrorInfo} for one of Skiff's own failures. */
@@ -168,28 +178,58 @@ public final class ErrorCodec {
       return null;
     }
     String msg = message.isEmpty() ? null : message;
-    try {
-      Constructor<?> k = c.getConstructor(String.class, Throwable.class);
-      return (Throwable) k.newInstance(msg, cause);
-    } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
-      // fall through to the next constructor shape
+    Constructor<?>[] constructors = c.getConstructors();
+    // Prefer (String, cause type), then (cause type) with the message lost only if empty,
+    // then (String) and () with the cause set afterwards.
+    if (cause != null) {
+      for (Constructor<?> k : constructors) {
+        Class<?>[] p = k.getParameterTypes();
+        if (p.length == 2 && p[0] == String.class && p[1].isInstance(cause)) {
+          Throwable t = construct(k, msg, cause);
+          if (t != null) {
+            return t;
+          }
+        }
+      }
+      if (msg == null || msg.equals(cause.toString())) {
+        for (Constructor<?> k : constructors) {
+          Class<?>[] p = k.getParameterTypes();
+          if (p.length == 1 && p[0] != String.class && p[0].isInstance(cause)) {
+            Throwable t = construct(k, cause);
+            if (t != null) {
+              return t;
+            }
+          }
+        }
+      }
     }
-    try {
-      Constructor<?> k = c.getConstructor(String.class);
-      Throwable t = (Throwable) k.newInstance(msg);
-      return withCause(t, cause);
-    } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
-      // fall through to the next constructor shape
+    for (Constructor<?> k : constructors) {
+      if (k.getParameterCount() == 1 && k.getParameterTypes()[0] == String.class) {
+        Throwable t = construct(k, msg);
+        if (t != null) {
+          return withCause(t, cause);
+        }
+      }
     }
     if (msg == null) {
-      try {
-        Throwable t = (Throwable) c.getConstructor().newInstance();
-        return withCause(t, cause);
-      } catch (ReflectiveOperationException | RuntimeException | LinkageError ignored) {
-        // cannot be rebuilt
+      for (Constructor<?> k : constructors) {
+        if (k.getParameterCount() == 0) {
+          Throwable t = construct(k);
+          if (t != null) {
+            return withCause(t, cause);
+          }
+        }
       }
     }
     return null;
+  }
+
+  private static Throwable construct(Constructor<?> k, Object... args) {
+    try {
+      return (Throwable) k.newInstance(args);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return null;
+    }
   }
 
   private static Throwable withCause(Throwable t, Throwable cause) {

@@ -50,7 +50,7 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
             .setStart(
                 CallRequest.newBuilder()
                     .setFunction(binding.ref(spec.name()))
-                    .setArgs(com.google.protobuf.ByteString.copyFrom(args)))
+                    .setArgs(com.google.protobuf.UnsafeByteOperations.unsafeWrap(args)))
             .build());
     send(GenerateRequest.newBuilder().setCredit(WINDOW).build());
   }

@@ -4,7 +4,7 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.FunctionCall;
 import dev.skiff.Outcome;
 import dev.skiff.proto.CallRequest;
@@ -42,7 +42,7 @@ public final class Invoker {
     byte[] bytes = spec.args().encode(args, spec.name());
     return CallRequest.newBuilder()
         .setFunction(b.ref(spec.name()))
-        .setArgs(ByteString.copyFrom(bytes))
+        .setArgs(UnsafeByteOperations.unsafeWrap(bytes))
         .build();
   }
 

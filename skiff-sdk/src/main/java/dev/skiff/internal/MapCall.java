@@ -1,6 +1,6 @@
 package dev.skiff.internal;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.Outcome;
 import dev.skiff.SkiffException;
 import dev.skiff.proto.IndexedArgs;
@@ -99,7 +99,7 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
         byte[] bytes = spec.args().encode(args, spec.name() + "' (map input " + index + ")");
         inFlight.acquire();
         encoded.put(
-            IndexedArgs.newBuilder().setIndex(index).setArgs(ByteString.copyFrom(bytes)).build());
+            IndexedArgs.newBuilder().setIndex(index).setArgs(UnsafeByteOperations.unsafeWrap(bytes)).build());
         index++;
       }
       events.add(new ProducerDone(index));

@@ -36,7 +36,47 @@ public final class PayloadCodec {
           .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
           .build();
 
+  /** The default largest encoded payload (arguments, result or item): 256 MiB. */
+  public static final long DEFAULT_MAX_PAYLOAD_BYTES = 256L * 1024 * 1024;
+
+  /** The system property that overrides the largest payload, in bytes. */
+  public static final String MAX_PAYLOAD_PROPERTY = "skiff.maxPayloadBytes";
+
   private PayloadCodec() {}
+
+  /** The largest encoded payload allowed now: {@value #MAX_PAYLOAD_PROPERTY} or 256 MiB. */
+  public static long maxPayloadBytes() {
+    String v = System.getProperty(MAX_PAYLOAD_PROPERTY);
+    if (v == null) {
+      return DEFAULT_MAX_PAYLOAD_BYTES;
+    }
+    try {
+      return Math.min(Long.parseLong(v.trim()), DEFAULT_MAX_PAYLOAD_BYTES);
+    } catch (NumberFormatException e) {
+      throw new PayloadException(
+          MAX_PAYLOAD_PROPERTY + " is '" + v + "'; allowed is a number of bytes up to "
+              + DEFAULT_MAX_PAYLOAD_BYTES);
+    }
+  }
+
+  /**
+   * Checks an encoded payload's size against the limit.
+   *
+   * @throws PayloadException naming the size and the limit when it is too large
+   */
+  public static byte[] checkSize(byte[] bytes, String what) {
+    long max = maxPayloadBytes();
+    if (bytes.length > max) {
+      throw new PayloadException(
+          what + " is " + mib(bytes.length) + " encoded; the largest payload allowed is "
+              + mib(max) + " (" + MAX_PAYLOAD_PROPERTY + ")");
+    }
+    return bytes;
+  }
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f MiB (%d bytes)", bytes / 1048576.0, bytes);
+  }
 
   /** The codec of one value type. */
   public static ValueCodec forType(Type type) {
@@ -77,11 +117,13 @@ public final class PayloadCodec {
      */
     public byte[] encode(Object value, String what) {
       checkPrimitive(value, what);
+      byte[] bytes;
       try {
-        return writer.writeValueAsBytes(value);
+        bytes = writer.writeValueAsBytes(value);
       } catch (IOException | RuntimeException e) {
         throw cannotEncode(what, value, e);
       }
+      return checkSize(bytes, what);
     }
 
     /**
@@ -166,7 +208,7 @@ public final class PayloadCodec {
       } catch (IOException e) {
         throw new PayloadException("arguments of '" + function + "' could not be encoded: " + e, e);
       }
-      return out.toByteArray();
+      return checkSize(out.toByteArray(), "the arguments of '" + function + "'");
     }
 
     /**

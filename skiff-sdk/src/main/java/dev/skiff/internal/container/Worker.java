@@ -1,6 +1,7 @@
 package dev.skiff.internal.container;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.PayloadException;
 import dev.skiff.internal.ErrorCodec;
 import dev.skiff.internal.PayloadCodec;
@@ -166,7 +167,7 @@ final class Worker {
         value = stage.toCompletableFuture().get();
       }
       byte[] bytes = result.encode(value, "result of '" + function + "'");
-      return Result.newBuilder().setValue(ByteString.copyFrom(bytes)).build();
+      return Result.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(bytes)).build();
     } catch (InvocationTargetException | ExecutionException e) {
       return userError(r, e.getCause() == null ? e : e.getCause());
     } catch (PayloadException e) {
@@ -219,7 +220,7 @@ final class Worker {
                     GeneratorItem.newBuilder()
                         .setInputId(a.getInputId())
                         .setAttempt(a.getAttempt())
-                        .setItem(ByteString.copyFrom(bytes)))
+                        .setItem(UnsafeByteOperations.unsafeWrap(bytes)))
                 .build());
       }
     } finally {

@@ -1,0 +1,133 @@
+package dev.skiff.testing;
+
+import dev.skiff.SkiffException;
+import dev.skiff.internal.Connection;
+import dev.skiff.internal.spi.ControlPlaneFactory;
+import dev.skiff.internal.spi.EmbeddedConfig;
+import dev.skiff.internal.spi.EmbeddedControlPlane;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A JUnit 5 extension that runs an embedded Skiff control plane for a test class, so that every
+ * {@code app.run()} in the tests uses it. When the tests end it stops the control plane and checks
+ * that no container process is left; a leftover fails the test class.
+ *
+ * <pre>{@code
+ * @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
+ * }</pre>
+ *
+ * <p>Registered as a static field it serves the whole class (containers stay warm between tests);
+ * as an instance field, each test gets a fresh control plane. Thread-safe.
+ */
+public final class SkiffExtension
+    implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+  private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
+
+  private final EmbeddedConfig config;
+  private EmbeddedControlPlane plane; // guarded by this
+  private boolean perClass; // guarded by this
+
+  private SkiffExtension(EmbeddedConfig config) {
+    this.config = config;
+  }
+
+  /** An extension with the embedded defaults. */
+  public static SkiffExtension create() {
+    return new SkiffExtension(EmbeddedConfig.defaults());
+  }
+
+  /** An extension whose control plane caps functions at {@code maxContainers} by default. */
+  public static SkiffExtension withDefaultMaxContainers(int maxContainers) {
+    EmbeddedConfig d = EmbeddedConfig.defaults();
+    return new SkiffExtension(new EmbeddedConfig(maxContainers, d.defaultScaledownWindow()));
+  }
+
+  /** Where the control plane listens, {@code host:port}. */
+  public synchronized String target() {
+    if (plane == null) {
+      throw new IllegalStateException("the Skiff control plane is not running");
+    }
+    return plane.target();
+  }
+
+  /** The container processes currently alive under this JVM. */
+  public static List<ProcessHandle> containerProcesses() {
+    return ProcessHandle.current()
+        .descendants()
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().orElse("").contains("dev.skiff.internal.container.ContainerMain"))
+        .toList();
+  }
+
+  @Override
+  public synchronized void beforeAll(ExtensionContext context) {
+    perClass = true;
+    start();
+  }
+
+  @Override
+  public synchronized void beforeEach(ExtensionContext context) {
+    if (!perClass) {
+      start();
+    }
+  }
+
+  @Override
+  public synchronized void afterEach(ExtensionContext context) {
+    if (!perClass) {
+      stop();
+    }
+  }
+
+  @Override
+  public synchronized void afterAll(ExtensionContext context) {
+    stop();
+  }
+
+  private void start() {
+    ControlPlaneFactory factory =
+        ServiceLoader.load(ControlPlaneFactory.class)
+            .findFirst()
+            .orElseThrow(() -> new SkiffException("skiff-server is not on the test classpath"));
+    plane = factory.start(config);
+    Connection.installDefault(plane.target(), plane.token());
+  }
+
+  private void stop() {
+    Connection.clearDefault();
+    if (plane != null) {
+      plane.close();
+      plane = null;
+    }
+    Instant deadline = Instant.now().plus(EXIT_WAIT);
+    List<ProcessHandle> left = containerProcesses();
+    while (!left.isEmpty() && Instant.now().isBefore(deadline)) {
+      for (ProcessHandle p : left) {
+        try {
+          p.onExit().get(Duration.between(Instant.now(), deadline).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        } catch (ExecutionException | TimeoutException e) {
+          break;
+        }
+      }
+      left = containerProcesses();
+    }
+    if (!left.isEmpty()) {
+      left.forEach(ProcessHandle::destroyForcibly);
+      throw new AssertionError("container processes outlived the Skiff control plane: " + left);
+    }
+  }
+}

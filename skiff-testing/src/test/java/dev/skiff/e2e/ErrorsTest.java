@@ -1,0 +1,121 @@
+package dev.skiff.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.skiff.AppRun;
+import dev.skiff.PayloadException;
+import dev.skiff.RemoteFunctionException;
+import dev.skiff.RunOptions;
+import dev.skiff.internal.ErrorCodec;
+import dev.skiff.testing.SkiffExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exceptions and bad payloads, end to end. */
+class ErrorsTest {
+  @RegisterExtension final SkiffExtension skiff = SkiffExtension.create();
+
+  AppRun run;
+
+  @BeforeEach
+  void startApp() {
+    run = Fns.app.run(RunOptions.quiet());
+  }
+
+  @AfterEach
+  void stopApp() {
+    run.close();
+  }
+
+  @Test
+  void usersUncheckedExceptionIsRethrownAsItsOwnTypeWithRemoteFramesAndCause() {
+    Throwable t = catchThrowable(() -> Fns.throwIllegalArgument.remote("x"));
+    assertThat(t)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("bad input: x")
+        .hasCauseInstanceOf(UncheckedIOException.class)
+        .hasRootCauseInstanceOf(IOException.class)
+        .hasRootCauseMessage("disk on fire");
+    List<StackTraceElement> frames = Arrays.asList(t.getStackTrace());
+    assertThat(frames)
+        .anySatisfy(
+            f -> {
+              assertThat(f.getClassLoaderName()).isEqualTo(ErrorCodec.REMOTE_MARK);
+              assertThat(f.getClassName()).isEqualTo(Fns.class.getName());
+              assertThat(f.getMethodName()).isEqualTo("throwIllegalArgument");
+            });
+    // Then the caller's own frames, so the trace also shows where the call was made.
+    assertThat(frames)
+        .anySatisfy(f -> assertThat(f.getClassName()).isEqualTo(ErrorsTest.class.getName()));
+    assertThat(frames)
+        .noneSatisfy(f -> assertThat(f.getClassName()).startsWith("dev.skiff.internal.container"));
+  }
+
+  @Test
+  void exceptionTypeMissingOnTheCallersSideArrivesAsRemoteFunctionException(@TempDir Path dir)
+      throws IOException {
+    Path src = dir.resolve("src/ghost/GhostException.java");
+    Files.createDirectories(src.getParent());
+    Files.writeString(
+        src,
+        "package ghost; public class GhostException extends RuntimeException {"
+            + " public GhostException(String m) { super(m); } }");
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    int rc =
+        ToolProvider.getSystemJavaCompiler()
+            .run(null, null, null, "-d", classes.toString(), src.toString());
+    assertThat(rc).isZero();
+
+    Throwable t = catchThrowable(() -> Fns.throwGhost.remote(classes.toString()));
+    assertThat(t).isInstanceOf(RemoteFunctionException.class).hasMessage("ghost.GhostException: boo");
+    RemoteFunctionException r = (RemoteFunctionException) t;
+    assertThat(r.remoteClassName()).isEqualTo("ghost.GhostException");
+    assertThat(r.remoteMessage()).contains("boo");
+    assertThat(r.getStackTrace())
+        .anySatisfy(f -> assertThat(f.getMethodName()).isEqualTo("throwGhost"));
+  }
+
+  @Test
+  void checkedExceptionArrivesWrappedWithTheOriginalAsCause() {
+    Throwable t = catchThrowable(() -> Fns.throwChecked.remote("why"));
+    assertThat(t)
+        .isInstanceOf(RemoteFunctionException.class)
+        .hasMessage("java.io.IOException: checked: why")
+        .hasCauseInstanceOf(IOException.class);
+  }
+
+  @Test
+  void argumentThatCannotBeEncodedFailsAtTheCallSiteAndNothingRuns(@TempDir Path dir) {
+    Path marker = dir.resolve("ran");
+    assertThatThrownBy(() -> Fns.touch.remote(new Fns.Holder(marker.toString(), new Object())))
+        .isInstanceOf(PayloadException.class)
+        .hasMessageContaining("argument 1 of 'touch'")
+        .hasMessageContaining(Fns.Holder.class.getName());
+    assertThat(marker).doesNotExist();
+    assertThat(SkiffExtension.containerProcesses()).isEmpty();
+
+    // The same function runs when its argument can be encoded.
+    Fns.touch.remote(new Fns.Holder(marker.toString(), "fine"));
+    assertThat(marker).exists();
+  }
+
+  @Test
+  void nullForAPrimitiveParameterFailsAtTheCallSite() {
+    assertThatThrownBy(() -> Fns.add.remote(null, 1))
+        .isInstanceOf(PayloadException.class)
+        .hasMessageContaining("argument 1 of 'add'")
+        .hasMessageContaining("primitive");
+  }
+}
