@@ -1,0 +1,141 @@
+package dev.skiff.server;
+
+import dev.skiff.proto.ContainerApiGrpc;
+import dev.skiff.proto.ContainerHello;
+import dev.skiff.proto.ContainerMessage;
+import dev.skiff.proto.ControlMessage;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.lang.System.Logger.Level;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The container API: one {@code Connect} stream per container for its whole life. The first message
+ * must be {@code hello} with the container's own id and token (the token that also authenticated
+ * the call); everything after it is handed to the container's {@link FunctionScheduler}. When the
+ * stream ends, the scheduler decides what happens to the container.
+ */
+final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
+  private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
+
+  private final ConcurrentMap<String, Container> containers;
+
+  ContainerService(ConcurrentMap<String, Container> containers) {
+    this.containers = containers;
+  }
+
+  @Override
+  public StreamObserver<ContainerMessage> connect(StreamObserver<ControlMessage> responses) {
+    if (!(Principal.current() instanceof Principal.Container me)) {
+      // The interceptor refuses such calls already; this is a second line.
+      responses.onError(Statuses.denied("the container API takes container tokens only"));
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(ContainerMessage message) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+    return new Session(me, new ContainerChannel(me.containerId(), responses));
+  }
+
+  /** The inbound side of one stream. gRPC delivers its messages one at a time. */
+  private final class Session implements StreamObserver<ContainerMessage> {
+    private final Principal.Container principal;
+    private final ContainerChannel channel;
+    private volatile Container container;
+    private volatile boolean rejected;
+
+    Session(Principal.Container principal, ContainerChannel channel) {
+      this.principal = principal;
+      this.channel = channel;
+    }
+
+    @Override
+    public void onNext(ContainerMessage message) {
+      if (rejected) {
+        return;
+      }
+      try {
+        Container c = container;
+        if (c == null) {
+          if (message.getMsgCase() != ContainerMessage.MsgCase.HELLO) {
+            throw Statuses.failedPrecondition("the first message on the stream must be hello");
+          }
+          hello(message.getHello());
+          return;
+        }
+        FunctionScheduler f = c.scheduler;
+        switch (message.getMsgCase()) {
+          case HELLO -> throw Statuses.failedPrecondition("hello was already sent");
+          case READY -> f.onReady(c);
+          case INIT_FAILED -> f.onInitFailed(c, message.getInitFailed());
+          case OUTPUTS -> f.onOutputs(c, message.getOutputs().getOutputsList());
+          case ITEM -> f.onItem(c, message.getItem());
+          case HEARTBEAT -> f.onHeartbeat(c);
+          case MSG_NOT_SET -> {}
+        }
+      } catch (StatusRuntimeException e) {
+        reject(e.getStatus());
+      }
+    }
+
+    private void hello(ContainerHello hello) {
+      if (!hello.getContainerId().equals(principal.containerId())) {
+        throw Statuses.denied(
+            "container "
+                + principal.containerId()
+                + " may not connect as container '"
+                + hello.getContainerId()
+                + "'");
+      }
+      Container c = containers.get(hello.getContainerId());
+      if (c == null) {
+        throw Statuses.notFound("container '" + hello.getContainerId() + "' is not known");
+      }
+      if (!c.token.equals(hello.getToken())) {
+        throw Statuses.denied("the hello token is not the container's token");
+      }
+      if (!c.scheduler.attach(c, channel)) {
+        throw Statuses.failedPrecondition(
+            "container '" + c.id + "' is already connected or has ended");
+      }
+      container = c;
+      LOG.log(Level.DEBUG, "{0} connected", c);
+    }
+
+    private void reject(Status status) {
+      rejected = true;
+      LOG.log(Level.DEBUG, "refusing a container stream: {0}", status);
+      channel.fail(status);
+      Container c = container;
+      if (c != null) {
+        c.scheduler.onStreamClosed(c);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      channel.markClosed();
+      closed();
+    }
+
+    @Override
+    public void onCompleted() {
+      channel.complete();
+      closed();
+    }
+
+    private void closed() {
+      Container c = container;
+      if (c != null && !rejected) {
+        c.scheduler.onStreamClosed(c);
+      }
+    }
+  }
+}

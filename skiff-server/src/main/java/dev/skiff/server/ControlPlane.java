@@ -1,0 +1,186 @@
+package dev.skiff.server;
+
+import dev.skiff.internal.spi.EmbeddedControlPlane;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerHandle;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running control plane: a gRPC server on a loopback port serving the client and container APIs,
+ * the apps it runs, and the backend its containers run on.
+ *
+ * <p>The server uses a direct executor: handlers run on transport threads and never block. Timed
+ * work (timeouts, retries, stop escalation, the one-second housekeeping tick) runs on one daemon
+ * timer thread; container launches, which fork processes, run on virtual threads.
+ *
+ * <p>{@link #close()} stops every app (containers are told to shut down), waits briefly for them to
+ * exit, closes the backend (which kills what is left and waits), then stops the server.
+ * Thread-safe.
+ */
+final class ControlPlane implements EmbeddedControlPlane {
+  private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
+
+  /** The largest message the server accepts. */
+  static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
+
+  private final ControlPlaneConfig config;
+  private final ContainerBackend backend;
+  private final Tokens tokens;
+  private final ScheduledThreadPoolExecutor timer;
+  private final ExecutorService launcher;
+  private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
+  private final LogFanout logs = new LogFanout();
+  private final AppDirectory apps;
+  private final Server server;
+  private final String target;
+  private final ScheduledFuture<?> ticker;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ControlPlane(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
+    this.config = config;
+    this.backend = backend;
+    this.tokens = Tokens.random();
+    this.timer =
+        new ScheduledThreadPoolExecutor(
+            1, Thread.ofPlatform().name("skiff-timer-", 0).daemon().factory());
+    timer.setRemoveOnCancelPolicy(true);
+    this.launcher =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-launch-", 0).factory());
+    AtomicReference<String> listening = new AtomicReference<>();
+    SchedulerContext ctx =
+        new SchedulerContext(
+            config,
+            clock,
+            timer,
+            launcher,
+            backend,
+            tokens,
+            containers,
+            logs,
+            new DemandAutoscaler(),
+            listening::get,
+            new AtomicLong());
+    this.apps = new AppDirectory(ctx);
+    try {
+      this.server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+              .directExecutor()
+              .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true)
+              .intercept(new TokenInterceptor(tokens))
+              .addService(new ClientService(apps, logs, timer))
+              .addService(new ContainerService(containers))
+              .build()
+              .start();
+    } catch (IOException e) {
+      timer.shutdownNow();
+      launcher.shutdownNow();
+      throw new UncheckedIOException("could not start the Skiff control plane on loopback", e);
+    }
+    this.target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
+    listening.set(target);
+    long tickMillis = config.tick().toMillis();
+    this.ticker =
+        timer.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    LOG.log(Level.DEBUG, "control plane listening on {0}", target);
+  }
+
+  /**
+   * Starts a control plane on a free loopback port.
+   *
+   * @param config its settings
+   * @param backend where its containers run; closed with the control plane
+   * @param clock its time source
+   * @throws UncheckedIOException if the server cannot listen
+   */
+  static ControlPlane start(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
+    return new ControlPlane(config, backend, clock);
+  }
+
+  @Override
+  public String target() {
+    return target;
+  }
+
+  @Override
+  public String token() {
+    return tokens.clientToken();
+  }
+
+  private void tick() {
+    try {
+      apps.tick();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "control plane housekeeping failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    ticker.cancel(false);
+    apps.stopAll("the control plane is shutting down");
+    logs.closeAll();
+    launcher.shutdown();
+    try {
+      launcher.awaitTermination(5, TimeUnit.SECONDS); // launches in flight register their handles
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    awaitContainerExits(config.stopGrace());
+    backend.close();
+    server.shutdownNow();
+    try {
+      server.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    timer.shutdownNow();
+    LOG.log(Level.DEBUG, "control plane on {0} closed", target);
+  }
+
+  /** Gives containers that were told to shut down a moment to exit by themselves. */
+  private void awaitContainerExits(Duration limit) {
+    List<CompletableFuture<Integer>> exits =
+        containers.values().stream()
+            .flatMap(c -> handleOf(c).stream())
+            .map(ContainerHandle::onExit)
+            .toList();
+    try {
+      CompletableFuture.allOf(exits.toArray(CompletableFuture<?>[]::new))
+          .get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // The backend kills what is left.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static java.util.Optional<ContainerHandle> handleOf(Container c) {
+    return c.scheduler.handleOf(c);
+  }
+}

@@ -1,0 +1,33 @@
+package dev.skiff.server;
+
+import dev.skiff.internal.spi.ControlPlaneFactory;
+import dev.skiff.internal.spi.EmbeddedConfig;
+import dev.skiff.internal.spi.EmbeddedControlPlane;
+import dev.skiff.server.backend.LocalProcessBackend;
+import java.time.Clock;
+
+/**
+ * Starts a control plane inside the calling JVM, with containers as local child processes. The SDK
+ * finds this class with {@link java.util.ServiceLoader} when {@code App.run()} has no server
+ * configured; it is not meant to be called directly.
+ */
+public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
+  /** For {@link java.util.ServiceLoader}. */
+  public EmbeddedControlPlaneFactory() {}
+
+  /**
+   * Starts a control plane on a free loopback port.
+   *
+   * @throws java.io.UncheckedIOException if it cannot listen
+   */
+  @Override
+  public EmbeddedControlPlane start(EmbeddedConfig config) {
+    LocalProcessBackend backend = LocalProcessBackend.create();
+    try {
+      return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,966 @@
+package dev.skiff.server;
+
+import com.google.protobuf.ByteString;
+import dev.skiff.proto.Assignment;
+import dev.skiff.proto.AssignmentBatch;
+import dev.skiff.proto.ErrorInfo;
+import dev.skiff.proto.ErrorKind;
+import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.GeneratorItem;
+import dev.skiff.proto.LogLine;
+import dev.skiff.proto.Output;
+import dev.skiff.proto.Result;
+import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerSpec;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs one function's inputs on its containers.
+ *
+ * <p><b>Model.</b> Inputs wait in a FIFO queue. Each container has {@code concurrent_inputs} slots;
+ * an {@link Attempt} occupies one from its assignment until the container reports the attempt's
+ * output or ends. Whenever something changes (inputs arrive, a container becomes ready or frees a
+ * slot, a timer fires) the scheduler first <em>dispatches</em> (assigns queued inputs to ready
+ * containers with free slots, filling the busiest container first so that others can idle out,
+ * several assignments per message) and then <em>rescales</em>: it asks the {@link Autoscaler} how
+ * many containers to start or stop for the current {@link FunctionLoad}, and does it.
+ *
+ * <p><b>Outcomes.</b> An input's result is final once: it moves to {@link InputState.Finished} and
+ * its listener is called, exactly once. An output is accepted only from the input's current
+ * attempt; an output of an abandoned or superseded attempt (cancelled, timed out, retried) is
+ * discarded, which makes execution at-least-once but output at-most-once. A failed attempt is
+ * retried per the function's {@link RetrySchedule} after a delay, as a new attempt number.
+ *
+ * <p><b>Failures.</b> An attempt that runs past the timeout fails with {@code TIMEOUT} at once, and
+ * its container is told to cancel it; if the attempt still occupies its slot after the grace
+ * period, the container is killed. A container that ends while holding attempts fails each with
+ * {@code CONTAINER_CRASHED} and a description of the exit. A container that does not become ready
+ * in time, reports {@code init_failed}, or ends before ready is a failed start; after several in a
+ * row the queued inputs fail ({@code STARTUP_FAILED}/{@code STARTUP_TIMEOUT}) and starts back off
+ * ({@link StartupGuard}). A ready container silent for longer than the heartbeat timeout is killed,
+ * and so is one whose control stream broke.
+ *
+ * <p><b>Threading.</b> Every method may be called from any thread: gRPC transport threads (which
+ * must never block), timer threads, process-exit threads. One lock guards all state of the function
+ * and of its inputs, attempts and containers; it is held only for short sections, and the only I/O
+ * under it is {@code onNext} on container streams (non-blocking, and ordered with the state change
+ * that caused it). Result delivery and backend calls are collected in an {@link Outbox} and run
+ * after the lock is released.
+ */
+final class FunctionScheduler {
+  private static final System.Logger LOG = System.getLogger(FunctionScheduler.class.getName());
+
+  /** Assignments are split into messages of at most about this many argument bytes. */
+  private static final int MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+  private final AppSpec app;
+  private final FunctionDef def;
+  private final String name;
+  private final ScalingPolicy policy;
+  private final Duration timeout;
+  private final Duration startupTimeout;
+  private final RetrySchedule retries;
+  private final SchedulerContext ctx;
+
+  // Guards every field below, and the mutable fields of this function's Inputs, Attempts and
+  // Containers. Never held while calling listeners or the backend (see the Outbox).
+  private final ReentrantLock lock = new ReentrantLock();
+  private final LinkedHashSet<Input> queue = new LinkedHashSet<>();
+  private final Set<Input> waitingToRetry = new HashSet<>();
+  private final Map<String, Container> containers = new LinkedHashMap<>();
+  private final StartupGuard startupGuard;
+  private boolean closed;
+  private String closeReason = "";
+
+  FunctionScheduler(AppSpec app, FunctionDef def, SchedulerContext ctx) {
+    this.app = app;
+    this.def = def;
+    this.name = def.getName();
+    this.ctx = ctx;
+    ControlPlaneConfig config = ctx.config();
+    int slots = Math.max(1, def.getConcurrentInputs());
+    int max =
+        def.getMaxContainers() > 0
+            ? def.getMaxContainers()
+            : Math.max(config.defaultMaxContainers(), def.getMinContainers());
+    Duration window =
+        def.getScaledownWindowMs() > 0
+            ? Duration.ofMillis(def.getScaledownWindowMs())
+            : config.defaultScaledownWindow();
+    this.policy = new ScalingPolicy(def.getMinContainers(), max, slots, window);
+    this.timeout =
+        def.getTimeoutMs() > 0 ? Duration.ofMillis(def.getTimeoutMs()) : config.defaultTimeout();
+    this.startupTimeout =
+        def.getStartupTimeoutMs() > 0 ? Duration.ofMillis(def.getStartupTimeoutMs()) : timeout;
+    this.retries = RetrySchedule.of(def.getRetries(), def.getGenerator());
+    this.startupGuard =
+        new StartupGuard(config.startFailuresBeforeGivingUp(), config.maxStartBackoff());
+  }
+
+  AppSpec app() {
+    return app;
+  }
+
+  FunctionDef def() {
+    return def;
+  }
+
+  String name() {
+    return name;
+  }
+
+  // ------------------------------------------------------------------------------ inputs
+
+  /** A new input of this function, not yet submitted. */
+  Input newInput(ByteString args, InputListener listener) {
+    return new Input(ctx.inputIds().incrementAndGet(), args, def.getGenerator(), listener);
+  }
+
+  /** Starts the function's minimum containers. */
+  void start() {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      rescale(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  void submit(Input input) {
+    submitAll(List.of(input));
+  }
+
+  /** Queues new inputs (in order); on a stopped function they are cancelled at once. */
+  void submitAll(Collection<Input> inputs) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      if (closed) {
+        inputs.forEach(in -> finish(in, Failures.cancelled(closeReason), out));
+      } else {
+        queue.addAll(inputs);
+        dispatch(out);
+        rescale(out);
+      }
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  /**
+   * Cancels an input: removes it from the queue, or tells its container to stop it, and finishes it
+   * with {@code CANCELLED}.
+   *
+   * @return false if the input had already finished
+   */
+  boolean cancel(Input input, String message) {
+    Outbox out = new Outbox();
+    boolean cancelled;
+    lock.lock();
+    try {
+      cancelled =
+          switch (input.state) {
+            case InputState.Queued q -> {
+              queue.remove(input);
+              yield true;
+            }
+            case InputState.Running r -> {
+              abandon(r.attempt());
+              yield true;
+            }
+            case InputState.WaitingToRetry w -> {
+              w.timer().cancel(false);
+              waitingToRetry.remove(input);
+              yield true;
+            }
+            case InputState.Finished f -> false;
+          };
+      if (cancelled) {
+        finish(input, Failures.cancelled(message), out);
+        rescale(out);
+      }
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+    return cancelled;
+  }
+
+  /** Grants a generator input {@code credit} more items. */
+  void addCredit(Input input, int credit) {
+    lock.lock();
+    try {
+      switch (input.state) {
+        case InputState.Queued q -> input.pendingCredit += credit;
+        case InputState.Running r ->
+            r.attempt().container.channel.ifPresent(ch -> ch.credit(input.id, credit));
+        case InputState.WaitingToRetry w -> input.pendingCredit += credit;
+        case InputState.Finished f -> {}
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops the function for good: cancels every queued, waiting and running input with {@code
+   * message}, asks every container to shut down (killing it if it does not), and refuses new
+   * inputs.
+   */
+  void close(String message) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      closeReason = message;
+      Result cancelled = Failures.cancelled(message);
+      for (Input in : queue) {
+        finish(in, cancelled, out);
+      }
+      queue.clear();
+      for (Input in : waitingToRetry) {
+        if (in.state instanceof InputState.WaitingToRetry w) {
+          w.timer().cancel(false);
+        }
+        finish(in, cancelled, out);
+      }
+      waitingToRetry.clear();
+      for (Container c : containers.values()) {
+        for (Attempt a : c.attempts.values()) {
+          if (a.isCurrent()) {
+            abandon(a);
+            finish(a.input, cancelled, out);
+          }
+        }
+        if (c.phase != Container.Phase.STOPPING) {
+          retire(c, out);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  // ------------------------------------------------------------------------------ container events
+
+  /**
+   * Attaches the control stream of a container that said hello.
+   *
+   * @return false if the container is unknown here or already has a stream
+   */
+  boolean attach(Container c, ContainerChannel channel) {
+    lock.lock();
+    try {
+      if (containers.get(c.id) != c || c.channel.isPresent()) {
+        return false;
+      }
+      c.channel = Optional.of(channel);
+      c.lastSeen = ctx.clock().instant();
+      if (c.phase == Container.Phase.STOPPING) {
+        channel.shutdown();
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The container initialised the user's code: it takes inputs from now on. */
+  void onReady(Container c) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      Instant now = ctx.clock().instant();
+      c.lastSeen = now;
+      if (c.phase != Container.Phase.STARTING) {
+        return;
+      }
+      c.phase = Container.Phase.READY;
+      c.everReady = true;
+      c.idleSince = now;
+      cancel(c.startupTimer);
+      startupGuard.recordSuccess();
+      LOG.log(
+          Level.DEBUG,
+          "{0}: {1} ready after {2} ms",
+          qualifiedName(),
+          c,
+          Long.toString(Duration.between(c.createdAt, now).toMillis()));
+      dispatch(out);
+      rescale(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  /** The container could not initialise the user's code; it exits on its own. */
+  void onInitFailed(Container c, ErrorInfo error) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      if (c.phase != Container.Phase.STARTING || !containers.containsKey(c.id)) {
+        return;
+      }
+      c.startFailureCounted = true;
+      cancel(c.startupTimer);
+      retire(c, out);
+      startFailed(
+          ErrorKind.STARTUP_FAILED,
+          c + " could not initialise the function: " + error.getMessage(),
+          Optional.of(error),
+          out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  void onHeartbeat(Container c) {
+    lock.lock();
+    try {
+      c.lastSeen = ctx.clock().instant();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Results of attempts; those not from an input's current attempt are discarded. */
+  void onOutputs(Container c, List<Output> outputs) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      Instant now = ctx.clock().instant();
+      c.lastSeen = now;
+      for (Output o : outputs) {
+        Attempt a = c.attempts.remove(new Attempt.Key(o.getInputId(), o.getAttempt()));
+        if (a == null) {
+          LOG.log(
+              Level.DEBUG,
+              "{0}: discarding output of unknown attempt {1} of input {2} from {3}",
+              qualifiedName(),
+              o.getAttempt(),
+              o.getInputId(),
+              c);
+          continue;
+        }
+        a.cancelTimer();
+        if (!a.isCurrent()) {
+          LOG.log(Level.DEBUG, "{0}: discarding late output of superseded {1}", qualifiedName(), a);
+          continue;
+        }
+        complete(a, o.getResult(), out);
+      }
+      if (c.attempts.isEmpty()) {
+        c.idleSince = now;
+      }
+      dispatch(out);
+      rescale(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  /** A generator item; forwarded only from the input's current attempt. */
+  void onItem(Container c, GeneratorItem item) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      c.lastSeen = ctx.clock().instant();
+      Attempt a = c.attempts.get(new Attempt.Key(item.getInputId(), item.getAttempt()));
+      if (a != null && a.isCurrent()) {
+        InputListener listener = a.input.listener;
+        ByteString bytes = item.getItem();
+        out.deliver(listener, () -> listener.onItem(bytes));
+      }
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  /**
+   * The container's control stream ended. A container without its stream is useless, so unless it
+   * exits by itself within a short grace period (it usually is exiting), it is killed.
+   */
+  void onStreamClosed(Container c) {
+    lock.lock();
+    try {
+      c.channel.ifPresent(ContainerChannel::markClosed);
+      if (containers.get(c.id) != c || c.stopRequested) {
+        return; // gone, or already on its way out with its own escalation (see retire)
+      }
+      if (c.phase == Container.Phase.READY) {
+        c.phase = Container.Phase.STOPPING;
+      }
+      schedule(
+          () ->
+              withLock(
+                  out -> {
+                    if (containers.get(c.id) == c) {
+                      kill(c, "its control stream broke", out);
+                    }
+                  }),
+          ctx.config().brokenStreamGrace());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The container ended: fail what it held, forget it, and replace it if inputs wait. */
+  void onExit(Container c, int exitCode, List<String> stderrTail) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      if (containers.get(c.id) != c) {
+        return;
+      }
+      forget(c, out);
+      ExitReport report = new ExitReport(c.id, exitCode, stderrTail, c.killReason);
+      LOG.log(Level.DEBUG, "{0}: {1}", qualifiedName(), report.cause());
+      if (!c.everReady && !c.stopRequested && !c.startFailureCounted && !closed) {
+        startFailed(
+            ErrorKind.STARTUP_FAILED,
+            report.cause() + " before it was ready" + ExitReport.quote(stderrTail),
+            Optional.empty(),
+            out);
+      }
+      ErrorInfo crash = Failures.crashed(name, report);
+      for (Attempt a : c.attempts.values()) {
+        a.cancelTimer();
+        if (a.isCurrent()) {
+          failAttempt(a, crash, out);
+        }
+      }
+      c.attempts.clear();
+      dispatch(out);
+      rescale(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  /** Periodic housekeeping: lost containers, idle containers, starts after a backoff. */
+  void tick() {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      Instant now = ctx.clock().instant();
+      Duration limit = ctx.config().heartbeatTimeout();
+      for (Container c : containers.values()) {
+        if (c.phase == Container.Phase.READY
+            && c.channel.isPresent()
+            && Duration.between(c.lastSeen, now).compareTo(limit) > 0) {
+          kill(c, "it sent no heartbeat for " + Failures.format(limit), out);
+        }
+      }
+      rescale(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  /** The backend's handle of a container, once it has been created. */
+  Optional<ContainerHandle> handleOf(Container c) {
+    lock.lock();
+    try {
+      return c.handle;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A consistent snapshot of the function's load, for tests and diagnostics. */
+  FunctionLoad load() {
+    lock.lock();
+    try {
+      return measure(ctx.clock().instant(), new ArrayList<>());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ------------------------------------------------------------------------------ under the lock
+
+  private void dispatch(Outbox out) {
+    if (queue.isEmpty()) {
+      return;
+    }
+    Map<Container, AssignmentBatch.Builder> batches = new LinkedHashMap<>();
+    Map<Container, Long> batchBytes = new HashMap<>();
+    while (!queue.isEmpty()) {
+      Optional<Container> target =
+          containers.values().stream()
+              .filter(Container::accepting)
+              .min(Comparator.comparingInt(Container::freeSlots));
+      if (target.isEmpty()) {
+        break;
+      }
+      Container c = target.get();
+      Input in = queue.removeFirst();
+      Attempt a = new Attempt(in, ++in.attempts, c);
+      c.attempts.put(a.key(), a);
+      in.state = new InputState.Running(a);
+      a.timer = schedule(() -> onAttemptTimeout(a), timeout);
+      Assignment assignment =
+          Assignment.newBuilder()
+              .setInputId(in.id)
+              .setAttempt(a.number)
+              .setArgs(in.args)
+              .setCredit(in.pendingCredit)
+              .build();
+      in.pendingCredit = 0;
+      AssignmentBatch.Builder batch = batches.get(c);
+      long bytes = batchBytes.getOrDefault(c, 0L);
+      if (batch != null && bytes + in.args.size() > MAX_BATCH_BYTES) {
+        c.channel.orElseThrow().assign(batch.build());
+        batch = null;
+        bytes = 0;
+      }
+      if (batch == null) {
+        batch = AssignmentBatch.newBuilder();
+        batches.put(c, batch);
+      }
+      batch.addAssignments(assignment);
+      batchBytes.put(c, bytes + in.args.size());
+    }
+    batches.forEach((c, batch) -> c.channel.orElseThrow().assign(batch.build()));
+  }
+
+  private void rescale(Outbox out) {
+    if (closed) {
+      return;
+    }
+    Instant now = ctx.clock().instant();
+    List<Container> idleExpired = new ArrayList<>();
+    FunctionLoad load = measure(now, idleExpired);
+    ScalingDecision decision = ctx.autoscaler().decide(policy, load);
+    if (!decision.changesAnything()) {
+      return;
+    }
+    LOG.log(Level.DEBUG, "{0}: {1}", qualifiedName(), decision.reason());
+    for (int i = 0; i < decision.start(); i++) {
+      startContainer(now, out);
+    }
+    idleExpired.sort(Comparator.comparing((Container c) -> c.idleSince));
+    idleExpired.stream().limit(decision.stop()).forEach(c -> retire(c, out));
+  }
+
+  private FunctionLoad measure(Instant now, List<Container> idleExpired) {
+    int starting = 0;
+    int ready = 0;
+    int running = 0;
+    for (Container c : containers.values()) {
+      switch (c.phase) {
+        case STARTING -> starting++;
+        case READY -> {
+          ready++;
+          running += c.attempts.size();
+          if (c.attempts.isEmpty() && !now.isBefore(c.idleSince.plus(policy.scaledownWindow()))) {
+            idleExpired.add(c);
+          }
+        }
+        case STOPPING -> {}
+      }
+    }
+    return new FunctionLoad(
+        queue.size(), running, starting, ready, idleExpired.size(), startupGuard.backingOff(now));
+  }
+
+  private void startContainer(Instant now, Outbox out) {
+    Container container;
+    while (true) {
+      String id = RandomIds.containerId();
+      String token = ctx.tokens().issue(id, app.id());
+      container = new Container(id, token, this, policy.slotsPerContainer(), now);
+      if (ctx.containers().putIfAbsent(id, container) == null) {
+        break;
+      }
+      ctx.tokens().revoke(token); // an id already taken: draw again
+    }
+    String id = container.id;
+    Container c = container;
+    containers.put(id, c);
+    c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
+    ContainerSpec spec = new ContainerSpec(id, app.classpath(), environment(c));
+    out.add(
+        () -> {
+          try {
+            ctx.launcher().execute(() -> launch(c, spec));
+          } catch (RejectedExecutionException e) {
+            onLaunchFailed(c, e);
+          }
+        });
+  }
+
+  /** The contract with the SDK's container entrypoint. */
+  private Map<String, String> environment(Container c) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SKIFF_SERVER", ctx.serverTarget().get());
+    env.put("SKIFF_TOKEN", c.token);
+    env.put("SKIFF_CONTAINER_ID", c.id);
+    env.put("SKIFF_APP_ID", app.id());
+    env.put("SKIFF_APP_NAME", app.name());
+    env.put("SKIFF_FUNCTION_NAME", name);
+    env.put("SKIFF_FUNCTION_CLASS", def.getClassName());
+    env.put("SKIFF_FUNCTION_METHOD", def.getMethodName());
+    env.put("SKIFF_FUNCTION_DESCRIPTOR", def.getMethodDescriptor());
+    env.put("SKIFF_GENERATOR", Boolean.toString(def.getGenerator()));
+    env.put("SKIFF_CONCURRENT_INPUTS", Integer.toString(policy.slotsPerContainer()));
+    return env;
+  }
+
+  /** Asks a container to exit; SIGTERM after the grace period, SIGKILL after another. */
+  private void retire(Container c, Outbox out) {
+    c.stopRequested = true;
+    c.phase = Container.Phase.STOPPING;
+    cancel(c.startupTimer);
+    if (c.channel.isPresent() && c.channel.get().isOpen()) {
+      c.channel.get().shutdown();
+    } else {
+      c.handle.ifPresent(h -> out.add(h::stop)); // not connected: nobody to tell
+    }
+    schedule(() -> withLock(o -> escalateStop(c, o)), ctx.config().stopGrace());
+  }
+
+  /** A retired container has not exited within the grace period: SIGTERM, then SIGKILL. */
+  private void escalateStop(Container c, Outbox out) {
+    if (containers.get(c.id) != c) {
+      return;
+    }
+    c.handle.ifPresent(h -> out.add(h::stop));
+    Duration grace = ctx.config().stopGrace();
+    String reason =
+        "it did not exit within "
+            + Failures.format(grace.multipliedBy(2))
+            + " of being asked to stop";
+    schedule(
+        () ->
+            withLock(
+                o -> {
+                  if (containers.get(c.id) == c) {
+                    kill(c, reason, o);
+                  }
+                }),
+        grace);
+  }
+
+  /** Kills a container; its exit then fails what it held. */
+  private void kill(Container c, String reason, Outbox out) {
+    if (c.killReason.isEmpty()) {
+      c.killReason = Optional.of(reason);
+      LOG.log(Level.DEBUG, "{0}: killing {1} because {2}", qualifiedName(), c, reason);
+    }
+    c.phase = Container.Phase.STOPPING;
+    cancel(c.startupTimer);
+    c.handle.ifPresent(h -> out.add(h::kill));
+  }
+
+  /** Removes a container that has ended (or never started) from every registry. */
+  private void forget(Container c, Outbox out) {
+    containers.remove(c.id);
+    ctx.containers().remove(c.id, c);
+    ctx.tokens().revoke(c.token);
+    cancel(c.startupTimer);
+    c.phase = Container.Phase.STOPPING;
+    c.channel.ifPresent(ch -> out.add(ch::complete));
+  }
+
+  /** The control plane stops waiting for an attempt; the container is told to stop it. */
+  private void abandon(Attempt a) {
+    a.abandoned = true;
+    a.container.channel.ifPresent(ch -> ch.cancel(a.input.id, a.number));
+  }
+
+  private void complete(Attempt a, Result result, Outbox out) {
+    if (!result.hasError()) {
+      finish(a.input, result, out);
+      return;
+    }
+    ErrorInfo error = result.getError();
+    if (error.getContainerId().isEmpty()) {
+      error = error.toBuilder().setContainerId(a.container.id).build();
+    }
+    failAttempt(a, error, out);
+  }
+
+  /** The current attempt {@code a} failed: retry it later or finish the input with the error. */
+  private void failAttempt(Attempt a, ErrorInfo error, Outbox out) {
+    Input in = a.input;
+    if (!closed && retries.retries(error.getKind(), a.number)) {
+      Duration delay = retries.delayBefore(a.number);
+      LOG.log(
+          Level.DEBUG,
+          "{0}: {1} failed ({2}); retry {3} of {4} in {5}",
+          qualifiedName(),
+          a,
+          error.getKind(),
+          a.number,
+          retries.maxRetries(),
+          Failures.format(delay));
+      if (delay.isZero()) {
+        requeue(in);
+      } else {
+        in.state = new InputState.WaitingToRetry(schedule(() -> retryNow(in), delay));
+        waitingToRetry.add(in);
+      }
+      return;
+    }
+    finish(in, Failures.result(error.toBuilder().setAttempts(a.number).build()), out);
+  }
+
+  private void requeue(Input in) {
+    in.state = new InputState.Queued();
+    queue.addFirst(in); // it was in line before everything queued since
+  }
+
+  private void retryNow(Input in) {
+    withLock(
+        out -> {
+          if (!waitingToRetry.remove(in) || closed) {
+            return;
+          }
+          requeue(in);
+          dispatch(out);
+          rescale(out);
+        });
+  }
+
+  /**
+   * An attempt ran past the timeout: it fails (and may be retried elsewhere), its container is told
+   * to cancel it, and if it still occupies its slot after the grace period, the container is
+   * killed.
+   */
+  private void onAttemptTimeout(Attempt a) {
+    withLock(
+        out -> {
+          Container c = a.container;
+          if (c.attempts.get(a.key()) != a) {
+            return; // it ended meanwhile
+          }
+          c.channel.ifPresent(ch -> ch.cancel(a.input.id, a.number));
+          if (a.isCurrent()) {
+            a.abandoned = true;
+            failAttempt(
+                a, Failures.timeout(name, timeout, a.number, retries.maxAttempts(), c.id), out);
+          }
+          a.abandoned = true; // also when it was cancelled before: now it has run out of time
+          a.timer =
+              schedule(() -> withLock(o -> killIfStillRunning(a, o)), ctx.config().stopGrace());
+          dispatch(out);
+          rescale(out);
+        });
+  }
+
+  private void killIfStillRunning(Attempt a, Outbox out) {
+    Container c = a.container;
+    if (c.attempts.get(a.key()) == a && containers.get(c.id) == c) {
+      kill(
+          c,
+          a
+              + " did not stop within "
+              + Failures.format(ctx.config().stopGrace())
+              + " of being cancelled after "
+              + Failures.format(timeout),
+          out);
+    }
+  }
+
+  private void onStartupTimeout(Container c) {
+    withLock(
+        out -> {
+          if (containers.get(c.id) != c || c.phase != Container.Phase.STARTING) {
+            return;
+          }
+          c.startFailureCounted = true;
+          String reason =
+              "it did not become ready within the startup timeout ("
+                  + Failures.format(startupTimeout)
+                  + ")";
+          kill(c, reason, out);
+          List<String> tail = c.handle.map(ContainerHandle::stderrTail).orElse(List.of());
+          startFailed(
+              ErrorKind.STARTUP_TIMEOUT,
+              c
+                  + " did not become ready within the startup timeout ("
+                  + Failures.format(startupTimeout)
+                  + ")"
+                  + ExitReport.quote(tail),
+              Optional.empty(),
+              out);
+          rescale(out);
+        });
+  }
+
+  /** Counts a failed start; after several in a row, the queued inputs fail with its error. */
+  private void startFailed(ErrorKind kind, String message, Optional<ErrorInfo> cause, Outbox out) {
+    Instant now = ctx.clock().instant();
+    boolean giveUp = startupGuard.recordFailure(now);
+    LOG.log(
+        Level.DEBUG,
+        "{0}: failed container start {1} in a row: {2}",
+        qualifiedName(),
+        Integer.toString(startupGuard.consecutiveFailures()),
+        message);
+    if (!giveUp || queue.isEmpty()) {
+      return;
+    }
+    ErrorInfo.Builder error =
+        ErrorInfo.newBuilder()
+            .setKind(kind)
+            .setMessage(
+                "function '"
+                    + name
+                    + "' could not start a container ("
+                    + startupGuard.consecutiveFailures()
+                    + " failed starts in a row): "
+                    + message);
+    cause.ifPresent(error::setCause);
+    Result result = Failures.result(error.build());
+    LOG.log(
+        Level.DEBUG,
+        "{0}: failing {1} queued input(s) after repeated failed starts",
+        qualifiedName(),
+        Integer.toString(queue.size()));
+    for (Input in : queue) {
+      finish(in, result, out);
+    }
+    queue.clear();
+  }
+
+  private void finish(Input in, Result result, Outbox out) {
+    if (result.hasError() && result.getError().getAttempts() == 0 && in.attempts > 0) {
+      result = Failures.result(result.getError().toBuilder().setAttempts(in.attempts).build());
+    }
+    in.state = new InputState.Finished(result);
+    in.args = ByteString.EMPTY;
+    Result finalResult = result;
+    out.deliver(in.listener, () -> in.listener.onResult(finalResult));
+  }
+
+  // ------------------------------------------------------------------------------ outside the lock
+
+  private void launch(Container c, ContainerSpec spec) {
+    ContainerHandle handle;
+    try {
+      handle =
+          ctx.backend()
+              .start(
+                  spec,
+                  (stderr, text) ->
+                      ctx.logs()
+                          .publish(
+                              app.id(),
+                              LogLine.newBuilder()
+                                  .setFunctionName(name)
+                                  .setContainerId(c.id)
+                                  .setStderr(stderr)
+                                  .setText(text)
+                                  .build()));
+    } catch (RuntimeException e) {
+      onLaunchFailed(c, e);
+      return;
+    }
+    boolean killNow;
+    boolean stopNow;
+    lock.lock();
+    try {
+      c.handle = Optional.of(handle);
+      killNow = c.killReason.isPresent();
+      stopNow = c.stopRequested && c.channel.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+    if (killNow) {
+      handle.kill();
+    } else if (stopNow) {
+      handle.stop();
+    }
+    handle.onExit().thenAccept(code -> onExit(c, code, handle.stderrTail()));
+  }
+
+  private void onLaunchFailed(Container c, Exception e) {
+    LOG.log(Level.DEBUG, "{0}: could not start {1}: {2}", qualifiedName(), c, e.toString());
+    withLock(
+        out -> {
+          if (containers.get(c.id) != c) {
+            return;
+          }
+          forget(c, out);
+          if (!closed && !c.stopRequested) {
+            startFailed(
+                ErrorKind.STARTUP_FAILED,
+                "could not start " + c + ": " + e.getMessage(),
+                Optional.empty(),
+                out);
+          }
+          rescale(out);
+        });
+  }
+
+  // ------------------------------------------------------------------------------ plumbing
+
+  private interface LockedAction {
+    void run(Outbox out);
+  }
+
+  private void withLock(LockedAction action) {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      action.run(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
+  private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+    return ctx.timer().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static void cancel(ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+
+  private String qualifiedName() {
+    return app.name() + "." + name;
+  }
+
+  @Override
+  public String toString() {
+    return "function " + qualifiedName() + " of " + app.id();
+  }
+}

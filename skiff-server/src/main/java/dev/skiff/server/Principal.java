@@ -1,0 +1,31 @@
+package dev.skiff.server;
+
+import io.grpc.Context;
+import io.grpc.Status;
+
+/**
+ * Who made a call, as established by {@link TokenInterceptor} from the call's bearer token. The
+ * interceptor puts it into the gRPC {@link Context} of the call.
+ */
+sealed interface Principal {
+  /** The context key under which the caller of the current call is found. */
+  Context.Key<Principal> KEY = Context.key("skiff-principal");
+
+  /** The caller of the call that this thread serves. */
+  static Principal current() {
+    Principal p = KEY.get();
+    if (p == null) {
+      throw Status.UNAUTHENTICATED.withDescription("no credentials").asRuntimeException();
+    }
+    return p;
+  }
+
+  /** A user program holding the control plane's client token: may do anything. */
+  record Client() implements Principal {}
+
+  /**
+   * A container holding its own token: may call the functions of its own app and open its own
+   * control stream.
+   */
+  record Container(String containerId, String appId) implements Principal {}
+}

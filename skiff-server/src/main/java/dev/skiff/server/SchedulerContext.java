@@ -1,0 +1,38 @@
+package dev.skiff.server;
+
+import dev.skiff.server.backend.ContainerBackend;
+import java.time.Clock;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * What every {@link FunctionScheduler} of a control plane shares.
+ *
+ * @param config the control plane's settings
+ * @param clock the time source for idle windows, heartbeats and backoff
+ * @param timer runs timeouts, retry delays and stop escalations; its tasks must not block
+ * @param launcher runs blocking backend calls (process creation)
+ * @param backend where containers run
+ * @param tokens issues and revokes container tokens
+ * @param containers every live container of the control plane by id, for the container API
+ * @param logs where container output goes
+ * @param autoscaler decides container counts
+ * @param serverTarget the {@code host:port} that containers connect to (known once the server
+ *     listens, before any app exists)
+ * @param inputIds the source of input ids, unique within the control plane
+ */
+record SchedulerContext(
+    ControlPlaneConfig config,
+    Clock clock,
+    ScheduledExecutorService timer,
+    Executor launcher,
+    ContainerBackend backend,
+    Tokens tokens,
+    ConcurrentMap<String, Container> containers,
+    LogFanout logs,
+    Autoscaler autoscaler,
+    Supplier<String> serverTarget,
+    AtomicLong inputIds) {}

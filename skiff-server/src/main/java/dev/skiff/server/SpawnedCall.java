@@ -1,0 +1,80 @@
+package dev.skiff.server;
+
+import com.google.protobuf.ByteString;
+import dev.skiff.proto.Result;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The record of one {@code Spawn}: its function, its input and, once there, its result; and the
+ * {@code GetResult} calls waiting for it. In memory only for now. Thread-safe.
+ */
+final class SpawnedCall {
+  final String id;
+  final FunctionScheduler function;
+  final Input input;
+
+  // Guards result and waiters.
+  private final Object lock = new Object();
+  private Result result;
+  private final List<Consumer<Result>> waiters = new ArrayList<>();
+
+  private SpawnedCall(String id, FunctionScheduler function, ByteString args) {
+    this.id = id;
+    this.function = function;
+    this.input = function.newInput(args, this::complete);
+  }
+
+  /** A call record with a new input; the caller submits {@link #input} once it has stored it. */
+  static SpawnedCall create(String id, FunctionScheduler function, ByteString args) {
+    return new SpawnedCall(id, function, args);
+  }
+
+  String appId() {
+    return function.app().id();
+  }
+
+  Optional<Result> result() {
+    synchronized (lock) {
+      return Optional.ofNullable(result);
+    }
+  }
+
+  /**
+   * Calls {@code waiter} once with the result: at once (on this thread) if it is there, else when
+   * it arrives.
+   *
+   * @return withdraws the waiter
+   */
+  Runnable await(Consumer<Result> waiter) {
+    Result now;
+    synchronized (lock) {
+      now = result;
+      if (now == null) {
+        waiters.add(waiter);
+        return () -> {
+          synchronized (lock) {
+            waiters.remove(waiter);
+          }
+        };
+      }
+    }
+    waiter.accept(now);
+    return () -> {};
+  }
+
+  private void complete(Result r) {
+    List<Consumer<Result>> toCall;
+    synchronized (lock) {
+      if (result != null) {
+        return;
+      }
+      result = r;
+      toCall = List.copyOf(waiters);
+      waiters.clear();
+    }
+    toCall.forEach(w -> w.accept(r));
+  }
+}

@@ -1,0 +1,38 @@
+package dev.skiff.server;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * The gRPC errors that the services answer with, each with a description that says what was wrong.
+ */
+final class Statuses {
+  private Statuses() {}
+
+  static StatusRuntimeException invalid(String description) {
+    return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
+  }
+
+  static StatusRuntimeException notFound(String description) {
+    return Status.NOT_FOUND.withDescription(description).asRuntimeException();
+  }
+
+  static StatusRuntimeException denied(String description) {
+    return Status.PERMISSION_DENIED.withDescription(description).asRuntimeException();
+  }
+
+  static StatusRuntimeException failedPrecondition(String description) {
+    return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
+  }
+
+  /** Any failure as a status: a {@link StatusRuntimeException} as is, anything else INTERNAL. */
+  static StatusRuntimeException of(RuntimeException e) {
+    if (e instanceof StatusRuntimeException s) {
+      return s;
+    }
+    return Status.INTERNAL
+        .withDescription("internal error in the Skiff control plane: " + e)
+        .withCause(e)
+        .asRuntimeException();
+  }
+}

@@ -1,0 +1,33 @@
+package dev.skiff.server.backend;
+
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/** A container that a backend started. Thread-safe. */
+public interface ContainerHandle {
+  /** The container's short id, as in its {@link ContainerSpec}. */
+  String id();
+
+  /** The operating-system process id, where the container is a local process. */
+  OptionalLong pid();
+
+  /**
+   * Completes with the exit code once the container has ended and its output has been read to the
+   * end (or a short while after it ended, if something else holds its output open). An exit code of
+   * {@code 128 + N} means that signal {@code N} ended the process. Never completes exceptionally.
+   */
+  CompletableFuture<Integer> onExit();
+
+  /** Whether the container still runs. */
+  boolean isAlive();
+
+  /** Asks the container to end (SIGTERM for a process). Returns at once; idempotent. */
+  void stop();
+
+  /** Ends the container at once (SIGKILL for a process). Returns at once; idempotent. */
+  void kill();
+
+  /** The last lines (at most 50) that the container wrote to stderr, oldest first. */
+  List<String> stderrTail();
+}

@@ -1,0 +1,420 @@
+package dev.skiff.server.backend;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs each container as a child JVM of this one: {@code java ... -cp <the app's classpath>
+ * dev.skiff.internal.container.ContainerMain}, with the container's settings in its environment.
+ *
+ * <p>Start-up time matters (a cold start is on the caller's path), so containers use the serial
+ * collector and an application class-data-sharing archive that the first container of a classpath
+ * creates when it exits ({@code -XX:+AutoCreateSharedArchive}) and later containers map. The
+ * archive lives under {@code ~/.cache/skiff/cds}, named by a hash of the classpath (with each jar's
+ * size and modification time, because the JVM refuses an archive whose jars changed) and the JVM's
+ * version. Only one container at a time may create a given archive: while one is creating it,
+ * others start without it rather than race to write the same file. A classpath that holds
+ * directories (an IDE or Maven build's {@code target/classes}) gets no archive, because the JVM
+ * cannot archive classes from directories and fails at exit if asked to.
+ *
+ * <p>Each container's stdout and stderr are read line by line on virtual threads and handed to the
+ * {@link OutputListener}; the last 50 stderr lines are kept for crash reports.
+ *
+ * <p>Every process this backend starts is tracked until it exits. {@link #close()} ends them all
+ * and waits; a JVM shutdown hook kills whatever is left if this JVM exits without closing the
+ * backend. Thread-safe.
+ */
+public final class LocalProcessBackend implements ContainerBackend {
+  private static final System.Logger LOG = System.getLogger(LocalProcessBackend.class.getName());
+
+  static final int STDERR_TAIL_LINES = 50;
+
+  /** What {@code -XX:+ExitOnOutOfMemoryError} prints, to stdout, before the JVM exits with 3. */
+  static final String JVM_OUT_OF_MEMORY = "Terminating due to java.lang.OutOfMemoryError";
+
+  private static final Duration OUTPUT_DRAIN_LIMIT = Duration.ofSeconds(2);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(2);
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+  private final Path javaExecutable;
+  private final Optional<Path> cdsDirectory;
+  private final String entrypoint;
+  private final String jvmIdentity;
+  private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Thread shutdownHook;
+
+  // Guards archivesBeingCreated: the CDS archives that a running container will write at exit.
+  private final Object archiveLock = new Object();
+  private final Set<Path> archivesBeingCreated = new HashSet<>();
+
+  /**
+   * A backend running {@code entrypoint} with {@code javaExecutable}.
+   *
+   * @param cdsDirectory where class-data archives live; empty for none
+   */
+  LocalProcessBackend(Path javaExecutable, Optional<Path> cdsDirectory, String entrypoint) {
+    this.javaExecutable = javaExecutable;
+    this.cdsDirectory = cdsDirectory;
+    this.entrypoint = entrypoint;
+    this.jvmIdentity = Runtime.version() + "|" + System.getProperty("java.home");
+    this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /**
+   * A backend that starts containers with the {@code java} of this JVM and keeps class-data
+   * archives under {@code ~/.cache/skiff/cds} (when that directory can be created and this JVM
+   * supports {@code -XX:+AutoCreateSharedArchive}).
+   */
+  public static LocalProcessBackend create() {
+    return new LocalProcessBackend(defaultJava(), defaultCdsDirectory(), ContainerSpec.ENTRYPOINT);
+  }
+
+  /**
+   * {@code ~/.cache/skiff/cds} (or under {@code $XDG_CACHE_HOME}), else {@code
+   * ${java.io.tmpdir}/skiff-cds-<user>} if this user owns it. A shared, world-writable directory is
+   * never used: the JVM trusts the archives it maps.
+   */
+  private static Optional<Path> defaultCdsDirectory() {
+    if (Runtime.version().feature() < 19) {
+      return Optional.empty(); // -XX:+AutoCreateSharedArchive arrived in JDK 19
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path cache =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
+    Optional<Path> home = usableDirectory(cache.resolve("skiff").resolve("cds"));
+    if (home.isPresent()) {
+      return home;
+    }
+    return usableDirectory(
+        Path.of(
+            System.getProperty("java.io.tmpdir"), "skiff-cds-" + System.getProperty("user.name")));
+  }
+
+  private static Optional<Path> usableDirectory(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      String me = System.getProperty("user.name");
+      if (Files.isWritable(dir) && Files.getOwner(dir).getName().equals(me)) {
+        return Optional.of(dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "no class-data archive directory at {0}: {1}", dir, e.toString());
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public ContainerHandle start(ContainerSpec spec, OutputListener output) {
+    if (closed.get()) {
+      throw new IllegalStateException("the local process backend is closed");
+    }
+    Optional<Path> archive = claimArchive(spec.classpath());
+    List<String> command = command(spec, archive);
+    LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.keySet().removeIf(k -> k.startsWith("SKIFF_")); // never leak this JVM's own settings
+    env.putAll(spec.environment());
+    env.put("SKIFF_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException | RuntimeException e) {
+      archive.ifPresent(this::releaseArchive);
+      throw new ContainerStartException(
+          "could not start container " + spec.containerId() + " with " + javaExecutable + ": " + e,
+          e);
+    }
+    closeQuietly(process.getOutputStream());
+    LocalContainer container = new LocalContainer(spec.containerId(), process);
+    live.add(container);
+    CompletableFuture<Void> stdout = pump(container, process.getInputStream(), false, output);
+    CompletableFuture<Void> stderr = pump(container, process.getErrorStream(), true, output);
+    process
+        .onExit()
+        .thenCompose(
+            p ->
+                CompletableFuture.allOf(stdout, stderr)
+                    .completeOnTimeout(null, OUTPUT_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS))
+        .whenComplete(
+            (ignored, error) -> {
+              live.remove(container);
+              archive.ifPresent(this::releaseArchive);
+              container.exit.complete(process.exitValue());
+            });
+    LOG.log(
+        Level.DEBUG,
+        "started container {0} as pid {1}",
+        spec.containerId(),
+        Long.toString(process.pid()));
+    // A close() that ran between the check above and live.add() would have missed this process.
+    if (closed.get()) {
+      container.kill();
+    }
+    return container;
+  }
+
+  /** The java executable and the class-data directory of a backend made by {@link #create()}. */
+  static Path defaultJava() {
+    return Path.of(System.getProperty("java.home"), "bin", "java");
+  }
+
+  /** The command line for a container, given the class-data archive it may use. */
+  List<String> command(ContainerSpec spec, Optional<Path> archive) {
+    List<String> command = new ArrayList<>();
+    command.add(javaExecutable.toString());
+    command.add("-XX:+UseSerialGC");
+    // After an OutOfMemoryError a JVM is in no state to serve inputs: end it, and say why.
+    command.add("-XX:+ExitOnOutOfMemoryError");
+    command.add("-Xshare:auto");
+    int feature = Runtime.version().feature();
+    if (feature >= 22) {
+      // gRPC's Netty loads a native library; the container runs Skiff's code, not the user's here.
+      command.add("--enable-native-access=ALL-UNNAMED");
+    }
+    if (feature >= 23 && feature <= 25) {
+      // protobuf uses sun.misc.Unsafe; the option exists in exactly these releases so far.
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    archive.ifPresent(
+        a -> {
+          command.add("-XX:+AutoCreateSharedArchive");
+          command.add("-XX:SharedArchiveFile=" + a);
+          command.add("-Xlog:cds*=off"); // a stale or foreign archive is not the user's concern
+        });
+    command.add("-cp");
+    command.add(String.join(java.io.File.pathSeparator, spec.classpath()));
+    command.add(entrypoint);
+    return command;
+  }
+
+  /** The archive for this classpath, unless another container is creating it right now. */
+  private Optional<Path> claimArchive(List<String> classpath) {
+    if (cdsDirectory.isEmpty() || !archivable(classpath)) {
+      return Optional.empty();
+    }
+    Path archive = cdsDirectory.get().resolve("skiff-" + archiveKey(classpath) + ".jsa");
+    synchronized (archiveLock) {
+      if (Files.exists(archive)) {
+        return Optional.of(archive);
+      }
+      if (!archivesBeingCreated.add(archive)) {
+        return Optional.empty();
+      }
+      return Optional.of(archive);
+    }
+  }
+
+  private void releaseArchive(Path archive) {
+    synchronized (archiveLock) {
+      archivesBeingCreated.remove(archive);
+    }
+  }
+
+  /** Whether the JVM can archive this classpath: it must name no directories. */
+  static boolean archivable(List<String> classpath) {
+    return !classpath.isEmpty() && classpath.stream().noneMatch(e -> Files.isDirectory(Path.of(e)));
+  }
+
+  /**
+   * A name for the archive of a classpath on this JVM that changes whenever the archive would no
+   * longer be accepted: another classpath, a rebuilt jar, another JVM.
+   */
+  String archiveKey(List<String> classpath) {
+    StringBuilder identity = new StringBuilder(jvmIdentity);
+    for (String entry : classpath) {
+      identity.append('\n').append(entry);
+      try {
+        Path path = Path.of(entry);
+        identity
+            .append('|')
+            .append(Files.size(path))
+            .append('|')
+            .append(Files.getLastModifiedTime(path).toMillis());
+      } catch (IOException | RuntimeException e) {
+        identity.append("|absent");
+      }
+    }
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] digest = sha.digest(identity.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 10);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static CompletableFuture<Void> pump(
+      LocalContainer container, InputStream stream, boolean stderr, OutputListener output) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("skiff-" + container.id + (stderr ? "-stderr" : "-stdout"))
+        .start(
+            () -> {
+              try (BufferedReader reader =
+                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                  if (stderr || line.startsWith(JVM_OUT_OF_MEMORY)) {
+                    container.rememberStderr(line);
+                  }
+                  try {
+                    output.line(stderr, line);
+                  } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "output listener failed", e);
+                  }
+                }
+              } catch (IOException | UncheckedIOException e) {
+                // The process ended and its pipe was closed under us: nothing more to read.
+              } finally {
+                done.complete(null);
+              }
+            });
+    return done;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    List<LocalContainer> all = List.copyOf(live);
+    all.forEach(LocalContainer::stop);
+    if (!awaitExit(all, STOP_GRACE)) {
+      all.forEach(LocalContainer::kill);
+      if (!awaitExit(all, KILL_WAIT)) {
+        LOG.log(Level.WARNING, "some container processes did not end after SIGKILL");
+      }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // This JVM is already shutting down; the hook runs anyway and finds nothing left.
+    }
+  }
+
+  private static boolean awaitExit(List<LocalContainer> containers, Duration limit) {
+    CompletableFuture<?>[] exits =
+        containers.stream().map(c -> c.exit).toArray(CompletableFuture<?>[]::new);
+    try {
+      CompletableFuture.allOf(exits).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      return true; // exits never complete exceptionally
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void killAll() {
+    live.forEach(LocalContainer::kill);
+  }
+
+  private static void closeQuietly(java.io.OutputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException e) {
+      // Nothing to do: the child reads no stdin.
+    }
+  }
+
+  /** One child JVM. */
+  private static final class LocalContainer implements ContainerHandle {
+    private final String id;
+    private final Process process;
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+
+    // Guards stderrTail.
+    private final Object tailLock = new Object();
+    private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+
+    LocalContainer(String id, Process process) {
+      this.id = id;
+      this.process = process;
+    }
+
+    void rememberStderr(String line) {
+      synchronized (tailLock) {
+        if (stderrTail.size() == STDERR_TAIL_LINES) {
+          stderrTail.removeFirst();
+        }
+        stderrTail.addLast(line);
+      }
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public OptionalLong pid() {
+      return OptionalLong.of(process.pid());
+    }
+
+    @Override
+    public CompletableFuture<Integer> onExit() {
+      return exit.copy();
+    }
+
+    @Override
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
+    @Override
+    public void stop() {
+      process.destroy();
+    }
+
+    @Override
+    public void kill() {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+
+    @Override
+    public List<String> stderrTail() {
+      synchronized (tailLock) {
+        return List.copyOf(stderrTail);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "container " + id + " (pid " + process.pid() + ")";
+    }
+  }
+}
