@@ -18,6 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  * fixture), and checks what it prints.
  */
 class ExamplesTest {
+  /** Container output is echoed to the caller's console as "[function c-xxxxxx] text". */
+  private static final Pattern CONTAINER_LINE = Pattern.compile("\\[[A-Za-z0-9_$\\-]+ c-[a-z0-9]+\\] ");
+
   @TempDir Path tmp;
 
   private List<String> run(Class<?> example) throws IOException, InterruptedException {
@@ -38,7 +41,7 @@ class ExamplesTest {
       // Containers are children of the example's JVM; none may outlive it.
       assertThat(p.descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
       return Files.readAllLines(out, StandardCharsets.UTF_8).stream()
-          .filter(l -> !l.startsWith("[")) // container log lines are prefixed "[fn c-xxxx]"
+          .filter(l -> !CONTAINER_LINE.matcher(l).lookingAt())
           .toList();
     } finally {
       p.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -32,7 +32,12 @@ final class FaultFns {
                       .build()));
 
   static final Function1<Integer, Integer> spin =
-      app.function(FaultFns::spin, f -> f.timeout(Duration.ofSeconds(2)).retries(1));
+      app.function(
+          FaultFns::spin,
+          f ->
+              f.timeout(Duration.ofSeconds(2))
+                  .startupTimeout(Duration.ofSeconds(60)) // a busy CI machine starts JVMs slowly
+                  .retries(1));
 
   static final Function1<Long, Long> sleepy = app.function(FaultFns::sleepy);
 

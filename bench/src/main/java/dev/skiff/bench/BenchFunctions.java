@@ -1,0 +1,51 @@
+package dev.skiff.bench;
+
+import dev.skiff.App;
+import dev.skiff.Function1;
+import java.time.Duration;
+
+/**
+ * The apps and functions the benchmarks call. Containers initialise this class (and only this
+ * class) to find the functions, so it holds nothing but definitions: one app per benchmark, so
+ * that each benchmark gets its own control plane and containers.
+ */
+final class BenchFunctions {
+  /** The argument with which {@link #hold} returns at once, to warm its container. */
+  static final String WARM = "warm";
+
+  /** How long {@link #hold} blocks: longer than the queued-memory phase takes. */
+  static final Duration HOLD = Duration.ofSeconds(60);
+
+  static final App LATENCY_APP = App.named("bench-latency");
+  static final Function1<String, String> latencyEcho = LATENCY_APP.function(BenchFunctions::echo);
+
+  static final App THROUGHPUT_APP = App.named("bench-throughput");
+  static final Function1<String, String> throughputEcho =
+      THROUGHPUT_APP.function(BenchFunctions::echo);
+
+  static final App COLD_APP = App.named("bench-cold-start");
+  static final Function1<String, String> coldEcho = COLD_APP.function(BenchFunctions::echo);
+
+  static final App IDLE_APP = App.named("bench-idle-memory");
+  static final Function1<String, String> idleEcho = IDLE_APP.function(BenchFunctions::echo);
+
+  static final App QUEUE_APP = App.named("bench-queue");
+  static final Function1<String, String> queueHold =
+      QUEUE_APP.function(
+          BenchFunctions::hold, f -> f.maxContainers(1).timeout(HOLD.plus(Duration.ofMinutes(1))));
+
+  /** The trivial function: returns its argument. */
+  static String echo(String s) {
+    return s;
+  }
+
+  /** Returns {@link #WARM} at once; blocks for {@link #HOLD} on any other argument. */
+  static String hold(String s) throws InterruptedException {
+    if (!WARM.equals(s)) {
+      Thread.sleep(HOLD);
+    }
+    return s;
+  }
+
+  private BenchFunctions() {}
+}

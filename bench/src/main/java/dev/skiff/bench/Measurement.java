@@ -1,0 +1,89 @@
+package dev.skiff.bench;
+
+/** What one phase of the harness measured: Skiff's figures and the same run's baselines. */
+sealed interface Measurement {
+
+  /** {@code count} events in {@code nanos} nanoseconds, per second. */
+  static double perSecond(long count, long nanos) {
+    return nanos <= 0 ? 0 : count * 1e9 / nanos;
+  }
+
+  /**
+   * Warm {@code remote} round trips against bare gRPC unary echoes, in microseconds.
+   *
+   * @param calls timed calls on each side
+   */
+  record RemoteLatency(
+      long calls,
+      long p50Us,
+      long p99Us,
+      long p999Us,
+      long baselineP50Us,
+      long baselineP99Us,
+      long baselineP999Us)
+      implements Measurement {}
+
+  /**
+   * Ordered {@code map} against a bare gRPC bidirectional-stream echo, in inputs per second.
+   *
+   * @param inputs inputs per round
+   * @param rounds rounds on each side, interleaved
+   */
+  record MapThroughput(long inputs, int rounds, double perS, double baselinePerS)
+      implements Measurement {}
+
+  /**
+   * First {@code remote} call of a fresh app against a bare hello-world JVM launch, in
+   * milliseconds.
+   *
+   * @param runStartP50Ms the median time of {@code app.run()} itself (embedded control plane
+   *     start), which is not part of the cold start
+   */
+  record ColdStart(
+      int samples,
+      double p50Ms,
+      double p99Ms,
+      double baselineP50Ms,
+      double baselineP99Ms,
+      double runStartP50Ms)
+      implements Measurement {}
+
+  /**
+   * Resident set sizes at idle, in MiB.
+   *
+   * @param containers how many container processes were found (the figure is the largest)
+   * @param echoServerRssMib the baseline for a container: the idle gRPC echo server JVM
+   * @param controlPlaneRssMib this JVM, which holds the embedded control plane, with an app running
+   * @param harnessBeforeRssMib this JVM before it started any app: the baseline for the above
+   */
+  record IdleMemory(
+      double containerRssMib,
+      int containers,
+      double echoServerRssMib,
+      double controlPlaneRssMib,
+      double harnessBeforeRssMib)
+      implements Measurement {}
+
+  /**
+   * Spawning inputs of a blocked function, and the heap they take while queued.
+   *
+   * @param queued inputs spawned sequentially and queued when the heap was measured
+   * @param heapBeforeMib this JVM's used heap after GC with the app running, before spawning
+   * @param heapQueuedMib the same with {@code queued} inputs queued
+   * @param perS sequential spawns per second (one thread)
+   * @param threads how many virtual threads spawned concurrently
+   * @param concurrentInputs further inputs they spawned, all told
+   * @param concurrentPerS their rate
+   * @param closeMs how long closing the run took with everything still queued
+   */
+  record QueuedSpawns(
+      int queued,
+      double heapBeforeMib,
+      double heapQueuedMib,
+      double perS,
+      int threads,
+      int concurrentInputs,
+      double concurrentPerS,
+      double closeMs)
+      implements Measurement {}
+}

@@ -1,0 +1,298 @@
+package dev.skiff.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns the phases' measurements into the human table (with notes under it) and then one JSON
+ * line per benchmark. A benchmark whose phase failed gets a FAILED row and a JSON line {@code
+ * {"bench":"...","error":"..."}} instead of its figures. Not thread-safe; used once, at the end.
+ */
+final class Report {
+  private record Row(String benchmark, String skiff, String baseline, String ratio) {}
+
+  private final Sizes sizes;
+  private final Set<Benchmark> selected;
+  private final Map<Phase, Measurement> measured = new EnumMap<>(Phase.class);
+  private final Map<Phase, String> failed = new EnumMap<>(Phase.class);
+  private final List<Row> rows = new ArrayList<>();
+  private final List<String> notes = new ArrayList<>();
+  private final List<String> json = new ArrayList<>();
+  private Optional<Double> grpcServerStartMs = Optional.empty();
+
+  Report(Sizes sizes, Set<Benchmark> selected) {
+    this.sizes = sizes;
+    this.selected = selected;
+  }
+
+  void measured(Phase phase, Measurement m) {
+    measured.put(phase, m);
+  }
+
+  void failed(Phase phase, String why) {
+    failed.put(phase, why);
+  }
+
+  /** How long the echo server JVM took to start serving: a reference for cold starts. */
+  void grpcServerStartMs(double ms) {
+    grpcServerStartMs = Optional.of(ms);
+  }
+
+  boolean anyFailed() {
+    return !failed.isEmpty();
+  }
+
+  /** Prints the table, the notes and the JSON lines. */
+  void print(PrintStream out, double elapsedSeconds) {
+    for (Benchmark b : Benchmark.values()) {
+      if (selected.contains(b)) {
+        failure(b).ifPresentOrElse(why -> fail(b, why), () -> describe(b));
+      }
+    }
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "Skiff benchmarks (%s run, %.0f s, %d cores, Java %s); ratio = Skiff / baseline%n",
+        sizes.mode(),
+        elapsedSeconds,
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.version());
+    printTable(out);
+    out.println();
+    for (String note : notes) {
+      out.println("  - " + note);
+    }
+    out.println();
+    json.forEach(out::println);
+    out.flush();
+  }
+
+  private Optional<String> failure(Benchmark b) {
+    return b.phases().stream()
+        .filter(failed::containsKey)
+        .findFirst()
+        .map(p -> p.label() + ": " + failed.get(p));
+  }
+
+  private void fail(Benchmark b, String why) {
+    rows.add(new Row(b.id(), "FAILED", "-", "-"));
+    notes.add(b.id() + " failed: " + why);
+    json.add(new JsonLine(b.id()).string("error", why).toString());
+  }
+
+  private <M extends Measurement> M get(Phase phase, Class<M> type) {
+    return type.cast(measured.get(phase));
+  }
+
+  private void describe(Benchmark b) {
+    switch (b) {
+      case REMOTE_LATENCY -> {
+        var m = get(Phase.REMOTE_LATENCY, Measurement.RemoteLatency.class);
+        rows.add(new Row("remote_latency p50 (us)", i(m.p50Us()), i(m.baselineP50Us()),
+            ratio(m.p50Us(), m.baselineP50Us())));
+        rows.add(new Row("remote_latency p99 (us)", i(m.p99Us()), i(m.baselineP99Us()),
+            ratio(m.p99Us(), m.baselineP99Us())));
+        rows.add(new Row("remote_latency p99.9 (us)", i(m.p999Us()), i(m.baselineP999Us()),
+            ratio(m.p999Us(), m.baselineP999Us())));
+        notes.add(
+            "remote_latency: " + m.calls() + " sequential remote calls of a trivial function on"
+                + " a warm container, after " + sizes.latencyWarmup() + " warm-up calls;"
+                + " baseline: as many bare grpc-java unary echoes of the same string to a"
+                + " separate JVM on loopback; the two alternate in " + sizes.latencyRounds()
+                + " rounds.");
+        json.add(new JsonLine(b.id())
+            .integer("p50_us", m.p50Us())
+            .integer("p99_us", m.p99Us())
+            .integer("p999_us", m.p999Us())
+            .integer("baseline_p50_us", m.baselineP50Us())
+            .integer("baseline_p99_us", m.baselineP99Us())
+            .toString());
+      }
+      case MAP_THROUGHPUT -> {
+        var m = get(Phase.MAP_THROUGHPUT, Measurement.MapThroughput.class);
+        rows.add(new Row("map_throughput (inputs/s)", rate(m.perS()), rate(m.baselinePerS()),
+            ratio(m.perS(), m.baselinePerS())));
+        notes.add(
+            "map_throughput: ordered map of " + m.inputs() + " trivial inputs (one call each),"
+                + " results read and checked, " + m.rounds() + " round(s) after a "
+                + sizes.mapWarmup() + "-input warm-up; baseline: one bare grpc bidirectional"
+                + " stream echoing the same payloads, one message per input, to a separate JVM."
+                + " Here ratio < 1 means Skiff is slower.");
+        json.add(new JsonLine(b.id())
+            .decimal("per_s", m.perS())
+            .decimal("baseline_per_s", m.baselinePerS())
+            .toString());
+      }
+      case COLD_START -> {
+        var m = get(Phase.COLD_START, Measurement.ColdStart.class);
+        rows.add(new Row("cold_start p50 (ms)", ms(m.p50Ms()), ms(m.baselineP50Ms()),
+            ratio(m.p50Ms(), m.baselineP50Ms())));
+        rows.add(new Row("cold_start p99 (ms)", ms(m.p99Ms()), ms(m.baselineP99Ms()),
+            ratio(m.p99Ms(), m.baselineP99Ms())));
+        notes.add(
+            "cold_start: the first remote call of a fresh app.run() (no container yet), "
+                + m.samples() + " samples after one untimed; app.run() itself (starting the"
+                + " embedded control plane) is not included and took p50 "
+                + ms(m.runStartP50Ms()) + " ms; baseline: a bare `java -cp <dir> Hello` launch"
+                + " on the same JDK, timed to its output line, as many samples, alternating."
+                + grpcServerStartMs
+                    .map(t -> " For reference, the bare gRPC echo server JVM (one launch, at the"
+                        + " start of this run) took " + ms(t) + " ms from launch to serving.")
+                    .orElse(""));
+        json.add(new JsonLine(b.id())
+            .decimal("p50_ms", m.p50Ms())
+            .decimal("p99_ms", m.p99Ms())
+            .decimal("baseline_p50_ms", m.baselineP50Ms())
+            .toString());
+      }
+      case MEMORY -> {
+        var idle = get(Phase.IDLE_MEMORY, Measurement.IdleMemory.class);
+        var queued = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);
+        rows.add(new Row("memory: idle container RSS (MiB)", mib(idle.containerRssMib()),
+            mib(idle.echoServerRssMib()), ratio(idle.containerRssMib(), idle.echoServerRssMib())));
+        rows.add(new Row("memory: control plane RSS (MiB)", mib(idle.controlPlaneRssMib()),
+            mib(idle.harnessBeforeRssMib()),
+            ratio(idle.controlPlaneRssMib(), idle.harnessBeforeRssMib())));
+        rows.add(new Row("memory: heap with " + queued.queued() + " queued (MiB)",
+            mib(queued.heapQueuedMib()), mib(queued.heapBeforeMib()),
+            ratio(queued.heapQueuedMib(), queued.heapBeforeMib())));
+        notes.add(
+            "memory, container: VmRSS of the container process (largest of "
+                + idle.containers() + " found) after a few calls and an idle second; baseline:"
+                + " the gRPC echo server JVM after the same.");
+        notes.add(
+            "memory, control plane: VmRSS of this harness JVM, which holds the embedded control"
+                + " plane (and the client and harness), with one app running idle; baseline: the"
+                + " same JVM before it started any app.");
+        double perInput =
+            (queued.heapQueuedMib() - queued.heapBeforeMib()) * 1024 * 1024 / queued.queued();
+        notes.add(String.format(
+            Locale.ROOT,
+            "memory, queued: used heap of this JVM (control plane and client) after System.gc()"
+                + " with %d spawned inputs queued behind a busy maxContainers(1) function;"
+                + " baseline: the same before spawning; about %.0f bytes per queued input.",
+            queued.queued(), perInput));
+        json.add(new JsonLine(b.id())
+            .decimal("container_rss_mib", idle.containerRssMib())
+            .decimal("control_plane_rss_mib", idle.controlPlaneRssMib())
+            .decimal("queued_100k_heap_mib", queued.heapQueuedMib())
+            .toString());
+      }
+      case SPAWN_ENQUEUE -> {
+        var m = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);
+        rows.add(new Row("spawn_enqueue, 1 thread (/s)", rate(m.perS()), "-", "-"));
+        rows.add(new Row("spawn_enqueue, " + m.threads() + " virtual threads (/s)",
+            rate(m.concurrentPerS()), "-", "-"));
+        notes.add(String.format(
+            Locale.ROOT,
+            "spawn_enqueue: %d sequential spawn calls from one thread, then %d more from %d"
+                + " virtual threads, all queued (no baseline); closing the run with all %d"
+                + " queued took %.0f ms.",
+            m.queued(), m.concurrentInputs(), m.threads(), m.queued() + m.concurrentInputs(),
+            m.closeMs()));
+        json.add(new JsonLine(b.id()).decimal("per_s", m.perS()).toString());
+      }
+    }
+  }
+
+  private void printTable(PrintStream out) {
+    Row header = new Row("benchmark", "Skiff", "baseline", "ratio");
+    int w0 = header.benchmark().length();
+    int w1 = header.skiff().length();
+    int w2 = header.baseline().length();
+    int w3 = header.ratio().length();
+    for (Row r : rows) {
+      w0 = Math.max(w0, r.benchmark().length());
+      w1 = Math.max(w1, r.skiff().length());
+      w2 = Math.max(w2, r.baseline().length());
+      w3 = Math.max(w3, r.ratio().length());
+    }
+    String format = "  %-" + w0 + "s  %" + w1 + "s  %" + w2 + "s  %" + w3 + "s%n";
+    out.printf(format, header.benchmark(), header.skiff(), header.baseline(), header.ratio());
+    out.printf(format, "-".repeat(w0), "-".repeat(w1), "-".repeat(w2), "-".repeat(w3));
+    for (Row r : rows) {
+      out.printf(format, r.benchmark(), r.skiff(), r.baseline(), r.ratio());
+    }
+  }
+
+  private static String i(long v) {
+    return Long.toString(v);
+  }
+
+  private static String ms(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String mib(double v) {
+    return String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String rate(double v) {
+    return String.format(Locale.ROOT, "%,.0f", v);
+  }
+
+  private static String ratio(double skiff, double baseline) {
+    return baseline <= 0 ? "-" : String.format(Locale.ROOT, "%.2fx", skiff / baseline);
+  }
+
+  /** One flat JSON object, written in the order its fields are added. */
+  private static final class JsonLine {
+    private final StringBuilder text = new StringBuilder("{");
+
+    JsonLine(String bench) {
+      string("bench", bench);
+    }
+
+    JsonLine string(String key, String value) {
+      return raw(key, quote(value));
+    }
+
+    JsonLine integer(String key, long value) {
+      return raw(key, Long.toString(value));
+    }
+
+    JsonLine decimal(String key, double value) {
+      return raw(key, Double.isFinite(value) ? String.format(Locale.ROOT, "%.1f", value) : "null");
+    }
+
+    private JsonLine raw(String key, String value) {
+      if (text.length() > 1) {
+        text.append(',');
+      }
+      text.append(quote(key)).append(':').append(value);
+      return this;
+    }
+
+    private static String quote(String s) {
+      StringBuilder q = new StringBuilder("\"");
+      for (char c : s.toCharArray()) {
+        switch (c) {
+          case '"' -> q.append("\\\"");
+          case '\\' -> q.append("\\\\");
+          case '\n' -> q.append("\\n");
+          case '\r' -> q.append("\\r");
+          case '\t' -> q.append("\\t");
+          default -> {
+            if (c < 0x20) {
+              q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+              q.append(c);
+            }
+          }
+        }
+      }
+      return q.append('"').toString();
+    }
+
+    @Override
+    public String toString() {
+      return text + "}";
+    }
+  }
+}
