@@ -17,6 +17,9 @@ final class Attempt {
   /** The per-attempt timeout, or later the kill that follows an unanswered cancel. */
   ScheduledFuture<?> timer;
 
+  /** When it was presumed to start running (a prefetched attempt waits for a slot first). */
+  java.time.Instant startedAt;
+
   /** The input no longer waits for this attempt: any output it sends is discarded. */
   boolean abandoned;
 

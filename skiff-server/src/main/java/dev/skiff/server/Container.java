@@ -2,6 +2,7 @@ package dev.skiff.server;
 
 import dev.skiff.server.backend.ContainerHandle;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +39,15 @@ final class Container {
   /** Set once the container said hello. */
   Optional<ContainerChannel> channel = Optional.empty();
 
+  /** Every attempt assigned to it and not yet answered: running ones and prefetched ones. */
   final Map<Attempt.Key, Attempt> attempts = new LinkedHashMap<>();
+
+  /**
+   * Attempts sent ahead of a free slot, in the order the container will start them (it runs its
+   * assignments first come, first served). They have no timer until they are presumed to start,
+   * which is when an earlier attempt's output frees a slot.
+   */
+  final ArrayDeque<Attempt> prefetched = new ArrayDeque<>();
   Instant idleSince;
   Instant lastSeen;
   boolean everReady;
@@ -63,7 +72,7 @@ final class Container {
   }
 
   int freeSlots() {
-    return slots - attempts.size();
+    return slots - (attempts.size() - prefetched.size());
   }
 
   /** Whether it can take an input now. */

@@ -67,6 +67,15 @@ import java.util.concurrent.locks.ReentrantLock;
 final class FunctionScheduler {
   private static final System.Logger LOG = System.getLogger(FunctionScheduler.class.getName());
 
+  /** How much work, at the function's recent pace, may be sent ahead to a busy container. */
+  private static final Duration PREFETCH_HORIZON = Duration.ofMillis(20);
+
+  /** The most inputs sent ahead to one container. */
+  private static final int MAX_PREFETCH = 64;
+
+  /** Recent run time of one attempt, from its start to its output here; 0 until measured. */
+  private long recentRunNanos; // guarded by lock
+
   /** Assignments are split into messages of at most about this many argument bytes. */
   private static final int MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -358,6 +367,12 @@ final class FunctionScheduler {
       c.lastSeen = now;
       for (Output o : outputs) {
         Attempt a = c.attempts.remove(new Attempt.Key(o.getInputId(), o.getAttempt()));
+        if (a != null) {
+          if (!c.prefetched.remove(a)) {
+            recordRunTime(a, now);
+          }
+          promotePrefetched(c, now);
+        }
         if (a == null) {
           LOG.log(
               Level.DEBUG,
@@ -451,6 +466,16 @@ final class FunctionScheduler {
             out);
       }
       ErrorInfo crash = Failures.crashed(name, report);
+      // Inputs sent ahead never started (as far as we know): they go back to the front of the
+      // queue, in order, without spending an attempt.
+      for (Attempt a : c.prefetched.reversed()) {
+        c.attempts.remove(a.key());
+        if (a.isCurrent()) {
+          a.input.attempts--;
+          requeue(a.input);
+        }
+      }
+      c.prefetched.clear();
       for (Attempt a : c.attempts.values()) {
         a.cancelTimer();
         if (a.isCurrent()) {
@@ -532,14 +557,8 @@ final class FunctionScheduler {
       c.attempts.put(a.key(), a);
       in.state = new InputState.Running(a);
       a.timer = schedule(() -> onAttemptTimeout(a), timeout);
-      Assignment assignment =
-          Assignment.newBuilder()
-              .setInputId(in.id)
-              .setAttempt(a.number)
-              .setArgs(in.args)
-              .setCredit(in.pendingCredit)
-              .build();
-      in.pendingCredit = 0;
+      a.startedAt = ctx.clock().instant();
+      Assignment assignment = assignment(in, a);
       AssignmentBatch.Builder batch = batches.get(c);
       long bytes = batchBytes.getOrDefault(c, 0L);
       if (batch != null && bytes + in.args.size() > MAX_BATCH_BYTES) {
@@ -554,7 +573,78 @@ final class FunctionScheduler {
       batch.addAssignments(assignment);
       batchBytes.put(c, bytes + in.args.size());
     }
+    int depth = prefetchDepth();
+    if (!queue.isEmpty() && depth > 0) {
+      // Every slot is busy: send a few inputs ahead to each ready container, round robin, so that
+      // a container starts its next input without waiting for a round trip through here.
+      List<Container> ready =
+          containers.values().stream()
+              .filter(c -> c.phase == Container.Phase.READY && c.channel.map(ContainerChannel::isOpen).orElse(false))
+              .toList();
+      boolean progress = true;
+      while (!queue.isEmpty() && progress) {
+        progress = false;
+        for (Container c : ready) {
+          if (queue.isEmpty() || c.prefetched.size() >= depth) {
+            continue;
+          }
+          Input in = queue.removeFirst();
+          Attempt a = new Attempt(in, ++in.attempts, c);
+          c.attempts.put(a.key(), a);
+          c.prefetched.add(a);
+          in.state = new InputState.Running(a);
+          batches.computeIfAbsent(c, k -> AssignmentBatch.newBuilder()).addAssignments(assignment(in, a));
+          progress = true;
+        }
+      }
+    }
     batches.forEach((c, batch) -> c.channel.orElseThrow().assign(batch.build()));
+  }
+
+  private static Assignment assignment(Input in, Attempt a) {
+    Assignment assignment =
+        Assignment.newBuilder()
+            .setInputId(in.id)
+            .setAttempt(a.number)
+            .setArgs(in.args)
+            .setCredit(in.pendingCredit)
+            .build();
+    in.pendingCredit = 0;
+    return assignment;
+  }
+
+  /**
+   * How many inputs to send ahead per container: enough to cover about {@link #PREFETCH_HORIZON}
+   * of work at the function's recent pace, so that short inputs flow without a round trip each
+   * while long ones are never held hostage by a busy container. None for generators, and none
+   * until the pace is known.
+   */
+  private int prefetchDepth() {
+    if (def.getGenerator() || recentRunNanos <= 0) {
+      return 0;
+    }
+    long depth = PREFETCH_HORIZON.toNanos() / recentRunNanos - 1;
+    return (int) Math.max(0, Math.min(MAX_PREFETCH, depth));
+  }
+
+  /** A slot of {@code c} freed: the first prefetched attempt starts now, with its timer. */
+  private void promotePrefetched(Container c, Instant now) {
+    while (!c.prefetched.isEmpty() && c.freeSlots() > 0) {
+      Attempt next = c.prefetched.poll();
+      next.startedAt = now;
+      if (!next.abandoned) {
+        next.timer = schedule(() -> onAttemptTimeout(next), timeout);
+      }
+    }
+  }
+
+  /** Folds one attempt's run time into the function's recent pace (an exponential average). */
+  private void recordRunTime(Attempt a, Instant now) {
+    if (a.startedAt == null) {
+      return;
+    }
+    long nanos = Math.max(1, Duration.between(a.startedAt, now).toNanos());
+    recentRunNanos = recentRunNanos <= 0 ? nanos : (recentRunNanos * 7 + nanos) / 8;
   }
 
   private void rescale(Outbox out) {

@@ -54,6 +54,8 @@ class GeneratorTest {
       assertThat(it.next()).isEqualTo(2);
       assertThat(it.next()).isEqualTo(3);
     }
+    // The generator stops and closes its stream in the container before the temp dir goes away.
+    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dir.resolve("closed")));
   }
 
   @Test

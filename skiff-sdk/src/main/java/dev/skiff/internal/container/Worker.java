@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,13 @@ final class Worker {
   private final String function;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
+  private final LinkedBlockingQueue<Output> outputs = new LinkedBlockingQueue<>();
+  // At most `concurrency` inputs run at once; later assignments wait in `waiting`, in arrival
+  // order (the control plane may send a few ahead so the container never idles between inputs).
+  // Guarded by slotLock.
+  private final Object slotLock = new Object();
+  private final java.util.ArrayDeque<Assignment> waiting = new java.util.ArrayDeque<>();
+  private int freeSlots = 1;
   private final CountDownLatch exit = new CountDownLatch(1);
   private volatile int exitCode;
   private StreamObserver<ContainerMessage> outbound; // guarded by this
@@ -68,6 +76,7 @@ final class Worker {
       outbound = out;
     }
     Thread.ofPlatform().daemon().name("skiff-heartbeat").start(this::heartbeat);
+    Thread.ofPlatform().daemon().name("skiff-outputs").start(this::sendOutputs);
   }
 
   synchronized void send(ContainerMessage message) {
@@ -84,6 +93,31 @@ final class Worker {
     this.args = args;
     this.result = result;
     this.generator = generator;
+    synchronized (slotLock) {
+      this.freeSlots = Math.max(1, concurrency);
+    }
+  }
+
+  /**
+   * Sends outputs as they complete: whatever has completed by the time the stream is free goes
+   * in one message, so a burst of short inputs costs few messages and a lone output goes at once.
+   */
+  private void sendOutputs() {
+    java.util.List<Output> batch = new java.util.ArrayList<>();
+    while (true) {
+      try {
+        batch.add(outputs.take());
+      } catch (InterruptedException e) {
+        return;
+      }
+      outputs.drainTo(batch, 1023);
+      try {
+        send(ContainerMessage.newBuilder().setOutputs(OutputBatch.newBuilder().addAllOutputs(batch)).build());
+      } catch (RuntimeException e) {
+        // the stream failed; Inbound.onError ends the container
+      }
+      batch.clear();
+    }
   }
 
   void awaitExit() throws InterruptedException {
@@ -131,23 +165,47 @@ final class Worker {
     Running r = new Running();
     r.credit.release(a.getCredit());
     running.put(a.getInputId(), r);
+    synchronized (slotLock) {
+      if (freeSlots == 0) {
+        waiting.add(a);
+        return;
+      }
+      freeSlots--;
+    }
+    launch(a, r);
+  }
+
+  private void launch(Assignment a, Running r) {
     executor.execute(
         () -> {
           r.thread = Thread.currentThread();
-          Result outcome = run(a, r);
+          Result outcome =
+              r.cancelled
+                  ? error(ErrorCodec.of(ErrorKind.CANCELLED, "input was cancelled"))
+                  : run(a, r);
           running.remove(a.getInputId());
-          Thread.interrupted(); // clear a late cancellation before using the stream
-          send(
-              ContainerMessage.newBuilder()
-                  .setOutputs(
-                      OutputBatch.newBuilder()
-                          .addOutputs(
-                              Output.newBuilder()
-                                  .setInputId(a.getInputId())
-                                  .setAttempt(a.getAttempt())
-                                  .setResult(outcome)))
-                  .build());
+          Thread.interrupted(); // a late cancellation must not leak into the next input
+          output(a, outcome);
+          Assignment next;
+          synchronized (slotLock) {
+            next = waiting.poll();
+            if (next == null) {
+              freeSlots++;
+            }
+          }
+          if (next != null) {
+            launch(next, running.get(next.getInputId()));
+          }
         });
+  }
+
+  private void output(Assignment a, Result outcome) {
+    outputs.add(
+        Output.newBuilder()
+            .setInputId(a.getInputId())
+            .setAttempt(a.getAttempt())
+            .setResult(outcome)
+            .build());
   }
 
   private Result run(Assignment a, Running r) {
@@ -231,6 +289,23 @@ final class Worker {
   }
 
   private void cancel(long inputId) {
+    Assignment dropped = null;
+    synchronized (slotLock) {
+      for (Assignment w : waiting) {
+        if (w.getInputId() == inputId) {
+          dropped = w;
+          break;
+        }
+      }
+      if (dropped != null) {
+        waiting.remove(dropped);
+      }
+    }
+    if (dropped != null) {
+      running.remove(inputId);
+      output(dropped, error(ErrorCodec.of(ErrorKind.CANCELLED, "input was cancelled")));
+      return;
+    }
     Running r = running.get(inputId);
     if (r != null) {
       r.cancelled = true;
