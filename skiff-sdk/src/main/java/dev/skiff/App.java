@@ -8,7 +8,12 @@ import dev.skiff.internal.Invoker;
 import dev.skiff.internal.LogPrinter;
 import dev.skiff.internal.MethodResolver;
 import dev.skiff.internal.RunningApps;
+import dev.skiff.internal.WebEndpointSpec;
+import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.CreateAppRequest;
+import dev.skiff.proto.CreateAppResponse;
+import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.StopAppRequest;
 import java.io.File;
 import java.io.Serializable;
@@ -43,15 +48,13 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of(
-          "image", "secrets", "gpu", "cpu", "memory", "region", "schedule", "volumes",
-          "bufferContainers");
+      Set.of("image", "secrets", "volumes");
 
   private final String name;
   // Guards functions, webEndpoints and running.
   private final Object lock = new Object();
   private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
-  private final List<String> webEndpoints = new ArrayList<>();
+  private final Map<String, WebEndpointSpec> webEndpoints = new LinkedHashMap<>();
   private Run running;
 
   private App(String name) {
@@ -267,17 +270,142 @@ public final class App {
   // ------------------------------------------------------------------ web endpoints
 
   /**
-   * Defines a web endpoint served by a method of no parameters.
-   *
-   * <p>Not implemented yet: {@link #run()} fails with {@link UnsupportedOptionException} while an
-   * app defines one.
+   * Defines a web endpoint served by a method of no parameters, answering {@code GET} with the
+   * method's value as JSON; see {@link #webEndpoint(Method1, Consumer)}.
    */
   public WebEndpoint webEndpoint(Method0<?> method) {
-    Method m = MethodResolver.resolve(method);
-    synchronized (lock) {
-      webEndpoints.add(m.getName());
+    return webEndpoint(method, w -> {});
+  }
+
+  /** Defines a web endpoint of no parameters with options, e.g. {@code w -> w.label("now")}. */
+  public WebEndpoint webEndpoint(Method0<?> method, Consumer<WebEndpointOptions.Builder> options) {
+    return defineWebEndpoint(method, options, 0);
+  }
+
+  /**
+   * Defines a web endpoint served by a method of one parameter, like the seed's {@code
+   * @web_endpoint()}; see {@link #webEndpoint(Method1, Consumer)}.
+   */
+  public <A> WebEndpoint webEndpoint(Method1<A, ?> method) {
+    return webEndpoint(method, w -> {});
+  }
+
+  /**
+   * Defines a web endpoint served by a method of one parameter, with options ({@code w ->
+   * w.method("POST").label("greet").requiresAuth().function(f -> f.timeout(...))}).
+   *
+   * <p><b>Simple form.</b> The request's query parameters ({@code GET}) or the fields of its JSON
+   * object body ({@code POST}) are mapped onto the method's parameters by name (compile with
+   * {@code javac -parameters}) and converted to their declared types; the method's value is sent
+   * back as JSON (or as it is, when it is a {@link WebResponse}). A missing or unconvertible
+   * parameter, or a body that is not a JSON object, answers 400 with a JSON message; an exception
+   * of the method answers 500 with its class and message; a request that outlives the function's
+   * timeout answers 504.
+   *
+   * <p><b>Low-level form.</b> A method taking a {@link WebRequest} and returning a {@link
+   * WebResponse} gets the whole request (any method, and any path below the endpoint's URL) and
+   * decides the whole response.
+   *
+   * <p>The endpoint is served at {@link WebEndpoint#webUrl()} while the app runs.
+   *
+   * @throws InvalidConfigurationException if an option is not allowed (retries and schedules are
+   *     refused), or the parameter names are not in the class file
+   */
+  public <A> WebEndpoint webEndpoint(
+      Method1<A, ?> method, Consumer<WebEndpointOptions.Builder> options) {
+    return defineWebEndpoint(method, options, 1);
+  }
+
+  /** Defines a web endpoint of two parameters; see {@link #webEndpoint(Method1, Consumer)}. */
+  public <A, B> WebEndpoint webEndpoint(Method2<A, B, ?> method) {
+    return webEndpoint(method, w -> {});
+  }
+
+  /** Defines a web endpoint of two parameters with options. */
+  public <A, B> WebEndpoint webEndpoint(
+      Method2<A, B, ?> method, Consumer<WebEndpointOptions.Builder> options) {
+    return defineWebEndpoint(method, options, 2);
+  }
+
+  /** Defines a web endpoint of three parameters; see {@link #webEndpoint(Method1, Consumer)}. */
+  public <A, B, C> WebEndpoint webEndpoint(Method3<A, B, C, ?> method) {
+    return webEndpoint(method, w -> {});
+  }
+
+  /** Defines a web endpoint of three parameters with options. */
+  public <A, B, C> WebEndpoint webEndpoint(
+      Method3<A, B, C, ?> method, Consumer<WebEndpointOptions.Builder> options) {
+    return defineWebEndpoint(method, options, 3);
+  }
+
+  private WebEndpoint defineWebEndpoint(
+      Serializable lambda, Consumer<WebEndpointOptions.Builder> configurer, int arity) {
+    Objects.requireNonNull(configurer, "options");
+    Method m = MethodResolver.resolve(lambda);
+    WebEndpointOptions.Builder builder = WebEndpointOptions.builder(m.getName());
+    configurer.accept(builder);
+    WebEndpointOptions web = builder.build();
+    String what = "web endpoint '" + web.label() + "'";
+    FunctionOptions.Builder probe = FunctionOptions.builder(m.getName());
+    web.function().accept(probe);
+    FunctionOptions function = probe.build();
+    if (function.retries().isPresent()) {
+      throw new InvalidConfigurationException(
+          what + ": retries are not supported for web endpoints; remove retries");
     }
-    return new WebEndpoint(m.getName());
+    if (function.schedule().isPresent()) {
+      throw new InvalidConfigurationException(
+          what + ": a web endpoint cannot have a schedule; schedule another function");
+    }
+    boolean raw = arity == 1 && m.getParameterTypes()[0] == WebRequest.class;
+    if (raw && FunctionSpec.awaitedType(m.getGenericReturnType()) != WebResponse.class) {
+      throw new InvalidConfigurationException(
+          what + ": a method taking a WebRequest must return a WebResponse; "
+              + m.getDeclaringClass().getName() + "." + m.getName() + " returns "
+              + m.getGenericReturnType().getTypeName());
+    }
+    List<String> parameters = new ArrayList<>();
+    if (!raw) {
+      for (java.lang.reflect.Parameter p : m.getParameters()) {
+        if (!p.isNamePresent()) {
+          throw new InvalidConfigurationException(
+              what + ": the parameter names of " + m.getDeclaringClass().getName() + "."
+                  + m.getName() + " are not in its class file, and requests are mapped onto"
+                  + " parameters by name; compile with javac -parameters");
+        }
+        parameters.add(p.getName());
+      }
+    }
+    Invoker invoker = define(lambda, web.function(), false, arity);
+    WebEndpointSpec spec =
+        new WebEndpointSpec(web.method(), web.label(), web.requiresAuth(), raw, parameters);
+    synchronized (lock) {
+      webEndpoints.put(invoker.spec().name(), spec);
+    }
+    WebEndpointSpec.register(m, spec);
+    return new WebEndpoint(this, invoker.spec().name(), web);
+  }
+
+  private static FunctionDef withWebEndpoint(FunctionDef def, WebEndpointSpec web) {
+    return web == null ? def : def.toBuilder().setWebEndpoint(web.toProto()).build();
+  }
+
+  /** The URL of a web endpoint while this program runs the app. */
+  String webUrl(String function) {
+    synchronized (lock) {
+      if (running == null) {
+        throw new SkiffException(
+            "app '" + name + "' is not running: web endpoint '" + function + "' has a URL only"
+                + " inside try (var run = app.run()) { ... }");
+      }
+      String url = running.webUrls.get(function);
+      if (url == null) {
+        throw new SkiffException(
+            "the control plane of app '" + name + "' gave no URL for web endpoint '" + function
+                + "'");
+      }
+      return url;
+    }
   }
 
   // ------------------------------------------------------------------ definition
@@ -312,6 +440,10 @@ public final class App {
       throw new InvalidConfigurationException(
           "function '" + fname + "': schedule is only allowed on functions without parameters;"
               + " it takes " + arity);
+    }
+    if (options.schedule().isPresent() && generator) {
+      throw new InvalidConfigurationException(
+          "generator '" + fname + "': schedule is not supported for generators; use a function");
     }
     FunctionSpec spec = FunctionSpec.of(name, fname, method, generator, options);
     synchronized (lock) {
@@ -362,16 +494,13 @@ public final class App {
    */
   public AppRun run(RunOptions options) {
     List<FunctionSpec> specs;
+    Map<String, WebEndpointSpec> web;
     synchronized (lock) {
       if (running != null) {
         throw new SkiffException("app '" + name + "' is already running");
       }
       specs = List.copyOf(functions.values());
-      if (!webEndpoints.isEmpty()) {
-        throw new UnsupportedOptionException(
-            "not implemented yet: webEndpoint (app '" + name + "', endpoint '"
-                + webEndpoints.get(0) + "')");
-      }
+      web = Map.copyOf(webEndpoints);
     }
     for (FunctionSpec spec : specs) {
       for (String option : spec.options().explicitlySet()) {
@@ -383,13 +512,16 @@ public final class App {
       }
     }
     CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
-    specs.forEach(s -> request.addFunctions(s.toProto()));
+    specs.forEach(s -> request.addFunctions(withWebEndpoint(s.toProto(), web.get(s.name()))));
     request.addAllClasspath(
         Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
     Connection connection = Connection.open();
     String appId;
+    Map<String, String> webUrls;
     try {
-      appId = connection.client().blocking().createApp(request.build()).getAppId();
+      CreateAppResponse created = connection.client().blocking().createApp(request.build());
+      appId = created.getAppId();
+      webUrls = Map.copyOf(created.getWebUrlsMap());
     } catch (RuntimeException e) {
       RuntimeException translated = connection.client().translate(e);
       connection.close();
@@ -397,7 +529,7 @@ public final class App {
     }
     AppBinding binding = new AppBinding(name, appId, connection.client(), options.showProgress());
     LogPrinter logs = options.showLogs() ? LogPrinter.start(binding) : null;
-    Run run = new Run(binding, connection, logs);
+    Run run = new Run(binding, connection, logs, webUrls);
     synchronized (lock) {
       running = run;
     }
@@ -409,17 +541,55 @@ public final class App {
     final AppBinding binding;
     private final Connection connection;
     private final LogPrinter logs;
+    final Map<String, String> webUrls;
     private boolean closed; // guarded by App.this.lock
 
-    Run(AppBinding binding, Connection connection, LogPrinter logs) {
+    Run(AppBinding binding, Connection connection, LogPrinter logs, Map<String, String> webUrls) {
       this.binding = binding;
       this.connection = connection;
       this.logs = logs;
+      this.webUrls = webUrls;
     }
 
     @Override
     public String appId() {
       return binding.appId();
+    }
+
+    @Override
+    public List<FunctionStatus> status() {
+      synchronized (lock) {
+        if (closed) {
+          throw new SkiffException("app '" + name + "' is not running: its run was closed");
+        }
+      }
+      try {
+        return StatusCodec.fromProto(
+            connection
+                .client()
+                .blocking()
+                .getAppStatus(AppStatusRequest.newBuilder().setAppId(appId()).build()));
+      } catch (RuntimeException e) {
+        throw connection.client().translate(e);
+      }
+    }
+
+    @Override
+    public List<ScheduledRun> history() {
+      synchronized (lock) {
+        if (closed) {
+          throw new SkiffException("app '" + name + "' is not running: its run was closed");
+        }
+      }
+      try {
+        return HistoryCodec.fromProto(
+            connection
+                .client()
+                .blocking()
+                .getAppHistory(AppHistoryRequest.newBuilder().setAppId(appId()).build()));
+      } catch (RuntimeException e) {
+        throw connection.client().translate(e);
+      }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.skiff;
 
+import java.util.List;
+
 /**
  * A running app, returned by {@link App#run()}: its functions can be called until it is closed.
  * Closing stops every container of the app and, for an embedded control plane, the control plane
@@ -8,6 +10,25 @@ package dev.skiff;
 public interface AppRun extends AutoCloseable {
   /** The id the control plane gave this run of the app. */
   String appId();
+
+  /**
+   * What each function of the app is doing now, in name order: its containers with their states
+   * (starting, idle, busy, stopping), its queued and running inputs, the autoscaler's settings and
+   * wish, and why containers wait when some are wanted but not placed. Asks the control plane; a
+   * snapshot. Thread-safe.
+   *
+   * @throws SkiffException if the run is closed or the control plane cannot be reached
+   */
+  List<FunctionStatus> status();
+
+  /**
+   * The runs of the app's scheduled functions ({@code Period} and {@code Cron}) so far, oldest
+   * first (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether it
+   * is running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
+   *
+   * @throws SkiffException if the run is closed or the control plane cannot be reached
+   */
+  List<ScheduledRun> history();
 
   /** Stops the app and its containers. */
   @Override

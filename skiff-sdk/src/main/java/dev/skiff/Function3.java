@@ -1,6 +1,7 @@
 package dev.skiff;
 
 import dev.skiff.internal.Invoker;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
@@ -24,6 +25,26 @@ public final class Function3<A, B, C, R> {
   /** The function's name within its app. */
   public String name() {
     return invoker.spec().name();
+  }
+
+  /**
+   * Changes this function's autoscaler while its app runs, like the seed's {@code update_autoscaler}:
+   * the four settings replace those declared, for this run of the app, and take effect at once
+   * (raising {@code minContainers} starts containers now; lowering {@code maxContainers} stops idle
+   * containers above it now and busy ones as soon as they are idle). Blocks until the control plane
+   * has applied them. Thread-safe.
+   *
+   * @param minContainers containers kept running even without traffic (0..1000)
+   * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})
+   * @param bufferContainers idle containers kept beyond demand while there are inputs (0..1000, at
+   *     most {@code maxContainers})
+   * @param scaledownWindow how long a container may stay idle before it stops (1 s..24 h)
+   * @throws InvalidConfigurationException if a value is not allowed; nothing changes then
+   * @throws SkiffException if the app is not running
+   */
+  public void updateAutoscaler(
+      int minContainers, int maxContainers, int bufferContainers, Duration scaledownWindow) {
+    invoker.updateAutoscaler(minContainers, maxContainers, bufferContainers, scaledownWindow);
   }
 
   /**

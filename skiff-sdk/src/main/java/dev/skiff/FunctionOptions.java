@@ -257,7 +257,10 @@ public final class FunctionOptions {
 
     /**
      * GPU types in order of preference, each {@code "TYPE"} or {@code "TYPE:COUNT"} (count 1..8),
-     * e.g. {@code gpu("H100", "A100:2")}.
+     * e.g. {@code gpu("H100", "A100:2")}. Each container gets whole devices of the first type that
+     * has enough free, shared with no other container, and sees exactly them in {@code
+     * CUDA_VISIBLE_DEVICES}; when none is free it waits. A list that no node can satisfy makes
+     * {@code app.run()} fail.
      */
     public Builder gpu(String... types) {
       if (types.length == 0) {
@@ -273,12 +276,18 @@ public final class FunctionOptions {
       return this;
     }
 
-    /** CPU cores to reserve (0.125..256). */
+    /**
+     * CPU cores to reserve on the node for each container (0.125..256); a container that does not
+     * fit waits until cores are free.
+     */
     public Builder cpu(double request) {
       return cpu(request, Double.NaN);
     }
 
-    /** CPU cores to reserve and the most that may be used (request <= limit). */
+    /**
+     * CPU cores to reserve and the most that may be used (request <= limit); the limit, rounded up,
+     * is the number of processors the container's JVM sees.
+     */
     public Builder cpu(double request, double limit) {
       if (!(request >= 0.125 && request <= 256)) {
         throw invalid("cpu", request, "0.125..256 cores");
@@ -292,12 +301,19 @@ public final class FunctionOptions {
       return this;
     }
 
-    /** Memory to reserve in MiB (64..1048576). */
+    /**
+     * Memory to reserve on the node for each container, in MiB (64..1048576); a container that does
+     * not fit waits until memory is free.
+     */
     public Builder memory(int requestMib) {
       return memory(requestMib, -1);
     }
 
-    /** Memory to reserve and the most that may be used, in MiB (request <= limit). */
+    /**
+     * Memory to reserve and the most that may be used, in MiB (request <= limit). The limit sizes
+     * the container's JVM (a heap of 3/4 of it), so allocating past it ends the attempt with an
+     * out-of-memory error.
+     */
     public Builder memory(int requestMib, int limitMib) {
       if (requestMib < 64 || requestMib > 1_048_576) {
         throw invalid("memory", requestMib + " MiB", "64..1048576 MiB");
@@ -350,7 +366,10 @@ public final class FunctionOptions {
       return this;
     }
 
-    /** Restricts placement to nodes in these regions, e.g. {@code "us-east-1"}. */
+    /**
+     * Restricts placement to nodes in these regions, e.g. {@code "us-east-1"}; if no node is in
+     * any of them, {@code app.run()} fails.
+     */
     public Builder region(String... regions) {
       if (regions.length == 0) {
         throw invalid("region", "empty", "one or more region names such as \"us-east-1\"");
@@ -385,7 +404,10 @@ public final class FunctionOptions {
       return this;
     }
 
-    /** Idle containers to keep beyond current demand (0..1000). */
+    /**
+     * Idle containers to keep beyond current demand while the function has inputs (0..1000); with
+     * no inputs the function still scales down to {@code minContainers}.
+     */
     public Builder bufferContainers(int n) {
       if (n < 0 || n > 1000) {
         throw invalid("bufferContainers", n, "0..1000");

@@ -1,26 +1,54 @@
 package dev.skiff;
 
 /**
- * A function served over HTTP, defined with {@link App#webEndpoint}. Thread-safe.
+ * A function served over HTTP, defined with {@link App#webEndpoint}, like the seed's {@code
+ * @web_endpoint()}. While its app runs, the control plane's gateway serves it at {@link #webUrl()};
+ * each request is an input of the function, so its timeout, concurrency and autoscaling apply.
+ * Thread-safe.
  */
 public final class WebEndpoint {
+  private final App app;
   private final String name;
+  private final WebEndpointOptions options;
 
-  WebEndpoint(String name) {
+  WebEndpoint(App app, String name, WebEndpointOptions options) {
+    this.app = app;
     this.name = name;
+    this.options = options;
   }
 
-  /** The endpoint's name within its app. */
+  /** The endpoint's function name within its app. */
   public String name() {
     return name;
   }
 
+  /** The last segment of the endpoint's URL. */
+  public String label() {
+    return options.label();
+  }
+
+  /** The HTTP method of the simple form ({@code GET} or {@code POST}). */
+  public String method() {
+    return options.method();
+  }
+
+  /** Whether requests need the client token as a bearer token. */
+  public boolean requiresAuth() {
+    return options.requiresAuth();
+  }
+
   /**
-   * The URL at which the endpoint answers.
+   * The URL at which the endpoint answers while its app runs: {@code
+   * http://127.0.0.1:PORT/<app name>/<label>} on the control plane's gateway.
    *
-   * @throws UnsupportedOptionException always, until web endpoints are implemented
+   * @throws SkiffException if the app is not running in this program
    */
   public String webUrl() {
-    throw new UnsupportedOptionException("not implemented yet: webEndpoint ('" + name + "')");
+    return app.webUrl(name);
+  }
+
+  @Override
+  public String toString() {
+    return "WebEndpoint[" + app.name() + "/" + options.label() + "]";
   }
 }

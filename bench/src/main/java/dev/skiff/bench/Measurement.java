@@ -45,7 +45,9 @@ sealed interface Measurement {
       double p99Ms,
       double baselineP50Ms,
       double baselineP99Ms,
-      double runStartP50Ms)
+      double runStartP50Ms,
+      double freshP50Ms,
+      double freshP99Ms)
       implements Measurement {}
 
   /**

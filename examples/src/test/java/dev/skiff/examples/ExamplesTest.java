@@ -74,6 +74,23 @@ class ExamplesTest {
   }
 
   @Test
+  void scheduledRunsItsPeriodFunctionRepeatedlyAndPrintsTheHistory() throws Exception {
+    List<String> lines = run(Scheduled.class);
+    assertThat(lines)
+        .allMatch(l -> l.matches("everySecond for \\S+Z: (succeeded|running)"), "a history line")
+        .hasSizeGreaterThanOrEqualTo(2);
+    assertThat(lines).filteredOn(l -> l.endsWith("succeeded")).isNotEmpty();
+  }
+
+  @Test
+  void webApiPrintsItsUrlAndTheJsonItAnswers() throws Exception {
+    List<String> lines = run(WebApi.class);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).matches("http://127\\.0\\.0\\.1:\\d+/web-api/api");
+    assertThat(lines.get(1)).isEqualTo("200 {\"message\":\"Hello, API!\"}");
+  }
+
+  @Test
   void compositionCallsFunctionsFromAContainer() throws Exception {
     List<String> lines = run(Composition.class);
     assertThat(lines).hasSize(1);

@@ -105,12 +105,21 @@ public record FunctionSpec(
             .setMethodDescriptor(MethodResolver.descriptor(method))
             .setGenerator(generator)
             .setConcurrentInputs(options.maxInputs())
+            .setTargetInputs(options.targetInputs())
+            .setBufferContainers(options.bufferContainers())
             .setMinContainers(options.minContainers())
             .setMaxContainers(options.maxContainers().orElse(0))
             .setScaledownWindowMs(options.scaledownWindow().map(d -> d.toMillis()).orElse(0L))
             .setTimeoutMs(options.timeout().toMillis())
             .setStartupTimeoutMs(options.startupTimeout().toMillis());
     options.retries().ifPresent(r -> b.setRetries(toProto(r)));
+    options.schedule().ifPresent(s -> b.setSchedule(ScheduleCodec.toProto(s)));
+    options.cpuRequest().ifPresent(b::setCpuRequest);
+    options.cpuLimit().ifPresent(b::setCpuLimit);
+    options.memoryRequestMib().ifPresent(b::setMemoryRequestMib);
+    options.memoryLimitMib().ifPresent(b::setMemoryLimitMib);
+    b.addAllGpus(options.gpus());
+    b.addAllRegions(options.regions());
     return b.build();
   }
 

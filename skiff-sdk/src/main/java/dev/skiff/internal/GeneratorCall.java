@@ -24,7 +24,7 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
 
   private sealed interface Event {}
 
-  private record Item(byte[] bytes) implements Event {}
+  private record Item(com.google.protobuf.ByteString bytes) implements Event {}
 
   private record Done(Result result) implements Event {}
 
@@ -50,7 +50,7 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
             .setStart(
                 CallRequest.newBuilder()
                     .setFunction(binding.ref(spec.name()))
-                    .setArgs(com.google.protobuf.UnsafeByteOperations.unsafeWrap(args)))
+                    .setArgs(Blobs.outgoing(args, binding.client(), binding.appId())))
             .build());
     send(GenerateRequest.newBuilder().setCredit(WINDOW).build());
   }
@@ -105,7 +105,7 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
       send(GenerateRequest.newBuilder().setCredit(consumedSinceCredit).build());
       consumedSinceCredit = 0;
     }
-    return spec.result().decode(item.bytes(), "item of generator '" + spec.name() + "'");
+    return spec.result().decode(Blobs.incoming(item.bytes(), binding.client()), "item of generator '" + spec.name() + "'");
   }
 
   @Override
@@ -127,7 +127,7 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
       if (r.hasDone()) {
         events.add(new Done(r.getDone()));
       } else {
-        events.add(new Item(r.getItem().toByteArray()));
+        events.add(new Item(r.getItem()));
       }
     }
 

@@ -6,9 +6,13 @@ import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.FunctionCall;
+import dev.skiff.FunctionOptions;
 import dev.skiff.Outcome;
+import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.Result;
+import dev.skiff.proto.UpdateAutoscalerRequest;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -42,7 +46,7 @@ public final class Invoker {
     byte[] bytes = spec.args().encode(args, spec.name());
     return CallRequest.newBuilder()
         .setFunction(b.ref(spec.name()))
-        .setArgs(UnsafeByteOperations.unsafeWrap(bytes))
+        .setArgs(Blobs.outgoing(bytes, b.client(), b.appId()))
         .build();
   }
 
@@ -77,8 +81,17 @@ public final class Invoker {
         new FutureCallback<>() {
           @Override
           public void onSuccess(Result result) {
+            if (Blobs.isReference(result.getValue())) {
+              // The download blocks: not on the transport's thread.
+              Thread.ofVirtual().start(() -> complete(result));
+            } else {
+              complete(result);
+            }
+          }
+
+          private void complete(Result result) {
             try {
-              future.complete(decode(result));
+              future.complete(decode(result, b.client()));
             } catch (RuntimeException e) {
               future.completeExceptionally(e);
             }
@@ -159,10 +172,44 @@ public final class Invoker {
         .onClose(call::close);
   }
 
+  /**
+   * Replaces the function's autoscaler settings on the control plane; validated first, with the
+   * messages of {@link FunctionOptions}.
+   */
+  public void updateAutoscaler(int min, int max, int buffer, Duration window) {
+    FunctionOptions.builder(spec.name())
+        .minContainers(min)
+        .maxContainers(max)
+        .bufferContainers(buffer)
+        .scaledownWindow(window)
+        .build();
+    AppBinding b = binding.get();
+    UpdateAutoscalerRequest request =
+        UpdateAutoscalerRequest.newBuilder()
+            .setFunction(b.ref(spec.name()))
+            .setSettings(
+                AutoscalerSettings.newBuilder()
+                    .setMinContainers(min)
+                    .setMaxContainers(max)
+                    .setBufferContainers(buffer)
+                    .setScaledownWindowMs(window.toMillis()))
+            .build();
+    try {
+      b.client().blocking().updateAutoscaler(request);
+    } catch (RuntimeException e) {
+      throw b.client().translate(e);
+    }
+  }
+
   private Object decode(Result result) {
+    return decode(result, binding.get().client());
+  }
+
+  private Object decode(Result result, SkiffClient client) {
     if (result.hasError()) {
       throw ErrorCodec.toException(result.getError(), spec.name());
     }
-    return spec.result().decode(result.getValue().toByteArray(), "result of '" + spec.name() + "'");
+    return spec.result()
+        .decode(Blobs.incoming(result.getValue(), client), "result of '" + spec.name() + "'");
   }
 }

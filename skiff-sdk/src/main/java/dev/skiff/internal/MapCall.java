@@ -99,7 +99,10 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
         byte[] bytes = spec.args().encode(args, spec.name() + "' (map input " + index + ")");
         inFlight.acquire();
         encoded.put(
-            IndexedArgs.newBuilder().setIndex(index).setArgs(UnsafeByteOperations.unsafeWrap(bytes)).build());
+            IndexedArgs.newBuilder()
+                .setIndex(index)
+                .setArgs(Blobs.outgoing(bytes, binding.client(), binding.appId()))
+                .build());
         index++;
       }
       events.add(new ProducerDone(index));
@@ -245,7 +248,7 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
     }
     try {
       return new Outcome.Success<>(
-          spec.result().decode(result.getValue().toByteArray(), "result of '" + spec.name() + "'"));
+          spec.result().decode(Blobs.incoming(result.getValue(), binding.client()), "result of '" + spec.name() + "'"));
     } catch (RuntimeException e) {
       return new Outcome.Failure<>(e);
     }

@@ -63,6 +63,11 @@ public final class SkiffClient implements AutoCloseable {
         .build();
   }
 
+  /** The channel, for services other than the client API. */
+  public ManagedChannel channel() {
+    return channel;
+  }
+
   /** Where this client connects. */
   public String target() {
     return target;

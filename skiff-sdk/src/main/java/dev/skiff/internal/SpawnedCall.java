@@ -116,7 +116,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
     synchronized (this) {
       codec = resultCodec;
     }
-    return (R) codec.decode(result.getValue().toByteArray(), "result of '" + function + "'");
+    return (R) codec.decode(Blobs.incoming(result.getValue(), client), "result of '" + function + "'");
   }
 
   private static PayloadCodec.ValueCodec codecOf(FunctionDef def) {

@@ -12,8 +12,26 @@ final class AppDirectory {
   private final SchedulerContext ctx;
   private final ConcurrentHashMap<String, RunningApp> apps = new ConcurrentHashMap<>();
 
+  /** Schedules and web endpoints: told when apps start and stop. */
+  private final java.util.concurrent.CopyOnWriteArrayList<Listener> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   AppDirectory(SchedulerContext ctx) {
     this.ctx = ctx;
+  }
+
+  /**
+   * Told when an app starts (before its containers start; throwing refuses the app) and when it
+   * stops (also for an app whose start was refused).
+   */
+  interface Listener {
+    void started(RunningApp app);
+
+    void stopped(RunningApp app);
+  }
+
+  void addListener(Listener listener) {
+    listeners.add(listener);
   }
 
   /** Registers an app (its definitions already validated) and starts its minimum containers. */
@@ -27,8 +45,22 @@ final class AppDirectory {
       }
       app = new RunningApp(spec, schedulers);
     } while (apps.putIfAbsent(app.spec().id(), app) != null);
+    try {
+      for (Listener l : listeners) {
+        l.started(app);
+      }
+    } catch (RuntimeException e) {
+      stop(app.spec().id(), "app '" + name + "' could not be created");
+      throw e;
+    }
+    ctx.pool().fill(classpath);
     app.functions().values().forEach(FunctionScheduler::start);
     return app;
+  }
+
+  /** The node's capacity, against which apps' resource requests are checked. */
+  NodeCapacity capacity() {
+    return ctx.capacity();
   }
 
   Optional<RunningApp> find(String appId) {
@@ -46,6 +78,7 @@ final class AppDirectory {
     if (app == null) {
       return false;
     }
+    listeners.forEach(l -> l.stopped(app));
     app.functions().values().forEach(f -> f.close(reason));
     ctx.logs().closeApp(appId);
     return true;

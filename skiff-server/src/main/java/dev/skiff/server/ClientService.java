@@ -1,5 +1,10 @@
 package dev.skiff.server;
 
+import dev.skiff.proto.AppHistory;
+import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppStatus;
+import dev.skiff.proto.AppStatusRequest;
+import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.CancelRequest;
 import dev.skiff.proto.CancelResponse;
@@ -21,9 +26,13 @@ import dev.skiff.proto.SpawnResponse;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StopAppResponse;
 import dev.skiff.proto.StreamLogsRequest;
+import dev.skiff.proto.UpdateAutoscalerRequest;
+import dev.skiff.proto.UpdateAutoscalerResponse;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -45,8 +54,17 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ConcurrentHashMap<String, SpawnedCall> calls = new ConcurrentHashMap<>();
   private final LogFanout logs;
   private final ScheduledExecutorService timer;
+  private final ScheduleRunner schedules;
+  private final WebGateway web;
 
-  ClientService(AppDirectory apps, LogFanout logs, ScheduledExecutorService timer) {
+  ClientService(
+      AppDirectory apps,
+      LogFanout logs,
+      ScheduledExecutorService timer,
+      ScheduleRunner schedules,
+      WebGateway web) {
+    this.schedules = schedules;
+    this.web = web;
     this.apps = apps;
     this.logs = logs;
     this.timer = timer;
@@ -63,10 +81,27 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
             throw Statuses.denied("a container may not create apps");
           }
           validate(request);
+          for (FunctionDef f : request.getFunctionsList()) {
+            apps.capacity()
+                .neverFits(ResourceRequest.of(f))
+                .ifPresent(
+                    why -> {
+                      throw Statuses.invalid(
+                          "function '"
+                              + f.getName()
+                              + "' of app '"
+                              + request.getAppName()
+                              + "' can never be placed: "
+                              + why);
+                    });
+          }
           RunningApp app =
               apps.create(
                   request.getAppName(), request.getFunctionsList(), request.getClasspathList());
-          return CreateAppResponse.newBuilder().setAppId(app.spec().id()).build();
+          return CreateAppResponse.newBuilder()
+              .setAppId(app.spec().id())
+              .putAllWebUrls(web.urls(app))
+              .build();
         });
   }
 
@@ -111,6 +146,18 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       requireNonNegative(fn, "scaledown_window_ms", f.getScaledownWindowMs());
       requireNonNegative(fn, "timeout_ms", f.getTimeoutMs());
       requireNonNegative(fn, "startup_timeout_ms", f.getStartupTimeoutMs());
+      requireNonNegative(fn, "target_inputs", f.getTargetInputs());
+      requireNonNegative(fn, "buffer_containers", f.getBufferContainers());
+      validateResources(fn, f);
+      if (f.getTargetInputs() > Math.max(1, f.getConcurrentInputs())) {
+        throw Statuses.invalid(
+            fn
+                + "target_inputs ("
+                + f.getTargetInputs()
+                + ") is more than concurrent_inputs ("
+                + Math.max(1, f.getConcurrentInputs())
+                + ")");
+      }
       if (f.getMaxContainers() > 0 && f.getMinContainers() > f.getMaxContainers()) {
         throw Statuses.invalid(
             fn
@@ -130,6 +177,42 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       }
       if (f.getGenerator() && r.getMaxRetries() > 0) {
         throw Statuses.invalid(fn + "retries are not supported for generators");
+      }
+    }
+    ScheduleRunner.validate(request);
+    WebGateway.validate(request);
+  }
+
+  private static void validateResources(String fn, FunctionDef f) {
+    double cpu = f.getCpuRequest();
+    double cpuLimit = f.getCpuLimit();
+    if (!(cpu >= 0) || Double.isInfinite(cpu) || !(cpuLimit >= 0) || Double.isInfinite(cpuLimit)) {
+      throw Statuses.invalid(
+          fn + "cpu_request and cpu_limit must be finite and >= 0; were " + cpu + ", " + cpuLimit);
+    }
+    if (cpuLimit > 0 && cpuLimit < cpu) {
+      throw Statuses.invalid(
+          fn + "cpu_limit (" + cpuLimit + ") is less than cpu_request (" + cpu + ")");
+    }
+    requireNonNegative(fn, "memory_request_mib", f.getMemoryRequestMib());
+    requireNonNegative(fn, "memory_limit_mib", f.getMemoryLimitMib());
+    if (f.getMemoryLimitMib() > 0 && f.getMemoryLimitMib() < f.getMemoryRequestMib()) {
+      throw Statuses.invalid(
+          fn
+              + "memory_limit_mib ("
+              + f.getMemoryLimitMib()
+              + ") is less than memory_request_mib ("
+              + f.getMemoryRequestMib()
+              + ")");
+    }
+    for (String g : f.getGpusList()) {
+      if (!g.matches("[A-Za-z0-9][A-Za-z0-9\\-]*(:[1-8])?")) {
+        throw Statuses.invalid(fn + "gpu '" + g + "' is not TYPE or TYPE:COUNT (COUNT 1..8)");
+      }
+    }
+    for (String r : f.getRegionsList()) {
+      if (!r.matches("[a-z0-9][a-z0-9\\-]*")) {
+        throw Statuses.invalid(fn + "region '" + r + "' is not a name of [a-z0-9-]");
       }
     }
   }
@@ -299,10 +382,84 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     }
   }
 
+  // ------------------------------------------------------------------------------ scaling
+
+  @Override
+  public void updateAutoscaler(
+      UpdateAutoscalerRequest request, StreamObserver<UpdateAutoscalerResponse> response) {
+    respond(
+        response,
+        () -> {
+          FunctionScheduler function = resolve(request.getFunction());
+          AutoscalerSettings a = request.getSettings();
+          String fn = "function '" + function.name() + "': updateAutoscaler: ";
+          requireNonNegative(fn, "min_containers", a.getMinContainers());
+          requireNonNegative(fn, "buffer_containers", a.getBufferContainers());
+          if (a.getMaxContainers() < Math.max(1, a.getMinContainers())) {
+            throw Statuses.invalid(
+                fn
+                    + "max_containers is "
+                    + a.getMaxContainers()
+                    + "; must be >= 1 and >= min_containers ("
+                    + a.getMinContainers()
+                    + ")");
+          }
+          if (a.getScaledownWindowMs() <= 0) {
+            throw Statuses.invalid(
+                fn + "scaledown_window_ms is " + a.getScaledownWindowMs() + "; must be > 0");
+          }
+          function.updateAutoscaler(
+              a.getMinContainers(),
+              a.getMaxContainers(),
+              a.getBufferContainers(),
+              Duration.ofMillis(a.getScaledownWindowMs()));
+          return UpdateAutoscalerResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void getAppStatus(AppStatusRequest request, StreamObserver<AppStatus> response) {
+    respond(
+        response,
+        () -> {
+          authorize(request.getAppId());
+          RunningApp app =
+              apps.find(request.getAppId()).orElseThrow(() -> appNotFound(request.getAppId()));
+          AppStatus.Builder status = AppStatus.newBuilder();
+          app.functions().values().stream()
+              .sorted(Comparator.comparing(FunctionScheduler::name))
+              .forEach(f -> status.addFunctions(f.status()));
+          return status.build();
+        });
+  }
+
+  @Override
+  public void getAppHistory(AppHistoryRequest request, StreamObserver<AppHistory> response) {
+    respond(
+        response,
+        () -> {
+          authorize(request.getAppId());
+          apps.find(request.getAppId()).orElseThrow(() -> appNotFound(request.getAppId()));
+          return schedules.history(request.getAppId());
+        });
+  }
+
   // ------------------------------------------------------------------------------ lookups
 
-  /** The function a request names, if the caller may use it. */
+  /** The function a request names, if the caller may use it and it is (not) a generator. */
   private FunctionScheduler resolve(FunctionRef ref, boolean generator) {
+    FunctionScheduler function = resolve(ref);
+    if (function.def().getGenerator() != generator) {
+      throw Statuses.invalid(
+          generator
+              ? "function '" + function.name() + "' is not a generator; call it with remote()"
+              : "function '" + function.name() + "' is a generator; call it with remoteGen()");
+    }
+    return function;
+  }
+
+  /** The function (or generator) a request names, if the caller may use it. */
+  private FunctionScheduler resolve(FunctionRef ref) {
     if (ref.getAppId().isEmpty() || ref.getFunctionName().isEmpty()) {
       throw Statuses.invalid(
           "the request names no function (app_id and function_name are required)");
@@ -321,12 +478,6 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                             + "' ("
                             + app.spec().id()
                             + ")"));
-    if (function.def().getGenerator() != generator) {
-      throw Statuses.invalid(
-          generator
-              ? "function '" + function.name() + "' is not a generator; call it with remote()"
-              : "function '" + function.name() + "' is a generator; call it with remoteGen()");
-    }
     return function;
   }
 

@@ -36,6 +36,9 @@ final class Container {
   /** Set once the backend has created the container. */
   Optional<ContainerHandle> handle = Optional.empty();
 
+  /** The function a container taken from the warm pool is to serve, until it has been sent. */
+  Optional<dev.skiff.proto.Bind> pendingBind = Optional.empty();
+
   /** Set once the container said hello. */
   Optional<ContainerChannel> channel = Optional.empty();
 

@@ -47,6 +47,10 @@ final class ContainerChannel {
             .build());
   }
 
+  void bind(dev.skiff.proto.Bind bind) {
+    send(ControlMessage.newBuilder().setBind(bind).build());
+  }
+
   void shutdown() {
     send(ControlMessage.newBuilder().setShutdown(Shutdown.getDefaultInstance()).build());
   }

@@ -20,9 +20,11 @@ final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
   private static final System.Logger LOG = System.getLogger(ContainerService.class.getName());
 
   private final ConcurrentMap<String, Container> containers;
+  private final WarmPool pool;
 
-  ContainerService(ConcurrentMap<String, Container> containers) {
+  ContainerService(ConcurrentMap<String, Container> containers, WarmPool pool) {
     this.containers = containers;
+    this.pool = pool;
   }
 
   @Override
@@ -50,6 +52,8 @@ final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
     private final ContainerChannel channel;
     private volatile Container container;
     private volatile boolean rejected;
+    // A warm container waiting in the pool: its messages go to its scheduler once one takes it.
+    private volatile boolean warm;
 
     Session(Principal.Container principal, ContainerChannel channel) {
       this.principal = principal;
@@ -63,6 +67,16 @@ final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
       }
       try {
         Container c = container;
+        if (c == null && warm) {
+          c = containers.get(principal.containerId());
+          if (c == null) {
+            if (message.getMsgCase() != ContainerMessage.MsgCase.HEARTBEAT) {
+              throw Statuses.failedPrecondition("a warm container only sends heartbeats until bound");
+            }
+            return;
+          }
+          container = c;
+        }
         if (c == null) {
           if (message.getMsgCase() != ContainerMessage.MsgCase.HELLO) {
             throw Statuses.failedPrecondition("the first message on the stream must be hello");
@@ -96,6 +110,11 @@ final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
       }
       Container c = containers.get(hello.getContainerId());
       if (c == null) {
+        if (pool.attach(hello.getContainerId(), hello.getToken(), channel)) {
+          warm = true;
+          LOG.log(Level.DEBUG, "warm container {0} connected", hello.getContainerId());
+          return;
+        }
         throw Statuses.notFound("container '" + hello.getContainerId() + "' is not known");
       }
       if (!c.token.equals(hello.getToken())) {
@@ -133,6 +152,13 @@ final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
 
     private void closed() {
       Container c = container;
+      if (c == null && warm) {
+        c = containers.get(principal.containerId());
+        if (c == null) {
+          pool.onStreamClosed(principal.containerId());
+          return;
+        }
+      }
       if (c != null && !rejected) {
         c.scheduler.onStreamClosed(c);
       }

@@ -1,6 +1,7 @@
 package dev.skiff.server;
 
 import dev.skiff.internal.spi.EmbeddedControlPlane;
+import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import io.grpc.Server;
@@ -56,8 +57,13 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final String target;
   private final ScheduledFuture<?> ticker;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final WarmPool pool;
+  private final ScheduleRunner schedules;
+  private final WebGateway web;
+  private final BlobStore blobs = new BlobStore();
 
-  private ControlPlane(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
+  private ControlPlane(
+      ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
     this.config = config;
     this.backend = backend;
     this.tokens = Tokens.random();
@@ -68,6 +74,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.launcher =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-launch-", 0).factory());
     AtomicReference<String> listening = new AtomicReference<>();
+    this.pool = new WarmPool(config.warmContainers(), backend, tokens, launcher, listening::get);
     SchedulerContext ctx =
         new SchedulerContext(
             config,
@@ -80,8 +87,14 @@ final class ControlPlane implements EmbeddedControlPlane {
             logs,
             new DemandAutoscaler(),
             listening::get,
-            new AtomicLong());
+            new AtomicLong(),
+            pool,
+            new NodeCapacity(node));
     this.apps = new AppDirectory(ctx);
+    this.schedules = new ScheduleRunner(clock, timer);
+    this.web = WebGateway.start(tokens, config.defaultTimeout());
+    apps.addListener(schedules);
+    apps.addListener(web);
     try {
       this.server =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -90,11 +103,13 @@ final class ControlPlane implements EmbeddedControlPlane {
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer))
-              .addService(new ContainerService(containers))
+              .addService(new ClientService(apps, logs, timer, schedules, web))
+              .addService(new ContainerService(containers, pool))
+              .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
               .build()
               .start();
     } catch (IOException e) {
+      web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
       throw new UncheckedIOException("could not start the Skiff control plane on loopback", e);
@@ -116,7 +131,17 @@ final class ControlPlane implements EmbeddedControlPlane {
    * @throws UncheckedIOException if the server cannot listen
    */
   static ControlPlane start(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
-    return new ControlPlane(config, backend, clock);
+    return new ControlPlane(config, NodeConfig.detect(), backend, clock);
+  }
+
+  /**
+   * Starts a control plane on a free loopback port whose containers are placed on {@code node}.
+   *
+   * @throws UncheckedIOException if the server cannot listen
+   */
+  static ControlPlane start(
+      ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
+    return new ControlPlane(config, node, backend, clock);
   }
 
   @Override
@@ -132,6 +157,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private void tick() {
     try {
       apps.tick();
+      blobs.sweep(id -> apps.find(id).isPresent());
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
     }
@@ -143,6 +169,9 @@ final class ControlPlane implements EmbeddedControlPlane {
       return;
     }
     ticker.cancel(false);
+    schedules.close();
+    web.close();
+    pool.close();
     apps.stopAll("the control plane is shutting down");
     logs.closeAll();
     launcher.shutdown();
@@ -160,14 +189,16 @@ final class ControlPlane implements EmbeddedControlPlane {
       Thread.currentThread().interrupt();
     }
     timer.shutdownNow();
+    blobs.close();
     LOG.log(Level.DEBUG, "control plane on {0} closed", target);
   }
 
   /** Gives containers that were told to shut down a moment to exit by themselves. */
   private void awaitContainerExits(Duration limit) {
     List<CompletableFuture<Integer>> exits =
-        containers.values().stream()
-            .flatMap(c -> handleOf(c).stream())
+        java.util.stream.Stream.concat(
+                containers.values().stream().flatMap(c -> handleOf(c).stream()),
+                pool.handles().stream())
             .map(ContainerHandle::onExit)
             .toList();
     try {

@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param startFailuresBeforeGivingUp consecutive failed container starts after which a function's
  *     queued inputs fail
  * @param maxStartBackoff the longest pause between container starts of a failing function
+ * @param warmContainers containers kept started ahead of need per classpath (0: none)
  */
 record ControlPlaneConfig(
     int defaultMaxContainers,
@@ -29,7 +30,8 @@ record ControlPlaneConfig(
     Duration brokenStreamGrace,
     Duration tick,
     int startFailuresBeforeGivingUp,
-    Duration maxStartBackoff) {
+    Duration maxStartBackoff,
+    int warmContainers) {
 
   ControlPlaneConfig {
     if (defaultMaxContainers < 1) {
@@ -53,6 +55,7 @@ record ControlPlaneConfig(
         Duration.ofSeconds(2),
         Duration.ofSeconds(1),
         3,
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        embedded.warmContainers());
   }
 }

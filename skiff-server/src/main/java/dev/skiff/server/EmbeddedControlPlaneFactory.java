@@ -24,7 +24,8 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
   public EmbeddedControlPlane start(EmbeddedConfig config) {
     LocalProcessBackend backend = LocalProcessBackend.create();
     try {
-      return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
+      return ControlPlane.start(
+          ControlPlaneConfig.from(config), config.node(), backend, Clock.systemUTC());
     } catch (RuntimeException e) {
       backend.close();
       throw e;

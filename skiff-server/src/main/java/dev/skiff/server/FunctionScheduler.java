@@ -3,9 +3,14 @@ package dev.skiff.server;
 import com.google.protobuf.ByteString;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.AssignmentBatch;
+import dev.skiff.proto.AutoscalerSettings;
+import dev.skiff.proto.ContainerState;
+import dev.skiff.proto.ContainerStatus;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.GeneratorItem;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.Output;
@@ -40,7 +45,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * slot, a timer fires) the scheduler first <em>dispatches</em> (assigns queued inputs to ready
  * containers with free slots, filling the busiest container first so that others can idle out,
  * several assignments per message) and then <em>rescales</em>: it asks the {@link Autoscaler} how
- * many containers to start or stop for the current {@link FunctionLoad}, and does it.
+ * many containers to start or stop for the current {@link FunctionLoad}, and does it. Each start is
+ * first placed on the node ({@link NodeCapacity}): a container whose {@link ResourceRequest} does not
+ * fit now is not started, and the function reports how many wait and why until a later rescale (at
+ * the latest the next tick) places them; what a container holds is released when it is forgotten.
  *
  * <p><b>Outcomes.</b> An input's result is final once: it moves to {@link InputState.Finished} and
  * its listener is called, exactly once. An output is accepted only from the input's current
@@ -82,10 +90,13 @@ final class FunctionScheduler {
   private final AppSpec app;
   private final FunctionDef def;
   private final String name;
-  private final ScalingPolicy policy;
+  /** Changed only by {@link #updateAutoscaler}; guarded by lock (set once before it exists). */
+  private ScalingPolicy policy;
+
   private final Duration timeout;
   private final Duration startupTimeout;
   private final RetrySchedule retries;
+  private final ResourceRequest resources;
   private final SchedulerContext ctx;
 
   // Guards every field below, and the mutable fields of this function's Inputs, Attempts and
@@ -97,6 +108,20 @@ final class FunctionScheduler {
   private final StartupGuard startupGuard;
   private boolean closed;
   private String closeReason = "";
+
+  /** Why containers wait, as last logged; logged again only when it changes. */
+  private Optional<String> lastWaiting = Optional.empty();
+
+  /** What each container holds of the node, by container id, until it is forgotten. */
+  private final Map<String, NodeCapacity.Reservation> reservations = new HashMap<>();
+
+  /** The reservation of the container being started right now (read by its environment). */
+  private Optional<NodeCapacity.Reservation> placing = Optional.empty();
+
+  /** Containers the last rescale wanted but could not place on the node, and why. */
+  private int unplaced;
+
+  private Optional<String> unplacedReason = Optional.empty();
 
   FunctionScheduler(AppSpec app, FunctionDef def, SchedulerContext ctx) {
     this.app = app;
@@ -113,12 +138,16 @@ final class FunctionScheduler {
         def.getScaledownWindowMs() > 0
             ? Duration.ofMillis(def.getScaledownWindowMs())
             : config.defaultScaledownWindow();
-    this.policy = new ScalingPolicy(def.getMinContainers(), max, slots, window);
+    int target = def.getTargetInputs() > 0 ? Math.min(def.getTargetInputs(), slots) : slots;
+    this.policy =
+        new ScalingPolicy(
+            def.getMinContainers(), max, def.getBufferContainers(), slots, target, window);
     this.timeout =
         def.getTimeoutMs() > 0 ? Duration.ofMillis(def.getTimeoutMs()) : config.defaultTimeout();
     this.startupTimeout =
         def.getStartupTimeoutMs() > 0 ? Duration.ofMillis(def.getStartupTimeoutMs()) : timeout;
     this.retries = RetrySchedule.of(def.getRetries(), def.getGenerator());
+    this.resources = ResourceRequest.of(def);
     this.startupGuard =
         new StartupGuard(config.startFailuresBeforeGivingUp(), config.maxStartBackoff());
   }
@@ -287,15 +316,63 @@ final class FunctionScheduler {
       if (containers.get(c.id) != c || c.channel.isPresent()) {
         return false;
       }
-      c.channel = Optional.of(channel);
-      c.lastSeen = ctx.clock().instant();
-      if (c.phase == Container.Phase.STOPPING) {
-        channel.shutdown();
-      }
+      attachLocked(c, channel);
       return true;
     } finally {
       lock.unlock();
     }
+  }
+
+  private void attachLocked(Container c, ContainerChannel channel) {
+    c.channel = Optional.of(channel);
+    c.lastSeen = ctx.clock().instant();
+    if (c.phase == Container.Phase.STOPPING) {
+      channel.shutdown();
+      return;
+    }
+    if (c.pendingBind.isPresent()) {
+      channel.bind(c.pendingBind.get());
+      c.pendingBind = Optional.empty();
+      // A warm container claimed while it was still starting has connected: replace it now.
+      ctx.launcher().execute(() -> ctx.pool().fill(app.classpath()));
+    }
+  }
+
+  /** One line of a container's output, for the app's log subscribers. */
+  void publishLine(Container c, boolean stderr, String text) {
+    ctx.logs()
+        .publish(
+            app.id(),
+            LogLine.newBuilder()
+                .setFunctionName(name)
+                .setContainerId(c.id)
+                .setStderr(stderr)
+                .setText(text)
+                .build());
+  }
+
+  /** The process of a container taken from the warm pool exists now. */
+  void onAdoptedHandle(Container c, ContainerHandle handle) {
+    boolean killNow;
+    boolean stopNow;
+    lock.lock();
+    try {
+      c.handle = Optional.of(handle);
+      killNow = c.killReason.isPresent();
+      stopNow = c.stopRequested && c.channel.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+    if (killNow) {
+      handle.kill();
+    } else if (stopNow) {
+      handle.stop();
+    }
+  }
+
+  /** The process of a container taken from the warm pool could not be started. */
+  void onAdoptedLaunchFailed(Container c, Exception e) {
+    onLaunchFailed(c, e);
   }
 
   /** The container initialised the user's code: it takes inputs from now on. */
@@ -529,7 +606,71 @@ final class FunctionScheduler {
   FunctionLoad load() {
     lock.lock();
     try {
-      return measure(ctx.clock().instant(), new ArrayList<>());
+      return measure(ctx.clock().instant());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Changes the autoscaler settings; they take effect at once (containers start or stop now).
+   *
+   * @throws IllegalArgumentException if the settings are inconsistent (e.g. min > max)
+   */
+  void updateAutoscaler(int min, int max, int buffer, Duration window) {
+    withLock(
+        out -> {
+          ScalingPolicy updated = policy.withAutoscaler(min, max, buffer, window);
+          LOG.log(
+              Level.DEBUG,
+              "{0}: autoscaler updated from {1} to {2}",
+              qualifiedName(),
+              policy,
+              updated);
+          policy = updated;
+          rescale(out);
+        });
+  }
+
+  /** What the function runs now: its containers and their states, and what the autoscaler wants. */
+  FunctionStatus status() {
+    lock.lock();
+    try {
+      Instant now = ctx.clock().instant();
+      FunctionLoad load = measure(now);
+      ScalingDecision decision = ctx.autoscaler().decide(policy, load, now);
+      int waiting = decision.waiting().isPresent() ? decision.desired() - load.live() : unplaced;
+      Optional<String> why = decision.waiting().or(() -> unplacedReason);
+      FunctionStatus.Builder status =
+          FunctionStatus.newBuilder()
+              .setFunctionName(name)
+              .setQueuedInputs(load.queued())
+              .setRunningInputs(load.running())
+              .setAutoscaler(
+                  AutoscalerSettings.newBuilder()
+                      .setMinContainers(policy.minContainers())
+                      .setMaxContainers(policy.maxContainers())
+                      .setBufferContainers(policy.bufferContainers())
+                      .setScaledownWindowMs(policy.scaledownWindow().toMillis()))
+              .setTargetInputs(policy.targetInputs())
+              .setMaxInputs(policy.slotsPerContainer())
+              .setDesiredContainers(decision.desired())
+              .setWaitingContainers(Math.max(0, waiting))
+              .setWaitingReason(why.orElse(""));
+      for (ContainerLoad c : load.containers()) {
+        status.addContainers(
+            ContainerStatus.newBuilder()
+                .setContainerId(c.id())
+                .setState(
+                    switch (c.state()) {
+                      case STARTING -> ContainerState.CONTAINER_STARTING;
+                      case IDLE -> ContainerState.CONTAINER_IDLE;
+                      case BUSY -> ContainerState.CONTAINER_BUSY;
+                      case STOPPING -> ContainerState.CONTAINER_STOPPING;
+                    })
+                .setRunningInputs(c.running()));
+      }
+      return status.build();
     } finally {
       lock.unlock();
     }
@@ -652,42 +793,132 @@ final class FunctionScheduler {
       return;
     }
     Instant now = ctx.clock().instant();
-    List<Container> idleExpired = new ArrayList<>();
-    FunctionLoad load = measure(now, idleExpired);
-    ScalingDecision decision = ctx.autoscaler().decide(policy, load);
+    FunctionLoad load = measure(now);
+    ScalingDecision decision = ctx.autoscaler().decide(policy, load, now);
+    if (!decision.waiting().equals(lastWaiting)) {
+      lastWaiting = decision.waiting();
+      lastWaiting.ifPresent(
+          why -> LOG.log(Level.DEBUG, "{0}: containers wait: {1}", qualifiedName(), why));
+    }
     if (!decision.changesAnything()) {
+      noteUnplaced(0, Optional.empty());
       return;
     }
     LOG.log(Level.DEBUG, "{0}: {1}", qualifiedName(), decision.reason());
-    for (int i = 0; i < decision.start(); i++) {
-      startContainer(now, out);
+    int started = 0;
+    Optional<String> notPlaced = Optional.empty();
+    while (started < decision.start()) {
+      NodeCapacity.Placement placement = ctx.capacity().place(resources);
+      if (placement instanceof NodeCapacity.Waiting w) {
+        notPlaced = Optional.of(w.reason());
+        break;
+      }
+      NodeCapacity.Reservation reservation = ((NodeCapacity.Placed) placement).reservation();
+      int before = containers.size();
+      placing = Optional.of(reservation);
+      try {
+        startContainer(now, out);
+      } finally {
+        placing = Optional.empty();
+      }
+      if (containers.size() > before) {
+        reservations.put(newestContainerId(), reservation);
+      } else {
+        ctx.capacity().release(reservation);
+      }
+      started++;
     }
-    idleExpired.sort(Comparator.comparing((Container c) -> c.idleSince));
-    idleExpired.stream().limit(decision.stop()).forEach(c -> retire(c, out));
-  }
-
-  private FunctionLoad measure(Instant now, List<Container> idleExpired) {
-    int starting = 0;
-    int ready = 0;
-    int running = 0;
-    for (Container c : containers.values()) {
-      switch (c.phase) {
-        case STARTING -> starting++;
-        case READY -> {
-          ready++;
-          running += c.attempts.size();
-          if (c.attempts.isEmpty() && !now.isBefore(c.idleSince.plus(policy.scaledownWindow()))) {
-            idleExpired.add(c);
-          }
-        }
-        case STOPPING -> {}
+    noteUnplaced(decision.start() - started, notPlaced);
+    for (String id : decision.stop()) {
+      Container c = containers.get(id);
+      if (c != null && c.phase != Container.Phase.STOPPING) {
+        retire(c, out);
       }
     }
-    return new FunctionLoad(
-        queue.size(), running, starting, ready, idleExpired.size(), startupGuard.backingOff(now));
+  }
+
+  /** The id of the container registered last (containers keep their registration order). */
+  private String newestContainerId() {
+    String newest = "";
+    for (String id : containers.keySet()) {
+      newest = id;
+    }
+    return newest;
+  }
+
+  /** Remembers (and logs, when it changes) how many wanted containers do not fit the node. */
+  private void noteUnplaced(int count, Optional<String> reason) {
+    if (!reason.equals(unplacedReason)) {
+      reason.ifPresent(
+          why ->
+              LOG.log(
+                  Level.DEBUG,
+                  "{0}: {1} container(s) wait for room on the node: {2}",
+                  qualifiedName(),
+                  Integer.toString(count),
+                  why));
+    }
+    unplaced = count;
+    unplacedReason = reason;
+  }
+
+  /**
+   * The load as the autoscaler sees it. Inputs sent ahead to a busy container count as queued;
+   * attempts still held by a stopping container count for nothing (they are not demand).
+   */
+  private FunctionLoad measure(Instant now) {
+    int queued = queue.size();
+    int running = 0;
+    List<ContainerLoad> loads = new ArrayList<>(containers.size());
+    for (Container c : containers.values()) {
+      int inSlots = c.attempts.size() - c.prefetched.size();
+      ContainerLoad.State state =
+          switch (c.phase) {
+            case STARTING -> ContainerLoad.State.STARTING;
+            case READY -> c.attempts.isEmpty() ? ContainerLoad.State.IDLE : ContainerLoad.State.BUSY;
+            case STOPPING -> ContainerLoad.State.STOPPING;
+          };
+      if (c.phase == Container.Phase.READY) {
+        queued += c.prefetched.size();
+        running += inSlots;
+      }
+      Instant since = state == ContainerLoad.State.IDLE ? c.idleSince : c.createdAt;
+      loads.add(new ContainerLoad(c.id, state, inSlots, since));
+    }
+    return new FunctionLoad(queued, running, loads, startupGuard.backingOff(now));
   }
 
   private void startContainer(Instant now, Outbox out) {
+    Optional<WarmPool.Warm> warm =
+        resources.needsItsOwnJvm() // limits and GPUs are set when a JVM starts: no warm one
+            ? Optional.empty()
+            : ctx.pool()
+            .claim(
+                app.classpath(),
+                w -> {
+                  Container adopted =
+                      new Container(w.id, w.token, this, policy.slotsPerContainer(), now);
+                  adopted.pendingBind =
+                      Optional.of(
+                          Bind.newBuilder()
+                              .setAppId(app.id())
+                              .setAppName(app.name())
+                              .setFunction(def)
+                              .setConcurrentInputs(policy.slotsPerContainer())
+                              .build());
+                  ctx.tokens().rebind(w.token, w.id, app.id());
+                  ctx.containers().put(w.id, adopted);
+                  containers.put(w.id, adopted);
+                  return adopted;
+                });
+    if (warm.isPresent()) {
+      Container c = ctx.containers().get(warm.get().id);
+      c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
+      c.handle = ctx.pool().handleOf(warm.get());
+      ctx.pool().channelOf(warm.get()).ifPresent(ch -> attachLocked(c, ch));
+      LOG.log(Level.DEBUG, "{0}: {1} taken from the warm pool", qualifiedName(), c);
+      return;
+    }
     Container container;
     while (true) {
       String id = RandomIds.containerId();
@@ -727,6 +958,33 @@ final class FunctionScheduler {
     env.put("SKIFF_FUNCTION_DESCRIPTOR", def.getMethodDescriptor());
     env.put("SKIFF_GENERATOR", Boolean.toString(def.getGenerator()));
     env.put("SKIFF_CONCURRENT_INPUTS", Integer.toString(policy.slotsPerContainer()));
+    env.putAll(resourceEnvironment());
+    return env;
+  }
+
+  /**
+   * The resource settings of the container being placed: its limits, which the backend turns into
+   * JVM flags ({@code SKIFF_MEMORY_LIMIT_MIB}, {@code SKIFF_CPU_LIMIT}), and its GPU devices in
+   * {@code CUDA_VISIBLE_DEVICES} (empty, hiding every device, on a node with GPUs when it has
+   * none).
+   */
+  private Map<String, String> resourceEnvironment() {
+    Map<String, String> env = new LinkedHashMap<>();
+    if (resources.memoryLimitMib() > 0) {
+      env.put("SKIFF_MEMORY_LIMIT_MIB", Long.toString(resources.memoryLimitMib()));
+    }
+    if (resources.milliCpuLimit() > 0) {
+      env.put("SKIFF_CPU_LIMIT", ResourceRequest.cores(resources.milliCpuLimit()));
+    }
+    List<Integer> gpus = placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of());
+    if (!gpus.isEmpty()) {
+      env.put(
+          "CUDA_VISIBLE_DEVICES",
+          String.join(",", gpus.stream().map(String::valueOf).toList()));
+      env.put("SKIFF_GPU_TYPE", placing.get().gpuType());
+    } else if (!ctx.capacity().node().gpus().isEmpty()) {
+      env.put("CUDA_VISIBLE_DEVICES", "");
+    }
     return env;
   }
 
@@ -778,6 +1036,10 @@ final class FunctionScheduler {
 
   /** Removes a container that has ended (or never started) from every registry. */
   private void forget(Container c, Outbox out) {
+    NodeCapacity.Reservation held = reservations.remove(c.id);
+    if (held != null) {
+      ctx.capacity().release(held);
+    }
     containers.remove(c.id);
     ctx.containers().remove(c.id, c);
     ctx.tokens().revoke(c.token);
@@ -967,16 +1229,7 @@ final class FunctionScheduler {
           ctx.backend()
               .start(
                   spec,
-                  (stderr, text) ->
-                      ctx.logs()
-                          .publish(
-                              app.id(),
-                              LogLine.newBuilder()
-                                  .setFunctionName(name)
-                                  .setContainerId(c.id)
-                                  .setStderr(stderr)
-                                  .setText(text)
-                                  .build()));
+                  (stderr, text) -> publishLine(c, stderr, text));
     } catch (RuntimeException e) {
       onLaunchFailed(c, e);
       return;

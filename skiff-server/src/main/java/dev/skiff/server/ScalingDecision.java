@@ -1,22 +1,30 @@
 package dev.skiff.server;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * What an {@link Autoscaler} decided for one function.
  *
+ * @param desired how many live (starting, idle or busy) containers the function should have
  * @param start how many containers to start now
- * @param stop how many idle-expired containers to stop now (the longest idle first)
- * @param reason why, for the debug log
+ * @param stop the ids of the containers to stop now, in order
+ * @param waiting why fewer containers than {@code desired} are live and none is started for the
+ *     difference (backing off, the cap reached while others still stop); empty when none waits
+ * @param reason the numbers behind the decision and what it does, for the debug log
  */
-record ScalingDecision(int start, int stop, String reason) {
-  static final ScalingDecision NONE = new ScalingDecision(0, 0, "steady");
-
+record ScalingDecision(
+    int desired, int start, List<String> stop, Optional<String> waiting, String reason) {
   ScalingDecision {
-    if (start < 0 || stop < 0 || (start > 0 && stop > 0)) {
-      throw new IllegalArgumentException("invalid decision: start=" + start + " stop=" + stop);
+    stop = List.copyOf(stop);
+    if (desired < 0 || start < 0 || (start > 0 && !stop.isEmpty())) {
+      throw new IllegalArgumentException(
+          "invalid decision: desired=" + desired + " start=" + start + " stop=" + stop);
     }
   }
 
+  /** Whether the decision starts or stops anything. */
   boolean changesAnything() {
-    return start > 0 || stop > 0;
+    return start > 0 || !stop.isEmpty();
   }
 }

@@ -23,6 +23,8 @@ import java.util.function.Supplier;
  * @param serverTarget the {@code host:port} that containers connect to (known once the server
  *     listens, before any app exists)
  * @param inputIds the source of input ids, unique within the control plane
+ * @param pool containers started ahead of need
+ * @param capacity the node's capacity, shared by every function's containers
  */
 record SchedulerContext(
     ControlPlaneConfig config,
@@ -35,4 +37,6 @@ record SchedulerContext(
     LogFanout logs,
     Autoscaler autoscaler,
     Supplier<String> serverTarget,
-    AtomicLong inputIds) {}
+    AtomicLong inputIds,
+    WarmPool pool,
+    NodeCapacity capacity) {}

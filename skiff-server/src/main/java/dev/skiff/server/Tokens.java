@@ -45,6 +45,11 @@ final class Tokens {
     return token;
   }
 
+  /** Scopes a warm container's token to the app that took it. */
+  void rebind(String token, String containerId, String appId) {
+    containerTokens.replace(token, new Principal.Container(containerId, appId));
+  }
+
   /** Makes a container's token worthless (its container has ended). */
   void revoke(String token) {
     containerTokens.remove(token);

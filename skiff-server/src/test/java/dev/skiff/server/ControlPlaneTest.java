@@ -69,7 +69,8 @@ class ControlPlaneTest {
               Duration.ofMillis(200),
               Duration.ofSeconds(1),
               3,
-              Duration.ofSeconds(30)),
+              Duration.ofSeconds(30),
+              0),
           backend,
           Clock.systemUTC());
   private final List<ManagedChannel> channels = new ArrayList<>();

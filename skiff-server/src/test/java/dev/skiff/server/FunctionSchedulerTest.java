@@ -1,13 +1,18 @@
 package dev.skiff.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.proto.Assignment;
+import dev.skiff.proto.ContainerState;
+import dev.skiff.proto.ContainerStatus;
 import dev.skiff.proto.ControlMessage;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.GeneratorItem;
 import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
@@ -39,7 +44,11 @@ class FunctionSchedulerTest {
           Duration.ofSeconds(2),
           Duration.ofSeconds(1),
           3,
-          Duration.ofSeconds(30));
+          Duration.ofSeconds(30),
+          0);
+  private final NodeCapacity capacity =
+      new NodeCapacity(
+          new NodeConfig(4, 8192, NodeConfig.DEFAULT_REGION, List.of("A100", "A100", "T4")));
   private final SchedulerContext ctx =
       new SchedulerContext(
           config,
@@ -52,7 +61,9 @@ class FunctionSchedulerTest {
           new LogFanout(),
           new DemandAutoscaler(),
           () -> "127.0.0.1:1234",
-          new AtomicLong());
+          new AtomicLong(),
+          WarmPool.disabled(),
+          capacity);
 
   private static FunctionDef.Builder def() {
     return FunctionDef.newBuilder()
@@ -392,6 +403,126 @@ class FunctionSchedulerTest {
     live(f, Duration.ofSeconds(120), c1, c2);
     assertThat(f.load().ready()).isEqualTo(1);
     assertThat(backend.started).hasSize(2);
+  }
+
+  @Test
+  void updateAutoscalerStartsContainersAtOnceAndStatusListsThem() {
+    FunctionScheduler f = function(def());
+    f.start();
+    assertThat(backend.started).isEmpty(); // scale to zero by default
+
+    f.updateAutoscaler(2, 3, 0, Duration.ofSeconds(60));
+
+    assertThat(backend.started).hasSize(2);
+    Simulated c1 = connect(f, backend.started.get(0), true);
+    FunctionStatus status = f.status();
+    assertThat(status.getAutoscaler().getMinContainers()).isEqualTo(2);
+    assertThat(status.getAutoscaler().getMaxContainers()).isEqualTo(3);
+    assertThat(status.getDesiredContainers()).isEqualTo(2);
+    assertThat(status.getContainersList())
+        .extracting(ContainerStatus::getContainerId, ContainerStatus::getState)
+        .containsExactly(
+            tuple(c1.container().id, ContainerState.CONTAINER_IDLE),
+            tuple(backend.started.get(1).spec.containerId(), ContainerState.CONTAINER_STARTING));
+
+    live(f, Duration.ofSeconds(120), c1);
+    assertThat(c1.toldToShutDown()).isFalse(); // the minimum outlives the window
+  }
+
+  @Test
+  void loweringMaxStopsIdleContainersAboveItAtOnce() {
+    FunctionScheduler f = function(def().setMinContainers(3).setMaxContainers(3));
+    f.start();
+    List<Simulated> all =
+        backend.started.stream().map(p -> connect(f, p, true)).toList();
+
+    f.updateAutoscaler(0, 1, 0, Duration.ofSeconds(60));
+
+    assertThat(all.stream().filter(Simulated::toldToShutDown)).hasSize(2);
+    assertThat(f.status().getContainersList())
+        .extracting(ContainerStatus::getState)
+        .containsExactlyInAnyOrder(
+            ContainerState.CONTAINER_IDLE,
+            ContainerState.CONTAINER_STOPPING,
+            ContainerState.CONTAINER_STOPPING);
+  }
+
+  @Test
+  void bufferContainerIdlesBesideTheLoadAndLapsesWithoutIt() {
+    FunctionScheduler f =
+        function(def().setBufferContainers(1).setMaxContainers(3).setScaledownWindowMs(2000));
+    Sink a = submit(f, "a");
+    assertThat(backend.started).hasSize(2); // one for the input, one buffer
+    Simulated c1 = connect(f, backend.started.get(0), true);
+    Simulated c2 = connect(f, backend.started.get(1), true);
+    assertThat(f.status().getContainersList())
+        .extracting(ContainerStatus::getState)
+        .containsExactly(ContainerState.CONTAINER_BUSY, ContainerState.CONTAINER_IDLE);
+
+    live(f, Duration.ofSeconds(10), c1, c2);
+    assertThat(c2.toldToShutDown()).isFalse(); // idle past the window, but wanted
+
+    f.onOutputs(c1.container(), List.of(output(c1.assignments().get(0), value("A"))));
+    assertThat(a.results).hasSize(1);
+    // Without load the buffer lapses: c2, idle for 10 s already, stops now; c1 after the window.
+    assertThat(c2.toldToShutDown()).isTrue();
+    live(f, Duration.ofSeconds(1), c1);
+    assertThat(c1.toldToShutDown()).isFalse();
+    live(f, Duration.ofSeconds(1), c1);
+    assertThat(c1.toldToShutDown()).isTrue();
+    assertThat(f.status().getDesiredContainers()).isZero();
+  }
+
+  @Test
+  void theAutoscalerAimsAtTargetInputsPerContainer() {
+    FunctionScheduler f =
+        function(def().setConcurrentInputs(10).setTargetInputs(5).setMaxContainers(4));
+    for (int i = 0; i < 10; i++) {
+      submit(f, "x" + i);
+    }
+    assertThat(backend.started).hasSize(2); // ceil(10 / 5)
+    assertThat(backend.last().env("SKIFF_CONCURRENT_INPUTS")).isEqualTo("10");
+    assertThat(f.status().getTargetInputs()).isEqualTo(5);
+    assertThat(f.status().getMaxInputs()).isEqualTo(10);
+  }
+
+  @Test
+  void containersGetTheirOwnGpusAndLimitsAndWaitForRoomWithAReason() {
+    FunctionScheduler f =
+        function(
+            def()
+                .setMaxContainers(4)
+                .addGpus("H100")
+                .addGpus("A100")
+                .setMemoryRequestMib(1024)
+                .setMemoryLimitMib(2048)
+                .setCpuLimit(1.5));
+    for (int i = 0; i < 3; i++) {
+      submit(f, "x" + i);
+    }
+    // The node (see the capacity above) has two A100s: a third container waits for one.
+    assertThat(backend.started).hasSize(2);
+    assertThat(backend.started).extracting(p -> p.env("CUDA_VISIBLE_DEVICES")).containsExactly("0", "1");
+    assertThat(backend.last().env("SKIFF_GPU_TYPE")).isEqualTo("A100");
+    assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isEqualTo("2048");
+    assertThat(backend.last().env("SKIFF_CPU_LIMIT")).isEqualTo("1.5");
+    FunctionStatus status = f.status();
+    assertThat(status.getWaitingContainers()).isEqualTo(1);
+    assertThat(status.getWaitingReason())
+        .isEqualTo("needs 1 x H100 or 1 x A100 GPU(s), 0 of 2 A100, 1 of 1 T4 free");
+
+    // When a container exits, its device is free again and the waiting container is placed.
+    backend.started.get(0).exit(137);
+    assertThat(backend.started).hasSize(3);
+    assertThat(backend.last().env("CUDA_VISIBLE_DEVICES")).isEqualTo("0");
+  }
+
+  @Test
+  void aFunctionWithoutGpusSeesNoneOnAGpuNode() {
+    FunctionScheduler f = function(def());
+    submit(f, "a");
+    assertThat(backend.last().env("CUDA_VISIBLE_DEVICES")).isEmpty();
+    assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isNull();
   }
 
   @Test

@@ -47,7 +47,9 @@ class MapStreamTest {
               new LogFanout(),
               new DemandAutoscaler(),
               () -> "127.0.0.1:1",
-              new AtomicLong()));
+              new AtomicLong(),
+              WarmPool.disabled(),
+              new NodeCapacity(dev.skiff.internal.spi.NodeConfig.detect())));
   private final FakeServerStream<MapResponse> out = new FakeServerStream<>();
   private final MapStream map = new MapStream(ref -> function, out);
   private final RecordingObserver<ControlMessage> down = new RecordingObserver<>();

@@ -5,6 +5,7 @@ import dev.skiff.internal.Connection;
 import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
+import dev.skiff.internal.spi.NodeConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -49,8 +50,30 @@ public final class SkiffExtension
 
   /** An extension whose control plane caps functions at {@code maxContainers} by default. */
   public static SkiffExtension withDefaultMaxContainers(int maxContainers) {
-    EmbeddedConfig d = EmbeddedConfig.defaults();
-    return new SkiffExtension(new EmbeddedConfig(maxContainers, d.defaultScaledownWindow()));
+    return new SkiffExtension(EmbeddedConfig.defaults().withDefaultMaxContainers(maxContainers));
+  }
+
+  /**
+   * An extension whose control plane starts no container ahead of need, so that every container
+   * process a test sees belongs to a function (useful when a test kills or inspects containers).
+   */
+  public static SkiffExtension withoutWarmContainers() {
+    return new SkiffExtension(EmbeddedConfig.defaults().withWarmContainers(0));
+  }
+
+  /**
+   * An extension whose control plane places containers on a node declared here instead of this
+   * machine as detected: {@code cpus} cores and {@code memoryMib} MiB for requests to reserve, the
+   * region label {@code region}, and the GPUs {@code gpus} by device index (e.g. {@code
+   * List.of("A100", "A100")}), so that tests of capacity, GPU fallback and regions run anywhere.
+   *
+   * @throws IllegalArgumentException if a value is not allowed (cpus or memory not positive, a
+   *     region or GPU type that is not a plain name)
+   */
+  public static SkiffExtension withNode(
+      double cpus, long memoryMib, String region, List<String> gpus) {
+    return new SkiffExtension(
+        EmbeddedConfig.defaults().withNode(new NodeConfig(cpus, memoryMib, region, gpus)));
   }
 
   /** Where the control plane listens, {@code host:port}. */
@@ -59,6 +82,17 @@ public final class SkiffExtension
       throw new IllegalStateException("the Skiff control plane is not running");
     }
     return plane.target();
+  }
+
+  /**
+   * The control plane's client token: what a web endpoint that requires auth takes as {@code
+   * Authorization: Bearer <token>}.
+   */
+  public synchronized String token() {
+    if (plane == null) {
+      throw new IllegalStateException("the Skiff control plane is not running");
+    }
+    return plane.token();
   }
 
   /** The container processes currently alive under this JVM. */

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Exceptions and bad payloads, end to end. */
 class ErrorsTest {
-  @RegisterExtension final SkiffExtension skiff = SkiffExtension.create();
+  @RegisterExtension final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 
   AppRun run;
 

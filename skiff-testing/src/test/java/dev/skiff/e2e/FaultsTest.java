@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Fault tests with real processes: crashes, retries, timeouts, cancellation, big payloads. */
 class FaultsTest {
-  @RegisterExtension final SkiffExtension skiff = SkiffExtension.create();
+  @RegisterExtension final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 
   AppRun run;
 
@@ -213,6 +213,22 @@ class FaultsTest {
     new Random(42).nextBytes(data);
     byte[] back = FaultFns.echoBytes.remote(data);
     assertThat(back).isEqualTo(data);
+  }
+
+  @Test
+  void payloadsOverTheInlineLimitTravelAsBlobsInEveryCallingStyle() throws Exception {
+    byte[][] inputs = new byte[3][];
+    for (int i = 0; i < inputs.length; i++) {
+      inputs[i] = new byte[5 * 1024 * 1024 + i]; // over the 4 MiB inline limit
+      new Random(i).nextBytes(inputs[i]);
+    }
+    List<byte[]> mapped = FaultFns.echoBytes.map(List.of(inputs)).toList();
+    for (int i = 0; i < inputs.length; i++) {
+      assertThat(mapped.get(i)).isEqualTo(inputs[i]);
+    }
+    assertThat(FaultFns.echoBytes.spawn(inputs[1]).get()).isEqualTo(inputs[1]);
+    assertThat(FaultFns.echoBytes.remoteAsync(inputs[2]).get(60, TimeUnit.SECONDS))
+        .isEqualTo(inputs[2]);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.App;
 import dev.skiff.Function1;
+import dev.skiff.Image;
 import dev.skiff.RunOptions;
 import dev.skiff.SkiffException;
 import dev.skiff.UnsupportedOptionException;
@@ -27,7 +28,7 @@ class LifecycleTest {
 
   static final App unsupported = App.named("unsupported");
   static final Function1<Integer, Integer> withGpu =
-      unsupported.function(LifecycleTest::twice, f -> f.gpu("A100"));
+      unsupported.function(LifecycleTest::twice, f -> f.image(Image.jdk(21)));
 
   @Test
   void noContainerProcessRemainsAfterRunCloses() {
@@ -64,7 +65,7 @@ class LifecycleTest {
   void anOptionThatIsNotImplementedMakesRunFailBeforeAnythingStarts() {
     assertThatThrownBy(() -> unsupported.run(RunOptions.quiet()))
         .isInstanceOf(UnsupportedOptionException.class)
-        .hasMessage("not implemented yet: gpu (function 'twice' of app 'unsupported')");
+        .hasMessage("not implemented yet: image (function 'twice' of app 'unsupported')");
     assertThat(SkiffExtension.containerProcesses()).isEmpty();
   }
 

@@ -10,7 +10,9 @@ import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.ContainerApiGrpc;
 import dev.skiff.proto.ContainerHello;
 import dev.skiff.proto.ContainerMessage;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.ErrorKind;
+import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.Ready;
 import io.grpc.ManagedChannel;
 import java.io.FileDescriptor;
@@ -25,7 +27,8 @@ import java.nio.charset.Charset;
  * {@code SKIFF_CONTAINER_ID}, {@code SKIFF_APP_ID}, {@code SKIFF_APP_NAME}, {@code
  * SKIFF_FUNCTION_NAME}, {@code SKIFF_FUNCTION_CLASS}, {@code SKIFF_FUNCTION_METHOD}, {@code
  * SKIFF_FUNCTION_DESCRIPTOR}, {@code SKIFF_GENERATOR}, {@code SKIFF_CONCURRENT_INPUTS}, {@code
- * SKIFF_PARENT_PID}).
+ * SKIFF_PARENT_PID}). A warm container ({@code SKIFF_POOL=true}) is started before any function
+ * needs it, without the function variables, and learns its function from a {@link Bind} message.
  *
  * <p>It connects to the control plane, initialises the user's class exactly as the user's program
  * did (running its static initialisers, which define the app's functions), finds the method,
@@ -45,29 +48,35 @@ public final class ContainerMain {
     String server = env("SKIFF_SERVER");
     String token = env("SKIFF_TOKEN");
     String containerId = env("SKIFF_CONTAINER_ID");
-    String functionName = env("SKIFF_FUNCTION_NAME");
     watchParent();
 
     ManagedChannel channel = SkiffClient.channel(server, token);
-    ContainerContext.install(
-        new AppBinding(
-            env("SKIFF_APP_NAME"), env("SKIFF_APP_ID"), SkiffClient.over(server, channel), false));
-
-    Worker worker = new Worker(functionName);
+    Worker worker = new Worker();
     worker.connect(ContainerApiGrpc.newStub(channel));
     worker.send(
         ContainerMessage.newBuilder()
             .setHello(ContainerHello.newBuilder().setContainerId(containerId).setToken(token))
             .build());
 
+    Target target;
+    if (Boolean.parseBoolean(System.getenv("SKIFF_POOL"))) {
+      prewarm();
+      target = Target.of(worker.awaitBind());
+    } else {
+      target = Target.fromEnvironment();
+    }
+    ContainerContext.install(
+        new AppBinding(target.appName(), target.appId(), SkiffClient.over(server, channel), false));
+
     Method method;
     try {
-      Class<?> owner =
-          Class.forName(env("SKIFF_FUNCTION_CLASS"), true, ClassLoader.getSystemClassLoader());
-      method = MethodResolver.find(owner, env("SKIFF_FUNCTION_METHOD"), env("SKIFF_FUNCTION_DESCRIPTOR"));
+      Class<?> owner = Class.forName(target.className(), true, ClassLoader.getSystemClassLoader());
+      method = MethodResolver.find(owner, target.methodName(), target.descriptor());
     } catch (Throwable t) {
-      Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
-      System.err.println("skiff: could not initialise function '" + functionName + "': " + cause);
+      Throwable cause =
+          t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
+      System.err.println(
+          "skiff: could not initialise function '" + target.functionName() + "': " + cause);
       cause.printStackTrace();
       worker.send(
           ContainerMessage.newBuilder()
@@ -76,20 +85,76 @@ public final class ContainerMain {
       worker.finishAndExit(1);
       return;
     }
-    boolean generator = Boolean.parseBoolean(env("SKIFF_GENERATOR"));
     PayloadCodec.ValueCodec result =
         PayloadCodec.forType(
-            generator
-                ? FunctionSpec.itemType(functionName, method)
+            target.generator()
+                ? FunctionSpec.itemType(target.functionName(), method)
                 : FunctionSpec.awaitedType(method.getGenericReturnType()));
     worker.serve(
+        target.functionName(),
         method,
         PayloadCodec.forParameters(method.getGenericParameterTypes()),
         result,
-        generator,
-        Integer.parseInt(System.getenv().getOrDefault("SKIFF_CONCURRENT_INPUTS", "1")));
+        target.generator(),
+        target.concurrency());
     worker.send(ContainerMessage.newBuilder().setReady(Ready.getDefaultInstance()).build());
     worker.awaitExit();
+  }
+
+  /** Which function this container serves, from its environment or from a {@link Bind}. */
+  private record Target(
+      String appId,
+      String appName,
+      String functionName,
+      String className,
+      String methodName,
+      String descriptor,
+      boolean generator,
+      int concurrency) {
+    static Target fromEnvironment() {
+      return new Target(
+          env("SKIFF_APP_ID"),
+          env("SKIFF_APP_NAME"),
+          env("SKIFF_FUNCTION_NAME"),
+          env("SKIFF_FUNCTION_CLASS"),
+          env("SKIFF_FUNCTION_METHOD"),
+          env("SKIFF_FUNCTION_DESCRIPTOR"),
+          Boolean.parseBoolean(env("SKIFF_GENERATOR")),
+          Integer.parseInt(System.getenv().getOrDefault("SKIFF_CONCURRENT_INPUTS", "1")));
+    }
+
+    static Target of(Bind b) {
+      FunctionDef f = b.getFunction();
+      return new Target(
+          b.getAppId(),
+          b.getAppName(),
+          f.getName(),
+          f.getClassName(),
+          f.getMethodName(),
+          f.getMethodDescriptor(),
+          f.getGenerator(),
+          Math.max(1, b.getConcurrentInputs()));
+    }
+  }
+
+  /**
+   * Loads and exercises what every container needs (the codec, the wire types) while a warm
+   * container waits for its function, so that binding it costs little more than the user's own
+   * initialisation.
+   */
+  private static void prewarm() {
+    // Defining a function exercises what the user's class initialiser will run.
+    dev.skiff.App.named("skiff-warm-up").function(ContainerMain::warmUp).name();
+    PayloadCodec.ValueCodec codec = PayloadCodec.forType(String.class);
+    codec.decode(codec.encode("warm", "warm-up value"), "warm-up value");
+    PayloadCodec.ArgsCodec args = PayloadCodec.forParameters(new java.lang.reflect.Type[] {int.class});
+    args.decode(args.encode(new Object[] {1}, "warm-up"), "warm-up");
+    ErrorCodec.fromThrowable(new IllegalStateException("warm-up"), ErrorKind.USER_EXCEPTION);
+    dev.skiff.proto.Result.newBuilder().setValue(com.google.protobuf.ByteString.EMPTY).build().toByteArray();
+  }
+
+  private static String warmUp(String value) {
+    return value;
   }
 
   private static String env(String name) {

@@ -3,9 +3,12 @@ package dev.skiff.internal.container;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.PayloadException;
+import dev.skiff.internal.AppBinding;
+import dev.skiff.internal.Blobs;
 import dev.skiff.internal.ErrorCodec;
 import dev.skiff.internal.PayloadCodec;
 import dev.skiff.proto.Assignment;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.ContainerApiGrpc;
 import dev.skiff.proto.ContainerMessage;
 import dev.skiff.proto.ControlMessage;
@@ -25,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -41,10 +43,13 @@ import java.util.stream.BaseStream;
  * not stop.
  */
 final class Worker {
-  private final String function;
+  private volatile String function = "?";
+  private final java.util.concurrent.CompletableFuture<Bind> bind =
+      new java.util.concurrent.CompletableFuture<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
-  private final LinkedBlockingQueue<Output> outputs = new LinkedBlockingQueue<>();
+  private final java.util.concurrent.LinkedBlockingQueue<Output> outputs =
+      new java.util.concurrent.LinkedBlockingQueue<>();
   // At most `concurrency` inputs run at once; later assignments wait in `waiting`, in arrival
   // order (the control plane may send a few ahead so the container never idles between inputs).
   // Guarded by slotLock.
@@ -58,6 +63,8 @@ final class Worker {
   private PayloadCodec.ArgsCodec args;
   private PayloadCodec.ValueCodec result;
   private boolean generator;
+  /** Set when the function serves a web endpoint: its inputs are HTTP requests. */
+  private WebInvocation web;
 
   /** One input being run. */
   private static final class Running {
@@ -66,8 +73,16 @@ final class Worker {
     volatile boolean cancelled;
   }
 
-  Worker(String function) {
-    this.function = function;
+  Worker() {}
+
+  /** Waits for the function of a warm container; exits if the stream ends first. */
+  Bind awaitBind() throws InterruptedException {
+    try {
+      return bind.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      finishAndExit(exitCode);
+      throw new IllegalStateException("unreachable");
+    }
   }
 
   void connect(ContainerApiGrpc.ContainerApiStub stub) {
@@ -84,15 +99,18 @@ final class Worker {
   }
 
   void serve(
+      String function,
       Method method,
       PayloadCodec.ArgsCodec args,
       PayloadCodec.ValueCodec result,
       boolean generator,
       int concurrency) {
+    this.function = function;
     this.method = method;
     this.args = args;
     this.result = result;
     this.generator = generator;
+    this.web = WebInvocation.forMethod(method).orElse(null);
     synchronized (slotLock) {
       this.freeSlots = Math.max(1, concurrency);
     }
@@ -112,7 +130,10 @@ final class Worker {
       }
       outputs.drainTo(batch, 1023);
       try {
-        send(ContainerMessage.newBuilder().setOutputs(OutputBatch.newBuilder().addAllOutputs(batch)).build());
+        send(
+            ContainerMessage.newBuilder()
+                .setOutputs(OutputBatch.newBuilder().addAllOutputs(batch))
+                .build());
       } catch (RuntimeException e) {
         // the stream failed; Inbound.onError ends the container
       }
@@ -209,9 +230,12 @@ final class Worker {
   }
 
   private Result run(Assignment a, Running r) {
+    if (web != null) {
+      return runWebRequest(a, r);
+    }
     Object[] values;
     try {
-      values = args.decode(a.getArgs().toByteArray(), function);
+      values = args.decode(Blobs.incoming(a.getArgs(), client()), function);
     } catch (PayloadException e) {
       return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
     }
@@ -225,7 +249,31 @@ final class Worker {
         value = stage.toCompletableFuture().get();
       }
       byte[] bytes = result.encode(value, "result of '" + function + "'");
-      return Result.newBuilder().setValue(UnsafeByteOperations.unsafeWrap(bytes)).build();
+      return Result.newBuilder().setValue(outgoing(bytes)).build();
+    } catch (InvocationTargetException | ExecutionException e) {
+      return userError(r, e.getCause() == null ? e : e.getCause());
+    } catch (PayloadException e) {
+      return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
+    } catch (InterruptedException e) {
+      return error(ErrorCodec.of(ErrorKind.CANCELLED, "input was cancelled"));
+    } catch (Throwable e) {
+      return userError(r, e);
+    }
+  }
+
+  private static dev.skiff.internal.SkiffClient client() {
+    return dev.skiff.internal.ContainerContext.current().orElseThrow().client();
+  }
+
+  private static com.google.protobuf.ByteString outgoing(byte[] payload) {
+    AppBinding b = dev.skiff.internal.ContainerContext.current().orElseThrow();
+    return Blobs.outgoing(payload, b.client(), b.appId());
+  }
+
+  /** A web endpoint's input: {@link WebInvocation} maps the HTTP request and encodes the answer. */
+  private Result runWebRequest(Assignment a, Running r) {
+    try {
+      return Result.newBuilder().setValue(web.handle(a.getArgs())).build();
     } catch (InvocationTargetException | ExecutionException e) {
       return userError(r, e.getCause() == null ? e : e.getCause());
     } catch (PayloadException e) {
@@ -278,7 +326,7 @@ final class Worker {
                     GeneratorItem.newBuilder()
                         .setInputId(a.getInputId())
                         .setAttempt(a.getAttempt())
-                        .setItem(UnsafeByteOperations.unsafeWrap(bytes)))
+                        .setItem(outgoing(bytes)))
                 .build());
       }
     } finally {
@@ -318,6 +366,7 @@ final class Worker {
   }
 
   private void shutdown() {
+    bind.completeExceptionally(new IllegalStateException("shut down before being bound"));
     executor.shutdown();
     Thread.ofVirtual()
         .start(
@@ -345,6 +394,7 @@ final class Worker {
           }
         }
         case SHUTDOWN -> shutdown();
+        case BIND -> bind.complete(m.getBind());
         case MSG_NOT_SET -> {}
       }
     }
@@ -352,12 +402,14 @@ final class Worker {
     @Override
     public void onError(Throwable t) {
       exitCode = 4;
+      bind.completeExceptionally(t);
       exit.countDown();
     }
 
     @Override
     public void onCompleted() {
       exitCode = 0;
+      bind.completeExceptionally(new IllegalStateException("the control plane closed the stream"));
       exit.countDown();
     }
   }

@@ -1,18 +1,63 @@
 package dev.skiff.internal.spi;
 
 import java.time.Duration;
+import java.util.Objects;
 
 /**
- * Settings of an embedded control plane.
+ * Settings of an embedded control plane. Immutable; change one setting with a {@code with...}
+ * method.
  *
  * @param defaultMaxContainers the container cap of a function that sets no {@code maxContainers}
  * @param defaultScaledownWindow how long an idle container lives when a function sets no {@code
  *     scaledownWindow}
+ * @param warmContainers how many containers to keep started ahead of need for each classpath the
+ *     apps use; a new container is taken from them (and they are refilled), so that a function's
+ *     first container need not wait for a JVM to start. 0 turns this off.
+ * @param node what the local node offers containers (cores, memory, GPUs, region)
  */
-public record EmbeddedConfig(int defaultMaxContainers, Duration defaultScaledownWindow) {
-  /** Defaults: a cap of max(2, cores) containers per function and a 60 s idle window. */
+public record EmbeddedConfig(
+    int defaultMaxContainers, Duration defaultScaledownWindow, int warmContainers, NodeConfig node) {
+  /** Checks the values. */
+  public EmbeddedConfig {
+    if (defaultMaxContainers < 1) {
+      throw new IllegalArgumentException(
+          "defaultMaxContainers must be >= 1, was " + defaultMaxContainers);
+    }
+    if (warmContainers < 0 || warmContainers > 16) {
+      throw new IllegalArgumentException("warmContainers must be 0..16, was " + warmContainers);
+    }
+    Objects.requireNonNull(node, "node");
+  }
+
+  /**
+   * Defaults: a cap of max(2, cores) containers per function, a 60 s idle window, one warm
+   * container, and this machine as the node ({@link NodeConfig#detect()}).
+   */
   public static EmbeddedConfig defaults() {
     return new EmbeddedConfig(
-        Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(60));
+        Math.max(2, Runtime.getRuntime().availableProcessors()),
+        Duration.ofSeconds(60),
+        1,
+        NodeConfig.detect());
+  }
+
+  /** These settings with another default container cap. */
+  public EmbeddedConfig withDefaultMaxContainers(int max) {
+    return new EmbeddedConfig(max, defaultScaledownWindow, warmContainers, node);
+  }
+
+  /** These settings with another default idle window. */
+  public EmbeddedConfig withDefaultScaledownWindow(Duration window) {
+    return new EmbeddedConfig(defaultMaxContainers, window, warmContainers, node);
+  }
+
+  /** These settings with another number of warm containers (0 turns them off). */
+  public EmbeddedConfig withWarmContainers(int n) {
+    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, n, node);
+  }
+
+  /** These settings with another node (its capacity, GPUs and region). */
+  public EmbeddedConfig withNode(NodeConfig n) {
+    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, warmContainers, n);
   }
 }

@@ -211,10 +211,40 @@ public final class LocalProcessBackend implements ContainerBackend {
           command.add("-XX:SharedArchiveFile=" + a);
           command.add("-Xlog:cds*=off"); // a stale or foreign archive is not the user's concern
         });
+    command.addAll(resourceLimitFlags(spec.environment()));
     command.add("-cp");
     command.add(String.join(java.io.File.pathSeparator, spec.classpath()));
     command.add(entrypoint);
     return command;
+  }
+
+  // ------------------------------------------------------------------ resource limits
+
+  /** The share of a memory limit given to the heap; the rest is for metaspace, stacks, code. */
+  static final double HEAP_SHARE_OF_MEMORY_LIMIT = 0.75;
+
+  /**
+   * JVM flags that enforce a container's limits, from its environment: {@code
+   * SKIFF_MEMORY_LIMIT_MIB} sizes the heap ({@code -Xmx}, 3/4 of the limit, at least 16 MiB), so
+   * that allocating past it ends the container with an out-of-memory error (see {@code
+   * -XX:+ExitOnOutOfMemoryError}); {@code SKIFF_CPU_LIMIT} (cores, fractional allowed) sets the
+   * processors the JVM sees ({@code -XX:ActiveProcessorCount}, rounded up). Neither is a cgroup
+   * limit.
+   */
+  static List<String> resourceLimitFlags(Map<String, String> environment) {
+    List<String> flags = new ArrayList<>();
+    String memory = environment.get("SKIFF_MEMORY_LIMIT_MIB");
+    if (memory != null) {
+      long limitMib = Long.parseLong(memory);
+      long heapMib = Math.max(16, (long) (limitMib * HEAP_SHARE_OF_MEMORY_LIMIT));
+      flags.add("-Xmx" + heapMib + "m");
+    }
+    String cpu = environment.get("SKIFF_CPU_LIMIT");
+    if (cpu != null) {
+      int processors = (int) Math.max(1, Math.ceil(Double.parseDouble(cpu)));
+      flags.add("-XX:ActiveProcessorCount=" + processors);
+    }
+    return flags;
   }
 
   /** The archive for this classpath, unless another container is creating it right now. */

@@ -1,0 +1,46 @@
+package dev.skiff;
+
+import dev.skiff.proto.AppStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Converts the control plane's status messages into the public status records. */
+final class StatusCodec {
+  private StatusCodec() {}
+
+  static List<FunctionStatus> fromProto(AppStatus status) {
+    return status.getFunctionsList().stream().map(StatusCodec::function).toList();
+  }
+
+  private static FunctionStatus function(dev.skiff.proto.FunctionStatus f) {
+    dev.skiff.proto.AutoscalerSettings a = f.getAutoscaler();
+    return new FunctionStatus(
+        f.getFunctionName(),
+        f.getQueuedInputs(),
+        f.getRunningInputs(),
+        f.getContainersList().stream().map(StatusCodec::container).toList(),
+        new AutoscalerSettings(
+            a.getMinContainers(),
+            a.getMaxContainers(),
+            a.getBufferContainers(),
+            Duration.ofMillis(a.getScaledownWindowMs()),
+            f.getTargetInputs(),
+            f.getMaxInputs()),
+        f.getDesiredContainers(),
+        f.getWaitingContainers(),
+        f.getWaitingReason().isEmpty() ? Optional.empty() : Optional.of(f.getWaitingReason()));
+  }
+
+  private static ContainerStatus container(dev.skiff.proto.ContainerStatus c) {
+    ContainerStatus.State state =
+        switch (c.getState()) {
+          case CONTAINER_STARTING -> ContainerStatus.State.STARTING;
+          case CONTAINER_IDLE -> ContainerStatus.State.IDLE;
+          case CONTAINER_BUSY -> ContainerStatus.State.BUSY;
+          case CONTAINER_STOPPING, CONTAINER_STATE_UNSPECIFIED, UNRECOGNIZED ->
+              ContainerStatus.State.STOPPING;
+        };
+    return new ContainerStatus(c.getContainerId(), state, c.getRunningInputs());
+  }
+}

@@ -1,0 +1,134 @@
+package dev.skiff.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.skiff.AppRun;
+import dev.skiff.ContainerCrashedException;
+import dev.skiff.ContainerStatus;
+import dev.skiff.FunctionCall;
+import dev.skiff.FunctionStatus;
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.RunOptions;
+import dev.skiff.testing.SkiffExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Placement with real containers on a declared node: 2 cores, 1024 MiB, two A100 GPUs, region
+ * eu-west-1. Requests reserve capacity and wait with a visible reason; limits size the container
+ * JVM; GPUs fall back in order and each container sees only its own; requests that can never fit
+ * fail at {@code app.run()}.
+ */
+class PlacementTest {
+  @RegisterExtension
+  static final SkiffExtension skiff =
+      SkiffExtension.withNode(2, 1024, "eu-west-1", List.of("A100", "A100"));
+
+  private static final Duration START = Duration.ofSeconds(60);
+
+  private AppRun run;
+
+  @BeforeEach
+  void startApp() {
+    run = PlacementFns.app.run(RunOptions.quiet());
+  }
+
+  @AfterEach
+  void stopApp() {
+    run.close();
+  }
+
+  private FunctionStatus status(String function) {
+    return run.status().stream()
+        .filter(f -> f.name().equals(function))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no status for function " + function));
+  }
+
+  @Test
+  void gpuFallsBackInOrderAndEachContainerSeesOnlyItsDevice(@TempDir Path dir) throws Exception {
+    Path release = dir.resolve("release");
+    List<FunctionCall<String>> calls = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      calls.add(PlacementFns.gpuFallback.spawn(release.toString()));
+    }
+    // Two containers get the two A100s; the third waits for a device, and says so.
+    await()
+        .atMost(START)
+        .until(
+            () -> {
+              FunctionStatus s = status("heldGpu");
+              return s.containers(ContainerStatus.State.BUSY) == 2 && s.waitingContainers() == 1;
+            });
+    assertThat(status("heldGpu").waitingReason())
+        .hasValue("needs 1 x H100 or 1 x A100 GPU(s), 0 of 2 A100 free");
+
+    Files.createFile(release);
+    List<String> seen = new ArrayList<>();
+    for (FunctionCall<String> call : calls) {
+      seen.add(call.get(Duration.ofSeconds(60)));
+    }
+    assertThat(seen).allMatch(s -> s.equals("A100:0") || s.equals("A100:1"));
+    assertThat(seen.subList(0, 2)).containsExactlyInAnyOrder("A100:0", "A100:1");
+  }
+
+  @Test
+  void aContainerThatDoesNotFitWaitsWithTheReason(@TempDir Path dir) throws Exception {
+    Path release = dir.resolve("release");
+    FunctionCall<Long> first = PlacementFns.tightMemory.spawn(release.toString());
+    FunctionCall<Long> second = PlacementFns.tightMemory.spawn(release.toString());
+
+    await()
+        .atMost(START)
+        .until(
+            () -> {
+              FunctionStatus s = status("heldPid");
+              return s.containers(ContainerStatus.State.BUSY) == 1 && s.waitingContainers() == 1;
+            });
+    FunctionStatus s = status("heldPid");
+    assertThat(s.containers()).hasSize(1);
+    assertThat(s.waitingReason()).hasValueSatisfying(r -> assertThat(r).matches("needs 768 MiB, \\d+ MiB free"));
+
+    Files.createFile(release);
+    assertThat(first.get(Duration.ofSeconds(60))).isEqualTo(second.get(Duration.ofSeconds(60)));
+  }
+
+  @Test
+  void allocatingPastTheMemoryLimitEndsWithAnOutOfMemoryError() {
+    assertThat(PlacementFns.hog.remote(16)).isEqualTo(16);
+    assertThatThrownBy(() -> PlacementFns.hog.remote(512))
+        .isInstanceOf(ContainerCrashedException.class)
+        .hasMessageContaining("ran out of memory");
+  }
+
+  @Test
+  void theCpuLimitSetsTheProcessorsTheContainerSeesAndItsRegionRunsWhereTheNodeHasTheLabel() {
+    // limitedCpu asks for region eu-west-1, which this node is labelled with (ScalingTest shows
+    // the same request failing on a node labelled "local").
+    assertThat(PlacementFns.limitedCpu.remote()).isEqualTo(1);
+  }
+
+  @Test
+  void requestsThatCanNeverFitFailAtRun() {
+    assertThatThrownBy(() -> PlacementFns.h100App.run(RunOptions.quiet()))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(
+            "function 'processors' of app 'placement-h100' can never be placed: gpu 1 x H100 is"
+                + " not available on any node; the node has 2 x A100");
+    assertThatThrownBy(() -> PlacementFns.bigApp.run(RunOptions.quiet()))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(
+            "function 'processors' of app 'placement-big' can never be placed: a memory request of"
+                + " 4096 MiB can never fit: the node has 1024 MiB");
+  }
+}
