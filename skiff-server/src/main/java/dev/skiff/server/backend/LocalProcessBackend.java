@@ -193,6 +193,14 @@ public final class LocalProcessBackend implements ContainerBackend {
     List<String> command = new ArrayList<>();
     command.add(javaExecutable.toString());
     command.add("-XX:+UseSerialGC");
+    // A small idle footprint: start with a small heap and give freed heap back after collections
+    // (idle container RSS 138 -> 88 MiB on the memory benchmark), and one Netty buffer arena,
+    // since a container has a single connection.
+    command.add("-Xms8m");
+    command.add("-XX:MinHeapFreeRatio=10");
+    command.add("-XX:MaxHeapFreeRatio=40");
+    command.add("-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1");
+    command.add("-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
     // After an OutOfMemoryError a JVM is in no state to serve inputs: end it, and say why.
     command.add("-XX:+ExitOnOutOfMemoryError");
     command.add("-Xshare:auto");
