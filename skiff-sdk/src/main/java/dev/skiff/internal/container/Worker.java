@@ -231,7 +231,8 @@ final class Worker {
 
   private Result run(Assignment a, Running r) {
     if (web != null) {
-      return runWebRequest(a, r);
+      // A web endpoint's input: WebInvocation maps the HTTP request and encodes the answer.
+      return guarded(r, () -> Result.newBuilder().setValue(web.handle(a.getArgs())).build());
     }
     Object[] values;
     try {
@@ -239,17 +240,26 @@ final class Worker {
     } catch (PayloadException e) {
       return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
     }
+    return guarded(
+        r,
+        () -> {
+          Object value = method.invoke(null, values);
+          if (generator) {
+            stream(a, r, value);
+            return Result.newBuilder().setValue(ByteString.EMPTY).build();
+          }
+          if (value instanceof CompletionStage<?> stage) {
+            value = stage.toCompletableFuture().get();
+          }
+          byte[] bytes = result.encode(value, "result of '" + function + "'");
+          return Result.newBuilder().setValue(outgoing(bytes)).build();
+        });
+  }
+
+  /** Runs the user's part of an input, turning whatever it throws into the input's error. */
+  private Result guarded(Running r, UserCode code) {
     try {
-      Object value = method.invoke(null, values);
-      if (generator) {
-        stream(a, r, value);
-        return Result.newBuilder().setValue(ByteString.EMPTY).build();
-      }
-      if (value instanceof CompletionStage<?> stage) {
-        value = stage.toCompletableFuture().get();
-      }
-      byte[] bytes = result.encode(value, "result of '" + function + "'");
-      return Result.newBuilder().setValue(outgoing(bytes)).build();
+      return code.run();
     } catch (InvocationTargetException | ExecutionException e) {
       return userError(r, e.getCause() == null ? e : e.getCause());
     } catch (PayloadException e) {
@@ -259,6 +269,12 @@ final class Worker {
     } catch (Throwable e) {
       return userError(r, e);
     }
+  }
+
+  /** The user's part of an input. */
+  @FunctionalInterface
+  private interface UserCode {
+    Result run() throws Exception;
   }
 
   private static dev.skiff.internal.SkiffClient client() {
@@ -268,21 +284,6 @@ final class Worker {
   private static com.google.protobuf.ByteString outgoing(byte[] payload) {
     AppBinding b = dev.skiff.internal.ContainerContext.current().orElseThrow();
     return Blobs.outgoing(payload, b.client(), b.appId());
-  }
-
-  /** A web endpoint's input: {@link WebInvocation} maps the HTTP request and encodes the answer. */
-  private Result runWebRequest(Assignment a, Running r) {
-    try {
-      return Result.newBuilder().setValue(web.handle(a.getArgs())).build();
-    } catch (InvocationTargetException | ExecutionException e) {
-      return userError(r, e.getCause() == null ? e : e.getCause());
-    } catch (PayloadException e) {
-      return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
-    } catch (InterruptedException e) {
-      return error(ErrorCodec.of(ErrorKind.CANCELLED, "input was cancelled"));
-    } catch (Throwable e) {
-      return userError(r, e);
-    }
   }
 
   private Result userError(Running r, Throwable t) {

@@ -107,11 +107,8 @@ class LocalProcessBackendTest {
     ContainerSpec spec = new ContainerSpec("c-x", List.of("/a.jar", "/b.jar"), Map.of());
     List<String> command = b.command(spec, Optional.of(temp.resolve("skiff-k.jsa")));
     assertThat(command)
-        .startsWith(
-            LocalProcessBackend.defaultJava().toString(),
-            "-XX:+UseSerialGC",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-Xshare:auto")
+        .startsWith(LocalProcessBackend.defaultJava().toString(), "-XX:+UseSerialGC")
+        .contains("-XX:+ExitOnOutOfMemoryError", "-Xshare:auto", "-Xms8m")
         .containsSubsequence(
             "-XX:+AutoCreateSharedArchive",
             "-XX:SharedArchiveFile=" + temp.resolve("skiff-k.jsa"),
