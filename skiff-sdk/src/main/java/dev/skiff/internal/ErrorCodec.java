@@ -128,6 +128,15 @@ public final class ErrorCodec {
     if (e.getKind() != ErrorKind.USER_EXCEPTION) {
       ex.setStackTrace(local);
     }
+    if (e.getAttempts() > 1) {
+      // The user's own message stays as it was; the attempts are told beside it.
+      SkiffException attempts =
+          new SkiffException(
+              "function '" + function + "' failed after " + e.getAttempts()
+                  + " attempts; this is the error of the last one");
+      attempts.setStackTrace(new StackTraceElement[0]);
+      ex.addSuppressed(attempts);
+    }
     return ex;
   }
 

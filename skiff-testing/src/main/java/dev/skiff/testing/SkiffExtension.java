@@ -100,7 +100,7 @@ public final class SkiffExtension
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().orElse("").contains("dev.skiff.internal.container.ContainerMain"))
+        .filter(p -> p.info().commandLine().orElse("").contains(" -Dskiff.container="))
         .toList();
   }
 

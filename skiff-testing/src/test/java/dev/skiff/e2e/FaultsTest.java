@@ -112,7 +112,15 @@ class FaultsTest {
   void exhaustedRetriesSayHowManyAttemptsWereMade(@TempDir Path dir) throws IOException {
     Path always = Files.createDirectories(dir.resolve("always-remote"));
     Throwable t = catchThrowable(() -> FaultFns.flaky.remote(always.toString()));
-    assertThat(t).isInstanceOf(IllegalStateException.class);
+    assertThat(t).isInstanceOf(IllegalStateException.class).hasMessage("always fails");
+    assertThat(t.getSuppressed())
+        .singleElement()
+        .satisfies(
+            s ->
+                assertThat(s)
+                    .hasMessage(
+                        "function 'flaky' failed after 4 attempts; this is the error of the last"
+                            + " one"));
     assertThat(Files.readAllLines(always.resolve("attempts"))).hasSize(4);
   }
 

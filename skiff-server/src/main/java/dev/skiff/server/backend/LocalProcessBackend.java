@@ -50,6 +50,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * backend. Thread-safe.
  */
 public final class LocalProcessBackend implements ContainerBackend {
+  /** The system property that marks a container JVM; its value is the container id. */
+  public static final String CONTAINER_PROPERTY = "skiff.container";
+
   private static final System.Logger LOG = System.getLogger(LocalProcessBackend.class.getName());
 
   static final int STDERR_TAIL_LINES = 50;
@@ -192,6 +195,9 @@ public final class LocalProcessBackend implements ContainerBackend {
   List<String> command(ContainerSpec spec, Optional<Path> archive) {
     List<String> command = new ArrayList<>();
     command.add(javaExecutable.toString());
+    // First, so that tools (ps, ProcessHandle) see it even when a long classpath makes the
+    // system truncate the command line it reports.
+    command.add("-D" + CONTAINER_PROPERTY + "=" + spec.containerId());
     command.add("-XX:+UseSerialGC");
     // A small idle footprint: start with a small heap and give freed heap back after collections
     // (idle container RSS 138 -> 88 MiB on the memory benchmark), and one Netty buffer arena,

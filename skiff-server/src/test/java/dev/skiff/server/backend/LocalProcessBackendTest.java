@@ -107,7 +107,7 @@ class LocalProcessBackendTest {
     ContainerSpec spec = new ContainerSpec("c-x", List.of("/a.jar", "/b.jar"), Map.of());
     List<String> command = b.command(spec, Optional.of(temp.resolve("skiff-k.jsa")));
     assertThat(command)
-        .startsWith(LocalProcessBackend.defaultJava().toString(), "-XX:+UseSerialGC")
+        .startsWith(LocalProcessBackend.defaultJava().toString(), "-Dskiff.container=c-x")
         .contains("-XX:+ExitOnOutOfMemoryError", "-Xshare:auto", "-Xms8m")
         .containsSubsequence(
             "-XX:+AutoCreateSharedArchive",
