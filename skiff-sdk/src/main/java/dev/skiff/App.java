@@ -48,7 +48,7 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of("image", "secrets", "volumes");
+      Set.of("image", "volumes");
 
   private final String name;
   // Guards functions, webEndpoints and running.
@@ -513,6 +513,15 @@ public final class App {
     }
     CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
     specs.forEach(s -> request.addFunctions(withWebEndpoint(s.toProto(), web.get(s.name()))));
+    for (FunctionSpec spec : specs) {
+      if (!spec.options().secrets().isEmpty()) {
+        request.putSecretEnv(
+            spec.name(),
+            dev.skiff.proto.EnvVars.newBuilder()
+                .putAllVars(SecretValues.resolve(spec.options().secrets(), spec.name(), name))
+                .build());
+      }
+    }
     request.addAllClasspath(
         Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
     Connection connection = Connection.open();

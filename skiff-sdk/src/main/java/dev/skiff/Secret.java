@@ -26,9 +26,20 @@ public sealed interface Secret {
 
   /** A secret given inline. */
   record FromMap(Map<String, String> values) implements Secret {
-    /** Copies the map. */
+    /**
+     * Copies the map.
+     *
+     * @throws InvalidConfigurationException if a key is not an allowed variable name
+     */
     public FromMap {
       values = Map.copyOf(values);
+      for (String key : values.keySet()) {
+        if (!isValidKey(key)) {
+          throw new InvalidConfigurationException(
+              "secrets: key '" + key + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting"
+                  + " with SKIFF_");
+        }
+      }
     }
 
     @Override
@@ -43,6 +54,11 @@ public sealed interface Secret {
     public FromDotenv {
       Objects.requireNonNull(path, "path");
     }
+  }
+
+  /** Whether {@code key} may name a secret's environment variable. */
+  static boolean isValidKey(String key) {
+    return key != null && key.matches("[A-Za-z_][A-Za-z0-9_]*") && !key.startsWith("SKIFF_");
   }
 
   /** The secret stored under {@code name}. */

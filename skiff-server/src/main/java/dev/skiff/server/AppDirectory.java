@@ -36,12 +36,24 @@ final class AppDirectory {
 
   /** Registers an app (its definitions already validated) and starts its minimum containers. */
   RunningApp create(String name, List<FunctionDef> functions, List<String> classpath) {
+    return create(name, functions, classpath, Map.of());
+  }
+
+  /** Registers an app whose functions' containers get {@code secretEnv} (by function name). */
+  RunningApp create(
+      String name,
+      List<FunctionDef> functions,
+      List<String> classpath,
+      Map<String, Map<String, String>> secretEnv) {
     RunningApp app;
     do {
       AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath);
       Map<String, FunctionScheduler> schedulers = new LinkedHashMap<>();
       for (FunctionDef def : functions) {
-        schedulers.put(def.getName(), new FunctionScheduler(spec, def, ctx));
+        schedulers.put(
+            def.getName(),
+            new FunctionScheduler(
+                spec, def, ctx, secretEnv.getOrDefault(def.getName(), Map.of())));
       }
       app = new RunningApp(spec, schedulers);
     } while (apps.putIfAbsent(app.spec().id(), app) != null);

@@ -97,12 +97,40 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           }
           RunningApp app =
               apps.create(
-                  request.getAppName(), request.getFunctionsList(), request.getClasspathList());
+                  request.getAppName(),
+                  request.getFunctionsList(),
+                  request.getClasspathList(),
+                  secretEnv(request));
           return CreateAppResponse.newBuilder()
               .setAppId(app.spec().id())
               .putAllWebUrls(web.urls(app))
               .build();
         });
+  }
+
+  /** The secrets of each function, checked: known functions, variable names, no SKIFF_ names. */
+  private static java.util.Map<String, java.util.Map<String, String>> secretEnv(
+      CreateAppRequest request) {
+    Set<String> functions = new HashSet<>();
+    request.getFunctionsList().forEach(f -> functions.add(f.getName()));
+    java.util.Map<String, java.util.Map<String, String>> out = new java.util.HashMap<>();
+    request
+        .getSecretEnvMap()
+        .forEach(
+            (function, vars) -> {
+              if (!functions.contains(function)) {
+                throw Statuses.invalid("secrets were given for unknown function '" + function + "'");
+              }
+              for (String key : vars.getVarsMap().keySet()) {
+                if (!key.matches("[A-Za-z_][A-Za-z0-9_]*") || key.startsWith("SKIFF_")) {
+                  throw Statuses.invalid(
+                      "secret key '" + key + "' of function '" + function
+                          + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
+                }
+              }
+              out.put(function, vars.getVarsMap());
+            });
+    return out;
   }
 
   @Override

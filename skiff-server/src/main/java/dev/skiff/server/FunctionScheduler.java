@@ -88,6 +88,7 @@ final class FunctionScheduler {
   private static final int MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
   private final AppSpec app;
+  private final Map<String, String> secretEnv;
   private final FunctionDef def;
   private final String name;
   /** Changed only by {@link #updateAutoscaler}; guarded by lock (set once before it exists). */
@@ -124,6 +125,16 @@ final class FunctionScheduler {
   private Optional<String> unplacedReason = Optional.empty();
 
   FunctionScheduler(AppSpec app, FunctionDef def, SchedulerContext ctx) {
+    this(app, def, ctx, Map.of());
+  }
+
+  /**
+   * A scheduler whose containers get {@code secretEnv} as environment variables (never logged;
+   * such containers are started for the function, not taken from the warm pool).
+   */
+  FunctionScheduler(
+      AppSpec app, FunctionDef def, SchedulerContext ctx, Map<String, String> secretEnv) {
+    this.secretEnv = Map.copyOf(secretEnv);
     this.app = app;
     this.def = def;
     this.name = def.getName();
@@ -890,7 +901,7 @@ final class FunctionScheduler {
 
   private void startContainer(Instant now, Outbox out) {
     Optional<WarmPool.Warm> warm =
-        resources.needsItsOwnJvm() // limits and GPUs are set when a JVM starts: no warm one
+        resources.needsItsOwnJvm() || !secretEnv.isEmpty() // set when a JVM starts: no warm one
             ? Optional.empty()
             : ctx.pool()
             .claim(
@@ -946,7 +957,8 @@ final class FunctionScheduler {
 
   /** The contract with the SDK's container entrypoint. */
   private Map<String, String> environment(Container c) {
-    Map<String, String> env = new LinkedHashMap<>();
+    Map<String, String> env = new LinkedHashMap<>(secretEnv); // Skiff's own variables win
+
     env.put("SKIFF_SERVER", ctx.serverTarget().get());
     env.put("SKIFF_TOKEN", c.token);
     env.put("SKIFF_CONTAINER_ID", c.id);
