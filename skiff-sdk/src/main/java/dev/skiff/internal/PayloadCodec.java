@@ -27,14 +27,25 @@ import java.lang.reflect.Type;
  * is defined, so a call allocates no codec objects. Thread-safe.
  */
 public final class PayloadCodec {
-  static final ObjectMapper MAPPER =
-      CBORMapper.builder()
-          .addModule(new Jdk8Module())
-          .addModule(new JavaTimeModule())
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .build();
+  static final ObjectMapper MAPPER = withValueRules(CBORMapper.builder()).build();
+
+  /**
+   * A JSON mapper that reads and writes values by the same rules as payloads (for web endpoints,
+   * which speak JSON).
+   */
+  public static ObjectMapper jsonMapper() {
+    return withValueRules(com.fasterxml.jackson.databind.json.JsonMapper.builder()).build();
+  }
+
+  private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
+      B withValueRules(B builder) {
+    return builder
+        .addModule(new Jdk8Module())
+        .addModule(new JavaTimeModule())
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  }
 
   /** The default largest encoded payload (arguments, result or item): 256 MiB. */
   public static final long DEFAULT_MAX_PAYLOAD_BYTES = 256L * 1024 * 1024;

@@ -1,19 +1,15 @@
 package dev.skiff.internal.container;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.PayloadException;
 import dev.skiff.WebRequest;
 import dev.skiff.WebResponse;
+import dev.skiff.internal.PayloadCodec;
 import dev.skiff.internal.WebEndpointSpec;
 import dev.skiff.proto.HttpField;
 import dev.skiff.proto.HttpInput;
@@ -41,14 +37,7 @@ import java.util.concurrent.CompletionStage;
  * error. Thread-safe.
  */
 final class WebInvocation {
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .addModule(new Jdk8Module())
-          .addModule(new JavaTimeModule())
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .build();
+  private static final ObjectMapper JSON = PayloadCodec.jsonMapper();
 
   private final WebEndpointSpec spec;
   private final Method method;
