@@ -554,6 +554,16 @@ final class FunctionScheduler {
             out);
       }
       ErrorInfo crash = Failures.crashed(name, report);
+      if (report.outOfMemory() && resources.memoryLimitMib() > 0) {
+        crash =
+            crash.toBuilder()
+                .setMessage(
+                    crash.getMessage()
+                        + " (its memory limit is "
+                        + resources.memoryLimitMib()
+                        + " MiB; raise it with memory(request, limit))")
+                .build();
+      }
       // Inputs sent ahead never started (as far as we know): they go back to the front of the
       // queue, in order, without spending an attempt.
       for (Attempt a : c.prefetched.reversed()) {

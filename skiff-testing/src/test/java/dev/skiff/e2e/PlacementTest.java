@@ -108,7 +108,8 @@ class PlacementTest {
     assertThat(PlacementFns.hog.remote(16)).isEqualTo(16);
     assertThatThrownBy(() -> PlacementFns.hog.remote(512))
         .isInstanceOf(ContainerCrashedException.class)
-        .hasMessageContaining("ran out of memory");
+        .hasMessageContaining("ran out of memory")
+        .hasMessageContaining("its memory limit is 256 MiB");
   }
 
   @Test
