@@ -8,7 +8,7 @@ import java.util.List;
 
 /** Memory figures of processes, read from Linux's {@code /proc} and from this JVM's heap. */
 final class ProcessMemory {
-  private static final String CONTAINER_MARK = " -Dskiff.container=";
+  private static final String CONTAINER_MARK = "-Dskiff.container=";
 
   /** The resident set size ({@code VmRSS}) of process {@code pid}, in MiB. */
   static double rssMib(long pid) {
