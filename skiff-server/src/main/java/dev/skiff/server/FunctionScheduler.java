@@ -200,20 +200,16 @@ final class FunctionScheduler {
 
   /** Queues new inputs (in order); on a stopped function they are cancelled at once. */
   void submitAll(Collection<Input> inputs) {
-    Outbox out = new Outbox();
-    lock.lock();
-    try {
-      if (closed) {
-        inputs.forEach(in -> finish(in, Failures.cancelled(closeReason), out));
-      } else {
-        queue.addAll(inputs);
-        dispatch(out);
-        rescale(out);
-      }
-    } finally {
-      lock.unlock();
-    }
-    out.run();
+    withLock(
+        out -> {
+          if (closed) {
+            inputs.forEach(in -> finish(in, Failures.cancelled(closeReason), out));
+          } else {
+            queue.addAll(inputs);
+            dispatch(out);
+            rescale(out);
+          }
+        });
   }
 
   /**
@@ -388,53 +384,45 @@ final class FunctionScheduler {
 
   /** The container initialised the user's code: it takes inputs from now on. */
   void onReady(Container c) {
-    Outbox out = new Outbox();
-    lock.lock();
-    try {
-      Instant now = ctx.clock().instant();
-      c.lastSeen = now;
-      if (c.phase != Container.Phase.STARTING) {
-        return;
-      }
-      c.phase = Container.Phase.READY;
-      c.everReady = true;
-      c.idleSince = now;
-      cancel(c.startupTimer);
-      startupGuard.recordSuccess();
-      LOG.log(
-          Level.DEBUG,
-          "{0}: {1} ready after {2} ms",
-          qualifiedName(),
-          c,
-          Long.toString(Duration.between(c.createdAt, now).toMillis()));
-      dispatch(out);
-      rescale(out);
-    } finally {
-      lock.unlock();
-    }
-    out.run();
+    withLock(
+        out -> {
+          Instant now = ctx.clock().instant();
+          c.lastSeen = now;
+          if (c.phase != Container.Phase.STARTING) {
+            return;
+          }
+          c.phase = Container.Phase.READY;
+          c.everReady = true;
+          c.idleSince = now;
+          cancel(c.startupTimer);
+          startupGuard.recordSuccess();
+          LOG.log(
+              Level.DEBUG,
+              "{0}: {1} ready after {2} ms",
+              qualifiedName(),
+              c,
+              Long.toString(Duration.between(c.createdAt, now).toMillis()));
+          dispatch(out);
+          rescale(out);
+        });
   }
 
   /** The container could not initialise the user's code; it exits on its own. */
   void onInitFailed(Container c, ErrorInfo error) {
-    Outbox out = new Outbox();
-    lock.lock();
-    try {
-      if (c.phase != Container.Phase.STARTING || !containers.containsKey(c.id)) {
-        return;
-      }
-      c.startFailureCounted = true;
-      cancel(c.startupTimer);
-      retire(c, out);
-      startFailed(
-          ErrorKind.STARTUP_FAILED,
-          c + " could not initialise the function: " + error.getMessage(),
-          Optional.of(error),
-          out);
-    } finally {
-      lock.unlock();
-    }
-    out.run();
+    withLock(
+        out -> {
+          if (c.phase != Container.Phase.STARTING || !containers.containsKey(c.id)) {
+            return;
+          }
+          c.startFailureCounted = true;
+          cancel(c.startupTimer);
+          retire(c, out);
+          startFailed(
+              ErrorKind.STARTUP_FAILED,
+              c + " could not initialise the function: " + error.getMessage(),
+              Optional.of(error),
+              out);
+        });
   }
 
   void onHeartbeat(Container c) {
@@ -448,63 +436,55 @@ final class FunctionScheduler {
 
   /** Results of attempts; those not from an input's current attempt are discarded. */
   void onOutputs(Container c, List<Output> outputs) {
-    Outbox out = new Outbox();
-    lock.lock();
-    try {
-      Instant now = ctx.clock().instant();
-      c.lastSeen = now;
-      for (Output o : outputs) {
-        Attempt a = c.attempts.remove(new Attempt.Key(o.getInputId(), o.getAttempt()));
-        if (a != null) {
-          if (!c.prefetched.remove(a)) {
-            recordRunTime(a, now);
+    withLock(
+        out -> {
+          Instant now = ctx.clock().instant();
+          c.lastSeen = now;
+          for (Output o : outputs) {
+            Attempt a = c.attempts.remove(new Attempt.Key(o.getInputId(), o.getAttempt()));
+            if (a != null) {
+              if (!c.prefetched.remove(a)) {
+                recordRunTime(a, now);
+              }
+              promotePrefetched(c, now);
+            }
+            if (a == null) {
+              LOG.log(
+                  Level.DEBUG,
+                  "{0}: discarding output of unknown attempt {1} of input {2} from {3}",
+                  qualifiedName(),
+                  o.getAttempt(),
+                  o.getInputId(),
+                  c);
+              continue;
+            }
+            a.cancelTimer();
+            if (!a.isCurrent()) {
+              LOG.log(Level.DEBUG, "{0}: discarding late output of superseded {1}", qualifiedName(), a);
+              continue;
+            }
+            complete(a, o.getResult(), out);
           }
-          promotePrefetched(c, now);
-        }
-        if (a == null) {
-          LOG.log(
-              Level.DEBUG,
-              "{0}: discarding output of unknown attempt {1} of input {2} from {3}",
-              qualifiedName(),
-              o.getAttempt(),
-              o.getInputId(),
-              c);
-          continue;
-        }
-        a.cancelTimer();
-        if (!a.isCurrent()) {
-          LOG.log(Level.DEBUG, "{0}: discarding late output of superseded {1}", qualifiedName(), a);
-          continue;
-        }
-        complete(a, o.getResult(), out);
-      }
-      if (c.attempts.isEmpty()) {
-        c.idleSince = now;
-      }
-      dispatch(out);
-      rescale(out);
-    } finally {
-      lock.unlock();
-    }
-    out.run();
+          if (c.attempts.isEmpty()) {
+            c.idleSince = now;
+          }
+          dispatch(out);
+          rescale(out);
+        });
   }
 
   /** A generator item; forwarded only from the input's current attempt. */
   void onItem(Container c, GeneratorItem item) {
-    Outbox out = new Outbox();
-    lock.lock();
-    try {
-      c.lastSeen = ctx.clock().instant();
-      Attempt a = c.attempts.get(new Attempt.Key(item.getInputId(), item.getAttempt()));
-      if (a != null && a.isCurrent()) {
-        InputListener listener = a.input.listener;
-        ByteString bytes = item.getItem();
-        out.deliver(listener, () -> listener.onItem(bytes));
-      }
-    } finally {
-      lock.unlock();
-    }
-    out.run();
+    withLock(
+        out -> {
+          c.lastSeen = ctx.clock().instant();
+          Attempt a = c.attempts.get(new Attempt.Key(item.getInputId(), item.getAttempt()));
+          if (a != null && a.isCurrent()) {
+            InputListener listener = a.input.listener;
+            ByteString bytes = item.getItem();
+            out.deliver(listener, () -> listener.onItem(bytes));
+          }
+        });
   }
 
   /**
@@ -537,56 +517,52 @@ final class FunctionScheduler {
 
   /** The container ended: fail what it held, forget it, and replace it if inputs wait. */
   void onExit(Container c, int exitCode, List<String> stderrTail) {
-    Outbox out = new Outbox();
-    lock.lock();
-    try {
-      if (containers.get(c.id) != c) {
-        return;
-      }
-      forget(c, out);
-      ExitReport report = new ExitReport(c.id, exitCode, stderrTail, c.killReason);
-      LOG.log(Level.DEBUG, "{0}: {1}", qualifiedName(), report.cause());
-      if (!c.everReady && !c.stopRequested && !c.startFailureCounted && !closed) {
-        startFailed(
-            ErrorKind.STARTUP_FAILED,
-            report.cause() + " before it was ready" + ExitReport.quote(stderrTail),
-            Optional.empty(),
-            out);
-      }
-      ErrorInfo crash = Failures.crashed(name, report);
-      if (report.outOfMemory() && resources.memoryLimitMib() > 0) {
-        crash =
-            crash.toBuilder()
-                .setMessage(
-                    crash.getMessage()
-                        + " (its memory limit is "
-                        + resources.memoryLimitMib()
-                        + " MiB; raise it with memory(request, limit))")
-                .build();
-      }
-      // Inputs sent ahead never started (as far as we know): they go back to the front of the
-      // queue, in order, without spending an attempt.
-      for (Attempt a : c.prefetched.reversed()) {
-        c.attempts.remove(a.key());
-        if (a.isCurrent()) {
-          a.input.attempts--;
-          requeue(a.input);
-        }
-      }
-      c.prefetched.clear();
-      for (Attempt a : c.attempts.values()) {
-        a.cancelTimer();
-        if (a.isCurrent()) {
-          failAttempt(a, crash, out);
-        }
-      }
-      c.attempts.clear();
-      dispatch(out);
-      rescale(out);
-    } finally {
-      lock.unlock();
-    }
-    out.run();
+    withLock(
+        out -> {
+          if (containers.get(c.id) != c) {
+            return;
+          }
+          forget(c, out);
+          ExitReport report = new ExitReport(c.id, exitCode, stderrTail, c.killReason);
+          LOG.log(Level.DEBUG, "{0}: {1}", qualifiedName(), report.cause());
+          if (!c.everReady && !c.stopRequested && !c.startFailureCounted && !closed) {
+            startFailed(
+                ErrorKind.STARTUP_FAILED,
+                report.cause() + " before it was ready" + ExitReport.quote(stderrTail),
+                Optional.empty(),
+                out);
+          }
+          ErrorInfo crash = Failures.crashed(name, report);
+          if (report.outOfMemory() && resources.memoryLimitMib() > 0) {
+            crash =
+                crash.toBuilder()
+                    .setMessage(
+                        crash.getMessage()
+                            + " (its memory limit is "
+                            + resources.memoryLimitMib()
+                            + " MiB; raise it with memory(request, limit))")
+                    .build();
+          }
+          // Inputs sent ahead never started (as far as we know): they go back to the front of the
+          // queue, in order, without spending an attempt.
+          for (Attempt a : c.prefetched.reversed()) {
+            c.attempts.remove(a.key());
+            if (a.isCurrent()) {
+              a.input.attempts--;
+              requeue(a.input);
+            }
+          }
+          c.prefetched.clear();
+          for (Attempt a : c.attempts.values()) {
+            a.cancelTimer();
+            if (a.isCurrent()) {
+              failAttempt(a, crash, out);
+            }
+          }
+          c.attempts.clear();
+          dispatch(out);
+          rescale(out);
+        });
   }
 
   /** Periodic housekeeping: lost containers, idle containers, starts after a backoff. */
