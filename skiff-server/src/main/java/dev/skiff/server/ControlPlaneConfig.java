@@ -1,6 +1,7 @@
 package dev.skiff.server;
 
 import dev.skiff.internal.spi.EmbeddedConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -20,6 +21,7 @@ import java.time.Duration;
  *     queued inputs fail
  * @param maxStartBackoff the longest pause between container starts of a failing function
  * @param warmContainers containers kept started ahead of need per classpath (0: none)
+ * @param dataDir where what outlives a run is kept (volumes, images, the store)
  */
 record ControlPlaneConfig(
     int defaultMaxContainers,
@@ -31,7 +33,8 @@ record ControlPlaneConfig(
     Duration tick,
     int startFailuresBeforeGivingUp,
     Duration maxStartBackoff,
-    int warmContainers) {
+    int warmContainers,
+    Path dataDir) {
 
   ControlPlaneConfig {
     if (defaultMaxContainers < 1) {
@@ -56,6 +59,7 @@ record ControlPlaneConfig(
         Duration.ofSeconds(1),
         3,
         Duration.ofSeconds(30),
-        embedded.warmContainers());
+        embedded.warmContainers(),
+        embedded.dataDir());
   }
 }

@@ -70,7 +70,8 @@ class ControlPlaneTest {
               Duration.ofSeconds(1),
               3,
               Duration.ofSeconds(30),
-              0),
+              0,
+              java.nio.file.Path.of("target", "test-data")),
           backend,
           Clock.systemUTC());
   private final List<ManagedChannel> channels = new ArrayList<>();

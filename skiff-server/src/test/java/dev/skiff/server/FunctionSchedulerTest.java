@@ -45,7 +45,8 @@ class FunctionSchedulerTest {
           Duration.ofSeconds(1),
           3,
           Duration.ofSeconds(30),
-          0);
+          0,
+          java.nio.file.Path.of("target", "test-data"));
   private final NodeCapacity capacity =
       new NodeCapacity(
           new NodeConfig(4, 8192, NodeConfig.DEFAULT_REGION, List.of("A100", "A100", "T4")));

@@ -6,13 +6,19 @@ import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.internal.spi.NodeConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -37,6 +43,7 @@ public final class SkiffExtension
 
   private final EmbeddedConfig config;
   private EmbeddedControlPlane plane; // guarded by this
+  private Path dataDir; // guarded by this; a temporary directory while the plane runs
   private boolean perClass; // guarded by this
 
   private SkiffExtension(EmbeddedConfig config) {
@@ -95,6 +102,14 @@ public final class SkiffExtension
     return plane.token();
   }
 
+  /** The control plane's data directory (a temporary one, deleted when the plane stops). */
+  public synchronized Path dataDir() {
+    if (plane == null) {
+      throw new IllegalStateException("the Skiff control plane is not running");
+    }
+    return dataDir;
+  }
+
   /** The container processes currently alive under this JVM. */
   public static List<ProcessHandle> containerProcesses() {
     return ProcessHandle.current()
@@ -134,7 +149,12 @@ public final class SkiffExtension
         ServiceLoader.load(ControlPlaneFactory.class)
             .findFirst()
             .orElseThrow(() -> new SkiffException("skiff-server is not on the test classpath"));
-    plane = factory.start(config);
+    try {
+      dataDir = Files.createTempDirectory("skiff-data-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create a data directory for the test", e);
+    }
+    plane = factory.start(config.withDataDir(dataDir));
     Connection.installDefault(plane.target(), plane.token());
   }
 
@@ -159,9 +179,21 @@ public final class SkiffExtension
       }
       left = containerProcesses();
     }
+    if (dataDir != null) {
+      deleteTree(dataDir);
+      dataDir = null;
+    }
     if (!left.isEmpty()) {
       left.forEach(ProcessHandle::destroyForcibly);
       throw new AssertionError("container processes outlived the Skiff control plane: " + left);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // Best effort: the directory is under the system's temporary directory.
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.skiff.internal.spi;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -14,9 +15,15 @@ import java.util.Objects;
  *     apps use; a new container is taken from them (and they are refilled), so that a function's
  *     first container need not wait for a JVM to start. 0 turns this off.
  * @param node what the local node offers containers (cores, memory, GPUs, region)
+ * @param dataDir where the control plane keeps what outlives a run (volumes, built images, its
+ *     store); created when first needed
  */
 public record EmbeddedConfig(
-    int defaultMaxContainers, Duration defaultScaledownWindow, int warmContainers, NodeConfig node) {
+    int defaultMaxContainers,
+    Duration defaultScaledownWindow,
+    int warmContainers,
+    NodeConfig node,
+    Path dataDir) {
   /** Checks the values. */
   public EmbeddedConfig {
     if (defaultMaxContainers < 1) {
@@ -27,37 +34,59 @@ public record EmbeddedConfig(
       throw new IllegalArgumentException("warmContainers must be 0..16, was " + warmContainers);
     }
     Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(dataDir, "dataDir");
+  }
+
+  /**
+   * The data directory used when none is given: {@code $SKIFF_HOME/data} if the environment
+   * variable {@code SKIFF_HOME} is set, else {@code ~/.skiff/data}.
+   */
+  public static Path defaultDataDir() {
+    String home = System.getenv("SKIFF_HOME");
+    Path base =
+        home != null && !home.isBlank()
+            ? Path.of(home)
+            : Path.of(System.getProperty("user.home"), ".skiff");
+    return base.resolve("data").toAbsolutePath();
   }
 
   /**
    * Defaults: a cap of max(2, cores) containers per function, a 60 s idle window, one warm
-   * container, and this machine as the node ({@link NodeConfig#detect()}).
+   * container, this machine as the node ({@link NodeConfig#detect()}) and {@link
+   * #defaultDataDir()}.
    */
   public static EmbeddedConfig defaults() {
     return new EmbeddedConfig(
         Math.max(2, Runtime.getRuntime().availableProcessors()),
         Duration.ofSeconds(60),
         1,
-        NodeConfig.detect());
+        NodeConfig.detect(),
+        defaultDataDir());
   }
 
   /** These settings with another default container cap. */
   public EmbeddedConfig withDefaultMaxContainers(int max) {
-    return new EmbeddedConfig(max, defaultScaledownWindow, warmContainers, node);
+    return new EmbeddedConfig(max, defaultScaledownWindow, warmContainers, node, dataDir);
   }
 
   /** These settings with another default idle window. */
   public EmbeddedConfig withDefaultScaledownWindow(Duration window) {
-    return new EmbeddedConfig(defaultMaxContainers, window, warmContainers, node);
+    return new EmbeddedConfig(defaultMaxContainers, window, warmContainers, node, dataDir);
   }
 
   /** These settings with another number of warm containers (0 turns them off). */
   public EmbeddedConfig withWarmContainers(int n) {
-    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, n, node);
+    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, n, node, dataDir);
   }
 
   /** These settings with another node (its capacity, GPUs and region). */
   public EmbeddedConfig withNode(NodeConfig n) {
-    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, warmContainers, n);
+    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, warmContainers, n, dataDir);
+  }
+
+  /** These settings with another data directory. */
+  public EmbeddedConfig withDataDir(Path dir) {
+    return new EmbeddedConfig(
+        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dir.toAbsolutePath());
   }
 }
