@@ -1,5 +1,6 @@
 package dev.skiff.server;
 
+import dev.skiff.server.backend.LocalProcessBackend;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,9 +25,16 @@ record ExitReport(
     stderrTail = List.copyOf(stderrTail);
   }
 
-  /** Whether the stderr tail shows that the JVM ran out of memory. */
+  /**
+   * Whether the stderr tail shows that the JVM ran out of memory, by its own heap limit or by the
+   * kernel's control-group limit.
+   */
   boolean outOfMemory() {
-    return stderrTail.stream().anyMatch(l -> l.contains("OutOfMemoryError"));
+    return stderrTail.stream()
+        .anyMatch(
+            l ->
+                l.contains("OutOfMemoryError")
+                    || l.startsWith(LocalProcessBackend.KERNEL_OUT_OF_MEMORY + ":"));
   }
 
   /** One sentence, e.g. "container c-abc123 was killed by signal 9 (SIGKILL)". */

@@ -3,6 +3,7 @@ package dev.skiff.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.skiff.AppRun;
 import dev.skiff.ContainerCrashedException;
@@ -110,6 +111,38 @@ class PlacementTest {
         .isInstanceOf(ContainerCrashedException.class)
         .hasMessageContaining("ran out of memory")
         .hasMessageContaining("its memory limit is 256 MiB");
+  }
+
+  @Test
+  void whereControlGroupsAreAvailableTheMemoryLimitIsHardOffTheHeapToo() {
+    long limit = PlacementFns.groupMemoryLimit.remote();
+    assumeHardLimits(limit > 0);
+    assertThat(limit).isEqualTo(256L * 1024 * 1024);
+    // 96 MiB of heap plus 200 MiB of direct buffers: within the JVM's own limits (192 MiB heap,
+    // direct memory up to the same), past the container's 256 MiB in all.
+    assertThatThrownBy(() -> PlacementFns.offHeapHog.remote(200))
+        .isInstanceOf(ContainerCrashedException.class)
+        .hasMessageContaining("ran out of memory")
+        .hasMessageContaining("the kernel ended the container at its memory limit of 256 MiB")
+        .hasMessageContaining("its memory limit is 256 MiB");
+  }
+
+  @Test
+  void whereControlGroupsAreAvailableTheCpuLimitIsAQuota() {
+    String quota = PlacementFns.groupCpuQuota.remote();
+    assumeHardLimits(!quota.isEmpty() && !quota.startsWith("-1") && !quota.startsWith("max"));
+    assertThat(quota).isEqualTo("100000 100000"); // one core: a full period per period
+  }
+
+  /**
+   * Skips a test of hard limits where this machine gives no control groups to Skiff; in CI (root
+   * on Linux) they must be there.
+   */
+  private static void assumeHardLimits(boolean available) {
+    if (System.getenv("CI") != null) {
+      assertThat(available).as("control groups for hard limits in CI").isTrue();
+    }
+    assumeTrue(available, "this machine gives Skiff no control groups for hard limits");
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +61,15 @@ public final class LocalProcessBackend implements ContainerBackend {
   /** What {@code -XX:+ExitOnOutOfMemoryError} prints, to stdout, before the JVM exits with 3. */
   static final String JVM_OUT_OF_MEMORY = "Terminating due to java.lang.OutOfMemoryError";
 
+  /**
+   * How the stderr tail of a container that its memory control group ended starts (the kernel
+   * kills such a process with SIGKILL, so it prints nothing itself).
+   */
+  public static final String KERNEL_OUT_OF_MEMORY = "out of memory";
+
+  private static final String MEMORY_LIMIT_ENV = "SKIFF_MEMORY_LIMIT_MIB";
+  private static final String CPU_LIMIT_ENV = "SKIFF_CPU_LIMIT";
+
   private static final Duration OUTPUT_DRAIN_LIMIT = Duration.ofSeconds(2);
   private static final Duration STOP_GRACE = Duration.ofSeconds(2);
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -75,6 +85,10 @@ public final class LocalProcessBackend implements ContainerBackend {
   // Guards archivesBeingCreated: the CDS archives that a running container will write at exit.
   private final Object archiveLock = new Object();
   private final Set<Path> archivesBeingCreated = new HashSet<>();
+
+  // Guards cgroups: the control groups for hard limits, detected at the first limited container.
+  private final Object cgroupLock = new Object();
+  private Optional<CgroupLimits> cgroups;
 
   /**
    * A backend running {@code entrypoint} with {@code javaExecutable}.
@@ -142,6 +156,10 @@ public final class LocalProcessBackend implements ContainerBackend {
     }
     Optional<Path> archive = claimArchive(spec.classpath());
     List<String> command = command(spec, archive);
+    Optional<CgroupLimits.Group> group = limitGroup(spec);
+    if (group.isPresent()) {
+      command = group.get().wrap(command);
+    }
     LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
@@ -153,6 +171,7 @@ public final class LocalProcessBackend implements ContainerBackend {
       process = builder.start();
     } catch (IOException | RuntimeException e) {
       archive.ifPresent(this::releaseArchive);
+      group.ifPresent(CgroupLimits.Group::remove);
       throw new ContainerStartException(
           "could not start container " + spec.containerId() + " with " + javaExecutable + ": " + e,
           e);
@@ -172,6 +191,7 @@ public final class LocalProcessBackend implements ContainerBackend {
             (ignored, error) -> {
               live.remove(container);
               archive.ifPresent(this::releaseArchive);
+              group.ifPresent(g -> afterExit(container, g, spec));
               container.exit.complete(process.exitValue());
             });
     LOG.log(
@@ -184,6 +204,54 @@ public final class LocalProcessBackend implements ContainerBackend {
       container.kill();
     }
     return container;
+  }
+
+  /**
+   * The control groups that make a container's memory and CPU limits hard, where this machine
+   * lets this process create them; empty for a container without limits.
+   */
+  private Optional<CgroupLimits.Group> limitGroup(ContainerSpec spec) {
+    OptionalLong memory = limitOf(spec, MEMORY_LIMIT_ENV).stream().mapToLong(Long::parseLong)
+        .findFirst();
+    OptionalDouble cpu = limitOf(spec, CPU_LIMIT_ENV).stream().mapToDouble(Double::parseDouble)
+        .findFirst();
+    if (memory.isEmpty() && cpu.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<CgroupLimits> limits;
+    synchronized (cgroupLock) {
+      if (cgroups == null) {
+        cgroups = CgroupLimits.detect();
+      }
+      limits = cgroups;
+    }
+    if (limits.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return limits.get().create(spec.containerId(), memory, cpu);
+    } catch (IOException | RuntimeException e) {
+      throw new ContainerStartException(
+          "could not create the control groups that limit container " + spec.containerId() + ": "
+              + e,
+          e);
+    }
+  }
+
+  private static Optional<String> limitOf(ContainerSpec spec, String variable) {
+    return Optional.ofNullable(spec.environment().get(variable));
+  }
+
+  /** Says why a container the kernel ended for its memory limit died, then drops its groups. */
+  private static void afterExit(LocalContainer container, CgroupLimits.Group group, ContainerSpec spec) {
+    if (group.oomKilled()) {
+      container.rememberStderr(
+          KERNEL_OUT_OF_MEMORY
+              + ": the kernel ended the container at its memory limit of "
+              + spec.environment().get(MEMORY_LIMIT_ENV)
+              + " MiB");
+    }
+    group.remove();
   }
 
   /** The java executable and the class-data directory of a backend made by {@link #create()}. */
@@ -242,18 +310,18 @@ public final class LocalProcessBackend implements ContainerBackend {
    * SKIFF_MEMORY_LIMIT_MIB} sizes the heap ({@code -Xmx}, 3/4 of the limit, at least 16 MiB), so
    * that allocating past it ends the container with an out-of-memory error (see {@code
    * -XX:+ExitOnOutOfMemoryError}); {@code SKIFF_CPU_LIMIT} (cores, fractional allowed) sets the
-   * processors the JVM sees ({@code -XX:ActiveProcessorCount}, rounded up). Neither is a cgroup
-   * limit.
+   * processors the JVM sees ({@code -XX:ActiveProcessorCount}, rounded up). Where control groups
+   * are available, {@link CgroupLimits} makes both hard limits as well.
    */
   static List<String> resourceLimitFlags(Map<String, String> environment) {
     List<String> flags = new ArrayList<>();
-    String memory = environment.get("SKIFF_MEMORY_LIMIT_MIB");
+    String memory = environment.get(MEMORY_LIMIT_ENV);
     if (memory != null) {
       long limitMib = Long.parseLong(memory);
       long heapMib = Math.max(16, (long) (limitMib * HEAP_SHARE_OF_MEMORY_LIMIT));
       flags.add("-Xmx" + heapMib + "m");
     }
-    String cpu = environment.get("SKIFF_CPU_LIMIT");
+    String cpu = environment.get(CPU_LIMIT_ENV);
     if (cpu != null) {
       int processors = (int) Math.max(1, Math.ceil(Double.parseDouble(cpu)));
       flags.add("-XX:ActiveProcessorCount=" + processors);
@@ -357,6 +425,11 @@ public final class LocalProcessBackend implements ContainerBackend {
       all.forEach(LocalContainer::kill);
       if (!awaitExit(all, KILL_WAIT)) {
         LOG.log(Level.WARNING, "some container processes did not end after SIGKILL");
+      }
+    }
+    synchronized (cgroupLock) {
+      if (cgroups != null) {
+        cgroups.ifPresent(CgroupLimits::close);
       }
     }
     try {
