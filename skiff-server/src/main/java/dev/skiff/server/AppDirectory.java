@@ -100,6 +100,11 @@ final class AppDirectory {
     List.copyOf(apps.keySet()).forEach(id -> stop(id, reason));
   }
 
+  /** Places the containers that waited for capacity (see {@link FunctionScheduler#placeWaiting}). */
+  void placeWaiting() {
+    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::placeWaiting));
+  }
+
   /** Housekeeping of every function (see {@link FunctionScheduler#tick()}). */
   void tick() {
     apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::tick));

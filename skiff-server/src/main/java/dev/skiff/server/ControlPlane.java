@@ -75,6 +75,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-launch-", 0).factory());
     AtomicReference<String> listening = new AtomicReference<>();
     this.pool = new WarmPool(config.warmContainers(), backend, tokens, launcher, listening::get);
+    NodeCapacity capacity = new NodeCapacity(node);
     SchedulerContext ctx =
         new SchedulerContext(
             config,
@@ -89,8 +90,16 @@ final class ControlPlane implements EmbeddedControlPlane {
             listening::get,
             new AtomicLong(),
             pool,
-            new NodeCapacity(node));
+            capacity);
     this.apps = new AppDirectory(ctx);
+    capacity.onRelease(
+        () -> {
+          try {
+            timer.execute(this::placeWaiting);
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The control plane is closing: nothing is placed any more.
+          }
+        });
     this.schedules = new ScheduleRunner(clock, timer);
     this.web = WebGateway.start(tokens, config.defaultTimeout());
     apps.addListener(schedules);
@@ -152,6 +161,14 @@ final class ControlPlane implements EmbeddedControlPlane {
   @Override
   public String token() {
     return tokens.clientToken();
+  }
+
+  private void placeWaiting() {
+    try {
+      apps.placeWaiting();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "placing containers that waited for capacity failed", e);
+    }
   }
 
   private void tick() {

@@ -565,6 +565,21 @@ final class FunctionScheduler {
         });
   }
 
+  /** Tries again to place the containers that waited for capacity, if any wait. */
+  void placeWaiting() {
+    Outbox out = new Outbox();
+    lock.lock();
+    try {
+      if (closed || unplaced == 0) {
+        return;
+      }
+      rescale(out);
+    } finally {
+      lock.unlock();
+    }
+    out.run();
+  }
+
   /** Periodic housekeeping: lost containers, idle containers, starts after a backoff. */
   void tick() {
     Outbox out = new Outbox();
@@ -1037,6 +1052,7 @@ final class FunctionScheduler {
     NodeCapacity.Reservation held = reservations.remove(c.id);
     if (held != null) {
       ctx.capacity().release(held);
+      out.add(ctx.capacity()::announceRelease);
     }
     containers.remove(c.id);
     ctx.containers().remove(c.id, c);

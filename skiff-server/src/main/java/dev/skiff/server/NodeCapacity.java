@@ -27,6 +27,7 @@ final class NodeCapacity {
   private long reservedMilliCpus;
   private long reservedMemoryMib;
   private final boolean[] gpuTaken;
+  private volatile Runnable onRelease = () -> {};
 
   NodeCapacity(NodeConfig node) {
     this.node = node;
@@ -146,6 +147,22 @@ final class NodeCapacity {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Sets what {@link #announceRelease()} runs: the control plane tries again to place the
+   * containers that waited for capacity.
+   */
+  void onRelease(Runnable action) {
+    onRelease = action;
+  }
+
+  /**
+   * Says that capacity was given back; called after {@link #release}, outside every lock, so that
+   * containers waiting for room are placed at once rather than at the next housekeeping tick.
+   */
+  void announceRelease() {
+    onRelease.run();
   }
 
   /** Gives back what a container held. */
