@@ -275,6 +275,9 @@ public final class LocalProcessBackend implements ContainerBackend {
     command.add("-XX:MaxHeapFreeRatio=40");
     command.add("-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1");
     command.add("-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
+    // Unpooled Netty buffers: a container's one connection carries small messages, and a pool's
+    // chunks stay resident while it idles (idle RSS 88 -> 84 MiB on the memory benchmark).
+    command.add("-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
     // After an OutOfMemoryError a JVM is in no state to serve inputs: end it, and say why.
     command.add("-XX:+ExitOnOutOfMemoryError");
     command.add("-Xshare:auto");
@@ -282,6 +285,9 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (feature >= 22) {
       // gRPC's Netty loads a native library; the container runs Skiff's code, not the user's here.
       command.add("--enable-native-access=ALL-UNNAMED");
+      // Give the C heap that startup and the JIT freed back to the system every second (with
+      // unpooled buffers, idle RSS 84 -> 78 MiB on the memory benchmark).
+      command.add("-XX:TrimNativeHeapInterval=1000");
     }
     if (feature >= 23 && feature <= 25) {
       // protobuf uses sun.misc.Unsafe; the option exists in exactly these releases so far.
