@@ -4,6 +4,7 @@ import dev.skiff.internal.AppBinding;
 import dev.skiff.internal.Connection;
 import dev.skiff.internal.ContainerContext;
 import dev.skiff.internal.FunctionSpec;
+import dev.skiff.internal.ImageBuilds;
 import dev.skiff.internal.Invoker;
 import dev.skiff.internal.LogPrinter;
 import dev.skiff.internal.MethodResolver;
@@ -48,7 +49,7 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of("image", "volumes");
+      Set.of("volumes");
 
   private final String name;
   // Guards functions, webEndpoints and running.
@@ -525,6 +526,12 @@ public final class App {
     request.addAllClasspath(
         Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
     Connection connection = Connection.open();
+    try {
+      buildImages(connection, specs, request, options);
+    } catch (RuntimeException e) {
+      connection.close();
+      throw e;
+    }
     String appId;
     Map<String, String> webUrls;
     try {
@@ -544,6 +551,30 @@ public final class App {
     }
     RunningApps.add(binding);
     return run;
+  }
+
+  /**
+   * Builds each distinct image of the app's functions (in definition order) and names it in their
+   * definitions. A failed build throws before the app exists.
+   */
+  private static void buildImages(
+      Connection connection,
+      List<FunctionSpec> specs,
+      CreateAppRequest.Builder request,
+      RunOptions options) {
+    Map<Image, String> built = new LinkedHashMap<>();
+    for (int i = 0; i < specs.size(); i++) {
+      Image image = specs.get(i).options().image().orElse(null);
+      if (image == null) {
+        continue;
+      }
+      String id = built.get(image);
+      if (id == null) {
+        id = ImageBuilds.build(connection.client(), image, options.showLogs()).imageId();
+        built.put(image, id);
+      }
+      request.setFunctions(i, request.getFunctions(i).toBuilder().setImageId(id));
+    }
   }
 
   private final class Run implements AppRun {

@@ -104,23 +104,55 @@ public final class Image {
     return with(new Step.Env(name, Objects.requireNonNull(value, "value")));
   }
 
-  /** Copies a local file into the image at an absolute path. */
+  /**
+   * Copies a local file into the image. A relative {@code target} is resolved against the image's
+   * working directory; an absolute one needs a {@link #debianSlim()} image (other images have no
+   * root file system of their own). The file's content is part of the image's identity: changing it
+   * builds a new image.
+   *
+   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}
+   */
   public Image addLocalFile(Path source, String target) {
-    return with(new Step.AddLocal(source, absolute(target)));
+    return with(new Step.AddLocal(Objects.requireNonNull(source, "source"), target(target)));
   }
 
-  /** Copies a local directory into the image at an absolute path. */
+  /**
+   * Copies a local directory (recursively) into the image; {@code target} as for {@link
+   * #addLocalFile(Path, String)}.
+   *
+   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}
+   */
   public Image addLocalDir(Path source, String target) {
-    return with(new Step.AddLocal(source, absolute(target)));
+    return with(new Step.AddLocal(Objects.requireNonNull(source, "source"), target(target)));
   }
 
-  /** Sets the container's working directory. */
+  /**
+   * Sets the container's working directory, where {@code runCommands} also run: absolute inside a
+   * {@link #debianSlim()} image (default {@code /root}); relative to the image's own directory
+   * otherwise (by default the image's directory itself).
+   *
+   * @throws InvalidConfigurationException if the path is empty or contains {@code ..}
+   */
   public Image workdir(String path) {
-    return with(new Step.Workdir(absolute(path)));
+    return with(new Step.Workdir(target(path)));
   }
 
-  /** Runs shell commands inside the image at build time. */
+  /**
+   * Runs shell commands at build time, each with {@code bash -c} in the image's working directory
+   * (inside the root file system of a {@link #debianSlim()} image). A command that exits non-zero
+   * fails the build with an {@link ImageBuildException} showing its output.
+   *
+   * @throws InvalidConfigurationException if there is no command or one is blank
+   */
   public Image runCommands(String... commands) {
+    if (commands.length == 0) {
+      throw new InvalidConfigurationException("image: runCommands needs at least one command");
+    }
+    for (String c : commands) {
+      if (c == null || c.isBlank()) {
+        throw new InvalidConfigurationException("image: a runCommands command must not be blank");
+      }
+    }
     return with(new Step.RunCommands(List.of(commands)));
   }
 
@@ -135,10 +167,15 @@ public final class Image {
     return new Image(next);
   }
 
-  private static String absolute(String path) {
-    if (path == null || !path.startsWith("/")) {
-      throw new InvalidConfigurationException(
-          "image: path '" + path + "' must be absolute (start with /)");
+  private static String target(String path) {
+    if (path == null || path.isBlank()) {
+      throw new InvalidConfigurationException("image: a path must not be empty");
+    }
+    for (String segment : path.split("/")) {
+      if (segment.equals("..")) {
+        throw new InvalidConfigurationException(
+            "image: path '" + path + "' must not contain '..'");
+      }
     }
     return path;
   }

@@ -4,6 +4,7 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.image.ImageStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -61,6 +62,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final ScheduleRunner schedules;
   private final WebGateway web;
   private final BlobStore blobs = new BlobStore();
+  private final ImageStore images;
 
   private ControlPlane(
       ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
@@ -93,6 +95,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.apps = new AppDirectory(ctx);
     this.schedules = new ScheduleRunner(clock, timer);
     this.web = WebGateway.start(tokens, config.defaultTimeout());
+    this.images = ImageStore.in(config.dataDir(), clock);
     apps.addListener(schedules);
     apps.addListener(web);
     try {
@@ -103,7 +106,8 @@ final class ControlPlane implements EmbeddedControlPlane {
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer, schedules, web))
+              .addService(new ClientService(apps, logs, timer, schedules, web, images))
+              .addService(new ImageService(images))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
               .build()
@@ -172,6 +176,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     schedules.close();
     web.close();
     pool.close();
+    images.close();
     apps.stopAll("the control plane is shutting down");
     logs.closeAll();
     launcher.shutdown();

@@ -89,6 +89,8 @@ final class FunctionScheduler {
 
   private final AppSpec app;
   private final Map<String, String> secretEnv;
+  // The image the containers run on, with the environment it sets; empty: the app's classpath.
+  private final Optional<ImageRuntime> image;
   private final FunctionDef def;
   private final String name;
   /** Changed only by {@link #updateAutoscaler}; guarded by lock (set once before it exists). */
@@ -134,7 +136,21 @@ final class FunctionScheduler {
    */
   FunctionScheduler(
       AppSpec app, FunctionDef def, SchedulerContext ctx, Map<String, String> secretEnv) {
+    this(app, def, ctx, secretEnv, Optional.empty());
+  }
+
+  /**
+   * A scheduler whose containers get {@code secretEnv} as environment variables and run on {@code
+   * image} (such containers are started for the function, not taken from the warm pool).
+   */
+  FunctionScheduler(
+      AppSpec app,
+      FunctionDef def,
+      SchedulerContext ctx,
+      Map<String, String> secretEnv,
+      Optional<ImageRuntime> image) {
     this.secretEnv = Map.copyOf(secretEnv);
+    this.image = image;
     this.app = app;
     this.def = def;
     this.name = def.getName();
@@ -887,7 +903,7 @@ final class FunctionScheduler {
 
   private void startContainer(Instant now, Outbox out) {
     Optional<WarmPool.Warm> warm =
-        resources.needsItsOwnJvm() || !secretEnv.isEmpty() // set when a JVM starts: no warm one
+        resources.needsItsOwnJvm() || !secretEnv.isEmpty() || image.isPresent() // no warm one
             ? Optional.empty()
             : ctx.pool()
             .claim(
@@ -930,7 +946,9 @@ final class FunctionScheduler {
     Container c = container;
     containers.put(id, c);
     c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
-    ContainerSpec spec = new ContainerSpec(id, app.classpath(), environment(c));
+    ContainerSpec spec =
+        new ContainerSpec(
+            id, app.classpath(), environment(c), image.map(ImageRuntime::container));
     out.add(
         () -> {
           try {
@@ -943,7 +961,9 @@ final class FunctionScheduler {
 
   /** The contract with the SDK's container entrypoint. */
   private Map<String, String> environment(Container c) {
-    Map<String, String> env = new LinkedHashMap<>(secretEnv); // Skiff's own variables win
+    Map<String, String> env = new LinkedHashMap<>();
+    image.ifPresent(i -> env.putAll(i.env())); // secrets override the image; Skiff's own win
+    env.putAll(secretEnv);
 
     env.put("SKIFF_SERVER", ctx.serverTarget().get());
     env.put("SKIFF_TOKEN", c.token);

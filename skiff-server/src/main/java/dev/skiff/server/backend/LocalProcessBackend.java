@@ -140,12 +140,28 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
-    Optional<Path> archive = claimArchive(spec.classpath());
+    // Class-data archives are keyed by this JVM; an image may bring another JDK or root.
+    Optional<Path> archive =
+        spec.image().isPresent() ? Optional.empty() : claimArchive(spec.classpath());
     List<String> command = command(spec, archive);
     LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
     env.keySet().removeIf(k -> k.startsWith("SKIFF_")); // never leak this JVM's own settings
+    spec.image()
+        .ifPresent(
+            image -> {
+              if (image.rootfs().isPresent()) {
+                env.clear(); // the host's variables mean nothing inside another root
+                env.put("PATH", ContainerImage.JDK_MOUNT + "/bin:" + DEBIAN_PATH);
+                env.put("HOME", "/root");
+                env.put("LANG", "C.UTF-8");
+                env.put("JAVA_HOME", ContainerImage.JDK_MOUNT);
+              } else {
+                env.put("JAVA_HOME", image.javaHome().toString());
+                builder.directory(Path.of(image.workdir()).toFile());
+              }
+            });
     env.putAll(spec.environment());
     env.put("SKIFF_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
     Process process;
@@ -194,7 +210,21 @@ public final class LocalProcessBackend implements ContainerBackend {
   /** The command line for a container, given the class-data archive it may use. */
   List<String> command(ContainerSpec spec, Optional<Path> archive) {
     List<String> command = new ArrayList<>();
-    command.add(javaExecutable.toString());
+    List<String> classpath = new ArrayList<>(spec.classpath());
+    int feature = Runtime.version().feature();
+    if (spec.image().isEmpty()) {
+      command.add(javaExecutable.toString());
+    } else {
+      ContainerImage image = spec.image().get();
+      classpath.addAll(image.classpath());
+      feature = image.javaFeature();
+      if (image.rootfs().isPresent()) {
+        classpath = sandboxed(image, classpath, command);
+        command.add(ContainerImage.JDK_MOUNT + "/bin/java");
+      } else {
+        command.add(image.javaHome().resolve("bin").resolve("java").toString());
+      }
+    }
     // First, so that tools (ps, ProcessHandle) see it even when a long classpath makes the
     // system truncate the command line it reports.
     command.add("-D" + CONTAINER_PROPERTY + "=" + spec.containerId());
@@ -210,7 +240,6 @@ public final class LocalProcessBackend implements ContainerBackend {
     // After an OutOfMemoryError a JVM is in no state to serve inputs: end it, and say why.
     command.add("-XX:+ExitOnOutOfMemoryError");
     command.add("-Xshare:auto");
-    int feature = Runtime.version().feature();
     if (feature >= 22) {
       // gRPC's Netty loads a native library; the container runs Skiff's code, not the user's here.
       command.add("--enable-native-access=ALL-UNNAMED");
@@ -227,9 +256,43 @@ public final class LocalProcessBackend implements ContainerBackend {
         });
     command.addAll(resourceLimitFlags(spec.environment()));
     command.add("-cp");
-    command.add(String.join(java.io.File.pathSeparator, spec.classpath()));
+    command.add(String.join(java.io.File.pathSeparator, classpath));
     command.add(entrypoint);
     return command;
+  }
+
+  /** The search path inside a Debian root file system. */
+  static final String DEBIAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  /**
+   * Adds to {@code command} the bubblewrap prefix that runs a container inside its image's root
+   * file system: the root read-only, fresh {@code /dev}, {@code /proc} and a private writable
+   * {@code /tmp}, the JDK at {@link ContainerImage#JDK_MOUNT} and each classpath entry at {@code
+   * /skiff/cp/<n>-<name>}, all read-only. The network is shared: the container reaches the
+   * control plane on loopback. Returns the classpath as the container sees it.
+   */
+  static List<String> sandboxed(ContainerImage image, List<String> classpath, List<String> command) {
+    command.addAll(
+        List.of(
+            "bwrap",
+            "--ro-bind", image.rootfs().get().toString(), "/",
+            "--dev", "/dev",
+            "--proc", "/proc",
+            "--tmpfs", "/tmp",
+            "--tmpfs", "/skiff",
+            "--ro-bind", image.javaHome().toString(), ContainerImage.JDK_MOUNT));
+    List<String> inside = new ArrayList<>();
+    for (int i = 0; i < classpath.size(); i++) {
+      Path host = Path.of(classpath.get(i));
+      if (!Files.exists(host)) {
+        continue; // the JVM ignores missing entries too
+      }
+      String mount = "/skiff/cp/" + i + "-" + host.getFileName();
+      command.addAll(List.of("--ro-bind", host.toString(), mount));
+      inside.add(mount);
+    }
+    command.addAll(List.of("--chdir", image.workdir(), "--die-with-parent", "--"));
+    return inside;
   }
 
   // ------------------------------------------------------------------ resource limits
