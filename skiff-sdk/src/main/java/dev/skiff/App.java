@@ -488,8 +488,11 @@ public final class App {
 
   /**
    * Starts an ephemeral run of the app, like the seed's {@code with app.run():}. With no server
-   * configured it starts an embedded control plane in this JVM. Containers start on demand.
+   * configured it starts an embedded control plane in this JVM. The functions' images are built
+   * first (or found built: an image is built once per recipe), with their build output shown as
+   * {@code [image 1a2b3c] ...} lines when logs are shown. Containers start on demand.
    *
+   * @throws ImageBuildException if an image cannot be built; nothing has started then
    * @throws UnsupportedOptionException if a function uses an option that is not implemented yet
    * @throws SkiffException if the app is already running or the control plane refuses it
    */

@@ -52,7 +52,9 @@ public final class Image {
   }
 
   /**
-   * An image running the given JDK feature version (21 or later) from the node's installed JDKs.
+   * An image running the given JDK feature version (21 or later), chosen among the JDKs installed on
+   * the node (this JVM's, {@code JAVA_HOME} and those under {@code /usr/lib/jvm}, read from their
+   * {@code release} files). A version that is not installed fails the build naming those that are.
    *
    * @throws InvalidConfigurationException if the version is below 21
    */
@@ -64,13 +66,20 @@ public final class Image {
     return new Image(List.of(new Step.Jdk(version)));
   }
 
-  /** A minimal Debian root file system with the node's JDK bound in read-only. */
+  /**
+   * A minimal Debian root file system (bookworm, made with {@code mmdebstrap}), in which the
+   * containers run with the control plane's JDK and the classpath bound in read-only, a private
+   * writable {@code /tmp}, and {@code /root} as the working directory. Needs {@code mmdebstrap} and
+   * bubblewrap ({@code bwrap}) on the node; a build without them fails naming what to install.
+   */
   public static Image debianSlim() {
     return new Image(List.of(new Step.DebianSlim()));
   }
 
   /**
-   * Adds Maven artifacts ({@code group:artifact:version}) and their dependencies to the classpath.
+   * Adds Maven artifacts ({@code group:artifact:version}) and their runtime dependencies, resolved
+   * from Maven Central by the control plane, to the containers' classpath, after the caller's own.
+   * An artifact that cannot be resolved fails the build naming it.
    *
    * @throws InvalidConfigurationException if a coordinate is malformed
    */
@@ -84,7 +93,11 @@ public final class Image {
     return with(new Step.Maven(List.of(coordinates)));
   }
 
-  /** Installs Debian packages (only on {@link #debianSlim()} images). */
+  /**
+   * Installs Debian packages (only on {@link #debianSlim()} images; on others the build fails).
+   *
+   * @throws InvalidConfigurationException if a name is not a valid Debian package name
+   */
   public Image aptInstall(String... packages) {
     for (String p : packages) {
       if (p == null || !p.matches("[a-z0-9][a-z0-9+.\\-]*(=[A-Za-z0-9.+~:\\-]+)?")) {
@@ -95,7 +108,10 @@ public final class Image {
     return with(new Step.AptInstall(List.of(packages)));
   }
 
-  /** Sets an environment variable in the image. */
+  /**
+   * Sets an environment variable for later build commands and for the containers (a function's
+   * secrets override it).
+   */
   public Image env(String name, String value) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new InvalidConfigurationException(

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.App;
 import dev.skiff.Function1;
-import dev.skiff.Image;
 import dev.skiff.RunOptions;
 import dev.skiff.SkiffException;
 import dev.skiff.UnsupportedOptionException;
+import dev.skiff.Volume;
 import dev.skiff.testing.SkiffExtension;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -28,7 +28,8 @@ class LifecycleTest {
 
   static final App unsupported = App.named("unsupported");
   static final Function1<Integer, Integer> withGpu =
-      unsupported.function(LifecycleTest::twice, f -> f.image(Image.jdk(21)));
+      unsupported.function(
+          LifecycleTest::twice, f -> f.volume("/cache", Volume.fromName("lifecycle-cache")));
 
   @Test
   void noContainerProcessRemainsAfterRunCloses() {
@@ -65,7 +66,7 @@ class LifecycleTest {
   void anOptionThatIsNotImplementedMakesRunFailBeforeAnythingStarts() {
     assertThatThrownBy(() -> unsupported.run(RunOptions.quiet()))
         .isInstanceOf(UnsupportedOptionException.class)
-        .hasMessage("not implemented yet: image (function 'twice' of app 'unsupported')");
+        .hasMessage("not implemented yet: volumes (function 'twice' of app 'unsupported')");
     assertThat(SkiffExtension.containerProcesses()).isEmpty();
   }
 
