@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A Debian image: a minimal bookworm root made with mmdebstrap, packages installed with apt, and
+ * A Debian image: a minimal bookworm root made with mmdebstrap, packages installed by mmdebstrap
+ * (right after debianSlim) and with apt-get inside the root (after other steps), and
  * containers that run inside that root with the JDK and classpath bound in read-only. Needs
  * mmdebstrap and bubblewrap on the node, and Debian's package mirror.
  */
@@ -40,7 +41,8 @@ class DebianImageTest {
                       .env("MOOD", "calm")
                       .addLocalFile(LOCAL, "/etc/skiff/added.txt")
                       .workdir("/srv/app")
-                      .runCommands("echo \"made at build time, $MOOD\" > /srv/app/built.txt")));
+                      .runCommands("echo \"made at build time, $MOOD\" > /srv/app/built.txt")
+                      .aptInstall("bc")));
 
   /** Runs jq inside the container and reports where the container lives. */
   static String jq(String filter) throws IOException, InterruptedException {
@@ -59,7 +61,8 @@ class DebianImageTest {
         Path.of("").toAbsolutePath().toString(),
         System.getenv("MOOD"),
         Boolean.toString(Files.isWritable(Path.of("/usr/bin"))),
-        System.getProperty("java.home"));
+        System.getProperty("java.home"),
+        Boolean.toString(Files.isExecutable(Path.of("/usr/bin/bc"))));
   }
 
   @Test
@@ -77,7 +80,8 @@ class DebianImageTest {
               "/srv/app",
               "calm",
               "false",
-              "/skiff/jdk");
+              "/skiff/jdk",
+              "true");
     }
     long firstMillis = (System.nanoTime() - start) / 1_000_000;
     start = System.nanoTime();

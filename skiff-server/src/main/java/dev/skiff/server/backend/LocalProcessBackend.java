@@ -278,7 +278,7 @@ public final class LocalProcessBackend implements ContainerBackend {
             "--ro-bind", image.rootfs().get().toString(), "/",
             "--dev", "/dev",
             "--proc", "/proc",
-            "--tmpfs", "/tmp",
+            "--perms", "1777", "--tmpfs", "/tmp",
             "--tmpfs", "/skiff",
             "--ro-bind", image.javaHome().toString(), ContainerImage.JDK_MOUNT));
     List<String> inside = new ArrayList<>();

@@ -296,7 +296,7 @@ final class ImageBuild {
               "--bind", tmp.resolve("rootfs").toString(), "/",
               "--dev", "/dev",
               "--proc", "/proc",
-              "--tmpfs", "/tmp",
+              "--perms", "1777", "--tmpfs", "/tmp",
               "--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf",
               "--chdir", workdir,
               "--die-with-parent",

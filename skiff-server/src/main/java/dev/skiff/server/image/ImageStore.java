@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -33,7 +34,9 @@ public final class ImageStore implements AutoCloseable {
   private final MavenArtifacts maven;
   private final InstalledJdks jdks;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Object> buildLocks = new ConcurrentHashMap<>();
+  // A ReentrantLock rather than a monitor: builds run on virtual threads, which a monitor held
+  // across a long build would pin to their carrier.
+  private final ConcurrentHashMap<String, ReentrantLock> buildLocks = new ConcurrentHashMap<>();
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
   ImageStore(Path imagesDir, Path mavenRepository, InstalledJdks jdks, Clock clock) {
@@ -74,29 +77,32 @@ public final class ImageStore implements AutoCloseable {
       prefixed.accept("using the cached image " + id);
       return new Result(existing.get(), true, clock.millis() - start);
     }
-    Object lock = buildLocks.computeIfAbsent(id, k -> new Object());
-    synchronized (lock) {
-      try {
-        Files.createDirectories(imagesDir);
-        try (FileChannel channel =
-                FileChannel.open(
-                    imagesDir.resolve(id + ".lock"),
-                    StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            FileLock fileLock = channel.lock()) {
-          existing = find(id);
-          if (existing.isPresent()) {
-            prefixed.accept("using the image " + id + ", built meanwhile by another request");
-            return new Result(existing.get(), true, clock.millis() - start);
-          }
-          prefixed.accept("building image " + id);
-          BuiltImage built = new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running).run();
-          prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
-          return new Result(built, false, clock.millis() - start);
+    ReentrantLock lock = buildLocks.computeIfAbsent(id, k -> new ReentrantLock());
+    lock.lock();
+    try {
+      Files.createDirectories(imagesDir);
+      try (FileChannel channel =
+          FileChannel.open(
+              imagesDir.resolve(id + ".lock"),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE)) {
+        FileLock fileLock = channel.lock(); // released when the channel closes
+        assert fileLock.isValid();
+        existing = find(id);
+        if (existing.isPresent()) {
+          prefixed.accept("using the image " + id + ", built meanwhile by another request");
+          return new Result(existing.get(), true, clock.millis() - start);
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException("could not lock image " + id + " in " + imagesDir, e);
+        prefixed.accept("building image " + id);
+        BuiltImage built =
+            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running).run();
+        prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
+        return new Result(built, false, clock.millis() - start);
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not lock image " + id + " in " + imagesDir, e);
+    } finally {
+      lock.unlock();
     }
   }
 
