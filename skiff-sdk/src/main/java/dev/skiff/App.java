@@ -48,7 +48,7 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of("image", "volumes");
+      Set.of("image");
 
   private final String name;
   // Guards functions, webEndpoints and running.

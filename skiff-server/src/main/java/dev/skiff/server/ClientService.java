@@ -56,13 +56,16 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ScheduledExecutorService timer;
   private final ScheduleRunner schedules;
   private final WebGateway web;
+  private final VolumeStore volumes;
 
   ClientService(
       AppDirectory apps,
       LogFanout logs,
       ScheduledExecutorService timer,
       ScheduleRunner schedules,
-      WebGateway web) {
+      WebGateway web,
+      VolumeStore volumes) {
+    this.volumes = volumes;
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
@@ -95,6 +98,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                               + why);
                     });
           }
+          volumes.prepare(request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),

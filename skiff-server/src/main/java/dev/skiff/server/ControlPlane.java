@@ -95,6 +95,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.web = WebGateway.start(tokens, config.defaultTimeout());
     apps.addListener(schedules);
     apps.addListener(web);
+    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     try {
       this.server =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -103,9 +104,10 @@ final class ControlPlane implements EmbeddedControlPlane {
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer, schedules, web))
+              .addService(new ClientService(apps, logs, timer, schedules, web, volumes))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
+              .addService(new VolumeService(volumes))
               .build()
               .start();
     } catch (IOException e) {
