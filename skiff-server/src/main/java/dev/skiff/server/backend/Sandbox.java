@@ -199,7 +199,9 @@ public final class Sandbox {
             "--cap-drop",
             "ALL"));
     if (spec.rootFs().isPresent()) {
-      bindReadOnly(args, spec.rootFs().get(), "/");
+      // Bound writable so that bubblewrap can make the mount points of the binds below in it (empty
+      // directories, the same each time); --remount-ro at the end makes it read-only inside.
+      args.addAll(List.of("--bind", spec.rootFs().get().toString(), "/"));
     } else {
       for (String dir : SYSTEM_DIRECTORIES) {
         Path p = Path.of(dir);
