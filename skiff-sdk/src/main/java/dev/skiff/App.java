@@ -49,7 +49,7 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of("volumes");
+      Set.of();
 
   private final String name;
   // Guards functions, webEndpoints and running.

@@ -57,6 +57,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ScheduledExecutorService timer;
   private final ScheduleRunner schedules;
   private final WebGateway web;
+  private final VolumeStore volumes;
 
   private final ImageStore images;
 
@@ -66,8 +67,10 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       ScheduledExecutorService timer,
       ScheduleRunner schedules,
       WebGateway web,
-      ImageStore images) {
+      ImageStore images,
+      VolumeStore volumes) {
     this.images = images;
+    this.volumes = volumes;
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
@@ -100,6 +103,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                               + why);
                     });
           }
+          volumes.prepare(request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),

@@ -95,9 +95,10 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.apps = new AppDirectory(ctx);
     this.schedules = new ScheduleRunner(clock, timer);
     this.web = WebGateway.start(tokens, config.defaultTimeout());
-    this.images = ImageStore.in(config.dataDir(), clock);
+    this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
+    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     try {
       this.server =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -106,10 +107,11 @@ final class ControlPlane implements EmbeddedControlPlane {
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer, schedules, web, images))
+              .addService(new ClientService(apps, logs, timer, schedules, web, images, volumes))
               .addService(new ImageService(images))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
+              .addService(new VolumeService(volumes))
               .build()
               .start();
     } catch (IOException e) {

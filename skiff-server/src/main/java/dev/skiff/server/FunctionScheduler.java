@@ -903,7 +903,11 @@ final class FunctionScheduler {
 
   private void startContainer(Instant now, Outbox out) {
     Optional<WarmPool.Warm> warm =
-        resources.needsItsOwnJvm() || !secretEnv.isEmpty() || image.isPresent() // no warm one
+        // Set when a JVM starts, or mounts or an image a warm container lacks: no warm one.
+        resources.needsItsOwnJvm()
+                || !secretEnv.isEmpty()
+                || def.getVolumesCount() > 0
+                || image.isPresent()
             ? Optional.empty()
             : ctx.pool()
             .claim(
@@ -948,7 +952,13 @@ final class FunctionScheduler {
     c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
     ContainerSpec spec =
         new ContainerSpec(
-            id, app.classpath(), environment(c), image.map(ImageRuntime::container));
+            id,
+            classpath(),
+            environment(c),
+            VolumeStore.mounts(ctx.config().dataDir(), def),
+            image.map(ImageRuntime::readOnly).orElse(List.of()),
+            image.flatMap(ImageRuntime::rootFs),
+            image.map(ImageRuntime::container));
     out.add(
         () -> {
           try {
@@ -957,6 +967,16 @@ final class FunctionScheduler {
             onLaunchFailed(c, e);
           }
         });
+  }
+
+  /** The app's classpath, then the image's jars. */
+  private List<String> classpath() {
+    if (image.isEmpty()) {
+      return app.classpath();
+    }
+    List<String> all = new ArrayList<>(app.classpath());
+    all.addAll(image.get().classpath());
+    return all;
   }
 
   /** The contract with the SDK's container entrypoint. */

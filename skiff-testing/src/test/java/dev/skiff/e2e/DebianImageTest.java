@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A Debian image: a minimal bookworm root made with mmdebstrap, packages installed by mmdebstrap
  * (right after debianSlim) and with apt-get inside the root (after other steps), and
- * containers that run inside that root with the JDK and classpath bound in read-only. Needs
+ * containers that run inside that root in the sandbox, with the JDK and classpath bound in
+ * read-only at their host paths. Needs
  * mmdebstrap and bubblewrap on the node, and Debian's package mirror.
  */
 class DebianImageTest {
@@ -80,7 +81,7 @@ class DebianImageTest {
               "/srv/app",
               "calm",
               "false",
-              "/skiff/jdk",
+              System.getProperty("java.home"),
               "true");
     }
     long firstMillis = (System.nanoTime() - start) / 1_000_000;

@@ -37,6 +37,11 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
     return manifest.getEnvMap();
   }
 
+  /** The file tree of a JDK image (added files, build output, the working directory). */
+  public Optional<Path> files() {
+    return manifest.getDebian() ? Optional.empty() : Optional.of(directory.resolve("files"));
+  }
+
   /** The root file system of a Debian image. */
   public Optional<Path> rootfs() {
     return manifest.getDebian() ? Optional.of(directory.resolve("rootfs")) : Optional.empty();

@@ -23,6 +23,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -55,6 +56,7 @@ final class ImageBuild {
   private final MavenArtifacts maven;
   private final Consumer<String> log;
   private final Set<Process> running;
+  private final Optional<String> sandboxUnavailable;
 
   private Path tmp;
   private boolean debian;
@@ -71,7 +73,9 @@ final class ImageBuild {
       InstalledJdks jdks,
       MavenArtifacts maven,
       Consumer<String> log,
-      Set<Process> running) {
+      Set<Process> running,
+      Optional<String> sandboxUnavailable) {
+    this.sandboxUnavailable = sandboxUnavailable;
     this.id = id;
     this.imagesDir = imagesDir;
     this.recipe = recipe;
@@ -209,6 +213,13 @@ final class ImageBuild {
     debian = true;
     workdir = "/root";
     String name = "debianSlim()" + (include.isEmpty() ? "" : ".aptInstall(" + quoteAll(include) + ")");
+    if (sandboxUnavailable.isPresent()) {
+      throw new ImageBuildFailure(
+          name,
+          "the containers of a Debian image run in the container sandbox, which is not available: "
+              + sandboxUnavailable.get(),
+          "");
+    }
     requireTool(name, "mmdebstrap");
     requireTool(name, "bwrap");
     List<String> command = new ArrayList<>(List.of("mmdebstrap", "--variant=minbase"));
@@ -219,8 +230,6 @@ final class ImageBuild {
     command.add(tmp.resolve("rootfs").toString());
     log.accept("$ " + String.join(" ", command));
     exec(name, new ProcessBuilder(command), "mmdebstrap");
-    // Mount points that containers of the image need: the JDK and classpath go under /skiff.
-    Files.createDirectories(inRoot("/skiff"));
     Files.createDirectories(inRoot(workdir));
   }
 

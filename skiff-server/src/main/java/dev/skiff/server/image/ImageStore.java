@@ -39,17 +39,38 @@ public final class ImageStore implements AutoCloseable {
   private final ConcurrentHashMap<String, ReentrantLock> buildLocks = new ConcurrentHashMap<>();
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
+  private final Optional<String> sandboxUnavailable;
+
   ImageStore(Path imagesDir, Path mavenRepository, InstalledJdks jdks, Clock clock) {
+    this(imagesDir, mavenRepository, jdks, clock, Optional.empty());
+  }
+
+  ImageStore(
+      Path imagesDir,
+      Path mavenRepository,
+      InstalledJdks jdks,
+      Clock clock,
+      Optional<String> sandboxUnavailable) {
+    this.sandboxUnavailable = sandboxUnavailable;
     this.imagesDir = imagesDir;
     this.maven = new MavenArtifacts(mavenRepository);
     this.jdks = jdks;
     this.clock = clock;
   }
 
-  /** The store of a control plane whose data directory is {@code dataDir}. */
-  public static ImageStore in(Path dataDir, Clock clock) {
+  /**
+   * The store of a control plane whose data directory is {@code dataDir}.
+   *
+   * @param sandboxUnavailable why containers cannot run in the sandbox here, if they cannot: Debian
+   *     images, whose containers need it, are then refused before anything is built
+   */
+  public static ImageStore in(Path dataDir, Clock clock, Optional<String> sandboxUnavailable) {
     return new ImageStore(
-        dataDir.resolve("images"), dataDir.resolve("maven"), InstalledJdks.scan(), clock);
+        dataDir.resolve("images"),
+        dataDir.resolve("maven"),
+        InstalledJdks.scan(),
+        clock,
+        sandboxUnavailable);
   }
 
   /**
@@ -95,7 +116,8 @@ public final class ImageStore implements AutoCloseable {
         }
         prefixed.accept("building image " + id);
         BuiltImage built =
-            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running).run();
+            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running, sandboxUnavailable)
+                .run();
         prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
         return new Result(built, false, clock.millis() - start);
       }
