@@ -33,7 +33,7 @@ record ImageRuntime(
   static ImageRuntime of(BuiltImage image) {
     return new ImageRuntime(
         image.id(),
-        new ContainerImage(image.javaHome(), image.javaFeature(), image.workdir()),
+        new ContainerImage(image.javaHome(), image.javaFeature(), image.workdir(), image.mounts()),
         image.env(),
         image.classpath(),
         image.files().map(List::of).orElse(List.of()),

@@ -223,20 +223,30 @@ class ImagesTest {
   }
 
   static final App absolute = App.named("images-absolute");
-  static final Function0<String> withAbsoluteTarget =
+  static final Function0<String> readAbsolute =
       absolute.function(
-          ImagesTest::unreachable,
-          f -> f.image(Image.jdk(JDK).addLocalFile(Path.of("pom.xml"), "/etc/skiff-pom.xml")));
+          ImagesTest::readAbsolute,
+          f ->
+              f.image(
+                  Image.jdk(JDK)
+                      .addLocalFile(LOCAL.resolve("note.txt"), "/etc/skiff-image/note.txt")
+                      .addLocalDir(LOCAL.resolve("dir"), "/opt/skiff-image/data")));
+
+  static String readAbsolute() throws IOException {
+    Path note = Path.of("/etc/skiff-image/note.txt");
+    return Files.readString(note).strip()
+        + "|" + Files.readString(Path.of("/opt/skiff-image/data/sub/x.txt")).strip()
+        + "|" + Files.isWritable(note);
+  }
 
   @Test
-  void anAbsoluteTargetInAJdkImageIsRefusedClearly() {
-    assertThatThrownBy(() -> absolute.run(RunOptions.quiet()))
-        .isInstanceOfSatisfying(
-            ImageBuildException.class,
-            e ->
-                assertThat(e.getMessage())
-                    .contains("addLocalFile(")
-                    .contains("an absolute target needs a Debian image"));
+  void filesAddedAtAbsolutePathsAreThereReadOnlyInTheSandbox() throws IOException {
+    Files.createDirectories(LOCAL.resolve("dir/sub"));
+    Files.writeString(LOCAL.resolve("note.txt"), "absolute note");
+    Files.writeString(LOCAL.resolve("dir/sub/x.txt"), "x in a dir");
+    try (AppRun run = absolute.run(RunOptions.quiet())) {
+      assertThat(readAbsolute.remote()).isEqualTo("absolute note|x in a dir|false");
+    }
   }
 
   // ------------------------------------------------------------------ helpers

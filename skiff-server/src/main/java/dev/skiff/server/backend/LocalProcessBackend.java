@@ -202,6 +202,11 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
+    if (sandbox.isEmpty() && spec.image().map(i -> !i.mounts().isEmpty()).orElse(false)) {
+      throw new ContainerStartException(
+          "container " + spec.containerId() + " has image files at absolute paths, which needs the"
+              + " container sandbox: " + sandboxUnavailable().orElseThrow());
+    }
     if (spec.needsSandbox() && sandbox.isEmpty()) {
       throw new ContainerStartException(
           "container " + spec.containerId() + " mounts volumes or has its own root file system,"
@@ -246,7 +251,8 @@ public final class LocalProcessBackend implements ContainerBackend {
                       spec.rootFs(),
                       spec.volumes(),
                       writable,
-                      spec.image().map(ContainerImage::workdir).orElse("/tmp")),
+                      spec.image().map(ContainerImage::workdir).orElse("/tmp"),
+                      spec.image().map(ContainerImage::mounts).orElse(Map.of())),
                   command);
     }
     LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);

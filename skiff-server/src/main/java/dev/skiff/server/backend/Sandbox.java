@@ -93,6 +93,8 @@ public final class Sandbox {
    * @param volumes host directories bound read-write, by the absolute path inside the container
    * @param shared host directories bound read-write at their host paths
    * @param workdir the working directory inside the container
+   * @param readOnlyAt host files and directories bound read-only at other paths, by the absolute
+   *     path inside the container (an image's files added at absolute paths)
    */
   public record Spec(
       Path javaHome,
@@ -100,12 +102,25 @@ public final class Sandbox {
       Optional<Path> rootFs,
       Map<String, Path> volumes,
       List<Path> shared,
-      String workdir) {
+      String workdir,
+      Map<String, Path> readOnlyAt) {
     /** Copies the collections. */
     public Spec {
       readOnly = List.copyOf(readOnly);
       volumes = Map.copyOf(volumes);
       shared = List.copyOf(shared);
+      readOnlyAt = Map.copyOf(readOnlyAt);
+    }
+
+    /** A spec with nothing bound at other paths. */
+    public Spec(
+        Path javaHome,
+        List<Path> readOnly,
+        Optional<Path> rootFs,
+        Map<String, Path> volumes,
+        List<Path> shared,
+        String workdir) {
+      this(javaHome, readOnly, rootFs, volumes, shared, workdir, Map.of());
     }
   }
 
@@ -231,6 +246,9 @@ public final class Sandbox {
         bindReadOnly(args, p, p.toString());
       }
     }
+    spec.readOnlyAt().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey()) // a parent before what is bound inside it
+        .forEach(b -> bindReadOnly(args, b.getValue(), b.getKey()));
     for (Path p : spec.shared()) {
       args.addAll(List.of("--bind", p.toString(), p.toString()));
     }

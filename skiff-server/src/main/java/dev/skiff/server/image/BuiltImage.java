@@ -42,6 +42,16 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
     return manifest.getDebian() ? Optional.empty() : Optional.of(directory.resolve("files"));
   }
 
+  /**
+   * Files added at absolute paths to an image without a root file system: host path by the
+   * absolute path inside the container.
+   */
+  public Map<String, Path> mounts() {
+    Map<String, Path> out = new java.util.LinkedHashMap<>();
+    manifest.getMountsMap().forEach((inside, relative) -> out.put(inside, directory.resolve(relative)));
+    return out;
+  }
+
   /** The root file system of a Debian image. */
   public Optional<Path> rootfs() {
     return manifest.getDebian() ? Optional.of(directory.resolve("rootfs")) : Optional.empty();

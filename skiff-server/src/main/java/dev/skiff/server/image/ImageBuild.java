@@ -63,6 +63,8 @@ final class ImageBuild {
   private InstalledJdks.Jdk jdk;
   private final Map<String, String> env = new LinkedHashMap<>();
   private final List<String> classpath = new ArrayList<>();
+  // Files added at absolute paths to a JDK image: path in the container -> path relative to tmp.
+  private final Map<String, String> mounts = new LinkedHashMap<>();
   // A JDK image: relative to tmp ("files" or "files/..."). A Debian image: absolute inside rootfs.
   private String workdir;
 
@@ -132,6 +134,7 @@ final class ImageBuild {
               .putAllEnv(env)
               .setWorkdir(workdir)
               .setDebian(debian)
+              .putAllMounts(mounts)
               .build();
       Files.write(tmp.resolve(MANIFEST), manifest.toByteArray());
       Path target = imagesDir.resolve(id);
@@ -254,22 +257,34 @@ final class ImageBuild {
 
   private void addLocal(String name, AddLocalStep add) throws IOException {
     String target = add.getTarget();
+    if (!add.getDirectory() && target.endsWith("/")) {
+      target = target + Path.of(add.getSource()).getFileName(); // a file into that directory
+    }
     Path destination;
     if (debian) {
       destination = inRoot(Path.of(workdir).resolve(target).normalize().toString());
-    } else {
-      if (target.startsWith("/")) {
+    } else if (target.startsWith("/")) {
+      if (sandboxUnavailable.isPresent()) {
         throw new ImageBuildFailure(
             name,
-            "an absolute target needs a Debian image (Image.debianSlim()); without a root file"
-                + " system of its own a JDK image takes relative targets, which resolve against"
-                + " its working directory",
+            "an absolute target needs the container sandbox (" + sandboxUnavailable.get()
+                + ") or a Debian image (Image.debianSlim()); without them a JDK image takes"
+                + " relative targets, which resolve against its working directory",
             "");
       }
+      // Kept under abs/ and bound read-only at the target in each (sandboxed) container.
+      String inside = Path.of(target).normalize().toString();
+      if (inside.equals("/") || mounts.containsKey(inside)) {
+        throw new ImageBuildFailure(
+            name, "the absolute target '" + inside + "' is the root or already taken", "");
+      }
+      destination = tmp.resolve("abs").resolve(inside.substring(1));
+      mounts.put(inside, tmp.relativize(destination).toString());
+    } else {
       destination = tmp.resolve(workdir).resolve(target).normalize();
     }
-    if (!add.getDirectory() && target.endsWith("/")) {
-      destination = destination.resolve(Path.of(add.getSource()).getFileName().toString());
+    if (add.getDirectory()) {
+      Files.createDirectories(destination);
     }
     for (ImageFile f : add.getFilesList()) {
       Path file = f.getPath().isEmpty() ? destination : destination.resolve(f.getPath()).normalize();
