@@ -526,8 +526,13 @@ public final class App {
                 .build());
       }
     }
+    // Absolute, because a container's working directory is not this program's (in a sandbox it is
+    // a private /tmp).
     request.addAllClasspath(
-        Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(e -> !e.isEmpty())
+            .map(e -> java.nio.file.Path.of(e).toAbsolutePath().toString())
+            .toList());
     Connection connection = Connection.open();
     try {
       buildImages(connection, specs, request, options);

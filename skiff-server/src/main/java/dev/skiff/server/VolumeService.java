@@ -58,10 +58,10 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
         response,
         () -> {
           checkClient();
-          store.create(request.getName());
+          VolumeStore.VolumeInfo created = store.create(request.getName());
           return VolumeInfo.newBuilder()
-              .setName(request.getName())
-              .setCreatedMs(System.currentTimeMillis())
+              .setName(created.name())
+              .setCreatedMs(created.createdMillis())
               .build();
         });
   }
@@ -223,7 +223,12 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
         failed = true;
         discard();
         response.onError(
-            e instanceof StatusRuntimeException s ? s : Statuses.of(new RuntimeException(e)));
+            switch (e) {
+              case StatusRuntimeException s -> s;
+              case RuntimeException r -> Statuses.of(r);
+              case IOException io -> Statuses.of(new java.io.UncheckedIOException(io));
+              default -> Statuses.of(new IllegalStateException(e));
+            });
       }
 
       private void discard() {

@@ -143,11 +143,12 @@ final class VolumeStore {
   }
 
   /** Creates a volume; ALREADY_EXISTS if it exists. */
-  Path create(String name) {
+  VolumeInfo create(String name) {
     checkName(name);
     try {
       Files.createDirectories(root);
-      return Files.createDirectory(root.resolve(name));
+      Path dir = Files.createDirectory(root.resolve(name));
+      return new VolumeInfo(name, createdMillis(dir));
     } catch (FileAlreadyExistsException e) {
       throw io.grpc.Status.ALREADY_EXISTS
           .withDescription("volume '" + name + "' already exists")

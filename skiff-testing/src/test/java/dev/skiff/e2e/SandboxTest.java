@@ -1,12 +1,17 @@
 package dev.skiff.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.skiff.AppRun;
 import dev.skiff.RunOptions;
 import dev.skiff.Volume;
 import dev.skiff.testing.SkiffExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,6 +51,30 @@ class SandboxTest {
   }
 
   @Test
+  void aSandboxedContainersOutputStreamsToTheCaller() {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream tee = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    System.setOut(tee);
+    System.setErr(tee);
+    try (AppRun run = VolumeFns.sandboxApp.run(RunOptions.defaults())) {
+      VolumeFns.say.remote("line from the sandbox");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                String text = captured.toString(StandardCharsets.UTF_8);
+                return text.contains("line from the sandbox")
+                    && text.contains("line from the sandbox on stderr");
+              });
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
   void killingTheContainerJvmEndsItsSandboxAndTheFunctionRecovers() throws Exception {
     try (AppRun run = VolumeFns.sandboxApp.run(RunOptions.quiet())) {
       VolumeFns.inspect.remote("/nonexistent", "/nonexistent");
@@ -53,8 +82,8 @@ class SandboxTest {
       ProcessHandle bwrap = jvm.parent().orElseThrow();
       assertThat(bwrap.info().command().orElse("")).endsWith("bwrap");
       jvm.destroyForcibly();
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(30))
+      await()
+          .atMost(Duration.ofSeconds(30))
           .until(() -> !bwrap.isAlive());
       // A new container serves the next call.
       assertThat(VolumeFns.inspect.remote("/nonexistent", "/nonexistent").processes()).isNotEmpty();

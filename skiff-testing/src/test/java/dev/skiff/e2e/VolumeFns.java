@@ -91,6 +91,14 @@ final class VolumeFns {
           VolumeFns::inspectSandbox,
           f -> f.volume("/cache", Volume.fromName("sandbox-cache").createIfMissing()));
 
+  static final Function1<String, String> say = sandboxApp.function(VolumeFns::say);
+
+  static String say(String line) {
+    System.out.println(line);
+    System.err.println(line + " on stderr");
+    return line;
+  }
+
   static View inspectSandbox(String dataDir, String otherVolumeDir) {
     List<String> writable = new ArrayList<>();
     String classes =

@@ -206,9 +206,7 @@ public final class Sandbox {
         List.of(
             "--unshare-pid",
             "--unshare-ipc",
-            "--unshare-uts",
-            "--hostname",
-            "skiff",
+            "--unshare-uts", // keeps the host's name, which resolves as it does outside
             "--die-with-parent",
             "--new-session",
             "--cap-drop",
