@@ -63,7 +63,8 @@ class DebianImageTest {
         System.getenv("MOOD"),
         Boolean.toString(Files.isWritable(Path.of("/usr/bin"))),
         System.getProperty("java.home"),
-        Boolean.toString(Files.isExecutable(Path.of("/usr/bin/bc"))));
+        Boolean.toString(Files.isExecutable(Path.of("/usr/bin/bc"))),
+        Boolean.toString(Files.readString(Path.of("/etc/resolv.conf")).contains("nameserver")));
   }
 
   @Test
@@ -82,7 +83,9 @@ class DebianImageTest {
               "calm",
               "false",
               System.getProperty("java.home"),
-              "true");
+              "true",
+              Boolean.toString(
+                  Files.readString(Path.of("/etc/resolv.conf")).contains("nameserver")));
     }
     long firstMillis = (System.nanoTime() - start) / 1_000_000;
     start = System.nanoTime();

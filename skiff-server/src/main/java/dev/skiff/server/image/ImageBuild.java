@@ -126,6 +126,9 @@ final class ImageBuild {
       for (; i < steps.size(); i++) {
         step(steps.get(i));
       }
+      if (debian) {
+        resolverConfiguration();
+      }
       ImageManifest manifest =
           ImageManifest.newBuilder()
               .setJavaHome(jdk.home().toString())
@@ -234,6 +237,18 @@ final class ImageBuild {
     log.accept("$ " + String.join(" ", command));
     exec(name, new ProcessBuilder(command), "mmdebstrap");
     Files.createDirectories(inRoot(workdir));
+  }
+
+  /**
+   * Gives the root the node's name resolution ({@code /etc/resolv.conf}, which mmdebstrap leaves
+   * out), so that functions in it can reach hosts by name.
+   */
+  private void resolverConfiguration() throws IOException {
+    Path host = Path.of("/etc/resolv.conf");
+    Path inRoot = inRoot("/etc/resolv.conf");
+    if (Files.isReadable(host) && !Files.isSymbolicLink(inRoot)) {
+      Files.copy(host, inRoot, StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   private static void requireTool(String step, String tool) {
