@@ -4,6 +4,7 @@ import dev.skiff.internal.AppBinding;
 import dev.skiff.internal.Connection;
 import dev.skiff.internal.ContainerContext;
 import dev.skiff.internal.FunctionSpec;
+import dev.skiff.internal.ImageBuilds;
 import dev.skiff.internal.Invoker;
 import dev.skiff.internal.LogPrinter;
 import dev.skiff.internal.MethodResolver;
@@ -48,7 +49,7 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of("image", "volumes");
+      Set.of();
 
   private final String name;
   // Guards functions, webEndpoints and running.
@@ -487,8 +488,11 @@ public final class App {
 
   /**
    * Starts an ephemeral run of the app, like the seed's {@code with app.run():}. With no server
-   * configured it starts an embedded control plane in this JVM. Containers start on demand.
+   * configured it starts an embedded control plane in this JVM. The functions' images are built
+   * first (or found built: an image is built once per recipe), with their build output shown as
+   * {@code [image 1a2b3c] ...} lines when logs are shown. Containers start on demand.
    *
+   * @throws ImageBuildException if an image cannot be built; nothing has started then
    * @throws UnsupportedOptionException if a function uses an option that is not implemented yet
    * @throws SkiffException if the app is already running or the control plane refuses it
    */
@@ -522,9 +526,20 @@ public final class App {
                 .build());
       }
     }
+    // Absolute, because a container's working directory is not this program's (in a sandbox it is
+    // a private /tmp).
     request.addAllClasspath(
-        Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(e -> !e.isEmpty())
+            .map(e -> java.nio.file.Path.of(e).toAbsolutePath().toString())
+            .toList());
     Connection connection = Connection.open();
+    try {
+      buildImages(connection, specs, request, options);
+    } catch (RuntimeException e) {
+      connection.close();
+      throw e;
+    }
     String appId;
     Map<String, String> webUrls;
     try {
@@ -544,6 +559,30 @@ public final class App {
     }
     RunningApps.add(binding);
     return run;
+  }
+
+  /**
+   * Builds each distinct image of the app's functions (in definition order) and names it in their
+   * definitions. A failed build throws before the app exists.
+   */
+  private static void buildImages(
+      Connection connection,
+      List<FunctionSpec> specs,
+      CreateAppRequest.Builder request,
+      RunOptions options) {
+    Map<Image, String> built = new LinkedHashMap<>();
+    for (int i = 0; i < specs.size(); i++) {
+      Image image = specs.get(i).options().image().orElse(null);
+      if (image == null) {
+        continue;
+      }
+      String id = built.get(image);
+      if (id == null) {
+        id = ImageBuilds.build(connection.client(), image, options.showLogs()).imageId();
+        built.put(image, id);
+      }
+      request.setFunctions(i, request.getFunctions(i).toBuilder().setImageId(id));
+    }
   }
 
   private final class Run implements AppRun {

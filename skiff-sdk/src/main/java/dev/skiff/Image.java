@@ -52,7 +52,9 @@ public final class Image {
   }
 
   /**
-   * An image running the given JDK feature version (21 or later) from the node's installed JDKs.
+   * An image running the given JDK feature version (21 or later), chosen among the JDKs installed on
+   * the node (this JVM's, {@code JAVA_HOME} and those under {@code /usr/lib/jvm}, read from their
+   * {@code release} files). A version that is not installed fails the build naming those that are.
    *
    * @throws InvalidConfigurationException if the version is below 21
    */
@@ -64,13 +66,20 @@ public final class Image {
     return new Image(List.of(new Step.Jdk(version)));
   }
 
-  /** A minimal Debian root file system with the node's JDK bound in read-only. */
+  /**
+   * A minimal Debian root file system (bookworm, made with {@code mmdebstrap}), in which the
+   * containers run with the control plane's JDK and the classpath bound in read-only, a private
+   * writable {@code /tmp}, and {@code /root} as the working directory. Needs {@code mmdebstrap} and
+   * bubblewrap ({@code bwrap}) on the node; a build without them fails naming what to install.
+   */
   public static Image debianSlim() {
     return new Image(List.of(new Step.DebianSlim()));
   }
 
   /**
-   * Adds Maven artifacts ({@code group:artifact:version}) and their dependencies to the classpath.
+   * Adds Maven artifacts ({@code group:artifact:version}) and their runtime dependencies, resolved
+   * from Maven Central by the control plane, to the containers' classpath, after the caller's own.
+   * An artifact that cannot be resolved fails the build naming it.
    *
    * @throws InvalidConfigurationException if a coordinate is malformed
    */
@@ -84,7 +93,11 @@ public final class Image {
     return with(new Step.Maven(List.of(coordinates)));
   }
 
-  /** Installs Debian packages (only on {@link #debianSlim()} images). */
+  /**
+   * Installs Debian packages (only on {@link #debianSlim()} images; on others the build fails).
+   *
+   * @throws InvalidConfigurationException if a name is not a valid Debian package name
+   */
   public Image aptInstall(String... packages) {
     for (String p : packages) {
       if (p == null || !p.matches("[a-z0-9][a-z0-9+.\\-]*(=[A-Za-z0-9.+~:\\-]+)?")) {
@@ -95,7 +108,10 @@ public final class Image {
     return with(new Step.AptInstall(List.of(packages)));
   }
 
-  /** Sets an environment variable in the image. */
+  /**
+   * Sets an environment variable for later build commands and for the containers (a function's
+   * secrets override it).
+   */
   public Image env(String name, String value) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new InvalidConfigurationException(
@@ -104,23 +120,55 @@ public final class Image {
     return with(new Step.Env(name, Objects.requireNonNull(value, "value")));
   }
 
-  /** Copies a local file into the image at an absolute path. */
+  /**
+   * Copies a local file into the image. A relative {@code target} is resolved against the image's
+   * working directory; an absolute one needs a {@link #debianSlim()} image (other images have no
+   * root file system of their own). The file's content is part of the image's identity: changing it
+   * builds a new image.
+   *
+   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}
+   */
   public Image addLocalFile(Path source, String target) {
-    return with(new Step.AddLocal(source, absolute(target)));
+    return with(new Step.AddLocal(Objects.requireNonNull(source, "source"), target(target)));
   }
 
-  /** Copies a local directory into the image at an absolute path. */
+  /**
+   * Copies a local directory (recursively) into the image; {@code target} as for {@link
+   * #addLocalFile(Path, String)}.
+   *
+   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}
+   */
   public Image addLocalDir(Path source, String target) {
-    return with(new Step.AddLocal(source, absolute(target)));
+    return with(new Step.AddLocal(Objects.requireNonNull(source, "source"), target(target)));
   }
 
-  /** Sets the container's working directory. */
+  /**
+   * Sets the container's working directory, where {@code runCommands} also run: absolute inside a
+   * {@link #debianSlim()} image (default {@code /root}); relative to the image's own directory
+   * otherwise (by default the image's directory itself).
+   *
+   * @throws InvalidConfigurationException if the path is empty or contains {@code ..}
+   */
   public Image workdir(String path) {
-    return with(new Step.Workdir(absolute(path)));
+    return with(new Step.Workdir(target(path)));
   }
 
-  /** Runs shell commands inside the image at build time. */
+  /**
+   * Runs shell commands at build time, each with {@code bash -c} in the image's working directory
+   * (inside the root file system of a {@link #debianSlim()} image). A command that exits non-zero
+   * fails the build with an {@link ImageBuildException} showing its output.
+   *
+   * @throws InvalidConfigurationException if there is no command or one is blank
+   */
   public Image runCommands(String... commands) {
+    if (commands.length == 0) {
+      throw new InvalidConfigurationException("image: runCommands needs at least one command");
+    }
+    for (String c : commands) {
+      if (c == null || c.isBlank()) {
+        throw new InvalidConfigurationException("image: a runCommands command must not be blank");
+      }
+    }
     return with(new Step.RunCommands(List.of(commands)));
   }
 
@@ -135,10 +183,15 @@ public final class Image {
     return new Image(next);
   }
 
-  private static String absolute(String path) {
-    if (path == null || !path.startsWith("/")) {
-      throw new InvalidConfigurationException(
-          "image: path '" + path + "' must be absolute (start with /)");
+  private static String target(String path) {
+    if (path == null || path.isBlank()) {
+      throw new InvalidConfigurationException("image: a path must not be empty");
+    }
+    for (String segment : path.split("/")) {
+      if (segment.equals("..")) {
+        throw new InvalidConfigurationException(
+            "image: path '" + path + "' must not contain '..'");
+      }
     }
     return path;
   }

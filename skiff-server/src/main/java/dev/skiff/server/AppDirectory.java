@@ -45,6 +45,19 @@ final class AppDirectory {
       List<FunctionDef> functions,
       List<String> classpath,
       Map<String, Map<String, String>> secretEnv) {
+    return create(name, functions, classpath, secretEnv, Map.of());
+  }
+
+  /**
+   * Registers an app whose functions' containers get {@code secretEnv} and run on {@code images}
+   * (both by function name).
+   */
+  RunningApp create(
+      String name,
+      List<FunctionDef> functions,
+      List<String> classpath,
+      Map<String, Map<String, String>> secretEnv,
+      Map<String, ImageRuntime> images) {
     RunningApp app;
     do {
       AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath);
@@ -53,7 +66,11 @@ final class AppDirectory {
         schedulers.put(
             def.getName(),
             new FunctionScheduler(
-                spec, def, ctx, secretEnv.getOrDefault(def.getName(), Map.of())));
+                spec,
+                def,
+                ctx,
+                secretEnv.getOrDefault(def.getName(), Map.of()),
+                Optional.ofNullable(images.get(def.getName()))));
       }
       app = new RunningApp(spec, schedulers);
     } while (apps.putIfAbsent(app.spec().id(), app) != null);

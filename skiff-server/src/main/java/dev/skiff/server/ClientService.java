@@ -1,5 +1,6 @@
 package dev.skiff.server;
 
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppHistoryRequest;
 import dev.skiff.proto.AppStatus;
@@ -56,13 +57,20 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ScheduledExecutorService timer;
   private final ScheduleRunner schedules;
   private final WebGateway web;
+  private final VolumeStore volumes;
+
+  private final ImageStore images;
 
   ClientService(
       AppDirectory apps,
       LogFanout logs,
       ScheduledExecutorService timer,
       ScheduleRunner schedules,
-      WebGateway web) {
+      WebGateway web,
+      ImageStore images,
+      VolumeStore volumes) {
+    this.images = images;
+    this.volumes = volumes;
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
@@ -95,17 +103,40 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                               + why);
                     });
           }
+          volumes.prepare(request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),
                   request.getFunctionsList(),
                   request.getClasspathList(),
-                  secretEnv(request));
+                  secretEnv(request),
+                  images(request));
           return CreateAppResponse.newBuilder()
               .setAppId(app.spec().id())
               .putAllWebUrls(web.urls(app))
               .build();
         });
+  }
+
+  /** The built image of each function that names one; INVALID_ARGUMENT for an unknown image. */
+  private java.util.Map<String, ImageRuntime> images(CreateAppRequest request) {
+    java.util.Map<String, ImageRuntime> out = new java.util.HashMap<>();
+    for (FunctionDef f : request.getFunctionsList()) {
+      if (f.getImageId().isEmpty()) {
+        continue;
+      }
+      dev.skiff.server.image.BuiltImage image =
+          images
+              .find(f.getImageId())
+              .orElseThrow(
+                  () ->
+                      Statuses.invalid(
+                          "function '" + f.getName() + "' of app '" + request.getAppName()
+                              + "': image '" + f.getImageId() + "' is not built on this control"
+                              + " plane; build it with ImageApi.BuildImage first"));
+      out.put(f.getName(), ImageRuntime.of(image));
+    }
+    return out;
   }
 
   /** The secrets of each function, checked: known functions, variable names, no SKIFF_ names. */

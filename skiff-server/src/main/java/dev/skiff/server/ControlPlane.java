@@ -4,6 +4,7 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.image.ImageStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -61,6 +62,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final ScheduleRunner schedules;
   private final WebGateway web;
   private final BlobStore blobs = new BlobStore();
+  private final ImageStore images;
 
   private ControlPlane(
       ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
@@ -102,8 +104,10 @@ final class ControlPlane implements EmbeddedControlPlane {
         });
     this.schedules = new ScheduleRunner(clock, timer);
     this.web = WebGateway.start(tokens, config.defaultTimeout());
+    this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
+    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     try {
       this.server =
           NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -112,9 +116,11 @@ final class ControlPlane implements EmbeddedControlPlane {
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer, schedules, web))
+              .addService(new ClientService(apps, logs, timer, schedules, web, images, volumes))
+              .addService(new ImageService(images))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
+              .addService(new VolumeService(volumes))
               .build()
               .start();
     } catch (IOException e) {
@@ -189,6 +195,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     schedules.close();
     web.close();
     pool.close();
+    images.close();
     apps.stopAll("the control plane is shutting down");
     logs.closeAll();
     launcher.shutdown();

@@ -89,6 +89,8 @@ final class FunctionScheduler {
 
   private final AppSpec app;
   private final Map<String, String> secretEnv;
+  // The image the containers run on, with the environment it sets; empty: the app's classpath.
+  private final Optional<ImageRuntime> image;
   private final FunctionDef def;
   private final String name;
   /** Changed only by {@link #updateAutoscaler}; guarded by lock (set once before it exists). */
@@ -134,7 +136,21 @@ final class FunctionScheduler {
    */
   FunctionScheduler(
       AppSpec app, FunctionDef def, SchedulerContext ctx, Map<String, String> secretEnv) {
+    this(app, def, ctx, secretEnv, Optional.empty());
+  }
+
+  /**
+   * A scheduler whose containers get {@code secretEnv} as environment variables and run on {@code
+   * image} (such containers are started for the function, not taken from the warm pool).
+   */
+  FunctionScheduler(
+      AppSpec app,
+      FunctionDef def,
+      SchedulerContext ctx,
+      Map<String, String> secretEnv,
+      Optional<ImageRuntime> image) {
     this.secretEnv = Map.copyOf(secretEnv);
+    this.image = image;
     this.app = app;
     this.def = def;
     this.name = def.getName();
@@ -902,7 +918,11 @@ final class FunctionScheduler {
 
   private void startContainer(Instant now, Outbox out) {
     Optional<WarmPool.Warm> warm =
-        resources.needsItsOwnJvm() || !secretEnv.isEmpty() // set when a JVM starts: no warm one
+        // Set when a JVM starts, or mounts or an image a warm container lacks: no warm one.
+        resources.needsItsOwnJvm()
+                || !secretEnv.isEmpty()
+                || def.getVolumesCount() > 0
+                || image.isPresent()
             ? Optional.empty()
             : ctx.pool()
             .claim(
@@ -945,7 +965,15 @@ final class FunctionScheduler {
     Container c = container;
     containers.put(id, c);
     c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
-    ContainerSpec spec = new ContainerSpec(id, app.classpath(), environment(c));
+    ContainerSpec spec =
+        new ContainerSpec(
+            id,
+            classpath(),
+            environment(c),
+            VolumeStore.mounts(ctx.config().dataDir(), def),
+            image.map(ImageRuntime::readOnly).orElse(List.of()),
+            image.flatMap(ImageRuntime::rootFs),
+            image.map(ImageRuntime::container));
     out.add(
         () -> {
           try {
@@ -956,9 +984,21 @@ final class FunctionScheduler {
         });
   }
 
+  /** The app's classpath, then the image's jars. */
+  private List<String> classpath() {
+    if (image.isEmpty()) {
+      return app.classpath();
+    }
+    List<String> all = new ArrayList<>(app.classpath());
+    all.addAll(image.get().classpath());
+    return all;
+  }
+
   /** The contract with the SDK's container entrypoint. */
   private Map<String, String> environment(Container c) {
-    Map<String, String> env = new LinkedHashMap<>(secretEnv); // Skiff's own variables win
+    Map<String, String> env = new LinkedHashMap<>();
+    image.ifPresent(i -> env.putAll(i.env())); // secrets override the image; Skiff's own win
+    env.putAll(secretEnv);
 
     env.put("SKIFF_SERVER", ctx.serverTarget().get());
     env.put("SKIFF_TOKEN", c.token);

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.App;
 import dev.skiff.Function1;
-import dev.skiff.Image;
 import dev.skiff.RunOptions;
 import dev.skiff.SkiffException;
-import dev.skiff.UnsupportedOptionException;
 import dev.skiff.testing.SkiffExtension;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -25,10 +23,6 @@ class LifecycleTest {
   static Integer twice(Integer x) {
     return 2 * x;
   }
-
-  static final App unsupported = App.named("unsupported");
-  static final Function1<Integer, Integer> withGpu =
-      unsupported.function(LifecycleTest::twice, f -> f.image(Image.jdk(21)));
 
   @Test
   void noContainerProcessRemainsAfterRunCloses() {
@@ -59,14 +53,6 @@ class LifecycleTest {
         .isInstanceOf(SkiffException.class)
         .hasMessageContaining("app 'lifecycle' is not running");
     assertThat(twice.local(4)).isEqualTo(8);
-  }
-
-  @Test
-  void anOptionThatIsNotImplementedMakesRunFailBeforeAnythingStarts() {
-    assertThatThrownBy(() -> unsupported.run(RunOptions.quiet()))
-        .isInstanceOf(UnsupportedOptionException.class)
-        .hasMessage("not implemented yet: image (function 'twice' of app 'unsupported')");
-    assertThat(SkiffExtension.containerProcesses()).isEmpty();
   }
 
   @Test

@@ -34,14 +34,6 @@ final class PlacementFns {
   static final Function1<Integer, Integer> offHeapHog =
       app.function(PlacementFns::allocateOffHeap, f -> f.memory(128, 256));
 
-  /** The memory limit this container's control group enforces, in bytes (-1: none found). */
-  static final Function0<Long> groupMemoryLimit =
-      app.function(PlacementFns::cgroupMemoryLimit, f -> f.memory(128, 256));
-
-  /** The CPU quota this container's control group enforces, as "quota period" ("" if none). */
-  static final Function0<String> groupCpuQuota =
-      app.function(PlacementFns::cgroupCpuQuota, f -> f.cpu(0.5, 1.0).region("eu-west-1"));
-
   /** At most one core, and only in eu-west-1. */
   static final Function0<Integer> limitedCpu =
       app.function(PlacementFns::processors, f -> f.cpu(0.5, 1.0).region("eu-west-1"));
@@ -102,45 +94,6 @@ final class PlacementFns {
       direct++;
     }
     return direct;
-  }
-
-  static Long cgroupMemoryLimit() throws java.io.IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
-      String[] parts = line.split(":", 3);
-      if (List.of(parts[1].split(",")).contains("memory")) {
-        return readLong(Path.of("/sys/fs/cgroup/memory" + parts[2], "memory.limit_in_bytes"));
-      }
-      if (parts[1].isEmpty() && Files.exists(Path.of("/sys/fs/cgroup" + parts[2], "memory.max"))) {
-        return readLong(Path.of("/sys/fs/cgroup" + parts[2], "memory.max"));
-      }
-    }
-    return -1L;
-  }
-
-  static String cgroupCpuQuota() throws java.io.IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
-      String[] parts = line.split(":", 3);
-      if (List.of(parts[1].split(",")).contains("cpu")) {
-        Path dir = Path.of("/sys/fs/cgroup/cpu" + parts[2]);
-        if (Files.exists(dir.resolve("cpu.cfs_quota_us"))) {
-          return Files.readString(dir.resolve("cpu.cfs_quota_us")).trim()
-              + " "
-              + Files.readString(dir.resolve("cpu.cfs_period_us")).trim();
-        }
-      }
-      if (parts[1].isEmpty() && Files.exists(Path.of("/sys/fs/cgroup" + parts[2], "cpu.max"))) {
-        return Files.readString(Path.of("/sys/fs/cgroup" + parts[2], "cpu.max")).trim();
-      }
-    }
-    return "";
-  }
-
-  private static long readLong(Path file) throws java.io.IOException {
-    if (!Files.exists(file)) {
-      return -1;
-    }
-    String value = Files.readString(file).trim();
-    return value.equals("max") ? -1 : Long.parseLong(value);
   }
 
   static Integer processors() {

@@ -114,10 +114,11 @@ class PlacementTest {
   }
 
   @Test
-  void whereControlGroupsAreAvailableTheMemoryLimitIsHardOffTheHeapToo() {
-    long limit = PlacementFns.groupMemoryLimit.remote();
-    assumeHardLimits(limit > 0);
-    assertThat(limit).isEqualTo(256L * 1024 * 1024);
+  void whereControlGroupsAreAvailableTheMemoryLimitIsHardOffTheHeapToo() throws Exception {
+    assertThat(PlacementFns.hog.remote(16)).isEqualTo(16);
+    List<String> limits = containerGroupValues("memory", "memory.limit_in_bytes", "memory.max");
+    assumeHardLimits(!limits.isEmpty());
+    assertThat(limits).contains(Long.toString(256L * 1024 * 1024));
     // 96 MiB of heap plus 200 MiB of direct buffers: within the JVM's own limits (192 MiB heap,
     // direct memory up to the same), past the container's 256 MiB in all.
     assertThatThrownBy(() -> PlacementFns.offHeapHog.remote(200))
@@ -128,10 +129,43 @@ class PlacementTest {
   }
 
   @Test
-  void whereControlGroupsAreAvailableTheCpuLimitIsAQuota() {
-    String quota = PlacementFns.groupCpuQuota.remote();
-    assumeHardLimits(!quota.isEmpty() && !quota.startsWith("-1") && !quota.startsWith("max"));
-    assertThat(quota).isEqualTo("100000 100000"); // one core: a full period per period
+  void whereControlGroupsAreAvailableTheCpuLimitIsAQuota() throws Exception {
+    assertThat(PlacementFns.limitedCpu.remote()).isEqualTo(1);
+    List<String> quotas = containerGroupValues("cpu", "cpu.cfs_quota_us", "cpu.max");
+    assumeHardLimits(!quotas.isEmpty());
+    // One core: a full period of CPU time per period (v1 quota, or v2 "quota period").
+    assertThat(quotas).containsAnyOf("100000", "100000 100000");
+  }
+
+  /**
+   * The value of a limit file in the control group of each live container process, read from this
+   * side (a sandboxed container does not see /sys): {@code v1File} under the controller's
+   * hierarchy, or {@code v2File} in the unified one; containers without a limit are left out.
+   */
+  private static List<String> containerGroupValues(String controller, String v1File, String v2File)
+      throws java.io.IOException {
+    List<String> values = new ArrayList<>();
+    for (ProcessHandle p : SkiffExtension.containerProcesses()) {
+      Path procCgroup = Path.of("/proc", Long.toString(p.pid()), "cgroup");
+      if (!Files.exists(procCgroup)) {
+        continue;
+      }
+      for (String line : Files.readAllLines(procCgroup)) {
+        String[] parts = line.split(":", 3);
+        Path file =
+            List.of(parts[1].split(",")).contains(controller)
+                ? Path.of("/sys/fs/cgroup", controller + parts[2], v1File)
+                : parts[1].isEmpty() ? Path.of("/sys/fs/cgroup" + parts[2], v2File) : null;
+        if (file != null && Files.exists(file)) {
+          String value = Files.readString(file).trim();
+          if (!value.equals("max") && !value.startsWith("max ") && !value.equals("-1")
+              && !value.equals("9223372036854771712")) {
+            values.add(value);
+          }
+        }
+      }
+    }
+    return values;
   }
 
   /**

@@ -1,0 +1,69 @@
+package dev.skiff.server.image;
+
+import dev.skiff.proto.ImageManifest;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An image that is built: its directory under {@code <data-dir>/images} and what its containers
+ * run with.
+ *
+ * @param id the image's id (a hash of its recipe)
+ * @param directory where it lives
+ * @param manifest what was recorded when it was built
+ */
+public record BuiltImage(String id, Path directory, ImageManifest manifest) {
+  /** The home of the JDK its containers run on. */
+  public Path javaHome() {
+    return Path.of(manifest.getJavaHome());
+  }
+
+  /** That JDK's feature version. */
+  public int javaFeature() {
+    return manifest.getJavaFeature();
+  }
+
+  /** Classpath entries the image adds (resolved Maven artifacts), as host paths, in order. */
+  public List<String> classpath() {
+    return manifest.getClasspathList().stream()
+        .map(e -> directory.resolve(e).toString())
+        .toList();
+  }
+
+  /** Environment variables the image sets. */
+  public Map<String, String> env() {
+    return manifest.getEnvMap();
+  }
+
+  /** The file tree of a JDK image (added files, build output, the working directory). */
+  public Optional<Path> files() {
+    return manifest.getDebian() ? Optional.empty() : Optional.of(directory.resolve("files"));
+  }
+
+  /**
+   * Files added at absolute paths to an image without a root file system: host path by the
+   * absolute path inside the container.
+   */
+  public Map<String, Path> mounts() {
+    Map<String, Path> out = new java.util.LinkedHashMap<>();
+    manifest.getMountsMap().forEach((inside, relative) -> out.put(inside, directory.resolve(relative)));
+    return out;
+  }
+
+  /** The root file system of a Debian image. */
+  public Optional<Path> rootfs() {
+    return manifest.getDebian() ? Optional.of(directory.resolve("rootfs")) : Optional.empty();
+  }
+
+  /**
+   * The containers' working directory: a path inside the root file system for a Debian image,
+   * else a host path inside the image's directory.
+   */
+  public String workdir() {
+    return manifest.getDebian()
+        ? manifest.getWorkdir()
+        : directory.resolve(manifest.getWorkdir()).toString();
+  }
+}

@@ -1,0 +1,156 @@
+package dev.skiff.server.image;
+
+import dev.skiff.proto.ImageManifest;
+import dev.skiff.proto.ImageRecipe;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The images of a control plane, in {@code <data-dir>/images/<id>/}, and the Maven artifacts they
+ * use, in {@code <data-dir>/maven}.
+ *
+ * <p>An image is built at most once: {@link #build} first looks for {@code <id>/image.pb}; if it is
+ * missing, the image is built in a temporary directory beside it and renamed into place when
+ * complete, so a half-built image is never seen, and a failed build leaves nothing behind. Builds
+ * of one id are serialised within this JVM (one lock object per id) and across processes sharing
+ * the data directory (a file lock on {@code <id>.lock}); a second request for an image that is
+ * being built waits and then finds it built. Different images build in parallel.
+ *
+ * <p>{@link #close()} kills the build commands still running. Thread-safe.
+ */
+public final class ImageStore implements AutoCloseable {
+  private final Path imagesDir;
+  private final MavenArtifacts maven;
+  private final InstalledJdks jdks;
+  private final Clock clock;
+  // A ReentrantLock rather than a monitor: builds run on virtual threads, which a monitor held
+  // across a long build would pin to their carrier.
+  private final ConcurrentHashMap<String, ReentrantLock> buildLocks = new ConcurrentHashMap<>();
+  private final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+  private final Optional<String> sandboxUnavailable;
+
+  ImageStore(Path imagesDir, Path mavenRepository, InstalledJdks jdks, Clock clock) {
+    this(imagesDir, mavenRepository, jdks, clock, Optional.empty());
+  }
+
+  ImageStore(
+      Path imagesDir,
+      Path mavenRepository,
+      InstalledJdks jdks,
+      Clock clock,
+      Optional<String> sandboxUnavailable) {
+    this.sandboxUnavailable = sandboxUnavailable;
+    this.imagesDir = imagesDir;
+    this.maven = new MavenArtifacts(mavenRepository);
+    this.jdks = jdks;
+    this.clock = clock;
+  }
+
+  /**
+   * The store of a control plane whose data directory is {@code dataDir}.
+   *
+   * @param sandboxUnavailable why containers cannot run in the sandbox here, if they cannot: Debian
+   *     images, whose containers need it, are then refused before anything is built
+   */
+  public static ImageStore in(Path dataDir, Clock clock, Optional<String> sandboxUnavailable) {
+    return new ImageStore(
+        dataDir.resolve("images"),
+        dataDir.resolve("maven"),
+        InstalledJdks.scan(),
+        clock,
+        sandboxUnavailable);
+  }
+
+  /**
+   * What a build answered.
+   *
+   * @param image the image
+   * @param cached whether it had been built before
+   * @param elapsedMillis how long the request took (waiting for another build of it included)
+   */
+  public record Result(BuiltImage image, boolean cached, long elapsedMillis) {}
+
+  /**
+   * Builds the image of {@code recipe}, or finds it built.
+   *
+   * @param log told each line of build output, already prefixed with {@code [image <id>]}
+   * @throws ImageBuildFailure if a step fails
+   */
+  public Result build(ImageRecipe recipe, Consumer<String> log) {
+    long start = clock.millis();
+    String id = RecipeHash.of(recipe);
+    String prefix = "[image " + id.substring(0, 6) + "] ";
+    Consumer<String> prefixed = line -> log.accept(prefix + line);
+    Optional<BuiltImage> existing = find(id);
+    if (existing.isPresent()) {
+      prefixed.accept("using the cached image " + id);
+      return new Result(existing.get(), true, clock.millis() - start);
+    }
+    ReentrantLock lock = buildLocks.computeIfAbsent(id, k -> new ReentrantLock());
+    lock.lock();
+    try {
+      Files.createDirectories(imagesDir);
+      try (FileChannel channel =
+          FileChannel.open(
+              imagesDir.resolve(id + ".lock"),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE)) {
+        FileLock fileLock = channel.lock(); // released when the channel closes
+        assert fileLock.isValid();
+        existing = find(id);
+        if (existing.isPresent()) {
+          prefixed.accept("using the image " + id + ", built meanwhile by another request");
+          return new Result(existing.get(), true, clock.millis() - start);
+        }
+        prefixed.accept("building image " + id);
+        BuiltImage built =
+            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running, sandboxUnavailable)
+                .run();
+        prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
+        return new Result(built, false, clock.millis() - start);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not lock image " + id + " in " + imagesDir, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The built image with this id. */
+  public Optional<BuiltImage> find(String id) {
+    if (!id.matches("[0-9a-f]{" + RecipeHash.ID_LENGTH + "}")) {
+      return Optional.empty();
+    }
+    Path dir = imagesDir.resolve(id);
+    Path manifest = dir.resolve(ImageBuild.MANIFEST);
+    if (!Files.isRegularFile(manifest)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new BuiltImage(id, dir, ImageManifest.parseFrom(Files.readAllBytes(manifest))));
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read the manifest of image " + id, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    running.forEach(
+        p -> {
+          p.descendants().forEach(ProcessHandle::destroyForcibly);
+          p.destroyForcibly();
+        });
+  }
+}

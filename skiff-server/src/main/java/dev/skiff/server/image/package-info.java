@@ -1,0 +1,7 @@
+/**
+ * Images: building what containers run on from a recipe (a JDK installed on the node, Maven
+ * artifacts resolved from Maven Central, local files, environment, build commands, optionally a
+ * Debian root file system made with mmdebstrap), identified by a hash of the recipe and cached in
+ * the control plane's data directory.
+ */
+package dev.skiff.server.image;

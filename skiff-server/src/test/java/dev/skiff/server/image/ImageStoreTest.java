@@ -1,0 +1,158 @@
+package dev.skiff.server.image;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.skiff.proto.AddLocalStep;
+import dev.skiff.proto.ImageFile;
+import dev.skiff.proto.ImageRecipe;
+import dev.skiff.proto.ImageStep;
+import dev.skiff.proto.StringList;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The image cache: ids by recipe, atomic builds, one build per recipe at a time. */
+class ImageStoreTest {
+  static final int JDK = Runtime.version().feature();
+
+  @TempDir Path data;
+
+  ImageStore store() {
+    return new ImageStore(
+        data.resolve("images"),
+        data.resolve("maven"),
+        InstalledJdks.of(List.of(Path.of(System.getProperty("java.home")))),
+        Clock.systemUTC());
+  }
+
+  static ImageRecipe recipe(String... commands) {
+    ImageRecipe.Builder r = ImageRecipe.newBuilder().addSteps(ImageStep.newBuilder().setJdk(JDK));
+    if (commands.length > 0) {
+      r.addSteps(
+          ImageStep.newBuilder()
+              .setRunCommands(StringList.newBuilder().addAllValues(List.of(commands))));
+    }
+    return r.build();
+  }
+
+  static ImageRecipe withFile(String content) {
+    return recipe()
+        .toBuilder()
+        .addSteps(
+            ImageStep.newBuilder()
+                .setAddLocal(
+                    AddLocalStep.newBuilder()
+                        .setSource("/src/a.txt")
+                        .setTarget("a.txt")
+                        .addFiles(
+                            ImageFile.newBuilder().setContent(ByteString.copyFromUtf8(content)))))
+        .build();
+  }
+
+  @Test
+  void theIdDependsOnTheStepsAndTheContentOfAddedFiles() {
+    assertThat(RecipeHash.of(recipe("true"))).isEqualTo(RecipeHash.of(recipe("true")));
+    assertThat(RecipeHash.of(recipe("true"))).isNotEqualTo(RecipeHash.of(recipe("false")));
+    assertThat(RecipeHash.of(withFile("one"))).isNotEqualTo(RecipeHash.of(withFile("two")));
+    assertThat(RecipeHash.of(recipe("a", "b"))).isNotEqualTo(RecipeHash.of(recipe("ab")));
+    assertThat(RecipeHash.of(recipe())).matches("[0-9a-f]{" + RecipeHash.ID_LENGTH + "}");
+  }
+
+  @Test
+  void concurrentRequestsForOneRecipeBuildItOnce() throws Exception {
+    Path counter = data.resolve("runs.txt");
+    Path gate = data.resolve("gate");
+    // The build waits until every request has arrived, so that they really overlap.
+    ImageRecipe recipe =
+        recipe("echo run >> " + counter + "; for i in $(seq 1 200); do [ -e " + gate
+            + " ] && exit 0; sleep 0.05; done; exit 7");
+    int requests = 4;
+    List<ImageStore.Result> results = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch started = new CountDownLatch(requests);
+    try (ImageStore store = store();
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<CompletableFuture<Void>> all = new ArrayList<>();
+      for (int i = 0; i < requests; i++) {
+        all.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  started.countDown();
+                  results.add(store.build(recipe, line -> {}));
+                },
+                pool));
+      }
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      Files.createFile(gate);
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    }
+    assertThat(Files.readAllLines(counter)).containsExactly("run");
+    assertThat(results).hasSize(requests);
+    assertThat(results.stream().filter(r -> !r.cached())).hasSize(1);
+    assertThat(results.stream().map(r -> r.image().id()).distinct()).hasSize(1);
+  }
+
+  @Test
+  void aFailedStepLeavesNothingBehindAndNamesItsCommand() throws IOException {
+    try (ImageStore store = store()) {
+      List<String> log = Collections.synchronizedList(new ArrayList<>());
+      assertThatThrownBy(() -> store.build(recipe("echo first", "echo bad >&2; exit 4"), log::add))
+          .isInstanceOfSatisfying(
+              ImageBuildFailure.class,
+              e -> {
+                assertThat(e.step()).isEqualTo("runCommands(\"echo bad >&2; exit 4\")");
+                assertThat(e.getMessage()).isEqualTo("the command exited with status 4");
+                assertThat(e.output()).isEqualTo("bad");
+              });
+      assertThat(log).anyMatch(l -> l.endsWith("] first")).anyMatch(l -> l.endsWith("] bad"));
+      try (var list = Files.list(data.resolve("images"))) {
+        assertThat(list.filter(Files::isDirectory)).isEmpty();
+      }
+      assertThat(store.find(RecipeHash.of(recipe("echo first", "echo bad >&2; exit 4")))).isEmpty();
+    }
+  }
+
+  @Test
+  void aBuiltImageIsFoundByItsIdFromAnotherStore() {
+    String id;
+    try (ImageStore store = store()) {
+      id = store.build(recipe("echo hi > hi.txt"), line -> {}).image().id();
+    }
+    try (ImageStore again = store()) {
+      BuiltImage found = again.find(id).orElseThrow();
+      assertThat(Path.of(found.workdir()).resolve("hi.txt")).hasContent("hi");
+      assertThat(found.javaFeature()).isEqualTo(JDK);
+      assertThat(again.build(recipe("echo hi > hi.txt"), line -> {}).cached()).isTrue();
+    }
+  }
+
+  @Test
+  void installedJdksAreFoundByTheirReleaseFiles(@TempDir Path jvms) throws IOException {
+    Path fake = jvms.resolve("fake-jdk-22");
+    Files.createDirectories(fake.resolve("bin"));
+    Files.writeString(fake.resolve("release"), "IMPLEMENTOR=\"x\"\nJAVA_VERSION=\"22.0.2\"\n");
+    Path java = Files.createFile(fake.resolve("bin/java"));
+    java.toFile().setExecutable(true);
+    Path notAJdk = Files.createDirectories(jvms.resolve("empty"));
+    InstalledJdks jdks =
+        InstalledJdks.of(List.of(fake, notAJdk, Path.of(System.getProperty("java.home"))));
+    assertThat(jdks.find(22)).map(InstalledJdks.Jdk::home).contains(fake.toRealPath());
+    assertThat(jdks.find(JDK)).isPresent();
+    assertThatThrownBy(() -> jdks.require(98))
+        .isInstanceOf(ImageBuildFailure.class)
+        .hasMessageStartingWith("JDK 98 is not installed on this node; installed: JDK 22 (")
+        .hasMessageContaining("JDK " + JDK + " (");
+  }
+}
