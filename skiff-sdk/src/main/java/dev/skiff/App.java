@@ -515,11 +515,8 @@ public final class App {
     specs.forEach(s -> request.addFunctions(withWebEndpoint(s.toProto(), web.get(s.name()))));
     for (FunctionSpec spec : specs) {
       if (!spec.options().secrets().isEmpty()) {
-        request.putSecretEnv(
-            spec.name(),
-            dev.skiff.proto.EnvVars.newBuilder()
-                .putAllVars(SecretValues.resolve(spec.options().secrets(), spec.name(), name))
-                .build());
+        request.putSecretLayers(
+            spec.name(), SecretValues.layers(spec.options().secrets(), spec.name()));
       }
     }
     request.addAllClasspath(

@@ -28,6 +28,7 @@ import dev.skiff.proto.StopAppResponse;
 import dev.skiff.proto.StreamLogsRequest;
 import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.proto.UpdateAutoscalerResponse;
+import dev.skiff.server.secrets.SecretStore;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -56,13 +57,16 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ScheduledExecutorService timer;
   private final ScheduleRunner schedules;
   private final WebGateway web;
+  private final SecretStore secrets;
 
   ClientService(
       AppDirectory apps,
       LogFanout logs,
       ScheduledExecutorService timer,
       ScheduleRunner schedules,
-      WebGateway web) {
+      WebGateway web,
+      SecretStore secrets) {
+    this.secrets = secrets;
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
@@ -100,37 +104,12 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                   request.getAppName(),
                   request.getFunctionsList(),
                   request.getClasspathList(),
-                  secretEnv(request));
+                  SecretEnvironments.resolve(request, secrets));
           return CreateAppResponse.newBuilder()
               .setAppId(app.spec().id())
               .putAllWebUrls(web.urls(app))
               .build();
         });
-  }
-
-  /** The secrets of each function, checked: known functions, variable names, no SKIFF_ names. */
-  private static java.util.Map<String, java.util.Map<String, String>> secretEnv(
-      CreateAppRequest request) {
-    Set<String> functions = new HashSet<>();
-    request.getFunctionsList().forEach(f -> functions.add(f.getName()));
-    java.util.Map<String, java.util.Map<String, String>> out = new java.util.HashMap<>();
-    request
-        .getSecretEnvMap()
-        .forEach(
-            (function, vars) -> {
-              if (!functions.contains(function)) {
-                throw Statuses.invalid("secrets were given for unknown function '" + function + "'");
-              }
-              for (String key : vars.getVarsMap().keySet()) {
-                if (!key.matches("[A-Za-z_][A-Za-z0-9_]*") || key.startsWith("SKIFF_")) {
-                  throw Statuses.invalid(
-                      "secret key '" + key + "' of function '" + function
-                          + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
-                }
-              }
-              out.put(function, vars.getVarsMap());
-            });
-    return out;
   }
 
   @Override

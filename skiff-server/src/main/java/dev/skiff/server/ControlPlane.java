@@ -4,6 +4,7 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.secrets.SecretStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -103,7 +104,9 @@ final class ControlPlane implements EmbeddedControlPlane {
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer, schedules, web))
+              .addService(
+                  new ClientService(
+                      apps, logs, timer, schedules, web, SecretStore.open(config.dataDir())))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
               .build()
