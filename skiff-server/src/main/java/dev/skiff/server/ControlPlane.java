@@ -14,7 +14,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import dev.skiff.server.store.Store;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +49,9 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The largest message the server accepts. */
   static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
+  /** How often expired results of spawned calls are swept. */
+  static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+
   private final ControlPlaneConfig config;
   private final ContainerBackend backend;
   private final Tokens tokens;
@@ -62,12 +68,44 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final ScheduleRunner schedules;
   private final WebGateway web;
   private final BlobStore blobs = new BlobStore();
+  private final CallRegistry calls;
+  private final Optional<Deployments> deployments;
+  private final Optional<Store> store;
+  private final Clock clock;
+  private volatile Instant lastSweep = Instant.EPOCH;
+
+  /**
+   * How a control plane listens and what it keeps: where it binds, its client token (random when
+   * empty), its store (none when embedded) and how long spawned calls' results are kept.
+   */
+  record Listen(
+      InetSocketAddress address, Optional<String> token, Optional<Store> store, Duration retention) {
+    /** An embedded control plane: a free loopback port, a random token, memory only. */
+    static Listen embedded() {
+      return new Listen(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+          Optional.empty(),
+          Optional.empty(),
+          Duration.ofDays(7));
+    }
+  }
 
   private ControlPlane(
       ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
+    this(config, node, backend, clock, Listen.embedded());
+  }
+
+  private ControlPlane(
+      ControlPlaneConfig config,
+      NodeConfig node,
+      ContainerBackend backend,
+      Clock clock,
+      Listen listen) {
     this.config = config;
     this.backend = backend;
-    this.tokens = Tokens.random();
+    this.clock = clock;
+    this.store = listen.store();
+    this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1, Thread.ofPlatform().name("skiff-timer-", 0).daemon().factory());
@@ -96,9 +134,15 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.web = WebGateway.start(tokens, config.defaultTimeout());
     apps.addListener(schedules);
     apps.addListener(web);
+    this.calls = new CallRegistry(listen.store(), clock, listen.retention());
+    this.deployments =
+        listen
+            .store()
+            .map(s -> new Deployments(apps, s, calls, web, clock, config.dataDir()));
+    deployments.ifPresent(schedules::persistence);
     try {
       this.server =
-          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+          NettyServerBuilder.forAddress(listen.address())
               .directExecutor()
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -106,7 +150,14 @@ final class ControlPlane implements EmbeddedControlPlane {
               .intercept(new TokenInterceptor(tokens))
               .addService(
                   new ClientService(
-                      apps, logs, timer, schedules, web, SecretStore.open(config.dataDir())))
+                      apps,
+                      logs,
+                      timer,
+                      schedules,
+                      web,
+                      calls,
+                      deployments,
+                      SecretStore.open(config.dataDir())))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
               .build()
@@ -115,10 +166,16 @@ final class ControlPlane implements EmbeddedControlPlane {
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
-      throw new UncheckedIOException("could not start the Skiff control plane on loopback", e);
+      throw new UncheckedIOException(
+          "could not start the Skiff control plane on " + listen.address() + ": " + e.getMessage(),
+          e);
     }
-    this.target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
+    String host = listen.address().getAddress().isAnyLocalAddress()
+        ? InetAddress.getLoopbackAddress().getHostAddress()
+        : listen.address().getAddress().getHostAddress();
+    this.target = host + ":" + server.getPort();
     listening.set(target);
+    deployments.ifPresent(Deployments::restore);
     long tickMillis = config.tick().toMillis();
     this.ticker =
         timer.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
@@ -147,6 +204,26 @@ final class ControlPlane implements EmbeddedControlPlane {
     return new ControlPlane(config, node, backend, clock);
   }
 
+  /**
+   * Starts the long-running control plane: it listens where {@code listen} says, keeps deployed
+   * apps and spawned calls in its store, and restores them from it now.
+   *
+   * @throws UncheckedIOException if the server cannot listen
+   */
+  static ControlPlane start(
+      ControlPlaneConfig config,
+      NodeConfig node,
+      ContainerBackend backend,
+      Clock clock,
+      Listen listen) {
+    return new ControlPlane(config, node, backend, clock, listen);
+  }
+
+  /** The URL of the web gateway, {@code http://127.0.0.1:PORT}. */
+  String webBaseUrl() {
+    return web.baseUrl();
+  }
+
   @Override
   public String target() {
     return target;
@@ -160,7 +237,13 @@ final class ControlPlane implements EmbeddedControlPlane {
   private void tick() {
     try {
       apps.tick();
+      deployments.ifPresent(Deployments::tick);
       blobs.sweep(id -> apps.find(id).isPresent());
+      Instant now = clock.instant();
+      if (Duration.between(lastSweep, now).compareTo(SWEEP_EVERY) >= 0) {
+        lastSweep = now;
+        calls.sweep();
+      }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
     }
@@ -174,6 +257,9 @@ final class ControlPlane implements EmbeddedControlPlane {
     ticker.cancel(false);
     schedules.close();
     web.close();
+    // Closed before the apps stop, so that the failures their shutdown causes are not stored as
+    // results: unfinished calls of deployed apps run again after a restart.
+    store.ifPresent(Store::close);
     pool.close();
     apps.stopAll("the control plane is shutting down");
     logs.closeAll();
