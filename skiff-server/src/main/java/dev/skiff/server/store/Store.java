@@ -343,8 +343,8 @@ public final class Store implements AutoCloseable {
       try (PreparedStatement p =
           connection.prepareStatement(
               "SELECT id, app_name, function, scheduled_at, started_at, finished_at, result FROM"
-                  + " (SELECT * FROM runs WHERE app_name=? ORDER BY started_at DESC, rowid DESC"
-                  + " LIMIT ?) ORDER BY started_at, rowid")) {
+                  + " (SELECT rowid AS seq, * FROM runs WHERE app_name=?"
+                  + " ORDER BY started_at DESC, seq DESC LIMIT ?) ORDER BY started_at, seq")) {
         p.setString(1, appName);
         p.setInt(2, limit);
         try (ResultSet r = p.executeQuery()) {
