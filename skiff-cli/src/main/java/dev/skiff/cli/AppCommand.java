@@ -3,13 +3,18 @@ package dev.skiff.cli;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppState;
+import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StreamLogsRequest;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -22,10 +27,13 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Works with the apps of the configured server (SKIFF_SERVER and SKIFF_TOKEN, else"
           + " $SKIFF_HOME/config.json).",
-      "APP is an app id (ap-..., as AppRun.appId() returns it)."
+      "APP is an app's name (its current deployment, else the one running app of that name) or"
+          + " an app id (ap-..., as AppRun.appId() returns it)."
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {AppCommand.Stop.class, AppCommand.Logs.class, AppCommand.History.class})
+    subcommands = {
+      AppCommand.ListApps.class,
+      AppCommand.Stop.class, AppCommand.Logs.class, AppCommand.History.class})
 final class AppCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -35,9 +43,52 @@ final class AppCommand implements Runnable {
   }
 
   @Command(
+      name = "list",
+      description = "Lists the server's apps: name, id, state (deployed, ephemeral, draining),"
+          + " version and deploy time of deployed apps, and functions.",
+      footer = {"", "Example:", "  skiff app list"})
+  static final class ListApps implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      List<AppSummary> apps;
+      try (SkiffClient client = ServerConnection.connect()) {
+        apps = AppRefs.list(client);
+      }
+      Table table = new Table("NAME", "ID", "STATE", "VERSION", "DEPLOYED", "FUNCTIONS");
+      apps.stream()
+          .sorted(Comparator.comparing(AppSummary::getAppName).thenComparing(AppSummary::getAppId))
+          .forEach(
+              a ->
+                  table.row(
+                      a.getAppName(),
+                      a.getAppId(),
+                      state(a.getState()),
+                      a.getVersion() == 0 ? "-" : Long.toString(a.getVersion()),
+                      a.getDeployedAtMs() == 0
+                          ? "-"
+                          : Instant.ofEpochMilli(a.getDeployedAtMs()).toString(),
+                      String.join(",", a.getFunctionNamesList())));
+      table.print(spec.commandLine().getOut());
+      spec.commandLine().getOut().flush();
+    }
+
+    private static String state(AppState state) {
+      return switch (state) {
+        case APP_DEPLOYED -> "deployed";
+        case APP_EPHEMERAL -> "ephemeral";
+        case APP_DRAINING -> "draining";
+        default -> state.name().toLowerCase(Locale.ROOT);
+      };
+    }
+  }
+
+  @Command(
       name = "stop",
-      description = "Stops the app APP: its containers are told to shut down and its calls end.",
-      footer = {"", "Example:", "  skiff app stop ap-abcdefghij"})
+      description = "Stops the app APP: a deployed app is undeployed (its schedules and web"
+          + " endpoints end); its containers are told to shut down.",
+      footer = {"", "Example:", "  skiff app stop hello"})
   static final class Stop implements Runnable {
     @Spec CommandSpec spec;
 
@@ -46,8 +97,8 @@ final class AppCommand implements Runnable {
 
     @Override
     public void run() {
-      String id = AppRefs.appId(app);
       try (SkiffClient client = ServerConnection.connect()) {
+        String id = AppRefs.find(client, app).getAppId();
         try {
           client.blocking().stopApp(StopAppRequest.newBuilder().setAppId(id).build());
         } catch (RuntimeException e) {
@@ -66,7 +117,7 @@ final class AppCommand implements Runnable {
             + " marked with '!'.",
         "With --follow it prints lines as they come until the app stops or you press Ctrl-C."
       },
-      footer = {"", "Example:", "  skiff app logs ap-abcdefghij --follow"})
+      footer = {"", "Example:", "  skiff app logs hello --follow"})
   static final class Logs implements Runnable {
     @Spec CommandSpec spec;
 
@@ -80,14 +131,14 @@ final class AppCommand implements Runnable {
 
     @Override
     public void run() {
-      String id = AppRefs.appId(app);
       if (!follow) {
         throw new CliException(
-            "logs kept after the fact need the long-running server's log store, which this build"
-                + " does not have yet; use --follow for live logs", 2);
+            "this server keeps no container logs after the fact yet; use --follow for the live"
+                + " logs", 2);
       }
       PrintWriter out = spec.commandLine().getOut();
       try (SkiffClient client = ServerConnection.connect()) {
+        String id = AppRefs.find(client, app).getAppId();
         try {
           Iterator<LogLine> lines =
               client.blocking().streamLogs(StreamLogsRequest.newBuilder().setAppId(id).build());
@@ -108,7 +159,7 @@ final class AppCommand implements Runnable {
   @Command(
       name = "history",
       description = "Lists the app's scheduled runs, oldest first: function, tick, start, outcome.",
-      footer = {"", "Example:", "  skiff app history ap-abcdefghij"})
+      footer = {"", "Example:", "  skiff app history scheduled"})
   static final class History implements Runnable {
     @Spec CommandSpec spec;
 
@@ -117,9 +168,9 @@ final class AppCommand implements Runnable {
 
     @Override
     public void run() {
-      String id = AppRefs.appId(app);
       AppHistory history;
       try (SkiffClient client = ServerConnection.connect()) {
+        String id = AppRefs.find(client, app).getAppId();
         try {
           history = client.blocking().getAppHistory(AppHistoryRequest.newBuilder().setAppId(id).build());
         } catch (RuntimeException e) {

@@ -35,9 +35,9 @@ import picocli.CommandLine.Model.CommandSpec;
     footer = {
       "",
       "Examples:",
-      "  skiff call ap-abcdefghij hello '\"World\"'",
-      "  skiff call ap-abcdefghij add 1 2",
-      "  skiff call ap-abcdefghij total '{\"items\": [1, 2, 3]}'"
+      "  skiff call hello hello '\"World\"'",
+      "  skiff call calc add 1 2",
+      "  skiff call calc total '{\"items\": [1, 2, 3]}'"
     })
 final class CallCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,7 +45,7 @@ final class CallCommand implements Runnable {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "APP", description = "The app (an app id, ap-...).")
+  @Parameters(index = "0", paramLabel = "APP", description = "The app: its name or id (ap-...).")
   String app;
 
   @Parameters(index = "1", paramLabel = "FUNCTION", description = "The function's name.")
@@ -60,10 +60,10 @@ final class CallCommand implements Runnable {
 
   @Override
   public void run() {
-    String id = AppRefs.appId(app);
     byte[] payload = encode(args);
     Result result;
     try (SkiffClient client = ServerConnection.connect()) {
+      String id = AppRefs.find(client, app).getAppId();
       try {
         result =
             client

@@ -26,11 +26,11 @@ final class ChildJvm {
 
   /**
    * Runs {@code mainClass} with {@code args} and waits for it; if the CLI is stopped first, the
-   * child is stopped too (SIGTERM, then SIGKILL after 10 s).
+   * child is stopped too (SIGTERM, then SIGKILL after 10 s) and {@code cleanup} runs.
    *
    * @return the child's exit code
    */
-  static int run(List<Path> userClasspath, String mainClass, List<String> args) {
+  static int run(List<Path> userClasspath, String mainClass, List<String> args, Runnable cleanup) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--enable-native-access=ALL-UNNAMED");
@@ -62,6 +62,7 @@ final class ChildJvm {
                   process.destroyForcibly();
                 }
               }
+              cleanup.run();
             },
             "skiff-stop-child");
     Runtime.getRuntime().addShutdownHook(stopChild);

@@ -3,8 +3,10 @@ package dev.skiff.cli;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppStatus;
 import dev.skiff.proto.AppStatusRequest;
+import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.ContainerStatus;
 import dev.skiff.proto.FunctionStatus;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -28,31 +30,52 @@ final class ContainerCommand implements Runnable {
   @Command(
       name = "list",
       description = {
-        "Lists the app's containers per function with their state (starting, idle, busy) and"
-            + " running inputs, and per function the queued and running inputs and the containers"
-            + " still waiting for room on the node (with the reason).",
+        "Lists the containers of an app (or of every app) per function with their state"
+            + " (starting, idle, busy, stopping) and running inputs; each function's own row"
+            + " shows its queued and running inputs, and containers still waiting for room on the"
+            + " node are listed with the reason."
       },
-      footer = {"", "Example:", "  skiff container list ap-abcdefghij"})
+      footer = {"", "Example:", "  skiff container list hello"})
   static final class ListContainers implements Runnable {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "APP", description = "The app (an app id, ap-...).")
+    @Parameters(
+        index = "0",
+        arity = "0..1",
+        paramLabel = "APP",
+        description = "The app: its name or id (ap-...). Without it, every app of the server.")
     String app;
 
     @Override
     public void run() {
-      String id = AppRefs.appId(app);
-      AppStatus status;
+      Table table = new Table("APP", "FUNCTION", "CONTAINER", "STATE", "RUNNING", "QUEUED");
       try (SkiffClient client = ServerConnection.connect()) {
-        try {
-          status = client.blocking().getAppStatus(AppStatusRequest.newBuilder().setAppId(id).build());
-        } catch (RuntimeException e) {
-          throw client.translate(e);
+        List<AppSummary> apps =
+            app != null ? List.of(AppRefs.find(client, app)) : AppRefs.list(client);
+        for (AppSummary a : apps) {
+          AppStatus status;
+          try {
+            status =
+                client
+                    .blocking()
+                    .getAppStatus(AppStatusRequest.newBuilder().setAppId(a.getAppId()).build());
+          } catch (RuntimeException e) {
+            if (app == null && io.grpc.Status.fromThrowable(e).getCode() == io.grpc.Status.Code.NOT_FOUND) {
+              continue; // stopped since it was listed
+            }
+            throw client.translate(e);
+          }
+          addRows(table, a.getAppName(), status);
         }
       }
-      Table table = new Table("FUNCTION", "CONTAINER", "STATE", "RUNNING", "QUEUED");
+      table.print(spec.commandLine().getOut());
+      spec.commandLine().getOut().flush();
+    }
+
+    private static void addRows(Table table, String app, AppStatus status) {
       for (FunctionStatus f : status.getFunctionsList()) {
         table.row(
+            app,
             f.getFunctionName(),
             "-",
             "function",
@@ -60,6 +83,7 @@ final class ContainerCommand implements Runnable {
             Integer.toString(f.getQueuedInputs()));
         for (ContainerStatus c : f.getContainersList()) {
           table.row(
+              app,
               f.getFunctionName(),
               c.getContainerId(),
               state(c),
@@ -67,11 +91,10 @@ final class ContainerCommand implements Runnable {
               "");
         }
         for (int i = 0; i < f.getWaitingContainers(); i++) {
-          table.row(f.getFunctionName(), "(waiting)", "waiting: " + f.getWaitingReason(), "0", "");
+          table.row(
+              app, f.getFunctionName(), "(waiting)", "waiting: " + f.getWaitingReason(), "0", "");
         }
       }
-      table.print(spec.commandLine().getOut());
-      spec.commandLine().getOut().flush();
     }
 
     private static String state(ContainerStatus c) {

@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (ProgramOptions.Program p = program.resolve(positional, spec.commandLine().getErr())) {
-      return ChildJvm.run(p.classpath(), p.mainClass(), p.args());
+      return ChildJvm.run(p.classpath(), p.mainClass(), p.args(), p::close);
     }
   }
 }

@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
       RunCommand.class,
+      DeployCommand.class,
+      ServerCommand.class,
       AppCommand.class,
       CallCommand.class,
       ContainerCommand.class,

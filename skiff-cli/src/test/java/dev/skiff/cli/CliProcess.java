@@ -94,12 +94,17 @@ final class CliProcess {
       }
     }
 
+    /** Stops the process with SIGTERM (so that it stops its own children), then SIGKILL. */
     @Override
     public void close() {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
+      List<ProcessHandle> descendants = process.descendants().toList();
+      process.destroy();
       try {
-        process.waitFor(10, TimeUnit.SECONDS);
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          process.waitFor(10, TimeUnit.SECONDS);
+        }
+        descendants.forEach(ProcessHandle::destroyForcibly);
         Files.deleteIfExists(out);
       } catch (IOException e) {
         // A temporary file; nothing else to do.
@@ -123,6 +128,8 @@ final class CliProcess {
               .redirectOutput(out.toFile());
       pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
       pb.environment().put("SKIFF_HOME", skiffHome.toString());
+      pb.environment().remove("SKIFF_SERVER");
+      pb.environment().remove("SKIFF_TOKEN");
       pb.environment().putAll(env);
       return new Running(pb.start(), out);
     } catch (IOException e) {

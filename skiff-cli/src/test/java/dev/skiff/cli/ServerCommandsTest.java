@@ -88,7 +88,7 @@ class ServerCommandsTest {
 
   @Test
   void callPrintsTheResultAsJson() {
-    CliProcess.Result hello = skiff("call", run.appId(), "greet", "\"World\"");
+    CliProcess.Result hello = skiff("call", "cli-target", "greet", "\"World\"");
     assertThat(hello.exitCode()).as(hello.err()).isZero();
     assertThat(hello.out()).isEqualTo("\"Hello, World!\"\n");
     assertThat(skiff("call", run.appId(), "add", "40", "2").out()).isEqualTo("42\n");
@@ -122,9 +122,12 @@ class ServerCommandsTest {
     CliProcess.Result list = skiff("container", "list", run.appId());
     assertThat(list.exitCode()).as(list.err()).isZero();
     assertThat(list.out().lines().findFirst().orElseThrow())
-        .startsWith("FUNCTION")
-        .contains("CONTAINER", "STATE", "RUNNING", "QUEUED");
-    assertThat(list.out()).containsPattern("(?m)^greet +c-[a-z0-9]+ +(idle|busy|starting) ");
+        .startsWith("APP")
+        .contains("FUNCTION", "CONTAINER", "STATE", "RUNNING", "QUEUED");
+    assertThat(list.out()).containsPattern("(?m)^cli-target +greet +c-[a-z0-9]+ +(idle|busy|starting) ");
+    // By name too, and without a name for every app.
+    assertThat(skiff("container", "list", "cli-target").out()).contains(" greet ");
+    assertThat(skiff("container", "list").out()).contains("cli-target ");
   }
 
   @Test
@@ -168,10 +171,16 @@ class ServerCommandsTest {
   }
 
   @Test
-  void appNamesAreRefusedUntilTheServerListsAppsAndWithoutAServerItSaysSo() throws IOException {
+  void appsAreFoundByNameAndAnUnknownAppOrNoServerIsOneLine() throws IOException {
     CliProcess.Result byName = skiff("app", "history", "cli-target");
-    assertThat(byName.exitCode()).isEqualTo(2);
-    assertThat(byName.err()).contains("'cli-target' is not an app id");
+    assertThat(byName.exitCode()).as(byName.err()).isZero();
+    assertThat(byName.out()).startsWith("FUNCTION");
+    CliProcess.Result list = skiff("app", "list");
+    assertThat(list.out()).containsPattern("(?m)^cli-target +" + run.appId() + " +ephemeral +- +- +");
+
+    CliProcess.Result unknown = skiff("app", "history", "no-such-app");
+    assertThat(unknown.exitCode()).isEqualTo(1);
+    assertThat(unknown.err()).startsWith("skiff: no app named 'no-such-app'").hasLineCount(1);
 
     Path empty = Files.createTempDirectory("skiff-home-");
     try {
