@@ -48,7 +48,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The largest message the server accepts. */
   static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
-  /** How often expired results of spawned calls are swept. */
+  /** How often expired results of spawned calls are swept (more often for a shorter retention). */
   static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
   private final ControlPlaneConfig config;
@@ -72,6 +72,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Optional<Store> store;
   private final Clock clock;
   private volatile Instant lastSweep = Instant.EPOCH;
+  private final Duration sweepEvery;
 
   /**
    * How a control plane listens and what it keeps: where it binds, its client token (random when
@@ -104,6 +105,8 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.backend = backend;
     this.clock = clock;
     this.store = listen.store();
+    this.sweepEvery =
+        listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
     this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -230,7 +233,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       deployments.ifPresent(Deployments::tick);
       blobs.sweep(id -> apps.find(id).isPresent());
       Instant now = clock.instant();
-      if (Duration.between(lastSweep, now).compareTo(SWEEP_EVERY) >= 0) {
+      if (Duration.between(lastSweep, now).compareTo(sweepEvery) >= 0) {
         lastSweep = now;
         calls.sweep();
       }
