@@ -75,14 +75,20 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Duration sweepEvery;
 
   /**
-   * How a control plane listens and what it keeps: where it binds, its client token (random when
+   * How a control plane listens and what it keeps: where its API and its web gateway bind, its
+   * client token (random when
    * empty), its store (none when embedded) and how long spawned calls' results are kept.
    */
   record Listen(
-      InetSocketAddress address, Optional<String> token, Optional<Store> store, Duration retention) {
-    /** An embedded control plane: a free loopback port, a random token, memory only. */
+      InetSocketAddress address,
+      InetSocketAddress webAddress,
+      Optional<String> token,
+      Optional<Store> store,
+      Duration retention) {
+    /** An embedded control plane: free loopback ports, a random token, memory only. */
     static Listen embedded() {
       return new Listen(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           Optional.empty(),
           Optional.empty(),
@@ -133,7 +139,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             new NodeCapacity(node));
     this.apps = new AppDirectory(ctx);
     this.schedules = new ScheduleRunner(clock, timer);
-    this.web = WebGateway.start(tokens, config.defaultTimeout());
+    this.web = WebGateway.start(tokens, config.defaultTimeout(), listen.webAddress());
     apps.addListener(schedules);
     apps.addListener(web);
     this.calls = new CallRegistry(listen.store(), clock, listen.retention());

@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * <p>Not thread-safe: drive it from the test's thread.
  */
 public final class ServerProcess implements AutoCloseable {
-  private static final Pattern LISTENING = Pattern.compile("Skiff server listening on (\\S+):(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("Skiff server listening on (\\S+):(\\d+) \\(web endpoints at http://[^:]+:(\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path home;
@@ -44,6 +45,7 @@ public final class ServerProcess implements AutoCloseable {
   private final List<Process> children = new ArrayList<>();
   private Process server;
   private int port;
+  private int webPort;
   private final StringBuffer output = new StringBuffer();
 
   private ServerProcess(Path home, List<String> extraArgs) {
@@ -62,7 +64,7 @@ public final class ServerProcess implements AutoCloseable {
     }
     ServerProcess p = new ServerProcess(home, List.of(extraArgs));
     try {
-      p.launch(0);
+      p.launch(0, 0);
     } catch (RuntimeException e) {
       p.close();
       throw e;
@@ -70,11 +72,17 @@ public final class ServerProcess implements AutoCloseable {
     return p;
   }
 
-  private void launch(int onPort) {
+  private void launch(int onPort, int onWebPort) {
     List<String> command = new ArrayList<>(javaCommand());
     command.add("dev.skiff.server.SkiffServer");
     command.addAll(
-        List.of("--data-dir", dataDir.toString(), "--port", Integer.toString(onPort)));
+        List.of(
+            "--data-dir",
+            dataDir.toString(),
+            "--port",
+            Integer.toString(onPort),
+            "--web-port",
+            Integer.toString(onWebPort)));
     command.addAll(extraArgs);
     ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
     scrub(b.environment());
@@ -84,7 +92,7 @@ public final class ServerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the Skiff server", e);
     }
-    CompletableFuture<Integer> listening = new CompletableFuture<>();
+    CompletableFuture<int[]> listening = new CompletableFuture<>();
     Process started = server;
     Thread.ofVirtual()
         .start(
@@ -97,7 +105,8 @@ public final class ServerProcess implements AutoCloseable {
                   output.append(line).append('\n');
                   Matcher m = LISTENING.matcher(line);
                   if (m.find()) {
-                    listening.complete(Integer.parseInt(m.group(2)));
+                    listening.complete(
+                        new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))});
                   }
                 }
               } catch (IOException e) {
@@ -107,7 +116,9 @@ public final class ServerProcess implements AutoCloseable {
                   new IllegalStateException("the Skiff server exited before listening:\n" + output));
             });
     try {
-      port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      int[] ports = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      port = ports[0];
+      webPort = ports[1];
     } catch (TimeoutException e) {
       server.destroyForcibly();
       throw new IllegalStateException(
@@ -123,6 +134,11 @@ public final class ServerProcess implements AutoCloseable {
   /** {@code 127.0.0.1:PORT}. */
   public String target() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The web gateway's base URL, {@code http://127.0.0.1:PORT}. */
+  public String webBaseUrl() {
+    return "http://127.0.0.1:" + webPort;
   }
 
   /** The temporary {@code SKIFF_HOME} (its {@code config.json} is the client config). */
@@ -157,12 +173,12 @@ public final class ServerProcess implements AutoCloseable {
     return waitFor(server);
   }
 
-  /** Starts the server again on the same port and data directory. */
+  /** Starts the server again on the same ports and data directory. */
   public void restart() {
     if (server.isAlive()) {
       throw new IllegalStateException("the server still runs; kill9() or stop() it first");
     }
-    launch(port);
+    launch(port, webPort);
   }
 
   /**
