@@ -47,6 +47,7 @@ public final class ServerProcess implements AutoCloseable {
   private int port;
   private int webPort;
   private final StringBuffer output = new StringBuffer();
+  private boolean installed;
 
   private ServerProcess(Path home, List<String> extraArgs) {
     this.home = home;
@@ -129,6 +130,19 @@ public final class ServerProcess implements AutoCloseable {
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     }
+  }
+
+  /**
+   * Makes every later {@code app.run()}, {@code app.deploy()}, lookup and {@code
+   * FunctionCall.fromId} in this JVM use this server, with the token from its client config, until
+   * {@link #close()}.
+   */
+  public void useInThisJvm() {
+    dev.skiff.internal.ClientConfig config =
+        dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+            .orElseThrow(() -> new IllegalStateException("the server wrote no client config"));
+    dev.skiff.internal.Connection.installDefault(config.server(), config.token());
+    installed = true;
   }
 
   /** {@code 127.0.0.1:PORT}. */
@@ -264,6 +278,9 @@ public final class ServerProcess implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (installed) {
+      dev.skiff.internal.Connection.clearDefault();
+    }
     List<Process> all = new ArrayList<>(children);
     if (server != null) {
       all.add(server);

@@ -10,7 +10,6 @@ import dev.skiff.NotFoundException;
 import dev.skiff.RemoteFunction;
 import dev.skiff.SkiffException;
 import dev.skiff.internal.ClientConfig;
-import dev.skiff.internal.Connection;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppHistoryRequest;
@@ -48,12 +47,11 @@ class DeployedServerTest {
   static void startServer() {
     server = ServerProcess.start();
     config = ClientConfig.read(server.home().resolve("config.json")).orElseThrow();
-    Connection.installDefault(config.server(), config.token());
+    server.useInThisJvm();
   }
 
   @AfterAll
   static void stopServer() {
-    Connection.clearDefault();
     if (server != null) {
       server.close();
     }

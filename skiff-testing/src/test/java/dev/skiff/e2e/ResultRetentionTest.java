@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skiff.FunctionCall;
 import dev.skiff.NotFoundException;
-import dev.skiff.internal.ClientConfig;
-import dev.skiff.internal.Connection;
 import dev.skiff.testing.ServerProcess;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -21,13 +19,11 @@ class ResultRetentionTest {
   @BeforeAll
   static void startServer() {
     server = ServerProcess.start("--result-retention", "2s");
-    ClientConfig config = ClientConfig.read(server.home().resolve("config.json")).orElseThrow();
-    Connection.installDefault(config.server(), config.token());
+    server.useInThisJvm();
   }
 
   @AfterAll
   static void stopServer() {
-    Connection.clearDefault();
     if (server != null) {
       server.close();
     }
