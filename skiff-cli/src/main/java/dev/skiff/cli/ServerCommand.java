@@ -42,6 +42,13 @@ final class ServerCommand implements Callable<Integer> {
   Integer port;
 
   @Option(
+      names = "--web-port",
+      paramLabel = "N",
+      description = "The port of the web endpoints' gateway (default: 7734; 0 for any free port),"
+          + " fixed so that deployed endpoints keep their URL across restarts.")
+  Integer webPort;
+
+  @Option(
       names = "--result-retention",
       paramLabel = "D",
       description = "How long results of spawned calls are kept (default: 7d; e.g. 12h, 30m, 90s).")
@@ -61,6 +68,10 @@ final class ServerCommand implements Callable<Integer> {
     if (port != null) {
       args.add("--port");
       args.add(port.toString());
+    }
+    if (webPort != null) {
+      args.add("--web-port");
+      args.add(webPort.toString());
     }
     if (retention != null) {
       args.add("--result-retention");

@@ -30,7 +30,7 @@ class DeployedAppCliTest {
   @BeforeEach
   void startServer() throws IOException {
     home = Files.createTempDirectory("skiff-home-");
-    server = CliProcess.start(home, Map.of(), "server", "--port", "0");
+    server = CliProcess.start(home, Map.of(), "server", "--port", "0", "--web-port", "0");
     await().atMost(Duration.ofMinutes(2)).until(() -> LISTENING.matcher(server.output()).find());
   }
 

@@ -49,7 +49,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The largest message the server accepts. */
   static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
-  /** How often expired results of spawned calls are swept. */
+  /** How often expired results of spawned calls are swept (more often for a shorter retention). */
   static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
   private final ControlPlaneConfig config;
@@ -73,16 +73,23 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Optional<Store> store;
   private final Clock clock;
   private volatile Instant lastSweep = Instant.EPOCH;
+  private final Duration sweepEvery;
 
   /**
-   * How a control plane listens and what it keeps: where it binds, its client token (random when
+   * How a control plane listens and what it keeps: where its API and its web gateway bind, its
+   * client token (random when
    * empty), its store (none when embedded) and how long spawned calls' results are kept.
    */
   record Listen(
-      InetSocketAddress address, Optional<String> token, Optional<Store> store, Duration retention) {
-    /** An embedded control plane: a free loopback port, a random token, memory only. */
+      InetSocketAddress address,
+      InetSocketAddress webAddress,
+      Optional<String> token,
+      Optional<Store> store,
+      Duration retention) {
+    /** An embedded control plane: free loopback ports, a random token, memory only. */
     static Listen embedded() {
       return new Listen(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           Optional.empty(),
           Optional.empty(),
@@ -105,6 +112,8 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.backend = backend;
     this.clock = clock;
     this.store = listen.store();
+    this.sweepEvery =
+        listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
     this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -131,7 +140,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             new NodeCapacity(node));
     this.apps = new AppDirectory(ctx);
     this.schedules = new ScheduleRunner(clock, timer);
-    this.web = WebGateway.start(tokens, config.defaultTimeout());
+    this.web = WebGateway.start(tokens, config.defaultTimeout(), listen.webAddress());
     apps.addListener(schedules);
     apps.addListener(web);
     this.calls = new CallRegistry(listen.store(), clock, listen.retention());
@@ -240,7 +249,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       deployments.ifPresent(Deployments::tick);
       blobs.sweep(id -> apps.find(id).isPresent());
       Instant now = clock.instant();
-      if (Duration.between(lastSweep, now).compareTo(SWEEP_EVERY) >= 0) {
+      if (Duration.between(lastSweep, now).compareTo(sweepEvery) >= 0) {
         lastSweep = now;
         calls.sweep();
       }

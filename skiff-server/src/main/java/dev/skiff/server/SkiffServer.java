@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
- *                                          [--result-retention 7d]
+ *                                          [--web-port N] [--result-retention 7d]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -49,17 +49,22 @@ public final class SkiffServer implements AutoCloseable {
    * @param dataDir where the store, stored jars and volumes live
    * @param host the address to bind (loopback unless told)
    * @param port the port (0: any free one)
+   * @param webPort the port of the web gateway (0: any free one)
    * @param retention how long results of spawned calls are kept
    * @param configFile where the client configuration is written
    */
   public record Options(
-      Path dataDir, String host, int port, Duration retention, Path configFile) {
-    /** The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, 7 days. */
+      Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
+    /**
+     * The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, web endpoints on
+     * 7734, 7 days.
+     */
     public static Options defaults() {
       return new Options(
           EmbeddedConfig.defaultDataDir(),
           "127.0.0.1",
           DEFAULT_PORT,
+          DEFAULT_PORT + 1,
           Duration.ofDays(7),
           ClientConfig.defaultFile());
     }
@@ -103,7 +108,11 @@ public final class SkiffServer implements AutoCloseable {
               backend,
               Clock.systemUTC(),
               new ControlPlane.Listen(
-                  address, Optional.of(token), Optional.of(store), options.retention()));
+                  address,
+                  new InetSocketAddress(address.getAddress(), options.webPort()),
+                  Optional.of(token),
+                  Optional.of(store),
+                  options.retention()));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -202,6 +211,7 @@ public final class SkiffServer implements AutoCloseable {
     Path dataDir = defaults.dataDir();
     String host = defaults.host();
     int port = defaults.port();
+    int webPort = defaults.webPort();
     Duration retention = defaults.retention();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -215,24 +225,30 @@ public final class SkiffServer implements AutoCloseable {
       switch (a) {
         case "--data-dir" -> dataDir = Path.of(v);
         case "--host" -> host = v;
-        case "--port" -> {
-          try {
-            port = Integer.parseInt(v);
-          } catch (NumberFormatException e) {
-            port = -1;
-          }
-          if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--port " + v + " is not a port (0..65535)");
-          }
-        }
+        case "--port" -> port = port(a, v);
+        case "--web-port" -> webPort = port(a, v);
         case "--result-retention" -> retention = retention(v);
         default ->
             throw new IllegalArgumentException(
                 "unknown option " + a
-                    + "; allowed: --data-dir, --host, --port, --result-retention, --help");
+                    + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
+                    + " --help");
       }
     }
-    return new Options(dataDir, host, port, retention, defaults.configFile());
+    return new Options(dataDir, host, port, webPort, retention, defaults.configFile());
+  }
+
+  private static int port(String option, String v) {
+    int port;
+    try {
+      port = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(option + " " + v + " is not a port (0..65535)");
+    }
+    return port;
   }
 
   /** {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s}, or an ISO-8601 duration; at least 1 s. */
@@ -265,14 +281,16 @@ public final class SkiffServer implements AutoCloseable {
   private static void usage(PrintStream out) {
     out.println(
         """
-        Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--result-retention D]
+        Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
+                            [--result-retention D]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
 
           --data-dir DIR          data directory (default $SKIFF_HOME/data or ~/.skiff/data)
           --host HOST             address to listen on (default 127.0.0.1, loopback only)
-          --port N                port (default 7733; 0 for any free port)
+          --port N                port of the API (default 7733; 0 for any free port)
+          --web-port N            port of the web endpoints (default 7734; 0 for any free port)
           --result-retention D    how long results of spawned calls are kept (default 7d;
                                   e.g. 12h, 30m, 90s)
         """);

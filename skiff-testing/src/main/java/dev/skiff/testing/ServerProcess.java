@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * <p>Not thread-safe: drive it from the test's thread.
  */
 public final class ServerProcess implements AutoCloseable {
-  private static final Pattern LISTENING = Pattern.compile("Skiff server listening on (\\S+):(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("Skiff server listening on (\\S+):(\\d+) \\(web endpoints at http://[^:]+:(\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path home;
@@ -44,7 +45,9 @@ public final class ServerProcess implements AutoCloseable {
   private final List<Process> children = new ArrayList<>();
   private Process server;
   private int port;
+  private int webPort;
   private final StringBuffer output = new StringBuffer();
+  private boolean installed;
 
   private ServerProcess(Path home, List<String> extraArgs) {
     this.home = home;
@@ -62,7 +65,7 @@ public final class ServerProcess implements AutoCloseable {
     }
     ServerProcess p = new ServerProcess(home, List.of(extraArgs));
     try {
-      p.launch(0);
+      p.launch(0, 0);
     } catch (RuntimeException e) {
       p.close();
       throw e;
@@ -70,11 +73,17 @@ public final class ServerProcess implements AutoCloseable {
     return p;
   }
 
-  private void launch(int onPort) {
+  private void launch(int onPort, int onWebPort) {
     List<String> command = new ArrayList<>(javaCommand());
     command.add("dev.skiff.server.SkiffServer");
     command.addAll(
-        List.of("--data-dir", dataDir.toString(), "--port", Integer.toString(onPort)));
+        List.of(
+            "--data-dir",
+            dataDir.toString(),
+            "--port",
+            Integer.toString(onPort),
+            "--web-port",
+            Integer.toString(onWebPort)));
     command.addAll(extraArgs);
     ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
     scrub(b.environment());
@@ -84,7 +93,7 @@ public final class ServerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the Skiff server", e);
     }
-    CompletableFuture<Integer> listening = new CompletableFuture<>();
+    CompletableFuture<int[]> listening = new CompletableFuture<>();
     Process started = server;
     Thread.ofVirtual()
         .start(
@@ -97,7 +106,8 @@ public final class ServerProcess implements AutoCloseable {
                   output.append(line).append('\n');
                   Matcher m = LISTENING.matcher(line);
                   if (m.find()) {
-                    listening.complete(Integer.parseInt(m.group(2)));
+                    listening.complete(
+                        new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))});
                   }
                 }
               } catch (IOException e) {
@@ -107,7 +117,9 @@ public final class ServerProcess implements AutoCloseable {
                   new IllegalStateException("the Skiff server exited before listening:\n" + output));
             });
     try {
-      port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      int[] ports = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      port = ports[0];
+      webPort = ports[1];
     } catch (TimeoutException e) {
       server.destroyForcibly();
       throw new IllegalStateException(
@@ -120,9 +132,27 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Makes every later {@code app.run()}, {@code app.deploy()}, lookup and {@code
+   * FunctionCall.fromId} in this JVM use this server, with the token from its client config, until
+   * {@link #close()}.
+   */
+  public void useInThisJvm() {
+    dev.skiff.internal.ClientConfig config =
+        dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+            .orElseThrow(() -> new IllegalStateException("the server wrote no client config"));
+    dev.skiff.internal.Connection.installDefault(config.server(), config.token());
+    installed = true;
+  }
+
   /** {@code 127.0.0.1:PORT}. */
   public String target() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The web gateway's base URL, {@code http://127.0.0.1:PORT}. */
+  public String webBaseUrl() {
+    return "http://127.0.0.1:" + webPort;
   }
 
   /** The temporary {@code SKIFF_HOME} (its {@code config.json} is the client config). */
@@ -157,12 +187,12 @@ public final class ServerProcess implements AutoCloseable {
     return waitFor(server);
   }
 
-  /** Starts the server again on the same port and data directory. */
+  /** Starts the server again on the same ports and data directory. */
   public void restart() {
     if (server.isAlive()) {
       throw new IllegalStateException("the server still runs; kill9() or stop() it first");
     }
-    launch(port);
+    launch(port, webPort);
   }
 
   /**
@@ -248,6 +278,9 @@ public final class ServerProcess implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (installed) {
+      dev.skiff.internal.Connection.clearDefault();
+    }
     List<Process> all = new ArrayList<>(children);
     if (server != null) {
       all.add(server);

@@ -6,6 +6,7 @@ import dev.skiff.Function1;
 import dev.skiff.Function2;
 import dev.skiff.Generator1;
 import dev.skiff.Period;
+import dev.skiff.WebEndpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,12 @@ public final class DeployedFns {
 
   static final Function0<String> tick =
       app.function(DeployedFns::tick, f -> f.schedule(Period.ofSeconds(1)));
+
+  static final WebEndpoint greet = app.webEndpoint(DeployedFns::greet);
+
+  static String greet(String name) {
+    return "Hello, " + name + "!";
+  }
 
   static int square(int x) {
     return x * x;

@@ -10,7 +10,6 @@ import dev.skiff.NotFoundException;
 import dev.skiff.RemoteFunction;
 import dev.skiff.SkiffException;
 import dev.skiff.internal.ClientConfig;
-import dev.skiff.internal.Connection;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppHistoryRequest;
@@ -48,12 +47,11 @@ class DeployedServerTest {
   static void startServer() {
     server = ServerProcess.start();
     config = ClientConfig.read(server.home().resolve("config.json")).orElseThrow();
-    Connection.installDefault(config.server(), config.token());
+    server.useInThisJvm();
   }
 
   @AfterAll
   static void stopServer() {
-    Connection.clearDefault();
     if (server != null) {
       server.close();
     }
@@ -89,7 +87,11 @@ class DeployedServerTest {
   void deployedFunctionsAreCalledByNameFromAnotherJvm() {
     DeployedApp deployed = DeployedFns.app.deploy();
     assertThat(deployed.version()).isEqualTo(1);
-    assertThat(deployed.functionNames()).contains("square", "record", "countTo", "tick");
+    assertThat(deployed.functionNames()).contains("square", "record", "countTo", "tick", "greet");
+    assertThat(DeployedFns.greet.webUrl())
+        .isEqualTo(deployed.webUrls().get("greet"))
+        .isEqualTo(server.webBaseUrl() + "/durable/greet");
+    assertThat(get(DeployedFns.greet.webUrl() + "?name=web")).isEqualTo("\"Hello, web!\"");
 
     String out = server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "lookup");
 
@@ -215,7 +217,7 @@ class DeployedServerTest {
 
   @Test
   @Order(7)
-  void deployedAppsAndTheirHistoryComeBackAfterRestart() {
+  void deployedAppsTheirWebEndpointsAndHistoryComeBackAfterRestart() {
     try (SkiffClient c = client()) {
       assertThat(apps(c))
           .anySatisfy(
@@ -231,6 +233,24 @@ class DeployedServerTest {
     }
     RemoteFunction<Integer> square = RemoteFunction.fromName("durable", "square", Integer.class);
     assertThat(square.remote(12)).isEqualTo(144);
+    assertThat(get(server.webBaseUrl() + "/durable/greet?name=again"))
+        .isEqualTo("\"Hello, again!\"");
+  }
+
+  private static String get(String url) {
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<String> r =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      return r.body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private static List<AppSummary> apps(SkiffClient c) {

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
  *   <li>{@code lookup}: remote, map, starmap-free map, spawn and remoteGen on app "durable";
  *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently, appending
  *       {@code id input} to IDS as each spawn returns;
+ *   <li>{@code fallback}: an ephemeral run and a deploy, for a config whose server is down;
  *   <li>{@code get IDS}: {@code FunctionCall.fromId(id).get()} for each id, printing {@code id
  *       value}.
  * </ul>
@@ -29,6 +30,7 @@ public final class ServerClients {
       case "lookup" -> lookup();
       case "spawn" -> spawn(Integer.parseInt(args[1]), args[2], Path.of(args[3]));
       case "get" -> get(Path.of(args[1]));
+      case "fallback" -> fallback();
       default -> throw new IllegalArgumentException(args[0]);
     }
     System.exit(0);
@@ -71,6 +73,18 @@ public final class ServerClients {
       }
     }
     System.out.println("spawns ended after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+  }
+
+  private static void fallback() {
+    try (var run = DeployedFns.app.run()) {
+      System.out.println("ephemeral=" + DeployedFns.square.remote(3));
+    }
+    try {
+      DeployedFns.app.deploy();
+      System.out.println("deployed?!");
+    } catch (dev.skiff.SkiffException e) {
+      System.out.println("deploy failed: " + e.getMessage());
+    }
   }
 
   private static void get(Path ids) throws IOException {
