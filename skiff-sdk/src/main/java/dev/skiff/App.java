@@ -48,7 +48,7 @@ import java.util.function.Consumer;
 public final class App {
   /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
   static final Set<String> NOT_IMPLEMENTED =
-      Set.of("image", "volumes");
+      Set.of("image");
 
   private final String name;
   // Guards functions, webEndpoints and running.
@@ -503,8 +503,13 @@ public final class App {
       }
     }
     CreateAppRequest.Builder request = definition(true);
+    // Absolute, because a container's working directory is not this program's (in a sandbox it is
+    // a private /tmp).
     request.addAllClasspath(
-        Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(e -> !e.isEmpty())
+            .map(e -> java.nio.file.Path.of(e).toAbsolutePath().toString())
+            .toList());
     Connection connection = Connection.open();
     String appId;
     Map<String, String> webUrls;

@@ -166,6 +166,15 @@ public record FunctionSpec(
     options.memoryLimitMib().ifPresent(b::setMemoryLimitMib);
     b.addAllGpus(options.gpus());
     b.addAllRegions(options.regions());
+    options
+        .volumes()
+        .forEach(
+            (path, volume) ->
+                b.addVolumes(
+                    dev.skiff.proto.VolumeMount.newBuilder()
+                        .setPath(path)
+                        .setVolume(volume.name())
+                        .setCreateIfMissing(volume.createsIfMissing())));
     return b.build();
   }
 

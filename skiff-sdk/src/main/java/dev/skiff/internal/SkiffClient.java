@@ -4,6 +4,7 @@ import dev.skiff.FunctionCancelledException;
 import dev.skiff.InvalidConfigurationException;
 import dev.skiff.NotFoundException;
 import dev.skiff.SkiffException;
+import dev.skiff.UnsupportedOptionException;
 import dev.skiff.proto.ClientApiGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -99,6 +100,8 @@ public final class SkiffClient implements AutoCloseable {
       case NOT_FOUND -> new NotFoundException(description);
       case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE ->
           new InvalidConfigurationException(description);
+      case UNIMPLEMENTED -> new UnsupportedOptionException(description);
+      case ALREADY_EXISTS -> new SkiffException(description);
       case CANCELLED -> new FunctionCancelledException(
           description.isEmpty() ? "the call was cancelled" : description);
       case UNAVAILABLE -> new SkiffException(

@@ -73,6 +73,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ScheduleRunner schedules;
   private final WebGateway web;
   private final SecretStore secrets;
+  private final VolumeStore volumes;
 
   ClientService(
       AppDirectory apps,
@@ -82,7 +83,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       WebGateway web,
       CallRegistry calls,
       Optional<Deployments> deployments,
-      SecretStore secrets) {
+      SecretStore secrets,
+      VolumeStore volumes) {
+    this.volumes = volumes;
     this.secrets = secrets;
     this.calls = calls;
     this.deployments = deployments;
@@ -104,6 +107,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
             throw Statuses.denied("a container may not create apps");
           }
           checkApp(apps, request);
+          volumes.prepare(request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),

@@ -149,6 +149,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             .store()
             .map(s -> new Deployments(apps, s, calls, web, clock, config.dataDir()));
     deployments.ifPresent(schedules::persistence);
+    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     try {
       this.server =
           NettyServerBuilder.forAddress(listen.address())
@@ -166,9 +167,11 @@ final class ControlPlane implements EmbeddedControlPlane {
                       web,
                       calls,
                       deployments,
-                      SecretStore.open(config.dataDir())))
+                      SecretStore.open(config.dataDir()),
+                      volumes))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
+              .addService(new VolumeService(volumes))
               .build()
               .start();
     } catch (IOException e) {

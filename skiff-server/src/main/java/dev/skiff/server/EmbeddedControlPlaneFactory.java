@@ -22,7 +22,8 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
    */
   @Override
   public EmbeddedControlPlane start(EmbeddedConfig config) {
-    LocalProcessBackend backend = LocalProcessBackend.create();
+    LocalProcessBackend backend =
+        LocalProcessBackend.create(config.sandbox(), config.sharedDirectories());
     try {
       return ControlPlane.start(
           ControlPlaneConfig.from(config), config.node(), backend, Clock.systemUTC());

@@ -887,7 +887,8 @@ final class FunctionScheduler {
 
   private void startContainer(Instant now, Outbox out) {
     Optional<WarmPool.Warm> warm =
-        resources.needsItsOwnJvm() || !secretEnv.isEmpty() // set when a JVM starts: no warm one
+        // Set when a JVM starts, or mounts a warm container lacks: no warm one.
+        resources.needsItsOwnJvm() || !secretEnv.isEmpty() || def.getVolumesCount() > 0
             ? Optional.empty()
             : ctx.pool()
             .claim(
@@ -930,7 +931,14 @@ final class FunctionScheduler {
     Container c = container;
     containers.put(id, c);
     c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
-    ContainerSpec spec = new ContainerSpec(id, app.classpath(), environment(c));
+    ContainerSpec spec =
+        new ContainerSpec(
+            id,
+            app.classpath(),
+            environment(c),
+            VolumeStore.mounts(ctx.config().dataDir(), def),
+            List.of(),
+            Optional.empty());
     out.add(
         () -> {
           try {

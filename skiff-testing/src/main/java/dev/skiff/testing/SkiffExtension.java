@@ -34,6 +34,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
  * }</pre>
  *
+ * <p>Where bubblewrap is installed, containers run sandboxed and see no host files but their
+ * classpath: to hand them files, make them under {@link SharedTempDirFactory#root()} (for example
+ * with {@code @TempDir(factory = SharedTempDirFactory.class)}).
+ *
  * <p>Registered as a static field it serves the whole class (containers stay warm between tests);
  * as an instance field, each test gets a fresh control plane. Thread-safe.
  */
@@ -83,6 +87,15 @@ public final class SkiffExtension
         EmbeddedConfig.defaults().withNode(new NodeConfig(cpus, memoryMib, region, gpus)));
   }
 
+  /**
+   * An extension whose control plane runs containers as plain processes even where bubblewrap is
+   * installed, as on a machine without it (functions that need the sandbox fail at {@code
+   * app.run()}).
+   */
+  public static SkiffExtension withoutSandbox() {
+    return new SkiffExtension(EmbeddedConfig.defaults().withSandbox(false));
+  }
+
   /** Where the control plane listens, {@code host:port}. */
   public synchronized String target() {
     if (plane == null) {
@@ -110,13 +123,27 @@ public final class SkiffExtension
     return dataDir;
   }
 
-  /** The container processes currently alive under this JVM. */
+  /**
+   * The container JVMs currently alive under this JVM: the processes whose first argument is
+   * {@code -Dskiff.container=<id>} (in a sandbox, the JVM inside it, not bubblewrap's processes).
+   */
   public static List<ProcessHandle> containerProcesses() {
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().commandLine().orElse("").contains(" -Dskiff.container="))
+        .filter(SkiffExtension::isContainerJvm)
         .toList();
+  }
+
+  private static boolean isContainerJvm(ProcessHandle p) {
+    ProcessHandle.Info info = p.info();
+    String[] args = info.arguments().orElse(null);
+    if (args != null) {
+      return args.length > 0 && args[0].startsWith("-Dskiff.container=");
+    }
+    // Arguments unknown: fall back on the command line, where bwrap comes first.
+    String line = info.commandLine().orElse("");
+    return line.contains(" -Dskiff.container=") && !info.command().orElse("").endsWith("/bwrap");
   }
 
   @Override
@@ -154,7 +181,11 @@ public final class SkiffExtension
     } catch (IOException e) {
       throw new UncheckedIOException("could not create a data directory for the test", e);
     }
-    plane = factory.start(config.withDataDir(dataDir));
+    plane =
+        factory.start(
+            config
+                .withDataDir(dataDir)
+                .withSharedDirectories(List.of(SharedTempDirFactory.root())));
     Connection.installDefault(plane.target(), plane.token());
   }
 

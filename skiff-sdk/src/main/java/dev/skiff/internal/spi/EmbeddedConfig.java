@@ -2,6 +2,7 @@ package dev.skiff.internal.spi;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,13 +18,19 @@ import java.util.Objects;
  * @param node what the local node offers containers (cores, memory, GPUs, region)
  * @param dataDir where the control plane keeps what outlives a run (volumes, built images, its
  *     store); created when first needed
+ * @param sandbox whether containers run in the bubblewrap sandbox where it works (true by
+ *     default); false runs them as plain processes, and functions that need the sandbox fail
+ * @param sharedDirectories host directories that every sandboxed container sees read-write at
+ *     their host paths (none by default): a test fixture's way to hand files to containers
  */
 public record EmbeddedConfig(
     int defaultMaxContainers,
     Duration defaultScaledownWindow,
     int warmContainers,
     NodeConfig node,
-    Path dataDir) {
+    Path dataDir,
+    boolean sandbox,
+    List<Path> sharedDirectories) {
   /** Checks the values. */
   public EmbeddedConfig {
     if (defaultMaxContainers < 1) {
@@ -35,6 +42,18 @@ public record EmbeddedConfig(
     }
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(dataDir, "dataDir");
+    sharedDirectories = sharedDirectories.stream().map(Path::toAbsolutePath).toList();
+  }
+
+  /** Settings without the sandbox options: sandboxed where possible, nothing shared. */
+  public EmbeddedConfig(
+      int defaultMaxContainers,
+      Duration defaultScaledownWindow,
+      int warmContainers,
+      NodeConfig node,
+      Path dataDir) {
+    this(defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, true,
+        List.of());
   }
 
   /**
@@ -66,27 +85,54 @@ public record EmbeddedConfig(
 
   /** These settings with another default container cap. */
   public EmbeddedConfig withDefaultMaxContainers(int max) {
-    return new EmbeddedConfig(max, defaultScaledownWindow, warmContainers, node, dataDir);
+    return new EmbeddedConfig(
+        max, defaultScaledownWindow, warmContainers, node, dataDir, sandbox, sharedDirectories);
   }
 
   /** These settings with another default idle window. */
   public EmbeddedConfig withDefaultScaledownWindow(Duration window) {
-    return new EmbeddedConfig(defaultMaxContainers, window, warmContainers, node, dataDir);
+    return new EmbeddedConfig(
+        defaultMaxContainers, window, warmContainers, node, dataDir, sandbox, sharedDirectories);
   }
 
   /** These settings with another number of warm containers (0 turns them off). */
   public EmbeddedConfig withWarmContainers(int n) {
-    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, n, node, dataDir);
+    return new EmbeddedConfig(
+        defaultMaxContainers, defaultScaledownWindow, n, node, dataDir, sandbox, sharedDirectories);
   }
 
   /** These settings with another node (its capacity, GPUs and region). */
   public EmbeddedConfig withNode(NodeConfig n) {
-    return new EmbeddedConfig(defaultMaxContainers, defaultScaledownWindow, warmContainers, n, dataDir);
+    return new EmbeddedConfig(
+        defaultMaxContainers, defaultScaledownWindow, warmContainers, n, dataDir, sandbox,
+        sharedDirectories);
   }
 
   /** These settings with another data directory. */
   public EmbeddedConfig withDataDir(Path dir) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dir.toAbsolutePath());
+        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dir.toAbsolutePath(),
+        sandbox, sharedDirectories);
+  }
+
+  /**
+   * These settings with the sandbox on (where bubblewrap works) or off (containers are plain
+   * processes and functions that need the sandbox fail at {@code app.run()}).
+   */
+  public EmbeddedConfig withSandbox(boolean on) {
+    return new EmbeddedConfig(
+        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, on,
+        sharedDirectories);
+  }
+
+  /**
+   * These settings with host directories that every sandboxed container sees read-write at their
+   * host paths. Meant for test fixtures that hand files to containers; anything else should use a
+   * volume.
+   */
+  public EmbeddedConfig withSharedDirectories(List<Path> dirs) {
+    return new EmbeddedConfig(
+        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, sandbox,
+        List.copyOf(dirs));
   }
 }

@@ -1,5 +1,7 @@
 package dev.skiff.server.backend;
 
+import java.util.Optional;
+
 /**
  * Where containers run: child processes on this machine ({@link LocalProcessBackend}) or, later,
  * pods of a Kubernetes cluster. The control plane decides when a container starts and stops; a
@@ -20,6 +22,15 @@ public interface ContainerBackend extends AutoCloseable {
    * @throws ContainerStartException if the container could not be created
    */
   ContainerHandle start(ContainerSpec spec, OutputListener output);
+
+  /**
+   * Why containers that {@linkplain ContainerSpec#needsSandbox() need a sandbox} (volumes, a root
+   * file system of their own) cannot run here, or empty when they can. The control plane refuses
+   * an app with such functions up front rather than fail each container start.
+   */
+  default Optional<String> sandboxUnavailable() {
+    return Optional.of("this container backend has no sandbox");
+  }
 
   /**
    * Ends every container this backend started and still runs: asks each to stop, kills what has not

@@ -42,6 +42,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * directories (an IDE or Maven build's {@code target/classes}) gets no archive, because the JVM
  * cannot archive classes from directories and fails at exit if asked to.
  *
+ * <p>Where bubblewrap works ({@link Sandbox#probe()}), every container runs in a {@link Sandbox}:
+ * the command line is {@code bwrap <options> -- java ...}, the environment holds only what Skiff
+ * sets, the class-data archive is bound read-only (or, for the container that creates it, written
+ * to a directory of its own and moved into place when it exits), and stopping a container sends
+ * SIGTERM to its JVM inside the sandbox. Without bubblewrap, containers are plain child processes
+ * (a warning says so once per JVM) and specs that {@linkplain ContainerSpec#needsSandbox() need
+ * the sandbox} fail to start.
+ *
  * <p>Each container's stdout and stderr are read line by line on virtual threads and handed to the
  * {@link OutputListener}; the last 50 stderr lines are kept for crash reports.
  *
@@ -64,7 +72,11 @@ public final class LocalProcessBackend implements ContainerBackend {
   private static final Duration STOP_GRACE = Duration.ofSeconds(2);
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
+  private static final AtomicBoolean WARNED_NO_SANDBOX = new AtomicBoolean();
+
   private final Path javaExecutable;
+  private final Optional<Sandbox> sandbox;
+  private final List<Path> shared;
   private final Optional<Path> cdsDirectory;
   private final String entrypoint;
   private final String jvmIdentity;
@@ -82,7 +94,25 @@ public final class LocalProcessBackend implements ContainerBackend {
    * @param cdsDirectory where class-data archives live; empty for none
    */
   LocalProcessBackend(Path javaExecutable, Optional<Path> cdsDirectory, String entrypoint) {
+    this(javaExecutable, cdsDirectory, entrypoint, Optional.empty(), List.of());
+  }
+
+  /**
+   * A backend running {@code entrypoint} with {@code javaExecutable}, in {@code sandbox} when
+   * given.
+   *
+   * @param cdsDirectory where class-data archives live; empty for none
+   * @param shared host directories every sandboxed container sees read-write at their host paths
+   */
+  LocalProcessBackend(
+      Path javaExecutable,
+      Optional<Path> cdsDirectory,
+      String entrypoint,
+      Optional<Sandbox> sandbox,
+      List<Path> shared) {
     this.javaExecutable = javaExecutable;
+    this.sandbox = sandbox;
+    this.shared = List.copyOf(shared);
     this.cdsDirectory = cdsDirectory;
     this.entrypoint = entrypoint;
     this.jvmIdentity = Runtime.version() + "|" + System.getProperty("java.home");
@@ -96,7 +126,39 @@ public final class LocalProcessBackend implements ContainerBackend {
    * supports {@code -XX:+AutoCreateSharedArchive}).
    */
   public static LocalProcessBackend create() {
-    return new LocalProcessBackend(defaultJava(), defaultCdsDirectory(), ContainerSpec.ENTRYPOINT);
+    return create(true, List.of());
+  }
+
+  /**
+   * A backend like {@link #create()}, sandboxed when {@code sandboxed} is true and bubblewrap works
+   * on this machine (probed once per call), whose sandboxed containers also see the {@code shared}
+   * host directories read-write at their paths.
+   */
+  public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
+    Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
+    if (sandboxed && sandbox.isEmpty() && WARNED_NO_SANDBOX.compareAndSet(false, true)) {
+      LOG.log(
+          Level.WARNING,
+          "bubblewrap (bwrap) is not installed or does not work here: containers run as plain"
+              + " processes that see this machine's files, and functions with volumes or Debian"
+              + " images cannot run; to sandbox them, "
+              + Sandbox.INSTALL_HINT);
+    }
+    return new LocalProcessBackend(
+        defaultJava(), defaultCdsDirectory(), ContainerSpec.ENTRYPOINT, sandbox, shared);
+  }
+
+  /** The sandbox containers run in, if any. */
+  public Optional<Sandbox> sandbox() {
+    return sandbox;
+  }
+
+  @Override
+  public Optional<String> sandboxUnavailable() {
+    return sandbox.isPresent()
+        ? Optional.empty()
+        : Optional.of("bubblewrap (bwrap) is not installed or does not work on this machine; "
+            + Sandbox.INSTALL_HINT);
   }
 
   /**
@@ -140,25 +202,74 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
-    Optional<Path> archive = claimArchive(spec.classpath());
-    List<String> command = command(spec, archive);
+    if (spec.needsSandbox() && sandbox.isEmpty()) {
+      throw new ContainerStartException(
+          "container " + spec.containerId() + " mounts volumes or has its own root file system,"
+              + " which needs the container sandbox: " + sandboxUnavailable().orElseThrow());
+    }
+    Optional<Path> claimed = claimArchive(spec.classpath());
+    boolean creates = claimed.isPresent() && !Files.exists(claimed.get());
+    // The container that creates an archive writes it into a directory of its own, moved into
+    // place when it exits, so that no container can write an archive that others map.
+    Optional<Path> staging =
+        sandbox.isPresent() && creates ? stagingDirectory(spec.containerId()) : Optional.empty();
+    if (sandbox.isPresent() && creates && staging.isEmpty()) {
+      releaseArchive(claimed.get()); // nowhere to write it: start without one
+    }
+    Optional<Path> archive =
+        sandbox.isPresent() && creates && staging.isEmpty() ? Optional.empty() : claimed;
+    Optional<Path> archiveFile =
+        staging.isPresent()
+            ? Optional.of(staging.get().resolve(archive.get().getFileName()))
+            : archive;
+    List<String> command = command(spec, archiveFile);
+    if (sandbox.isPresent()) {
+      List<Path> readOnly = new ArrayList<>();
+      spec.classpath().forEach(e -> readOnly.add(Path.of(e)));
+      readOnly.addAll(spec.readOnly());
+      if (staging.isEmpty()) {
+        archive.ifPresent(readOnly::add);
+      }
+      List<Path> writable = new ArrayList<>(shared);
+      staging.ifPresent(writable::add);
+      command =
+          sandbox
+              .get()
+              .wrap(
+                  new Sandbox.Spec(
+                      javaExecutable.getParent().getParent(),
+                      readOnly,
+                      spec.rootFs(),
+                      spec.volumes(),
+                      writable,
+                      "/tmp"),
+                  command);
+    }
     LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
-    env.keySet().removeIf(k -> k.startsWith("SKIFF_")); // never leak this JVM's own settings
-    env.putAll(spec.environment());
-    env.put("SKIFF_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    if (sandbox.isPresent()) {
+      // Only what Skiff sets; bwrap's --die-with-parent replaces the parent watch.
+      env.clear();
+      env.putAll(Sandbox.environment(spec.environment()));
+    } else {
+      env.keySet().removeIf(k -> k.startsWith("SKIFF_")); // never leak this JVM's own settings
+      env.putAll(spec.environment());
+      env.put("SKIFF_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+    }
     Process process;
     try {
       process = builder.start();
     } catch (IOException | RuntimeException e) {
       archive.ifPresent(this::releaseArchive);
+      staging.ifPresent(LocalProcessBackend::deleteStaging);
       throw new ContainerStartException(
           "could not start container " + spec.containerId() + " with " + javaExecutable + ": " + e,
           e);
     }
     closeQuietly(process.getOutputStream());
-    LocalContainer container = new LocalContainer(spec.containerId(), process);
+    LocalContainer container =
+        new LocalContainer(spec.containerId(), process, sandbox.isPresent());
     live.add(container);
     CompletableFuture<Void> stdout = pump(container, process.getInputStream(), false, output);
     CompletableFuture<Void> stderr = pump(container, process.getErrorStream(), true, output);
@@ -171,6 +282,7 @@ public final class LocalProcessBackend implements ContainerBackend {
         .whenComplete(
             (ignored, error) -> {
               live.remove(container);
+              staging.ifPresent(dir -> publishArchive(dir, archive.orElseThrow()));
               archive.ifPresent(this::releaseArchive);
               container.exit.complete(process.exitValue());
             });
@@ -259,6 +371,41 @@ public final class LocalProcessBackend implements ContainerBackend {
       flags.add("-XX:ActiveProcessorCount=" + processors);
     }
     return flags;
+  }
+
+  /** A new, empty directory for the archive a sandboxed container creates; empty if none. */
+  private Optional<Path> stagingDirectory(String containerId) {
+    try {
+      return Optional.of(
+          Files.createDirectories(cdsDirectory.orElseThrow().resolve("new-" + containerId)));
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "no staging directory for a class-data archive: {0}", e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Moves the archive a container created into place, and removes its staging directory. */
+  private static void publishArchive(Path staging, Path archive) {
+    Path created = staging.resolve(archive.getFileName());
+    try {
+      if (Files.isRegularFile(created) && Files.size(created) > 0) {
+        Files.move(created, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "class-data archive not kept: {0}", e.toString());
+    }
+    deleteStaging(staging);
+  }
+
+  private static void deleteStaging(Path staging) {
+    try (java.util.stream.Stream<Path> files = Files.list(staging)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+      Files.deleteIfExists(staging);
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "could not remove {0}: {1}", staging, e.toString());
+    }
   }
 
   /** The archive for this classpath, unless another container is creating it right now. */
@@ -398,15 +545,17 @@ public final class LocalProcessBackend implements ContainerBackend {
   private static final class LocalContainer implements ContainerHandle {
     private final String id;
     private final Process process;
+    private final boolean sandboxed;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     // Guards stderrTail.
     private final Object tailLock = new Object();
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
 
-    LocalContainer(String id, Process process) {
+    LocalContainer(String id, Process process, boolean sandboxed) {
       this.id = id;
       this.process = process;
+      this.sandboxed = sandboxed;
     }
 
     void rememberStderr(String line) {
@@ -440,6 +589,15 @@ public final class LocalProcessBackend implements ContainerBackend {
 
     @Override
     public void stop() {
+      if (sandboxed) {
+        // bwrap does not pass SIGTERM on, and the sandbox's init ignores it: signal the JVM, whose
+        // exit ends the sandbox. Before the JVM exists, ending bwrap ends the sandbox.
+        List<ProcessHandle> inside = process.descendants().toList();
+        if (!inside.isEmpty()) {
+          inside.forEach(ProcessHandle::destroy);
+          return;
+        }
+      }
       process.destroy();
     }
 

@@ -1,0 +1,276 @@
+package dev.skiff.server.backend;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The container sandbox: builds the <a href="https://github.com/containers/bubblewrap">bubblewrap</a>
+ * ({@code bwrap}) command line that runs a container's command in its own namespaces.
+ *
+ * <p>What a sandboxed container sees of the file system is a list of what it was given and
+ * nothing else:
+ *
+ * <ul>
+ *   <li>without a root file system: the host's system directories ({@code /usr}, {@code /lib*},
+ *       {@code /bin}, {@code /sbin}) and a short list of files under {@code /etc} (name service,
+ *       certificates, time zone, the JDK's configuration), all read-only;
+ *   <li>with a root file system (a Debian image): that directory as {@code /}, read-only;
+ *   <li>in both cases, read-only: the JDK and every classpath entry and image file, at their host
+ *       paths; read-write: the container's volumes at their mount paths and the spec's shared
+ *       directories at their host paths; a private, empty {@code /tmp}; its own {@code /proc} and a
+ *       minimal, private {@code /dev} (with {@code /dev/shm}; plus the host's NVIDIA devices, for
+ *       GPU functions). Everything else, the root included, is read-only.
+ * </ul>
+ *
+ * <p>It has its own process, IPC and host-name namespaces and no capabilities; the network
+ * namespace is the host's, because the container talks gRPC to the control plane on loopback.
+ * {@code --die-with-parent} ends the sandbox when the process that started it dies, and {@code
+ * --new-session} detaches it from the caller's terminal. The environment is not inherited: the
+ * backend gives the sandbox only the variables Skiff sets (see {@link #environment}).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class Sandbox {
+  private static final System.Logger LOG = System.getLogger(Sandbox.class.getName());
+
+  /** How to install bubblewrap, for error messages. */
+  public static final String INSTALL_HINT =
+      "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install"
+          + " bubblewrap) and restart the control plane";
+
+  /** Host directories that hold the system's programs and libraries. */
+  private static final List<String> SYSTEM_DIRECTORIES =
+      List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+
+  /** What a JVM and common tools need of the host's {@code /etc}. */
+  private static final List<String> ETC_ENTRIES =
+      List.of(
+          "/etc/passwd",
+          "/etc/group",
+          "/etc/nsswitch.conf",
+          "/etc/hosts",
+          "/etc/host.conf",
+          "/etc/resolv.conf",
+          "/etc/localtime",
+          "/etc/timezone",
+          "/etc/ld.so.cache",
+          "/etc/ld.so.conf",
+          "/etc/ld.so.conf.d",
+          "/etc/alternatives",
+          "/etc/ssl",
+          "/etc/ca-certificates",
+          "/etc/pki",
+          "/etc/java",
+          "/etc/java-17-openjdk",
+          "/etc/java-21-openjdk",
+          "/etc/java-25-openjdk");
+
+  /** The variables a sandboxed container gets besides the spec's own. */
+  private static final Map<String, String> BASE_ENVIRONMENT =
+      Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/tmp", "LANG", "C.UTF-8");
+
+  private final Path bwrap;
+
+  private Sandbox(Path bwrap) {
+    this.bwrap = bwrap;
+  }
+
+  /**
+   * What one container is given.
+   *
+   * @param javaHome the JDK the container runs, bound read-only at its path
+   * @param readOnly files and directories bound read-only at their host paths (classpath entries,
+   *     image files); those that do not exist are skipped
+   * @param rootFs a directory to use as {@code /} instead of the host's system directories
+   * @param volumes host directories bound read-write, by the absolute path inside the container
+   * @param shared host directories bound read-write at their host paths
+   * @param workdir the working directory inside the container
+   */
+  public record Spec(
+      Path javaHome,
+      List<Path> readOnly,
+      Optional<Path> rootFs,
+      Map<String, Path> volumes,
+      List<Path> shared,
+      String workdir) {
+    /** Copies the collections. */
+    public Spec {
+      readOnly = List.copyOf(readOnly);
+      volumes = Map.copyOf(volumes);
+      shared = List.copyOf(shared);
+    }
+  }
+
+  /**
+   * The sandbox of this machine, if bubblewrap is installed and works here: finds {@code bwrap} on
+   * the {@code PATH} and runs {@code true} in a sandbox with the same namespace options containers
+   * get. Takes a few milliseconds; the caller probes once.
+   *
+   * @return the sandbox, or empty with the reason logged at DEBUG
+   */
+  public static Optional<Sandbox> probe() {
+    Optional<Path> found = onPath("bwrap");
+    if (found.isEmpty()) {
+      LOG.log(Level.DEBUG, "bwrap is not on the PATH");
+      return Optional.empty();
+    }
+    Sandbox sandbox = new Sandbox(found.get());
+    Optional<Path> truePath = Stream.of("/usr/bin/true", "/bin/true").map(Path::of)
+        .filter(Files::isExecutable).findFirst();
+    if (truePath.isEmpty()) {
+      return Optional.empty();
+    }
+    Spec spec =
+        new Spec(
+            Path.of(System.getProperty("java.home")), List.of(), Optional.empty(), Map.of(),
+            List.of(), "/tmp");
+    List<String> command = sandbox.wrap(spec, List.of(truePath.get().toString()));
+    try {
+      Process p =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        LOG.log(Level.DEBUG, "bwrap did not finish a trial run in 10 s");
+        return Optional.empty();
+      }
+      if (p.exitValue() != 0) {
+        LOG.log(Level.DEBUG, "bwrap failed a trial run with exit code {0}", p.exitValue());
+        return Optional.empty();
+      }
+      return Optional.of(sandbox);
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "bwrap could not be started: {0}", e.toString());
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  private static Optional<Path> onPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty()) {
+        Path candidate = Path.of(dir, program);
+        if (Files.isExecutable(candidate)) {
+          return Optional.of(candidate);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The bubblewrap executable. */
+  public Path executable() {
+    return bwrap;
+  }
+
+  /**
+   * The command line that runs {@code command} in a sandbox made from {@code spec}. Bind order
+   * matters to bubblewrap: {@code /tmp} is mounted before the binds, so that a classpath entry or a
+   * shared directory under the host's {@code /tmp} is still visible at its path.
+   */
+  public List<String> wrap(Spec spec, List<String> command) {
+    List<String> args = new ArrayList<>();
+    args.add(bwrap.toString());
+    args.addAll(
+        List.of(
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts", // keeps the host's name, which resolves as it does outside
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL"));
+    if (spec.rootFs().isPresent()) {
+      // Bound writable so that bubblewrap can make the mount points of the binds below in it (empty
+      // directories, the same each time); --remount-ro at the end makes it read-only inside.
+      args.addAll(List.of("--bind", spec.rootFs().get().toString(), "/"));
+    } else {
+      for (String dir : SYSTEM_DIRECTORIES) {
+        Path p = Path.of(dir);
+        if (Files.isSymbolicLink(p)) {
+          try {
+            args.addAll(List.of("--symlink", Files.readSymbolicLink(p).toString(), dir));
+          } catch (IOException e) {
+            // An unreadable link: leave it out.
+          }
+        } else if (Files.isDirectory(p)) {
+          bindReadOnly(args, p, dir);
+        }
+      }
+      for (String entry : ETC_ENTRIES) {
+        if (Files.exists(Path.of(entry))) {
+          bindReadOnly(args, Path.of(entry), entry);
+        }
+      }
+    }
+    args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+    try (Stream<Path> devices = listNvidiaDevices()) {
+      devices.forEach(d -> args.addAll(List.of("--dev-bind", d.toString(), d.toString())));
+    }
+    bindReadOnly(args, spec.javaHome(), spec.javaHome().toString());
+    for (Path p : spec.readOnly()) {
+      if (Files.exists(p)) {
+        bindReadOnly(args, p, p.toString());
+      }
+    }
+    for (Path p : spec.shared()) {
+      args.addAll(List.of("--bind", p.toString(), p.toString()));
+    }
+    spec.volumes().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey()) // a parent before the volumes mounted inside it
+        .forEach(v -> args.addAll(List.of("--bind", v.getValue().toString(), v.getKey())));
+    // bubblewrap's own root is a writable tmpfs holding the mount points: make it read-only.
+    args.addAll(List.of("--remount-ro", "/"));
+    args.addAll(List.of("--chdir", spec.workdir()));
+    args.add("--");
+    args.addAll(command);
+    return args;
+  }
+
+  /**
+   * The environment of a sandboxed container: {@code PATH}, {@code HOME=/tmp}, {@code LANG} and
+   * the spec's variables (which win), nothing inherited from the control plane.
+   */
+  public static Map<String, String> environment(Map<String, String> containerEnvironment) {
+    Map<String, String> env = new java.util.LinkedHashMap<>(BASE_ENVIRONMENT);
+    env.putAll(containerEnvironment);
+    return env;
+  }
+
+  private static void bindReadOnly(List<String> args, Path host, String inside) {
+    args.addAll(List.of("--ro-bind", host.toString(), inside));
+  }
+
+  private static Stream<Path> listNvidiaDevices() {
+    try {
+      return Files.list(Path.of("/dev"))
+          .filter(p -> p.getFileName().toString().startsWith("nvidia"))
+          .sorted()
+          .toList()
+          .stream();
+    } catch (IOException | RuntimeException e) {
+      return Stream.empty();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Sandbox[" + bwrap + "]";
+  }
+}

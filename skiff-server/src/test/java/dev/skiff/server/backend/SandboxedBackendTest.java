@@ -1,0 +1,211 @@
+package dev.skiff.server.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real child JVMs in a real bubblewrap sandbox (which CI installs): the command line, the whole
+ * sandbox ending with its handle, and the class-data archive made inside it.
+ */
+class SandboxedBackendTest {
+  @TempDir Path temp;
+
+  private static Sandbox sandbox;
+  private final List<String> stdout = new CopyOnWriteArrayList<>();
+  private final List<String> stderr = new CopyOnWriteArrayList<>();
+  private final OutputListener output = (isErr, line) -> (isErr ? stderr : stdout).add(line);
+  private LocalProcessBackend backend;
+
+  @BeforeAll
+  static void probe() {
+    sandbox =
+        Sandbox.probe()
+            .orElseThrow(
+                () -> new AssertionError("these tests need bubblewrap: " + Sandbox.INSTALL_HINT));
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (backend != null) {
+      backend.close();
+    }
+  }
+
+  private LocalProcessBackend sandboxed(Optional<Path> cds) {
+    backend =
+        new LocalProcessBackend(
+            LocalProcessBackend.defaultJava(),
+            cds,
+            ScriptedMain.class.getName(),
+            Optional.of(sandbox),
+            List.of());
+    return backend;
+  }
+
+  private static String testClasses() throws URISyntaxException {
+    return Path.of(ScriptedMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .toString();
+  }
+
+  private static ContainerSpec spec(String id, String classpath, String mode) {
+    return new ContainerSpec(
+        id, List.of(classpath), Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
+  }
+
+  @Test
+  void wrapMountsTmpBeforeTheBindsAndMakesTheRootReadOnlyLast() {
+    Path cache = temp.resolve("vol");
+    Sandbox.Spec spec =
+        new Sandbox.Spec(
+            Path.of("/opt/jdk"),
+            List.of(temp), // exists: bound; a missing path is skipped
+            Optional.empty(),
+            Map.of("/cache", cache),
+            List.of(),
+            "/tmp");
+    List<String> args = sandbox.wrap(spec, List.of("/opt/jdk/bin/java", "-Dskiff.container=c-1"));
+    assertThat(args.get(0)).endsWith("bwrap");
+    assertThat(args)
+        .contains("--unshare-pid", "--die-with-parent", "--new-session")
+        .containsSubsequence("--cap-drop", "ALL")
+        .containsSubsequence("--tmpfs", "/tmp", "--ro-bind", "/opt/jdk", "/opt/jdk")
+        .containsSubsequence("--ro-bind", temp.toString(), temp.toString())
+        .containsSubsequence("--bind", cache.toString(), "/cache", "--remount-ro", "/")
+        .endsWith("--", "/opt/jdk/bin/java", "-Dskiff.container=c-1")
+        .doesNotContain("--share-net", "--unshare-net", "--unshare-all");
+  }
+
+  @Test
+  void aRootFileSystemBecomesAReadOnlySlashWithTheBindsInside() throws Exception {
+    Path root = Files.createDirectories(temp.resolve("root"));
+    Files.writeString(root.resolve("image-file"), "from the image");
+    List<Path> system =
+        java.util.stream.Stream.of("/usr", "/lib", "/lib64").map(Path::of).filter(Files::exists)
+            .toList();
+    Sandbox.Spec spec =
+        new Sandbox.Spec(
+            Path.of(System.getProperty("java.home")), system, Optional.of(root), Map.of(),
+            List.of(), "/tmp");
+    Process p =
+        new ProcessBuilder(
+                sandbox.wrap(
+                    spec,
+                    List.of(
+                        "/usr/bin/sh",
+                        "-c",
+                        "cat /image-file; touch /x 2>/dev/null || echo root-read-only;"
+                            + " touch /tmp/y && echo tmp-writable")))
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).contains("from the image", "root-read-only", "tmp-writable");
+    assertThat(root.resolve("x")).doesNotExist();
+  }
+
+  @Test
+  void aSandboxedJvmGetsOnlySkiffsEnvironmentAndNoParentWatch() throws Exception {
+    ContainerHandle c = sandboxed(Optional.empty()).start(spec("c-sb0001", testClasses(), "exit"), output);
+    assertThat(c.onExit().get(60, TimeUnit.SECONDS)).isZero();
+    assertThat(stdout).containsExactly("id=c-sb0001", "parent=null");
+  }
+
+  @Test
+  void killEndsBubblewrapAndTheJvmInsideIt() throws Exception {
+    ContainerHandle c =
+        sandboxed(Optional.empty()).start(spec("c-sb0002", testClasses(), "sleep"), output);
+    await().atMost(Duration.ofSeconds(30)).until(() -> stdout.contains("sleeping"));
+    ProcessHandle bwrap = ProcessHandle.of(c.pid().orElseThrow()).orElseThrow();
+    List<ProcessHandle> inside = bwrap.descendants().toList();
+    assertThat(inside)
+        .anySatisfy(p -> assertThat(p.info().arguments().orElse(new String[] {""})[0])
+            .isEqualTo("-Dskiff.container=c-sb0002"));
+
+    c.kill();
+
+    assertThat(c.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(137);
+    assertThat(bwrap.isAlive()).isFalse();
+    await().atMost(Duration.ofSeconds(10)).until(() -> inside.stream().noneMatch(ProcessHandle::isAlive));
+  }
+
+  @Test
+  void stopSendsSigtermToTheJvmAndTheSandboxEndsWithIt() throws Exception {
+    ContainerHandle c =
+        sandboxed(Optional.empty()).start(spec("c-sb0003", testClasses(), "sleep"), output);
+    await().atMost(Duration.ofSeconds(30)).until(() -> stdout.contains("sleeping"));
+
+    c.stop();
+
+    assertThat(c.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(143);
+  }
+
+  @Test
+  void theArchiveMadeInsideTheSandboxIsMovedIntoPlaceAndUsedByTheNext() throws Exception {
+    Path jar = jarOfScriptedMain();
+    Path cds = Files.createDirectories(temp.resolve("cds"));
+    LocalProcessBackend b = sandboxed(Optional.of(cds));
+
+    ContainerHandle first = b.start(spec("c-sb0004", jar.toString(), "exit"), output);
+    assertThat(first.onExit().get(60, TimeUnit.SECONDS)).isZero();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              try (var files = Files.list(cds)) {
+                assertThat(files.toList())
+                    .singleElement() // the staging directory is gone
+                    .satisfies(p -> assertThat(p.getFileName().toString()).endsWith(".jsa"));
+              }
+            });
+
+    ContainerHandle second = b.start(spec("c-sb0005", jar.toString(), "crash"), output);
+    assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(3);
+    assertThat(stderr).hasSize(60); // nothing from the JVM about the archive
+  }
+
+  @Test
+  void aSpecWithVolumesFailsToStartWithoutTheSandbox() {
+    backend =
+        new LocalProcessBackend(
+            LocalProcessBackend.defaultJava(), Optional.empty(), ScriptedMain.class.getName());
+    ContainerSpec withVolume =
+        new ContainerSpec(
+            "c-sb0006", List.of("/x.jar"), Map.of(), Map.of("/cache", temp), List.of(),
+            Optional.empty());
+    assertThatThrownBy(() -> backend.start(withVolume, output))
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("install bubblewrap");
+    assertThat(backend.sandboxUnavailable()).isPresent();
+  }
+
+  private Path jarOfScriptedMain() throws IOException, URISyntaxException {
+    Path jar = temp.resolve("scripted.jar");
+    String entry = ScriptedMain.class.getName().replace('.', '/') + ".class";
+    try (OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream j = new JarOutputStream(out)) {
+      j.putNextEntry(new JarEntry(entry));
+      j.write(Files.readAllBytes(Path.of(testClasses()).resolve(entry)));
+      j.closeEntry();
+    }
+    return jar;
+  }
+}

@@ -1,0 +1,203 @@
+package dev.skiff.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.skiff.AppRun;
+import dev.skiff.FunctionCall;
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.NotFoundException;
+import dev.skiff.RunOptions;
+import dev.skiff.SkiffException;
+import dev.skiff.Volume;
+import dev.skiff.VolumeEntry;
+import dev.skiff.testing.SkiffExtension;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Volumes: persistent across containers and runs, writes visible at once to other containers and
+ * to the client API, which works with them from outside (list, read, write, upload, download,
+ * remove) and refuses paths that leave the volume.
+ */
+class VolumeTest {
+  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aFileWrittenByOneCallIsReadByAnotherContainerAndAfterTheAppRestarts() {
+    try (AppRun run = VolumeFns.app.run(RunOptions.quiet())) {
+      assertThat(VolumeFns.write.remote("x", "cached value")).isEqualTo("wrote x");
+      assertThat(VolumeFns.read.remote("x")).isEqualTo("cached value"); // another function's container
+      assertThat(run.status())
+          .filteredOn(f -> f.name().equals("writeCache") || f.name().equals("readCache"))
+          .allSatisfy(f -> assertThat(f.containers()).hasSize(1));
+    }
+    try (AppRun again = VolumeFns.app.run(RunOptions.quiet())) {
+      assertThat(VolumeFns.read.remote("x")).isEqualTo("cached value");
+    }
+    // The client API sees it too, from outside any container.
+    Volume cache = Volume.fromName(VolumeFns.CACHE);
+    assertThat(Volume.list()).contains(VolumeFns.CACHE);
+    assertThat(cache.listFiles("/")).extracting(VolumeEntry::path).contains("x");
+    assertThat(cache.read("/x")).isEqualTo(utf8("cached value"));
+    assertThat(skiff.dataDir().resolve("volumes").resolve(VolumeFns.CACHE).resolve("x"))
+        .hasContent("cached value");
+  }
+
+  @Test
+  void aWriteIsVisibleToOtherContainersAndTheClientWhileItsContainerRunsOn(@TempDir Path dir)
+      throws Exception {
+    Path release = dir.resolve("release");
+    try (AppRun run = VolumeFns.app.run(RunOptions.quiet())) {
+      FunctionCall<String> writer = VolumeFns.writeAndWait.spawn("early", release.toString());
+      try {
+        // No commit, no reload: another container and the client see the file as soon as the
+        // writer wrote it, while the writer's call has not returned (it waits for the release).
+        await()
+            .atMost(WAIT)
+            .until(() -> VolumeFns.read.remote("early").equals("written before release"));
+        assertThat(Volume.fromName(VolumeFns.CACHE).read("early"))
+            .isEqualTo(utf8("written before release"));
+      } finally {
+        Files.writeString(release, "go");
+      }
+      assertThat(writer.get(WAIT)).isEqualTo("released");
+    }
+  }
+
+  @Test
+  void aVolumeThatDoesNotExistFailsAtRunNamingIt() {
+    assertThatThrownBy(() -> VolumeFns.missingApp.run(RunOptions.quiet()))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("volume 'never-created'")
+        .hasMessageContaining("/cache")
+        .hasMessageContaining("createIfMissing");
+    assertThat(Volume.list()).doesNotContain("never-created");
+  }
+
+  @Test
+  void theClientApiWritesUploadsListsDownloadsAndRemoves(@TempDir Path dir) throws IOException {
+    Volume v = Volume.fromName("client-api").create();
+    assertThatThrownBy(v::create).isInstanceOf(SkiffException.class).hasMessageContaining("already exists");
+
+    v.write("/notes/a.txt", utf8("alpha"));
+    Path local = dir.resolve("local");
+    Files.createDirectories(local.resolve("sub"));
+    Files.writeString(local.resolve("b.txt"), "beta");
+    Files.writeString(local.resolve("sub/c.txt"), "gamma");
+    v.upload(local, "/up");
+    v.upload(local.resolve("b.txt"), "single.txt");
+
+    assertThat(v.listFiles("/"))
+        .extracting(VolumeEntry::path, VolumeEntry::directory)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("notes", true),
+            org.assertj.core.groups.Tuple.tuple("single.txt", false),
+            org.assertj.core.groups.Tuple.tuple("up", true));
+    assertThat(v.listFilesRecursively("up"))
+        .extracting(VolumeEntry::path)
+        .containsExactly("up/b.txt", "up/sub", "up/sub/c.txt");
+    VolumeEntry a = v.listFiles("notes").get(0);
+    assertThat(a.size()).isEqualTo(5);
+    assertThat(a.modified()).isNotNull();
+    assertThat(v.read("up/sub/c.txt")).isEqualTo(utf8("gamma"));
+
+    Path back = dir.resolve("back");
+    v.download("up", back);
+    assertThat(back.resolve("b.txt")).hasContent("beta");
+    assertThat(back.resolve("sub/c.txt")).hasContent("gamma");
+    v.download("notes/a.txt", dir.resolve("a-copy.txt"));
+    assertThat(dir.resolve("a-copy.txt")).hasContent("alpha");
+
+    // A large file goes in several chunks and comes back the same.
+    byte[] big = new byte[3 * 1024 * 1024 + 17];
+    Arrays.fill(big, (byte) 7);
+    big[big.length - 1] = 9;
+    v.write("big.bin", big);
+    assertThat(v.read("big.bin")).isEqualTo(big);
+    v.write("empty", new byte[0]);
+    assertThat(v.read("empty")).isEmpty();
+
+    assertThatThrownBy(() -> v.remove("up", false))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("not empty");
+    v.remove("up", true);
+    v.remove("single.txt", false);
+    assertThat(v.listFiles("/")).extracting(VolumeEntry::path).containsExactly("big.bin", "empty", "notes");
+    assertThatThrownBy(() -> v.read("single.txt")).isInstanceOf(NotFoundException.class);
+
+    Volume.delete("client-api");
+    assertThat(Volume.list()).doesNotContain("client-api");
+    assertThatThrownBy(() -> v.read("notes/a.txt"))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("volume 'client-api' does not exist");
+    assertThatThrownBy(() -> Volume.delete("client-api")).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void writeCreatesAVolumeMarkedCreateIfMissingAndNoOtherOperationDoes() {
+    assertThatThrownBy(() -> Volume.fromName("lazy").write("f", utf8("1")))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("volume 'lazy' does not exist");
+    Volume.fromName("lazy").createIfMissing().write("f", utf8("1"));
+    assertThat(Volume.fromName("lazy").read("f")).isEqualTo(utf8("1"));
+  }
+
+  @Test
+  void pathsThatLeaveTheVolumeAreRefused() {
+    Volume v = Volume.fromName("escape").create();
+    v.write("inside.txt", utf8("in"));
+    assertThatThrownBy(() -> v.read("../escape/inside.txt"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("'..'");
+    assertThatThrownBy(() -> v.write("a/../../x", utf8("no")))
+        .isInstanceOf(InvalidConfigurationException.class);
+    assertThatThrownBy(() -> v.remove("..", true)).isInstanceOf(InvalidConfigurationException.class);
+    assertThatThrownBy(() -> v.remove("/", true))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("delete the volume instead");
+    assertThatThrownBy(() -> Volume.fromName("../x")).isInstanceOf(InvalidConfigurationException.class);
+    assertThat(v.listFiles("/")).extracting(VolumeEntry::path).containsExactly("inside.txt");
+  }
+
+  @Test
+  void aSymbolicLinkMadeInAContainerDoesNotLetTheClientApiOutOfTheVolume() {
+    try (AppRun run = VolumeFns.app.run(RunOptions.quiet())) {
+      VolumeFns.link.remote("out", skiff.dataDir().toString());
+      VolumeFns.link.remote("etc", "/etc");
+    }
+    Volume cache = Volume.fromName(VolumeFns.CACHE);
+    assertThatThrownBy(() -> cache.read("etc/passwd"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("symbolic link");
+    assertThatThrownBy(() -> cache.write("out/volumes/planted", utf8("x")))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("symbolic link");
+    assertThatThrownBy(() -> cache.listFiles("etc"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("symbolic link");
+    assertThatThrownBy(() -> cache.read("etc"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("symbolic link");
+    assertThat(skiff.dataDir().resolve("volumes/planted")).doesNotExist();
+    // Listing skips links rather than following them.
+    assertThat(cache.listFilesRecursively("/")).extracting(VolumeEntry::path).doesNotContain("etc", "out");
+    cache.remove("etc", false); // removes the link itself, not /etc
+    cache.remove("out", false);
+    assertThat(skiff.dataDir()).exists();
+  }
+}
