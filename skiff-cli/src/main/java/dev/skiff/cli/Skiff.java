@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       CallCommand.class,
       ContainerCommand.class,
       SecretCommand.class,
+      VolumeCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
