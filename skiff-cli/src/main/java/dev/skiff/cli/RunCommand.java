@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Runs a Java program that uses Skiff: a single .java file, compiled on the fly against Skiff,"
           + " or a main class on a classpath. Its app.run() starts an embedded control plane, or"
-          + " talks to the server named by SKIFF_SERVER and SKIFF_TOKEN.",
+          + " talks to the server named by SKIFF_SERVER and SKIFF_TOKEN, else by"
+          + " $SKIFF_HOME/config.json when that server answers.",
       "Everything after the file (or after the options, with --class) is passed to the program's"
           + " main. The exit code is the program's."
     },
