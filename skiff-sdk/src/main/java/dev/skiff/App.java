@@ -57,6 +57,7 @@ public final class App {
   private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
   private final Map<String, WebEndpointSpec> webEndpoints = new LinkedHashMap<>();
   private Run running;
+  private Map<String, String> deployedUrls = Map.of();
 
   private App(String name) {
     this.name = name;
@@ -391,9 +392,12 @@ public final class App {
     return web == null ? def : def.toBuilder().setWebEndpoint(web.toProto()).build();
   }
 
-  /** The URL of a web endpoint while this program runs the app. */
+  /** The URL of a web endpoint while this program runs the app, or after it deployed it. */
   String webUrl(String function) {
     synchronized (lock) {
+      if (running == null && deployedUrls.containsKey(function)) {
+        return deployedUrls.get(function);
+      }
       if (running == null) {
         throw new SkiffException(
             "app '" + name + "' is not running: web endpoint '" + function + "' has a URL only"
@@ -497,35 +501,13 @@ public final class App {
    * @throws SkiffException if the app is already running or the control plane refuses it
    */
   public AppRun run(RunOptions options) {
-    List<FunctionSpec> specs;
-    Map<String, WebEndpointSpec> web;
     synchronized (lock) {
       if (running != null) {
         throw new SkiffException("app '" + name + "' is already running");
       }
-      specs = List.copyOf(functions.values());
-      web = Map.copyOf(webEndpoints);
     }
-    for (FunctionSpec spec : specs) {
-      for (String option : spec.options().explicitlySet()) {
-        if (NOT_IMPLEMENTED.contains(option)) {
-          throw new UnsupportedOptionException(
-              "not implemented yet: " + option + " (function '" + spec.name() + "' of app '"
-                  + name + "')");
-        }
-      }
-    }
-    CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
-    specs.forEach(s -> request.addFunctions(withWebEndpoint(s.toProto(), web.get(s.name()))));
-    for (FunctionSpec spec : specs) {
-      if (!spec.options().secrets().isEmpty()) {
-        request.putSecretEnv(
-            spec.name(),
-            dev.skiff.proto.EnvVars.newBuilder()
-                .putAllVars(SecretValues.resolve(spec.options().secrets(), spec.name(), name))
-                .build());
-      }
-    }
+    List<FunctionSpec> specs = specs();
+    CreateAppRequest.Builder request = definition(specs, true);
     // Absolute, because a container's working directory is not this program's (in a sandbox it is
     // a private /tmp).
     request.addAllClasspath(
@@ -559,6 +541,104 @@ public final class App {
     }
     RunningApps.add(binding);
     return run;
+  }
+
+  /** The app's functions, in definition order. */
+  private List<FunctionSpec> specs() {
+    synchronized (lock) {
+      return List.copyOf(functions.values());
+    }
+  }
+
+  /**
+   * The app's definition as the control plane takes it, without its classpath or images; checks that no
+   * function uses an option that is not implemented yet.
+   */
+  private CreateAppRequest.Builder definition(List<FunctionSpec> specs, boolean withSecrets) {
+    Map<String, WebEndpointSpec> web;
+    synchronized (lock) {
+      web = Map.copyOf(webEndpoints);
+    }
+    for (FunctionSpec spec : specs) {
+      for (String option : spec.options().explicitlySet()) {
+        if (NOT_IMPLEMENTED.contains(option)) {
+          throw new UnsupportedOptionException(
+              "not implemented yet: " + option + " (function '" + spec.name() + "' of app '"
+                  + name + "')");
+        }
+      }
+    }
+    CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
+    specs.forEach(s -> request.addFunctions(withWebEndpoint(s.toProto(), web.get(s.name()))));
+    for (FunctionSpec spec : specs) {
+      if (!spec.options().secrets().isEmpty()) {
+        if (!withSecrets) {
+          for (Secret secret : spec.options().secrets()) {
+            if (!(secret instanceof Secret.Named)) {
+              throw new UnsupportedOptionException(
+                  "not implemented yet: Secret.fromMap and Secret.fromDotenv in deployed apps"
+                      + " (function '" + spec.name() + "' of app '" + name + "'); store the"
+                      + " values with 'skiff secret create' and use Secret.fromName");
+            }
+          }
+        }
+        request.putSecretLayers(
+            spec.name(), SecretValues.layers(spec.options().secrets(), spec.name()));
+      }
+    }
+    return request;
+  }
+
+  // ------------------------------------------------------------------ deploying
+
+  /**
+   * Deploys the app to the long-running server, like the seed's {@code modal deploy}: uploads this
+   * program's classpath (each jar by its sha-256, each directory packed into a jar; jars the server
+   * has already are not sent again) and registers the app's functions under its name. The app
+   * then runs on the server until {@link #undeploy()}, with its schedules and web endpoints, and
+   * survives a restart of the server. Deploying a name again replaces its functions: inputs already
+   * running finish on the old code, new inputs run the new code.
+   *
+   * @return what was deployed: version, function names and web endpoint URLs
+   * @throws UnsupportedOptionException if a function uses an option not implemented for deployed
+   *     apps (secrets, images, volumes)
+   * @throws SkiffException if no server is configured, it does not answer, or it refuses the app
+   */
+  public DeployedApp deploy() {
+    List<FunctionSpec> specs = specs();
+    CreateAppRequest.Builder request = definition(specs, false);
+    DeployedApp deployed;
+    try (Connection connection = Connection.openServer()) {
+      buildImages(connection, specs, request, RunOptions.defaults());
+      deployed = dev.skiff.internal.Deployer.deploy(connection.client(), request.build());
+    }
+    synchronized (lock) {
+      deployedUrls = deployed.webUrls();
+    }
+    return deployed;
+  }
+
+  /**
+   * Stops the deployed app of this name on the long-running server and forgets its deployment,
+   * like {@code skiff app stop}.
+   *
+   * @throws NotFoundException if no app of this name is deployed
+   * @throws SkiffException if no server is configured or it does not answer
+   */
+  public void undeploy() {
+    try (Connection connection = Connection.openServer()) {
+      try {
+        connection
+            .client()
+            .blocking()
+            .undeployApp(dev.skiff.proto.UndeployAppRequest.newBuilder().setAppName(name).build());
+      } catch (RuntimeException e) {
+        throw connection.client().translate(e);
+      }
+    }
+    synchronized (lock) {
+      deployedUrls = Map.of();
+    }
   }
 
   /**

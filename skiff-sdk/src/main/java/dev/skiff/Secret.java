@@ -21,6 +21,25 @@ public sealed interface Secret {
             "secrets: name '" + name + "' is not allowed; use 1-64 of [A-Za-z0-9_.-]");
       }
       requiredKeys = List.copyOf(requiredKeys);
+      for (String key : requiredKeys) {
+        if (!isValidKey(key)) {
+          throw new InvalidConfigurationException(
+              "secrets: required key '" + key + "' of secret '" + name + "' is not allowed; use"
+                  + " [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
+        }
+      }
+    }
+
+    /**
+     * This secret, which must also contain each of {@code keys}; {@code app.run()} fails, naming
+     * the secret and the key, if one is missing.
+     *
+     * @throws InvalidConfigurationException if a key is not an allowed variable name
+     */
+    public Named requireKeys(String... keys) {
+      List<String> all = new java.util.ArrayList<>(requiredKeys);
+      all.addAll(List.of(keys));
+      return new Named(name, all);
     }
   }
 
@@ -61,13 +80,19 @@ public sealed interface Secret {
     return key != null && key.matches("[A-Za-z_][A-Za-z0-9_]*") && !key.startsWith("SKIFF_");
   }
 
-  /** The secret stored under {@code name}. */
-  static Secret fromName(String name) {
+  /**
+   * The secret stored under {@code name} in the control plane's secret store (see {@code skiff
+   * secret create}); it is looked up when the app starts, and {@code app.run()} fails naming it if
+   * it does not exist. Add required keys with {@link Named#requireKeys}.
+   *
+   * @throws InvalidConfigurationException if the name is not allowed
+   */
+  static Named fromName(String name) {
     return new Named(name, List.of());
   }
 
   /** The secret stored under {@code name}, which must contain each of {@code requiredKeys}. */
-  static Secret fromName(String name, String... requiredKeys) {
+  static Named fromName(String name, String... requiredKeys) {
     return new Named(name, List.of(requiredKeys));
   }
 

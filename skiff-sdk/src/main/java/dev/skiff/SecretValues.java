@@ -1,71 +1,51 @@
 package dev.skiff;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.skiff.internal.Dotenv;
+import dev.skiff.proto.EnvVars;
+import dev.skiff.proto.NamedSecret;
+import dev.skiff.proto.SecretLayer;
+import dev.skiff.proto.SecretLayers;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a function's {@link Secret}s into the environment variables its containers get, when the
- * app starts: later secrets override earlier ones. Values are never logged or put in messages.
+ * Turns a function's {@link Secret}s into what the control plane needs to give its containers their
+ * environment variables when the app starts: later secrets override earlier ones. Values are never
+ * logged or put in messages.
  */
 final class SecretValues {
   private SecretValues() {}
 
-  static Map<String, String> resolve(List<Secret> secrets, String function, String app) {
-    Map<String, String> env = new LinkedHashMap<>();
+  /**
+   * The function's secrets as the control plane takes them, in order: maps and dotenv files are
+   * read here, named secrets are resolved by the control plane from its secret store.
+   */
+  static SecretLayers layers(List<Secret> secrets, String function) {
+    SecretLayers.Builder layers = SecretLayers.newBuilder();
     for (Secret secret : secrets) {
-      switch (secret) {
-        case Secret.Named n ->
-            throw new UnsupportedOptionException(
-                "not implemented yet: Secret.fromName(\"" + n.name() + "\") (function '" + function
-                    + "' of app '" + app + "'); named secrets need the long-running server; use"
-                    + " Secret.fromMap or Secret.fromDotenv");
-        case Secret.FromMap m -> env.putAll(m.values());
-        case Secret.FromDotenv d -> env.putAll(readDotenv(d.path(), function));
-      }
+      SecretLayer layer =
+          switch (secret) {
+            case Secret.Named n ->
+                SecretLayer.newBuilder()
+                    .setNamed(
+                        NamedSecret.newBuilder()
+                            .setName(n.name())
+                            .addAllRequiredKeys(n.requiredKeys()))
+                    .build();
+            case Secret.FromMap m -> inline(m.values());
+            case Secret.FromDotenv d -> inline(readDotenv(d.path(), function));
+          };
+      layers.addLayers(layer);
     }
-    return env;
+    return layers.build();
   }
 
-  /**
-   * Reads {@code KEY=VALUE} lines; blank lines and {@code #} comments are skipped, an {@code
-   * export } prefix is allowed, and matching single or double quotes around a value are removed.
-   */
+  private static SecretLayer inline(Map<String, String> values) {
+    return SecretLayer.newBuilder().setInline(EnvVars.newBuilder().putAllVars(values)).build();
+  }
+
   static Map<String, String> readDotenv(Path path, String function) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(path);
-    } catch (IOException e) {
-      throw new InvalidConfigurationException(
-          "function '" + function + "': secrets: cannot read dotenv file '" + path + "': " + e);
-    }
-    Map<String, String> env = new LinkedHashMap<>();
-    for (int i = 0; i < lines.size(); i++) {
-      String line = lines.get(i).strip();
-      if (line.isEmpty() || line.startsWith("#")) {
-        continue;
-      }
-      if (line.startsWith("export ")) {
-        line = line.substring("export ".length()).strip();
-      }
-      int eq = line.indexOf('=');
-      String key = eq < 0 ? line : line.substring(0, eq).strip();
-      if (eq < 0 || !Secret.isValidKey(key)) {
-        throw new InvalidConfigurationException(
-            "function '" + function + "': secrets: line " + (i + 1) + " of dotenv file '" + path
-                + "' is not KEY=VALUE with KEY of [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
-      }
-      String value = line.substring(eq + 1).strip();
-      if (value.length() >= 2
-          && (value.startsWith("\"") && value.endsWith("\"")
-              || value.startsWith("'") && value.endsWith("'"))) {
-        value = value.substring(1, value.length() - 1);
-      }
-      env.put(key, value);
-    }
-    return env;
+    return Dotenv.read(path, "function '" + function + "': secrets: ");
   }
 }

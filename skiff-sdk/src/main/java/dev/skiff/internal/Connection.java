@@ -15,8 +15,13 @@ import java.util.ServiceLoader;
  *   <li>a server installed for this JVM by a test fixture ({@link #installDefault});
  *   <li>the environment variables {@code SKIFF_SERVER} ({@code host:port}) and {@code
  *       SKIFF_TOKEN};
+ *   <li>the client config {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json})
+ *       that the long-running server writes, if its server accepts connections;
  *   <li>otherwise a new embedded control plane in this JVM, closed with the connection.
  * </ol>
+ *
+ * When a configured server is used, or the config names a server that does not answer and the
+ * embedded control plane is used instead, one line on stderr says so.
  *
  * @param client the client
  * @param embedded the control plane this connection started and owns
@@ -36,21 +41,13 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
     installed = null;
   }
 
+  private static volatile boolean announced;
+
   /** Connects to the configured server, or starts an embedded one. */
   public static Connection open() {
-    String[] fixed = installed;
-    if (fixed != null) {
-      return new Connection(SkiffClient.connect(fixed[0], fixed[1]), Optional.empty());
-    }
-    String server = System.getenv("SKIFF_SERVER");
-    if (server != null && !server.isBlank()) {
-      String token = System.getenv("SKIFF_TOKEN");
-      if (token == null || token.isBlank()) {
-        throw new SkiffException(
-            "SKIFF_SERVER is set to '" + server + "' but SKIFF_TOKEN is not; set both, or neither"
-                + " to use an embedded control plane");
-      }
-      return new Connection(SkiffClient.connect(server, token), Optional.empty());
+    Optional<SkiffClient> server = configured(false);
+    if (server.isPresent()) {
+      return new Connection(server.get(), Optional.empty());
     }
     ControlPlaneFactory factory =
         ServiceLoader.load(ControlPlaneFactory.class)
@@ -63,6 +60,68 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
                             + " dependency"));
     EmbeddedControlPlane plane = factory.start(EmbeddedConfig.defaults());
     return new Connection(SkiffClient.connect(plane.target(), plane.token()), Optional.of(plane));
+  }
+
+  /**
+   * Connects to the long-running server (as {@link #open()} chooses it) and never starts an
+   * embedded control plane: for deploying and for calls by name.
+   *
+   * @throws SkiffException if no server is configured or the configured one does not answer
+   */
+  public static Connection openServer() {
+    return new Connection(
+        configured(true)
+            .orElseThrow(
+                () ->
+                    new SkiffException(
+                        "no Skiff server is configured: start one (skiff server), which writes "
+                            + ClientConfig.defaultFile()
+                            + ", or set SKIFF_SERVER and SKIFF_TOKEN")),
+        Optional.empty());
+  }
+
+  /** The installed, environment or config-file server; empty to use an embedded one. */
+  private static Optional<SkiffClient> configured(boolean serverRequired) {
+    String[] fixed = installed;
+    if (fixed != null) {
+      return Optional.of(SkiffClient.connect(fixed[0], fixed[1]));
+    }
+    String server = System.getenv("SKIFF_SERVER");
+    if (server != null && !server.isBlank()) {
+      String token = System.getenv("SKIFF_TOKEN");
+      if (token == null || token.isBlank()) {
+        throw new SkiffException(
+            "SKIFF_SERVER is set to '" + server + "' but SKIFF_TOKEN is not; set both, or neither"
+                + " to use an embedded control plane");
+      }
+      announce("skiff: using the server at " + server + " (SKIFF_SERVER)");
+      return Optional.of(SkiffClient.connect(server, token));
+    }
+    java.nio.file.Path file = ClientConfig.defaultFile();
+    Optional<ClientConfig> config = ClientConfig.read(file);
+    if (config.isEmpty()) {
+      return Optional.empty();
+    }
+    if (config.get().reachable()) {
+      announce("skiff: using the server at " + config.get().server() + " (" + file + ")");
+      return Optional.of(SkiffClient.connect(config.get().server(), config.get().token()));
+    }
+    if (serverRequired) {
+      throw new SkiffException(
+          "the Skiff server at " + config.get().server() + " (from " + file + ") does not answer;"
+              + " start it with skiff server");
+    }
+    announce(
+        "skiff: the server at " + config.get().server() + " (from " + file + ") does not answer;"
+            + " using an embedded control plane");
+    return Optional.empty();
+  }
+
+  private static void announce(String line) {
+    if (!announced) {
+      announced = true;
+      System.err.println(line);
+    }
   }
 
   @Override

@@ -47,6 +47,52 @@ public record FunctionSpec(
         PayloadCodec.forType(resultType));
   }
 
+  /**
+   * The spec of a deployed function found by name: arguments are encoded by the method's declared
+   * types when its class is on this classpath, else by their own types; results by {@code
+   * resultType}. It has no method and default options.
+   */
+  public static FunctionSpec remote(String appName, FunctionDef def, Type resultType) {
+    int arity = parameterCount(def.getMethodDescriptor());
+    PayloadCodec.ArgsCodec args;
+    try {
+      ClassLoader cl = Thread.currentThread().getContextClassLoader();
+      Class<?> owner = Class.forName(def.getClassName(), false, cl);
+      Method m = MethodResolver.find(owner, def.getMethodName(), def.getMethodDescriptor());
+      args = PayloadCodec.forParameters(m.getGenericParameterTypes());
+    } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+      Type[] types = new Type[arity];
+      java.util.Arrays.fill(types, Object.class);
+      args = PayloadCodec.forParameters(types);
+    }
+    return new FunctionSpec(
+        appName,
+        def.getName(),
+        null,
+        def.getGenerator(),
+        FunctionOptions.builder(def.getName()).build(),
+        args,
+        PayloadCodec.forType(resultType));
+  }
+
+  /** How many parameters a JVM method descriptor declares. */
+  static int parameterCount(String descriptor) {
+    int n = 0;
+    int i = descriptor.indexOf('(') + 1;
+    while (i > 0 && i < descriptor.length() && descriptor.charAt(i) != ')') {
+      char c = descriptor.charAt(i);
+      while (c == '[') {
+        c = descriptor.charAt(++i);
+      }
+      if (c == 'L') {
+        i = descriptor.indexOf(';', i);
+      }
+      i++;
+      n++;
+    }
+    return n;
+  }
+
   /** The type of value a call yields: a {@code CompletionStage<T>} result is awaited, giving T. */
   public static Type awaitedType(Type returnType) {
     Class<?> raw = rawClass(returnType);

@@ -31,20 +31,20 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
     this.function = spec == null ? "?" : spec.name();
   }
 
-  /** The call with this id, on the control plane of an app running in this JVM. */
+  /**
+   * The call with this id, on the control plane of an app running in this JVM, else on the
+   * configured long-running server.
+   */
   public static <R> FunctionCall<R> fromId(String id) {
     if (id == null || id.isBlank()) {
       throw new IllegalArgumentException("call id must not be blank");
     }
-    AppBinding binding =
+    SkiffClient client =
         RunningApps.any()
             .or(ContainerContext::current)
-            .orElseThrow(
-                () ->
-                    new SkiffException(
-                        "FunctionCall.fromId(\"" + id + "\") needs a running app in this program:"
-                            + " call it inside app.run()"));
-    SpawnedCall<R> call = new SpawnedCall<>(id, binding.client(), null);
+            .map(AppBinding::client)
+            .orElseGet(ServerConnection::client);
+    SpawnedCall<R> call = new SpawnedCall<>(id, client, null);
     call.poll(Duration.ZERO); // fails with NotFoundException for an unknown id
     return call;
   }

@@ -113,6 +113,30 @@ final class AppDirectory {
     return true;
   }
 
+  /**
+   * Takes an app's schedules and web endpoints away (its listeners see it stop) while its inputs
+   * go on; {@link #stop} ends it later.
+   */
+  void retire(String appId) {
+    RunningApp app = apps.get(appId);
+    if (app != null) {
+      listeners.forEach(l -> l.stopped(app));
+    }
+  }
+
+  /** Gives a retired app its schedules and web endpoints back (its replacement failed). */
+  void unretire(String appId) {
+    RunningApp app = apps.get(appId);
+    if (app != null) {
+      listeners.forEach(l -> l.started(app));
+    }
+  }
+
+  /** Every running app. */
+  List<RunningApp> all() {
+    return List.copyOf(apps.values());
+  }
+
   void stopAll(String reason) {
     List.copyOf(apps.keySet()).forEach(id -> stop(id, reason));
   }

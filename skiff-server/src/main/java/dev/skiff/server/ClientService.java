@@ -2,6 +2,20 @@ package dev.skiff.server;
 
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.proto.AppHistory;
+import dev.skiff.proto.AppState;
+import dev.skiff.proto.AppSummary;
+import dev.skiff.proto.DeployAppRequest;
+import dev.skiff.proto.DeployAppResponse;
+import dev.skiff.proto.FindMissingJarsRequest;
+import dev.skiff.proto.FindMissingJarsResponse;
+import dev.skiff.proto.JarChunk;
+import dev.skiff.proto.ListAppsRequest;
+import dev.skiff.proto.ListAppsResponse;
+import dev.skiff.proto.LookupFunctionRequest;
+import dev.skiff.proto.LookupFunctionResponse;
+import dev.skiff.proto.UndeployAppRequest;
+import dev.skiff.proto.UndeployAppResponse;
+import dev.skiff.proto.UploadJarResponse;
 import dev.skiff.proto.AppHistoryRequest;
 import dev.skiff.proto.AppStatus;
 import dev.skiff.proto.AppStatusRequest;
@@ -29,6 +43,7 @@ import dev.skiff.proto.StopAppResponse;
 import dev.skiff.proto.StreamLogsRequest;
 import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.proto.UpdateAutoscalerResponse;
+import dev.skiff.server.secrets.SecretStore;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -52,11 +67,13 @@ import java.util.function.Supplier;
  */
 final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final AppDirectory apps;
-  private final ConcurrentHashMap<String, SpawnedCall> calls = new ConcurrentHashMap<>();
+  private final CallRegistry calls;
+  private final Optional<Deployments> deployments;
   private final LogFanout logs;
   private final ScheduledExecutorService timer;
   private final ScheduleRunner schedules;
   private final WebGateway web;
+  private final SecretStore secrets;
   private final VolumeStore volumes;
 
   private final ImageStore images;
@@ -68,9 +85,15 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       ScheduleRunner schedules,
       WebGateway web,
       ImageStore images,
+      CallRegistry calls,
+      Optional<Deployments> deployments,
+      SecretStore secrets,
       VolumeStore volumes) {
     this.images = images;
     this.volumes = volumes;
+    this.secrets = secrets;
+    this.calls = calls;
+    this.deployments = deployments;
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
@@ -88,29 +111,15 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           if (!(Principal.current() instanceof Principal.Client)) {
             throw Statuses.denied("a container may not create apps");
           }
-          validate(request);
-          for (FunctionDef f : request.getFunctionsList()) {
-            apps.capacity()
-                .neverFits(ResourceRequest.of(f))
-                .ifPresent(
-                    why -> {
-                      throw Statuses.invalid(
-                          "function '"
-                              + f.getName()
-                              + "' of app '"
-                              + request.getAppName()
-                              + "' can never be placed: "
-                              + why);
-                    });
-          }
+          checkApp(apps, request);
           volumes.prepare(request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),
                   request.getFunctionsList(),
                   request.getClasspathList(),
-                  secretEnv(request),
-                  images(request));
+                  SecretEnvironments.resolve(request, secrets),
+                  images(images, request));
           return CreateAppResponse.newBuilder()
               .setAppId(app.spec().id())
               .putAllWebUrls(web.urls(app))
@@ -119,7 +128,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   }
 
   /** The built image of each function that names one; INVALID_ARGUMENT for an unknown image. */
-  private java.util.Map<String, ImageRuntime> images(CreateAppRequest request) {
+  static java.util.Map<String, ImageRuntime> images(ImageStore images, CreateAppRequest request) {
     java.util.Map<String, ImageRuntime> out = new java.util.HashMap<>();
     for (FunctionDef f : request.getFunctionsList()) {
       if (f.getImageId().isEmpty()) {
@@ -139,29 +148,23 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     return out;
   }
 
-  /** The secrets of each function, checked: known functions, variable names, no SKIFF_ names. */
-  private static java.util.Map<String, java.util.Map<String, String>> secretEnv(
-      CreateAppRequest request) {
-    Set<String> functions = new HashSet<>();
-    request.getFunctionsList().forEach(f -> functions.add(f.getName()));
-    java.util.Map<String, java.util.Map<String, String>> out = new java.util.HashMap<>();
-    request
-        .getSecretEnvMap()
-        .forEach(
-            (function, vars) -> {
-              if (!functions.contains(function)) {
-                throw Statuses.invalid("secrets were given for unknown function '" + function + "'");
-              }
-              for (String key : vars.getVarsMap().keySet()) {
-                if (!key.matches("[A-Za-z_][A-Za-z0-9_]*") || key.startsWith("SKIFF_")) {
-                  throw Statuses.invalid(
-                      "secret key '" + key + "' of function '" + function
-                          + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
-                }
-              }
-              out.put(function, vars.getVarsMap());
-            });
-    return out;
+  /** Checks an app definition and that each function fits the node; throws naming the problem. */
+  static void checkApp(AppDirectory apps, CreateAppRequest request) {
+    validate(request);
+    for (FunctionDef f : request.getFunctionsList()) {
+      apps.capacity()
+          .neverFits(ResourceRequest.of(f))
+          .ifPresent(
+              why -> {
+                throw Statuses.invalid(
+                    "function '"
+                        + f.getName()
+                        + "' of app '"
+                        + request.getAppName()
+                        + "' can never be placed: "
+                        + why);
+              });
+    }
   }
 
   @Override
@@ -170,6 +173,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         response,
         () -> {
           authorize(request.getAppId());
+          if (deployments.isPresent() && deployments.get().undeployById(request.getAppId())) {
+            return StopAppResponse.getDefaultInstance();
+          }
           if (!apps.stop(request.getAppId(), "app stopped")) {
             throw appNotFound(request.getAppId());
           }
@@ -317,16 +323,30 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
-    respond(
-        response,
-        () -> {
-          FunctionScheduler function = resolve(request.getFunction(), false);
-          SpawnedCall call;
-          do {
-            call = SpawnedCall.create(RandomIds.callId(), function, request.getArgs());
-          } while (calls.putIfAbsent(call.id, call) != null);
-          function.submit(call.input);
-          return SpawnResponse.newBuilder().setCallId(call.id).build();
+    FunctionScheduler function;
+    try {
+      function = resolve(request.getFunction(), false);
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+      return;
+    }
+    calls.spawn(
+        function,
+        request.getArgs(),
+        id -> {
+          try {
+            response.onNext(SpawnResponse.newBuilder().setCallId(id).build());
+            response.onCompleted();
+          } catch (RuntimeException e) {
+            // The caller went away meanwhile; the call runs anyway.
+          }
+        },
+        e -> {
+          try {
+            response.onError(Statuses.of(e));
+          } catch (RuntimeException ignored) {
+            // The caller went away meanwhile.
+          }
         });
   }
 
@@ -336,7 +356,13 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         (ServerCallStreamObserver<GetResultResponse>) response;
     SpawnedCall call;
     try {
-      call = spawnedCall(request.getCallId());
+      Optional<SpawnedCall> live = calls.live(request.getCallId());
+      if (live.isEmpty()) {
+        answerStored(response, request.getCallId());
+        return;
+      }
+      call = live.get();
+      authorize(call.appId());
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
       return;
@@ -376,6 +402,32 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                 answer(stream, call, Optional.of(r));
               }
             });
+  }
+
+  /** Answers from the store: a call of an earlier run of the server, or one not known at all. */
+  private void answerStored(StreamObserver<GetResultResponse> response, String callId) {
+    if (Principal.current() instanceof Principal.Container) {
+      throw notFoundCall(callId);
+    }
+    dev.skiff.server.store.StoredCall stored =
+        calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
+    GetResultResponse.Builder r = GetResultResponse.newBuilder();
+    try {
+      r.setFunction(FunctionDef.parseFrom(stored.definition()));
+      if (stored.result().isPresent()) {
+        r.setDone(true).setResult(Result.parseFrom(stored.result().get()));
+      }
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw Statuses.failedPrecondition("the stored call '" + callId + "' is damaged: " + e);
+    }
+    response.onNext(r.build());
+    response.onCompleted();
+  }
+
+  private static StatusRuntimeException notFoundCall(String callId) {
+    return Statuses.notFound(
+        "function call '" + callId + "' not found (unknown id, or its result is older than the"
+            + " retention)");
   }
 
   private static void answer(
@@ -499,7 +551,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         () -> {
           authorize(request.getAppId());
           apps.find(request.getAppId()).orElseThrow(() -> appNotFound(request.getAppId()));
-          return schedules.history(request.getAppId());
+          return deployments
+              .flatMap(d -> d.history(request.getAppId()))
+              .orElseGet(() -> schedules.history(request.getAppId()));
         });
   }
 
@@ -519,12 +573,19 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   /** The function (or generator) a request names, if the caller may use it. */
   private FunctionScheduler resolve(FunctionRef ref) {
-    if (ref.getAppId().isEmpty() || ref.getFunctionName().isEmpty()) {
+    if ((ref.getAppId().isEmpty() && ref.getAppName().isEmpty())
+        || ref.getFunctionName().isEmpty()) {
       throw Statuses.invalid(
-          "the request names no function (app_id and function_name are required)");
+          "the request names no function (app_id or app_name, and function_name are required)");
     }
-    authorize(ref.getAppId());
-    RunningApp app = apps.find(ref.getAppId()).orElseThrow(() -> appNotFound(ref.getAppId()));
+    RunningApp app;
+    if (ref.getAppId().isEmpty()) {
+      app = deployed().current(ref.getAppName());
+      authorize(app.spec().id());
+    } else {
+      authorize(ref.getAppId());
+      app = apps.find(ref.getAppId()).orElseThrow(() -> appNotFound(ref.getAppId()));
+    }
     FunctionScheduler function =
         app.function(ref.getFunctionName())
             .orElseThrow(
@@ -541,12 +602,155 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   }
 
   private SpawnedCall spawnedCall(String callId) {
-    SpawnedCall call = calls.get(callId);
+    SpawnedCall call = calls.live(callId).orElse(null);
     if (call == null) {
-      throw Statuses.notFound("function call '" + callId + "' not found");
+      if (calls.stored(callId).isPresent()) {
+        throw Statuses.failedPrecondition(
+            "function call '" + callId + "' finished before the server restarted; it cannot be"
+                + " cancelled");
+      }
+      throw notFoundCall(callId);
     }
     authorize(call.appId());
     return call;
+  }
+
+  // ------------------------------------------------------------------------------ deployed apps
+
+  private Deployments deployed() {
+    return deployments.orElseThrow(
+        () ->
+            Statuses.failedPrecondition(
+                "this control plane is embedded in a program and keeps no deployed apps; deploy"
+                    + " to a long-running server (skiff server) and point SKIFF_SERVER or"
+                    + " ~/.skiff/config.json at it"));
+  }
+
+  private static void clientOnly(String what) {
+    if (!(Principal.current() instanceof Principal.Client)) {
+      throw Statuses.denied("a container may not " + what);
+    }
+  }
+
+  @Override
+  public void findMissingJars(
+      FindMissingJarsRequest request, StreamObserver<FindMissingJarsResponse> response) {
+    respond(
+        response,
+        () -> {
+          clientOnly("deploy apps");
+          return FindMissingJarsResponse.newBuilder()
+              .addAllMissing(deployed().missing(request.getSha256List()))
+              .build();
+        });
+  }
+
+  @Override
+  public StreamObserver<JarChunk> uploadJar(StreamObserver<UploadJarResponse> response) {
+    try {
+      clientOnly("deploy apps");
+      return deployed().upload(response);
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+      return new StreamObserver<>() {
+        @Override
+        public void onNext(JarChunk value) {}
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      };
+    }
+  }
+
+  @Override
+  public void deployApp(DeployAppRequest request, StreamObserver<DeployAppResponse> response) {
+    // Deploying starts an app and waits for the store: not on a transport thread.
+    io.grpc.Context context = io.grpc.Context.current();
+    Thread.ofVirtual()
+        .name("skiff-deploy")
+        .start(
+            context.wrap(
+            () ->
+                respond(
+                    response,
+                    () -> {
+                      clientOnly("deploy apps");
+                      return deployed().deploy(request);
+                    })));
+  }
+
+  @Override
+  public void undeployApp(
+      UndeployAppRequest request, StreamObserver<UndeployAppResponse> response) {
+    io.grpc.Context context = io.grpc.Context.current();
+    Thread.ofVirtual()
+        .name("skiff-undeploy")
+        .start(
+            context.wrap(
+            () ->
+                respond(
+                    response,
+                    () -> {
+                      clientOnly("undeploy apps");
+                      deployed().undeploy(request.getAppName());
+                      return UndeployAppResponse.getDefaultInstance();
+                    })));
+  }
+
+  @Override
+  public void listApps(ListAppsRequest request, StreamObserver<ListAppsResponse> response) {
+    respond(
+        response,
+        () -> {
+          clientOnly("list apps");
+          ListAppsResponse.Builder b = ListAppsResponse.newBuilder();
+          if (deployments.isPresent()) {
+            b.addAllApps(deployments.get().list());
+          } else {
+            apps.all()
+                .forEach(
+                    a ->
+                        b.addApps(
+                            AppSummary.newBuilder()
+                                .setAppId(a.spec().id())
+                                .setAppName(a.spec().name())
+                                .setState(AppState.APP_EPHEMERAL)
+                                .addAllFunctionNames(
+                                    a.functions().keySet().stream().sorted().toList())));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void lookupFunction(
+      LookupFunctionRequest request, StreamObserver<LookupFunctionResponse> response) {
+    respond(
+        response,
+        () -> {
+          RunningApp app = deployed().current(request.getAppName());
+          authorize(app.spec().id());
+          FunctionScheduler f =
+              app.function(request.getFunctionName())
+                  .orElseThrow(
+                      () ->
+                          Statuses.notFound(
+                              "function '"
+                                  + request.getFunctionName()
+                                  + "' not found in deployed app '"
+                                  + request.getAppName()
+                                  + "' (its functions: "
+                                  + String.join(
+                                      ", ", app.functions().keySet().stream().sorted().toList())
+                                  + ")"));
+          return LookupFunctionResponse.newBuilder()
+              .setAppId(app.spec().id())
+              .setFunction(f.def())
+              .build();
+        });
   }
 
   /** A container may act on its own app only. */

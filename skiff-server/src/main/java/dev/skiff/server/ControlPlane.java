@@ -5,6 +5,7 @@ import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.image.ImageStore;
+import dev.skiff.server.secrets.SecretStore;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -14,7 +15,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import dev.skiff.server.store.Store;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +50,9 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The largest message the server accepts. */
   static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
+  /** How often expired results of spawned calls are swept (more often for a shorter retention). */
+  static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+
   private final ControlPlaneConfig config;
   private final ContainerBackend backend;
   private final Tokens tokens;
@@ -63,12 +70,53 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final WebGateway web;
   private final BlobStore blobs = new BlobStore();
   private final ImageStore images;
+  private final CallRegistry calls;
+  private final Optional<Deployments> deployments;
+  private final Optional<Store> store;
+  private final Clock clock;
+  private volatile Instant lastSweep = Instant.EPOCH;
+  private final Duration sweepEvery;
+
+  /**
+   * How a control plane listens and what it keeps: where its API and its web gateway bind, its
+   * client token (random when
+   * empty), its store (none when embedded) and how long spawned calls' results are kept.
+   */
+  record Listen(
+      InetSocketAddress address,
+      InetSocketAddress webAddress,
+      Optional<String> token,
+      Optional<Store> store,
+      Duration retention) {
+    /** An embedded control plane: free loopback ports, a random token, memory only. */
+    static Listen embedded() {
+      return new Listen(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+          Optional.empty(),
+          Optional.empty(),
+          Duration.ofDays(7));
+    }
+  }
 
   private ControlPlane(
       ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
+    this(config, node, backend, clock, Listen.embedded());
+  }
+
+  private ControlPlane(
+      ControlPlaneConfig config,
+      NodeConfig node,
+      ContainerBackend backend,
+      Clock clock,
+      Listen listen) {
     this.config = config;
     this.backend = backend;
-    this.tokens = Tokens.random();
+    this.clock = clock;
+    this.store = listen.store();
+    this.sweepEvery =
+        listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
+    this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1, Thread.ofPlatform().name("skiff-timer-", 0).daemon().factory());
@@ -103,20 +151,37 @@ final class ControlPlane implements EmbeddedControlPlane {
           }
         });
     this.schedules = new ScheduleRunner(clock, timer);
-    this.web = WebGateway.start(tokens, config.defaultTimeout());
+    this.web = WebGateway.start(tokens, config.defaultTimeout(), listen.webAddress());
     this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
+    this.calls = new CallRegistry(listen.store(), clock, listen.retention());
+    this.deployments =
+        listen
+            .store()
+            .map(s -> new Deployments(apps, s, calls, web, images, clock, config.dataDir()));
+    deployments.ifPresent(schedules::persistence);
     VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     try {
       this.server =
-          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+          NettyServerBuilder.forAddress(listen.address())
               .directExecutor()
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
               .intercept(new TokenInterceptor(tokens))
-              .addService(new ClientService(apps, logs, timer, schedules, web, images, volumes))
+              .addService(
+                  new ClientService(
+                      apps,
+                      logs,
+                      timer,
+                      schedules,
+                      web,
+                      images,
+                      calls,
+                      deployments,
+                      SecretStore.open(config.dataDir()),
+                      volumes))
               .addService(new ImageService(images))
               .addService(new ContainerService(containers, pool))
               .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
@@ -127,10 +192,16 @@ final class ControlPlane implements EmbeddedControlPlane {
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
-      throw new UncheckedIOException("could not start the Skiff control plane on loopback", e);
+      throw new UncheckedIOException(
+          "could not start the Skiff control plane on " + listen.address() + ": " + e.getMessage(),
+          e);
     }
-    this.target = InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getPort();
+    String host = listen.address().getAddress().isAnyLocalAddress()
+        ? InetAddress.getLoopbackAddress().getHostAddress()
+        : listen.address().getAddress().getHostAddress();
+    this.target = host + ":" + server.getPort();
     listening.set(target);
+    deployments.ifPresent(Deployments::restore);
     long tickMillis = config.tick().toMillis();
     this.ticker =
         timer.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
@@ -159,6 +230,26 @@ final class ControlPlane implements EmbeddedControlPlane {
     return new ControlPlane(config, node, backend, clock);
   }
 
+  /**
+   * Starts the long-running control plane: it listens where {@code listen} says, keeps deployed
+   * apps and spawned calls in its store, and restores them from it now.
+   *
+   * @throws UncheckedIOException if the server cannot listen
+   */
+  static ControlPlane start(
+      ControlPlaneConfig config,
+      NodeConfig node,
+      ContainerBackend backend,
+      Clock clock,
+      Listen listen) {
+    return new ControlPlane(config, node, backend, clock, listen);
+  }
+
+  /** The URL of the web gateway, {@code http://127.0.0.1:PORT}. */
+  String webBaseUrl() {
+    return web.baseUrl();
+  }
+
   @Override
   public String target() {
     return target;
@@ -180,7 +271,13 @@ final class ControlPlane implements EmbeddedControlPlane {
   private void tick() {
     try {
       apps.tick();
+      deployments.ifPresent(Deployments::tick);
       blobs.sweep(id -> apps.find(id).isPresent());
+      Instant now = clock.instant();
+      if (Duration.between(lastSweep, now).compareTo(sweepEvery) >= 0) {
+        lastSweep = now;
+        calls.sweep();
+      }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
     }
@@ -194,6 +291,9 @@ final class ControlPlane implements EmbeddedControlPlane {
     ticker.cancel(false);
     schedules.close();
     web.close();
+    // Closed before the apps stop, so that the failures their shutdown causes are not stored as
+    // results: unfinished calls of deployed apps run again after a restart.
+    store.ifPresent(Store::close);
     pool.close();
     images.close();
     apps.stopAll("the control plane is shutting down");

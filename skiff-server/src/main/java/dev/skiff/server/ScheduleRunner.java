@@ -109,8 +109,40 @@ final class ScheduleRunner implements AppDirectory.Listener {
     }
   }
 
+  /**
+   * Keeps the schedules of deployed apps across restarts: where each resumes, and their runs.
+   * Functions it does not keep ({@link #resume} empty) start counting when their app starts and
+   * keep their history in memory.
+   */
+  interface Persistence {
+    /**
+     * Where a function's schedule resumes: the instant its trigger counts from (the deployment)
+     * and the latest tick that already ran, if any. The next due tick is the first after that
+     * tick, so a tick missed while the server was down runs once, at once.
+     */
+    Optional<Resume> resume(String appId, String function);
+
+    /** Whether the app's runs are kept (it is deployed). */
+    boolean keeps(String appId);
+
+    /** Records the start of a run of a kept function. */
+    void runStarted(String appId, String runId, String function, Instant tick, Instant startedAt);
+
+    /** Records the end of a run of a kept function. */
+    void runFinished(String appId, String runId, Instant at, Result result);
+  }
+
+  /**
+   * @param anchor the instant the function's trigger counts from
+   * @param lastTick the latest tick that ran, if any
+   */
+  record Resume(Instant anchor, Optional<Instant> lastTick) {}
+
   private final Clock clock;
   private final ScheduledExecutorService timer;
+  private volatile Optional<Persistence> persistence = Optional.empty();
+  // Run ids of kept runs, by run. Guarded by lock.
+  private final Map<Run, String> keptRuns = new java.util.IdentityHashMap<>();
 
   // Guards every field below and the fields of Entries and Runs.
   private final Object lock = new Object();
@@ -149,21 +181,31 @@ final class ScheduleRunner implements AppDirectory.Listener {
     }
   }
 
+  /** Keeps the schedules and runs of deployed apps with {@code p} from now on. */
+  void persistence(Persistence p) {
+    this.persistence = Optional.of(p);
+  }
+
   @Override
   public void started(RunningApp app) {
     Instant start = clock.instant();
     List<Scheduled> scheduled = new ArrayList<>();
+    Map<String, Instant> from = new HashMap<>();
     for (FunctionScheduler f : app.functions().values()) {
       FunctionDef def = f.def();
       if (def.hasSchedule()) {
-        Trigger trigger = Trigger.of(def.getSchedule(), start);
+        Optional<Resume> resume =
+            persistence.flatMap(p -> p.resume(app.spec().id(), f.name()));
+        Instant anchor = resume.map(Resume::anchor).orElse(start);
+        Trigger trigger = Trigger.of(def.getSchedule(), anchor);
+        resume.ifPresent(r -> from.put(f.name(), r.lastTick().orElse(anchor)));
         scheduled.add(
             new Scheduled(
                 f.name(), trigger, listener -> f.submit(f.newInput(NO_ARGUMENTS, listener))));
       }
     }
     if (!scheduled.isEmpty()) {
-      register(app.spec().id(), scheduled, start);
+      register(app.spec().id(), scheduled, start, from);
     }
   }
 
@@ -174,13 +216,22 @@ final class ScheduleRunner implements AppDirectory.Listener {
 
   /** Starts firing an app's schedules, counting from {@code start}. */
   void register(String appId, List<Scheduled> functions, Instant start) {
+    register(appId, functions, start, Map.of());
+  }
+
+  /**
+   * Starts firing an app's schedules: each function's first due tick is the first after {@code
+   * from} (by function name), else after {@code start}.
+   */
+  void register(String appId, List<Scheduled> functions, Instant start, Map<String, Instant> from) {
     synchronized (lock) {
       if (closed) {
         return;
       }
       List<Entry> entries = new ArrayList<>();
       for (Scheduled s : functions) {
-        entries.add(new Entry(s, s.trigger().nextAfter(start)));
+        entries.add(
+            new Entry(s, s.trigger().nextAfter(from.getOrDefault(s.function(), start))));
         LOG.log(
             Level.DEBUG,
             "app {0}: function ''{1}'' runs on {2}",
@@ -270,6 +321,15 @@ final class ScheduleRunner implements AppDirectory.Listener {
       }
     }
     LOG.log(Level.DEBUG, "app {0}: scheduled run of ''{1}'' for {2}", appId, s.function(), tick);
+    Optional<Persistence> kept = persistence.filter(p -> p.keeps(appId));
+    kept.ifPresent(
+        p -> {
+          String runId = RandomIds.token();
+          synchronized (lock) {
+            keptRuns.put(run, appId + "\u0000" + runId);
+          }
+          p.runStarted(appId, runId, s.function(), tick, now);
+        });
     try {
       s.launcher().submit(result -> finished(run, result));
     } catch (RuntimeException e) {
@@ -283,9 +343,16 @@ final class ScheduleRunner implements AppDirectory.Listener {
 
   private void finished(Run run, Result result) {
     Instant at = clock.instant();
+    String kept;
     synchronized (lock) {
       run.finishedAt = at;
       run.result = result;
+      kept = keptRuns.remove(run);
+    }
+    if (kept != null) {
+      int sep = kept.indexOf('\u0000');
+      persistence.ifPresent(
+          p -> p.runFinished(kept.substring(0, sep), kept.substring(sep + 1), at, result));
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * The record of one {@code Spawn}: its function, its input and, once there, its result; and the
- * {@code GetResult} calls waiting for it. In memory only for now. Thread-safe.
+ * {@code GetResult} calls waiting for it. On the long-running server the {@link CallRegistry} also stores it. Thread-safe.
  */
 final class SpawnedCall {
   final String id;
@@ -21,15 +21,34 @@ final class SpawnedCall {
   private Result result;
   private final List<Consumer<Result>> waiters = new ArrayList<>();
 
-  private SpawnedCall(String id, FunctionScheduler function, ByteString args) {
+  private final Consumer<Result> onResult;
+  private volatile long finishedAtMillis;
+
+  private SpawnedCall(
+      String id, FunctionScheduler function, ByteString args, Consumer<Result> onResult) {
     this.id = id;
     this.function = function;
+    this.onResult = onResult;
     this.input = function.newInput(args, this::complete);
   }
 
   /** A call record with a new input; the caller submits {@link #input} once it has stored it. */
   static SpawnedCall create(String id, FunctionScheduler function, ByteString args) {
-    return new SpawnedCall(id, function, args);
+    return new SpawnedCall(id, function, args, r -> {});
+  }
+
+  /**
+   * A call record with a new input whose result is also handed, once, to {@code onResult} (which
+   * stores it).
+   */
+  static SpawnedCall create(
+      String id, FunctionScheduler function, ByteString args, Consumer<Result> onResult) {
+    return new SpawnedCall(id, function, args, onResult);
+  }
+
+  /** When the result arrived (epoch millis), or 0 while the call runs. */
+  long finishedAtMillis() {
+    return finishedAtMillis;
   }
 
   String appId() {
@@ -72,9 +91,11 @@ final class SpawnedCall {
         return;
       }
       result = r;
+      finishedAtMillis = System.currentTimeMillis();
       toCall = List.copyOf(waiters);
       waiters.clear();
     }
+    onResult.accept(r);
     toCall.forEach(w -> w.accept(r));
   }
 }

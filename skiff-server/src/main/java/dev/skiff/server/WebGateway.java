@@ -94,12 +94,13 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private final String baseUrl;
   private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
 
-  private WebGateway(Tokens tokens, Duration defaultTimeout) throws IOException {
+  private WebGateway(Tokens tokens, Duration defaultTimeout, InetSocketAddress address)
+      throws IOException {
     this.tokens = tokens;
     this.defaultTimeout = defaultTimeout;
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-web-", 0).factory());
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this.server = HttpServer.create(address, 0);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
@@ -118,10 +119,16 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
    * @throws UncheckedIOException if it cannot listen
    */
   static WebGateway start(Tokens tokens, Duration defaultTimeout) {
+    return start(tokens, defaultTimeout, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  /** Starts a gateway listening on {@code address}. */
+  static WebGateway start(Tokens tokens, Duration defaultTimeout, InetSocketAddress address) {
     try {
-      return new WebGateway(tokens, defaultTimeout);
+      return new WebGateway(tokens, defaultTimeout, address);
     } catch (IOException e) {
-      throw new UncheckedIOException("could not start the Skiff web gateway on loopback", e);
+      throw new UncheckedIOException(
+          "could not start the Skiff web gateway on " + address + ": " + e.getMessage(), e);
     }
   }
 

@@ -121,4 +121,24 @@ class ScheduleRunnerTest {
     assertThat(scheduledTimes()).hasSize(ScheduleRunner.HISTORY_LIMIT).first()
         .isEqualTo(start.plusSeconds(6));
   }
+
+  @Test
+  void ticksMissedWhileTheServerWasDownRunOnceAtRestartThenTheScheduleGoesOn() {
+    Instant deployed = start.minus(Duration.ofHours(1));
+    Instant lastRun = start.minus(Duration.ofMinutes(30)); // then the server was down
+    runner.register(
+        "ap-1",
+        List.of(
+            new ScheduleRunner.Scheduled(
+                "tick", new FixedRate(deployed, Duration.ofSeconds(10)), submitted::add)),
+        clock.instant(),
+        java.util.Map.of("tick", lastRun));
+
+    runner.tick();
+    assertThat(submitted).hasSize(1); // 179 missed ticks: one run, not a flood
+    timer.advance(Duration.ofSeconds(25));
+
+    assertThat(scheduledTimes())
+        .containsExactly(lastRun.plusSeconds(10), start.plusSeconds(10), start.plusSeconds(20));
+  }
 }

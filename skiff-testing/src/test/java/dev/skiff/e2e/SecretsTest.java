@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.skiff.App;
 import dev.skiff.AppRun;
 import dev.skiff.Function1;
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.NotFoundException;
 import dev.skiff.RunOptions;
 import dev.skiff.Secret;
-import dev.skiff.UnsupportedOptionException;
 import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,10 +68,23 @@ class SecretsTest {
   }
 
   @Test
-  void namedSecretsAreNotImplementedYetAndSaySo() {
+  void aMissingNamedSecretFailsTheRunNamingItAndStartsNothing() {
     assertThatThrownBy(() -> named.run(RunOptions.quiet()))
-        .isInstanceOf(UnsupportedOptionException.class)
-        .hasMessageContaining("not implemented yet: Secret.fromName(\"my-secret\")");
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("secret 'my-secret' (used by function 'env' of app 'named-secrets')")
+        .hasMessageContaining("not found in the secret store " + skiff.dataDir().resolve("secrets"))
+        .hasMessageContaining("skiff secret create my-secret");
+    // Nothing was half-applied: the app can be fixed and run again, and is not left running.
+    assertThatThrownBy(() -> named.run(RunOptions.quiet())).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void requiredKeysMustBeVariableNames() {
+    assertThatThrownBy(() -> Secret.fromName("db").requireKeys("NOT A KEY"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("required key 'NOT A KEY' of secret 'db' is not allowed");
+    assertThat(Secret.fromName("db", "USER").requireKeys("PASSWORD").requiredKeys())
+        .containsExactly("USER", "PASSWORD");
   }
 
   @Test

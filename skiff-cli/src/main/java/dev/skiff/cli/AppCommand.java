@@ -1,0 +1,203 @@
+package dev.skiff.cli;
+
+import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.AppHistory;
+import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppState;
+import dev.skiff.proto.AppSummary;
+import dev.skiff.proto.LogLine;
+import dev.skiff.proto.ScheduledRun;
+import dev.skiff.proto.StopAppRequest;
+import dev.skiff.proto.StreamLogsRequest;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code skiff app}: apps on the long-running server. */
+@Command(
+    name = "app",
+    description = {
+      "Works with the apps of the configured server (SKIFF_SERVER and SKIFF_TOKEN, else"
+          + " $SKIFF_HOME/config.json).",
+      "APP is an app's name (its current deployment, else the one running app of that name) or"
+          + " an app id (ap-..., as AppRun.appId() returns it)."
+    },
+    synopsisSubcommandLabel = "COMMAND",
+    subcommands = {
+      AppCommand.ListApps.class,
+      AppCommand.Stop.class, AppCommand.Logs.class, AppCommand.History.class})
+final class AppCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(
+      name = "list",
+      description = "Lists the server's apps: name, id, state (deployed, ephemeral, draining),"
+          + " version and deploy time of deployed apps, and functions.",
+      footer = {"", "Example:", "  skiff app list"})
+  static final class ListApps implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      List<AppSummary> apps;
+      try (SkiffClient client = ServerConnection.connect()) {
+        apps = AppRefs.list(client);
+      }
+      Table table = new Table("NAME", "ID", "STATE", "VERSION", "DEPLOYED", "FUNCTIONS");
+      apps.stream()
+          .sorted(Comparator.comparing(AppSummary::getAppName).thenComparing(AppSummary::getAppId))
+          .forEach(
+              a ->
+                  table.row(
+                      a.getAppName(),
+                      a.getAppId(),
+                      state(a.getState()),
+                      a.getVersion() == 0 ? "-" : Long.toString(a.getVersion()),
+                      a.getDeployedAtMs() == 0
+                          ? "-"
+                          : Instant.ofEpochMilli(a.getDeployedAtMs()).toString(),
+                      String.join(",", a.getFunctionNamesList())));
+      table.print(spec.commandLine().getOut());
+      spec.commandLine().getOut().flush();
+    }
+
+    private static String state(AppState state) {
+      return switch (state) {
+        case APP_DEPLOYED -> "deployed";
+        case APP_EPHEMERAL -> "ephemeral";
+        case APP_DRAINING -> "draining";
+        default -> state.name().toLowerCase(Locale.ROOT);
+      };
+    }
+  }
+
+  @Command(
+      name = "stop",
+      description = "Stops the app APP: a deployed app is undeployed (its schedules and web"
+          + " endpoints end); its containers are told to shut down.",
+      footer = {"", "Example:", "  skiff app stop hello"})
+  static final class Stop implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "APP", description = "The app to stop.")
+    String app;
+
+    @Override
+    public void run() {
+      try (SkiffClient client = ServerConnection.connect()) {
+        String id = AppRefs.find(client, app).getAppId();
+        try {
+          client.blocking().stopApp(StopAppRequest.newBuilder().setAppId(id).build());
+        } catch (RuntimeException e) {
+          throw client.translate(e);
+        }
+      }
+      spec.commandLine().getOut().println("stopped app " + app);
+      spec.commandLine().getOut().flush();
+    }
+  }
+
+  @Command(
+      name = "logs",
+      description = {
+        "Prints the output of the app's containers as '[function container] line', stderr lines"
+            + " marked with '!'.",
+        "With --follow it prints lines as they come until the app stops or you press Ctrl-C."
+      },
+      footer = {"", "Example:", "  skiff app logs hello --follow"})
+  static final class Logs implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "APP", description = "The app whose logs to print.")
+    String app;
+
+    @Option(
+        names = {"-f", "--follow"},
+        description = "Keep printing new lines as the containers write them.")
+    boolean follow;
+
+    @Override
+    public void run() {
+      if (!follow) {
+        throw new CliException(
+            "this server keeps no container logs after the fact yet; use --follow for the live"
+                + " logs", 2);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      try (SkiffClient client = ServerConnection.connect()) {
+        String id = AppRefs.find(client, app).getAppId();
+        try {
+          Iterator<LogLine> lines =
+              client.blocking().streamLogs(StreamLogsRequest.newBuilder().setAppId(id).build());
+          while (lines.hasNext()) {
+            LogLine line = lines.next();
+            out.println(
+                "[" + line.getFunctionName() + " " + line.getContainerId() + "]"
+                    + (line.getStderr() ? "! " : " ") + line.getText());
+            out.flush();
+          }
+        } catch (RuntimeException e) {
+          throw client.translate(e);
+        }
+      }
+    }
+  }
+
+  @Command(
+      name = "history",
+      description = "Lists the app's scheduled runs, oldest first: function, tick, start, outcome.",
+      footer = {"", "Example:", "  skiff app history scheduled"})
+  static final class History implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "APP", description = "The app whose runs to list.")
+    String app;
+
+    @Override
+    public void run() {
+      AppHistory history;
+      try (SkiffClient client = ServerConnection.connect()) {
+        String id = AppRefs.find(client, app).getAppId();
+        try {
+          history = client.blocking().getAppHistory(AppHistoryRequest.newBuilder().setAppId(id).build());
+        } catch (RuntimeException e) {
+          throw client.translate(e);
+        }
+      }
+      Table table = new Table("FUNCTION", "SCHEDULED", "STARTED", "OUTCOME");
+      for (ScheduledRun run : history.getRunsList()) {
+        table.row(
+            run.getFunctionName(),
+            Instant.ofEpochMilli(run.getScheduledAtMs()).toString(),
+            Instant.ofEpochMilli(run.getStartedAtMs()).toString(),
+            outcome(run));
+      }
+      table.print(spec.commandLine().getOut());
+      spec.commandLine().getOut().flush();
+    }
+
+    private static String outcome(ScheduledRun run) {
+      if (run.getFinishedAtMs() == 0) {
+        return "running";
+      }
+      if (run.getResult().hasError()) {
+        var e = run.getResult().getError();
+        return "failed: " + e.getClassName() + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage());
+      }
+      return "succeeded";
+    }
+  }
+}

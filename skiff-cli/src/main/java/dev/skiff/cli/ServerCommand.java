@@ -1,0 +1,83 @@
+package dev.skiff.cli;
+
+import dev.skiff.server.SkiffServer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code skiff server}: the long-running control plane, in this process. */
+@Command(
+    name = "server",
+    description = {
+      "Runs the long-running Skiff server until SIGTERM or Ctrl-C: deployed apps, their schedules"
+          + " and web endpoints, and spawned calls are kept in DIR/skiff.db and come back after a"
+          + " restart.",
+      "On start it writes the client configuration $SKIFF_HOME/config.json (default"
+          + " ~/.skiff/config.json) with its address and API token, which programs and the other"
+          + " skiff commands read."
+    },
+    footer = {"", "Example:", "  skiff server --port 7733"})
+final class ServerCommand implements Callable<Integer> {
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "The data directory: store, deployed jars, secrets (default: $SKIFF_HOME/data,"
+          + " else ~/.skiff/data).")
+  Path dataDir;
+
+  @Option(
+      names = "--host",
+      paramLabel = "HOST",
+      description = "The address to listen on (default: 127.0.0.1, loopback only).")
+  String host;
+
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "The port to listen on (default: " + SkiffServer.DEFAULT_PORT + "; 0 for any"
+          + " free port).")
+  Integer port;
+
+  @Option(
+      names = "--web-port",
+      paramLabel = "N",
+      description = "The port of the web endpoints' gateway (default: 7734; 0 for any free port),"
+          + " fixed so that deployed endpoints keep their URL across restarts.")
+  Integer webPort;
+
+  @Option(
+      names = "--result-retention",
+      paramLabel = "D",
+      description = "How long results of spawned calls are kept (default: 7d; e.g. 12h, 30m, 90s).")
+  String retention;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    List<String> args = new ArrayList<>();
+    if (dataDir != null) {
+      args.add("--data-dir");
+      args.add(dataDir.toString());
+    }
+    if (host != null) {
+      args.add("--host");
+      args.add(host);
+    }
+    if (port != null) {
+      args.add("--port");
+      args.add(port.toString());
+    }
+    if (webPort != null) {
+      args.add("--web-port");
+      args.add(webPort.toString());
+    }
+    if (retention != null) {
+      args.add("--result-retention");
+      args.add(retention);
+    }
+    SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
+    return 0;
+  }
+}

@@ -1,0 +1,316 @@
+package dev.skiff.server;
+
+import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.spi.EmbeddedConfig;
+import dev.skiff.internal.spi.NodeConfig;
+import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.store.Store;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The long-running Skiff server: the control plane as a process of its own, with a store in its
+ * data directory, so that deployed apps, their schedules and web endpoints, and spawned calls
+ * outlive the programs that made them and a restart of the server.
+ *
+ * <pre>
+ * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
+ *                                          [--web-port N] [--result-retention 7d]
+ * </pre>
+ *
+ * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
+ * client configuration {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json}, mode
+ * 0600) that the SDK and the CLI read. It runs until SIGTERM or SIGINT; then it stops its
+ * containers and exits.
+ */
+public final class SkiffServer implements AutoCloseable {
+  /** The port the server listens on unless told otherwise. */
+  public static final int DEFAULT_PORT = 7733;
+
+  private static final Pattern RETENTION = Pattern.compile("(\\d+)([dhms])");
+
+  /**
+   * The server's settings.
+   *
+   * @param dataDir where the store, stored jars and volumes live
+   * @param host the address to bind (loopback unless told)
+   * @param port the port (0: any free one)
+   * @param webPort the port of the web gateway (0: any free one)
+   * @param retention how long results of spawned calls are kept
+   * @param configFile where the client configuration is written
+   */
+  public record Options(
+      Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
+    /**
+     * The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, web endpoints on
+     * 7734, 7 days.
+     */
+    public static Options defaults() {
+      return new Options(
+          EmbeddedConfig.defaultDataDir(),
+          "127.0.0.1",
+          DEFAULT_PORT,
+          DEFAULT_PORT + 1,
+          Duration.ofDays(7),
+          ClientConfig.defaultFile());
+    }
+  }
+
+  private final ControlPlane plane;
+  private final Options options;
+
+  private SkiffServer(ControlPlane plane, Options options) {
+    this.plane = plane;
+    this.options = options;
+  }
+
+  /**
+   * Starts a server: opens (or creates) its store, restores deployed apps and unfinished calls,
+   * listens, and writes the client configuration.
+   *
+   * @throws UncheckedIOException if the store cannot be opened or the port is taken
+   */
+  public static SkiffServer start(Options options) {
+    Path dataDir = options.dataDir().toAbsolutePath();
+    createPrivateDirectory(dataDir);
+    Store store = Store.open(dataDir.resolve("skiff.db"));
+    restrict(dataDir.resolve("skiff.db"));
+    String token = store.token();
+    InetSocketAddress address;
+    try {
+      address = new InetSocketAddress(InetAddress.getByName(options.host()), options.port());
+    } catch (UnknownHostException e) {
+      store.close();
+      throw new IllegalArgumentException("--host '" + options.host() + "' is not a known host", e);
+    }
+    LocalProcessBackend backend = LocalProcessBackend.create();
+    ControlPlane plane;
+    try {
+      EmbeddedConfig embedded = EmbeddedConfig.defaults().withDataDir(dataDir);
+      plane =
+          ControlPlane.start(
+              ControlPlaneConfig.from(embedded),
+              NodeConfig.detect(),
+              backend,
+              Clock.systemUTC(),
+              new ControlPlane.Listen(
+                  address,
+                  new InetSocketAddress(address.getAddress(), options.webPort()),
+                  Optional.of(token),
+                  Optional.of(store),
+                  options.retention()));
+    } catch (RuntimeException e) {
+      backend.close();
+      store.close();
+      throw e;
+    }
+    ClientConfig.write(options.configFile(), plane.target(), token);
+    return new SkiffServer(plane, options);
+  }
+
+  /** Where the server listens, {@code host:port}. */
+  public String target() {
+    return plane.target();
+  }
+
+  /** The API token clients must present. */
+  public String token() {
+    return plane.token();
+  }
+
+  /** The web gateway's base URL. */
+  public String webBaseUrl() {
+    return plane.webBaseUrl();
+  }
+
+  /** Stops every app and container, and closes the store. */
+  @Override
+  public void close() {
+    plane.close();
+  }
+
+  /**
+   * Runs the server until SIGTERM or SIGINT.
+   *
+   * @param args {@code --data-dir DIR}, {@code --host HOST}, {@code --port N}, {@code
+   *     --result-retention D} (e.g. {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s}), {@code
+   *     --help}
+   */
+  public static void main(String[] args) throws InterruptedException {
+    Options options;
+    try {
+      options = parse(args, Options.defaults());
+    } catch (IllegalArgumentException e) {
+      System.err.println("skiff server: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (options == null) {
+      usage(System.out);
+      return;
+    }
+    SkiffServer server;
+    try {
+      server = start(options);
+    } catch (RuntimeException e) {
+      System.err.println("skiff server: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "skiff-server-shutdown"));
+    if (!address(options.host()).isLoopbackAddress()) {
+      System.err.println(
+          "skiff server: warning: listening on " + options.host()
+              + ", not loopback: anyone who can reach it and has the token can run code here");
+    }
+    System.out.println(
+        "Skiff server listening on "
+            + server.target()
+            + " (web endpoints at "
+            + server.webBaseUrl()
+            + "); data in "
+            + options.dataDir().toAbsolutePath()
+            + "; client config in "
+            + options.configFile());
+    System.out.flush();
+    stopped.await();
+  }
+
+  private static InetAddress address(String host) {
+    try {
+      return InetAddress.getByName(host);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  /** Reads the command line; null means --help. */
+  static Options parse(String[] args, Options defaults) {
+    Path dataDir = defaults.dataDir();
+    String host = defaults.host();
+    int port = defaults.port();
+    int webPort = defaults.webPort();
+    Duration retention = defaults.retention();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--help") || a.equals("-h")) {
+        return null;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("unknown option or missing value: " + a);
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--data-dir" -> dataDir = Path.of(v);
+        case "--host" -> host = v;
+        case "--port" -> port = port(a, v);
+        case "--web-port" -> webPort = port(a, v);
+        case "--result-retention" -> retention = retention(v);
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option " + a
+                    + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
+                    + " --help");
+      }
+    }
+    return new Options(dataDir, host, port, webPort, retention, defaults.configFile());
+  }
+
+  private static int port(String option, String v) {
+    int port;
+    try {
+      port = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException(option + " " + v + " is not a port (0..65535)");
+    }
+    return port;
+  }
+
+  /** {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s}, or an ISO-8601 duration; at least 1 s. */
+  static Duration retention(String v) {
+    Duration d;
+    Matcher m = RETENTION.matcher(v);
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      d =
+          switch (m.group(2)) {
+            case "d" -> Duration.ofDays(n);
+            case "h" -> Duration.ofHours(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofSeconds(n);
+          };
+    } else {
+      try {
+        d = Duration.parse(v);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            "--result-retention " + v + " is not a duration; use e.g. 7d, 12h, 30m, 90s or PT1H");
+      }
+    }
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("--result-retention " + v + " is less than 1 s");
+    }
+    return d;
+  }
+
+  private static void usage(PrintStream out) {
+    out.println(
+        """
+        Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
+                            [--result-retention D]
+
+        Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
+        calls in DIR/skiff.db.
+
+          --data-dir DIR          data directory (default $SKIFF_HOME/data or ~/.skiff/data)
+          --host HOST             address to listen on (default 127.0.0.1, loopback only)
+          --port N                port of the API (default 7733; 0 for any free port)
+          --web-port N            port of the web endpoints (default 7734; 0 for any free port)
+          --result-retention D    how long results of spawned calls are kept (default 7d;
+                                  e.g. 12h, 30m, 90s)
+        """);
+  }
+
+  private static void createPrivateDirectory(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      restrict(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create the data directory " + dir, e);
+    }
+  }
+
+  private static void restrict(Path p) {
+    try {
+      Files.setPosixFilePermissions(
+          p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwx------" : "rw-------"));
+    } catch (UnsupportedOperationException | IOException e) {
+      // Not a POSIX file system: nothing to restrict with.
+    }
+  }
+}

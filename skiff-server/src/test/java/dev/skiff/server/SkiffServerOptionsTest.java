@@ -1,0 +1,50 @@
+package dev.skiff.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The server's command line. */
+class SkiffServerOptionsTest {
+  private static final SkiffServer.Options DEFAULTS =
+      new SkiffServer.Options(
+          Path.of("/d"), "127.0.0.1", 7733, 7734, Duration.ofDays(7), Path.of("/c.json"));
+
+  @Test
+  void optionsOverrideTheDefaults() {
+    SkiffServer.Options o =
+        SkiffServer.parse(
+            new String[] {
+              "--data-dir", "/x", "--port", "0", "--web-port", "9000", "--result-retention", "12h"
+            },
+            DEFAULTS);
+    assertThat(o.dataDir()).isEqualTo(Path.of("/x"));
+    assertThat(o.port()).isZero();
+    assertThat(o.webPort()).isEqualTo(9000);
+    assertThat(o.retention()).isEqualTo(Duration.ofHours(12));
+    assertThat(o.host()).isEqualTo("127.0.0.1");
+    assertThat(SkiffServer.parse(new String[] {"--help"}, DEFAULTS)).isNull();
+  }
+
+  @Test
+  void retentionTakesShortFormsAndIsoDurations() {
+    assertThat(SkiffServer.retention("7d")).isEqualTo(Duration.ofDays(7));
+    assertThat(SkiffServer.retention("30m")).isEqualTo(Duration.ofMinutes(30));
+    assertThat(SkiffServer.retention("90s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(SkiffServer.retention("PT2H")).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
+  void badValuesSayWhatIsAllowed() {
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--port", "70000"}, DEFAULTS))
+        .hasMessage("--port 70000 is not a port (0..65535)");
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--bogus", "1"}, DEFAULTS))
+        .hasMessageContaining("unknown option --bogus; allowed: --data-dir");
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--port"}, DEFAULTS))
+        .hasMessageContaining("missing value: --port");
+    assertThatThrownBy(() -> SkiffServer.retention("0s")).hasMessageContaining("less than 1 s");
+  }
+}

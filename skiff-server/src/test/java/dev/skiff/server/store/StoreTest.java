@@ -1,0 +1,76 @@
+package dev.skiff.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The store on a real SQLite file. */
+class StoreTest {
+  @TempDir Path dir;
+
+  private static StoredCall call(String id, Instant at) {
+    return new StoredCall(
+        id, "app", true, "f", new byte[] {1}, new byte[] {2, 3}, at, Optional.empty(),
+        Optional.empty());
+  }
+
+  @Test
+  void concurrentCallsAreAllStoredAndSurviveReopening() {
+    Instant now = Instant.parse("2030-01-01T00:00:00Z");
+    List<CompletableFuture<Void>> writes = new ArrayList<>();
+    String token;
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      token = store.token();
+      for (int i = 0; i < 1000; i++) {
+        writes.add(store.addCall(call("fc-" + i, now)));
+      }
+      CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+    }
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      assertThat(store.token()).isEqualTo(token);
+      assertThat(store.unfinishedCalls()).hasSize(1000);
+      assertThat(store.call("fc-7").orElseThrow().args()).containsExactly(2, 3);
+    }
+  }
+
+  @Test
+  void theFirstResultOfACallWinsAndExpiredResultsAreSwept() {
+    Instant now = Instant.parse("2030-01-01T00:00:00Z");
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      store.addCall(call("fc-a", now)).join();
+      store.addCall(call("fc-b", now)).join();
+      store.finishCall("fc-a", new byte[] {9}, now.plusSeconds(1)).join();
+      store.finishCall("fc-a", new byte[] {8}, now.plusSeconds(2)).join();
+
+      assertThat(store.call("fc-a").orElseThrow().result()).hasValueSatisfying(
+          r -> assertThat(r).containsExactly(9));
+      assertThat(store.unfinishedCalls()).extracting(StoredCall::id).containsExactly("fc-b");
+
+      assertThat(store.sweep(now.plusSeconds(10))).isEqualTo(1);
+      assertThat(store.call("fc-a")).isEmpty();
+      assertThat(store.call("fc-b")).isPresent(); // unfinished calls are never swept
+    }
+  }
+
+  @Test
+  void aDuplicateCallIdFailsOnlyItsOwnWrite() throws Exception {
+    Instant now = Instant.parse("2030-01-01T00:00:00Z");
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      store.addCall(call("fc-x", now)).join();
+      CompletableFuture<Void> dup = store.addCall(call("fc-x", now));
+      CompletableFuture<Void> other = store.addCall(call("fc-y", now));
+      other.join();
+      assertThat(dup).isCompletedExceptionally();
+      assertThat(store.call("fc-y")).isPresent();
+    }
+    assertThat(Files.exists(dir.resolve("skiff.db"))).isTrue();
+  }
+}

@@ -1,0 +1,316 @@
+package dev.skiff.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A long-running Skiff server ({@code dev.skiff.server.SkiffServer}) as a child JVM, for tests of
+ * deployed apps, restarts and crashes. It gets its own temporary {@code SKIFF_HOME} (so the client
+ * config it writes never touches the real home) and data directory, both deleted by {@link
+ * #close()}, which also kills the server and every child JVM started with {@link #startJava}.
+ *
+ * <pre>{@code
+ * try (ServerProcess server = ServerProcess.start()) {
+ *   server.kill9();
+ *   server.restart();
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe: drive it from the test's thread.
+ */
+public final class ServerProcess implements AutoCloseable {
+  private static final Pattern LISTENING =
+      Pattern.compile("Skiff server listening on (\\S+):(\\d+) \\(web endpoints at http://[^:]+:(\\d+)");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Path home;
+  private final Path dataDir;
+  private final List<String> extraArgs;
+  private final List<Process> children = new ArrayList<>();
+  private Process server;
+  private int port;
+  private int webPort;
+  private final StringBuffer output = new StringBuffer();
+  private boolean installed;
+
+  private ServerProcess(Path home, List<String> extraArgs) {
+    this.home = home;
+    this.dataDir = home.resolve("data");
+    this.extraArgs = List.copyOf(extraArgs);
+  }
+
+  /** Starts a server on a free loopback port and waits until it listens. */
+  public static ServerProcess start(String... extraArgs) {
+    Path home;
+    try {
+      home = Files.createTempDirectory("skiff-server-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ServerProcess p = new ServerProcess(home, List.of(extraArgs));
+    try {
+      p.launch(0, 0);
+    } catch (RuntimeException e) {
+      p.close();
+      throw e;
+    }
+    return p;
+  }
+
+  private void launch(int onPort, int onWebPort) {
+    List<String> command = new ArrayList<>(javaCommand());
+    command.add("dev.skiff.server.SkiffServer");
+    command.addAll(
+        List.of(
+            "--data-dir",
+            dataDir.toString(),
+            "--port",
+            Integer.toString(onPort),
+            "--web-port",
+            Integer.toString(onWebPort)));
+    command.addAll(extraArgs);
+    ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
+    scrub(b.environment());
+    b.environment().put("SKIFF_HOME", home.toString());
+    try {
+      server = b.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the Skiff server", e);
+    }
+    CompletableFuture<int[]> listening = new CompletableFuture<>();
+    Process started = server;
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  output.append(line).append('\n');
+                  Matcher m = LISTENING.matcher(line);
+                  if (m.find()) {
+                    listening.complete(
+                        new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))});
+                  }
+                }
+              } catch (IOException e) {
+                // The process ended.
+              }
+              listening.completeExceptionally(
+                  new IllegalStateException("the Skiff server exited before listening:\n" + output));
+            });
+    try {
+      int[] ports = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      port = ports[0];
+      webPort = ports[1];
+    } catch (TimeoutException e) {
+      server.destroyForcibly();
+      throw new IllegalStateException(
+          "the Skiff server did not listen within " + START_TIMEOUT + ":\n" + output);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * Makes every later {@code app.run()}, {@code app.deploy()}, lookup and {@code
+   * FunctionCall.fromId} in this JVM use this server, with the token from its client config, until
+   * {@link #close()}.
+   */
+  public void useInThisJvm() {
+    dev.skiff.internal.ClientConfig config =
+        dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+            .orElseThrow(() -> new IllegalStateException("the server wrote no client config"));
+    dev.skiff.internal.Connection.installDefault(config.server(), config.token());
+    installed = true;
+  }
+
+  /** {@code 127.0.0.1:PORT}. */
+  public String target() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** The web gateway's base URL, {@code http://127.0.0.1:PORT}. */
+  public String webBaseUrl() {
+    return "http://127.0.0.1:" + webPort;
+  }
+
+  /** The temporary {@code SKIFF_HOME} (its {@code config.json} is the client config). */
+  public Path home() {
+    return home;
+  }
+
+  /** The server's data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The server's process id. */
+  public long pid() {
+    return server.pid();
+  }
+
+  /** What the server printed so far (stdout and stderr). */
+  public String output() {
+    return output.toString();
+  }
+
+  /** Kills the server with SIGKILL and waits for it to be gone. */
+  public void kill9() {
+    server.destroyForcibly();
+    waitFor(server);
+  }
+
+  /** Stops the server with SIGTERM (a clean shutdown) and waits for it to exit. */
+  public int stop() {
+    server.destroy();
+    return waitFor(server);
+  }
+
+  /** Starts the server again on the same ports and data directory. */
+  public void restart() {
+    if (server.isAlive()) {
+      throw new IllegalStateException("the server still runs; kill9() or stop() it first");
+    }
+    launch(port, webPort);
+  }
+
+  /**
+   * Starts a child JVM with this test's classpath running {@code mainClass}, with {@code
+   * SKIFF_HOME} set to this server's home (so it finds the server through the client config). It
+   * is killed by {@link #close()} if still running.
+   */
+  public Process startJava(Path log, String mainClass, String... args) {
+    List<String> command = new ArrayList<>(javaCommand());
+    command.add(mainClass);
+    command.addAll(List.of(args));
+    ProcessBuilder b =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    scrub(b.environment());
+    b.environment().put("SKIFF_HOME", home.toString());
+    try {
+      Process p = b.start();
+      children.add(p);
+      return p;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start " + mainClass, e);
+    }
+  }
+
+  /**
+   * Runs {@link #startJava} to its end (at most {@code limit}) and returns its output.
+   *
+   * @throws IllegalStateException if it fails or runs too long
+   */
+  public String runJava(Duration limit, String mainClass, String... args) {
+    try {
+      Path log = Files.createTempFile(home, "java-", ".log");
+      Process p = startJava(log, mainClass, args);
+      if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException(
+            mainClass + " ran longer than " + limit + ":\n" + Files.readString(log));
+      }
+      String out = Files.readString(log);
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(mainClass + " exited with " + p.exitValue() + ":\n" + out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<String> javaCommand() {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    return List.of(
+        java,
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-Xshare:auto",
+        "-cp",
+        System.getProperty("java.class.path"));
+  }
+
+  private static void scrub(Map<String, String> env) {
+    env.keySet().removeIf(k -> k.startsWith("SKIFF_"));
+  }
+
+  private static int waitFor(Process p) {
+    try {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+      return p.isAlive() ? -1 : p.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /**
+   * Kills the server and every child JVM still running (with their descendants, e.g. containers),
+   * and deletes the temporary home and data directory.
+   */
+  @Override
+  public void close() {
+    if (installed) {
+      dev.skiff.internal.Connection.clearDefault();
+    }
+    List<Process> all = new ArrayList<>(children);
+    if (server != null) {
+      all.add(server);
+    }
+    for (Process p : all) {
+      List<ProcessHandle> descendants = p.descendants().toList();
+      p.destroyForcibly();
+      descendants.forEach(ProcessHandle::destroyForcibly);
+      waitFor(p);
+      descendants.forEach(
+          d -> {
+            try {
+              d.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+              // Best effort: it was sent SIGKILL.
+            }
+          });
+    }
+    try (Stream<Path> walk = Files.walk(home)) {
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // Left for the OS's temporary cleanup.
+                }
+              });
+    } catch (IOException e) {
+      // Nothing more to delete.
+    }
+  }
+}

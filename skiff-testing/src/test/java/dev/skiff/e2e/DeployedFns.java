@@ -1,0 +1,71 @@
+package dev.skiff.e2e;
+
+import dev.skiff.App;
+import dev.skiff.Function0;
+import dev.skiff.Function1;
+import dev.skiff.Function2;
+import dev.skiff.Generator1;
+import dev.skiff.Period;
+import dev.skiff.WebEndpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** The app that the server tests deploy: plain, recording, generator and scheduled functions. */
+public final class DeployedFns {
+  static final App app = App.named("durable");
+
+  static final Function1<Integer, Integer> square = app.function(DeployedFns::square);
+
+  /** Appends each input to a file (the record of what ran), then returns it doubled. */
+  static final Function2<String, Integer, Integer> record =
+      app.function(
+          DeployedFns::record,
+          f -> f.concurrentInputs(8).maxContainers(2).timeout(Duration.ofSeconds(60)));
+
+  static final Generator1<Integer, Integer> countTo = app.generator(DeployedFns::countTo);
+
+  static final Function0<String> tick =
+      app.function(DeployedFns::tick, f -> f.schedule(Period.ofSeconds(1)));
+
+  static final WebEndpoint greet = app.webEndpoint(DeployedFns::greet);
+
+  static String greet(String name) {
+    return "Hello, " + name + "!";
+  }
+
+  static int square(int x) {
+    return x * x;
+  }
+
+  static int record(String file, int input) throws InterruptedException {
+    try {
+      Files.writeString(
+          Path.of(file),
+          input + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Thread.sleep(40);
+    return input * 2;
+  }
+
+  static Stream<Integer> countTo(int n) {
+    return IntStream.range(0, n).boxed();
+  }
+
+  static String tick() {
+    return "tick";
+  }
+
+  private DeployedFns() {}
+}

@@ -1,0 +1,285 @@
+package dev.skiff.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.skiff.DeployedApp;
+import dev.skiff.FunctionCall;
+import dev.skiff.NotFoundException;
+import dev.skiff.RemoteFunction;
+import dev.skiff.SkiffException;
+import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.AppHistory;
+import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppState;
+import dev.skiff.proto.AppSummary;
+import dev.skiff.proto.ListAppsRequest;
+import dev.skiff.proto.ScheduledRun;
+import dev.skiff.testing.ServerProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The long-running server as a child JVM: deploy, lookups from new JVMs, durable spawns across a
+ * kill -9 and restart, redeploys and schedules of deployed apps.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DeployedServerTest {
+  private static ServerProcess server;
+  private static ClientConfig config;
+
+  @BeforeAll
+  static void startServer() {
+    server = ServerProcess.start();
+    config = ClientConfig.read(server.home().resolve("config.json")).orElseThrow();
+    server.useInThisJvm();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static SkiffClient client() {
+    return SkiffClient.connect(config.server(), config.token());
+  }
+
+  @Test
+  @Order(1)
+  void firstStartWritesAPrivateClientConfigAndRefusesWrongTokens() throws Exception {
+    Path file = server.home().resolve("config.json");
+    assertThat(config.server()).isEqualTo(server.target());
+    assertThat(Files.getPosixFilePermissions(file))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    try (SkiffClient wrong = SkiffClient.connect(config.server(), "not-the-token")) {
+      assertThatThrownBy(
+              () -> {
+                try {
+                  wrong.blocking().listApps(ListAppsRequest.getDefaultInstance());
+                } catch (RuntimeException e) {
+                  throw wrong.translate(e);
+                }
+              })
+          .isInstanceOf(SkiffException.class)
+          .hasMessageContaining("refused this client");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void deployedFunctionsAreCalledByNameFromAnotherJvm() {
+    DeployedApp deployed = DeployedFns.app.deploy();
+    assertThat(deployed.version()).isEqualTo(1);
+    assertThat(deployed.functionNames()).contains("square", "record", "countTo", "tick", "greet");
+    assertThat(DeployedFns.greet.webUrl())
+        .isEqualTo(deployed.webUrls().get("greet"))
+        .isEqualTo(server.webBaseUrl() + "/durable/greet");
+    assertThat(get(DeployedFns.greet.webUrl() + "?name=web")).isEqualTo("\"Hello, web!\"");
+
+    String out = server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "lookup");
+
+    assertThat(out)
+        .contains("remote=49", "map=1,4,9", "spawn=81", "async=16", "gen=0,1,2,3")
+        .contains("skiff: using the server at " + server.target());
+  }
+
+  @Test
+  @Order(3)
+  void unknownAppsAndFunctionsAreNamed() {
+    assertThatThrownBy(() -> RemoteFunction.fromName("no-such-app", "f", String.class))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("app 'no-such-app' is not deployed");
+    assertThatThrownBy(() -> RemoteFunction.fromName("durable", "nope", String.class))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("function 'nope' not found in deployed app 'durable'")
+        .hasMessageContaining("square");
+  }
+
+  @Test
+  @Order(4)
+  void aRealTimePeriodFiresRepeatedlyAndRunsShowInTheHistory() {
+    try (SkiffClient c = client()) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () -> {
+                AppHistory h = history(c, "durable");
+                List<ScheduledRun> done =
+                    h.getRunsList().stream().filter(ScheduledRun::hasResult).toList();
+                assertThat(done).hasSizeGreaterThanOrEqualTo(3);
+                assertThat(done).allMatch(r -> r.getFunctionName().equals("tick"));
+                assertThat(done).allMatch(r -> r.getResult().hasValue());
+              });
+    }
+  }
+
+  @Test
+  @Order(5)
+  void redeployRunsNewInputsOnNewCodeWhileRunningOnesFinishOnTheOld() {
+    VersionOne.app.deploy();
+    RemoteFunction<String> version = RemoteFunction.fromName("versions", "version", String.class);
+    assertThat(version.remote(0)).isEqualTo("v1");
+    FunctionCall<String> slow = version.spawn(4000);
+    try (SkiffClient c = client()) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> running(c, "versions") > 0);
+    }
+
+    DeployedApp v2 = VersionTwo.app.deploy();
+
+    assertThat(v2.version()).isEqualTo(2);
+    assertThat(version.remote(0)).isEqualTo("v2");
+    assertThat(slow.get(Duration.ofSeconds(60))).isEqualTo("v1");
+    try (SkiffClient c = client()) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(apps(c).stream().filter(a -> a.getAppName().equals("versions")))
+                      .singleElement()
+                      .satisfies(a -> assertThat(a.getState()).isEqualTo(AppState.APP_DEPLOYED)));
+    }
+    VersionTwo.app.undeploy();
+    assertThatThrownBy(() -> RemoteFunction.fromName("versions", "version", String.class))
+        .isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  @Order(6)
+  void spawnsThatReturnedCompleteExactlyOnceAfterKillNineAndRestart() throws Exception {
+    Path record = server.home().resolve("record.txt");
+    Path ids = server.home().resolve("ids.txt");
+    Files.createFile(ids);
+    Process spawner =
+        server.startJava(
+            server.home().resolve("spawner.log"),
+            ServerClients.class.getName(),
+            "spawn",
+            "1000",
+            record.toString(),
+            ids.toString());
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> Files.readAllLines(ids).size() >= 300 || !spawner.isAlive());
+    List<ProcessHandle> containers = ProcessHandle.of(server.pid()).orElseThrow().descendants()
+        .toList();
+    server.kill9();
+    spawner.waitFor();
+    // Containers do not outlive their server for long.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> containers.stream().noneMatch(ProcessHandle::isAlive));
+
+    Map<String, Integer> accepted = new HashMap<>();
+    for (String line : Files.readAllLines(ids)) {
+      String[] parts = line.split(" ");
+      accepted.put(parts[0], Integer.parseInt(parts[1]));
+    }
+    assertThat(accepted).hasSizeGreaterThanOrEqualTo(300);
+
+    server.restart();
+    String out = server.runJava(Duration.ofMinutes(5), ServerClients.class.getName(), "get",
+        ids.toString());
+
+    Map<String, Integer> results =
+        out.lines()
+            .filter(l -> l.startsWith("fc-"))
+            .map(l -> l.split(" "))
+            .collect(Collectors.toMap(p -> p[0], p -> Integer.parseInt(p[1])));
+    assertThat(results).hasSameSizeAs(accepted);
+    accepted.forEach((id, input) -> assertThat(results.get(id)).as(id).isEqualTo(input * 2));
+    List<Integer> runs = Files.readAllLines(record).stream().map(Integer::parseInt).toList();
+    Set<Integer> ran = Set.copyOf(runs);
+    assertThat(ran).containsAll(accepted.values());
+    System.out.printf(
+        "kill -9 with %d of 1000 spawns returned: %d runs recorded for %d distinct inputs"
+            + " (%d ran again after the restart)%n",
+        accepted.size(), runs.size(), ran.size(), runs.size() - ran.size());
+  }
+
+  @Test
+  @Order(7)
+  void deployedAppsTheirWebEndpointsAndHistoryComeBackAfterRestart() {
+    try (SkiffClient c = client()) {
+      assertThat(apps(c))
+          .anySatisfy(
+              a -> {
+                assertThat(a.getAppName()).isEqualTo("durable");
+                assertThat(a.getState()).isEqualTo(AppState.APP_DEPLOYED);
+              });
+      int before = history(c, "durable").getRunsCount();
+      assertThat(before).isGreaterThanOrEqualTo(3);
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> history(c, "durable").getRunsCount() > before + 1);
+    }
+    RemoteFunction<Integer> square = RemoteFunction.fromName("durable", "square", Integer.class);
+    assertThat(square.remote(12)).isEqualTo(144);
+    assertThat(get(server.webBaseUrl() + "/durable/greet?name=again"))
+        .isEqualTo("\"Hello, again!\"");
+  }
+
+  private static String get(String url) {
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      java.net.http.HttpResponse<String> r =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      return r.body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static List<AppSummary> apps(SkiffClient c) {
+    return c.blocking().listApps(ListAppsRequest.getDefaultInstance()).getAppsList();
+  }
+
+  private static AppHistory history(SkiffClient c, String name) {
+    String id =
+        apps(c).stream()
+            .filter(a -> a.getAppName().equals(name) && a.getState() == AppState.APP_DEPLOYED)
+            .findFirst()
+            .orElseThrow()
+            .getAppId();
+    return c.blocking().getAppHistory(AppHistoryRequest.newBuilder().setAppId(id).build());
+  }
+
+  private static int running(SkiffClient c, String name) {
+    String id =
+        apps(c).stream()
+            .filter(a -> a.getAppName().equals(name) && a.getState() == AppState.APP_DEPLOYED)
+            .findFirst()
+            .orElseThrow()
+            .getAppId();
+    return c
+        .blocking()
+        .getAppStatus(dev.skiff.proto.AppStatusRequest.newBuilder().setAppId(id).build())
+        .getFunctionsList()
+        .stream()
+        .mapToInt(f -> f.getRunningInputs())
+        .sum();
+  }
+}
