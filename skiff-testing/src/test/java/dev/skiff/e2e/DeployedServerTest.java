@@ -63,7 +63,7 @@ class DeployedServerTest {
 
   @Test
   @Order(1)
-  void firstStartWritesAPrivateClientConfigAndRefusesWrongTokens() throws Exception {
+  void firstStartWritesAPrivateClientConfigAndRefusesWrongOrMissingTokens() throws Exception {
     Path file = server.home().resolve("config.json");
     assertThat(config.server()).isEqualTo(server.target());
     assertThat(Files.getPosixFilePermissions(file))
@@ -75,6 +75,22 @@ class DeployedServerTest {
                   wrong.blocking().listApps(ListAppsRequest.getDefaultInstance());
                 } catch (RuntimeException e) {
                   throw wrong.translate(e);
+                }
+              })
+          .isInstanceOf(SkiffException.class)
+          .hasMessageContaining("refused this client");
+    }
+    io.grpc.ManagedChannel bare =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(config.server())
+            .usePlaintext()
+            .build();
+    try (SkiffClient none = SkiffClient.over(config.server(), bare)) {
+      assertThatThrownBy(
+              () -> {
+                try {
+                  none.blocking().listApps(ListAppsRequest.getDefaultInstance());
+                } catch (RuntimeException e) {
+                  throw none.translate(e);
                 }
               })
           .isInstanceOf(SkiffException.class)
