@@ -148,8 +148,12 @@ class DeployedServerTest {
 
   @Test
   @Order(5)
-  void redeployRunsNewInputsOnNewCodeWhileRunningOnesFinishOnTheOld() {
+  void redeployRunsNewInputsOnNewCodeWhileRunningOnesFinishOnTheOld() throws Exception {
+    Map<Path, Object> jarsBefore = storedJars();
+    assertThat(jarsBefore).isNotEmpty();
     VersionOne.app.deploy();
+    // The same classpath again: no jar is uploaded (or rewritten) a second time.
+    assertThat(storedJars()).isEqualTo(jarsBefore);
     RemoteFunction<String> version = RemoteFunction.fromName("versions", "version", String.class);
     assertThat(version.remote(0)).isEqualTo("v1");
     FunctionCall<String> slow = version.spawn(4000);
@@ -266,6 +270,19 @@ class DeployedServerTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The stored jars with their file keys (inode) and modification times. */
+  private static Map<Path, Object> storedJars() throws java.io.IOException {
+    try (var files = Files.list(server.dataDir().resolve("classpath"))) {
+      Map<Path, Object> out = new HashMap<>();
+      for (Path p : files.toList()) {
+        var attrs =
+            Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+        out.put(p.getFileName(), List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime()));
+      }
+      return out;
     }
   }
 
