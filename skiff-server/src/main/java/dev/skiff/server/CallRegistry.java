@@ -29,6 +29,9 @@ import java.util.function.Predicate;
 final class CallRegistry {
   private static final System.Logger LOG = System.getLogger(CallRegistry.class.getName());
 
+  /** How long a finished call stays in memory when the store has it too. */
+  static final Duration KEEP_IN_MEMORY = Duration.ofMinutes(1);
+
   private final ConcurrentHashMap<String, SpawnedCall> calls = new ConcurrentHashMap<>();
   private final Optional<Store> store;
   private final Clock clock;
@@ -114,7 +117,7 @@ final class CallRegistry {
 
   private SpawnedCall newCall(String id, FunctionScheduler function, ByteString args) {
     if (store.isEmpty()) {
-      return SpawnedCall.create(id, function, args);
+      return SpawnedCall.create(id, function, args, r -> {}, clock);
     }
     Store s = store.get();
     return SpawnedCall.create(
@@ -127,7 +130,8 @@ final class CallRegistry {
                     e -> {
                       LOG.log(Level.ERROR, "the result of call " + id + " could not be stored", e);
                       return null;
-                    }));
+                    }),
+        clock);
   }
 
   /** A call of this run of the control plane. */
@@ -140,10 +144,18 @@ final class CallRegistry {
     return store.flatMap(s -> s.call(id));
   }
 
-  /** Forgets results older than the retention, in memory and in the store. */
+  /**
+   * Forgets results older than the retention, in memory and in the store. With a store, finished
+   * calls leave memory after {@link #KEEP_IN_MEMORY} already: their results are read from the
+   * store from then on.
+   */
   void sweep() {
     long before = clock.instant().minus(retention).toEpochMilli();
-    calls.values().removeIf(c -> c.finishedAtMillis() != 0 && c.finishedAtMillis() < before);
+    long memoryBefore =
+        store.isPresent()
+            ? Math.max(before, clock.instant().minus(KEEP_IN_MEMORY).toEpochMilli())
+            : before;
+    calls.values().removeIf(c -> c.finishedAtMillis() != 0 && c.finishedAtMillis() < memoryBefore);
     store.ifPresent(
         s -> {
           int n = s.sweep(Instant.ofEpochMilli(before));

@@ -2,6 +2,7 @@ package dev.skiff.server;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.proto.Result;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,19 +23,25 @@ final class SpawnedCall {
   private final List<Consumer<Result>> waiters = new ArrayList<>();
 
   private final Consumer<Result> onResult;
+  private final Clock clock;
   private volatile long finishedAtMillis;
 
   private SpawnedCall(
-      String id, FunctionScheduler function, ByteString args, Consumer<Result> onResult) {
+      String id,
+      FunctionScheduler function,
+      ByteString args,
+      Consumer<Result> onResult,
+      Clock clock) {
     this.id = id;
     this.function = function;
     this.onResult = onResult;
+    this.clock = clock;
     this.input = function.newInput(args, this::complete);
   }
 
   /** A call record with a new input; the caller submits {@link #input} once it has stored it. */
   static SpawnedCall create(String id, FunctionScheduler function, ByteString args) {
-    return new SpawnedCall(id, function, args, r -> {});
+    return new SpawnedCall(id, function, args, r -> {}, Clock.systemUTC());
   }
 
   /**
@@ -42,8 +49,12 @@ final class SpawnedCall {
    * stores it).
    */
   static SpawnedCall create(
-      String id, FunctionScheduler function, ByteString args, Consumer<Result> onResult) {
-    return new SpawnedCall(id, function, args, onResult);
+      String id,
+      FunctionScheduler function,
+      ByteString args,
+      Consumer<Result> onResult,
+      Clock clock) {
+    return new SpawnedCall(id, function, args, onResult, clock);
   }
 
   /** When the result arrived (epoch millis), or 0 while the call runs. */
@@ -91,7 +102,7 @@ final class SpawnedCall {
         return;
       }
       result = r;
-      finishedAtMillis = System.currentTimeMillis();
+      finishedAtMillis = clock.millis();
       toCall = List.copyOf(waiters);
       waiters.clear();
     }

@@ -75,6 +75,7 @@ public final class ServerProcess implements AutoCloseable {
 
   private void launch(int onPort, int onWebPort) {
     List<String> command = new ArrayList<>(javaCommand());
+    command.remove("-XX:TieredStopAtLevel=1"); // the server runs long: full JIT
     command.add("dev.skiff.server.SkiffServer");
     command.addAll(
         List.of(

@@ -63,7 +63,7 @@ class DeployedServerTest {
 
   @Test
   @Order(1)
-  void firstStartWritesAPrivateClientConfigAndRefusesWrongTokens() throws Exception {
+  void firstStartWritesAPrivateClientConfigAndRefusesWrongOrMissingTokens() throws Exception {
     Path file = server.home().resolve("config.json");
     assertThat(config.server()).isEqualTo(server.target());
     assertThat(Files.getPosixFilePermissions(file))
@@ -75,6 +75,22 @@ class DeployedServerTest {
                   wrong.blocking().listApps(ListAppsRequest.getDefaultInstance());
                 } catch (RuntimeException e) {
                   throw wrong.translate(e);
+                }
+              })
+          .isInstanceOf(SkiffException.class)
+          .hasMessageContaining("refused this client");
+    }
+    io.grpc.ManagedChannel bare =
+        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(config.server())
+            .usePlaintext()
+            .build();
+    try (SkiffClient none = SkiffClient.over(config.server(), bare)) {
+      assertThatThrownBy(
+              () -> {
+                try {
+                  none.blocking().listApps(ListAppsRequest.getDefaultInstance());
+                } catch (RuntimeException e) {
+                  throw none.translate(e);
                 }
               })
           .isInstanceOf(SkiffException.class)
@@ -132,8 +148,12 @@ class DeployedServerTest {
 
   @Test
   @Order(5)
-  void redeployRunsNewInputsOnNewCodeWhileRunningOnesFinishOnTheOld() {
+  void redeployRunsNewInputsOnNewCodeWhileRunningOnesFinishOnTheOld() throws Exception {
+    Map<Path, Object> jarsBefore = storedJars();
+    assertThat(jarsBefore).isNotEmpty();
     VersionOne.app.deploy();
+    // The same classpath again: no jar is uploaded (or rewritten) a second time.
+    assertThat(storedJars()).isEqualTo(jarsBefore);
     RemoteFunction<String> version = RemoteFunction.fromName("versions", "version", String.class);
     assertThat(version.remote(0)).isEqualTo("v1");
     FunctionCall<String> slow = version.spawn(4000);
@@ -250,6 +270,19 @@ class DeployedServerTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The stored jars with their file keys (inode) and modification times. */
+  private static Map<Path, Object> storedJars() throws java.io.IOException {
+    try (var files = Files.list(server.dataDir().resolve("classpath"))) {
+      Map<Path, Object> out = new HashMap<>();
+      for (Path p : files.toList()) {
+        var attrs =
+            Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+        out.put(p.getFileName(), List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime()));
+      }
+      return out;
     }
   }
 
