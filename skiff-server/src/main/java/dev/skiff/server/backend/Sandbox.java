@@ -67,11 +67,7 @@ public final class Sandbox {
           "/etc/alternatives",
           "/etc/ssl",
           "/etc/ca-certificates",
-          "/etc/pki",
-          "/etc/java",
-          "/etc/java-17-openjdk",
-          "/etc/java-21-openjdk",
-          "/etc/java-25-openjdk");
+          "/etc/pki");
 
   /** The variables a sandboxed container gets besides the spec's own. */
   private static final Map<String, String> BASE_ENVIRONMENT =
@@ -217,6 +213,14 @@ public final class Sandbox {
         if (Files.exists(Path.of(entry))) {
           bindReadOnly(args, Path.of(entry), entry);
         }
+      }
+      // Distribution JDKs keep their configuration under /etc/java-<N>-openjdk and link to it.
+      try (Stream<Path> etc = Files.list(Path.of("/etc"))) {
+        etc.filter(p -> p.getFileName().toString().startsWith("java"))
+            .sorted()
+            .forEach(p -> bindReadOnly(args, p, p.toString()));
+      } catch (IOException | RuntimeException e) {
+        // No readable /etc: nothing of it to show.
       }
     }
     args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
