@@ -105,14 +105,27 @@ public final class Sandbox {
     }
   }
 
+  // Guards probed: the result of the first probe in this JVM.
+  private static final Object PROBE_LOCK = new Object();
+  private static Optional<Sandbox> probed;
+
   /**
    * The sandbox of this machine, if bubblewrap is installed and works here: finds {@code bwrap} on
-   * the {@code PATH} and runs {@code true} in a sandbox with the same namespace options containers
-   * get. Takes a few milliseconds; the caller probes once.
+   * the {@code PATH} and runs {@code true} in a sandbox with the same options containers get. The
+   * first call probes (a few tens of milliseconds); later calls return its answer.
    *
    * @return the sandbox, or empty with the reason logged at DEBUG
    */
   public static Optional<Sandbox> probe() {
+    synchronized (PROBE_LOCK) {
+      if (probed == null) {
+        probed = probeNow();
+      }
+      return probed;
+    }
+  }
+
+  private static Optional<Sandbox> probeNow() {
     Optional<Path> found = onPath("bwrap");
     if (found.isEmpty()) {
       LOG.log(Level.DEBUG, "bwrap is not on the PATH");
