@@ -44,11 +44,15 @@ final class ProcessMemory {
     return (runtime.totalMemory() - runtime.freeMemory()) / (1024.0 * 1024.0);
   }
 
-  /** The process ids of this JVM's descendants that run Skiff's container entrypoint. */
+  /**
+   * The process ids of this JVM's descendants that run Skiff's container entrypoint: the JVMs, not
+   * the bubblewrap processes of a sandbox (whose command lines hold the JVM's).
+   */
   static List<Long> containerPids() {
     return ProcessHandle.current()
         .descendants()
         .filter(p -> commandLine(p).contains(CONTAINER_MARK))
+        .filter(p -> !p.info().command().orElse("").endsWith("/bwrap"))
         .map(ProcessHandle::pid)
         .toList();
   }

@@ -12,6 +12,7 @@ import dev.skiff.Period;
 import dev.skiff.RunOptions;
 import dev.skiff.ScheduledRun;
 import dev.skiff.SkiffException;
+import dev.skiff.Volume;
 import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,19 +28,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ScheduleTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 
-  /** Relative to the working directory, which containers share with the test JVM. */
-  static final Path TICKS = Path.of("target", "schedule-e2e", "ticks.log");
+  /** Where each tick is logged: a volume, which the test reads from the control plane's side. */
+  static final Volume TICKS = Volume.fromName("schedule-e2e-ticks").createIfMissing();
 
   static final App app = App.named("schedule-e2e");
   static final Function0<Void> tick =
-      app.function(ScheduleTest::tick, f -> f.schedule(Period.ofSeconds(1)));
+      app.function(
+          ScheduleTest::tick, f -> f.schedule(Period.ofSeconds(1)).volume("/ticks", TICKS));
   static final Function0<Void> newYear =
       app.function(ScheduleTest::newYear, f -> f.schedule(Cron.of("0 0 1 JAN *", "Europe/Paris")));
 
   static void tick() throws IOException {
-    Files.createDirectories(TICKS.getParent());
     Files.writeString(
-        TICKS, Instant.now() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Path.of("/ticks/ticks.log"),
+        Instant.now() + "\n",
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
   static void newYear() {
@@ -47,12 +51,12 @@ class ScheduleTest {
   }
 
   private static long ticks() throws IOException {
-    return Files.exists(TICKS) ? Files.readAllLines(TICKS).size() : 0;
+    Path log = skiff.dataDir().resolve("volumes").resolve(TICKS.name()).resolve("ticks.log");
+    return Files.exists(log) ? Files.readAllLines(log).size() : 0;
   }
 
   @Test
   void periodOfOneSecondFiresRepeatedlyAndEachRunIsInTheHistory() throws IOException {
-    Files.deleteIfExists(TICKS);
     AppRun closed;
     try (var run = app.run(RunOptions.quiet())) {
       closed = run;

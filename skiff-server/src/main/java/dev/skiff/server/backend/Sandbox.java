@@ -67,11 +67,7 @@ public final class Sandbox {
           "/etc/alternatives",
           "/etc/ssl",
           "/etc/ca-certificates",
-          "/etc/pki",
-          "/etc/java",
-          "/etc/java-17-openjdk",
-          "/etc/java-21-openjdk",
-          "/etc/java-25-openjdk");
+          "/etc/pki");
 
   /** The variables a sandboxed container gets besides the spec's own. */
   private static final Map<String, String> BASE_ENVIRONMENT =
@@ -124,14 +120,27 @@ public final class Sandbox {
     }
   }
 
+  // Guards probed: the result of the first probe in this JVM.
+  private static final Object PROBE_LOCK = new Object();
+  private static Optional<Sandbox> probed;
+
   /**
    * The sandbox of this machine, if bubblewrap is installed and works here: finds {@code bwrap} on
-   * the {@code PATH} and runs {@code true} in a sandbox with the same namespace options containers
-   * get. Takes a few milliseconds; the caller probes once.
+   * the {@code PATH} and runs {@code true} in a sandbox with the same options containers get. The
+   * first call probes (a few tens of milliseconds); later calls return its answer.
    *
    * @return the sandbox, or empty with the reason logged at DEBUG
    */
   public static Optional<Sandbox> probe() {
+    synchronized (PROBE_LOCK) {
+      if (probed == null) {
+        probed = probeNow();
+      }
+      return probed;
+    }
+  }
+
+  private static Optional<Sandbox> probeNow() {
     Optional<Path> found = onPath("bwrap");
     if (found.isEmpty()) {
       LOG.log(Level.DEBUG, "bwrap is not on the PATH");
@@ -232,6 +241,14 @@ public final class Sandbox {
         if (Files.exists(Path.of(entry))) {
           bindReadOnly(args, Path.of(entry), entry);
         }
+      }
+      // Distribution JDKs keep their configuration under /etc/java-<N>-openjdk and link to it.
+      try (Stream<Path> etc = Files.list(Path.of("/etc"))) {
+        etc.filter(p -> p.getFileName().toString().startsWith("java"))
+            .sorted()
+            .forEach(p -> bindReadOnly(args, p, p.toString()));
+      } catch (IOException | RuntimeException e) {
+        // No readable /etc: nothing of it to show.
       }
     }
     args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
