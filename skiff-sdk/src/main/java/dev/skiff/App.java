@@ -600,8 +600,10 @@ public final class App {
    * running finish on the old code, new inputs run the new code.
    *
    * @return what was deployed: version, function names and web endpoint URLs
-   * @throws UnsupportedOptionException if a function uses an option not implemented for deployed
-   *     apps (secrets, images, volumes)
+   * @throws UnsupportedOptionException if a function has secrets given inline ({@link
+   *     Secret#fromMap}, {@link Secret#fromDotenv}): a deployed app keeps its definition, so it
+   *     may only name stored secrets ({@link Secret#fromName})
+   * @throws ImageBuildException if an image cannot be built on the server; nothing is deployed
    * @throws SkiffException if no server is configured, it does not answer, or it refuses the app
    */
   public DeployedApp deploy() {

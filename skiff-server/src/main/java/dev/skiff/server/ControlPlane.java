@@ -156,12 +156,13 @@ final class ControlPlane implements EmbeddedControlPlane {
     apps.addListener(schedules);
     apps.addListener(web);
     this.calls = new CallRegistry(listen.store(), clock, listen.retention());
+    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     this.deployments =
         listen
             .store()
-            .map(s -> new Deployments(apps, s, calls, web, images, clock, config.dataDir()));
+            .map(
+                s -> new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
     deployments.ifPresent(schedules::persistence);
-    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     try {
       this.server =
           NettyServerBuilder.forAddress(listen.address())

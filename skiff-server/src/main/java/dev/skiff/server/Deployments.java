@@ -77,6 +77,7 @@ final class Deployments implements ScheduleRunner.Persistence {
 
   private final AppDirectory apps;
   private final ImageStore images;
+  private final VolumeStore volumes;
   private final Store store;
   private final CallRegistry calls;
   private final WebGateway web;
@@ -101,9 +102,11 @@ final class Deployments implements ScheduleRunner.Persistence {
       CallRegistry calls,
       WebGateway web,
       ImageStore images,
+      VolumeStore volumes,
       Clock clock,
       Path dataDir) {
     this.images = images;
+    this.volumes = volumes;
     this.apps = apps;
     this.store = store;
     this.calls = calls;
@@ -262,6 +265,7 @@ final class Deployments implements ScheduleRunner.Persistence {
     }
     CreateAppRequest create = withStoredClasspath(request);
     ClientService.checkApp(apps, create);
+    volumes.prepare(name, create.getFunctionsList());
     synchronized (lock) {
       Deployed old = current.get(name);
       long version = (old != null ? old.version() : 0) + 1;

@@ -6,6 +6,7 @@ import dev.skiff.Function1;
 import dev.skiff.Function2;
 import dev.skiff.Generator1;
 import dev.skiff.Period;
+import dev.skiff.Volume;
 import dev.skiff.WebEndpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,11 +24,21 @@ public final class DeployedFns {
 
   static final Function1<Integer, Integer> square = app.function(DeployedFns::square);
 
-  /** Appends each input to a file (the record of what ran), then returns it doubled. */
+  /** The volume where {@link #record} keeps what ran (containers see only their volumes). */
+  static final String RECORD_VOLUME = "durable-record";
+
+  /**
+   * Appends each input to a file of the volume {@link #RECORD_VOLUME} (the record of what ran),
+   * then returns it doubled.
+   */
   static final Function2<String, Integer, Integer> record =
       app.function(
           DeployedFns::record,
-          f -> f.concurrentInputs(8).maxContainers(2).timeout(Duration.ofSeconds(60)));
+          f ->
+              f.concurrentInputs(8)
+                  .maxContainers(2)
+                  .timeout(Duration.ofSeconds(60))
+                  .volume("/record", Volume.fromName(RECORD_VOLUME).createIfMissing()));
 
   static final Generator1<Integer, Integer> countTo = app.generator(DeployedFns::countTo);
 
@@ -47,7 +58,7 @@ public final class DeployedFns {
   static int record(String file, int input) throws InterruptedException {
     try {
       Files.writeString(
-          Path.of(file),
+          Path.of("/record").resolve(file),
           input + "\n",
           StandardCharsets.UTF_8,
           StandardOpenOption.CREATE,

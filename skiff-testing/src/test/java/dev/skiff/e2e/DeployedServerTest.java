@@ -185,7 +185,8 @@ class DeployedServerTest {
   @Test
   @Order(6)
   void spawnsThatReturnedCompleteExactlyOnceAfterKillNineAndRestart() throws Exception {
-    Path record = server.home().resolve("record.txt");
+    Path record =
+        server.dataDir().resolve("volumes").resolve(DeployedFns.RECORD_VOLUME).resolve("record.txt");
     Path ids = server.home().resolve("ids.txt");
     Files.createFile(ids);
     Process spawner =
@@ -194,7 +195,7 @@ class DeployedServerTest {
             ServerClients.class.getName(),
             "spawn",
             "1000",
-            record.toString(),
+            "record.txt",
             ids.toString());
     await()
         .atMost(Duration.ofMinutes(2))

@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code lookup}: remote, map, starmap-free map, spawn and remoteGen on app "durable";
- *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently, appending
- *       {@code id input} to IDS as each spawn returns;
+ *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently (RECORD: a
+ *       file name in its volume), appending {@code id input} to IDS as each spawn returns;
  *   <li>{@code fallback}: an ephemeral run and a deploy, for a config whose server is down;
  *   <li>{@code get IDS}: {@code FunctionCall.fromId(id).get()} for each id, printing {@code id
  *       value}.
