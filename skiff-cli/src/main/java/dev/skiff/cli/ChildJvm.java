@@ -34,6 +34,8 @@ final class ChildJvm {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--enable-native-access=ALL-UNNAMED");
+    // Skiff's jars bring slf4j-api without a provider: SLF4J's notice about that is noise here.
+    command.add("-Dslf4j.internal.verbosity=ERROR");
     if (Runtime.version().feature() >= 24) {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }

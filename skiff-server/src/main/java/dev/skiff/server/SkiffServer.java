@@ -151,6 +151,10 @@ public final class SkiffServer implements AutoCloseable {
    *     --help}
    */
   public static void main(String[] args) throws InterruptedException {
+    if (System.getProperty("slf4j.internal.verbosity") == null) {
+      // SQLite and Maven Resolver log through slf4j-api, with no provider here: not a problem.
+      System.setProperty("slf4j.internal.verbosity", "ERROR");
+    }
     Options options;
     try {
       options = parse(args, Options.defaults());
