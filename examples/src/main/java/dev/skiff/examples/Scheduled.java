@@ -1,6 +1,7 @@
 package dev.skiff.examples;
 
 import dev.skiff.App;
+import dev.skiff.AppRun;
 import dev.skiff.Cron;
 import dev.skiff.Function0;
 import dev.skiff.Period;
@@ -11,8 +12,8 @@ import java.time.Instant;
 /**
  * The guide's scheduling example: {@code Period} runs a function at a fixed rate, {@code Cron} on
  * a cron expression, while the app runs. Here {@code everySecond} runs about three times in three
- * seconds (the guide's {@code Period(days=1)} would take a day), then the app's history is
- * printed. Scheduled functions take no arguments.
+ * seconds (the guide's {@code Period(days=1)} would take a day; a slow machine waits for two
+ * finished runs), then the app's history is printed. Scheduled functions take no arguments.
  */
 public final class Scheduled {
   static final App app = App.named("scheduled");
@@ -35,8 +36,11 @@ public final class Scheduled {
 
   public static void main(String[] args) throws InterruptedException {
     try (var run = app.run()) {
-      Instant until = Instant.now().plus(Duration.ofMillis(3500));
-      while (Instant.now().isBefore(until)) {
+      // Watch for about three seconds, and on a slow machine until two runs have finished (the
+      // first waits for a container to start), but never more than a minute.
+      Instant start = Instant.now();
+      while (Instant.now().isBefore(start.plus(Duration.ofMinutes(1)))
+          && (Instant.now().isBefore(start.plus(Duration.ofMillis(3500))) || finished(run) < 2)) {
         Thread.sleep(100);
       }
       for (ScheduledRun r : run.history()) {
@@ -49,6 +53,10 @@ public final class Scheduled {
         System.out.println(r.function() + " for " + r.scheduledAt() + ": " + state);
       }
     }
+  }
+
+  private static long finished(AppRun run) {
+    return run.history().stream().filter(r -> r.state() instanceof ScheduledRun.Succeeded).count();
   }
 
   private Scheduled() {}
