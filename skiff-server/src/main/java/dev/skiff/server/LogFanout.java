@@ -55,6 +55,7 @@ final class LogFanout {
   // Guards everything below.
   private final Object lock = new Object();
   private final Map<String, ArrayDeque<LogLine>> kept = new HashMap<>();
+  // Containers of apps that are not deployed, until their app stops.
   private final Map<String, String> keyOfContainer = new HashMap<>();
   private final Map<String, List<Subscription>> byApp = new HashMap<>();
   private final Map<String, Integer> appendedSincePrune = new HashMap<>();
@@ -76,8 +77,10 @@ final class LogFanout {
       if (lines.size() > KEPT_PER_APP) {
         lines.removeFirst();
       }
-      keyOfContainer.put(line.getContainerId(), key);
-      if (name.isPresent()) {
+      if (name.isEmpty()) {
+        // Kept until the app stops; a deployed app's containers are found through the archive.
+        keyOfContainer.put(line.getContainerId(), key);
+      } else {
         Archive a = archive.orElseThrow();
         a.append(name.get(), line);
         if (appendedSincePrune.merge(name.get(), 1, Integer::sum) >= PRUNE_EVERY) {
