@@ -49,8 +49,7 @@ class DeployedExamplesCliTest {
   }
 
   private CliProcess.Result skiff(String... args) {
-    CliProcess.Result r = CliProcess.run(home, DEADLINE, args);
-    return r;
+    return CliProcess.run(home, DEADLINE, args);
   }
 
   private CliProcess.Result succeeded(String... args) {
@@ -98,18 +97,22 @@ class DeployedExamplesCliTest {
     assertThat(succeeded("container", "logs", container).out())
         .contains("[hello " + container + "]! saying hello to Lookup")
         .doesNotContain("[scheduled");
-    if (succeeded("container", "list", "hello").out().contains(container)) {
-      CliProcess.Result stop = skiff("container", "stop", container);
-      // It may have idled out meanwhile; if not, it is told to stop and goes away.
-      if (stop.exitCode() == 0) {
-        assertThat(stop.out()).startsWith("stopping container " + container + " of hello (ap-");
-      } else {
-        assertThat(stop.err()).contains("container '" + container + "' not found");
-      }
-      await()
-          .atMost(Duration.ofMinutes(1))
-          .until(() -> !succeeded("container", "list", "hello").out().contains(container));
-    }
+    // A call now leaves a container idle for the default scale-down window (60 s); stop it.
+    assertThat(succeeded("call", "hello", "hello", "\"Again\"").out())
+        .isEqualTo("\"Hello, Again!\"\n");
+    Matcher listed =
+        Pattern.compile("(?m)^hello +hello +(c-[a-z0-9]+) +idle ")
+            .matcher(succeeded("container", "list", "hello").out());
+    assertThat(listed.find()).isTrue();
+    String idle = listed.group(1);
+    assertThat(succeeded("container", "stop", idle).out())
+        .startsWith("stopping container " + idle + " of hello (ap-");
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .until(() -> !succeeded("container", "list", "hello").out().contains(idle));
+    // An ended container's kept lines are still there.
+    assertThat(succeeded("container", "logs", idle).out())
+        .contains("[hello " + idle + "]! saying hello to Again");
     CliProcess.Result unknown = skiff("container", "stop", "c-nosuchcontainer");
     assertThat(unknown.exitCode()).isEqualTo(1);
     assertThat(unknown.err()).contains("container 'c-nosuchcontainer' not found");
