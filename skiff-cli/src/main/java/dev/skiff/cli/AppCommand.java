@@ -135,6 +135,14 @@ final class AppCommand implements Runnable {
     Integer tail;
 
     @Option(
+        names = "--since",
+        paramLabel = "WHEN",
+        description =
+            "Print only kept lines received since WHEN: a duration back from now (30s, 10m, 2h,"
+                + " 1d) or a UTC time (2026-11-28T04:00:00Z).")
+    String since;
+
+    @Option(
         names = {"-t", "--timestamps"},
         description = "Start each line with the time the server received it (UTC).")
     boolean timestamps;
@@ -143,6 +151,8 @@ final class AppCommand implements Runnable {
     public void run() {
       int lines = tail == null ? LogLines.ALL : tail;
       LogLines.checkTail(lines);
+      long sinceMs =
+          since == null ? 0 : LogLines.since(since, java.time.Instant.now()).toEpochMilli();
       try (SkiffClient client = ServerConnection.connect()) {
         String id = AppRefs.find(client, app).getAppId();
         LogLines.print(
@@ -150,6 +160,7 @@ final class AppCommand implements Runnable {
             StreamLogsRequest.newBuilder()
                 .setAppId(id)
                 .setTail(lines)
+                .setSinceMs(sinceMs)
                 .setKeptOnly(!follow)
                 .build(),
             timestamps,

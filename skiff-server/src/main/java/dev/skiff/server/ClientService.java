@@ -528,7 +528,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           subscriber.cancelled();
           followed.ifPresent(id -> logs.unsubscribe(id, subscriber));
         });
-    logs.attach(key, request.getTail(), containerId, followApp, subscriber);
+    logs.attach(key, request.getTail(), request.getSinceMs(), containerId, followApp, subscriber);
     if (followApp.isPresent() && apps.find(followApp.get()).isEmpty()) {
       // Stopped meanwhile: its closeApp may have missed us.
       logs.unsubscribe(followApp.get(), subscriber);

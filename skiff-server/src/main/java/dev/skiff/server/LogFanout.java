@@ -116,12 +116,13 @@ final class LogFanout {
 
   /**
    * Offers {@code subscriber} the newest {@code tail} kept lines under {@code key} (of {@code
-   * containerId} only, when given), then either subscribes it to the live lines of {@code
+   * containerId} only, when given, and received at or after {@code sinceMs}), then either subscribes it to the live lines of {@code
    * followApp} or, when that is empty, ends its stream after them.
    */
   void attach(
       String key,
       int tail,
+      long sinceMs,
       Optional<String> containerId,
       Optional<String> followApp,
       LogSubscriber subscriber) {
@@ -135,7 +136,7 @@ final class LogFanout {
         List<LogLine> wanted = new ArrayList<>();
         for (var it = lines.descendingIterator(); it.hasNext() && wanted.size() < tail; ) {
           LogLine line = it.next();
-          if (subscription.wants(line)) {
+          if (subscription.wants(line) && line.getTimestampMs() >= sinceMs) {
             wanted.add(line);
           }
         }

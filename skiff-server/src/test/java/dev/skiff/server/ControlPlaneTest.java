@@ -543,6 +543,11 @@ class ControlPlaneTest {
     assertThat(all.values.get(0).getTimestampMs()).isPositive();
     assertThat(texts(keptLines(app, "", 2))).containsExactly("two", "three");
     assertThat(texts(keptLines("", container, 1))).containsExactly("three");
+    long last = all.values.get(2).getTimestampMs();
+    assertThat(texts(keptLines(app, "", 100, all.values.get(0).getTimestampMs())))
+        .containsExactly("one", "two", "three");
+    assertThat(texts(keptLines(app, "", 100, last))).endsWith("three");
+    assertThat(texts(keptLines(app, "", 100, last + 1))).isEmpty();
 
     // Kept lines first, then the live ones, each once.
     RecordingObserver<LogLine> follow = new RecordingObserver<>();
@@ -595,6 +600,11 @@ class ControlPlaneTest {
   }
 
   private RecordingObserver<LogLine> keptLines(String app, String container, int tail) {
+    return keptLines(app, container, tail, 0);
+  }
+
+  private RecordingObserver<LogLine> keptLines(
+      String app, String container, int tail, long sinceMs) {
     RecordingObserver<LogLine> lines = new RecordingObserver<>();
     ClientApiGrpc.newStub(channel(plane.token()))
         .streamLogs(
@@ -602,6 +612,7 @@ class ControlPlaneTest {
                 .setAppId(app)
                 .setContainerId(container)
                 .setTail(tail)
+                .setSinceMs(sinceMs)
                 .setKeptOnly(true)
                 .build(),
             lines);
