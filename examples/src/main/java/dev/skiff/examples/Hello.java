@@ -16,6 +16,8 @@ public final class Hello {
   static final Function1<String, String> hello = app.function(Hello::hello);
 
   static String hello(String name) {
+    // The container's own output: streamed to the caller, and kept (see `skiff app logs hello`).
+    System.err.println("saying hello to " + name);
     return "Hello, " + name + "!";
   }
 

@@ -5,14 +5,11 @@ import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppHistoryRequest;
 import dev.skiff.proto.AppState;
 import dev.skiff.proto.AppSummary;
-import dev.skiff.proto.LogLine;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StreamLogsRequest;
-import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -113,11 +110,13 @@ final class AppCommand implements Runnable {
   @Command(
       name = "logs",
       description = {
-        "Prints the output of the app's containers as '[function container] line', stderr lines"
-            + " marked with '!'.",
-        "With --follow it prints lines as they come until the app stops or you press Ctrl-C."
+        "Prints the output lines of the app's containers that the server keeps (the newest 10,000"
+            + " per app; a deployed app's survive a server restart) as '[function container]"
+            + " line', stderr lines marked with '!', and exits.",
+        "With --follow it then prints new lines as they come until the app stops or you press"
+            + " Ctrl-C."
       },
-      footer = {"", "Example:", "  skiff app logs hello --follow"})
+      footer = {"", "Examples:", "  skiff app logs hello", "  skiff app logs hello --tail 20 --follow"})
   static final class Logs implements Runnable {
     @Spec CommandSpec spec;
 
@@ -126,32 +125,46 @@ final class AppCommand implements Runnable {
 
     @Option(
         names = {"-f", "--follow"},
-        description = "Keep printing new lines as the containers write them.")
+        description = "After the kept lines, keep printing new lines as the containers write them.")
     boolean follow;
+
+    @Option(
+        names = {"-n", "--tail"},
+        paramLabel = "N",
+        description = "Print only the newest N kept lines (default: all that are kept).")
+    Integer tail;
+
+    @Option(
+        names = "--since",
+        paramLabel = "WHEN",
+        description =
+            "Print only kept lines received since WHEN: a duration back from now (30s, 10m, 2h,"
+                + " 1d) or a UTC time (2026-11-28T04:00:00Z).")
+    String since;
+
+    @Option(
+        names = {"-t", "--timestamps"},
+        description = "Start each line with the time the server received it (UTC).")
+    boolean timestamps;
 
     @Override
     public void run() {
-      if (!follow) {
-        throw new CliException(
-            "this server keeps no container logs after the fact yet; use --follow for the live"
-                + " logs", 2);
-      }
-      PrintWriter out = spec.commandLine().getOut();
+      int lines = tail == null ? LogLines.ALL : tail;
+      LogLines.checkTail(lines);
+      long sinceMs =
+          since == null ? 0 : LogLines.since(since, java.time.Instant.now()).toEpochMilli();
       try (SkiffClient client = ServerConnection.connect()) {
         String id = AppRefs.find(client, app).getAppId();
-        try {
-          Iterator<LogLine> lines =
-              client.blocking().streamLogs(StreamLogsRequest.newBuilder().setAppId(id).build());
-          while (lines.hasNext()) {
-            LogLine line = lines.next();
-            out.println(
-                "[" + line.getFunctionName() + " " + line.getContainerId() + "]"
-                    + (line.getStderr() ? "! " : " ") + line.getText());
-            out.flush();
-          }
-        } catch (RuntimeException e) {
-          throw client.translate(e);
-        }
+        LogLines.print(
+            client,
+            StreamLogsRequest.newBuilder()
+                .setAppId(id)
+                .setTail(lines)
+                .setSinceMs(sinceMs)
+                .setKeptOnly(!follow)
+                .build(),
+            timestamps,
+            spec.commandLine().getOut());
       }
     }
   }

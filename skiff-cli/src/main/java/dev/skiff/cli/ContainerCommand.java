@@ -6,9 +6,13 @@ import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.ContainerStatus;
 import dev.skiff.proto.FunctionStatus;
+import dev.skiff.proto.StopContainerRequest;
+import dev.skiff.proto.StopContainerResponse;
+import dev.skiff.proto.StreamLogsRequest;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +22,11 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "container",
     description = "Works with the containers of the configured server's apps.",
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {ContainerCommand.ListContainers.class})
+    subcommands = {
+      ContainerCommand.ListContainers.class,
+      ContainerCommand.Logs.class,
+      ContainerCommand.Stop.class
+    })
 final class ContainerCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -104,6 +112,110 @@ final class ContainerCommand implements Runnable {
         case CONTAINER_BUSY -> "busy";
         default -> c.getState().name().toLowerCase(Locale.ROOT);
       };
+    }
+  }
+
+  @Command(
+      name = "logs",
+      description = {
+        "Prints the output lines of one container that the server keeps, as '[function"
+            + " container] line', stderr lines marked with '!', and exits.",
+        "With --follow it then prints new lines as they come until the container's app stops or"
+            + " you press Ctrl-C."
+      },
+      footer = {"", "Example:", "  skiff container logs c-1a2b3c --follow"})
+  static final class Logs implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "ID",
+        description = "The container's id (c-..., as 'skiff container list' shows it).")
+    String id;
+
+    @Option(
+        names = {"-f", "--follow"},
+        description =
+            "After the kept lines, keep printing new lines while the container runs.")
+    boolean follow;
+
+    @Option(
+        names = {"-n", "--tail"},
+        paramLabel = "N",
+        description = "Print only the newest N kept lines (default: all that are kept).")
+    Integer tail;
+
+    @Option(
+        names = "--since",
+        paramLabel = "WHEN",
+        description =
+            "Print only kept lines received since WHEN: a duration back from now (30s, 10m, 2h,"
+                + " 1d) or a UTC time (2026-11-28T04:00:00Z).")
+    String since;
+
+    @Option(
+        names = {"-t", "--timestamps"},
+        description = "Start each line with the time the server received it (UTC).")
+    boolean timestamps;
+
+    @Override
+    public void run() {
+      int lines = tail == null ? LogLines.ALL : tail;
+      LogLines.checkTail(lines);
+      long sinceMs =
+          since == null ? 0 : LogLines.since(since, java.time.Instant.now()).toEpochMilli();
+      try (SkiffClient client = ServerConnection.connect()) {
+        LogLines.print(
+            client,
+            StreamLogsRequest.newBuilder()
+                .setContainerId(id)
+                .setTail(lines)
+                .setSinceMs(sinceMs)
+                .setKeptOnly(!follow)
+                .build(),
+            timestamps,
+            spec.commandLine().getOut());
+      }
+    }
+  }
+
+  @Command(
+      name = "stop",
+      description = {
+        "Stops one container: it takes no new inputs and finishes what it runs within the"
+            + " server's stop grace period, after which it is stopped and what it still holds is"
+            + " retried or failed as after a crash.",
+        "The autoscaler starts a replacement if the function's demand or minimum needs one."
+      },
+      footer = {"", "Example:", "  skiff container stop c-1a2b3c"})
+  static final class Stop implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "ID",
+        description = "The container's id (c-..., as 'skiff container list' shows it).")
+    String id;
+
+    @Override
+    public void run() {
+      StopContainerResponse stopped;
+      try (SkiffClient client = ServerConnection.connect()) {
+        try {
+          stopped =
+              client
+                  .blocking()
+                  .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).build());
+        } catch (RuntimeException e) {
+          throw client.translate(e);
+        }
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              "stopping container " + id + " of " + stopped.getFunctionName() + " ("
+                  + stopped.getAppId() + ")");
+      spec.commandLine().getOut().flush();
     }
   }
 }

@@ -98,6 +98,17 @@ class HelpTest {
   }
 
   @Test
+  void logAndContainerCommandsDescribeKeptLinesAndStopping() {
+    assertThat(execute("container", "--help").out()).contains("list", "logs", "stop");
+    assertThat(execute("app", "logs", "--help").out())
+        .contains("keeps", "10,000", "server restart", "--follow", "--tail", "--since", "--timestamps");
+    assertThat(execute("container", "logs", "--help").out())
+        .contains("ID", "--follow", "--tail", "--since", "--timestamps");
+    assertThat(execute("container", "stop", "--help").out())
+        .contains("ID", "grace period", "replacement");
+  }
+
+  @Test
   void unknownCommandFailsWithUsageAndExitCode2() {
     Outcome o = execute("frobnicate");
     assertThat(o.code()).isEqualTo(2);

@@ -145,6 +145,10 @@ class ServerCommandsTest {
                 return logs.output().contains("] greeting logs-");
               });
       assertThat(logs.output()).containsPattern("\\[greet c-[a-z0-9]+\\] greeting logs-\\d+");
+      // Without --follow: an ephemeral app's kept lines, then the command exits.
+      CliProcess.Result kept = skiff("app", "logs", otherRun.appId());
+      assertThat(kept.exitCode()).as(kept.err()).isZero();
+      assertThat(kept.out()).containsPattern("(?m)^\\[greet c-[a-z0-9]+\\] greeting logs-\\d+$");
       CliProcess.Result stopped = skiff("app", "stop", otherRun.appId());
       assertThat(stopped.out()).isEqualTo("stopped app " + otherRun.appId() + "\n");
       assertThat(logs.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();

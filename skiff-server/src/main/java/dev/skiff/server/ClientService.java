@@ -40,6 +40,8 @@ import dev.skiff.proto.RetryPolicy;
 import dev.skiff.proto.SpawnResponse;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StopAppResponse;
+import dev.skiff.proto.StopContainerRequest;
+import dev.skiff.proto.StopContainerResponse;
 import dev.skiff.proto.StreamLogsRequest;
 import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.proto.UpdateAutoscalerResponse;
@@ -50,6 +52,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,9 +80,11 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final VolumeStore volumes;
 
   private final ImageStore images;
+  private final Map<String, Container> containers;
 
   ClientService(
       AppDirectory apps,
+      Map<String, Container> containers,
       LogFanout logs,
       ScheduledExecutorService timer,
       ScheduleRunner schedules,
@@ -97,6 +102,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
+    this.containers = containers;
     this.logs = logs;
     this.timer = timer;
   }
@@ -469,28 +475,87 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void streamLogs(StreamLogsRequest request, StreamObserver<LogLine> response) {
     ServerCallStreamObserver<LogLine> stream = (ServerCallStreamObserver<LogLine>) response;
-    String appId = request.getAppId();
+    String key;
+    Optional<String> followApp;
+    Optional<String> containerId =
+        request.getContainerId().isEmpty()
+            ? Optional.empty()
+            : Optional.of(request.getContainerId());
     try {
-      authorize(appId);
-      if (apps.find(appId).isEmpty()) {
-        throw appNotFound(appId);
+      if (request.getTail() < 0) {
+        throw Statuses.invalid("tail is " + request.getTail() + "; must be >= 0");
+      }
+      if (containerId.isPresent()) {
+        Optional<String> liveApp =
+            Optional.ofNullable(containers.get(containerId.get()))
+                .map(c -> c.scheduler.app().id());
+        Optional<String> kept = logs.keyOfContainer(containerId.get());
+        if (liveApp.isEmpty() && kept.isEmpty()) {
+          throw Statuses.notFound(
+              "container '" + containerId.get() + "' not found: it is not running and no lines"
+                  + " of it are kept");
+        }
+        if (!request.getAppId().isEmpty() && liveApp.isPresent()
+            && !liveApp.get().equals(request.getAppId())) {
+          throw Statuses.notFound(
+              "container '" + containerId.get() + "' is not one of app '" + request.getAppId()
+                  + "'");
+        }
+        authorize(liveApp.orElse(request.getAppId()));
+        key = liveApp.map(logs::keyOfApp).orElseGet(kept::get);
+        followApp = liveApp;
+      } else {
+        String appId = request.getAppId();
+        authorize(appId);
+        if (apps.find(appId).isEmpty()) {
+          throw appNotFound(appId);
+        }
+        key = logs.keyOfApp(appId);
+        followApp = Optional.of(appId);
       }
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
       return;
     }
+    if (request.getKeptOnly()) {
+      followApp = Optional.empty();
+    }
     LogSubscriber subscriber = new LogSubscriber(stream);
     stream.setOnReadyHandler(subscriber::onReady);
+    Optional<String> followed = followApp;
     stream.setOnCancelHandler(
         () -> {
           subscriber.cancelled();
-          logs.unsubscribe(appId, subscriber);
+          followed.ifPresent(id -> logs.unsubscribe(id, subscriber));
         });
-    logs.subscribe(appId, subscriber);
-    if (apps.find(appId).isEmpty()) { // stopped meanwhile: its closeApp may have missed us
-      logs.unsubscribe(appId, subscriber);
-      subscriber.complete();
+    logs.attach(key, request.getTail(), request.getSinceMs(), containerId, followApp, subscriber);
+    if (followApp.isPresent() && apps.find(followApp.get()).isEmpty()) {
+      // Stopped meanwhile: its closeApp may have missed us.
+      logs.unsubscribe(followApp.get(), subscriber);
+      subscriber.completeAfterBuffered();
     }
+  }
+
+  @Override
+  public void stopContainer(
+      StopContainerRequest request, StreamObserver<StopContainerResponse> response) {
+    respond(
+        response,
+        () -> {
+          String id = request.getContainerId();
+          Container c = containers.get(id);
+          if (c == null) {
+            throw Statuses.notFound("container '" + id + "' not found (it may have stopped)");
+          }
+          authorize(c.scheduler.app().id());
+          if (!c.scheduler.stopContainer(c)) {
+            throw Statuses.notFound("container '" + id + "' not found (it may have stopped)");
+          }
+          return StopContainerResponse.newBuilder()
+              .setAppId(c.scheduler.app().id())
+              .setFunctionName(c.scheduler.name())
+              .build();
+        });
   }
 
   // ------------------------------------------------------------------------------ scaling

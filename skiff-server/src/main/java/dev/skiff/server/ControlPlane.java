@@ -163,6 +163,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             .map(
                 s -> new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
     deployments.ifPresent(schedules::persistence);
+    deployments.ifPresent(d -> logs.archive(new StoredLogs(store.orElseThrow(), d::nameOf)));
     try {
       this.server =
           NettyServerBuilder.forAddress(listen.address())
@@ -174,6 +175,7 @@ final class ControlPlane implements EmbeddedControlPlane {
               .addService(
                   new ClientService(
                       apps,
+                      containers,
                       logs,
                       timer,
                       schedules,

@@ -487,6 +487,11 @@ final class Deployments implements ScheduleRunner.Persistence {
     return Optional.of(new ScheduleRunner.Resume(anchor, last));
   }
 
+  /** The name of the deployed app this app id is a version of, if it is one. */
+  Optional<String> nameOf(String appId) {
+    return Optional.ofNullable(names.get(appId));
+  }
+
   @Override
   public boolean keeps(String appId) {
     return names.containsKey(appId);

@@ -371,6 +371,7 @@ final class FunctionScheduler {
                 .setContainerId(c.id)
                 .setStderr(stderr)
                 .setText(text)
+                .setTimestampMs(ctx.clock().millis())
                 .build());
   }
 
@@ -645,6 +646,30 @@ final class FunctionScheduler {
    *
    * @throws IllegalArgumentException if the settings are inconsistent (e.g. min > max)
    */
+  /**
+   * Asks one container to shut down, as a scale-down does: it takes no new inputs and finishes
+   * what it was sent within the stop grace period; after that it is stopped, and what it still
+   * holds fails or retries as after a crash (inputs it had not started go back to the queue). The autoscaler starts a replacement if demand needs one.
+   *
+   * @return false if the container is not (or no longer) one of this function's
+   */
+  boolean stopContainer(Container c) {
+    boolean[] found = {false};
+    withLock(
+        out -> {
+          if (containers.get(c.id) != c) {
+            return;
+          }
+          found[0] = true;
+          if (c.phase != Container.Phase.STOPPING) {
+            LOG.log(Level.DEBUG, "{0}: stopping {1} on request", qualifiedName(), c);
+            retire(c, out);
+            rescale(out);
+          }
+        });
+    return found[0];
+  }
+
   void updateAutoscaler(int min, int max, int buffer, Duration window) {
     withLock(
         out -> {

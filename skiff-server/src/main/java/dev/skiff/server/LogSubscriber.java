@@ -19,6 +19,7 @@ final class LogSubscriber {
   private final ArrayDeque<LogLine> buffer = new ArrayDeque<>();
   private long dropped;
   private boolean done;
+  private boolean completing;
 
   LogSubscriber(ServerCallStreamObserver<LogLine> stream) {
     this.stream = stream;
@@ -26,7 +27,7 @@ final class LogSubscriber {
 
   void offer(LogLine line) {
     synchronized (lock) {
-      if (done) {
+      if (done || completing) {
         return;
       }
       if (buffer.size() >= MAX_BUFFERED) {
@@ -62,25 +63,20 @@ final class LogSubscriber {
           stream.onNext(buffer.removeFirst());
         }
       }
+      if (completing && dropped == 0 && buffer.isEmpty()) {
+        done = true;
+        stream.onCompleted();
+      }
     } catch (RuntimeException e) {
       done = true; // cancelled under us
     }
   }
 
-  /** Ends the stream after what is buffered (if the client has room for it now). */
-  void complete() {
+  /** Ends the stream once everything buffered has been sent; later offers are ignored. */
+  void completeAfterBuffered() {
     synchronized (lock) {
+      completing = true;
       drain();
-      if (done) {
-        return;
-      }
-      done = true;
-      buffer.clear();
-      try {
-        stream.onCompleted();
-      } catch (RuntimeException e) {
-        // Already cancelled.
-      }
     }
   }
 

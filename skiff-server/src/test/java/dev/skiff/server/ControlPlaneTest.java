@@ -34,6 +34,8 @@ import dev.skiff.proto.OutputBatch;
 import dev.skiff.proto.Ready;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.StopAppRequest;
+import dev.skiff.proto.StopContainerRequest;
+import dev.skiff.proto.StopContainerResponse;
 import dev.skiff.proto.StreamLogsRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -520,6 +522,107 @@ class ControlPlaneTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> c.down.values.stream().anyMatch(ControlMessage::hasCancel));
     assertThat(results.values).isEmpty();
+  }
+
+  @Test
+  void keptLinesAreReadAfterTheFactThenFollowed() {
+    String app = createApp(def("f").setMinContainers(1));
+    Remote c = awaitContainer(0);
+    String container = c.puppet.spec.containerId();
+    c.puppet.output.line(false, "one");
+    c.puppet.output.line(true, "two");
+    c.puppet.output.line(false, "three");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> texts(keptLines(app, "", 100)).size() == 3);
+
+    RecordingObserver<LogLine> all = keptLines(app, "", 100);
+    assertThat(texts(all)).containsExactly("one", "two", "three");
+    assertThat(all.values.get(1).getStderr()).isTrue();
+    assertThat(all.values.get(0).getContainerId()).isEqualTo(container);
+    assertThat(all.values.get(0).getTimestampMs()).isPositive();
+    assertThat(texts(keptLines(app, "", 2))).containsExactly("two", "three");
+    assertThat(texts(keptLines("", container, 1))).containsExactly("three");
+    long last = all.values.get(2).getTimestampMs();
+    assertThat(texts(keptLines(app, "", 100, all.values.get(0).getTimestampMs())))
+        .containsExactly("one", "two", "three");
+    assertThat(texts(keptLines(app, "", 100, last))).endsWith("three");
+    assertThat(texts(keptLines(app, "", 100, last + 1))).isEmpty();
+
+    // Kept lines first, then the live ones, each once.
+    RecordingObserver<LogLine> follow = new RecordingObserver<>();
+    ClientApiGrpc.newStub(channel(plane.token()))
+        .streamLogs(StreamLogsRequest.newBuilder().setAppId(app).setTail(1).build(), follow);
+    await().atMost(Duration.ofSeconds(10)).until(() -> texts(follow).equals(List.of("three")));
+    c.puppet.output.line(false, "four");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> texts(follow).equals(List.of("three", "four")));
+
+    client().stopApp(StopAppRequest.newBuilder().setAppId(app).build());
+    await().atMost(Duration.ofSeconds(10)).until(() -> follow.completed);
+  }
+
+  @Test
+  void logsOfAnUnknownContainerAreNotFound() {
+    RecordingObserver<LogLine> lines = new RecordingObserver<>();
+    ClientApiGrpc.newStub(channel(plane.token()))
+        .streamLogs(
+            StreamLogsRequest.newBuilder().setContainerId("c-nope").setTail(10).build(), lines);
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines.error != null);
+    assertThat(codeOf(lines.error)).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(lines.error).hasMessageContaining("container 'c-nope' not found");
+  }
+
+  @Test
+  void stoppedContainerIsToldToShutDownAndReplacedForItsMinimum() {
+    String app = createApp(def("f").setMinContainers(1));
+    Remote c = awaitContainer(0).hello();
+    String container = c.puppet.spec.containerId();
+
+    StopContainerResponse stopped =
+        client().stopContainer(StopContainerRequest.newBuilder().setContainerId(container).build());
+    assertThat(stopped.getAppId()).isEqualTo(app);
+    assertThat(stopped.getFunctionName()).isEqualTo("f");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> c.down.values.stream().anyMatch(ControlMessage::hasShutdown));
+    Remote replacement = awaitContainer(1);
+    assertThat(replacement.puppet.spec.containerId()).isNotEqualTo(container);
+
+    assertThatThrownBy(
+            () ->
+                client()
+                    .stopContainer(
+                        StopContainerRequest.newBuilder().setContainerId("c-nope").build()))
+        .satisfies(t -> assertThat(codeOf(t)).isEqualTo(Status.Code.NOT_FOUND))
+        .hasMessageContaining("container 'c-nope' not found");
+  }
+
+  private RecordingObserver<LogLine> keptLines(String app, String container, int tail) {
+    return keptLines(app, container, tail, 0);
+  }
+
+  private RecordingObserver<LogLine> keptLines(
+      String app, String container, int tail, long sinceMs) {
+    RecordingObserver<LogLine> lines = new RecordingObserver<>();
+    ClientApiGrpc.newStub(channel(plane.token()))
+        .streamLogs(
+            StreamLogsRequest.newBuilder()
+                .setAppId(app)
+                .setContainerId(container)
+                .setTail(tail)
+                .setSinceMs(sinceMs)
+                .setKeptOnly(true)
+                .build(),
+            lines);
+    await().atMost(Duration.ofSeconds(10)).until(() -> lines.completed || lines.error != null);
+    assertThat(lines.error).isNull();
+    return lines;
+  }
+
+  private static List<String> texts(RecordingObserver<LogLine> lines) {
+    return List.copyOf(lines.values).stream().map(LogLine::getText).toList();
   }
 
   @Test

@@ -87,6 +87,11 @@ public final class Store implements AutoCloseable {
                 + " function TEXT NOT NULL, scheduled_at INTEGER NOT NULL,"
                 + " started_at INTEGER NOT NULL, finished_at INTEGER, result BLOB)");
         s.execute("CREATE INDEX IF NOT EXISTS runs_by_app ON runs (app_name, started_at)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS logs (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                + " app_name TEXT NOT NULL, container_id TEXT NOT NULL, line BLOB NOT NULL)");
+        s.execute("CREATE INDEX IF NOT EXISTS logs_by_app ON logs (app_name, seq)");
+        s.execute("CREATE INDEX IF NOT EXISTS logs_by_container ON logs (container_id)");
       }
       c.setAutoCommit(false);
       c.commit();
@@ -387,6 +392,76 @@ public final class Store implements AutoCloseable {
         }
       } catch (SQLException e) {
         throw failed("read the last run of '" + function + "'", e);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------ logs
+
+  /** Appends one encoded log line of a deployed app (group-committed; nobody waits). */
+  public void addLogLine(String appName, String containerId, byte[] line) {
+    enqueue(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO logs (app_name, container_id, line) VALUES (?, ?, ?)")) {
+            p.setString(1, appName);
+            p.setString(2, containerId);
+            p.setBytes(3, line);
+            p.executeUpdate();
+          }
+        });
+  }
+
+  /** Deletes all but the newest {@code keep} log lines of an app (nobody waits). */
+  public void pruneLogs(String appName, int keep) {
+    enqueue(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "DELETE FROM logs WHERE app_name=? AND seq <= (SELECT seq FROM logs WHERE"
+                      + " app_name=? ORDER BY seq DESC LIMIT 1 OFFSET ?)")) {
+            p.setString(1, appName);
+            p.setString(2, appName);
+            p.setInt(3, keep);
+            p.executeUpdate();
+          }
+        });
+  }
+
+  /** The newest {@code limit} encoded log lines of an app, oldest first. */
+  public List<byte[]> logLines(String appName, int limit) {
+    synchronized (db) {
+      try (PreparedStatement p =
+          connection.prepareStatement(
+              "SELECT line FROM (SELECT seq, line FROM logs WHERE app_name=?"
+                  + " ORDER BY seq DESC LIMIT ?) ORDER BY seq")) {
+        p.setString(1, appName);
+        p.setInt(2, limit);
+        try (ResultSet r = p.executeQuery()) {
+          List<byte[]> out = new ArrayList<>();
+          while (r.next()) {
+            out.add(r.getBytes(1));
+          }
+          return out;
+        }
+      } catch (SQLException e) {
+        throw failed("read the logs of app '" + appName + "'", e);
+      }
+    }
+  }
+
+  /** The app whose kept log lines include this container's, if any. */
+  public Optional<String> logAppOfContainer(String containerId) {
+    synchronized (db) {
+      try (PreparedStatement p =
+          connection.prepareStatement("SELECT app_name FROM logs WHERE container_id=? LIMIT 1")) {
+        p.setString(1, containerId);
+        try (ResultSet r = p.executeQuery()) {
+          return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+        }
+      } catch (SQLException e) {
+        throw failed("find the app of container '" + containerId + "'", e);
       }
     }
   }

@@ -23,6 +23,34 @@ class StoreTest {
   }
 
   @Test
+  void logLinesArePrunedToTheNewestAndSurviveReopening() {
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      for (int i = 0; i < 15; i++) {
+        store.addLogLine("hello", i < 5 ? "c-old" : "c-new", bytes("line " + i));
+      }
+      store.addLogLine("other", "c-other", bytes("other line"));
+      store.pruneLogs("hello", 10);
+    }
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      List<String> kept = store.logLines("hello", 100).stream().map(StoreTest::text).toList();
+      assertThat(kept).hasSize(10).startsWith("line 5").endsWith("line 14");
+      assertThat(store.logLines("hello", 3).stream().map(StoreTest::text))
+          .containsExactly("line 12", "line 13", "line 14");
+      assertThat(store.logLines("other", 100)).hasSize(1);
+      assertThat(store.logAppOfContainer("c-new")).contains("hello");
+      assertThat(store.logAppOfContainer("c-old")).isEmpty(); // pruned with its lines
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  private static String text(byte[] b) {
+    return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
   void concurrentCallsAreAllStoredAndSurviveReopening() {
     Instant now = Instant.parse("2030-01-01T00:00:00Z");
     List<CompletableFuture<Void>> writes = new ArrayList<>();
