@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.CancelRequest;
@@ -13,6 +14,7 @@ import dev.skiff.proto.ClientApiGrpc;
 import dev.skiff.proto.ContainerApiGrpc;
 import dev.skiff.proto.ContainerHello;
 import dev.skiff.proto.ContainerMessage;
+import dev.skiff.proto.ContainerState;
 import dev.skiff.proto.ControlMessage;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.ErrorKind;
@@ -579,6 +581,22 @@ class ControlPlaneTest {
     String app = createApp(def("f").setMinContainers(1));
     Remote c = awaitContainer(0).hello();
     String container = c.puppet.spec.containerId();
+    // Its hello travels on another connection: stop it once the control plane has seen it ready,
+    // so that it is told to shut down (a container that never connected is only signalled).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                client()
+                    .getAppStatus(
+                        AppStatusRequest.newBuilder().setAppId(app).build())
+                    .getFunctionsList()
+                    .stream()
+                    .flatMap(f -> f.getContainersList().stream())
+                    .anyMatch(
+                        s ->
+                            s.getContainerId().equals(container)
+                                && s.getState() == ContainerState.CONTAINER_IDLE));
 
     StopContainerResponse stopped =
         client().stopContainer(StopContainerRequest.newBuilder().setContainerId(container).build());
