@@ -46,6 +46,7 @@ public final class SkiffClient implements AutoCloseable {
 
   /** Connects (lazily) to {@code host:port} with a token. */
   public static SkiffClient connect(String target, String token) {
+    NettyLogging.useJdkLogging();
     return new SkiffClient(target, channel(target, token));
   }
 

@@ -1,11 +1,13 @@
 package dev.skiff.server;
 
+import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.secrets.SecretStore;
+import dev.skiff.server.store.Store;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -18,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import dev.skiff.server.store.Store;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -110,6 +111,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       ContainerBackend backend,
       Clock clock,
       Listen listen) {
+    NettyLogging.useJdkLogging();
     this.config = config;
     this.backend = backend;
     this.clock = clock;

@@ -5,12 +5,13 @@ import dev.skiff.internal.ContainerContext;
 import dev.skiff.internal.ErrorCodec;
 import dev.skiff.internal.FunctionSpec;
 import dev.skiff.internal.MethodResolver;
+import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.PayloadCodec;
 import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.ContainerApiGrpc;
 import dev.skiff.proto.ContainerHello;
 import dev.skiff.proto.ContainerMessage;
-import dev.skiff.proto.Bind;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.Ready;
@@ -41,6 +42,7 @@ public final class ContainerMain {
 
   /** Runs the container. */
   public static void main(String[] args) throws InterruptedException {
+    NettyLogging.useJdkLogging();
     Charset cs = Charset.defaultCharset();
     System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, cs));
     System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, cs));
