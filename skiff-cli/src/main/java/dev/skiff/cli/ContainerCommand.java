@@ -12,6 +12,7 @@ import dev.skiff.proto.StreamLogsRequest;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -139,41 +140,16 @@ final class ContainerCommand implements Runnable {
             "After the kept lines, keep printing new lines while the container runs.")
     boolean follow;
 
-    @Option(
-        names = {"-n", "--tail"},
-        paramLabel = "N",
-        description = "Print only the newest N kept lines (default: all that are kept).")
-    Integer tail;
-
-    @Option(
-        names = "--since",
-        paramLabel = "WHEN",
-        description =
-            "Print only kept lines received since WHEN: a duration back from now (30s, 10m, 2h,"
-                + " 1d) or a UTC time (2026-11-28T04:00:00Z).")
-    String since;
-
-    @Option(
-        names = {"-t", "--timestamps"},
-        description = "Start each line with the time the server received it (UTC).")
-    boolean timestamps;
+    @Mixin LogOptions options;
 
     @Override
     public void run() {
-      int lines = tail == null ? LogLines.ALL : tail;
-      LogLines.checkTail(lines);
-      long sinceMs =
-          since == null ? 0 : LogLines.since(since, java.time.Instant.now()).toEpochMilli();
+      StreamLogsRequest.Builder request = options.request(follow); // checks before connecting
       try (SkiffClient client = ServerConnection.connect()) {
         LogLines.print(
             client,
-            StreamLogsRequest.newBuilder()
-                .setContainerId(id)
-                .setTail(lines)
-                .setSinceMs(sinceMs)
-                .setKeptOnly(!follow)
-                .build(),
-            timestamps,
+            request.setContainerId(id).build(),
+            options.timestamps,
             spec.commandLine().getOut());
       }
     }
