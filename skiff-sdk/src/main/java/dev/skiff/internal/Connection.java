@@ -30,15 +30,27 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
     implements AutoCloseable {
 
   private static volatile String[] installed;
+  private static volatile EmbeddedControlPlane installedPlane;
 
   /** Makes every later {@code App.run()} in this JVM use this server (used by test fixtures). */
   public static void installDefault(String target, String token) {
     installed = new String[] {target, token};
+    installedPlane = null;
+  }
+
+  /**
+   * Makes every later {@code App.run()} in this JVM use this embedded control plane, reached as
+   * {@link #open()} reaches one it starts (used by test fixtures).
+   */
+  public static void installDefault(EmbeddedControlPlane plane) {
+    installedPlane = plane;
+    installed = new String[] {plane.target(), plane.token()};
   }
 
   /** Undoes {@link #installDefault}. */
   public static void clearDefault() {
     installed = null;
+    installedPlane = null;
   }
 
   private static volatile boolean announced;
@@ -59,7 +71,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
                             + " plane is not on the classpath: add the dev.skiff:skiff-server"
                             + " dependency"));
     EmbeddedControlPlane plane = factory.start(EmbeddedConfig.defaults());
-    return new Connection(SkiffClient.connect(plane.target(), plane.token()), Optional.of(plane));
+    return new Connection(SkiffClient.connect(plane), Optional.of(plane));
   }
 
   /**
@@ -82,6 +94,10 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
 
   /** The installed, environment or config-file server; empty to use an embedded one. */
   private static Optional<SkiffClient> configured(boolean serverRequired) {
+    EmbeddedControlPlane plane = installedPlane;
+    if (plane != null) {
+      return Optional.of(SkiffClient.connect(plane));
+    }
     String[] fixed = installed;
     if (fixed != null) {
       return Optional.of(SkiffClient.connect(fixed[0], fixed[1]));

@@ -16,6 +16,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.TimeUnit;
 
@@ -48,6 +49,25 @@ public final class SkiffClient implements AutoCloseable {
   public static SkiffClient connect(String target, String token) {
     NettyLogging.useJdkLogging();
     return new SkiffClient(target, channel(target, token));
+  }
+
+  /**
+   * Connects to an embedded control plane in this JVM: through its in-process server where it has
+   * one, else over loopback.
+   */
+  public static SkiffClient connect(dev.skiff.internal.spi.EmbeddedControlPlane plane) {
+    if (plane.inProcessName().isEmpty()) {
+      return connect(plane.target(), plane.token());
+    }
+    // The control plane's handlers run on the calling thread. Callbacks to this client (results
+    // of async calls, map batches) run on gRPC's executor, never on the control plane's transport
+    // threads, where a user's continuation must not block it; blocking calls wait on their own
+    // thread either way.
+    ManagedChannel channel =
+        InProcessChannelBuilder.forName(plane.inProcessName().get())
+            .intercept(new TokenInterceptor(plane.token()))
+            .build();
+    return new SkiffClient(plane.target(), channel);
   }
 
   /** A client over an existing channel (which must already carry the token). */

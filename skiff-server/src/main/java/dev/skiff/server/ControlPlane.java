@@ -9,6 +9,7 @@ import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.server.store.Store;
 import io.grpc.Server;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,6 +64,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final LogFanout logs = new LogFanout();
   private final AppDirectory apps;
   private final Server server;
+  private final Server inProcess;
+  private final String inProcessName;
   private final String target;
   private final ScheduledFuture<?> ticker;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -166,33 +169,35 @@ final class ControlPlane implements EmbeddedControlPlane {
                 s -> new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
     deployments.ifPresent(schedules::persistence);
     deployments.ifPresent(d -> logs.archive(new StoredLogs(store.orElseThrow(), d::nameOf)));
+    List<io.grpc.BindableService> services =
+        List.of(
+            new ClientService(
+                apps,
+                containers,
+                logs,
+                timer,
+                schedules,
+                web,
+                images,
+                calls,
+                deployments,
+                SecretStore.open(config.dataDir()),
+                volumes),
+            new ImageService(images),
+            new ContainerService(containers, pool),
+            new BlobService(blobs, id -> apps.find(id).isPresent()),
+            new VolumeService(volumes));
+    TokenInterceptor interceptor = new TokenInterceptor(tokens);
     try {
-      this.server =
+      NettyServerBuilder builder =
           NettyServerBuilder.forAddress(listen.address())
               .directExecutor()
               .maxInboundMessageSize(MAX_MESSAGE_BYTES)
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true)
-              .intercept(new TokenInterceptor(tokens))
-              .addService(
-                  new ClientService(
-                      apps,
-                      containers,
-                      logs,
-                      timer,
-                      schedules,
-                      web,
-                      images,
-                      calls,
-                      deployments,
-                      SecretStore.open(config.dataDir()),
-                      volumes))
-              .addService(new ImageService(images))
-              .addService(new ContainerService(containers, pool))
-              .addService(new BlobService(blobs, id -> apps.find(id).isPresent()))
-              .addService(new VolumeService(volumes))
-              .build()
-              .start();
+              .intercept(interceptor);
+      services.forEach(builder::addService);
+      this.server = builder.build().start();
     } catch (IOException e) {
       web.close();
       timer.shutdownNow();
@@ -200,6 +205,21 @@ final class ControlPlane implements EmbeddedControlPlane {
       throw new UncheckedIOException(
           "could not start the Skiff control plane on " + listen.address() + ": " + e.getMessage(),
           e);
+    }
+    // The same services without a socket, for a client in this JVM: its calls skip the loopback
+    // round trip and the encoding of messages (an embedded control plane's own SDK client).
+    this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
+    InProcessServerBuilder local =
+        InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
+    services.forEach(local::addService);
+    try {
+      this.inProcess = local.build().start();
+    } catch (IOException e) {
+      server.shutdownNow();
+      web.close();
+      timer.shutdownNow();
+      launcher.shutdownNow();
+      throw new UncheckedIOException("could not start the in-process server: " + e.getMessage(), e);
     }
     String host = listen.address().getAddress().isAnyLocalAddress()
         ? InetAddress.getLoopbackAddress().getHostAddress()
@@ -261,6 +281,11 @@ final class ControlPlane implements EmbeddedControlPlane {
   }
 
   @Override
+  public Optional<String> inProcessName() {
+    return Optional.of(inProcessName);
+  }
+
+  @Override
   public String token() {
     return tokens.clientToken();
   }
@@ -311,6 +336,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     }
     awaitContainerExits(config.stopGrace());
     backend.close();
+    inProcess.shutdownNow();
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);

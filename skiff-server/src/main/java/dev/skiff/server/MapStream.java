@@ -176,7 +176,9 @@ final class MapStream implements StreamObserver<MapRequest> {
       return;
     }
     try {
-      while (!unsent.isEmpty() && out.isReady()) {
+      // A client in this JVM (the in-process transport) runs its callbacks inside onNext, and they
+      // may drain this stream again on this thread (the lock is reentrant): re-check `finished`.
+      while (!finished && !unsent.isEmpty() && out.isReady()) {
         MapResponse.Builder batch = MapResponse.newBuilder();
         long bytes = 0;
         while (!unsent.isEmpty()
@@ -188,6 +190,9 @@ final class MapStream implements StreamObserver<MapRequest> {
           batch.addResults(r);
         }
         out.onNext(batch.build());
+      }
+      if (finished) {
+        return;
       }
       if (endOfInputs && outstanding.isEmpty() && unsent.isEmpty()) {
         finished = true;

@@ -186,7 +186,7 @@ public final class SkiffExtension
             config
                 .withDataDir(dataDir)
                 .withSharedDirectories(List.of(SharedTempDirFactory.root())));
-    Connection.installDefault(plane.target(), plane.token());
+    Connection.installDefault(plane);
   }
 
   private void stop() {

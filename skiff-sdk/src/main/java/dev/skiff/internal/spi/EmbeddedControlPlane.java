@@ -5,6 +5,14 @@ public interface EmbeddedControlPlane extends AutoCloseable {
   /** Where clients connect, as {@code host:port} on loopback. */
   String target();
 
+  /**
+   * The name of the control plane's in-process gRPC server, which a client in this JVM reaches
+   * without a socket; empty if it has none.
+   */
+  default java.util.Optional<String> inProcessName() {
+    return java.util.Optional.empty();
+  }
+
   /** The token that clients send with every call. */
   String token();
 
