@@ -27,14 +27,31 @@ import java.lang.reflect.Type;
  * is defined, so a call allocates no codec objects. Thread-safe.
  */
 public final class PayloadCodec {
-  static final ObjectMapper MAPPER = withValueRules(CBORMapper.builder()).build();
+  // Calls run on virtual threads, one per input: Jackson's default per-thread buffer recycling
+  // would give every call fresh 8 KB buffers. A shared pool reuses them across threads.
+  static final ObjectMapper MAPPER =
+      withValueRules(
+              CBORMapper.builder(
+                  com.fasterxml.jackson.dataformat.cbor.CBORFactory.builder()
+                      .recyclerPool(
+                          com.fasterxml.jackson.core.util.JsonRecyclerPools
+                              .sharedConcurrentDequePool())
+                      .build()))
+          .build();
 
   /**
    * A JSON mapper that reads and writes values by the same rules as payloads (for web endpoints,
    * which speak JSON).
    */
   public static ObjectMapper jsonMapper() {
-    return withValueRules(com.fasterxml.jackson.databind.json.JsonMapper.builder()).build();
+    return withValueRules(
+            com.fasterxml.jackson.databind.json.JsonMapper.builder(
+                com.fasterxml.jackson.core.JsonFactory.builder()
+                    .recyclerPool(
+                        com.fasterxml.jackson.core.util.JsonRecyclerPools
+                            .sharedConcurrentDequePool())
+                    .build()))
+        .build();
   }
 
   private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
