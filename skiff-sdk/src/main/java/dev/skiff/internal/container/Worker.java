@@ -48,8 +48,13 @@ final class Worker {
       new java.util.concurrent.CompletableFuture<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
-  private final java.util.concurrent.LinkedBlockingQueue<Output> outputs =
-      new java.util.concurrent.LinkedBlockingQueue<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Output> outputs =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.locks.ReentrantLock sending =
+      new java.util.concurrent.locks.ReentrantLock();
+  // Sends the outputs of inputs that finish while more wait here, so that they go out together.
+  private final Thread sender =
+      Thread.ofPlatform().daemon().name("skiff-outputs").unstarted(this::batchOutputs);
   // At most `concurrency` inputs run at once; later assignments wait in `waiting`, in arrival
   // order (the control plane may send a few ahead so the container never idles between inputs).
   // Guarded by slotLock.
@@ -91,7 +96,7 @@ final class Worker {
       outbound = out;
     }
     Thread.ofPlatform().daemon().name("skiff-heartbeat").start(this::heartbeat);
-    Thread.ofPlatform().daemon().name("skiff-outputs").start(this::sendOutputs);
+    sender.start();
   }
 
   synchronized void send(ContainerMessage message) {
@@ -116,28 +121,43 @@ final class Worker {
     }
   }
 
+  private void batchOutputs() {
+    while (true) {
+      java.util.concurrent.locks.LockSupport.park(this);
+      sendOutputs();
+    }
+  }
+
   /**
-   * Sends outputs as they complete: whatever has completed by the time the stream is free goes
-   * in one message, so a burst of short inputs costs few messages and a lone output goes at once.
+   * Sends the outputs that have completed, in one message, unless another thread is sending: that
+   * one looks again before it lets go, and takes them. A lone output leaves from the thread that
+   * produced it, without a hand-off; the outputs of inputs sent ahead are batched by the sender
+   * thread, so a burst of short inputs costs few messages.
    */
   private void sendOutputs() {
-    java.util.List<Output> batch = new java.util.ArrayList<>();
-    while (true) {
+    while (!outputs.isEmpty() && sending.tryLock()) {
       try {
-        batch.add(outputs.take());
-      } catch (InterruptedException e) {
-        return;
+        OutputBatch.Builder batch = OutputBatch.newBuilder();
+        Output next;
+        while (batch.getOutputsCount() < 1024 && (next = outputs.poll()) != null) {
+          batch.addOutputs(next);
+        }
+        if (batch.getOutputsCount() == 0) {
+          continue;
+        }
+        try {
+          send(
+              ContainerMessage.newBuilder()
+                  .setOutputs(batch)
+                  .build());
+        } catch (RuntimeException e) {
+          // the stream failed; Inbound.onError ends the container
+        }
+      } finally {
+        sending.unlock();
       }
-      outputs.drainTo(batch, 1023);
-      try {
-        send(
-            ContainerMessage.newBuilder()
-                .setOutputs(OutputBatch.newBuilder().addAllOutputs(batch))
-                .build());
-      } catch (RuntimeException e) {
-        // the stream failed; Inbound.onError ends the container
-      }
-      batch.clear();
+      // An output added while this thread sent, by a thread whose tryLock failed, is still queued:
+      // the loop looks again.
     }
   }
 
@@ -206,7 +226,6 @@ final class Worker {
                   : run(a, r);
           running.remove(a.getInputId());
           Thread.interrupted(); // a late cancellation must not leak into the next input
-          output(a, outcome);
           Assignment next;
           synchronized (slotLock) {
             next = waiting.poll();
@@ -214,6 +233,9 @@ final class Worker {
               freeSlots++;
             }
           }
+          // With more inputs queued here (sent ahead), the sender thread batches this output with
+          // the next ones; else it leaves from this thread at once.
+          output(a, outcome, next != null);
           if (next != null) {
             launch(next, running.get(next.getInputId()));
           }
@@ -221,12 +243,21 @@ final class Worker {
   }
 
   private void output(Assignment a, Result outcome) {
+    output(a, outcome, false);
+  }
+
+  private void output(Assignment a, Result outcome, boolean moreQueued) {
     outputs.add(
         Output.newBuilder()
             .setInputId(a.getInputId())
             .setAttempt(a.getAttempt())
             .setResult(outcome)
             .build());
+    if (moreQueued) {
+      java.util.concurrent.locks.LockSupport.unpark(sender);
+    } else {
+      sendOutputs();
+    }
   }
 
   private Result run(Assignment a, Running r) {
