@@ -13,14 +13,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The memory phases. {@link #idle} reads resident set sizes at rest: of a container (after a few
- * calls and an idle second), of the gRPC echo server JVM treated the same way (the baseline), and
+ * calls and 5 idle seconds), of the gRPC echo server JVM treated the same way (the baseline), and
  * of this JVM, which holds the embedded control plane. {@link #queued} spawns inputs of a function
  * whose one container is busy, so they stay queued, timing the spawns, and reads the heap they
  * take.
  */
 final class MemoryBenchmarks {
   private static final int IDLE_CALLS = 5;
-  private static final Duration IDLE = Duration.ofSeconds(1);
+  private static final Duration IDLE = Duration.ofSeconds(5);
   private static final String QUEUED_ARGUMENT = "queued";
 
   static Measurement.IdleMemory idle(Cleanup scope, EchoBaseline echo, double harnessBeforeMib)
@@ -51,7 +51,7 @@ final class MemoryBenchmarks {
               ProcessMemory.rssMib(echo.serverPid()),
               ProcessMemory.selfRssMib(),
               harnessBeforeMib);
-      progress.step("measured after an idle second");
+      progress.step("measured after " + IDLE.toSeconds() + " idle seconds");
       run.close();
       progress.step("app run closed");
       return measured;

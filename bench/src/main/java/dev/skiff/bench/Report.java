@@ -173,7 +173,7 @@ final class Report {
             ratio(queued.heapQueuedMib(), queued.heapBeforeMib())));
         notes.add(
             "memory, container: VmRSS of the container process (largest of "
-                + idle.containers() + " found) after a few calls and an idle second; baseline:"
+                + idle.containers() + " found) after a few calls and 5 idle seconds; baseline:"
                 + " the gRPC echo server JVM after the same.");
         notes.add(
             "memory, control plane: VmRSS of this harness JVM, which holds the embedded control"

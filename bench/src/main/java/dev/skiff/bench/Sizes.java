@@ -40,12 +40,12 @@ record Sizes(
   static Sizes full() {
     return new Sizes(
         "full",
-        2_000,
+        40_000,
         10,
         1_000,
-        5_000,
+        300_000,
         100_000,
-        2,
+        3,
         20,
         100_000,
         50_000,
@@ -57,10 +57,10 @@ record Sizes(
   static Sizes quick() {
     return new Sizes(
         "quick",
-        2_000,
+        3_000,
         3,
         1_000,
-        2_000,
+        40_000,
         20_000,
         1,
         5,
