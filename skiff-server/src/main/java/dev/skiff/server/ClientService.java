@@ -55,12 +55,10 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 
 /**
  * The client API: what the SDK calls. Runs on gRPC transport threads with a direct executor, so no
@@ -111,7 +109,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void createApp(CreateAppRequest request, StreamObserver<CreateAppResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           if (!(Principal.current() instanceof Principal.Client)) {
@@ -175,7 +173,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void stopApp(StopAppRequest request, StreamObserver<StopAppResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           authorize(request.getAppId());
@@ -451,7 +449,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void cancel(CancelRequest request, StreamObserver<CancelResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           SpawnedCall call = spawnedCall(request.getCallId());
@@ -539,7 +537,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void stopContainer(
       StopContainerRequest request, StreamObserver<StopContainerResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           String id = request.getContainerId();
@@ -563,7 +561,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void updateAutoscaler(
       UpdateAutoscalerRequest request, StreamObserver<UpdateAutoscalerResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           FunctionScheduler function = resolve(request.getFunction());
@@ -595,7 +593,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void getAppStatus(AppStatusRequest request, StreamObserver<AppStatus> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           authorize(request.getAppId());
@@ -611,7 +609,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void getAppHistory(AppHistoryRequest request, StreamObserver<AppHistory> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           authorize(request.getAppId());
@@ -700,7 +698,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void findMissingJars(
       FindMissingJarsRequest request, StreamObserver<FindMissingJarsResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           clientOnly("deploy apps");
@@ -739,7 +737,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         .start(
             context.wrap(
             () ->
-                respond(
+                Statuses.respond(
                     response,
                     () -> {
                       clientOnly("deploy apps");
@@ -756,7 +754,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         .start(
             context.wrap(
             () ->
-                respond(
+                Statuses.respond(
                     response,
                     () -> {
                       clientOnly("undeploy apps");
@@ -767,7 +765,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void listApps(ListAppsRequest request, StreamObserver<ListAppsResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           clientOnly("list apps");
@@ -793,7 +791,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void lookupFunction(
       LookupFunctionRequest request, StreamObserver<LookupFunctionResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           RunningApp app = deployed().current(request.getAppName());
@@ -828,17 +826,5 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   private static StatusRuntimeException appNotFound(String appId) {
     return Statuses.notFound("app '" + appId + "' not found (it may have been stopped)");
-  }
-
-  private static <T> void respond(StreamObserver<T> response, Supplier<T> body) {
-    T value;
-    try {
-      value = body.get();
-    } catch (RuntimeException e) {
-      response.onError(Statuses.of(e));
-      return;
-    }
-    response.onNext(value);
-    response.onCompleted();
   }
 }

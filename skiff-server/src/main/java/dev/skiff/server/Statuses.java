@@ -2,6 +2,8 @@ package dev.skiff.server;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Supplier;
 
 /**
  * The gRPC errors that the services answer with, each with a description that says what was wrong.
@@ -34,5 +36,21 @@ final class Statuses {
         .withDescription("internal error in the Skiff control plane: " + e)
         .withCause(e)
         .asRuntimeException();
+  }
+
+  /**
+   * Answers a unary call with what {@code body} returns, or, if it throws, with its failure as a
+   * status ({@link #of}).
+   */
+  static <T> void respond(StreamObserver<T> response, Supplier<T> body) {
+    T value;
+    try {
+      value = body.get();
+    } catch (RuntimeException e) {
+      response.onError(of(e));
+      return;
+    }
+    response.onNext(value);
+    response.onCompleted();
   }
 }

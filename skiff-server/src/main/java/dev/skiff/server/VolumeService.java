@@ -1,7 +1,6 @@
 package dev.skiff.server;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.proto.DeleteVolumeResponse;
 import dev.skiff.proto.ListFilesRequest;
 import dev.skiff.proto.ListFilesResponse;
@@ -16,18 +15,12 @@ import dev.skiff.proto.VolumeFileRef;
 import dev.skiff.proto.VolumeInfo;
 import dev.skiff.proto.VolumeRef;
 import dev.skiff.proto.WriteFileResponse;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.function.Supplier;
 
 /**
  * The volume API ({@code VolumeApi}) over a {@link VolumeStore}, for clients only: a container works
@@ -36,9 +29,6 @@ import java.util.function.Supplier;
  * is written to a file beside the volumes as it arrives and renamed into place when it completes.
  */
 final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
-  /** Bytes per download chunk. */
-  private static final int CHUNK = 1024 * 1024;
-
   private final VolumeStore store;
 
   VolumeService(VolumeStore store) {
@@ -54,7 +44,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void createVolume(VolumeRef request, StreamObserver<VolumeInfo> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           checkClient();
@@ -68,7 +58,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           checkClient();
@@ -87,7 +77,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void deleteVolume(VolumeRef request, StreamObserver<DeleteVolumeResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           checkClient();
@@ -98,7 +88,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void listFiles(ListFilesRequest request, StreamObserver<ListFilesResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           checkClient();
@@ -118,7 +108,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void removePath(RemovePathRequest request, StreamObserver<RemovePathResponse> response) {
-    respond(
+    Statuses.respond(
         response,
         () -> {
           checkClient();
@@ -137,150 +127,44 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
       response.onError(Statuses.of(e));
       return;
     }
-    ServerCallStreamObserver<VolumeChunk> stream = (ServerCallStreamObserver<VolumeChunk>) response;
-    Object ready = new Object();
-    stream.setOnReadyHandler(
-        () -> {
-          synchronized (ready) {
-            ready.notifyAll();
-          }
-        });
-    Thread.ofVirtual()
-        .name("skiff-volume-read")
-        .start(
-            () -> {
-              try (InputStream in =
-                  Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-                byte[] buf = new byte[CHUNK];
-                int n;
-                boolean sent = false;
-                while ((n = in.readNBytes(buf, 0, CHUNK)) > 0 || !sent) {
-                  synchronized (ready) {
-                    while (!stream.isReady() && !stream.isCancelled()) {
-                      ready.wait(100);
-                    }
-                  }
-                  if (stream.isCancelled()) {
-                    return;
-                  }
-                  ByteString data = UnsafeByteOperations.unsafeWrap(buf.clone(), 0, Math.max(n, 0));
-                  stream.onNext(VolumeChunk.newBuilder().setData(data).build());
-                  sent = true;
-                  if (n <= 0) {
-                    break;
-                  }
-                }
-                stream.onCompleted();
-              } catch (IOException | RuntimeException e) {
-                stream.onError(
-                    Status.INTERNAL
-                        .withDescription("reading '" + request.getPath() + "' failed: " + e)
-                        .asRuntimeException());
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
+    FileTransfer.download(
+        response,
+        "reading '" + request.getPath() + "'",
+        () -> Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
+        data -> VolumeChunk.newBuilder().setData(data).build());
   }
 
   @Override
   public StreamObserver<VolumeChunk> writeFile(StreamObserver<WriteFileResponse> response) {
-    return new StreamObserver<>() {
-      private Path upload;
-      private OutputStream out;
+    return new FileTransfer.Upload<VolumeChunk, WriteFileResponse>(response, "file upload") {
       private String volume;
       private String path;
-      private long size;
-      private boolean failed;
 
       @Override
-      public void onNext(VolumeChunk chunk) {
-        if (failed) {
-          return;
+      Path begin(VolumeChunk first) throws IOException {
+        checkClient();
+        volume = first.getVolume();
+        path = first.getPath();
+        if (first.getCreateVolume()) {
+          store.ensure(volume);
         }
-        try {
-          if (out == null) {
-            checkClient();
-            volume = chunk.getVolume();
-            path = chunk.getPath();
-            if (chunk.getCreateVolume()) {
-              store.ensure(volume);
-            }
-            store.resolve(volume, path); // checks the volume and the path before any byte
-            if (VolumeStore.normalise(path).isEmpty()) {
-              throw Statuses.invalid("a file needs a path inside volume '" + volume + "'");
-            }
-            upload = store.newIncoming();
-            out = Files.newOutputStream(upload);
-          }
-          size += chunk.getData().size();
-          chunk.getData().writeTo(out);
-        } catch (IOException | RuntimeException e) {
-          fail(e);
+        store.resolve(volume, path); // checks the volume and the path before any byte
+        if (VolumeStore.normalise(path).isEmpty()) {
+          throw Statuses.invalid("a file needs a path inside volume '" + volume + "'");
         }
-      }
-
-      private void fail(Exception e) {
-        failed = true;
-        discard();
-        response.onError(
-            switch (e) {
-              case StatusRuntimeException s -> s;
-              case RuntimeException r -> Statuses.of(r);
-              case IOException io -> Statuses.of(new java.io.UncheckedIOException(io));
-              default -> Statuses.of(new IllegalStateException(e));
-            });
-      }
-
-      private void discard() {
-        try {
-          if (out != null) {
-            out.close();
-          }
-          if (upload != null) {
-            Files.deleteIfExists(upload);
-          }
-        } catch (IOException ignored) {
-          // a leftover upload file is harmless: it is never part of a volume
-        }
+        return store.newIncoming();
       }
 
       @Override
-      public void onError(Throwable t) {
-        failed = true;
-        discard();
+      ByteString data(VolumeChunk chunk) {
+        return chunk.getData();
       }
 
       @Override
-      public void onCompleted() {
-        if (failed) {
-          return;
-        }
-        if (out == null) {
-          response.onError(Statuses.invalid("a file upload needs at least one chunk"));
-          return;
-        }
-        try {
-          out.close();
-          store.commit(upload, volume, path);
-        } catch (IOException | RuntimeException e) {
-          fail(e);
-          return;
-        }
-        response.onNext(WriteFileResponse.newBuilder().setSize(size).build());
-        response.onCompleted();
+      WriteFileResponse finish(Path upload, long size) throws IOException {
+        store.commit(upload, volume, path);
+        return WriteFileResponse.newBuilder().setSize(size).build();
       }
     };
-  }
-
-  private static <T> void respond(StreamObserver<T> response, Supplier<T> body) {
-    T value;
-    try {
-      value = body.get();
-    } catch (RuntimeException e) {
-      response.onError(Statuses.of(e));
-      return;
-    }
-    response.onNext(value);
-    response.onCompleted();
   }
 }
