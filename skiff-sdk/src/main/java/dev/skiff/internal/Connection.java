@@ -29,13 +29,12 @@ import java.util.ServiceLoader;
 public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embedded)
     implements AutoCloseable {
 
-  private static volatile String[] installed;
-  private static volatile EmbeddedControlPlane installedPlane;
+  // How to reach the server a test fixture installed; null when none is.
+  private static volatile java.util.function.Supplier<SkiffClient> installed;
 
   /** Makes every later {@code App.run()} in this JVM use this server (used by test fixtures). */
   public static void installDefault(String target, String token) {
-    installed = new String[] {target, token};
-    installedPlane = null;
+    installed = () -> SkiffClient.connect(target, token);
   }
 
   /**
@@ -43,14 +42,12 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
    * {@link #open()} reaches one it starts (used by test fixtures).
    */
   public static void installDefault(EmbeddedControlPlane plane) {
-    installedPlane = plane;
-    installed = new String[] {plane.target(), plane.token()};
+    installed = () -> SkiffClient.connect(plane);
   }
 
   /** Undoes {@link #installDefault}. */
   public static void clearDefault() {
     installed = null;
-    installedPlane = null;
   }
 
   private static volatile boolean announced;
@@ -94,13 +91,9 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
 
   /** The installed, environment or config-file server; empty to use an embedded one. */
   private static Optional<SkiffClient> configured(boolean serverRequired) {
-    EmbeddedControlPlane plane = installedPlane;
-    if (plane != null) {
-      return Optional.of(SkiffClient.connect(plane));
-    }
-    String[] fixed = installed;
+    java.util.function.Supplier<SkiffClient> fixed = installed;
     if (fixed != null) {
-      return Optional.of(SkiffClient.connect(fixed[0], fixed[1]));
+      return Optional.of(fixed.get());
     }
     String server = System.getenv("SKIFF_SERVER");
     if (server != null && !server.isBlank()) {

@@ -188,17 +188,28 @@ final class ControlPlane implements EmbeddedControlPlane {
             new BlobService(blobs, id -> apps.find(id).isPresent()),
             new VolumeService(volumes));
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
+    NettyServerBuilder socket =
+        NettyServerBuilder.forAddress(listen.address())
+            .directExecutor()
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .intercept(interceptor);
+    // The same services without a socket, for a client in this JVM: its calls skip the loopback
+    // round trip and the encoding of messages (an embedded control plane's own SDK client).
+    this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
+    InProcessServerBuilder local =
+        InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
+    services.forEach(socket::addService);
+    services.forEach(local::addService);
+    Server started = null;
     try {
-      NettyServerBuilder builder =
-          NettyServerBuilder.forAddress(listen.address())
-              .directExecutor()
-              .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-              .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .permitKeepAliveWithoutCalls(true)
-              .intercept(interceptor);
-      services.forEach(builder::addService);
-      this.server = builder.build().start();
+      started = socket.build().start();
+      this.inProcess = local.build().start();
     } catch (IOException e) {
+      if (started != null) {
+        started.shutdownNow();
+      }
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
@@ -206,21 +217,7 @@ final class ControlPlane implements EmbeddedControlPlane {
           "could not start the Skiff control plane on " + listen.address() + ": " + e.getMessage(),
           e);
     }
-    // The same services without a socket, for a client in this JVM: its calls skip the loopback
-    // round trip and the encoding of messages (an embedded control plane's own SDK client).
-    this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
-    InProcessServerBuilder local =
-        InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
-    services.forEach(local::addService);
-    try {
-      this.inProcess = local.build().start();
-    } catch (IOException e) {
-      server.shutdownNow();
-      web.close();
-      timer.shutdownNow();
-      launcher.shutdownNow();
-      throw new UncheckedIOException("could not start the in-process server: " + e.getMessage(), e);
-    }
+    this.server = started;
     String host = listen.address().getAddress().isAnyLocalAddress()
         ? InetAddress.getLoopbackAddress().getHostAddress()
         : listen.address().getAddress().getHostAddress();

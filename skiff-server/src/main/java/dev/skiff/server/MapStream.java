@@ -176,8 +176,8 @@ final class MapStream implements StreamObserver<MapRequest> {
       return;
     }
     try {
-      // A client in this JVM (the in-process transport) runs its callbacks inside onNext, and they
-      // may drain this stream again on this thread (the lock is reentrant): re-check `finished`.
+      // A transport may run callbacks of this stream (onReady, and with them another drain) inside
+      // out's calls on this thread, where the reentrant lock lets them in: re-check `finished`.
       while (!finished && !unsent.isEmpty() && out.isReady()) {
         MapResponse.Builder batch = MapResponse.newBuilder();
         long bytes = 0;

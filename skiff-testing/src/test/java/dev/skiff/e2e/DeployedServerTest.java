@@ -69,33 +69,29 @@ class DeployedServerTest {
     assertThat(Files.getPosixFilePermissions(file))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     try (SkiffClient wrong = SkiffClient.connect(config.server(), "not-the-token")) {
-      assertThatThrownBy(
-              () -> {
-                try {
-                  wrong.blocking().listApps(ListAppsRequest.getDefaultInstance());
-                } catch (RuntimeException e) {
-                  throw wrong.translate(e);
-                }
-              })
-          .isInstanceOf(SkiffException.class)
-          .hasMessageContaining("refused this client");
+      assertRefused(wrong);
     }
     io.grpc.ManagedChannel bare =
         io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(config.server())
             .usePlaintext()
             .build();
     try (SkiffClient none = SkiffClient.over(config.server(), bare)) {
-      assertThatThrownBy(
-              () -> {
-                try {
-                  none.blocking().listApps(ListAppsRequest.getDefaultInstance());
-                } catch (RuntimeException e) {
-                  throw none.translate(e);
-                }
-              })
-          .isInstanceOf(SkiffException.class)
-          .hasMessageContaining("refused this client");
+      assertRefused(none);
     }
+  }
+
+  /** A call through {@code client} is refused for its token, with a message that says so. */
+  private static void assertRefused(SkiffClient client) {
+    assertThatThrownBy(
+            () -> {
+              try {
+                client.blocking().listApps(ListAppsRequest.getDefaultInstance());
+              } catch (RuntimeException e) {
+                throw client.translate(e);
+              }
+            })
+        .isInstanceOf(SkiffException.class)
+        .hasMessageContaining("refused this client");
   }
 
   @Test
