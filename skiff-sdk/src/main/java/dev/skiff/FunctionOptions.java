@@ -46,6 +46,7 @@ public final class FunctionOptions {
   private final Optional<Retries> retries;
   private final Optional<Schedule> schedule;
   private final List<String> regions;
+  private final boolean blockNetwork;
   private final int minContainers;
   private final OptionalInt maxContainers;
   private final int bufferContainers;
@@ -69,6 +70,7 @@ public final class FunctionOptions {
     this.retries = b.retries;
     this.schedule = b.schedule;
     this.regions = List.copyOf(b.regions);
+    this.blockNetwork = b.blockNetwork;
     this.minContainers = b.minContainers;
     this.maxContainers = b.maxContainers;
     this.bufferContainers = b.bufferContainers;
@@ -144,6 +146,13 @@ public final class FunctionOptions {
     return schedule;
   }
 
+  /**
+   * Whether the function's containers have no network at all ({@link Builder#blockNetwork()}).
+   */
+  public boolean blockNetwork() {
+    return blockNetwork;
+  }
+
   /** The regions the function may be placed in; empty means any. */
   public List<String> regions() {
     return regions;
@@ -208,6 +217,7 @@ public final class FunctionOptions {
     private Optional<Retries> retries = Optional.empty();
     private Optional<Schedule> schedule = Optional.empty();
     private final List<String> regions = new ArrayList<>();
+    private boolean blockNetwork;
     private int minContainers = 0;
     private OptionalInt maxContainers = OptionalInt.empty();
     private int bufferContainers = 0;
@@ -363,6 +373,18 @@ public final class FunctionOptions {
     public Builder schedule(Schedule schedule) {
       this.schedule = Optional.of(Objects.requireNonNull(schedule, "schedule"));
       set("schedule");
+      return this;
+    }
+
+    /**
+     * Gives the function's containers no network at all: they see only their own loopback, and
+     * reach nothing but the control plane (through the socket it hands them). Without this,
+     * containers reach the outside through a user-mode network that does not lead to the host's
+     * loopback. Like Modal's {@code block_network=True}.
+     */
+    public Builder blockNetwork() {
+      blockNetwork = true;
+      set("blockNetwork");
       return this;
     }
 

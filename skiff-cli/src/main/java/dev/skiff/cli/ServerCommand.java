@@ -54,6 +54,12 @@ final class ServerCommand implements Callable<Integer> {
       description = "How long results of spawned calls are kept (default: 7d; e.g. 12h, 30m, 90s).")
   String retention;
 
+  @Option(
+      names = "--allow-unsandboxed",
+      description = "Where bubblewrap does not work, run containers as plain processes that see this"
+          + " machine's files and network (without this, the server refuses to start there).")
+  boolean allowUnsandboxed;
+
   @Override
   public Integer call() throws InterruptedException {
     List<String> args = new ArrayList<>();
@@ -76,6 +82,9 @@ final class ServerCommand implements Callable<Integer> {
     if (retention != null) {
       args.add("--result-retention");
       args.add(retention);
+    }
+    if (allowUnsandboxed) {
+      args.add("--allow-unsandboxed");
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

@@ -166,6 +166,7 @@ public record FunctionSpec(
     options.memoryLimitMib().ifPresent(b::setMemoryLimitMib);
     b.addAllGpus(options.gpus());
     b.addAllRegions(options.regions());
+    b.setBlockNetwork(options.blockNetwork());
     options
         .volumes()
         .forEach(

@@ -18,6 +18,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,12 +81,36 @@ public final class SkiffClient implements AutoCloseable {
 
   /** A channel to {@code host:port} that sends the token with every call. */
   public static ManagedChannel channel(String target, String token) {
-    return NettyChannelBuilder.forTarget(target)
+    return builderFor(target)
         .usePlaintext()
         .directExecutor()
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .intercept(new TokenInterceptor(token))
         .build();
+  }
+
+  /** The prefix of a target that names a Unix domain socket: {@code unix:/path/to/socket}. */
+  public static final String UNIX_PREFIX = "unix:";
+
+  // One event loop for every Unix-socket channel of this JVM (a container has one), daemon threads.
+  private static final class UnixLoop {
+    static final EpollEventLoopGroup GROUP =
+        new EpollEventLoopGroup(1, new DefaultThreadFactory("skiff-uds", true));
+  }
+
+  /**
+   * A channel builder for {@code target}: {@code host:port} over TCP, or {@code unix:/path} over a
+   * Unix domain socket (how a container reaches its control plane: the socket bound into its
+   * sandbox is its only way out).
+   */
+  private static NettyChannelBuilder builderFor(String target) {
+    if (!target.startsWith(UNIX_PREFIX)) {
+      return NettyChannelBuilder.forTarget(target);
+    }
+    return NettyChannelBuilder.forAddress(
+            new DomainSocketAddress(target.substring(UNIX_PREFIX.length())))
+        .channelType(EpollDomainSocketChannel.class)
+        .eventLoopGroup(UnixLoop.GROUP);
   }
 
   /** The channel, for services other than the client API. */

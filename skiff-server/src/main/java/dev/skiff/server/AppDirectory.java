@@ -92,6 +92,25 @@ final class AppDirectory {
     return ctx.capacity();
   }
 
+  /**
+   * Refuses an app whose functions hold secrets where the backend cannot run them (no sandbox, and
+   * its operator did not allow unsandboxed containers), before anything is applied.
+   *
+   * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
+   */
+  void refuseSecretsWithoutSandbox(String appName, java.util.Set<String> functionsWithSecrets) {
+    Optional<String> why = ctx.backend().secretsUnavailable();
+    if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
+      return;
+    }
+    String function = functionsWithSecrets.stream().sorted().findFirst().orElseThrow();
+    throw io.grpc.Status.UNIMPLEMENTED
+        .withDescription(
+            "function '" + function + "' of app '" + appName + "' has secrets, which run only in"
+                + " the container sandbox: " + why.get())
+        .asRuntimeException();
+  }
+
   Optional<RunningApp> find(String appId) {
     return Optional.ofNullable(apps.get(appId));
   }

@@ -117,12 +117,15 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           }
           checkApp(apps, request);
           volumes.prepare(request.getAppName(), request.getFunctionsList());
+          java.util.Map<String, java.util.Map<String, String>> secretEnv =
+              SecretEnvironments.resolve(request, secrets);
+          apps.refuseSecretsWithoutSandbox(request.getAppName(), secretEnv.keySet());
           RunningApp app =
               apps.create(
                   request.getAppName(),
                   request.getFunctionsList(),
                   request.getClasspathList(),
-                  SecretEnvironments.resolve(request, secrets),
+                  secretEnv,
                   images(images, request));
           return CreateAppResponse.newBuilder()
               .setAppId(app.spec().id())

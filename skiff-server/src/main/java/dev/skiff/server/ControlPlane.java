@@ -35,8 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running control plane: a gRPC server on a loopback port serving the client and container APIs,
- * the apps it runs, and the backend its containers run on.
+ * A running control plane: a gRPC server on a loopback port serving the client APIs, the same
+ * services on a Unix socket for its containers ({@link ContainerSocket}: container tokens only,
+ * the one way out of a container's sandbox), the apps it runs, and the backend its containers run
+ * on.
  *
  * <p>The server uses a direct executor: handlers run on transport threads and never block. Timed
  * work (timeouts, retries, stop escalation, the one-second housekeeping tick) runs on one daemon
@@ -65,6 +67,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final AppDirectory apps;
   private final Server server;
   private final Server inProcess;
+  private final Optional<ContainerSocket> containerSocket;
+  private final Optional<Server> containerServer;
   private final String inProcessName;
   private final String target;
   private final ScheduledFuture<?> ticker;
@@ -128,7 +132,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     timer.setRemoveOnCancelPolicy(true);
     this.launcher =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-launch-", 0).factory());
-    AtomicReference<String> listening = new AtomicReference<>();
+    AtomicReference<ContainerEndpoint> listening = new AtomicReference<>();
     this.pool = new WarmPool(config.warmContainers(), backend, tokens, launcher, listening::get);
     NodeCapacity capacity = new NodeCapacity(node);
     SchedulerContext ctx =
@@ -188,13 +192,17 @@ final class ControlPlane implements EmbeddedControlPlane {
             new BlobService(blobs, id -> apps.find(id).isPresent()),
             new VolumeService(volumes));
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
+    this.containerSocket = ContainerSocket.open();
     NettyServerBuilder socket =
         NettyServerBuilder.forAddress(listen.address())
             .directExecutor()
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .permitKeepAliveWithoutCalls(true)
-            .intercept(interceptor);
+            .permitKeepAliveWithoutCalls(true);
+    if (containerSocket.isPresent()) {
+      socket.intercept(PrincipalFilter.noContainers()); // containers use their socket
+    }
+    socket.intercept(interceptor);
     // The same services without a socket, for a client in this JVM: its calls skip the loopback
     // round trip and the encoding of messages (an embedded control plane's own SDK client).
     this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
@@ -202,14 +210,33 @@ final class ControlPlane implements EmbeddedControlPlane {
         InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
     services.forEach(socket::addService);
     services.forEach(local::addService);
+    Optional<NettyServerBuilder> forContainers =
+        containerSocket.map(
+            s ->
+                s.serverBuilder()
+                    .directExecutor()
+                    .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .intercept(PrincipalFilter.containersOnly())
+                    .intercept(interceptor));
+    forContainers.ifPresent(b -> services.forEach(b::addService));
     Server started = null;
+    Server containersStarted = null;
     try {
       started = socket.build().start();
+      if (forContainers.isPresent()) {
+        containersStarted = forContainers.get().build().start();
+      }
       this.inProcess = local.build().start();
     } catch (IOException e) {
       if (started != null) {
         started.shutdownNow();
       }
+      if (containersStarted != null) {
+        containersStarted.shutdownNow();
+      }
+      containerSocket.ifPresent(ContainerSocket::close);
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
@@ -218,11 +245,15 @@ final class ControlPlane implements EmbeddedControlPlane {
           e);
     }
     this.server = started;
+    this.containerServer = Optional.ofNullable(containersStarted);
     String host = listen.address().getAddress().isAnyLocalAddress()
         ? InetAddress.getLoopbackAddress().getHostAddress()
         : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
-    listening.set(target);
+    listening.set(
+        containerSocket
+            .map(s -> ContainerEndpoint.unix(s.path()))
+            .orElseGet(() -> ContainerEndpoint.tcp(target)));
     deployments.ifPresent(Deployments::restore);
     long tickMillis = config.tick().toMillis();
     this.ticker =
@@ -334,6 +365,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     awaitContainerExits(config.stopGrace());
     backend.close();
     inProcess.shutdownNow();
+    containerServer.ifPresent(Server::shutdownNow);
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
@@ -341,6 +373,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       Thread.currentThread().interrupt();
     }
     timer.shutdownNow();
+    containerSocket.ifPresent(ContainerSocket::close);
     blobs.close();
     LOG.log(Level.DEBUG, "control plane on {0} closed", target);
   }

@@ -946,6 +946,7 @@ final class FunctionScheduler {
         // Set when a JVM starts, or mounts or an image a warm container lacks: no warm one.
         resources.needsItsOwnJvm()
                 || !secretEnv.isEmpty()
+                || def.getBlockNetwork()
                 || def.getVolumesCount() > 0
                 || image.isPresent()
             ? Optional.empty()
@@ -998,7 +999,12 @@ final class FunctionScheduler {
             VolumeStore.mounts(ctx.config().dataDir(), def),
             image.map(ImageRuntime::readOnly).orElse(List.of()),
             image.flatMap(ImageRuntime::rootFs),
-            image.map(ImageRuntime::container));
+            image.map(ImageRuntime::container),
+            new ContainerSpec.Reach(
+                ctx.containerEndpoint().get().socket(),
+                !def.getBlockNetwork(),
+                placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of()),
+                !secretEnv.isEmpty()));
     out.add(
         () -> {
           try {
@@ -1025,7 +1031,7 @@ final class FunctionScheduler {
     image.ifPresent(i -> env.putAll(i.env())); // secrets override the image; Skiff's own win
     env.putAll(secretEnv);
 
-    env.put("SKIFF_SERVER", ctx.serverTarget().get());
+    env.put("SKIFF_SERVER", ctx.containerEndpoint().get().target());
     env.put("SKIFF_TOKEN", c.token);
     env.put("SKIFF_CONTAINER_ID", c.id);
     env.put("SKIFF_APP_ID", app.id());

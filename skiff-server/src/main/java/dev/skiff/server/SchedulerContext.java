@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * @param containers every live container of the control plane by id, for the container API
  * @param logs where container output goes
  * @param autoscaler decides container counts
- * @param serverTarget the {@code host:port} that containers connect to (known once the server
+ * @param containerEndpoint where containers reach the control plane (known once the server
  *     listens, before any app exists)
  * @param inputIds the source of input ids, unique within the control plane
  * @param pool containers started ahead of need
@@ -36,7 +36,7 @@ record SchedulerContext(
     ConcurrentMap<String, Container> containers,
     LogFanout logs,
     Autoscaler autoscaler,
-    Supplier<String> serverTarget,
+    Supplier<ContainerEndpoint> containerEndpoint,
     AtomicLong inputIds,
     WarmPool pool,
     NodeCapacity capacity) {}

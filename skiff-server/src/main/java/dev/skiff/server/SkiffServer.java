@@ -52,9 +52,23 @@ public final class SkiffServer implements AutoCloseable {
    * @param webPort the port of the web gateway (0: any free one)
    * @param retention how long results of spawned calls are kept
    * @param configFile where the client configuration is written
+   * @param allowUnsandboxed whether containers may run as plain processes where bubblewrap does
+   *     not work (without it, such a server refuses to start)
    */
   public record Options(
-      Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
+      Path dataDir,
+      String host,
+      int port,
+      int webPort,
+      Duration retention,
+      Path configFile,
+      boolean allowUnsandboxed) {
+    /** Settings that run containers only in the sandbox. */
+    public Options(
+        Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
+      this(dataDir, host, port, webPort, retention, configFile, false);
+    }
+
     /**
      * The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, web endpoints on
      * 7734, 7 days.
@@ -97,7 +111,13 @@ public final class SkiffServer implements AutoCloseable {
       store.close();
       throw new IllegalArgumentException("--host '" + options.host() + "' is not a known host", e);
     }
-    LocalProcessBackend backend = LocalProcessBackend.create();
+    LocalProcessBackend backend;
+    try {
+      backend = LocalProcessBackend.forServer(options.allowUnsandboxed());
+    } catch (IllegalStateException e) {
+      store.close();
+      throw e;
+    }
     ControlPlane plane;
     try {
       EmbeddedConfig embedded = EmbeddedConfig.defaults().withDataDir(dataDir);
@@ -217,10 +237,15 @@ public final class SkiffServer implements AutoCloseable {
     int port = defaults.port();
     int webPort = defaults.webPort();
     Duration retention = defaults.retention();
+    boolean allowUnsandboxed = defaults.allowUnsandboxed();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
         return null;
+      }
+      if (a.equals("--allow-unsandboxed")) {
+        allowUnsandboxed = true;
+        continue;
       }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException("unknown option or missing value: " + a);
@@ -236,10 +261,11 @@ public final class SkiffServer implements AutoCloseable {
             throw new IllegalArgumentException(
                 "unknown option " + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
-                    + " --help");
+                    + " --allow-unsandboxed, --help");
       }
     }
-    return new Options(dataDir, host, port, webPort, retention, defaults.configFile());
+    return new Options(
+        dataDir, host, port, webPort, retention, defaults.configFile(), allowUnsandboxed);
   }
 
   private static int port(String option, String v) {
@@ -286,7 +312,7 @@ public final class SkiffServer implements AutoCloseable {
     out.println(
         """
         Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
-                            [--result-retention D]
+                            [--result-retention D] [--allow-unsandboxed]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -297,6 +323,9 @@ public final class SkiffServer implements AutoCloseable {
           --web-port N            port of the web endpoints (default 7734; 0 for any free port)
           --result-retention D    how long results of spawned calls are kept (default 7d;
                                   e.g. 12h, 30m, 90s)
+          --allow-unsandboxed     where bubblewrap does not work, run containers as plain
+                                  processes that see this machine's files and network (without
+                                  this, the server refuses to start there)
         """);
   }
 

@@ -57,7 +57,7 @@ final class WarmPool {
   private final ContainerBackend backend;
   private final Tokens tokens;
   private final Executor launcher;
-  private final Supplier<String> serverTarget;
+  private final Supplier<ContainerEndpoint> endpoint;
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock: unclaimed warm containers by classpath, oldest first; all of them by id.
   private final Map<List<String>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
@@ -69,17 +69,17 @@ final class WarmPool {
       ContainerBackend backend,
       Tokens tokens,
       Executor launcher,
-      Supplier<String> serverTarget) {
+      Supplier<ContainerEndpoint> endpoint) {
     this.size = size;
     this.backend = backend;
     this.tokens = tokens;
     this.launcher = launcher;
-    this.serverTarget = serverTarget;
+    this.endpoint = endpoint;
   }
 
   /** A pool that never has a warm container. */
   static WarmPool disabled() {
-    return new WarmPool(0, null, null, Runnable::run, () -> "");
+    return new WarmPool(0, null, null, Runnable::run, () -> ContainerEndpoint.tcp(""));
   }
 
   /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
@@ -233,10 +233,12 @@ final class WarmPool {
 
   private void launch(Warm w) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("SKIFF_SERVER", serverTarget.get());
+    ContainerEndpoint at = endpoint.get();
+    env.put("SKIFF_SERVER", at.target());
     env.put("SKIFF_TOKEN", w.token);
     env.put("SKIFF_CONTAINER_ID", w.id);
     env.put("SKIFF_POOL", "true");
+    env.put("CUDA_VISIBLE_DEVICES", ""); // no GPUs: functions with GPUs never take a warm one
     OutputListener output =
         (stderr, text) -> {
           Container c = adopterOf(w);
@@ -248,7 +250,13 @@ final class WarmPool {
         };
     ContainerHandle handle;
     try {
-      handle = backend.start(new ContainerSpec(w.id, w.classpath, env), output);
+      // A warm container has the network (functions that block it take none) and no GPUs.
+      handle =
+          backend.start(
+              new ContainerSpec(
+                  w.id, w.classpath, env, Map.of(), List.of(), Optional.empty(), Optional.empty(),
+                  new ContainerSpec.Reach(at.socket(), true, List.of(), false)),
+              output);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());
       Container c = adopterOf(w);

@@ -61,7 +61,7 @@ class FunctionSchedulerTest {
           containers,
           new LogFanout(),
           new DemandAutoscaler(),
-          () -> "127.0.0.1:1234",
+          () -> ContainerEndpoint.tcp("127.0.0.1:1234"),
           new AtomicLong(),
           WarmPool.disabled(),
           capacity);

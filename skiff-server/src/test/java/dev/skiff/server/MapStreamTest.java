@@ -46,7 +46,7 @@ class MapStreamTest {
               containers,
               new LogFanout(),
               new DemandAutoscaler(),
-              () -> "127.0.0.1:1",
+              () -> ContainerEndpoint.tcp("127.0.0.1:1"),
               new AtomicLong(),
               WarmPool.disabled(),
               new NodeCapacity(dev.skiff.internal.spi.NodeConfig.detect())));

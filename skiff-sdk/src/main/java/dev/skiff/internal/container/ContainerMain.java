@@ -72,6 +72,7 @@ public final class ContainerMain {
 
     Method method;
     try {
+      NetworkGate.await(); // user code runs with the network its function was given, or not at all
       Class<?> owner = Class.forName(target.className(), true, ClassLoader.getSystemClassLoader());
       method = MethodResolver.find(owner, target.methodName(), target.descriptor());
     } catch (Throwable t) {

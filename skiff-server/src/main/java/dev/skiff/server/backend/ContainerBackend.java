@@ -33,6 +33,15 @@ public interface ContainerBackend extends AutoCloseable {
   }
 
   /**
+   * Why containers that hold secrets cannot run here, or empty when they can: a backend without a
+   * sandbox refuses them unless its operator allowed unsandboxed containers. The control plane
+   * refuses an app whose functions have secrets up front, naming this.
+   */
+  default Optional<String> secretsUnavailable() {
+    return sandboxUnavailable();
+  }
+
+  /**
    * Ends every container this backend started and still runs: asks each to stop, kills what has not
    * exited after a short grace period, and waits until they are gone. Idempotent.
    */

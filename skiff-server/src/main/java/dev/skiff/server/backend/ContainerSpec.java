@@ -20,6 +20,7 @@ import java.util.Optional;
  *     (an image's files)
  * @param rootFs a directory the container sees as {@code /} (a Debian image's root)
  * @param image the image it runs on; empty: the app's classpath on the backend's own JDK
+ * @param reach what the container may reach beyond its files: the control plane, the network, GPUs
  */
 public record ContainerSpec(
     String containerId,
@@ -28,7 +29,33 @@ public record ContainerSpec(
     Map<String, Path> volumes,
     List<Path> readOnly,
     Optional<Path> rootFs,
-    Optional<ContainerImage> image) {
+    Optional<ContainerImage> image,
+    Reach reach) {
+  /**
+   * What a container may reach beyond its files.
+   *
+   * @param controlSocket the control plane's container socket, the container's only way to the
+   *     control plane (a sandboxed container sees it, read-only, at its host path); empty: none
+   * @param network whether the container reaches the outside (through a user-mode network that
+   *     does not lead to the host's loopback); false: only its own loopback
+   * @param gpus the indexes of the GPU devices allocated to it, ascending; it sees no others
+   * @param holdsSecrets whether its environment holds secret values, which a backend without a
+   *     sandbox refuses unless its operator allowed unsandboxed containers
+   */
+  public record Reach(
+      Optional<Path> controlSocket, boolean network, List<Integer> gpus, boolean holdsSecrets) {
+    /** Copies the list; rejects nulls. */
+    public Reach {
+      Objects.requireNonNull(controlSocket, "controlSocket");
+      gpus = List.copyOf(gpus);
+    }
+
+    /** No control socket, no network, no GPUs, no secrets. */
+    public static Reach none() {
+      return new Reach(Optional.empty(), false, List.of(), false);
+    }
+  }
+
   /** The entrypoint class that every container runs. */
   public static final String ENTRYPOINT = "dev.skiff.internal.container.ContainerMain";
 
@@ -41,6 +68,19 @@ public record ContainerSpec(
     readOnly = List.copyOf(readOnly);
     Objects.requireNonNull(rootFs, "rootFs");
     Objects.requireNonNull(image, "image");
+    Objects.requireNonNull(reach, "reach");
+  }
+
+  /** A container that reaches nothing beyond its files ({@link Reach#none()}). */
+  public ContainerSpec(
+      String containerId,
+      List<String> classpath,
+      Map<String, String> environment,
+      Map<String, Path> volumes,
+      List<Path> readOnly,
+      Optional<Path> rootFs,
+      Optional<ContainerImage> image) {
+    this(containerId, classpath, environment, volumes, readOnly, rootFs, image, Reach.none());
   }
 
   /** A container that sees its classpath and nothing more of the host. */

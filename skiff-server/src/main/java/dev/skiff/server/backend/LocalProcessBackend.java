@@ -83,9 +83,25 @@ public final class LocalProcessBackend implements ContainerBackend {
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
   private static final AtomicBoolean WARNED_NO_SANDBOX = new AtomicBoolean();
+  private static final AtomicBoolean WARNED_NO_NETWORK = new AtomicBoolean();
+
+  /** What a backend without a working sandbox may still run, as plain child processes. */
+  public enum Unsandboxed {
+    /** Nothing: every container start fails, saying how to install bubblewrap or opt in. */
+    REFUSE,
+    /**
+     * Containers without secrets (the embedded default's documented fallback); functions with
+     * volumes or images' own roots cannot run without the sandbox in any case.
+     */
+    WITHOUT_SECRETS,
+    /** Containers with secrets too: the operator opted in ({@code --allow-unsandboxed}). */
+    ALLOW
+  }
 
   private final Path javaExecutable;
   private final Optional<Sandbox> sandbox;
+  private final Unsandboxed unsandboxed;
+  private final Optional<UserNetwork> network;
   private final List<Path> shared;
   private final Optional<Path> cdsDirectory;
   private final String entrypoint;
@@ -108,7 +124,8 @@ public final class LocalProcessBackend implements ContainerBackend {
    * @param cdsDirectory where class-data archives live; empty for none
    */
   LocalProcessBackend(Path javaExecutable, Optional<Path> cdsDirectory, String entrypoint) {
-    this(javaExecutable, cdsDirectory, entrypoint, Optional.empty(), List.of());
+    this(javaExecutable, cdsDirectory, entrypoint, Optional.empty(), List.of(), Unsandboxed.ALLOW,
+        Optional.empty());
   }
 
   /**
@@ -117,15 +134,22 @@ public final class LocalProcessBackend implements ContainerBackend {
    *
    * @param cdsDirectory where class-data archives live; empty for none
    * @param shared host directories every sandboxed container sees read-write at their host paths
+   * @param unsandboxed what runs when {@code sandbox} is empty
+   * @param network the user-mode network of sandboxed containers that may reach the outside;
+   *     empty: they reach nothing but the control plane
    */
   LocalProcessBackend(
       Path javaExecutable,
       Optional<Path> cdsDirectory,
       String entrypoint,
       Optional<Sandbox> sandbox,
-      List<Path> shared) {
+      List<Path> shared,
+      Unsandboxed unsandboxed,
+      Optional<UserNetwork> network) {
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
+    this.unsandboxed = unsandboxed;
+    this.network = network;
     this.shared = List.copyOf(shared);
     this.cdsDirectory = cdsDirectory;
     this.entrypoint = entrypoint;
@@ -144,9 +168,11 @@ public final class LocalProcessBackend implements ContainerBackend {
   }
 
   /**
-   * A backend like {@link #create()}, sandboxed when {@code sandboxed} is true and bubblewrap works
-   * on this machine (probed once per call), whose sandboxed containers also see the {@code shared}
-   * host directories read-write at their paths.
+   * The embedded default: a backend like {@link #create()}, sandboxed when {@code sandboxed} is
+   * true and bubblewrap works on this machine (probed once per JVM), whose sandboxed containers
+   * also see the {@code shared} host directories read-write at their paths. Without the sandbox,
+   * containers without secrets run as plain processes ({@link Unsandboxed#WITHOUT_SECRETS}), with
+   * a warning.
    */
   public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
@@ -154,12 +180,59 @@ public final class LocalProcessBackend implements ContainerBackend {
       LOG.log(
           Level.WARNING,
           "bubblewrap (bwrap) is not installed or does not work here: containers run as plain"
-              + " processes that see this machine's files, and functions with volumes or Debian"
-              + " images cannot run; to sandbox them, "
+              + " processes that see this machine's files and network, and functions with"
+              + " secrets, volumes or Debian images cannot run; to sandbox them, "
               + Sandbox.INSTALL_HINT);
     }
+    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS);
+  }
+
+  /**
+   * A long-running server's backend: sandboxed where bubblewrap works; otherwise, unless {@code
+   * allowUnsandboxed}, it refuses to be made at all, so that a server never runs containers
+   * unsandboxed without its operator's word.
+   *
+   * @throws IllegalStateException without a working sandbox and without {@code allowUnsandboxed}
+   */
+  public static LocalProcessBackend forServer(boolean allowUnsandboxed) {
+    Optional<Sandbox> sandbox = Sandbox.probe();
+    if (sandbox.isEmpty()) {
+      if (!allowUnsandboxed) {
+        throw new IllegalStateException(
+            "bubblewrap (bwrap) is not installed or does not work here, and a server runs no"
+                + " container outside its sandbox unless told to: "
+                + Sandbox.INSTALL_HINT
+                + ", or start it with --allow-unsandboxed (containers then run as plain processes"
+                + " that see this machine's files and network)");
+      }
+      LOG.log(
+          Level.WARNING,
+          "--allow-unsandboxed: bubblewrap (bwrap) does not work here, so containers run as plain"
+              + " processes that see this machine's files and network");
+    }
+    return create(sandbox, List.of(), Unsandboxed.ALLOW);
+  }
+
+  private static LocalProcessBackend create(
+      Optional<Sandbox> sandbox, List<Path> shared, Unsandboxed unsandboxed) {
+    Optional<UserNetwork> network =
+        sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
-        defaultJava(), defaultCdsDirectory(), ContainerSpec.ENTRYPOINT, sandbox, shared);
+        defaultJava(), defaultCdsDirectory(), ContainerSpec.ENTRYPOINT, sandbox, shared,
+        unsandboxed, network);
+  }
+
+  /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
+  private static Optional<UserNetwork> userNetwork() {
+    Optional<UserNetwork> network = UserNetwork.find(cacheDirectory().resolve("net"));
+    if (network.isEmpty() && WARNED_NO_NETWORK.compareAndSet(false, true)) {
+      LOG.log(
+          Level.WARNING,
+          "slirp4netns is not installed: sandboxed containers reach nothing but the control plane;"
+              + " to give them outbound network, "
+              + UserNetwork.INSTALL_HINT);
+    }
+    return network;
   }
 
   /** The sandbox containers run in, if any. */
@@ -184,18 +257,23 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (Runtime.version().feature() < 19) {
       return Optional.empty(); // -XX:+AutoCreateSharedArchive arrived in JDK 19
     }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path cache =
-        xdg != null && !xdg.isBlank()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".cache");
-    Optional<Path> home = usableDirectory(cache.resolve("skiff").resolve("cds"));
+    Optional<Path> home = usableDirectory(cacheDirectory().resolve("cds"));
     if (home.isPresent()) {
       return home;
     }
     return usableDirectory(
         Path.of(
             System.getProperty("java.io.tmpdir"), "skiff-cds-" + System.getProperty("user.name")));
+  }
+
+  /** {@code ~/.cache/skiff}, or {@code $XDG_CACHE_HOME/skiff}. */
+  private static Path cacheDirectory() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path cache =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
+    return cache.resolve("skiff");
   }
 
   private static Optional<Path> usableDirectory(Path dir) {
@@ -212,10 +290,16 @@ public final class LocalProcessBackend implements ContainerBackend {
   }
 
   @Override
+  public Optional<String> secretsUnavailable() {
+    return unsandboxed == Unsandboxed.ALLOW ? Optional.empty() : sandboxUnavailable();
+  }
+
+  @Override
   public ContainerHandle start(ContainerSpec spec, OutputListener output) {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
+    refuseUnsandboxed(spec);
     if (sandbox.isEmpty() && spec.image().map(i -> !i.mounts().isEmpty()).orElse(false)) {
       throw new ContainerStartException(
           "container " + spec.containerId() + " has image files at absolute paths, which needs the"
@@ -266,7 +350,12 @@ public final class LocalProcessBackend implements ContainerBackend {
                       spec.volumes(),
                       writable,
                       spec.image().map(ContainerImage::workdir).orElse("/tmp"),
-                      spec.image().map(ContainerImage::mounts).orElse(Map.of())),
+                      spec.image().map(ContainerImage::mounts).orElse(Map.of()),
+                      spec.reach().controlSocket(),
+                      attachesNetwork(spec)
+                          ? network.map(UserNetwork::resolvConf)
+                          : Optional.empty(),
+                      spec.reach().gpus()),
                   command);
     }
     Optional<CgroupLimits.Group> group = limitGroup(spec);
@@ -276,13 +365,14 @@ public final class LocalProcessBackend implements ContainerBackend {
     LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
-    if (sandbox.isPresent()) {
-      // Only what Skiff sets; bwrap's --die-with-parent replaces the parent watch.
-      env.clear();
-      env.putAll(Sandbox.environment(spec.environment()));
-    } else {
-      env.keySet().removeIf(k -> k.startsWith("SKIFF_")); // never leak this JVM's own settings
-      env.putAll(spec.environment());
+    // Only what Skiff sets, sandboxed or not: nothing of this JVM's environment is inherited.
+    env.clear();
+    env.putAll(Sandbox.environment(spec.environment()));
+    if (attachesNetwork(spec)) {
+      env.put(UserNetwork.WAIT_ENV, UserNetwork.INTERFACE);
+    }
+    if (sandbox.isEmpty()) {
+      // bwrap's --die-with-parent does this for sandboxed containers.
       env.put("SKIFF_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
       spec.image().ifPresent(i -> builder.directory(Path.of(i.workdir()).toFile()));
     }
@@ -299,6 +389,20 @@ public final class LocalProcessBackend implements ContainerBackend {
           e);
     }
     closeQuietly(process.getOutputStream());
+    Optional<Process> slirp;
+    try {
+      slirp =
+          attachesNetwork(spec)
+              ? Optional.of(network.orElseThrow().attach(spec.containerId(), process))
+              : Optional.empty();
+    } catch (RuntimeException e) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      archive.ifPresent(this::releaseArchive);
+      group.ifPresent(CgroupLimits.Group::remove);
+      staging.ifPresent(LocalProcessBackend::deleteStaging);
+      throw e;
+    }
     LocalContainer container =
         new LocalContainer(spec.containerId(), process, sandbox.isPresent());
     live.add(container);
@@ -313,6 +417,7 @@ public final class LocalProcessBackend implements ContainerBackend {
         .whenComplete(
             (ignored, error) -> {
               live.remove(container);
+              slirp.ifPresent(UserNetwork::detach);
               staging.ifPresent(dir -> publishArchive(dir, archive.orElseThrow()));
               archive.ifPresent(this::releaseArchive);
               group.ifPresent(g -> afterExit(container, g, spec));
@@ -328,6 +433,37 @@ public final class LocalProcessBackend implements ContainerBackend {
       container.kill();
     }
     return container;
+  }
+
+  /** Whether {@code spec} runs sandboxed with a user-mode network attached. */
+  private boolean attachesNetwork(ContainerSpec spec) {
+    return sandbox.isPresent() && network.isPresent() && spec.reach().network();
+  }
+
+  /**
+   * Refuses, without a sandbox, what this backend's {@link Unsandboxed} policy does not allow.
+   */
+  private void refuseUnsandboxed(ContainerSpec spec) {
+    if (sandbox.isPresent()) {
+      return;
+    }
+    String why = sandboxUnavailable().orElseThrow();
+    switch (unsandboxed) {
+      case REFUSE ->
+          throw new ContainerStartException(
+              "container " + spec.containerId() + " cannot start: containers run only in the"
+                  + " container sandbox here, and " + why);
+      case WITHOUT_SECRETS -> {
+        if (spec.reach().holdsSecrets()) {
+          throw new ContainerStartException(
+              "container " + spec.containerId() + " holds secrets, which run only in the"
+                  + " container sandbox: " + why);
+        }
+      }
+      case ALLOW -> {
+        // The operator opted in.
+      }
+    }
   }
 
   /**

@@ -26,12 +26,16 @@ import java.util.stream.Stream;
  *   <li>in both cases, read-only: the JDK and every classpath entry and image file, at their host
  *       paths; read-write: the container's volumes at their mount paths and the spec's shared
  *       directories at their host paths; a private, empty {@code /tmp}; its own {@code /proc} and a
- *       minimal, private {@code /dev} (with {@code /dev/shm}; plus the host's NVIDIA devices, for
- *       GPU functions). Everything else, the root included, is read-only.
+ *       minimal, private {@code /dev} (with {@code /dev/shm}; plus the NVIDIA devices of the GPUs
+ *       the container was allocated, and no others). Everything else, the root included, is
+ *       read-only.
  * </ul>
  *
- * <p>It has its own process, IPC and host-name namespaces and no capabilities; the network
- * namespace is the host's, because the container talks gRPC to the control plane on loopback.
+ * <p>It has its own process, IPC, host-name and network namespaces and no capabilities. Its
+ * network namespace holds only its own loopback: it cannot reach the host's loopback services,
+ * other containers or the host's abstract Unix sockets. Its way to the control plane is the
+ * control plane's container socket, bound read-only into it; outbound traffic, where the function
+ * allows it, goes through a user-mode network that the backend attaches ({@link UserNetwork}).
  * {@code --die-with-parent} ends the sandbox when the process that started it dies, and {@code
  * --new-session} detaches it from the caller's terminal. The environment is not inherited: the
  * backend gives the sandbox only the variables Skiff sets (see {@link #environment}).
@@ -74,9 +78,16 @@ public final class Sandbox {
       Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", "/tmp", "LANG", "C.UTF-8");
 
   private final Path bwrap;
+  private final Path devDirectory;
 
   private Sandbox(Path bwrap) {
+    this(bwrap, Path.of("/dev"));
+  }
+
+  /** A sandbox that finds device files under {@code devDirectory} (a test's fake {@code /dev}). */
+  Sandbox(Path bwrap, Path devDirectory) {
     this.bwrap = bwrap;
+    this.devDirectory = devDirectory;
   }
 
   /**
@@ -91,6 +102,12 @@ public final class Sandbox {
    * @param workdir the working directory inside the container
    * @param readOnlyAt host files and directories bound read-only at other paths, by the absolute
    *     path inside the container (an image's files added at absolute paths)
+   * @param controlSocket the control plane's container socket, bound read-only at its host path:
+   *     the container's only way to the control plane
+   * @param resolvConf a file bound at {@code /etc/resolv.conf}: the name server of the container's
+   *     user-mode network (empty: the host's file, or none in an image's root)
+   * @param gpus the indexes of the NVIDIA devices the container was allocated; it sees those
+   *     ({@code /dev/nvidiaN}) and, when it has any, the driver's control devices, and no others
    */
   public record Spec(
       Path javaHome,
@@ -99,13 +116,30 @@ public final class Sandbox {
       Map<String, Path> volumes,
       List<Path> shared,
       String workdir,
-      Map<String, Path> readOnlyAt) {
+      Map<String, Path> readOnlyAt,
+      Optional<Path> controlSocket,
+      Optional<Path> resolvConf,
+      List<Integer> gpus) {
     /** Copies the collections. */
     public Spec {
       readOnly = List.copyOf(readOnly);
       volumes = Map.copyOf(volumes);
       shared = List.copyOf(shared);
       readOnlyAt = Map.copyOf(readOnlyAt);
+      gpus = List.copyOf(gpus);
+    }
+
+    /** A spec without a control socket, network or GPUs. */
+    public Spec(
+        Path javaHome,
+        List<Path> readOnly,
+        Optional<Path> rootFs,
+        Map<String, Path> volumes,
+        List<Path> shared,
+        String workdir,
+        Map<String, Path> readOnlyAt) {
+      this(javaHome, readOnly, rootFs, volumes, shared, workdir, readOnlyAt, Optional.empty(),
+          Optional.empty(), List.of());
     }
 
     /** A spec with nothing bound at other paths. */
@@ -182,7 +216,7 @@ public final class Sandbox {
     }
   }
 
-  private static Optional<Path> onPath(String program) {
+  static Optional<Path> onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {
       return Optional.empty();
@@ -216,6 +250,10 @@ public final class Sandbox {
             "--unshare-pid",
             "--unshare-ipc",
             "--unshare-uts", // keeps the host's name, which resolves as it does outside
+            // Its own network namespace: no host loopback services, no abstract Unix sockets of the
+            // host, no other container. Outbound traffic, where allowed, goes through a user-mode
+            // network attached from outside (UserNetwork); the control plane is a bound socket.
+            "--unshare-net",
             "--die-with-parent",
             "--new-session",
             "--cap-drop",
@@ -252,8 +290,8 @@ public final class Sandbox {
       }
     }
     args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
-    try (Stream<Path> devices = listNvidiaDevices()) {
-      devices.forEach(d -> args.addAll(List.of("--dev-bind", d.toString(), d.toString())));
+    for (Path device : gpuDevices(spec.gpus())) {
+      args.addAll(List.of("--dev-bind", device.toString(), device.toString()));
     }
     bindReadOnly(args, spec.javaHome(), spec.javaHome().toString());
     for (Path p : spec.readOnly()) {
@@ -270,6 +308,8 @@ public final class Sandbox {
     spec.volumes().entrySet().stream()
         .sorted(Map.Entry.comparingByKey()) // a parent before the volumes mounted inside it
         .forEach(v -> args.addAll(List.of("--bind", v.getValue().toString(), v.getKey())));
+    spec.controlSocket().ifPresent(s -> bindReadOnly(args, s, s.toString()));
+    spec.resolvConf().ifPresent(r -> bindReadOnly(args, r, "/etc/resolv.conf"));
     // bubblewrap's own root is a writable tmpfs holding the mount points: make it read-only.
     args.addAll(List.of("--remount-ro", "/"));
     args.addAll(List.of("--chdir", spec.workdir()));
@@ -292,16 +332,34 @@ public final class Sandbox {
     args.addAll(List.of("--ro-bind", host.toString(), inside));
   }
 
-  private static Stream<Path> listNvidiaDevices() {
-    try {
-      return Files.list(Path.of("/dev"))
-          .filter(p -> p.getFileName().toString().startsWith("nvidia"))
-          .sorted()
-          .toList()
-          .stream();
-    } catch (IOException | RuntimeException e) {
-      return Stream.empty();
+  /**
+   * The device files of the GPUs {@code indexes}: each {@code /dev/nvidiaN} allocated, and with at
+   * least one, the driver's shared devices ({@code nvidiactl}, {@code nvidia-uvm}, {@code
+   * nvidia-uvm-tools}, {@code nvidia-modeset} and {@code nvidia-caps/*}) that CUDA needs to use
+   * them. Never another GPU's {@code /dev/nvidiaM}; nothing at all for a container without GPUs.
+   * Only those that exist are returned.
+   */
+  List<Path> gpuDevices(List<Integer> indexes) {
+    if (indexes.isEmpty()) {
+      return List.of();
     }
+    List<Path> devices = new ArrayList<>();
+    for (int index : indexes) {
+      devices.add(devices().resolve("nvidia" + index));
+    }
+    for (String shared : List.of("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset")) {
+      devices.add(devices().resolve(shared));
+    }
+    try (Stream<Path> caps = Files.list(devices().resolve("nvidia-caps"))) {
+      caps.sorted().forEach(devices::add);
+    } catch (IOException | RuntimeException e) {
+      // No capability devices on this machine.
+    }
+    return devices.stream().filter(Files::exists).toList();
+  }
+
+  private Path devices() {
+    return devDirectory;
   }
 
   @Override

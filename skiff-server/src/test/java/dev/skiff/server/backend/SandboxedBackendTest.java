@@ -57,7 +57,9 @@ class SandboxedBackendTest {
             cds,
             ScriptedMain.class.getName(),
             Optional.of(sandbox),
-            List.of());
+            List.of(),
+            LocalProcessBackend.Unsandboxed.REFUSE,
+            Optional.empty());
     return backend;
   }
 
