@@ -8,6 +8,7 @@ import dev.skiff.RunOptions;
 import dev.skiff.UnsupportedOptionException;
 import dev.skiff.Volume;
 import dev.skiff.testing.SkiffExtension;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,6 +25,35 @@ class NoSandboxTest {
         .hasMessageContaining("install bubblewrap");
     // Nothing was half-done: the volume that createIfMissing would have made does not exist.
     assertThat(Volume.list()).doesNotContain(VolumeFns.CACHE);
+  }
+
+  @Test
+  void aFunctionWithSecretsFailsAtRunWithoutTheSandbox() {
+    assertThatThrownBy(() -> UnsandboxedFns.withSecret.run(RunOptions.quiet()))
+        .isInstanceOf(UnsupportedOptionException.class)
+        .hasMessageContaining(
+            "function 'holdsSecret' of app 'unsandboxed-secret' has secrets, which run only in the"
+                + " container sandbox")
+        .hasMessageContaining("install bubblewrap");
+  }
+
+  @Test
+  void aPlainProcessContainerInheritsNothingOfTheControlPlanesEnvironment() {
+    assertThat(System.getenv()).as("this test needs a variable of its own to look for")
+        .containsKey("PATH");
+    List<String> names;
+    try (AppRun run = UnsandboxedFns.app.run(RunOptions.quiet())) {
+      names = UnsandboxedFns.environment.remote();
+    }
+    // PATH, HOME and LANG are Skiff's own choice of values; everything else is Skiff's contract.
+    assertThat(names)
+        .allSatisfy(
+            n -> assertThat(n).matches("SKIFF_[A-Z_]+|PATH|HOME|LANG|CUDA_VISIBLE_DEVICES"));
+    assertThat(System.getenv().keySet().stream()
+            .filter(n -> !n.matches("SKIFF_[A-Z_]+|PATH|HOME|LANG|CUDA_VISIBLE_DEVICES")))
+        .as("variables of the test JVM that a container could have inherited")
+        .isNotEmpty()
+        .doesNotContainAnyElementsOf(names);
   }
 
   @Test

@@ -87,13 +87,13 @@ class SandboxedBackendTest {
     List<String> args = sandbox.wrap(spec, List.of("/opt/jdk/bin/java", "-Dskiff.container=c-1"));
     assertThat(args.get(0)).endsWith("bwrap");
     assertThat(args)
-        .contains("--unshare-pid", "--die-with-parent", "--new-session")
+        .contains("--unshare-pid", "--unshare-net", "--die-with-parent", "--new-session")
         .containsSubsequence("--cap-drop", "ALL")
         .containsSubsequence("--tmpfs", "/tmp", "--ro-bind", "/opt/jdk", "/opt/jdk")
         .containsSubsequence("--ro-bind", temp.toString(), temp.toString())
         .containsSubsequence("--bind", cache.toString(), "/cache", "--remount-ro", "/")
         .endsWith("--", "/opt/jdk/bin/java", "-Dskiff.container=c-1")
-        .doesNotContain("--share-net", "--unshare-net", "--unshare-all");
+        .doesNotContain("--share-net", "--unshare-all");
   }
 
   @Test
