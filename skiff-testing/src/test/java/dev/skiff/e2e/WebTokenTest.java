@@ -255,5 +255,17 @@ class WebTokenTest {
     HttpResponse<String> query = get(open.webUrl() + "?token=" + skiff.token());
     assertThat(query.statusCode()).as(query.body()).isEqualTo(401);
     assertThat(query.body()).isEqualTo(clientTokenRefusal("/web-tokens/open"));
+    HttpResponse<String> path = get(open.webUrl() + "/" + skiff.token());
+    assertThat(path.statusCode()).as(path.body()).isEqualTo(401);
+    assertThat(path.body()).isEqualTo(clientTokenRefusal("/web-tokens/open"));
+    HttpResponse<String> body =
+        http.send(
+            HttpRequest.newBuilder(URI.create(open.webUrl()))
+                .timeout(Duration.ofSeconds(90))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"key\": \"" + skiff.token() + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(body.statusCode()).as(body.body()).isEqualTo(401);
+    assertThat(body.body()).isEqualTo(clientTokenRefusal("/web-tokens/open"));
   }
 }
