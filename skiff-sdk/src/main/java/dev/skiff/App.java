@@ -14,8 +14,11 @@ import dev.skiff.proto.AppHistoryRequest;
 import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.CreateAppResponse;
+import dev.skiff.proto.CreateWebTokenRequest;
+import dev.skiff.proto.CreateWebTokenResponse;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.StopAppRequest;
+import dev.skiff.proto.TokenApiGrpc;
 import java.io.File;
 import java.io.Serializable;
 import java.lang.reflect.Method;
@@ -717,6 +720,23 @@ public final class App {
                 .client()
                 .blocking()
                 .getAppHistory(AppHistoryRequest.newBuilder().setAppId(appId()).build()));
+      } catch (RuntimeException e) {
+        throw connection.client().translate(e);
+      }
+    }
+
+    @Override
+    public WebToken createWebToken(String name) {
+      synchronized (lock) {
+        if (closed) {
+          throw new SkiffException("app '" + App.this.name + "' is not running: its run was closed");
+        }
+      }
+      try {
+        CreateWebTokenResponse created =
+            TokenApiGrpc.newBlockingStub(connection.client().channel())
+                .createWebToken(CreateWebTokenRequest.newBuilder().setName(name).build());
+        return new WebToken(created.getToken().getKeyId(), created.getSecret());
       } catch (RuntimeException e) {
         throw connection.client().translate(e);
       }

@@ -30,6 +30,20 @@ public interface AppRun extends AutoCloseable {
    */
   List<ScheduledRun> history();
 
+  /**
+   * Creates a web token on the control plane that runs this app: a key id and secret that web
+   * endpoints requiring auth accept in the {@code Skiff-Key} and {@code Skiff-Secret} headers, and
+   * that can do nothing else. On an embedded control plane the token lives as long as the control
+   * plane; on a server it lasts until revoked ({@code skiff token revoke}), like one made with
+   * {@code skiff token create}. Thread-safe.
+   *
+   * @param name a label for people: empty, or 1-64 of {@code [A-Za-z0-9_.-]} starting with a
+   *     letter or digit
+   * @throws InvalidConfigurationException if the name is not allowed
+   * @throws SkiffException if the run is closed or the control plane cannot be reached
+   */
+  WebToken createWebToken(String name);
+
   /** Stops the app and its containers. */
   @Override
   void close();

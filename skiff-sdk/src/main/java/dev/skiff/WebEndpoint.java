@@ -32,7 +32,7 @@ public final class WebEndpoint {
     return options.method();
   }
 
-  /** Whether requests need the client token as a bearer token. */
+  /** Whether requests need a web token ({@code Skiff-Key} and {@code Skiff-Secret} headers). */
   public boolean requiresAuth() {
     return options.requiresAuth();
   }

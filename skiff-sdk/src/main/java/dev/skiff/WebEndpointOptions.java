@@ -38,7 +38,7 @@ public final class WebEndpointOptions {
     return label;
   }
 
-  /** Whether requests need {@code Authorization: Bearer <token>} with the client token. */
+  /** Whether requests need a web token ({@code Skiff-Key} and {@code Skiff-Secret} headers). */
   public boolean requiresAuth() {
     return requiresAuth;
   }
@@ -93,8 +93,11 @@ public final class WebEndpointOptions {
     }
 
     /**
-     * Requires {@code Authorization: Bearer <token>} with the control plane's client token (the
-     * {@code SKIFF_TOKEN} of a configured server); other requests answer 401 and start nothing.
+     * Requires a {@link dev.skiff.WebToken web token} in the {@code Skiff-Key} and {@code
+     * Skiff-Secret} headers (made with {@code skiff token create} or {@link
+     * dev.skiff.AppRun#createWebToken}); other requests answer 401 and start nothing. The gateway
+     * never passes those headers on to the function, and refuses any request that carries the
+     * client token.
      */
     public Builder requiresAuth() {
       this.requiresAuth = true;

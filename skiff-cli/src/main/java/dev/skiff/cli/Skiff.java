@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       ContainerCommand.class,
       SecretCommand.class,
       VolumeCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * @param method the HTTP method of the simple form (GET or POST)
  * @param label the last segment of the endpoint's URL
- * @param requiresAuth whether requests need the client token
+ * @param requiresAuth whether requests need a web token
  * @param raw whether the method takes the whole {@code WebRequest}
  * @param parameters the simple form's parameter names, in order
  */

@@ -160,7 +160,9 @@ final class ControlPlane implements EmbeddedControlPlane {
           }
         });
     this.schedules = new ScheduleRunner(clock, timer);
-    this.web = WebGateway.start(tokens, config.defaultTimeout(), listen.webAddress());
+    WebTokens webTokens =
+        listen.store().map(s -> WebTokens.in(s, clock)).orElseGet(() -> WebTokens.inMemory(clock));
+    this.web = WebGateway.start(tokens, webTokens, config.defaultTimeout(), listen.webAddress());
     this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
@@ -190,7 +192,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             new ImageService(images),
             new ContainerService(containers, pool),
             new BlobService(blobs, id -> apps.find(id).isPresent()),
-            new VolumeService(volumes));
+            new VolumeService(volumes),
+            new TokenService(webTokens));
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
     this.containerSocket = ContainerSocket.open();
     NettyServerBuilder socket =

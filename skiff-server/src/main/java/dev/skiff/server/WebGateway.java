@@ -51,9 +51,16 @@ import java.util.regex.Pattern;
  * which the gateway sends back as it is.
  *
  * <p><b>Refused before any container is involved.</b> An unknown path (404), a method the endpoint
- * does not take (405, with {@code Allow}), a missing or wrong bearer token on an endpoint that
- * requires auth (401, with {@code WWW-Authenticate}), a body over {@link #MAX_BODY_BYTES} (413) and a
- * simple POST endpoint's body that is not a JSON object (400).
+ * does not take (405, with {@code Allow}), a request that carries the client token anywhere (401),
+ * a missing or wrong web token on an endpoint that requires auth (401, with {@code
+ * WWW-Authenticate}), a body over {@link #MAX_BODY_BYTES} (413) and a simple POST endpoint's body
+ * that is not a JSON object (400).
+ *
+ * <p><b>No credential reaches function code.</b> Endpoints that require auth take {@link WebTokens
+ * web tokens} in the {@code Skiff-Key} and {@code Skiff-Secret} headers, which are never forwarded
+ * (to any endpoint). The client token is refused wherever it appears in a request (path, query,
+ * header, body), so a client that sends it by mistake learns so instead of handing it to a
+ * function, which could use it to do anything the operator can.
  *
  * <p><b>Failures</b> of the input become JSON error bodies {@code {"error": "..."}}: the user's
  * exception 500 (with {@code exception} and {@code message}), a timeout 504, a crashed container
@@ -88,15 +95,18 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   }
 
   private final Tokens tokens;
+  private final WebTokens webTokens;
   private final Duration defaultTimeout;
   private final ExecutorService executor;
   private final HttpServer server;
   private final String baseUrl;
   private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
 
-  private WebGateway(Tokens tokens, Duration defaultTimeout, InetSocketAddress address)
+  private WebGateway(
+      Tokens tokens, WebTokens webTokens, Duration defaultTimeout, InetSocketAddress address)
       throws IOException {
     this.tokens = tokens;
+    this.webTokens = webTokens;
     this.defaultTimeout = defaultTimeout;
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-web-", 0).factory());
@@ -114,18 +124,24 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   /**
    * Starts a gateway on a free loopback port.
    *
-   * @param tokens whose client token admits requests to endpoints that require auth
+   * @param tokens whose client token the gateway refuses to pass on
+   * @param webTokens the tokens that admit requests to endpoints that require auth
    * @param defaultTimeout the timeout of functions that set none
    * @throws UncheckedIOException if it cannot listen
    */
-  static WebGateway start(Tokens tokens, Duration defaultTimeout) {
-    return start(tokens, defaultTimeout, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  static WebGateway start(Tokens tokens, WebTokens webTokens, Duration defaultTimeout) {
+    return start(
+        tokens,
+        webTokens,
+        defaultTimeout,
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
   }
 
   /** Starts a gateway listening on {@code address}. */
-  static WebGateway start(Tokens tokens, Duration defaultTimeout, InetSocketAddress address) {
+  static WebGateway start(
+      Tokens tokens, WebTokens webTokens, Duration defaultTimeout, InetSocketAddress address) {
     try {
-      return new WebGateway(tokens, defaultTimeout, address);
+      return new WebGateway(tokens, webTokens, defaultTimeout, address);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "could not start the Skiff web gateway on " + address + ": " + e.getMessage(), e);
@@ -252,11 +268,17 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           + " requests, not " + method), Map.of("Allow", def.getMethod()));
       return;
     }
-    if (def.getRequiresAuth() && !authorized(exchange)) {
-      send(exchange, 401, error("web endpoint " + route.path()
-          + " requires auth: send 'Authorization: Bearer <token>' with the control plane's"
-          + " client token"), Map.of("WWW-Authenticate", "Bearer realm=\"skiff\""));
+    if (carriesClientToken(exchange)) {
+      refuseClientToken(exchange, route);
       return;
+    }
+    if (def.getRequiresAuth()) {
+      Optional<String> refusal = checkWebToken(exchange.getRequestHeaders());
+      if (refusal.isPresent()) {
+        send(exchange, 401, error("web endpoint " + route.path() + " " + refusal.get()),
+            Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
+        return;
+      }
     }
     byte[] body;
     try (InputStream in = exchange.getRequestBody()) {
@@ -265,6 +287,10 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     if (body.length > MAX_BODY_BYTES) {
       send(exchange, 413, error("the request body is over " + MAX_BODY_BYTES
           + " bytes, the most a web endpoint takes"), Map.of());
+      return;
+    }
+    if (contains(body, tokens.clientToken().getBytes(StandardCharsets.US_ASCII))) {
+      refuseClientToken(exchange, route);
       return;
     }
     if (!def.getRaw() && method.equals("POST")) {
@@ -284,20 +310,76 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     exchange
         .getRequestHeaders()
         .forEach(
-            (name, values) ->
+            (name, values) -> {
+              if (!isWebTokenHeader(name)) {
                 values.forEach(
-                    v -> request.addHeaders(HttpField.newBuilder().setName(name).setValue(v))));
+                    v -> request.addHeaders(HttpField.newBuilder().setName(name).setValue(v)));
+              }
+            });
     Result result = call(route, request.build());
     respond(exchange, route, result);
   }
 
-  private boolean authorized(HttpExchange exchange) {
-    String header = exchange.getRequestHeaders().getFirst("Authorization");
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return false;
+  // ------------------------------------------------------------------------------ credentials
+
+  /** Whether the client token appears in the request's path, query or headers. */
+  private boolean carriesClientToken(HttpExchange exchange) {
+    String token = tokens.clientToken();
+    String query = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).orElse("");
+    if (exchange.getRequestURI().getRawPath().contains(token)
+        || query.contains(token)
+        || decode(query).contains(token)) {
+      return true;
     }
-    return tokens.authenticate(header.substring(7).trim()).orElse(null)
-        instanceof Principal.Client;
+    for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
+      if (header.getKey().contains(token)
+          || header.getValue().stream().anyMatch(v -> v.contains(token))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void refuseClientToken(HttpExchange exchange, Route route) throws IOException {
+    send(exchange, 401, error("web endpoint " + route.path() + " takes web tokens, not the client"
+        + " token: create one with 'skiff token create' and send its key id and secret in the "
+        + WebTokens.KEY_HEADER + " and " + WebTokens.SECRET_HEADER + " headers"),
+        Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
+  }
+
+  /** Why the request's web token does not admit it (after "web endpoint /a/b "), if it does not. */
+  private Optional<String> checkWebToken(com.sun.net.httpserver.Headers headers) {
+    String key = headers.getFirst(WebTokens.KEY_HEADER);
+    String secret = headers.getFirst(WebTokens.SECRET_HEADER);
+    if (key == null || secret == null) {
+      return Optional.of("requires auth: send a web token's key id and secret in the "
+          + WebTokens.KEY_HEADER + " and " + WebTokens.SECRET_HEADER
+          + " headers (create one with 'skiff token create')");
+    }
+    if (!webTokens.admits(key.strip(), secret.strip())) {
+      return Optional.of("refused the web token '" + key.strip() + "': no such key id, revoked,"
+          + " or the wrong secret");
+    }
+    return Optional.empty();
+  }
+
+  /** The headers that carry a web token: read by the gateway, never forwarded to the function. */
+  private static boolean isWebTokenHeader(String name) {
+    return name.equalsIgnoreCase(WebTokens.KEY_HEADER)
+        || name.equalsIgnoreCase(WebTokens.SECRET_HEADER);
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   private static Optional<String> notAJsonObject(byte[] body) {

@@ -105,8 +105,8 @@ public final class SkiffExtension
   }
 
   /**
-   * The control plane's client token: what a web endpoint that requires auth takes as {@code
-   * Authorization: Bearer <token>}.
+   * The control plane's client token, for gRPC clients and the CLI. Web endpoints refuse it; they
+   * take web tokens ({@code AppRun.createWebToken}).
    */
   public synchronized String token() {
     if (plane == null) {

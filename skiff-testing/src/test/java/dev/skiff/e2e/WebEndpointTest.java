@@ -11,6 +11,7 @@ import dev.skiff.SkiffException;
 import dev.skiff.WebEndpoint;
 import dev.skiff.WebRequest;
 import dev.skiff.WebResponse;
+import dev.skiff.WebToken;
 import dev.skiff.testing.SkiffExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -148,7 +149,10 @@ class WebEndpointTest {
         .isEqualTo("{\"sum\":42}\n200");
     assertThat(curl("-X", "POST", "-d", "{\"a\": ", add.webUrl())).endsWith("\n400");
     assertThat(curl(secret.webUrl() + "?word=x")).endsWith("\n401");
-    assertThat(curl("-H", "Authorization: Bearer " + skiff.token(), secret.webUrl() + "?word=psst"))
+    WebToken token = run.createWebToken("curl");
+    assertThat(
+            curl("-H", "Skiff-Key: " + token.keyId(), "-H", "Skiff-Secret: " + token.secret(),
+                secret.webUrl() + "?word=psst"))
         .isEqualTo("\"PSST\"\n200");
   }
 
@@ -187,16 +191,21 @@ class WebEndpointTest {
   void authRequiredEndpointAnswers401WithoutAValidTokenAndStartsNoContainer() throws Exception {
     Set<Long> before = pids();
     HttpResponse<String> none = get(secret.webUrl() + "?word=x");
-    HttpResponse<String> wrong = get(secret.webUrl() + "?word=x", "Authorization", "Bearer nope");
+    HttpResponse<String> wrong =
+        get(secret.webUrl() + "?word=x", "Skiff-Key", "wk-nope", "Skiff-Secret", "ws-nope");
+    HttpResponse<String> client =
+        get(secret.webUrl() + "?word=x", "Authorization", "Bearer " + skiff.token());
     assertThat(none.statusCode()).isEqualTo(401);
     assertThat(wrong.statusCode()).isEqualTo(401);
-    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+    assertThat(client.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Skiff-Key realm=\"skiff\"");
     assertThat(none.body()).contains("requires auth");
     assertThat(pids()).isSubsetOf(before);
     assertThat(containersOf("secret")).isZero();
 
+    WebToken token = run.createWebToken("test");
     HttpResponse<String> ok =
-        get(secret.webUrl() + "?word=psst", "Authorization", "Bearer " + skiff.token());
+        get(secret.webUrl() + "?word=psst", "Skiff-Key", token.keyId(), "Skiff-Secret", token.secret());
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(ok.body()).isEqualTo("\"PSST\"");
   }

@@ -92,6 +92,9 @@ public final class Store implements AutoCloseable {
                 + " app_name TEXT NOT NULL, container_id TEXT NOT NULL, line BLOB NOT NULL)");
         s.execute("CREATE INDEX IF NOT EXISTS logs_by_app ON logs (app_name, seq)");
         s.execute("CREATE INDEX IF NOT EXISTS logs_by_container ON logs (container_id)");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS web_tokens (key_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                + " created_at INTEGER NOT NULL, secret_sha256 BLOB NOT NULL)");
       }
       c.setAutoCommit(false);
       c.commit();
@@ -193,6 +196,57 @@ public final class Store implements AutoCloseable {
   public long lastVersion(String name) {
     return apps().stream().filter(a -> a.name().equals(name)).mapToLong(StoredApp::version).max()
         .orElse(0);
+  }
+
+  // ------------------------------------------------------------------------------ web tokens
+
+  /** Stores a new web token (its secret's hash, never the secret); completes once committed. */
+  public CompletableFuture<Void> addWebToken(StoredWebToken token) {
+    return enqueue(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO web_tokens (key_id, name, created_at, secret_sha256)"
+                      + " VALUES (?, ?, ?, ?)")) {
+            p.setString(1, token.keyId());
+            p.setString(2, token.name());
+            p.setLong(3, token.createdAt().toEpochMilli());
+            p.setBytes(4, token.secretSha256());
+            p.executeUpdate();
+          }
+        });
+  }
+
+  /** Forgets a web token; completes once committed. */
+  public CompletableFuture<Void> deleteWebToken(String keyId) {
+    return enqueue(
+        c -> {
+          try (PreparedStatement p = c.prepareStatement("DELETE FROM web_tokens WHERE key_id=?")) {
+            p.setString(1, keyId);
+            p.executeUpdate();
+          }
+        });
+  }
+
+  /** Every web token, oldest first. */
+  public List<StoredWebToken> webTokens() {
+    synchronized (db) {
+      try (PreparedStatement p =
+              connection.prepareStatement(
+                  "SELECT key_id, name, created_at, secret_sha256 FROM web_tokens"
+                      + " ORDER BY created_at, key_id");
+          ResultSet r = p.executeQuery()) {
+        List<StoredWebToken> out = new ArrayList<>();
+        while (r.next()) {
+          out.add(
+              new StoredWebToken(
+                  r.getString(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3)), r.getBytes(4)));
+        }
+        return out;
+      } catch (SQLException e) {
+        throw failed("read the web tokens", e);
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------ calls
