@@ -79,6 +79,15 @@ final class ClassDataArchives implements AutoCloseable {
   private static final Pattern REF_KIND = Pattern.compile("REF_[a-zA-Z]+");
   private static final Pattern DOTTED_NAME = Pattern.compile("[\\p{L}\\p{N}_$.]+");
 
+  /**
+   * The flags that map an archive; the JVM says nothing about one it cannot use (JDK 25 moved
+   * most of those messages from the {@code cds} log tags to {@code aot}).
+   */
+  private static final List<String> MAP_FLAGS =
+      Runtime.version().feature() >= 25
+          ? List.of("-XX:SharedArchiveFile={archive}", "-Xlog:cds*=off", "-Xlog:aot*=off")
+          : List.of("-XX:SharedArchiveFile={archive}", "-Xlog:cds*=off");
+
   private final Optional<Path> directory;
   private final Path javaExecutable;
   private final Optional<Sandbox> sandbox;
@@ -182,7 +191,7 @@ final class ClassDataArchives implements AutoCloseable {
     synchronized (makingLock) {
       if (isRegularFile(archive)) {
         return new Plan(
-            List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds*=off"),
+            MAP_FLAGS.stream().map(f -> f.replace("{archive}", archive.toString())).toList(),
             List.of(archive),
             List.of(),
             () -> {},

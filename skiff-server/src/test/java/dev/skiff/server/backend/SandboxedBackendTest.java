@@ -206,6 +206,7 @@ class SandboxedBackendTest {
     assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isZero();
 
     assertThat(stdout).noneSatisfy(l -> assertThat(l).contains(secret));
+    awaitNoArchiveInTheMaking(cds); // the second, given none, recorded a list of its own
     assertOnlyRegularArchivesOfThisUser(cds);
   }
 
