@@ -34,19 +34,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * dev.skiff.internal.container.ContainerMain}, with the container's settings in its environment.
  *
  * <p>Start-up time matters (a cold start is on the caller's path), so containers use the serial
- * collector and an application class-data-sharing archive that the first container of a classpath
- * creates when it exits ({@code -XX:+AutoCreateSharedArchive}) and later containers map. The
- * archive lives under {@code ~/.cache/skiff/cds}, named by a hash of the classpath (with each jar's
- * size and modification time, because the JVM refuses an archive whose jars changed) and the JVM's
- * version. Only one container at a time may create a given archive: while one is creating it,
- * others start without it rather than race to write the same file. A classpath that holds
- * directories (an IDE or Maven build's {@code target/classes}) gets no archive, because the JVM
- * cannot archive classes from directories and fails at exit if asked to.
+ * collector and an application class-data-sharing archive per jar classpath, kept under {@code
+ * ~/.cache/skiff/cds}. Containers never write archives: the first container of a classpath records
+ * which classes it loaded, and the control plane makes the archive from that list, which it treats
+ * as untrusted, in a JVM that runs no function code; later containers map it read-only. See {@link
+ * ClassDataArchives}.
  *
  * <p>Where bubblewrap works ({@link Sandbox#probe()}), every container runs in a {@link Sandbox}:
  * the command line is {@code bwrap <options> -- java ...}, the environment holds only what Skiff
- * sets, the class-data archive is bound read-only (or, for the container that creates it, written
- * to a directory of its own and moved into place when it exits), and stopping a container sends
+ * sets, the class-data archive is bound read-only (or, for the container that records a class
+ * list, a staging directory of its own is bound read-write), and stopping a container sends
  * SIGTERM to its JVM inside the sandbox. Without bubblewrap, containers are plain child processes
  * (a warning says so once per JVM) and specs that {@linkplain ContainerSpec#needsSandbox() need
  * the sandbox} fail to start.
@@ -103,16 +100,11 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final Unsandboxed unsandboxed;
   private final Optional<UserNetwork> network;
   private final List<Path> shared;
-  private final Optional<Path> cdsDirectory;
+  private final ClassDataArchives archives;
   private final String entrypoint;
-  private final String jvmIdentity;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
-
-  // Guards archivesBeingCreated: the CDS archives that a running container will write at exit.
-  private final Object archiveLock = new Object();
-  private final Set<Path> archivesBeingCreated = new HashSet<>();
 
   // Guards cgroups: the control groups for hard limits, detected at the first limited container.
   private final Object cgroupLock = new Object();
@@ -151,17 +143,15 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.unsandboxed = unsandboxed;
     this.network = network;
     this.shared = List.copyOf(shared);
-    this.cdsDirectory = cdsDirectory;
+    this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
     this.entrypoint = entrypoint;
-    this.jvmIdentity = Runtime.version() + "|" + System.getProperty("java.home");
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /**
    * A backend that starts containers with the {@code java} of this JVM and keeps class-data
-   * archives under {@code ~/.cache/skiff/cds} (when that directory can be created and this JVM
-   * supports {@code -XX:+AutoCreateSharedArchive}).
+   * archives under {@code ~/.cache/skiff/cds} (when that directory can be created).
    */
   public static LocalProcessBackend create() {
     return create(true, List.of());
@@ -254,9 +244,6 @@ public final class LocalProcessBackend implements ContainerBackend {
    * never used: the JVM trusts the archives it maps.
    */
   private static Optional<Path> defaultCdsDirectory() {
-    if (Runtime.version().feature() < 19) {
-      return Optional.empty(); // -XX:+AutoCreateSharedArchive arrived in JDK 19
-    }
     Optional<Path> home = usableDirectory(cacheDirectory().resolve("cds"));
     if (home.isPresent()) {
       return home;
@@ -311,32 +298,16 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " which needs the container sandbox: " + sandboxUnavailable().orElseThrow());
     }
     // Class-data archives are keyed by this JVM; an image may bring another JDK.
-    Optional<Path> claimed =
-        spec.image().isPresent() ? Optional.empty() : claimArchive(spec.classpath());
-    boolean creates = claimed.isPresent() && !Files.exists(claimed.get());
-    // The container that creates an archive writes it into a directory of its own, moved into
-    // place when it exits, so that no container can write an archive that others map.
-    Optional<Path> staging =
-        sandbox.isPresent() && creates ? stagingDirectory(spec.containerId()) : Optional.empty();
-    if (sandbox.isPresent() && creates && staging.isEmpty()) {
-      releaseArchive(claimed.get()); // nowhere to write it: start without one
-    }
-    Optional<Path> archive =
-        sandbox.isPresent() && creates && staging.isEmpty() ? Optional.empty() : claimed;
-    Optional<Path> archiveFile =
-        staging.isPresent()
-            ? Optional.of(staging.get().resolve(archive.get().getFileName()))
-            : archive;
-    List<String> command = command(spec, archiveFile);
+    ClassDataArchives.Plan archive =
+        spec.image().isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(spec.classpath());
+    List<String> command = command(spec, archive.flags());
     if (sandbox.isPresent()) {
       List<Path> readOnly = new ArrayList<>();
       spec.classpath().forEach(e -> readOnly.add(Path.of(e)));
       readOnly.addAll(spec.readOnly());
-      if (staging.isEmpty()) {
-        archive.ifPresent(readOnly::add);
-      }
+      readOnly.addAll(archive.readOnly());
       List<Path> writable = new ArrayList<>(shared);
-      staging.ifPresent(writable::add);
+      writable.addAll(archive.writable());
       command =
           sandbox
               .get()
@@ -381,9 +352,8 @@ public final class LocalProcessBackend implements ContainerBackend {
     try {
       process = builder.start();
     } catch (IOException | RuntimeException e) {
-      archive.ifPresent(this::releaseArchive);
+      archive.abandon();
       group.ifPresent(CgroupLimits.Group::remove);
-      staging.ifPresent(LocalProcessBackend::deleteStaging);
       throw new ContainerStartException(
           "could not start container " + spec.containerId() + " with " + javaExecutable + ": " + e,
           e);
@@ -398,9 +368,8 @@ public final class LocalProcessBackend implements ContainerBackend {
     } catch (RuntimeException e) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
-      archive.ifPresent(this::releaseArchive);
+      archive.abandon();
       group.ifPresent(CgroupLimits.Group::remove);
-      staging.ifPresent(LocalProcessBackend::deleteStaging);
       throw e;
     }
     LocalContainer container =
@@ -418,8 +387,7 @@ public final class LocalProcessBackend implements ContainerBackend {
             (ignored, error) -> {
               live.remove(container);
               slirp.ifPresent(UserNetwork::detach);
-              staging.ifPresent(dir -> publishArchive(dir, archive.orElseThrow()));
-              archive.ifPresent(this::releaseArchive);
+              archive.afterExit();
               group.ifPresent(g -> afterExit(container, g, spec));
               container.exit.complete(process.exitValue());
             });
@@ -519,8 +487,8 @@ public final class LocalProcessBackend implements ContainerBackend {
     return Path.of(System.getProperty("java.home"), "bin", "java");
   }
 
-  /** The command line for a container, given the class-data archive it may use. */
-  List<String> command(ContainerSpec spec, Optional<Path> archive) {
+  /** The command line for a container, given the flags of its class-data archive plan. */
+  List<String> command(ContainerSpec spec, List<String> archiveFlags) {
     List<String> command = new ArrayList<>();
     int feature = spec.image().map(ContainerImage::javaFeature).orElse(Runtime.version().feature());
     command.add(
@@ -556,12 +524,7 @@ public final class LocalProcessBackend implements ContainerBackend {
       // protobuf uses sun.misc.Unsafe; the option exists in exactly these releases so far.
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
-    archive.ifPresent(
-        a -> {
-          command.add("-XX:+AutoCreateSharedArchive");
-          command.add("-XX:SharedArchiveFile=" + a);
-          command.add("-Xlog:cds*=off"); // a stale or foreign archive is not the user's concern
-        });
+    command.addAll(archiveFlags);
     command.addAll(resourceLimitFlags(spec.environment()));
     command.add("-cp");
     command.add(String.join(java.io.File.pathSeparator, spec.classpath()));
@@ -596,97 +559,6 @@ public final class LocalProcessBackend implements ContainerBackend {
       flags.add("-XX:ActiveProcessorCount=" + processors);
     }
     return flags;
-  }
-
-  /** A new, empty directory for the archive a sandboxed container creates; empty if none. */
-  private Optional<Path> stagingDirectory(String containerId) {
-    try {
-      return Optional.of(
-          Files.createDirectories(cdsDirectory.orElseThrow().resolve("new-" + containerId)));
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "no staging directory for a class-data archive: {0}", e.toString());
-      return Optional.empty();
-    }
-  }
-
-  /** Moves the archive a container created into place, and removes its staging directory. */
-  private static void publishArchive(Path staging, Path archive) {
-    Path created = staging.resolve(archive.getFileName());
-    try {
-      if (Files.isRegularFile(created) && Files.size(created) > 0) {
-        Files.move(created, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      }
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "class-data archive not kept: {0}", e.toString());
-    }
-    deleteStaging(staging);
-  }
-
-  private static void deleteStaging(Path staging) {
-    try (java.util.stream.Stream<Path> files = Files.list(staging)) {
-      for (Path f : files.toList()) {
-        Files.deleteIfExists(f);
-      }
-      Files.deleteIfExists(staging);
-    } catch (IOException e) {
-      LOG.log(Level.DEBUG, "could not remove {0}: {1}", staging, e.toString());
-    }
-  }
-
-  /** The archive for this classpath, unless another container is creating it right now. */
-  private Optional<Path> claimArchive(List<String> classpath) {
-    if (cdsDirectory.isEmpty() || !archivable(classpath)) {
-      return Optional.empty();
-    }
-    Path archive = cdsDirectory.get().resolve("skiff-" + archiveKey(classpath) + ".jsa");
-    synchronized (archiveLock) {
-      if (Files.exists(archive)) {
-        return Optional.of(archive);
-      }
-      if (!archivesBeingCreated.add(archive)) {
-        return Optional.empty();
-      }
-      return Optional.of(archive);
-    }
-  }
-
-  private void releaseArchive(Path archive) {
-    synchronized (archiveLock) {
-      archivesBeingCreated.remove(archive);
-    }
-  }
-
-  /** Whether the JVM can archive this classpath: it must name no directories. */
-  static boolean archivable(List<String> classpath) {
-    return !classpath.isEmpty() && classpath.stream().noneMatch(e -> Files.isDirectory(Path.of(e)));
-  }
-
-  /**
-   * A name for the archive of a classpath on this JVM that changes whenever the archive would no
-   * longer be accepted: another classpath, a rebuilt jar, another JVM.
-   */
-  String archiveKey(List<String> classpath) {
-    StringBuilder identity = new StringBuilder(jvmIdentity);
-    for (String entry : classpath) {
-      identity.append('\n').append(entry);
-      try {
-        Path path = Path.of(entry);
-        identity
-            .append('|')
-            .append(Files.size(path))
-            .append('|')
-            .append(Files.getLastModifiedTime(path).toMillis());
-      } catch (IOException | RuntimeException e) {
-        identity.append("|absent");
-      }
-    }
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      byte[] digest = sha.digest(identity.toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 10);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 
   private static CompletableFuture<Void> pump(
@@ -731,6 +603,7 @@ public final class LocalProcessBackend implements ContainerBackend {
         LOG.log(Level.WARNING, "some container processes did not end after SIGKILL");
       }
     }
+    archives.close();
     synchronized (cgroupLock) {
       if (cgroups != null) {
         cgroups.ifPresent(CgroupLimits::close);
@@ -761,6 +634,7 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   private void killAll() {
     live.forEach(LocalContainer::kill);
+    archives.close();
   }
 
   private static void closeQuietly(java.io.OutputStream stream) {

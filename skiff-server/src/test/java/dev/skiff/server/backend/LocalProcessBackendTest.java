@@ -105,38 +105,40 @@ class LocalProcessBackendTest {
   void commandRunsTheEntrypointWithTheSerialCollectorAndTheArchive() {
     LocalProcessBackend b = backend(Optional.of(temp));
     ContainerSpec spec = new ContainerSpec("c-x", List.of("/a.jar", "/b.jar"), Map.of());
-    List<String> command = b.command(spec, Optional.of(temp.resolve("skiff-k.jsa")));
+    List<String> archive = List.of("-XX:SharedArchiveFile=" + temp.resolve("skiff-k.jsa"));
+    List<String> command = b.command(spec, archive);
     assertThat(command)
         .startsWith(LocalProcessBackend.defaultJava().toString(), "-Dskiff.container=c-x")
         .contains("-XX:+ExitOnOutOfMemoryError", "-Xshare:auto", "-Xms8m")
-        .containsSubsequence(
-            "-XX:+AutoCreateSharedArchive",
-            "-XX:SharedArchiveFile=" + temp.resolve("skiff-k.jsa"),
-            "-Xlog:cds*=off")
+        .containsSubsequence(archive)
         .endsWith("-cp", "/a.jar:/b.jar", ScriptedMain.class.getName())
         .doesNotContain("-XX:TieredStopAtLevel=1");
     if (Runtime.version().feature() >= 22) {
       assertThat(command).contains("--enable-native-access=ALL-UNNAMED");
     }
-    assertThat(b.command(spec, Optional.empty())).doesNotContain("-XX:+AutoCreateSharedArchive");
+    assertThat(b.command(spec, List.of())).noneMatch(a -> a.startsWith("-XX:SharedArchiveFile"));
   }
 
   @Test
   void classpathsWithDirectoriesGetNoArchive() throws Exception {
-    assertThat(LocalProcessBackend.archivable(List.of(testClasses()))).isFalse();
+    assertThat(ClassDataArchives.archivable(List.of(testClasses()))).isFalse();
     Path jar = Files.createFile(temp.resolve("x.jar"));
-    assertThat(LocalProcessBackend.archivable(List.of(jar.toString()))).isTrue();
+    assertThat(ClassDataArchives.archivable(List.of(jar.toString()))).isTrue();
   }
 
   @Test
-  void archiveKeyChangesWhenAJarChanges() throws Exception {
-    LocalProcessBackend b = backend(Optional.of(temp));
+  void archiveKeyChangesWhenAJarsContentChangesEvenWithTheSameSizeAndTime() throws Exception {
+    ClassDataArchives archives =
+        new ClassDataArchives(
+            LocalProcessBackend.defaultJava(), Optional.of(temp), Optional.empty());
     Path jar = temp.resolve("x.jar");
     Files.writeString(jar, "one");
-    String before = b.archiveKey(List.of(jar.toString()));
-    assertThat(b.archiveKey(List.of(jar.toString()))).isEqualTo(before);
-    Files.writeString(jar, "two and more");
-    assertThat(b.archiveKey(List.of(jar.toString()))).isNotEqualTo(before);
+    var modified = Files.getLastModifiedTime(jar);
+    String before = archives.key(List.of(jar.toString()));
+    assertThat(archives.key(List.of(jar.toString()))).isEqualTo(before);
+    Files.writeString(jar, "two");
+    Files.setLastModifiedTime(jar, modified);
+    assertThat(archives.key(List.of(jar.toString()))).isNotEqualTo(before);
   }
 
   @Test
@@ -147,11 +149,16 @@ class LocalProcessBackendTest {
 
     ContainerHandle first = b.start(spec("c-eeeeee", jar.toString(), "exit"), output);
     assertThat(first.onExit().get(60, TimeUnit.SECONDS)).isZero();
-    try (var files = Files.list(cds)) {
-      assertThat(files.toList())
-          .singleElement()
-          .satisfies(p -> assertThat(p.toString()).endsWith(".jsa"));
-    }
+    await() // the control plane dumps it after the first container exited
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              try (var files = Files.list(cds)) {
+                assertThat(files.toList())
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.toString()).endsWith(".jsa"));
+              }
+            });
 
     ContainerHandle second = b.start(spec("c-ffffff", jar.toString(), "crash"), output);
     assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(3);

@@ -69,8 +69,14 @@ class SandboxedBackendTest {
   }
 
   private static ContainerSpec spec(String id, String classpath, String mode) {
-    return new ContainerSpec(
-        id, List.of(classpath), Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
+    return spec(id, classpath, mode, Map.of());
+  }
+
+  private static ContainerSpec spec(
+      String id, String classpath, String mode, Map<String, String> more) {
+    Map<String, String> env = new java.util.HashMap<>(more);
+    env.putAll(Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
+    return new ContainerSpec(id, List.of(classpath), env);
   }
 
   @Test
@@ -118,7 +124,8 @@ class SandboxedBackendTest {
                             + " touch /tmp/y && echo tmp-writable")))
             .redirectErrorStream(true)
             .start();
-    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(out).contains("from the image", "root-read-only", "tmp-writable");
     assertThat(root.resolve("x")).doesNotExist();
@@ -161,27 +168,132 @@ class SandboxedBackendTest {
   }
 
   @Test
-  void theArchiveMadeInsideTheSandboxIsMovedIntoPlaceAndUsedByTheNext() throws Exception {
+  void theArchiveMadeFromTheFirstContainersClassListIsUsedByTheNext() throws Exception {
     Path jar = jarOfScriptedMain();
     Path cds = Files.createDirectories(temp.resolve("cds"));
     LocalProcessBackend b = sandboxed(Optional.of(cds));
 
     ContainerHandle first = b.start(spec("c-sb0004", jar.toString(), "exit"), output);
     assertThat(first.onExit().get(60, TimeUnit.SECONDS)).isZero();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .untilAsserted(
-            () -> {
-              try (var files = Files.list(cds)) {
-                assertThat(files.toList())
-                    .singleElement() // the staging directory is gone
-                    .satisfies(p -> assertThat(p.getFileName().toString()).endsWith(".jsa"));
-              }
-            });
+    Path archive = awaitArchive(cds); // alone: the staging and dump directories are gone
+    assertMapsTheArchiveAndLoadsTheClassesFromIt(b, archive, jar);
 
     ContainerHandle second = b.start(spec("c-sb0005", jar.toString(), "crash"), output);
     assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(3);
     assertThat(stderr).hasSize(60); // nothing from the JVM about the archive
+  }
+
+  @Test
+  void aLinkPlantedByTheFirstContainerOfAClasspathNeverLetsTheNextReadAHostFile()
+      throws Exception {
+    Path jar = jarOfScriptedMain();
+    String secret = "SECRET-" + java.util.UUID.randomUUID();
+    Path secretKey = Files.writeString(temp.resolve("secret.key"), secret); // outside the sandbox
+    Path cds = Files.createDirectories(temp.resolve("cds"));
+    LocalProcessBackend b = sandboxed(Optional.of(cds));
+
+    ContainerHandle first =
+        b.start(
+            spec(
+                "c-sb0007",
+                jar.toString(),
+                "plant-link",
+                Map.of("TEST_TARGET", secretKey.toString())),
+            output);
+    assertThat(first.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(137);
+    assertThat(stdout).anySatisfy(l -> assertThat(l).startsWith("planted "));
+    awaitNoArchiveInTheMaking(cds);
+
+    ContainerHandle second = b.start(spec("c-sb0008", jar.toString(), "read-archive"), output);
+    assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isZero();
+
+    assertThat(stdout).noneSatisfy(l -> assertThat(l).contains(secret));
+    awaitNoArchiveInTheMaking(cds); // the second, given none, recorded a list of its own
+    assertOnlyRegularArchivesOfThisUser(cds);
+  }
+
+  @Test
+  void aContainerCannotWriteReplaceOrDeleteTheArchiveItMaps() throws Exception {
+    Path jar = jarOfScriptedMain();
+    Path cds = Files.createDirectories(temp.resolve("cds"));
+    LocalProcessBackend b = sandboxed(Optional.of(cds));
+    ContainerHandle first = b.start(spec("c-sb0009", jar.toString(), "exit"), output);
+    assertThat(first.onExit().get(60, TimeUnit.SECONDS)).isZero();
+    Path archive = awaitArchive(cds);
+    byte[] before = Files.readAllBytes(archive);
+
+    ContainerHandle second = b.start(spec("c-sb0010", jar.toString(), "tamper"), output);
+    assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isZero();
+
+    assertThat(stdout)
+        .contains(
+            "archive " + archive,
+            "write failed: FileSystemException",
+            "delete failed: FileSystemException",
+            "replace failed: FileSystemException");
+    assertThat(Files.readAllBytes(archive)).isEqualTo(before);
+    assertOnlyRegularArchivesOfThisUser(cds);
+  }
+
+  /**
+   * Runs a container's command line outside the sandbox with sharing required ({@code -Xshare:on}
+   * fails when the archive cannot be mapped) and checks the entrypoint came from the archive.
+   */
+  private static void assertMapsTheArchiveAndLoadsTheClassesFromIt(
+      LocalProcessBackend b, Path archive, Path jar) throws Exception {
+    List<String> command =
+        b.command(
+            spec("c-sb0011", jar.toString(), "exit"),
+            List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info"));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("TEST_MODE", "exit");
+    Process p = builder.start();
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains(ScriptedMain.class.getName() + " source: shared objects file");
+  }
+
+  /** Waits until the class-data directory holds no staging directory. */
+  private static void awaitNoArchiveInTheMaking(Path cds) {
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              try (var files = Files.list(cds)) {
+                assertThat(files.toList())
+                    .allSatisfy(p -> assertThat(p.getFileName().toString()).endsWith(".jsa"));
+              }
+            });
+  }
+
+  /** Waits for the one archive of the class-data directory, and returns it. */
+  private static Path awaitArchive(Path cds) {
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              try (var files = Files.list(cds)) {
+                return files.toList();
+              }
+            },
+            files -> files.size() == 1 && files.get(0).getFileName().toString().endsWith(".jsa"))
+        .get(0);
+  }
+
+  private static void assertOnlyRegularArchivesOfThisUser(Path cds) throws IOException {
+    try (var files = Files.list(cds)) {
+      for (Path p : files.toList()) {
+        var attributes =
+            Files.readAttributes(
+                p,
+                java.nio.file.attribute.PosixFileAttributes.class,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        assertThat(attributes.isRegularFile()).as("%s is a regular file", p).isTrue();
+        assertThat(attributes.owner().getName()).isEqualTo(System.getProperty("user.name"));
+      }
+    }
   }
 
   @Test
@@ -201,12 +313,20 @@ class SandboxedBackendTest {
 
   private Path jarOfScriptedMain() throws IOException, URISyntaxException {
     Path jar = temp.resolve("scripted.jar");
-    String entry = ScriptedMain.class.getName().replace('.', '/') + ".class";
+    Path classes = Path.of(testClasses());
+    String prefix = ScriptedMain.class.getName().replace('.', '/');
+    Path dir = classes.resolve(prefix).getParent();
     try (OutputStream out = Files.newOutputStream(jar);
-        JarOutputStream j = new JarOutputStream(out)) {
-      j.putNextEntry(new JarEntry(entry));
-      j.write(Files.readAllBytes(Path.of(testClasses()).resolve(entry)));
-      j.closeEntry();
+        JarOutputStream j = new JarOutputStream(out);
+        var files = Files.list(dir)) {
+      for (Path f : files.toList()) { // ScriptedMain and its nested classes
+        String entry = classes.relativize(f).toString();
+        if (entry.equals(prefix + ".class") || entry.startsWith(prefix + "$")) {
+          j.putNextEntry(new JarEntry(entry));
+          j.write(Files.readAllBytes(f));
+          j.closeEntry();
+        }
+      }
     }
     return jar;
   }
