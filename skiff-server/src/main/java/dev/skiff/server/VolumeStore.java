@@ -383,7 +383,8 @@ final class VolumeStore {
       try {
         return Channels.newInputStream(ConfinedTree.openToRead(parent, last(parts)));
       } catch (IOException e) {
-        if (ConfinedTree.attributes(parent, last(parts)).map(now -> now.isSymbolicLink()).orElse(false)) {
+        Optional<BasicFileAttributes> now = ConfinedTree.attributes(parent, last(parts));
+        if (now.map(BasicFileAttributes::isSymbolicLink).orElse(false)) {
           throw link(parts); // swapped for a link since: O_NOFOLLOW refused it
         }
         throw e;
