@@ -13,6 +13,7 @@ import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.Frame;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -31,10 +32,16 @@ import java.util.Map;
  *       caller's own frames;
  *   <li>a checked exception or an {@link Error}, which {@code remote()} does not declare, or a
  *       class that cannot be rebuilt, arrives as {@link RemoteFunctionException} (with the rebuilt
- *       exception as its cause where possible);
+ *       exception as its cause where it is one of the JDK's);
  *   <li>Skiff's own failures (timeout, crash, cancellation, ...) become the matching {@link
- *       SkiffException} subclass.
+ *       SkiffException} subclass, from the error's kind, which the control plane sets.
  * </ul>
+ *
+ * <p>The class name comes from the container, whose code may be hostile and may name any class
+ * the caller has. So a named class is loaded without being initialized and is constructed only if
+ * {@link #rebuildable} allows it: the JDK's exceptions and the user's own unchecked ones; never
+ * Skiff's own types, an {@link Error}, or anything else whose constructor or static initializer
+ * the caller did not ask to run.
  */
 public final class ErrorCodec {
   /** The class-loader name that marks a stack frame as remote in printed traces. */
@@ -172,6 +179,50 @@ public final class ErrorCodec {
     return t;
   }
 
+  /**
+   * Skiff's own packages and those of the libraries it brings: their types are never rebuilt from
+   * a container's word (Skiff's failures come from the control plane's error kinds).
+   */
+  private static final List<String> FOREIGN_PACKAGES =
+      List.of(
+          "dev.skiff.internal",
+          "dev.skiff.proto",
+          "dev.skiff.server",
+          "dev.skiff.cli",
+          "dev.skiff.testing",
+          "io.grpc",
+          "io.netty",
+          "io.perfmark",
+          "com.google",
+          "com.fasterxml",
+          "org.slf4j");
+
+  /**
+   * Whether a class named by the remote side may be rebuilt here. The class is loaded without
+   * being initialized, and only these are constructed (running their constructors and static
+   * initializers): the JDK's exceptions (public {@link Exception} subclasses of {@code java.base}
+   * in {@code java.*} packages, whose constructors only keep their arguments), and the user's own
+   * unchecked exceptions (a {@link RuntimeException} subclass loaded by the application's class
+   * loader, not in Skiff's package or in its libraries'). Anything else, whatever its name says
+   * ({@link Error}s, the user's checked exceptions, Skiff's own types, classes that are not
+   * exceptions), arrives as {@link RemoteFunctionException}.
+   */
+  static boolean rebuildable(Class<?> c) {
+    if (c.isInterface() || c.isArray() || c.isPrimitive() || Modifier.isAbstract(c.getModifiers())) {
+      return false;
+    }
+    String pkg = c.getPackageName();
+    if (c.getClassLoader() == null || c.getClassLoader() == ClassLoader.getPlatformClassLoader()) {
+      return Exception.class.isAssignableFrom(c)
+          && "java.base".equals(c.getModule().getName())
+          && pkg.startsWith("java.")
+          && Modifier.isPublic(c.getModifiers());
+    }
+    return RuntimeException.class.isAssignableFrom(c)
+        && !pkg.equals("dev.skiff")
+        && FOREIGN_PACKAGES.stream().noneMatch(p -> pkg.equals(p) || pkg.startsWith(p + "."));
+  }
+
   private static Throwable instantiate(String className, String message, Throwable cause) {
     if (className.isEmpty()) {
       return null;
@@ -179,15 +230,26 @@ public final class ErrorCodec {
     Class<?> c;
     try {
       ClassLoader cl = Thread.currentThread().getContextClassLoader();
+      // Loaded without initialization: nothing of the class runs unless it may be rebuilt.
       c = Class.forName(className, false, cl == null ? ErrorCodec.class.getClassLoader() : cl);
     } catch (ClassNotFoundException | LinkageError ex) {
       return null;
     }
-    if (!Throwable.class.isAssignableFrom(c)) {
+    if (!rebuildable(c)) {
       return null;
     }
     String msg = message.isEmpty() ? null : message;
-    Constructor<?>[] constructors = c.getConstructors();
+    List<Constructor<?>> constructors = new ArrayList<>();
+    if (c.getClassLoader() == null) {
+      constructors.addAll(Arrays.asList(c.getConstructors()));
+    } else {
+      // The user's own type: its declared constructors, public or not.
+      for (Constructor<?> k : c.getDeclaredConstructors()) {
+        if (Modifier.isPublic(k.getModifiers()) || k.trySetAccessible()) {
+          constructors.add(k);
+        }
+      }
+    }
     // Prefer (String, cause type), then (cause type) with the message lost only if empty,
     // then (String) and () with the cause set afterwards.
     if (cause != null) {

@@ -17,10 +17,8 @@ import dev.skiff.proto.VolumeRef;
 import dev.skiff.proto.WriteFileResponse;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.io.InputStream;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The volume API ({@code VolumeApi}) over a {@link VolumeStore}, for clients only: a container works
@@ -119,10 +117,10 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void readFile(VolumeFileRef request, StreamObserver<VolumeChunk> response) {
-    Path file;
+    InputStream file;
     try {
       checkClient();
-      file = store.file(request.getVolume(), request.getPath());
+      file = store.read(request.getVolume(), request.getPath());
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
       return;
@@ -130,7 +128,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
     FileTransfer.download(
         response,
         "reading '" + request.getPath() + "'",
-        () -> Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS),
+        () -> file,
         data -> VolumeChunk.newBuilder().setData(data).build());
   }
 
@@ -148,10 +146,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
         if (first.getCreateVolume()) {
           store.ensure(volume);
         }
-        store.resolve(volume, path); // checks the volume and the path before any byte
-        if (VolumeStore.normalise(path).isEmpty()) {
-          throw Statuses.invalid("a file needs a path inside volume '" + volume + "'");
-        }
+        store.checkWritable(volume, path); // checks the volume and the path before any byte
         return store.newIncoming();
       }
 

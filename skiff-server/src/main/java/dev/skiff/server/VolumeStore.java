@@ -4,12 +4,15 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -32,9 +35,10 @@ import java.util.stream.Stream;
  * client API are written beside the volumes ({@code volumes/.incoming}) and renamed into place, so
  * they appear whole.
  *
- * <p>Every path from a client is checked: relative to the volume's root, no {@code ..}, and never
- * through a symbolic link (which a container may have made) to a place outside the volume.
- * Thread-safe: the file system is the only state.
+ * <p>Every path from a client is relative to the volume's root, without {@code ..}, and is walked
+ * from the volume's directory one component at a time through directory handles ({@link
+ * ConfinedTree}): a symbolic link at any component (which a container may have made, or may swap
+ * in at any moment) is refused, never followed. Thread-safe: the file system is the only state.
  */
 final class VolumeStore {
   /** What a volume name may be: the SDK's rule. */
@@ -209,38 +213,29 @@ final class VolumeStore {
     Path dir = existing(name);
     try {
       // Renamed first, so that the volume is gone at once even if deleting its files takes long.
+      // A container that still mounts it may still change it, so its files are deleted through
+      // directory handles, never by path.
       Files.createDirectories(incoming);
       Path doomed = incoming.resolve("deleted-" + name + "-" + System.nanoTime());
       Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-      deleteTree(doomed);
+      try (SecureDirectoryStream<Path> files = ConfinedTree.openTrusted(doomed)) {
+        ConfinedTree.deleteContents(files, "", 0);
+      }
+      Files.delete(doomed);
+    } catch (ConfinedTree.Blocked e) {
+      throw refused(e, name, "", "");
     } catch (IOException e) {
       throw new UncheckedIOException("could not delete volume '" + name + "'", e);
     }
   }
 
   // ------------------------------------------------------------------ files
-
-  /**
-   * The host path of {@code path} in volume {@code name}, checked: relative to the volume, no
-   * {@code ..}, and its existing part reached without leaving the volume through a symbolic link.
-   */
-  Path resolve(String name, String path) {
-    Path target = resolveLink(name, path);
-    if (Files.isSymbolicLink(target)) {
-      throw Statuses.invalid(
-          "path '" + path + "' is a symbolic link; the volume API does not follow links");
-    }
-    return target;
-  }
-
-  /** Like {@link #resolve}, but the path may name a symbolic link itself (to remove it). */
-  private Path resolveLink(String name, String path) {
-    Path volume = existing(name);
-    String relative = normalise(path);
-    Path target = relative.isEmpty() ? volume : volume.resolve(relative);
-    checkInside(volume, target, path);
-    return target;
-  }
+  //
+  // A container may change a volume at any moment (it mounts it read-write), so no client path is
+  // ever resolved by the kernel from a string: each operation opens the volume's directory and walks
+  // the path one component at a time through directory handles (ConfinedTree), refusing a symbolic
+  // link at any component. What a check saw cannot be swapped before the use, because the use goes
+  // through the same handles.
 
   /** The path with '/' separators, no leading or trailing '/', no '.' segments; checked. */
   static String normalise(String path) {
@@ -260,74 +255,186 @@ final class VolumeStore {
     return String.join("/", parts);
   }
 
-  /** Refuses a path whose longest existing prefix lies outside the volume after links. */
-  private static void checkInside(Path volume, Path target, String asGiven) {
-    try {
-      Path realVolume = volume.toRealPath();
-      Path existing = target;
-      while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-        existing = existing.getParent();
-      }
-      if (existing == null) {
-        return;
-      }
-      Path real =
-          Files.isSymbolicLink(existing) && existing.equals(target)
-              ? existing.getParent().toRealPath().resolve(existing.getFileName())
-              : existing.toRealPath();
-      if (!real.startsWith(realVolume)) {
-        throw Statuses.invalid(
-            "path '" + asGiven + "' leads outside the volume through a symbolic link");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not check path '" + asGiven + "'", e);
+  private static List<String> parts(String path) {
+    String normal = normalise(path);
+    return normal.isEmpty() ? List.of() : List.of(normal.split("/"));
+  }
+
+  private static List<String> parents(List<String> parts) {
+    return parts.subList(0, parts.size() - 1);
+  }
+
+  private static String last(List<String> parts) {
+    return parts.get(parts.size() - 1);
+  }
+
+  /** The volume's directory as a handle; NOT_FOUND if it does not exist. */
+  private SecureDirectoryStream<Path> openVolume(String name) throws IOException {
+    existing(name);
+    try (SecureDirectoryStream<Path> volumes = ConfinedTree.openTrusted(root)) {
+      return ConfinedTree.openDirectory(volumes, name, name);
+    } catch (ConfinedTree.Blocked e) {
+      throw Statuses.notFound("volume '" + name + "' does not exist");
     }
+  }
+
+  /**
+   * The error for a walk that stopped: INVALID_ARGUMENT for a link or a tree too deep, otherwise
+   * {@code otherwise} (NOT_FOUND or INVALID_ARGUMENT, by operation) with the path as given.
+   */
+  private static StatusRuntimeException refused(
+      ConfinedTree.Blocked b, String volume, String path, String otherwise) {
+    String normal = normalise(path);
+    return switch (b.reason()) {
+      case LINK ->
+          Statuses.invalid(
+              b.at().equals(normal)
+                  ? "path '" + normal + "' in volume '" + volume + "' is a symbolic link, which"
+                      + " the volume API does not follow"
+                  : "path '" + normal + "' in volume '" + volume + "' passes through the symbolic"
+                      + " link '" + b.at() + "', which the volume API does not follow");
+      case TOO_DEEP ->
+          Statuses.invalid(
+              "'" + b.at() + "' in volume '" + volume + "' lies more than "
+                  + ConfinedTree.MAX_DEPTH + " directories deep, deeper than the volume API goes");
+      case MISSING, NOT_DIRECTORY -> Statuses.notFound(otherwise);
+    };
+  }
+
+  private static ConfinedTree.Blocked link(List<String> parts) {
+    return new ConfinedTree.Blocked(ConfinedTree.Blocked.Reason.LINK, String.join("/", parts));
   }
 
   /** One file or directory of a volume. */
   record Entry(String path, boolean directory, long size, long modifiedMillis) {}
 
-  /** What lies in a directory of a volume (at any depth if {@code recursive}); links are skipped. */
+  /**
+   * What lies in a directory of a volume (at any depth if {@code recursive}), or the file itself;
+   * symbolic links and special files are left out, never followed.
+   */
   List<Entry> listFiles(String name, String dir, boolean recursive) {
-    Path volume = existing(name);
-    Path start = resolve(name, dir);
-    if (!Files.exists(start, LinkOption.NOFOLLOW_LINKS)) {
-      throw Statuses.notFound("'" + dir + "' does not exist in volume '" + name + "'");
-    }
-    try (Stream<Path> paths = Files.walk(start, recursive ? Integer.MAX_VALUE : 1)) {
-      List<Entry> entries = new ArrayList<>();
-      for (Path p : paths.toList()) {
-        if (p.equals(start) && Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) {
-          continue;
+    List<String> parts = parts(dir);
+    String missing = "'" + dir + "' does not exist in volume '" + name + "'";
+    List<ConfinedTree.Found> found = new ArrayList<>();
+    try (SecureDirectoryStream<Path> volume = openVolume(name)) {
+      if (parts.isEmpty()) {
+        try (SecureDirectoryStream<Path> top = ConfinedTree.walk(volume, parts, Optional.empty())) {
+          ConfinedTree.list(top, "", recursive, 1, found);
         }
-        BasicFileAttributes a =
-            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isSymbolicLink() || a.isOther()) {
-          continue;
+      } else {
+        try (SecureDirectoryStream<Path> parent =
+            ConfinedTree.walk(volume, parents(parts), Optional.empty())) {
+          BasicFileAttributes a =
+              ConfinedTree.attributes(parent, last(parts))
+                  .orElseThrow(() -> Statuses.notFound(missing));
+          String path = String.join("/", parts);
+          if (a.isSymbolicLink()) {
+            throw link(parts);
+          } else if (a.isDirectory()) {
+            try (SecureDirectoryStream<Path> start =
+                ConfinedTree.openDirectory(parent, last(parts), path)) {
+              ConfinedTree.list(start, path, recursive, 1, found);
+            }
+          } else {
+            found.add(new ConfinedTree.Found(path, a));
+          }
         }
-        String rel = volume.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-        entries.add(
-            new Entry(rel, a.isDirectory(), a.isDirectory() ? 0 : a.size(),
-                a.lastModifiedTime().toMillis()));
       }
-      entries.sort(Comparator.comparing(Entry::path));
-      return entries;
-    } catch (NoSuchFileException e) {
-      throw Statuses.notFound("'" + dir + "' does not exist in volume '" + name + "'");
+    } catch (ConfinedTree.Blocked e) {
+      throw refused(e, name, dir, missing);
     } catch (IOException e) {
       throw new UncheckedIOException("could not list '" + dir + "' in volume '" + name + "'", e);
     }
+    return found.stream()
+        .filter(f -> f.attributes().isDirectory() || f.attributes().isRegularFile())
+        .map(
+            f ->
+                new Entry(
+                    f.path(),
+                    f.attributes().isDirectory(),
+                    f.attributes().isDirectory() ? 0 : f.attributes().size(),
+                    f.attributes().lastModifiedTime().toMillis()))
+        .sorted(Comparator.comparing(Entry::path))
+        .toList();
   }
 
-  /** The host path of a regular file of a volume, to read; NOT_FOUND if it is not one. */
-  Path file(String name, String path) {
-    Path p = resolve(name, path);
-    if (!Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-      throw Statuses.notFound(
-          "'" + path + "' is not a file in volume '" + name + "'"
-              + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? " (it is a directory)" : ""));
+  /**
+   * Opens a regular file of a volume to read; NOT_FOUND if it is not one, INVALID_ARGUMENT if the
+   * path is or passes through a symbolic link.
+   */
+  InputStream read(String name, String path) {
+    List<String> parts = parts(path);
+    String notFile = "'" + path + "' is not a file in volume '" + name + "'";
+    if (parts.isEmpty()) {
+      throw Statuses.notFound(notFile + " (it is a directory)");
     }
-    return p;
+    try (SecureDirectoryStream<Path> volume = openVolume(name);
+        SecureDirectoryStream<Path> parent =
+            ConfinedTree.walk(volume, parents(parts), Optional.empty())) {
+      BasicFileAttributes a =
+          ConfinedTree.attributes(parent, last(parts))
+              .orElseThrow(() -> Statuses.notFound(notFile));
+      if (a.isSymbolicLink()) {
+        throw link(parts);
+      }
+      if (!a.isRegularFile()) {
+        throw Statuses.notFound(notFile + (a.isDirectory() ? " (it is a directory)" : ""));
+      }
+      try {
+        return Channels.newInputStream(ConfinedTree.openToRead(parent, last(parts)));
+      } catch (IOException e) {
+        Optional<BasicFileAttributes> now = ConfinedTree.attributes(parent, last(parts));
+        if (now.map(BasicFileAttributes::isSymbolicLink).orElse(false)) {
+          throw link(parts); // swapped for a link since: O_NOFOLLOW refused it
+        }
+        throw e;
+      }
+    } catch (ConfinedTree.Blocked e) {
+      throw refused(e, name, path, notFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read '" + path + "' in volume '" + name + "'", e);
+    }
+  }
+
+  /**
+   * Checks, before an upload's first byte is stored, that {@code path} of volume {@code name} could
+   * be written: not the root, no symbolic link or file on the way, not a directory or link itself.
+   */
+  void checkWritable(String name, String path) {
+    List<String> parts = parts(path);
+    if (parts.isEmpty()) {
+      throw Statuses.invalid("a file needs a path inside volume '" + name + "'");
+    }
+    try (SecureDirectoryStream<Path> volume = openVolume(name)) {
+      try (SecureDirectoryStream<Path> parent =
+          ConfinedTree.walk(volume, parents(parts), Optional.empty())) {
+        checkTarget(parent, parts, name, path);
+      } catch (ConfinedTree.Blocked e) {
+        if (e.reason() != ConfinedTree.Blocked.Reason.MISSING) {
+          throw e; // a missing directory is made at the end; everything before it was checked
+        }
+      }
+    } catch (ConfinedTree.Blocked e) {
+      throw refused(e, name, path, parentIsFile(name, path));
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not check '" + path + "' in volume '" + name + "'", e);
+    }
+  }
+
+  private static void checkTarget(
+      SecureDirectoryStream<Path> parent, List<String> parts, String name, String path)
+      throws IOException {
+    Optional<BasicFileAttributes> a = ConfinedTree.attributes(parent, last(parts));
+    if (a.isPresent() && a.get().isSymbolicLink()) {
+      throw link(parts);
+    }
+    if (a.isPresent() && a.get().isDirectory()) {
+      throw Statuses.invalid("'" + path + "' is a directory in volume '" + name + "'");
+    }
+  }
+
+  private static String parentIsFile(String name, String path) {
+    return "a parent of '" + path + "' is a file in volume '" + name + "'";
   }
 
   /** A new file beside the volumes to write an upload into, before {@link #commit}. */
@@ -340,57 +447,62 @@ final class VolumeStore {
     }
   }
 
-  /** Moves an upload into place at {@code path} of volume {@code name}, creating directories. */
+  /**
+   * Moves an upload into place at {@code path} of volume {@code name}, making the directories on
+   * the way, atomically replacing a file there; the rename goes through the handle of the target's
+   * directory, reached without following links.
+   */
   void commit(Path upload, String name, String path) {
-    Path target = resolve(name, path);
-    if (normalise(path).isEmpty()) {
+    List<String> parts = parts(path);
+    if (parts.isEmpty()) {
       throw Statuses.invalid("a file cannot be written at the root of volume '" + name + "'");
     }
-    try {
-      Files.createDirectories(target.getParent());
-      checkInside(existing(name), target, path); // again, now that the parents exist
-      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-        throw Statuses.invalid("'" + path + "' is a directory in volume '" + name + "'");
-      }
-      Files.move(upload, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (FileAlreadyExistsException e) {
-      throw Statuses.invalid("a parent of '" + path + "' is a file in volume '" + name + "'");
+    try (SecureDirectoryStream<Path> volume = openVolume(name);
+        SecureDirectoryStream<Path> parent =
+            ConfinedTree.walk(volume, parents(parts), Optional.of(incoming))) {
+      checkTarget(parent, parts, name, path);
+      ConfinedTree.moveInto(upload, parent, last(parts));
+    } catch (ConfinedTree.Blocked e) {
+      throw e.reason() == ConfinedTree.Blocked.Reason.NOT_DIRECTORY
+          ? Statuses.invalid(parentIsFile(name, path))
+          : refused(e, name, path, parentIsFile(name, path));
     } catch (IOException e) {
       throw new UncheckedIOException("could not write '" + path + "' in volume '" + name + "'", e);
     }
   }
 
-  /** Removes a file or directory (with its contents only if {@code recursive}). */
+  /**
+   * Removes a file, a symbolic link (the link itself) or a directory (with its contents only if
+   * {@code recursive}).
+   */
   void remove(String name, String path, boolean recursive) {
-    Path target = resolveLink(name, path);
-    if (normalise(path).isEmpty()) {
+    List<String> parts = parts(path);
+    if (parts.isEmpty()) {
       throw Statuses.invalid(
           "the root of volume '" + name + "' cannot be removed; delete the volume instead");
     }
-    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-      throw Statuses.notFound("'" + path + "' does not exist in volume '" + name + "'");
-    }
-    try {
-      if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) && recursive) {
-        deleteTree(target);
-      } else {
-        Files.delete(target);
+    String missing = "'" + path + "' does not exist in volume '" + name + "'";
+    try (SecureDirectoryStream<Path> volume = openVolume(name);
+        SecureDirectoryStream<Path> parent =
+            ConfinedTree.walk(volume, parents(parts), Optional.empty())) {
+      BasicFileAttributes a =
+          ConfinedTree.attributes(parent, last(parts))
+              .orElseThrow(() -> Statuses.notFound(missing));
+      if (a.isDirectory() && recursive) {
+        String at = String.join("/", parts);
+        try (SecureDirectoryStream<Path> dir = ConfinedTree.openDirectory(parent, last(parts), at)) {
+          ConfinedTree.deleteContents(dir, at, 1);
+        }
       }
-    } catch (java.nio.file.DirectoryNotEmptyException e) {
+      ConfinedTree.delete(parent, last(parts), a);
+    } catch (ConfinedTree.Blocked e) {
+      throw refused(e, name, path, missing);
+    } catch (DirectoryNotEmptyException e) {
       throw Statuses.failedPrecondition(
           "'" + path + "' in volume '" + name + "' is a directory that is not empty; remove it"
               + " recursively");
     } catch (IOException e) {
       throw new UncheckedIOException("could not remove '" + path + "' in volume '" + name + "'", e);
-    }
-  }
-
-  /** Deletes a tree without following links out of it. */
-  private static void deleteTree(Path top) throws IOException {
-    try (Stream<Path> paths = Files.walk(top)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }

@@ -88,6 +88,50 @@ class ErrorsTest {
   }
 
   @Test
+  void aContainerNamingAClassOfTheCallersCannotMakeTheCallerInitializeOrConstructIt(
+      @TempDir Path dir) throws IOException {
+    // The function defines, in a class loader of its own, harmless exceptions under the names of
+    // classes the caller has: a class whose static initializer and constructor leave a mark, and
+    // one of Skiff's own failures.
+    Path classes = Files.createDirectories(dir.resolve("classes"));
+    for (String name : List.of("dev.skiff.e2e.ErrorGadget", "dev.skiff.FunctionTimeoutException")) {
+      int dot = name.lastIndexOf('.');
+      Path src = dir.resolve("src/" + name.replace('.', '/') + ".java");
+      Files.createDirectories(src.getParent());
+      Files.writeString(
+          src,
+          "package " + name.substring(0, dot) + "; public class " + name.substring(dot + 1)
+              + " extends RuntimeException { public " + name.substring(dot + 1)
+              + "(String m) { super(m); } }");
+      assertThat(
+              ToolProvider.getSystemJavaCompiler()
+                  .run(null, null, null, "-d", classes.toString(), src.toString()))
+          .isZero();
+    }
+
+    Throwable gadget =
+        catchThrowable(() -> Fns.throwForged.remote(classes.toString(), "dev.skiff.e2e.ErrorGadget"));
+    assertThat(gadget)
+        .isExactlyInstanceOf(RemoteFunctionException.class)
+        .hasMessage("dev.skiff.e2e.ErrorGadget: forged")
+        .hasNoCause();
+    assertThat(((RemoteFunctionException) gadget).remoteClassName())
+        .isEqualTo("dev.skiff.e2e.ErrorGadget");
+    assertThat(gadget.getStackTrace())
+        .anySatisfy(f -> assertThat(f.getMethodName()).isEqualTo("throwForged"));
+    assertThat(System.getProperty(ErrorGadget.INITIALIZED)).isNull();
+    assertThat(System.getProperty(ErrorGadget.CONSTRUCTED)).isNull();
+
+    Throwable timeout =
+        catchThrowable(
+            () -> Fns.throwForged.remote(classes.toString(), "dev.skiff.FunctionTimeoutException"));
+    assertThat(timeout)
+        .isExactlyInstanceOf(RemoteFunctionException.class)
+        .hasMessage("dev.skiff.FunctionTimeoutException: forged")
+        .hasNoCause();
+  }
+
+  @Test
   void checkedExceptionArrivesWrappedWithTheOriginalAsCause() {
     Throwable t = catchThrowable(() -> Fns.throwChecked.remote("why"));
     assertThat(t)

@@ -40,6 +40,7 @@ final class Fns {
   static final Function1<String, String> throwIllegalArgument = app.function(Fns::throwIllegalArgument);
   static final Function1<String, String> throwGhost = app.function(Fns::throwGhost);
   static final Function1<String, String> throwChecked = app.function(Fns::throwChecked);
+  static final Function2<String, String, String> throwForged = app.function(Fns::throwForged);
   static final Function1<String, String> slowHello = app.asyncFunction(Fns::slowHello);
   static final Function1<Long, Long> sleepMillis = app.function(Fns::sleepMillis);
   static final Function1<String, Integer> lengthOfRemoteHello = app.function(Fns::lengthOfRemoteHello);
@@ -126,6 +127,18 @@ final class Fns {
     try (URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(classDir).toUri().toURL()})) {
       Class<?> ghost = loader.loadClass("ghost.GhostException");
       throw (RuntimeException) ghost.getConstructor(String.class).newInstance("boo");
+    }
+  }
+
+  /**
+   * Throws an exception of a class it defines itself under any name (here, the name of a class
+   * the caller has), so that the error it reports names that class: what hostile code can do.
+   */
+  static String throwForged(String classDir, String className) throws Exception {
+    URL[] dir = {Path.of(classDir).toUri().toURL()};
+    try (URLClassLoader own = new URLClassLoader(dir, ClassLoader.getPlatformClassLoader())) {
+      Class<?> forged = own.loadClass(className);
+      throw (RuntimeException) forged.getConstructor(String.class).newInstance("forged");
     }
   }
 

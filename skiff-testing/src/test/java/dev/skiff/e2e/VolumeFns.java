@@ -3,10 +3,12 @@ package dev.skiff.e2e;
 import dev.skiff.App;
 import dev.skiff.Function1;
 import dev.skiff.Function2;
+import dev.skiff.Function4;
 import dev.skiff.Volume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,6 +44,21 @@ final class VolumeFns {
           VolumeFns::linkInCache,
           f -> f.volume("/cache", Volume.fromName(CACHE).createIfMissing()));
 
+  /** Replaces a directory of the volume by a symbolic link, as hostile code could. */
+  static final Function2<String, String, String> swapForLink =
+      app.function(
+          VolumeFns::swapDirectoryForLink,
+          f -> f.volume("/cache", Volume.fromName(CACHE).createIfMissing()));
+
+  /**
+   * Keeps swapping a symbolic link of the volume between a directory inside it and a host path
+   * outside it (each swap one atomic rename), until a release file exists.
+   */
+  static final Function4<String, String, String, String, Integer> flipLink =
+      app.function(
+          VolumeFns::flipLinkUntilReleased,
+          f -> f.volume("/cache", Volume.fromName(CACHE).createIfMissing()));
+
   /** A function whose volume must exist already. */
   static final App missingApp = App.named("volumes-missing");
 
@@ -72,6 +89,32 @@ final class VolumeFns {
   static String linkInCache(String name, String target) throws IOException {
     Files.createSymbolicLink(Path.of("/cache", name), Path.of(target));
     return "linked";
+  }
+
+  static String swapDirectoryForLink(String name, String target) throws IOException {
+    Path dir = Path.of("/cache", name);
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    Files.createSymbolicLink(dir, Path.of(target));
+    return "swapped";
+  }
+
+  static int flipLinkUntilReleased(String name, String inside, String outside, String releaseFile)
+      throws IOException {
+    Path link = Path.of("/cache", name);
+    Path next = Path.of("/cache", name + ".next");
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+    int flips = 0;
+    while (!Files.exists(Path.of(releaseFile)) && Instant.now().isBefore(deadline)) {
+      Files.deleteIfExists(next);
+      Files.createSymbolicLink(next, Path.of(flips % 2 == 0 ? outside : inside));
+      Files.move(next, link, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      flips++;
+    }
+    return flips;
   }
 
   /** What a sandboxed container sees, as {@link SandboxTest} checks it. */

@@ -200,4 +200,91 @@ class VolumeTest {
     cache.remove("out", false);
     assertThat(skiff.dataDir()).exists();
   }
+
+  private static String notFollowed(String path, String link) {
+    return (path.equals(link)
+            ? "path '" + path + "' in volume '" + VolumeFns.CACHE + "' is a symbolic link"
+            : "path '" + path + "' in volume '" + VolumeFns.CACHE
+                + "' passes through the symbolic link '" + link + "'")
+        + ", which the volume API does not follow";
+  }
+
+  @Test
+  void aDirectoryAContainerSwapsForALinkToTheHostIsNeverFollowed(@TempDir Path outside)
+      throws IOException {
+    Files.writeString(outside.resolve("marker"), "host secret");
+    Volume cache = Volume.fromName(VolumeFns.CACHE).createIfMissing();
+    cache.write("swapped/marker", utf8("inside"));
+    try (AppRun run = VolumeFns.app.run(RunOptions.quiet())) {
+      assertThat(VolumeFns.swapForLink.remote("swapped", outside.toString())).isEqualTo("swapped");
+    }
+    assertThat(skiff.dataDir().resolve("volumes").resolve(VolumeFns.CACHE).resolve("swapped"))
+        .isSymbolicLink();
+
+    String through = notFollowed("swapped/marker", "swapped");
+    assertThatThrownBy(() -> cache.read("swapped/marker"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(through);
+    assertThatThrownBy(() -> cache.listFiles("swapped"))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(notFollowed("swapped", "swapped"));
+    assertThatThrownBy(() -> cache.write("swapped/marker", utf8("overwritten")))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(through);
+    assertThatThrownBy(() -> cache.write("swapped/new/planted", utf8("planted")))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(notFollowed("swapped/new/planted", "swapped"));
+    assertThatThrownBy(() -> cache.remove("swapped/marker", false))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(through);
+
+    assertThat(outside.resolve("marker")).hasContent("host secret");
+    try (var files = Files.list(outside)) {
+      assertThat(files).containsExactly(outside.resolve("marker"));
+    }
+    cache.remove("swapped", false); // the link itself
+    assertThat(outside.resolve("marker")).hasContent("host secret");
+  }
+
+  @Test
+  void aLinkSwappedWhileTheClientWorksIsNeverFollowed(@TempDir Path dir) throws Exception {
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+    Files.writeString(outside.resolve("marker"), "host secret");
+    Path release = dir.resolve("release");
+    Volume cache = Volume.fromName(VolumeFns.CACHE).createIfMissing();
+    cache.write("flip-inside/marker", utf8("inside"));
+    Path link = skiff.dataDir().resolve("volumes").resolve(VolumeFns.CACHE).resolve("flip");
+    try (AppRun run = VolumeFns.app.run(RunOptions.quiet())) {
+      // The container keeps renaming a fresh link over 'flip': to the directory 'flip-inside' of
+      // the volume, then to the host directory, and again; a path checked and then used by name
+      // would sooner or later be used through the other link than the one checked.
+      FunctionCall<Integer> flipper =
+          VolumeFns.flipLink.spawn("flip", "flip-inside", outside.toString(), release.toString());
+      try {
+        await().atMost(WAIT).until(() -> Files.isSymbolicLink(link));
+        String through = notFollowed("flip/marker", "flip");
+        for (int i = 0; i < 200; i++) {
+          assertThatThrownBy(() -> cache.read("flip/marker"))
+              .isInstanceOf(InvalidConfigurationException.class)
+              .hasMessage(through);
+          assertThatThrownBy(() -> cache.write("flip/marker", utf8("overwritten")))
+              .isInstanceOf(InvalidConfigurationException.class)
+              .hasMessage(through);
+          assertThatThrownBy(() -> cache.listFiles("flip"))
+              .isInstanceOf(InvalidConfigurationException.class)
+              .hasMessage(notFollowed("flip", "flip"));
+          assertThatThrownBy(() -> cache.remove("flip/marker", false))
+              .isInstanceOf(InvalidConfigurationException.class)
+              .hasMessage(through);
+        }
+      } finally {
+        Files.writeString(release, "go");
+      }
+      assertThat(flipper.get(WAIT)).isPositive();
+    }
+    assertThat(outside.resolve("marker")).hasContent("host secret");
+    assertThat(cache.read("flip-inside/marker")).isEqualTo(utf8("inside"));
+    cache.remove("flip", false);
+    cache.remove("flip-inside", true);
+  }
 }
