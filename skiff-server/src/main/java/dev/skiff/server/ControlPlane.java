@@ -186,7 +186,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             new ImageService(images),
             new ContainerService(containers, pool),
             new BlobService(blobs, id -> apps.find(id).isPresent()),
-            new VolumeService(volumes));
+            new VolumeService(volumes, apps::volumesOf));
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
     NettyServerBuilder socket =
         NettyServerBuilder.forAddress(listen.address())
