@@ -39,8 +39,11 @@ final class Bounds {
   /** The most entries in a function's GPU, region and volume lists. */
   static final int MAX_LIST_ENTRIES = 64;
 
-  /** The most inputs in one {@code MapRequest} (the SDK sends at most 1024). */
-  static final int MAX_INPUTS_PER_MAP_MESSAGE = 10_000;
+  /**
+   * The most inputs in one {@code MapRequest} (the SDK sends at most 1024): as many as a map may
+   * have unanswered before the server stops reading, so one map holds at most twice that.
+   */
+  static final int MAX_INPUTS_PER_MAP_MESSAGE = MapStream.MAX_UNANSWERED;
 
   /** The most credit one {@code GenerateRequest} may grant (the SDK grants 32 at a time). */
   static final int MAX_GENERATOR_CREDIT = 1_024;
