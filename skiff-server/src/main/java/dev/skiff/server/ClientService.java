@@ -64,7 +64,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The client API: what the SDK calls. Runs on gRPC transport threads with a direct executor, so no
  * method here blocks: calls that wait for results keep the response observer and complete it when
  * the result arrives (or a timer fires). Every failure is answered with a status whose description
- * says what was wrong. A container's token works here only for its own app.
+ * says what was wrong. {@link Permissions} has already refused the RPCs a container token may not
+ * call; here a container acts only on resources whose owner, looked up by the server, is its own
+ * app, and every number a caller sends is checked against {@link Bounds}.
  */
 final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final AppDirectory apps;
