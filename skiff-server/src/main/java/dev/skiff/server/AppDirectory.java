@@ -1,11 +1,14 @@
 package dev.skiff.server;
 
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.VolumeMount;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /** The apps a control plane runs, by id. Thread-safe. */
 final class AppDirectory {
@@ -113,6 +116,15 @@ final class AppDirectory {
 
   Optional<RunningApp> find(String appId) {
     return Optional.ofNullable(apps.get(appId));
+  }
+
+  /** The names of the volumes that the functions of a running app mount; empty for no such app. */
+  Set<String> volumesOf(String appId) {
+    return find(appId).stream()
+        .flatMap(a -> a.functions().values().stream())
+        .flatMap(f -> f.def().getVolumesList().stream())
+        .map(VolumeMount::getVolume)
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   /**

@@ -12,8 +12,9 @@ import java.nio.file.Path;
 import java.util.function.Predicate;
 
 /**
- * Uploads and downloads of large payloads ({@code BlobApi}). A client may use the blobs of any
- * running app; a container only those of its own app. Uploads are written to disk as they arrive;
+ * Uploads and downloads of large payloads ({@code BlobApi}). A blob belongs to the app it was put
+ * for; a client may use the blobs of any running app, a container only those of its own app (the
+ * owner is looked up with the blob, never taken from the request). Uploads are written to disk as they arrive;
  * downloads are sent in chunks as the stream has room for them, from a virtual thread.
  */
 final class BlobService extends BlobApiGrpc.BlobApiImplBase {
@@ -28,11 +29,21 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
     this.appRunning = appRunning;
   }
 
-  private static void checkMayUse(String appId) {
+  /** A container may put blobs for its own app only. */
+  private static void checkMayPut(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
-      throw Status.PERMISSION_DENIED
-          .withDescription("a container may only use the blobs of its own app")
-          .asRuntimeException();
+      throw Statuses.denied(
+          "a container of app " + c.appId() + " may not put blobs for app " + appId
+              + "; a container token may put blobs for its own app only");
+    }
+  }
+
+  /** A container may read the blobs of its own app only: the app that put the blob. */
+  private static void checkMayRead(BlobStore.Blob blob) {
+    if (Principal.current() instanceof Principal.Container c && !c.appId().equals(blob.appId())) {
+      throw Statuses.denied(
+          "blob " + blob.id() + " belongs to app " + blob.appId()
+              + "; a container token may read the blobs of its own app only");
     }
   }
 
@@ -49,7 +60,7 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
               .withDescription("app '" + appId + "' is not running")
               .asRuntimeException();
         }
-        checkMayUse(appId);
+        checkMayPut(appId);
         return store.newFile();
       }
 
@@ -87,7 +98,7 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
       return;
     }
     try {
-      checkMayUse(blob.appId());
+      checkMayRead(blob);
     } catch (io.grpc.StatusRuntimeException e) {
       response.onError(e);
       return;

@@ -64,7 +64,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The client API: what the SDK calls. Runs on gRPC transport threads with a direct executor, so no
  * method here blocks: calls that wait for results keep the response observer and complete it when
  * the result arrives (or a timer fires). Every failure is answered with a status whose description
- * says what was wrong. A container's token works here only for its own app.
+ * says what was wrong. {@link Permissions} has already refused the RPCs a container token may not
+ * call; here a container acts only on resources whose owner, looked up by the server, is its own
+ * app, and every number a caller sends is checked against {@link Bounds}.
  */
 final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final AppDirectory apps;
@@ -199,6 +201,12 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       throw Statuses.invalid(
           "app '" + request.getAppName() + "': the classpath is empty; containers need one");
     }
+    Bounds.check(
+        "app '" + request.getAppName() + "': ",
+        "functions",
+        request.getFunctionsCount(),
+        0,
+        Bounds.MAX_FUNCTIONS);
     Set<String> names = new HashSet<>();
     for (FunctionDef f : request.getFunctionsList()) {
       String fn = "function '" + f.getName() + "' of app '" + request.getAppName() + "': ";
@@ -212,14 +220,14 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       if (f.getClassName().isBlank() || f.getMethodName().isBlank()) {
         throw Statuses.invalid(fn + "class_name and method_name must be set");
       }
-      requireNonNegative(fn, "concurrent_inputs", f.getConcurrentInputs());
-      requireNonNegative(fn, "min_containers", f.getMinContainers());
-      requireNonNegative(fn, "max_containers", f.getMaxContainers());
-      requireNonNegative(fn, "scaledown_window_ms", f.getScaledownWindowMs());
-      requireNonNegative(fn, "timeout_ms", f.getTimeoutMs());
-      requireNonNegative(fn, "startup_timeout_ms", f.getStartupTimeoutMs());
-      requireNonNegative(fn, "target_inputs", f.getTargetInputs());
-      requireNonNegative(fn, "buffer_containers", f.getBufferContainers());
+      Bounds.check(fn, "concurrent_inputs", f.getConcurrentInputs(), 0, Bounds.MAX_CONCURRENT_INPUTS);
+      Bounds.check(fn, "min_containers", f.getMinContainers(), 0, Bounds.MAX_CONTAINERS);
+      Bounds.check(fn, "max_containers", f.getMaxContainers(), 0, Bounds.MAX_CONTAINERS);
+      Bounds.check(fn, "scaledown_window_ms", f.getScaledownWindowMs(), 0, Bounds.MAX_DURATION_MS);
+      Bounds.check(fn, "timeout_ms", f.getTimeoutMs(), 0, Bounds.MAX_DURATION_MS);
+      Bounds.check(fn, "startup_timeout_ms", f.getStartupTimeoutMs(), 0, Bounds.MAX_DURATION_MS);
+      Bounds.check(fn, "target_inputs", f.getTargetInputs(), 0, Bounds.MAX_CONCURRENT_INPUTS);
+      Bounds.check(fn, "buffer_containers", f.getBufferContainers(), 0, Bounds.MAX_CONTAINERS);
       validateResources(fn, f);
       if (f.getTargetInputs() > Math.max(1, f.getConcurrentInputs())) {
         throw Statuses.invalid(
@@ -240,13 +248,17 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                 + ")");
       }
       RetryPolicy r = f.getRetries();
-      requireNonNegative(fn, "retries.max_retries", r.getMaxRetries());
-      requireNonNegative(fn, "retries.initial_delay_ms", r.getInitialDelayMs());
-      requireNonNegative(fn, "retries.max_delay_ms", r.getMaxDelayMs());
-      if (r.getBackoffCoefficient() < 0 || Double.isNaN(r.getBackoffCoefficient())) {
-        throw Statuses.invalid(
-            fn + "retries.backoff_coefficient is " + r.getBackoffCoefficient() + "; must be >= 1");
-      }
+      Bounds.check(fn, "retries.max_retries", r.getMaxRetries(), 0, Bounds.MAX_RETRIES);
+      Bounds.check(
+          fn, "retries.initial_delay_ms", r.getInitialDelayMs(), 0, Bounds.MAX_RETRY_DELAY_MS);
+      Bounds.check(fn, "retries.max_delay_ms", r.getMaxDelayMs(), 0, Bounds.MAX_RETRY_DELAY_MS);
+      // 0 means the default coefficient.
+      Bounds.check(
+          fn,
+          "retries.backoff_coefficient",
+          r.getBackoffCoefficient(),
+          0,
+          Bounds.MAX_BACKOFF_COEFFICIENT);
       if (f.getGenerator() && r.getMaxRetries() > 0) {
         throw Statuses.invalid(fn + "retries are not supported for generators");
       }
@@ -258,16 +270,17 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private static void validateResources(String fn, FunctionDef f) {
     double cpu = f.getCpuRequest();
     double cpuLimit = f.getCpuLimit();
-    if (!(cpu >= 0) || Double.isInfinite(cpu) || !(cpuLimit >= 0) || Double.isInfinite(cpuLimit)) {
-      throw Statuses.invalid(
-          fn + "cpu_request and cpu_limit must be finite and >= 0; were " + cpu + ", " + cpuLimit);
-    }
+    Bounds.check(fn, "cpu_request", cpu, 0, Bounds.MAX_CPU);
+    Bounds.check(fn, "cpu_limit", cpuLimit, 0, Bounds.MAX_CPU);
     if (cpuLimit > 0 && cpuLimit < cpu) {
       throw Statuses.invalid(
           fn + "cpu_limit (" + cpuLimit + ") is less than cpu_request (" + cpu + ")");
     }
-    requireNonNegative(fn, "memory_request_mib", f.getMemoryRequestMib());
-    requireNonNegative(fn, "memory_limit_mib", f.getMemoryLimitMib());
+    Bounds.check(fn, "memory_request_mib", f.getMemoryRequestMib(), 0, Bounds.MAX_MEMORY_MIB);
+    Bounds.check(fn, "memory_limit_mib", f.getMemoryLimitMib(), 0, Bounds.MAX_MEMORY_MIB);
+    Bounds.check(fn, "gpus (entries)", f.getGpusCount(), 0, Bounds.MAX_LIST_ENTRIES);
+    Bounds.check(fn, "regions (entries)", f.getRegionsCount(), 0, Bounds.MAX_LIST_ENTRIES);
+    Bounds.check(fn, "volumes (entries)", f.getVolumesCount(), 0, Bounds.MAX_LIST_ENTRIES);
     if (f.getMemoryLimitMib() > 0 && f.getMemoryLimitMib() < f.getMemoryRequestMib()) {
       throw Statuses.invalid(
           fn
@@ -286,12 +299,6 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       if (!r.matches("[a-z0-9][a-z0-9\\-]*")) {
         throw Statuses.invalid(fn + "region '" + r + "' is not a name of [a-z0-9-]");
       }
-    }
-  }
-
-  private static void requireNonNegative(String prefix, String field, long value) {
-    if (value < 0) {
-      throw Statuses.invalid(prefix + field + " is " + value + "; must be >= 0");
     }
   }
 
@@ -363,6 +370,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         (ServerCallStreamObserver<GetResultResponse>) response;
     SpawnedCall call;
     try {
+      Bounds.check("", "timeout_ms", request.getTimeoutMs(), 0, Bounds.MAX_DURATION_MS);
       Optional<SpawnedCall> live = calls.live(request.getCallId());
       if (live.isEmpty()) {
         answerStored(response, request.getCallId());
@@ -483,9 +491,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
             ? Optional.empty()
             : Optional.of(request.getContainerId());
     try {
-      if (request.getTail() < 0) {
-        throw Statuses.invalid("tail is " + request.getTail() + "; must be >= 0");
-      }
+      // A tail above the kept lines is harmless (the CLI asks for Integer.MAX_VALUE: all).
+      Bounds.check("", "tail", request.getTail(), 0, Integer.MAX_VALUE);
+      Bounds.check("", "since_ms", request.getSinceMs(), 0, Long.MAX_VALUE);
       if (containerId.isPresent()) {
         Optional<String> liveApp =
             Optional.ofNullable(containers.get(containerId.get()))
@@ -496,14 +504,21 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
               "container '" + containerId.get() + "' not found: it is not running and no lines"
                   + " of it are kept");
         }
-        if (!request.getAppId().isEmpty() && liveApp.isPresent()
-            && !liveApp.get().equals(request.getAppId())) {
+        // Who owns the container is looked up, never taken from the request: its app while it
+        // runs, else the app (or deployed app name) under which its lines are kept.
+        String owner = liveApp.map(logs::keyOfApp).orElseGet(kept::get);
+        if (Principal.current() instanceof Principal.Container me
+            && !owner.equals(logs.keyOfApp(me.appId()))) {
+          throw Statuses.denied(
+              "container " + containerId.get() + " is not one of app " + me.appId()
+                  + "; a container token may read the logs of its own app only");
+        }
+        if (!request.getAppId().isEmpty() && !owner.equals(logs.keyOfApp(request.getAppId()))) {
           throw Statuses.notFound(
               "container '" + containerId.get() + "' is not one of app '" + request.getAppId()
                   + "'");
         }
-        authorize(liveApp.orElse(request.getAppId()));
-        key = liveApp.map(logs::keyOfApp).orElseGet(kept::get);
+        key = owner;
         followApp = liveApp;
       } else {
         String appId = request.getAppId();
@@ -570,8 +585,11 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           FunctionScheduler function = resolve(request.getFunction());
           AutoscalerSettings a = request.getSettings();
           String fn = "function '" + function.name() + "': updateAutoscaler: ";
-          requireNonNegative(fn, "min_containers", a.getMinContainers());
-          requireNonNegative(fn, "buffer_containers", a.getBufferContainers());
+          Bounds.check(fn, "min_containers", a.getMinContainers(), 0, Bounds.MAX_CONTAINERS);
+          Bounds.check(fn, "max_containers", a.getMaxContainers(), 1, Bounds.MAX_CONTAINERS);
+          Bounds.check(fn, "buffer_containers", a.getBufferContainers(), 0, Bounds.MAX_CONTAINERS);
+          Bounds.check(
+              fn, "scaledown_window_ms", a.getScaledownWindowMs(), 1, Bounds.MAX_DURATION_MS);
           if (a.getMaxContainers() < Math.max(1, a.getMinContainers())) {
             throw Statuses.invalid(
                 fn
@@ -580,10 +598,6 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                     + "; must be >= 1 and >= min_containers ("
                     + a.getMinContainers()
                     + ")");
-          }
-          if (a.getScaledownWindowMs() <= 0) {
-            throw Statuses.invalid(
-                fn + "scaledown_window_ms is " + a.getScaledownWindowMs() + "; must be > 0");
           }
           function.updateAutoscaler(
               a.getMinContainers(),
@@ -819,11 +833,15 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         });
   }
 
-  /** A container may act on its own app only. */
+  /**
+   * A container may act on its own app only. {@code appId} must be the owner of the resource the
+   * call acts on, as looked up by the server, never an id taken from the request alone.
+   */
   private static void authorize(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
       throw Statuses.denied(
-          "container " + c.containerId() + " of app " + c.appId() + " may not use app " + appId);
+          "a container of app " + c.appId() + " may not use app " + appId + "; "
+              + Permissions.CONTAINER_MAY);
     }
   }
 

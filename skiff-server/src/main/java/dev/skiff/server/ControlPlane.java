@@ -192,7 +192,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             new ImageService(images),
             new ContainerService(containers, pool),
             new BlobService(blobs, id -> apps.find(id).isPresent()),
-            new VolumeService(volumes),
+            new VolumeService(volumes, apps::volumesOf),
             new TokenService(webTokens));
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
     this.containerSocket = ContainerSocket.open();

@@ -267,15 +267,20 @@ final class FunctionScheduler {
     return cancelled;
   }
 
+  private static int saturatedSum(int a, int b) {
+    return (int) Math.min(Integer.MAX_VALUE, (long) a + b);
+  }
+
   /** Grants a generator input {@code credit} more items. */
   void addCredit(Input input, int credit) {
     lock.lock();
     try {
       switch (input.state) {
-        case InputState.Queued q -> input.pendingCredit += credit;
+        case InputState.Queued q -> input.pendingCredit = saturatedSum(input.pendingCredit, credit);
         case InputState.Running r ->
             r.attempt().container.channel.ifPresent(ch -> ch.credit(input.id, credit));
-        case InputState.WaitingToRetry w -> input.pendingCredit += credit;
+        case InputState.WaitingToRetry w ->
+            input.pendingCredit = saturatedSum(input.pendingCredit, credit);
         case InputState.Finished f -> {}
       }
     } finally {

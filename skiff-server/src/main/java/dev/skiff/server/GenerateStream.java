@@ -73,6 +73,7 @@ final class GenerateStream implements StreamObserver<GenerateRequest>, InputList
   }
 
   private void credit(int credit) {
+    Bounds.check("generate: ", "credit", credit, 0, Bounds.MAX_GENERATOR_CREDIT);
     FunctionScheduler f;
     Input in;
     synchronized (lock) {

@@ -36,8 +36,11 @@ final class RandomIds {
     return id("fc-", 16);
   }
 
-  /** A new container id, like {@code c-a7k2mq}. */
+  /**
+   * A new container id, like {@code c-a7k2mq4xb3zn}: 60 random bits, so that ids are never reused
+   * and cannot be guessed (the kept logs of an ended container are found by its id).
+   */
   static String containerId() {
-    return id("c-", 6);
+    return id("c-", 12);
   }
 }

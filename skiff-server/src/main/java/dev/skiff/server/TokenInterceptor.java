@@ -1,6 +1,5 @@
 package dev.skiff.server;
 
-import dev.skiff.proto.ContainerApiGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -12,9 +11,9 @@ import java.util.Optional;
 
 /**
  * Admits a call only with a valid {@code authorization: Bearer <token>} header and records the
- * caller as a {@link Principal} in the call's context. Refuses the client token on the container
- * API ({@code PERMISSION_DENIED}); which app a container may act on is checked by the services,
- * which know the app of each request. Thread-safe.
+ * caller as a {@link Principal} in the call's context. Refuses ({@code PERMISSION_DENIED}) every
+ * call that {@link Permissions} does not allow the caller; which app's resources a container may
+ * act on is checked by the services, which look up the owner of each resource. Thread-safe.
  */
 final class TokenInterceptor implements ServerInterceptor {
   static final Metadata.Key<String> AUTHORIZATION =
@@ -39,13 +38,9 @@ final class TokenInterceptor implements ServerInterceptor {
     if (principal.isEmpty()) {
       return refuse(call, Status.UNAUTHENTICATED.withDescription("invalid token"));
     }
-    boolean containerApi =
-        ContainerApiGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName());
-    if (containerApi && !(principal.get() instanceof Principal.Container)) {
-      return refuse(
-          call,
-          Status.PERMISSION_DENIED.withDescription(
-              "the container API takes container tokens only"));
+    Optional<Status> refusal = Permissions.refusal(principal.get(), call.getMethodDescriptor());
+    if (refusal.isPresent()) {
+      return refuse(call, refusal.get());
     }
     Context context = Context.current().withValue(Principal.KEY, principal.get());
     return Contexts.interceptCall(context, call, headers, next);

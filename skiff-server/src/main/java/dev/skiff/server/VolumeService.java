@@ -19,24 +19,50 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
- * The volume API ({@code VolumeApi}) over a {@link VolumeStore}, for clients only: a container works
- * with the volumes mounted in it. Small operations run on the transport thread (they touch one
+ * The volume API ({@code VolumeApi}) over a {@link VolumeStore}. A client may use every volume; a
+ * container may only list, read, write and remove files in the volumes its app's functions mount
+ * (looked up from the app, never taken from the request), and may not create, list or delete
+ * volumes ({@link Permissions} refuses those calls). Small operations run on the transport thread (they touch one
  * directory); a download is sent in chunks as the stream has room, from a virtual thread; an upload
  * is written to a file beside the volumes as it arrives and renamed into place when it completes.
  */
 final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
   private final VolumeStore store;
+  private final Function<String, Set<String>> mountsOfApp;
 
-  VolumeService(VolumeStore store) {
+  /**
+   * @param mountsOfApp the names of the volumes that the functions of a running app mount (empty
+   *     for an app that is not running)
+   */
+  VolumeService(VolumeStore store, Function<String, Set<String>> mountsOfApp) {
     this.store = store;
+    this.mountsOfApp = mountsOfApp;
   }
 
+  /** Second line behind {@link Permissions}: whole-volume operations are for clients only. */
   private static void checkClient() {
     if (!(Principal.current() instanceof Principal.Client)) {
       throw Statuses.denied(
-          "containers may not use the volume API; they read and write the volumes mounted in them");
+          "a container token may not create, list or delete volumes; it may use the files of the"
+              + " volumes its app mounts");
+    }
+  }
+
+  /** A container may use the files of the volumes its app mounts only. */
+  private void checkMayUse(String volume) {
+    if (Principal.current() instanceof Principal.Container c) {
+      Set<String> mounted = mountsOfApp.apply(c.appId());
+      if (!mounted.contains(volume)) {
+        throw Statuses.denied(
+            "app " + c.appId() + " does not mount volume '" + volume
+                + "'; a container token may use the volumes its app mounts only ("
+                + new TreeSet<>(mounted) + ")");
+      }
     }
   }
 
@@ -89,7 +115,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
     Statuses.respond(
         response,
         () -> {
-          checkClient();
+          checkMayUse(request.getVolume());
           ListFilesResponse.Builder out = ListFilesResponse.newBuilder();
           for (VolumeStore.Entry e :
               store.listFiles(request.getVolume(), request.getPath(), request.getRecursive())) {
@@ -109,7 +135,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
     Statuses.respond(
         response,
         () -> {
-          checkClient();
+          checkMayUse(request.getVolume());
           store.remove(request.getVolume(), request.getPath(), request.getRecursive());
           return RemovePathResponse.getDefaultInstance();
         });
@@ -119,7 +145,7 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
   public void readFile(VolumeFileRef request, StreamObserver<VolumeChunk> response) {
     InputStream file;
     try {
-      checkClient();
+      checkMayUse(request.getVolume());
       file = store.read(request.getVolume(), request.getPath());
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
@@ -140,9 +166,9 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
       @Override
       Path begin(VolumeChunk first) throws IOException {
-        checkClient();
         volume = first.getVolume();
         path = first.getPath();
+        checkMayUse(volume);
         if (first.getCreateVolume()) {
           store.ensure(volume);
         }

@@ -184,7 +184,7 @@ class FunctionSchedulerTest {
     assertThat(p.env("SKIFF_SERVER")).isEqualTo("127.0.0.1:1234");
     assertThat(p.env("SKIFF_CONTAINER_ID"))
         .isEqualTo(p.spec.containerId())
-        .matches("c-[a-z2-7]{6}");
+        .matches("c-[a-z2-7]{12}");
     assertThat(tokens.authenticate(p.env("SKIFF_TOKEN")))
         .contains(new Principal.Container(p.spec.containerId(), "ap-test"));
     assertThat(p.env("SKIFF_APP_ID")).isEqualTo("ap-test");

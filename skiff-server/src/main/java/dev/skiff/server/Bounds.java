@@ -1,0 +1,66 @@
+package dev.skiff.server;
+
+/**
+ * The server's bounds on every number a caller sends. The SDK checks the same options before they
+ * leave the caller's program, but a caller need not use the SDK, so the control plane checks them
+ * again and answers {@code INVALID_ARGUMENT} naming the field, its value and the allowed range.
+ * The bounds match the SDK's where it has one; see docs/server.md ("Bounds").
+ */
+final class Bounds {
+  private Bounds() {}
+
+  /** The most containers a function may ask for (min, max and buffer). */
+  static final int MAX_CONTAINERS = 1_000;
+
+  /** The most inputs one container may run at once. */
+  static final int MAX_CONCURRENT_INPUTS = 1_000;
+
+  /** The longest timeout, startup timeout, scaledown window and result wait: one day. */
+  static final long MAX_DURATION_MS = 24L * 60 * 60 * 1000;
+
+  /** The most retries of one input. */
+  static final int MAX_RETRIES = 10;
+
+  /** The longest delay before a retry. */
+  static final long MAX_RETRY_DELAY_MS = 60_000;
+
+  /** The largest retry backoff coefficient. */
+  static final double MAX_BACKOFF_COEFFICIENT = 10.0;
+
+  /** The most CPU cores a container may reserve or use. */
+  static final double MAX_CPU = 256;
+
+  /** The most memory a container may reserve or use, in MiB (1 TiB). */
+  static final long MAX_MEMORY_MIB = 1_048_576;
+
+  /** The most functions one app may define. */
+  static final int MAX_FUNCTIONS = 1_000;
+
+  /** The most entries in a function's GPU, region and volume lists. */
+  static final int MAX_LIST_ENTRIES = 64;
+
+  /**
+   * The most inputs in one {@code MapRequest} (the SDK sends at most 1024): as many as a map may
+   * have unanswered before the server stops reading, so one map holds at most twice that.
+   */
+  static final int MAX_INPUTS_PER_MAP_MESSAGE = MapStream.MAX_UNANSWERED;
+
+  /** The most credit one {@code GenerateRequest} may grant (the SDK grants 32 at a time). */
+  static final int MAX_GENERATOR_CREDIT = 1_024;
+
+  /** Checks {@code min <= value <= max}; INVALID_ARGUMENT naming the field otherwise. */
+  static void check(String prefix, String field, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw Statuses.invalid(
+          prefix + field + " is " + value + "; allowed is " + min + ".." + max);
+    }
+  }
+
+  /** Checks {@code min <= value <= max} and that it is a number; INVALID_ARGUMENT otherwise. */
+  static void check(String prefix, String field, double value, double min, double max) {
+    if (!(value >= min && value <= max)) {
+      throw Statuses.invalid(
+          prefix + field + " is " + value + "; allowed is " + min + ".." + max);
+    }
+  }
+}
