@@ -102,6 +102,14 @@ class ControlPlaneTest {
     return c;
   }
 
+  /** A channel to the container socket with a container's token, as the SDK's entrypoint dials. */
+  private ManagedChannel containerChannel(FakeBackend.Puppet puppet) {
+    ManagedChannel c =
+        dev.skiff.internal.SkiffClient.channel(puppet.env("SKIFF_SERVER"), puppet.env("SKIFF_TOKEN"));
+    channels.add(c);
+    return c;
+  }
+
   private ClientApiGrpc.ClientApiBlockingStub client() {
     return ClientApiGrpc.newBlockingStub(channel(plane.token()));
   }
@@ -139,7 +147,7 @@ class ControlPlaneTest {
 
     Remote(FakeBackend.Puppet puppet) {
       this.puppet = puppet;
-      this.up = ContainerApiGrpc.newStub(channel(puppet.env("SKIFF_TOKEN"))).connect(down);
+      this.up = ContainerApiGrpc.newStub(containerChannel(puppet)).connect(down);
     }
 
     Remote hello() {
@@ -216,7 +224,14 @@ class ControlPlaneTest {
     String other = createApp(def("g"));
     Remote c = awaitContainer(0);
     ClientApiGrpc.ClientApiBlockingStub asContainer =
-        ClientApiGrpc.newBlockingStub(channel(c.puppet.env("SKIFF_TOKEN")));
+        ClientApiGrpc.newBlockingStub(containerChannel(c.puppet));
+    assertThat(c.puppet.env("SKIFF_SERVER")).startsWith("unix:");
+    // On the client port, a container token is worth nothing at all.
+    assertThatThrownBy(
+            () -> ClientApiGrpc.newBlockingStub(channel(c.puppet.env("SKIFF_TOKEN")))
+                .spawn(call(mine, "f", "x")))
+        .satisfies(t -> assertThat(codeOf(t)).isEqualTo(Status.Code.PERMISSION_DENIED))
+        .hasMessageContaining("container tokens are accepted only on the container socket");
 
     assertThat(asContainer.spawn(call(mine, "f", "x")).getCallId()).startsWith("fc-");
     assertThatThrownBy(() -> asContainer.spawn(call(other, "g", "x")))

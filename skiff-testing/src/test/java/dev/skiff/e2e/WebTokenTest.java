@@ -224,7 +224,10 @@ class WebTokenTest {
   @Test
   void containerCannotMintItselfAWebToken() {
     assertThat(mint.remote())
-        .isEqualTo("PERMISSION_DENIED: web tokens are managed with the client token only");
+        .isEqualTo(
+            "PERMISSION_DENIED: the container token may not call CreateWebToken; a container token"
+                + " may only run its own inputs, call and observe the functions of its own app, and"
+                + " use its own app's blobs and the volumes its app mounts");
   }
 
   @Test
