@@ -65,6 +65,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final AppDirectory apps;
   private final Server server;
   private final Server inProcess;
+  // The plaintext loopback listener for containers when the API port uses TLS.
+  private final Optional<Server> containerServer;
   private final String inProcessName;
   private final String target;
   private final ScheduledFuture<?> ticker;
@@ -83,23 +85,26 @@ final class ControlPlane implements EmbeddedControlPlane {
 
   /**
    * How a control plane listens and what it keeps: where its API and its web gateway bind, its
-   * client token (random when
-   * empty), its store (none when embedded) and how long spawned calls' results are kept.
+   * client token (random when empty), its store (none when embedded), how long spawned calls'
+   * results are kept, and the certificate its API and web gateway serve TLS with (none: plaintext,
+   * which only a loopback address may use).
    */
   record Listen(
       InetSocketAddress address,
       InetSocketAddress webAddress,
       Optional<String> token,
       Optional<Store> store,
-      Duration retention) {
-    /** An embedded control plane: free loopback ports, a random token, memory only. */
+      Duration retention,
+      Optional<ServerCertificate> tls) {
+    /** An embedded control plane: free loopback ports, a random token, memory only, no TLS. */
     static Listen embedded() {
       return new Listen(
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           Optional.empty(),
           Optional.empty(),
-          Duration.ofDays(7));
+          Duration.ofDays(7),
+          Optional.empty());
     }
   }
 
@@ -156,7 +161,12 @@ final class ControlPlane implements EmbeddedControlPlane {
           }
         });
     this.schedules = new ScheduleRunner(clock, timer);
-    this.web = WebGateway.start(tokens, config.defaultTimeout(), listen.webAddress());
+    this.web =
+        WebGateway.start(
+            tokens,
+            config.defaultTimeout(),
+            listen.webAddress(),
+            listen.tls().map(ServerCertificate::jdk));
     this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
@@ -200,15 +210,38 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
     InProcessServerBuilder local =
         InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
+    listen.tls().ifPresent(c -> socket.sslContext(c.grpc()));
+    // Containers speak plaintext gRPC to their control plane. When the API port uses TLS, they get
+    // a listener of their own on loopback, plaintext, on a free port; containersTarget is what
+    // their SKIFF_SERVER says. (To be replaced by a Unix domain socket bound into the sandbox.)
+    Optional<NettyServerBuilder> forContainers =
+        listen.tls()
+            .map(
+                c ->
+                    NettyServerBuilder.forAddress(
+                            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                        .directExecutor()
+                        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                        .permitKeepAliveWithoutCalls(true)
+                        .intercept(interceptor));
     services.forEach(socket::addService);
     services.forEach(local::addService);
+    forContainers.ifPresent(b -> services.forEach(b::addService));
     Server started = null;
+    Server containersStarted = null;
     try {
       started = socket.build().start();
+      if (forContainers.isPresent()) {
+        containersStarted = forContainers.get().build().start();
+      }
       this.inProcess = local.build().start();
     } catch (IOException e) {
       if (started != null) {
         started.shutdownNow();
+      }
+      if (containersStarted != null) {
+        containersStarted.shutdownNow();
       }
       web.close();
       timer.shutdownNow();
@@ -222,7 +255,11 @@ final class ControlPlane implements EmbeddedControlPlane {
         ? InetAddress.getLoopbackAddress().getHostAddress()
         : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
-    listening.set(target);
+    this.containerServer = Optional.ofNullable(containersStarted);
+    listening.set(
+        containerServer
+            .map(c -> InetAddress.getLoopbackAddress().getHostAddress() + ":" + c.getPort())
+            .orElse(target));
     deployments.ifPresent(Deployments::restore);
     long tickMillis = config.tick().toMillis();
     this.ticker =
@@ -267,7 +304,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     return new ControlPlane(config, node, backend, clock, listen);
   }
 
-  /** The URL of the web gateway, {@code http://127.0.0.1:PORT}. */
+  /** The URL of the web gateway, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */
   String webBaseUrl() {
     return web.baseUrl();
   }
@@ -334,6 +371,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     awaitContainerExits(config.stopGrace());
     backend.close();
     inProcess.shutdownNow();
+    containerServer.ifPresent(Server::shutdownNow);
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
