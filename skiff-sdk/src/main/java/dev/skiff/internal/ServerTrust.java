@@ -139,7 +139,8 @@ public sealed interface ServerTrust {
   }
 
   /**
-   * Checks that this trust may be used for {@code target}: plaintext only to a loopback host.
+   * Checks that this trust may be used for {@code target}: plaintext only to a loopback host (or a
+   * {@code unix:} socket).
    *
    * @throws SkiffException if it may not
    */
@@ -225,6 +226,9 @@ public sealed interface ServerTrust {
   }
 
   private static boolean isLoopback(String target) {
+    if (target.startsWith("unix:")) {
+      return true; // a Unix domain socket never leaves the machine
+    }
     int colon = target.lastIndexOf(':');
     String host = colon > 0 ? target.substring(0, colon) : target;
     if (host.startsWith("[") && host.endsWith("]")) {
