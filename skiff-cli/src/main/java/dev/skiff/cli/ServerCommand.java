@@ -16,8 +16,10 @@ import picocli.CommandLine.Option;
           + " and web endpoints, and spawned calls are kept in DIR/skiff.db and come back after a"
           + " restart.",
       "On start it writes the client configuration $SKIFF_HOME/config.json (default"
-          + " ~/.skiff/config.json) with its address and API token, which programs and the other"
-          + " skiff commands read."
+          + " ~/.skiff/config.json) with its address, API token and TLS certificate, which programs"
+          + " and the other skiff commands read.",
+      "Its API and web endpoints use TLS, with --tls-cert/--tls-key or a certificate it generates;"
+          + " --plaintext is for loopback only."
     },
     footer = {"", "Example:", "  skiff server --port 7733"})
 final class ServerCommand implements Callable<Integer> {
@@ -60,6 +62,25 @@ final class ServerCommand implements Callable<Integer> {
           + " machine's files and network (without this, the server refuses to start there).")
   boolean allowUnsandboxed;
 
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      description = "The certificate (PEM; the server's first, then any intermediates) that the API"
+          + " and the web endpoints serve TLS with (default: one generated on first start in"
+          + " DIR/tls, which the client configuration pins).")
+  Path tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      description = "The private key of --tls-cert (PEM, unencrypted PKCS#8).")
+  Path tlsKey;
+
+  @Option(
+      names = "--plaintext",
+      description = "No TLS; refused unless --host is a loopback address.")
+  boolean plaintext;
+
   @Override
   public Integer call() throws InterruptedException {
     List<String> args = new ArrayList<>();
@@ -85,6 +106,17 @@ final class ServerCommand implements Callable<Integer> {
     }
     if (allowUnsandboxed) {
       args.add("--allow-unsandboxed");
+    }
+    if (tlsCert != null) {
+      args.add("--tls-cert");
+      args.add(tlsCert.toString());
+    }
+    if (tlsKey != null) {
+      args.add("--tls-key");
+      args.add(tlsKey.toString());
+    }
+    if (plaintext) {
+      args.add("--plaintext");
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

@@ -2,6 +2,9 @@ package dev.skiff.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skiff.SkiffException;
+import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.ServerTrust;
 import dev.skiff.internal.SkiffClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,14 +14,15 @@ import java.util.Optional;
 /**
  * Finds and connects to the long-running server: the environment variables {@code SKIFF_SERVER}
  * ({@code host:port}) and {@code SKIFF_TOKEN} if set, else the client configuration {@code
- * config.json} ({@code {"server": "host:port", "token": "..."}}) in {@code $SKIFF_HOME}, else in
- * {@code ~/.skiff}, which {@code skiff server} writes when it starts.
+ * config.json} ({@code {"server": "host:port", "token": "...", "certificate": "..."}}) in {@code
+ * $SKIFF_HOME}, else in {@code ~/.skiff}, which {@code skiff server} writes when it starts. The
+ * server is verified as {@link ServerTrust} says before the token is sent.
  */
 final class ServerConnection {
   private ServerConnection() {}
 
-  /** Where to connect, and with which token. */
-  record Target(String server, String token, String source) {}
+  /** Where to connect, with which token, and how to verify the server before sending it. */
+  record Target(String server, String token, ServerTrust trust, String source) {}
 
   /**
    * The configured server.
@@ -32,7 +36,11 @@ final class ServerConnection {
       if (token == null || token.isBlank()) {
         throw new CliException("SKIFF_SERVER is set but SKIFF_TOKEN is not; set both");
       }
-      return new Target(server, token, "SKIFF_SERVER");
+      try {
+        return new Target(server, token, ServerTrust.fromEnvironment(), "SKIFF_SERVER");
+      } catch (SkiffException e) {
+        throw new CliException(e.getMessage());
+      }
     }
     Path config = configFile();
     if (!Files.isRegularFile(config)) {
@@ -47,7 +55,13 @@ final class ServerConnection {
       if (s.isBlank() || t.isBlank()) {
         throw new CliException(config + " must hold {\"server\": \"host:port\", \"token\": \"...\"}");
       }
-      return new Target(s, t, config.toString());
+      ServerTrust trust;
+      try {
+        trust = ClientConfig.read(config).orElseThrow().trust();
+      } catch (SkiffException e) {
+        throw new CliException(e.getMessage());
+      }
+      return new Target(s, t, trust, config.toString());
     } catch (IOException e) {
       throw new CliException("cannot read the client configuration " + config + ": " + e.getMessage());
     }
@@ -56,7 +70,11 @@ final class ServerConnection {
   /** Connects to the configured server. */
   static SkiffClient connect() {
     Target t = configured();
-    return SkiffClient.connect(t.server(), t.token());
+    try {
+      return SkiffClient.connect(t.server(), t.token(), t.trust());
+    } catch (SkiffException e) {
+      throw new CliException(e.getMessage());
+    }
   }
 
   /** {@code $SKIFF_HOME/config.json}, else {@code ~/.skiff/config.json}. */

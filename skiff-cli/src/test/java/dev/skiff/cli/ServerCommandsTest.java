@@ -79,7 +79,9 @@ class ServerCommandsTest {
   }
 
   private static Map<String, String> server() {
-    return Map.of("SKIFF_SERVER", skiff.target(), "SKIFF_TOKEN", skiff.token());
+    // The fixture's embedded control plane is on loopback without TLS.
+    return Map.of(
+        "SKIFF_SERVER", skiff.target(), "SKIFF_TOKEN", skiff.token(), "SKIFF_TLS", "off");
   }
 
   private static CliProcess.Result skiff(String... args) {

@@ -17,12 +17,19 @@ import java.util.Optional;
 /**
  * The client configuration that the long-running server writes and the SDK and CLI read: {@code
  * $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json}), {@code {"server":
- * "127.0.0.1:7733", "token": "..."}}, readable by its owner only.
+ * "127.0.0.1:7733", "token": "...", "certificate": "-----BEGIN CERTIFICATE-----..."}}, readable by
+ * its owner only.
+ *
+ * <p>How the client verifies the server before it sends the token: {@code "certificate"} (PEM)
+ * pins the server's certificate, so the client trusts exactly it; {@code "tls": false} means a
+ * server without TLS, on loopback only; with neither, the server's certificate must be signed by a
+ * CA of the system trust store. {@code SKIFF_TLS_CA} (a PEM file) overrides all three.
  *
  * @param server {@code host:port} of the server
  * @param token the API token
+ * @param trust how the client verifies the server (with {@code SKIFF_TLS_CA} applied)
  */
-public record ClientConfig(String server, String token) {
+public record ClientConfig(String server, String token, ServerTrust trust) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** {@code $SKIFF_HOME/config.json}, or {@code ~/.skiff/config.json}. */
@@ -54,14 +61,28 @@ public record ClientConfig(String server, String token) {
             "the Skiff client config " + file + " lacks \"server\" or \"token\"; delete it or"
                 + " restart the server to rewrite it");
       }
-      return Optional.of(new ClientConfig(server, token));
+      ServerTrust trust;
+      String source = file.toString();
+      if (n.path("tls").isBoolean() && !n.path("tls").asBoolean()) {
+        trust = new ServerTrust.Plaintext("\"tls\": false in " + source);
+      } else if (n.path("certificate").isTextual()) {
+        trust = ServerTrust.pinned(n.path("certificate").asText(), source);
+      } else {
+        trust = new ServerTrust.Authorities(Optional.empty(), "the system trust store");
+      }
+      return Optional.of(new ClientConfig(server, token, ServerTrust.withEnvironment(trust)));
     } catch (IOException e) {
       throw new SkiffException("the Skiff client config " + file + " is not valid JSON: " + e, e);
     }
   }
 
-  /** Writes a configuration file with owner-only permissions (atomically replacing one there). */
-  public static void write(Path file, String server, String token) {
+  /**
+   * Writes a configuration file with owner-only permissions (atomically replacing one there).
+   *
+   * @param certificate the server's certificate (PEM) that clients pin; empty for a server
+   *     without TLS
+   */
+  public static void write(Path file, String server, String token, Optional<String> certificate) {
     try {
       Files.createDirectories(file.toAbsolutePath().getParent());
       Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), "config-", ".tmp");
@@ -71,6 +92,7 @@ public record ClientConfig(String server, String token) {
         // Not a POSIX file system.
       }
       ObjectNode n = JSON.createObjectNode().put("server", server).put("token", token);
+      certificate.ifPresentOrElse(pem -> n.put("certificate", pem), () -> n.put("tls", false));
       Files.writeString(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {

@@ -14,7 +14,8 @@ import java.util.ServiceLoader;
  * <ol>
  *   <li>a server installed for this JVM by a test fixture ({@link #installDefault});
  *   <li>the environment variables {@code SKIFF_SERVER} ({@code host:port}) and {@code
- *       SKIFF_TOKEN};
+ *       SKIFF_TOKEN}, over TLS verified with the system trust store or {@code SKIFF_TLS_CA} (or
+ *       without TLS to a loopback server if {@code SKIFF_TLS=off});
  *   <li>the client config {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json})
  *       that the long-running server writes, if its server accepts connections;
  *   <li>otherwise a new embedded control plane in this JVM, closed with the connection.
@@ -32,9 +33,20 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
   // How to reach the server a test fixture installed; null when none is.
   private static volatile java.util.function.Supplier<SkiffClient> installed;
 
-  /** Makes every later {@code App.run()} in this JVM use this server (used by test fixtures). */
+  /**
+   * Makes every later {@code App.run()} in this JVM use this control plane on loopback, without
+   * TLS (used by test fixtures with an embedded control plane).
+   */
   public static void installDefault(String target, String token) {
-    installed = () -> SkiffClient.connect(target, token);
+    installDefault(target, token, ServerTrust.plaintext());
+  }
+
+  /**
+   * Makes every later {@code App.run()} in this JVM use this server, verified with {@code trust}
+   * (used by test fixtures).
+   */
+  public static void installDefault(String target, String token, ServerTrust trust) {
+    installed = () -> SkiffClient.connect(target, token, trust);
   }
 
   /**
@@ -104,7 +116,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
                 + " to use an embedded control plane");
       }
       announce("skiff: using the server at " + server + " (SKIFF_SERVER)");
-      return Optional.of(SkiffClient.connect(server, token));
+      return Optional.of(SkiffClient.connect(server, token, ServerTrust.fromEnvironment()));
     }
     java.nio.file.Path file = ClientConfig.defaultFile();
     Optional<ClientConfig> config = ClientConfig.read(file);
@@ -113,7 +125,8 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
     }
     if (config.get().reachable()) {
       announce("skiff: using the server at " + config.get().server() + " (" + file + ")");
-      return Optional.of(SkiffClient.connect(config.get().server(), config.get().token()));
+      return Optional.of(
+          SkiffClient.connect(config.get().server(), config.get().token(), config.get().trust()));
     }
     if (serverRequired) {
       throw new SkiffException(

@@ -22,7 +22,10 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.security.cert.CertificateException;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * A connection to a control plane: one gRPC channel that carries the token on every call. Converts
@@ -36,23 +39,38 @@ public final class SkiffClient implements AutoCloseable {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final String target;
+  private final Optional<ServerTrust> trust;
   private final ManagedChannel channel;
   private final ClientApiGrpc.ClientApiBlockingStub blocking;
   private final ClientApiGrpc.ClientApiStub async;
   private final ClientApiGrpc.ClientApiFutureStub future;
 
-  private SkiffClient(String target, ManagedChannel channel) {
+  private SkiffClient(String target, Optional<ServerTrust> trust, ManagedChannel channel) {
     this.target = target;
+    this.trust = trust;
     this.channel = channel;
     this.blocking = ClientApiGrpc.newBlockingStub(channel);
     this.async = ClientApiGrpc.newStub(channel);
     this.future = ClientApiGrpc.newFutureStub(channel);
   }
 
-  /** Connects (lazily) to {@code host:port} with a token. */
+  /**
+   * Connects (lazily) without TLS to a control plane on loopback that this program (or a test
+   * fixture) started.
+   */
   public static SkiffClient connect(String target, String token) {
+    return connect(target, token, ServerTrust.plaintext());
+  }
+
+  /**
+   * Connects (lazily) to {@code host:port}. Each connection completes a TLS handshake with a
+   * server that {@code trust} accepts before the first call, and so the token, is sent.
+   *
+   * @throws SkiffException if {@code trust} is plaintext and the host is not loopback
+   */
+  public static SkiffClient connect(String target, String token, ServerTrust trust) {
     NettyLogging.useJdkLogging();
-    return new SkiffClient(target, channel(target, token));
+    return new SkiffClient(target, Optional.of(trust), channel(target, token, trust));
   }
 
   /**
@@ -71,22 +89,37 @@ public final class SkiffClient implements AutoCloseable {
         InProcessChannelBuilder.forName(plane.inProcessName().get())
             .intercept(new TokenInterceptor(plane.token()))
             .build();
-    return new SkiffClient(plane.target(), channel);
+    return new SkiffClient(plane.target(), Optional.empty(), channel);
   }
 
   /** A client over an existing channel (which must already carry the token). */
   public static SkiffClient over(String target, ManagedChannel channel) {
-    return new SkiffClient(target, channel);
+    return new SkiffClient(target, Optional.empty(), channel);
   }
 
-  /** A channel to {@code host:port} that sends the token with every call. */
+  /**
+   * A plaintext channel to {@code host:port} on loopback that sends the token with every call
+   * (a container's channel to its control plane).
+   */
   public static ManagedChannel channel(String target, String token) {
-    return builderFor(target)
-        .usePlaintext()
-        .directExecutor()
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .intercept(new TokenInterceptor(token))
-        .build();
+    return channel(target, token, ServerTrust.plaintext());
+  }
+
+  /**
+   * A channel to {@code host:port} that sends the token with every call, over TLS with a server
+   * that {@code trust} accepts (or in plaintext to loopback for {@link ServerTrust.Plaintext}).
+   *
+   * @throws SkiffException if {@code trust} is plaintext and the host is not loopback
+   */
+  public static ManagedChannel channel(String target, String token, ServerTrust trust) {
+    trust.checkTarget(target);
+    NettyChannelBuilder b =
+        builderFor(target)
+            .directExecutor()
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .intercept(new TokenInterceptor(token));
+    trust.grpcContext().ifPresentOrElse(b::sslContext, b::usePlaintext);
+    return b.build();
   }
 
   /** The prefix of a target that names a Unix domain socket: {@code unix:/path/to/socket}. */
@@ -153,13 +186,48 @@ public final class SkiffClient implements AutoCloseable {
       case ALREADY_EXISTS -> new SkiffException(description);
       case CANCELLED -> new FunctionCancelledException(
           description.isEmpty() ? "the call was cancelled" : description);
-      case UNAVAILABLE -> new SkiffException(
-          "the Skiff control plane at " + target + " is unavailable: " + description);
+      case UNAVAILABLE -> unavailable(status, description);
       case UNAUTHENTICATED, PERMISSION_DENIED -> new SkiffException(
           "the Skiff control plane at " + target + " refused this client: " + description);
       default -> new SkiffException(
           "call to the Skiff control plane failed: " + status.getCode() + " " + description);
     };
+  }
+
+  /**
+   * An unavailable server, or one this client refused to talk to because its TLS handshake failed
+   * (before the token was sent): the message says which, and how to fix a trust problem.
+   */
+  private SkiffException unavailable(Status status, String description) {
+    for (Throwable c = status.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof CertificateException bad) {
+        String source = trust.map(ServerTrust::source).orElse("the client's trust settings");
+        return new SkiffException(
+            "the Skiff server at " + target + " is not trusted, so it was sent nothing: "
+                + bad.getMessage() + ". If this is the right server and its certificate changed,"
+                + " use the config.json it wrote on its last start, or set "
+                + ServerTrust.CA_VARIABLE + " to a PEM file with its certificate or its CA"
+                + " (trusted now: " + source + ")",
+            status.asRuntimeException());
+      }
+    }
+    for (Throwable c = status.getCause(); c != null; c = c.getCause()) {
+      if (c instanceof SSLException tls) {
+        return new SkiffException(
+            "the Skiff server at " + target + " did not complete a TLS handshake, so it was sent"
+                + " nothing (" + tls.getMessage() + "); a Skiff server uses TLS unless it was"
+                + " started with --plaintext (loopback only; its clients set SKIFF_TLS=off, or"
+                + " read \"tls\": false from its config.json)",
+            status.asRuntimeException());
+      }
+    }
+    String hint =
+        trust.filter(t -> t instanceof ServerTrust.Plaintext p && !p.equals(ServerTrust.plaintext()))
+            .map(t -> " (this client does not use TLS: " + t.source() + "; a server with TLS hangs"
+                + " up on it)")
+            .orElse("");
+    return new SkiffException(
+        "the Skiff control plane at " + target + " is unavailable: " + description + hint);
   }
 
   /** True when a failure is gRPC's own cancellation of a call. */

@@ -87,23 +87,26 @@ final class ControlPlane implements EmbeddedControlPlane {
 
   /**
    * How a control plane listens and what it keeps: where its API and its web gateway bind, its
-   * client token (random when
-   * empty), its store (none when embedded) and how long spawned calls' results are kept.
+   * client token (random when empty), its store (none when embedded), how long spawned calls'
+   * results are kept, and the certificate its API and web gateway serve TLS with (none: plaintext,
+   * which only a loopback address may use).
    */
   record Listen(
       InetSocketAddress address,
       InetSocketAddress webAddress,
       Optional<String> token,
       Optional<Store> store,
-      Duration retention) {
-    /** An embedded control plane: free loopback ports, a random token, memory only. */
+      Duration retention,
+      Optional<ServerCertificate> tls) {
+    /** An embedded control plane: free loopback ports, a random token, memory only, no TLS. */
     static Listen embedded() {
       return new Listen(
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           Optional.empty(),
           Optional.empty(),
-          Duration.ofDays(7));
+          Duration.ofDays(7),
+          Optional.empty());
     }
   }
 
@@ -162,7 +165,13 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.schedules = new ScheduleRunner(clock, timer);
     WebTokens webTokens =
         listen.store().map(s -> WebTokens.in(s, clock)).orElseGet(() -> WebTokens.inMemory(clock));
-    this.web = WebGateway.start(tokens, webTokens, config.defaultTimeout(), listen.webAddress());
+    this.web =
+        WebGateway.start(
+            tokens,
+            webTokens,
+            config.defaultTimeout(),
+            listen.webAddress(),
+            listen.tls().map(ServerCertificate::jdk));
     this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
@@ -211,6 +220,18 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
     InProcessServerBuilder local =
         InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
+    // Containers dial their own socket in plaintext; only where there is none (not Linux) would
+    // they dial the client port, which they cannot do over TLS.
+    if (listen.tls().isPresent() && containerSocket.isEmpty()) {
+      containerSocket.ifPresent(ContainerSocket::close);
+      web.close();
+      timer.shutdownNow();
+      launcher.shutdownNow();
+      throw new IllegalStateException(
+          "a control plane with TLS serves its containers on a Unix socket, which needs Netty's"
+              + " epoll transport (Linux x86_64 or aarch64); here it is unavailable");
+    }
+    listen.tls().ifPresent(c -> socket.sslContext(c.grpc()));
     services.forEach(socket::addService);
     services.forEach(local::addService);
     Optional<NettyServerBuilder> forContainers =
@@ -301,7 +322,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     return new ControlPlane(config, node, backend, clock, listen);
   }
 
-  /** The URL of the web gateway, {@code http://127.0.0.1:PORT}. */
+  /** The URL of the web gateway, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */
   String webBaseUrl() {
     return web.baseUrl();
   }

@@ -30,12 +30,18 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
  *                                          [--web-port N] [--result-retention 7d]
+ *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
  * client configuration {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json}, mode
  * 0600) that the SDK and the CLI read. It runs until SIGTERM or SIGINT; then it stops its
  * containers and exits.
+ *
+ * <p>Its API port and its web gateway use TLS: with the operator's certificate ({@code
+ * --tls-cert}, {@code --tls-key}), or else with one it generates on first start and keeps in
+ * {@code DATA/tls}. The client config pins that certificate, so clients send their token to this
+ * server only. {@code --plaintext} turns TLS off, and is refused unless the host is loopback.
  */
 public final class SkiffServer implements AutoCloseable {
   /** The port the server listens on unless told otherwise. */
@@ -62,16 +68,19 @@ public final class SkiffServer implements AutoCloseable {
       int webPort,
       Duration retention,
       Path configFile,
+      Transport transport,
       boolean allowUnsandboxed) {
-    /** Settings that run containers only in the sandbox. */
+    /** Options with a generated certificate, running containers only in the sandbox. */
     public Options(
         Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
-      this(dataDir, host, port, webPort, retention, configFile, false);
+      this(
+          dataDir, host, port, webPort, retention, configFile,
+          new Transport.GeneratedCertificate(), false);
     }
 
     /**
      * The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, web endpoints on
-     * 7734, 7 days.
+     * 7734, 7 days, TLS with a generated certificate.
      */
     public static Options defaults() {
       return new Options(
@@ -84,12 +93,31 @@ public final class SkiffServer implements AutoCloseable {
     }
   }
 
+  /** How the server's API port and web gateway are protected. */
+  public sealed interface Transport {
+    /** TLS with the certificate in {@code DATA/tls}, generated on the first start. */
+    record GeneratedCertificate() implements Transport {}
+
+    /**
+     * TLS with the operator's certificate.
+     *
+     * @param certificate the certificate chain, PEM (the server's first)
+     * @param key its private key, unencrypted PKCS#8 PEM
+     */
+    record GivenCertificate(Path certificate, Path key) implements Transport {}
+
+    /** No TLS: loopback hosts only. */
+    record Plaintext() implements Transport {}
+  }
+
   private final ControlPlane plane;
   private final Options options;
+  private final Optional<String> fingerprint;
 
-  private SkiffServer(ControlPlane plane, Options options) {
+  private SkiffServer(ControlPlane plane, Options options, Optional<String> fingerprint) {
     this.plane = plane;
     this.options = options;
+    this.fingerprint = fingerprint;
   }
 
   /**
@@ -105,11 +133,16 @@ public final class SkiffServer implements AutoCloseable {
     restrict(dataDir.resolve("skiff.db"));
     String token = store.token();
     InetSocketAddress address;
+    Optional<ServerCertificate> tls;
     try {
       address = new InetSocketAddress(InetAddress.getByName(options.host()), options.port());
+      tls = certificate(options, dataDir, address.getAddress());
     } catch (UnknownHostException e) {
       store.close();
       throw new IllegalArgumentException("--host '" + options.host() + "' is not a known host", e);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
     }
     LocalProcessBackend backend;
     try {
@@ -132,14 +165,46 @@ public final class SkiffServer implements AutoCloseable {
                   new InetSocketAddress(address.getAddress(), options.webPort()),
                   Optional.of(token),
                   Optional.of(store),
-                  options.retention()));
+                  options.retention(),
+                  tls));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
       throw e;
     }
-    ClientConfig.write(options.configFile(), plane.target(), token);
-    return new SkiffServer(plane, options);
+    ClientConfig.write(
+        options.configFile(), plane.target(), token, tls.map(ServerCertificate::certificatePem));
+    return new SkiffServer(plane, options, tls.map(ServerCertificate::fingerprint));
+  }
+
+  /**
+   * The certificate to serve with, or none for {@code --plaintext}.
+   *
+   * @throws IllegalArgumentException for {@code --plaintext} off loopback, or an unusable
+   *     certificate
+   */
+  private static Optional<ServerCertificate> certificate(
+      Options options, Path dataDir, InetAddress address) {
+    return switch (options.transport()) {
+      case Transport.Plaintext p -> {
+        if (!address.isLoopbackAddress()) {
+          throw new IllegalArgumentException(
+              "--host " + options.host() + " is not a loopback address, and --plaintext turns TLS"
+                  + " off: a server that other machines can reach must use TLS. Drop --plaintext"
+                  + " (the server then uses a certificate it generates in " + dataDir.resolve("tls")
+                  + "), or give --tls-cert FILE --tls-key FILE");
+        }
+        yield Optional.empty();
+      }
+      case Transport.GivenCertificate g -> Optional.of(ServerCertificate.read(g.certificate(), g.key()));
+      case Transport.GeneratedCertificate g ->
+          Optional.of(
+              ServerCertificate.generated(
+                  dataDir.resolve("tls"),
+                  address.isAnyLocalAddress() || address.isLoopbackAddress()
+                      ? java.util.List.of()
+                      : java.util.List.of(options.host())));
+    };
   }
 
   /** Where the server listens, {@code host:port}. */
@@ -152,9 +217,14 @@ public final class SkiffServer implements AutoCloseable {
     return plane.token();
   }
 
-  /** The web gateway's base URL. */
+  /** The web gateway's base URL ({@code https://...} with TLS). */
   public String webBaseUrl() {
     return plane.webBaseUrl();
+  }
+
+  /** The SHA-256 fingerprint of the certificate it serves; empty without TLS. */
+  public Optional<String> fingerprint() {
+    return fingerprint;
   }
 
   /** Stops every app and container, and closes the store. */
@@ -207,14 +277,17 @@ public final class SkiffServer implements AutoCloseable {
     if (!address(options.host()).isLoopbackAddress()) {
       System.err.println(
           "skiff server: warning: listening on " + options.host()
-              + ", not loopback: anyone who can reach it and has the token can run code here");
+              + ", not loopback: anyone who can reach it and has the token can run code here"
+              + " (TLS keeps the token from being read on the way)");
     }
     System.out.println(
         "Skiff server listening on "
             + server.target()
             + " (web endpoints at "
             + server.webBaseUrl()
-            + "); data in "
+            + "); "
+            + server.fingerprint().map(f -> "TLS certificate SHA-256 " + f).orElse("no TLS")
+            + "; data in "
             + options.dataDir().toAbsolutePath()
             + "; client config in "
             + options.configFile());
@@ -238,6 +311,9 @@ public final class SkiffServer implements AutoCloseable {
     int webPort = defaults.webPort();
     Duration retention = defaults.retention();
     boolean allowUnsandboxed = defaults.allowUnsandboxed();
+    Optional<Path> tlsCert = Optional.empty();
+    Optional<Path> tlsKey = Optional.empty();
+    boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--help") || a.equals("-h")) {
@@ -245,6 +321,10 @@ public final class SkiffServer implements AutoCloseable {
       }
       if (a.equals("--allow-unsandboxed")) {
         allowUnsandboxed = true;
+        continue;
+      }
+      if (a.equals("--plaintext")) {
+        plaintext = true;
         continue;
       }
       if (i + 1 >= args.length) {
@@ -257,15 +337,33 @@ public final class SkiffServer implements AutoCloseable {
         case "--port" -> port = port(a, v);
         case "--web-port" -> webPort = port(a, v);
         case "--result-retention" -> retention = retention(v);
+        case "--tls-cert" -> tlsCert = Optional.of(Path.of(v));
+        case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
         default ->
             throw new IllegalArgumentException(
                 "unknown option " + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
-                    + " --allow-unsandboxed, --help");
+                    + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --help");
       }
     }
+    Transport transport;
+    if (tlsCert.isPresent() != tlsKey.isPresent()) {
+      throw new IllegalArgumentException(
+          (tlsCert.isPresent() ? "--tls-cert needs --tls-key" : "--tls-key needs --tls-cert")
+              + ": give both, the certificate (PEM) and its private key (PEM, PKCS#8)");
+    } else if (tlsCert.isPresent() && plaintext) {
+      throw new IllegalArgumentException(
+          "--plaintext turns TLS off, so --tls-cert and --tls-key cannot go with it");
+    } else if (tlsCert.isPresent()) {
+      transport = new Transport.GivenCertificate(tlsCert.get(), tlsKey.get());
+    } else if (plaintext) {
+      transport = new Transport.Plaintext();
+    } else {
+      transport = defaults.transport();
+    }
     return new Options(
-        dataDir, host, port, webPort, retention, defaults.configFile(), allowUnsandboxed);
+        dataDir, host, port, webPort, retention, defaults.configFile(), transport,
+        allowUnsandboxed);
   }
 
   private static int port(String option, String v) {
@@ -312,7 +410,9 @@ public final class SkiffServer implements AutoCloseable {
     out.println(
         """
         Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
-                            [--result-retention D] [--allow-unsandboxed]
+                            [--result-retention D]
+                            [--tls-cert FILE --tls-key FILE | --plaintext]
+                            [--allow-unsandboxed]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -323,6 +423,11 @@ public final class SkiffServer implements AutoCloseable {
           --web-port N            port of the web endpoints (default 7734; 0 for any free port)
           --result-retention D    how long results of spawned calls are kept (default 7d;
                                   e.g. 12h, 30m, 90s)
+          --tls-cert FILE         the certificate (PEM, the server's first, then any
+                                  intermediates) of the API and web endpoints; default: one
+                                  generated on first start in DIR/tls
+          --tls-key FILE          its private key (PEM, unencrypted PKCS#8)
+          --plaintext             no TLS (refused unless HOST is loopback)
           --allow-unsandboxed     where bubblewrap does not work, run containers as plain
                                   processes that see this machine's files and network (without
                                   this, the server refuses to start there)

@@ -7,6 +7,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.FunctionDef;
@@ -38,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * The HTTP gateway of the control plane: serves each web endpoint of a running app at {@code
@@ -103,19 +106,29 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
 
   private WebGateway(
-      Tokens tokens, WebTokens webTokens, Duration defaultTimeout, InetSocketAddress address)
+      Tokens tokens,
+      WebTokens webTokens,
+      Duration defaultTimeout,
+      InetSocketAddress address,
+      Optional<SSLContext> tls)
       throws IOException {
     this.tokens = tokens;
     this.webTokens = webTokens;
     this.defaultTimeout = defaultTimeout;
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-web-", 0).factory());
-    this.server = HttpServer.create(address, 0);
+    if (tls.isPresent()) {
+      HttpsServer https = HttpsServer.create(address, 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
+      this.server = https;
+    } else {
+      this.server = HttpServer.create(address, 0);
+    }
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
     this.baseUrl =
-        "http://"
+        (tls.isPresent() ? "https://" : "http://")
             + InetAddress.getLoopbackAddress().getHostAddress()
             + ":"
             + server.getAddress().getPort();
@@ -134,21 +147,29 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
         tokens,
         webTokens,
         defaultTimeout,
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        Optional.empty());
   }
 
-  /** Starts a gateway listening on {@code address}. */
+  /**
+   * Starts a gateway listening on {@code address}, serving HTTPS with {@code tls} when given, else
+   * plain HTTP.
+   */
   static WebGateway start(
-      Tokens tokens, WebTokens webTokens, Duration defaultTimeout, InetSocketAddress address) {
+      Tokens tokens,
+      WebTokens webTokens,
+      Duration defaultTimeout,
+      InetSocketAddress address,
+      Optional<SSLContext> tls) {
     try {
-      return new WebGateway(tokens, webTokens, defaultTimeout, address);
+      return new WebGateway(tokens, webTokens, defaultTimeout, address, tls);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "could not start the Skiff web gateway on " + address + ": " + e.getMessage(), e);
     }
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code http://127.0.0.1:PORT}, or {@code https://...} with TLS. */
   String baseUrl() {
     return baseUrl;
   }

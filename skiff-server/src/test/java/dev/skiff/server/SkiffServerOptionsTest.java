@@ -47,4 +47,25 @@ class SkiffServerOptionsTest {
         .hasMessageContaining("missing value: --port");
     assertThatThrownBy(() -> SkiffServer.retention("0s")).hasMessageContaining("less than 1 s");
   }
+
+  @Test
+  void tlsIsOnByDefaultAndTheFlagsChooseTheCertificateOrNone() {
+    assertThat(SkiffServer.parse(new String[] {}, DEFAULTS).transport())
+        .isEqualTo(new SkiffServer.Transport.GeneratedCertificate());
+    assertThat(
+            SkiffServer.parse(new String[] {"--tls-cert", "/c.pem", "--tls-key", "/k.pem"}, DEFAULTS)
+                .transport())
+        .isEqualTo(new SkiffServer.Transport.GivenCertificate(Path.of("/c.pem"), Path.of("/k.pem")));
+    assertThat(SkiffServer.parse(new String[] {"--plaintext"}, DEFAULTS).transport())
+        .isEqualTo(new SkiffServer.Transport.Plaintext());
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--tls-cert", "/c.pem"}, DEFAULTS))
+        .hasMessage(
+            "--tls-cert needs --tls-key: give both, the certificate (PEM) and its private key (PEM,"
+                + " PKCS#8)");
+    assertThatThrownBy(
+            () ->
+                SkiffServer.parse(
+                    new String[] {"--plaintext", "--tls-cert", "/c", "--tls-key", "/k"}, DEFAULTS))
+        .hasMessage("--plaintext turns TLS off, so --tls-cert and --tls-key cannot go with it");
+  }
 }

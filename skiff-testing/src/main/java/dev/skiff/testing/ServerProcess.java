@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  */
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING =
-      Pattern.compile("Skiff server listening on (\\S+):(\\d+) \\(web endpoints at http://[^:]+:(\\d+)");
+      Pattern.compile("Skiff server listening on (\\S+):(\\d+) \\(web endpoints at (https?)://[^:]+:(\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path home;
@@ -46,6 +46,7 @@ public final class ServerProcess implements AutoCloseable {
   private Process server;
   private int port;
   private int webPort;
+  private String webScheme = "http";
   private final StringBuffer output = new StringBuffer();
   private boolean installed;
 
@@ -94,7 +95,7 @@ public final class ServerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the Skiff server", e);
     }
-    CompletableFuture<int[]> listening = new CompletableFuture<>();
+    CompletableFuture<String[]> listening = new CompletableFuture<>();
     Process started = server;
     Thread.ofVirtual()
         .start(
@@ -107,8 +108,7 @@ public final class ServerProcess implements AutoCloseable {
                   output.append(line).append('\n');
                   Matcher m = LISTENING.matcher(line);
                   if (m.find()) {
-                    listening.complete(
-                        new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))});
+                    listening.complete(new String[] {m.group(2), m.group(3), m.group(4)});
                   }
                 }
               } catch (IOException e) {
@@ -118,9 +118,10 @@ public final class ServerProcess implements AutoCloseable {
                   new IllegalStateException("the Skiff server exited before listening:\n" + output));
             });
     try {
-      int[] ports = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      port = ports[0];
-      webPort = ports[1];
+      String[] found = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      port = Integer.parseInt(found[0]);
+      webScheme = found[1];
+      webPort = Integer.parseInt(found[2]);
     } catch (TimeoutException e) {
       server.destroyForcibly();
       throw new IllegalStateException(
@@ -139,11 +140,30 @@ public final class ServerProcess implements AutoCloseable {
    * {@link #close()}.
    */
   public void useInThisJvm() {
-    dev.skiff.internal.ClientConfig config =
-        dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
-            .orElseThrow(() -> new IllegalStateException("the server wrote no client config"));
-    dev.skiff.internal.Connection.installDefault(config.server(), config.token());
+    dev.skiff.internal.ClientConfig config = clientConfig();
+    dev.skiff.internal.Connection.installDefault(config.server(), config.token(), config.trust());
     installed = true;
+  }
+
+  /** The client config the server wrote: its address, token and certificate. */
+  public dev.skiff.internal.ClientConfig clientConfig() {
+    return dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+        .orElseThrow(() -> new IllegalStateException("the server wrote no client config"));
+  }
+
+  /**
+   * A TLS context that trusts exactly the server's certificate (as its client config pins it),
+   * for HTTPS requests to its web endpoints.
+   *
+   * @throws IllegalStateException if the server runs without TLS
+   */
+  public javax.net.ssl.SSLContext sslContext() {
+    return clientConfig().trust().sslContext();
+  }
+
+  /** The server's API port. */
+  public int port() {
+    return port;
   }
 
   /** {@code 127.0.0.1:PORT}. */
@@ -151,9 +171,9 @@ public final class ServerProcess implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
-  /** The web gateway's base URL, {@code http://127.0.0.1:PORT}. */
+  /** The web gateway's base URL, {@code https://127.0.0.1:PORT} ({@code http} without TLS). */
   public String webBaseUrl() {
-    return "http://127.0.0.1:" + webPort;
+    return webScheme + "://127.0.0.1:" + webPort;
   }
 
   /** The temporary {@code SKIFF_HOME} (its {@code config.json} is the client config). */

@@ -58,7 +58,7 @@ class DeployedServerTest {
   }
 
   private static SkiffClient client() {
-    return SkiffClient.connect(config.server(), config.token());
+    return SkiffClient.connect(config.server(), config.token(), config.trust());
   }
 
   @Test
@@ -68,12 +68,13 @@ class DeployedServerTest {
     assertThat(config.server()).isEqualTo(server.target());
     assertThat(Files.getPosixFilePermissions(file))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-    try (SkiffClient wrong = SkiffClient.connect(config.server(), "not-the-token")) {
+    try (SkiffClient wrong =
+        SkiffClient.connect(config.server(), "not-the-token", config.trust())) {
       assertRefused(wrong);
     }
     io.grpc.ManagedChannel bare =
         io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(config.server())
-            .usePlaintext()
+            .sslContext(config.trust().grpcContext().orElseThrow())
             .build();
     try (SkiffClient none = SkiffClient.over(config.server(), bare)) {
       assertRefused(none);
@@ -255,7 +256,8 @@ class DeployedServerTest {
   }
 
   private static String get(String url) {
-    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+    try (java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder().sslContext(server.sslContext()).build()) {
       java.net.http.HttpResponse<String> r =
           http.send(
               java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),

@@ -20,6 +20,8 @@ import java.util.stream.Collectors;
  *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently (RECORD: a
  *       file name in its volume), appending {@code id input} to IDS as each spawn returns;
  *   <li>{@code fallback}: an ephemeral run and a deploy, for a config whose server is down;
+ *   <li>{@code square N}: one call of {@code square} on app "durable", printing {@code square=R}
+ *       or {@code failed: MESSAGE};
  *   <li>{@code get IDS}: {@code FunctionCall.fromId(id).get()} for each id, printing {@code id
  *       value}.
  * </ul>
@@ -31,6 +33,7 @@ public final class ServerClients {
       case "spawn" -> spawn(Integer.parseInt(args[1]), args[2], Path.of(args[3]));
       case "get" -> get(Path.of(args[1]));
       case "fallback" -> fallback();
+      case "square" -> square(Integer.parseInt(args[1]));
       default -> throw new IllegalArgumentException(args[0]);
     }
     System.exit(0);
@@ -84,6 +87,15 @@ public final class ServerClients {
       System.out.println("deployed?!");
     } catch (dev.skiff.SkiffException e) {
       System.out.println("deploy failed: " + e.getMessage());
+    }
+  }
+
+  private static void square(int n) {
+    try {
+      RemoteFunction<Integer> square = RemoteFunction.fromName("durable", "square", Integer.class);
+      System.out.println("square=" + square.remote(n));
+    } catch (dev.skiff.SkiffException e) {
+      System.out.println("failed: " + e.getMessage());
     }
   }
 
