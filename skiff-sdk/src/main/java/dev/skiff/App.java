@@ -60,6 +60,7 @@ public final class App {
   private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
   private final Map<String, WebEndpointSpec> webEndpoints = new LinkedHashMap<>();
   private Run running;
+  private final Set<String> callableApps = new java.util.TreeSet<>(); // guarded by lock
   private Map<String, String> deployedUrls = Map.of();
 
   private App(String name) {
@@ -78,6 +79,30 @@ public final class App {
               + " letter or digit");
     }
     return new App(name);
+  }
+
+  /**
+   * Lets this app's functions call the functions of the deployed apps {@code deployedApps}, as
+   * {@link RemoteFunction#fromName} finds them from inside a container. Without it, a container
+   * may call the functions of its own app only: its token is refused for any other app with a
+   * {@code PERMISSION_DENIED} that names both apps. The list travels with the app's definition,
+   * so it holds for {@link #run()} and {@link #deploy()} alike.
+   *
+   * @return this app
+   * @throws InvalidConfigurationException if a name is not an allowed app name
+   */
+  public App canCall(String... deployedApps) {
+    for (String app : deployedApps) {
+      if (app == null || !app.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
+        throw new InvalidConfigurationException(
+            "app '" + name + "': canCall(\"" + app + "\") names no allowed app name; use 1-63 of"
+                + " [A-Za-z0-9_-], starting with a letter or digit");
+      }
+    }
+    synchronized (lock) {
+      callableApps.addAll(List.of(deployedApps));
+    }
+    return this;
   }
 
   /** The app's name. */
@@ -572,6 +597,9 @@ public final class App {
       }
     }
     CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
+    synchronized (lock) {
+      request.addAllCallableApps(callableApps);
+    }
     specs.forEach(s -> request.addFunctions(withWebEndpoint(s.toProto(), web.get(s.name()))));
     for (FunctionSpec spec : specs) {
       if (!spec.options().secrets().isEmpty()) {

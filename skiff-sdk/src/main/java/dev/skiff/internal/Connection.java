@@ -47,6 +47,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
    */
   public static void installDefault(String target, String token, ServerTrust trust) {
     installed = () -> SkiffClient.connect(target, token, trust);
+    ServerConnection.reset();
   }
 
   /**
@@ -55,11 +56,13 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
    */
   public static void installDefault(EmbeddedControlPlane plane) {
     installed = () -> SkiffClient.connect(plane);
+    ServerConnection.reset();
   }
 
   /** Undoes {@link #installDefault}. */
   public static void clearDefault() {
     installed = null;
+    ServerConnection.reset();
   }
 
   private static volatile boolean announced;

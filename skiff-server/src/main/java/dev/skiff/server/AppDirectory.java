@@ -48,22 +48,24 @@ final class AppDirectory {
       List<FunctionDef> functions,
       List<String> classpath,
       Map<String, Map<String, String>> secretEnv) {
-    return create(name, functions, classpath, secretEnv, Map.of());
+    return create(name, functions, classpath, java.util.Set.of(), secretEnv, Map.of());
   }
 
   /**
    * Registers an app whose functions' containers get {@code secretEnv} and run on {@code images}
-   * (both by function name).
+   * (both by function name), and may call the deployed apps {@code callableApps} besides their
+   * own.
    */
   RunningApp create(
       String name,
       List<FunctionDef> functions,
       List<String> classpath,
+      java.util.Set<String> callableApps,
       Map<String, Map<String, String>> secretEnv,
       Map<String, ImageRuntime> images) {
     RunningApp app;
     do {
-      AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath);
+      AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath, callableApps);
       Map<String, FunctionScheduler> schedulers = new LinkedHashMap<>();
       for (FunctionDef def : functions) {
         schedulers.put(

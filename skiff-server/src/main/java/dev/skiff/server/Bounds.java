@@ -36,6 +36,9 @@ final class Bounds {
   /** The most functions one app may define. */
   static final int MAX_FUNCTIONS = 1_000;
 
+  /** The most deployed apps one app may name as callable (App.canCall). */
+  static final int MAX_CALLABLE_APPS = 100;
+
   /** The most entries in a function's GPU, region and volume lists. */
   static final int MAX_LIST_ENTRIES = 64;
 

@@ -127,6 +127,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                   request.getAppName(),
                   request.getFunctionsList(),
                   request.getClasspathList(),
+                  java.util.Set.copyOf(request.getCallableAppsList()),
                   secretEnv,
                   images(images, request));
           return CreateAppResponse.newBuilder()
@@ -207,6 +208,19 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         request.getFunctionsCount(),
         0,
         Bounds.MAX_FUNCTIONS);
+    Bounds.check(
+        "app '" + request.getAppName() + "': ",
+        "callable_apps",
+        request.getCallableAppsCount(),
+        0,
+        Bounds.MAX_CALLABLE_APPS);
+    for (String callable : request.getCallableAppsList()) {
+      if (!callable.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
+        throw Statuses.invalid(
+            "app '" + request.getAppName() + "': callable_apps names '" + callable + "', which is"
+                + " not an app name (1-63 of [A-Za-z0-9_-], starting with a letter or digit)");
+      }
+    }
     Set<String> names = new HashSet<>();
     for (FunctionDef f : request.getFunctionsList()) {
       String fn = "function '" + f.getName() + "' of app '" + request.getAppName() + "': ";
@@ -377,7 +391,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         return;
       }
       call = live.get();
-      authorize(call.appId());
+      authorizeCall(call.appId());
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
       return;
@@ -661,9 +675,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     RunningApp app;
     if (ref.getAppId().isEmpty()) {
       app = deployed().current(ref.getAppName());
-      authorize(app.spec().id());
+      authorizeCall(app.spec().id());
     } else {
-      authorize(ref.getAppId());
+      authorizeCall(ref.getAppId());
       app = apps.find(ref.getAppId()).orElseThrow(() -> appNotFound(ref.getAppId()));
     }
     FunctionScheduler function =
@@ -691,7 +705,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       }
       throw notFoundCall(callId);
     }
-    authorize(call.appId());
+    authorizeCall(call.appId());
     return call;
   }
 
@@ -812,7 +826,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         response,
         () -> {
           RunningApp app = deployed().current(request.getAppName());
-          authorize(app.spec().id());
+          authorizeCall(app.spec().id());
           FunctionScheduler f =
               app.function(request.getFunctionName())
                   .orElseThrow(
@@ -837,6 +851,28 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
    * A container may act on its own app only. {@code appId} must be the owner of the resource the
    * call acts on, as looked up by the server, never an id taken from the request alone.
    */
+  /**
+   * Like {@link #authorize}, for calling a function and following its calls: a container may also
+   * use a deployed app whose name its own app lists in {@code callable_apps} ({@code
+   * App.canCall}).
+   */
+  private void authorizeCall(String appId) {
+    if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
+      Optional<String> target = deployments.flatMap(d -> d.nameOf(appId));
+      boolean declared =
+          target.isPresent()
+              && apps.find(c.appId())
+                  .map(a -> a.spec().callableApps().contains(target.get()))
+                  .orElse(false);
+      if (!declared) {
+        throw Statuses.denied(
+            "a container of app " + c.appId() + " may not use app " + appId
+                + target.map(n -> " ('" + n + "')").orElse("") + "; " + Permissions.CONTAINER_MAY
+                + ", or the functions of the deployed apps its app names with App.canCall");
+      }
+    }
+  }
+
   private static void authorize(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
       throw Statuses.denied(

@@ -309,6 +309,7 @@ final class Deployments implements ScheduleRunner.Persistence {
               name,
               create.getFunctionsList(),
               create.getClasspathList(),
+              java.util.Set.copyOf(create.getCallableAppsList()),
               SecretEnvironments.resolve(create, secrets),
               ClientService.images(images, create));
     } catch (RuntimeException e) {
