@@ -117,7 +117,8 @@ class ContainerTokenTest {
                   + " may not use app "
                   + victim.appId()
                   + "; "
-                  + ALLOWED);
+                  + ALLOWED
+                  + ", or the functions of the deployed apps its app names with App.canCall");
     }
   }
 
