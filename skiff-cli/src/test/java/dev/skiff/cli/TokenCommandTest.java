@@ -31,8 +31,6 @@ class TokenCommandTest {
       Pattern.compile(
           "created web token (wk-[a-z2-7]{20}) \\('ci'\\); send both headers, the secret is not"
               + " shown again:\nSkiff-Key: \\1\nSkiff-Secret: (ws-[A-Za-z0-9_-]{43})\n");
-  private static final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private Path home;
   private CliProcess.Running server;
@@ -71,6 +69,16 @@ class TokenCommandTest {
     if (headers.length > 0) {
       b.headers(headers);
     }
+    // The server's web endpoints serve TLS with the certificate its client config pins.
+    HttpClient http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .sslContext(
+                dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+                    .orElseThrow()
+                    .trust()
+                    .sslContext())
+            .build();
     return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -142,7 +150,10 @@ class TokenCommandTest {
     CliProcess.Result stolen =
         CliProcess.run(
             home,
-            Map.of("SKIFF_SERVER", m.group(1), "SKIFF_TOKEN", secret),
+            Map.of(
+                "SKIFF_SERVER", m.group(1),
+                "SKIFF_TOKEN", secret,
+                "SKIFF_TLS_CA", home.resolve("data/tls/cert.pem").toString()),
             DEADLINE,
             "token",
             "create");

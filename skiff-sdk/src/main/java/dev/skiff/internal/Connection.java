@@ -119,7 +119,12 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
                 + " to use an embedded control plane");
       }
       announce("skiff: using the server at " + server + " (SKIFF_SERVER)");
-      return Optional.of(SkiffClient.connect(server, token, ServerTrust.fromEnvironment()));
+      // A Unix socket (a container's way to its control plane) is local: no TLS over it.
+      ServerTrust trust =
+          server.startsWith(SkiffClient.UNIX_PREFIX)
+              ? ServerTrust.plaintext()
+              : ServerTrust.fromEnvironment();
+      return Optional.of(SkiffClient.connect(server, token, trust));
     }
     java.nio.file.Path file = ClientConfig.defaultFile();
     Optional<ClientConfig> config = ClientConfig.read(file);

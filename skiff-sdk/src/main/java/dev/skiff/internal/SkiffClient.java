@@ -18,9 +18,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.security.cert.CertificateException;
 import java.util.Optional;
@@ -127,8 +126,8 @@ public final class SkiffClient implements AutoCloseable {
 
   // One event loop for every Unix-socket channel of this JVM (a container has one), daemon threads.
   private static final class UnixLoop {
-    static final EpollEventLoopGroup GROUP =
-        new EpollEventLoopGroup(1, new DefaultThreadFactory("skiff-uds", true));
+    static final NioEventLoopGroup GROUP =
+        new NioEventLoopGroup(1, new DefaultThreadFactory("skiff-uds", true));
   }
 
   /**
@@ -140,10 +139,14 @@ public final class SkiffClient implements AutoCloseable {
     if (!target.startsWith(UNIX_PREFIX)) {
       return NettyChannelBuilder.forTarget(target);
     }
+    // The JDK's own Unix sockets (no native library): a container reaches its control plane so.
     return NettyChannelBuilder.forAddress(
-            new DomainSocketAddress(target.substring(UNIX_PREFIX.length())))
-        .channelType(EpollDomainSocketChannel.class)
-        .eventLoopGroup(UnixLoop.GROUP);
+            java.net.UnixDomainSocketAddress.of(target.substring(UNIX_PREFIX.length())))
+        .overrideAuthority("localhost")
+        .channelType(NioDomainSocketChannel.class)
+        .eventLoopGroup(UnixLoop.GROUP)
+        // gRPC sets SO_KEEPALIVE, which a Unix socket has no use for (Netty warns about it).
+        .withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
   }
 
   /** The channel, for services other than the client API. */

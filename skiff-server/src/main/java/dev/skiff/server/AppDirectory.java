@@ -104,6 +104,34 @@ final class AppDirectory {
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
    */
   void refuseSecretsWithoutSandbox(String appName, java.util.Set<String> functionsWithSecrets) {
+    refuseSecrets(appName, functionsWithSecrets);
+  }
+
+  /**
+   * Refuses an app with a function that blocks the network where the backend has no sandbox: a
+   * plain process shares the host's network, so the promise could not be kept.
+   *
+   * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
+   */
+  void refuseBlockedNetworkWithoutSandbox(String appName, List<FunctionDef> functions) {
+    Optional<String> why = ctx.backend().sandboxUnavailable();
+    if (why.isEmpty()) {
+      return;
+    }
+    functions.stream()
+        .filter(FunctionDef::getBlockNetwork)
+        .findFirst()
+        .ifPresent(
+            f -> {
+              throw io.grpc.Status.UNIMPLEMENTED
+                  .withDescription(
+                      "function '" + f.getName() + "' of app '" + appName + "' blocks the"
+                          + " network, which needs the container sandbox: " + why.get())
+                  .asRuntimeException();
+            });
+  }
+
+  private void refuseSecrets(String appName, java.util.Set<String> functionsWithSecrets) {
     Optional<String> why = ctx.backend().secretsUnavailable();
     if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
       return;

@@ -9,12 +9,14 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /**
  * Uploads and downloads of large payloads ({@code BlobApi}). A blob belongs to the app it was put
- * for; a client may use the blobs of any running app, a container only those of its own app (the
- * owner is looked up with the blob, never taken from the request). Uploads are written to disk as they arrive;
+ * for; a client may use the blobs of any running app, a container only those of its own app and of
+ * the deployed apps its app may call ({@link CrossAppCalls}; the owner is looked up with the blob,
+ * never taken from the request). Uploads are written to disk as they arrive;
  * downloads are sent in chunks as the stream has room for them, from a virtual thread.
  */
 final class BlobService extends BlobApiGrpc.BlobApiImplBase {
@@ -23,27 +25,39 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
 
   private final BlobStore store;
   private final Predicate<String> appRunning;
+  private final BiPredicate<String, String> mayCall;
 
-  BlobService(BlobStore store, Predicate<String> appRunning) {
+  /**
+   * @param mayCall whether a container of the first app may call the second ({@link
+   *     CrossAppCalls#allows}): the blobs of a call go with it
+   */
+  BlobService(
+      BlobStore store, Predicate<String> appRunning, BiPredicate<String, String> mayCall) {
     this.store = store;
     this.appRunning = appRunning;
+    this.mayCall = mayCall;
   }
 
-  /** A container may put blobs for its own app only. */
-  private static void checkMayPut(String appId) {
-    if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
+  /** A container may put blobs for its own app, or for an app it may call (the call's payload). */
+  private void checkMayPut(String appId) {
+    if (Principal.current() instanceof Principal.Container c && !mayCall.test(c.appId(), appId)) {
       throw Statuses.denied(
           "a container of app " + c.appId() + " may not put blobs for app " + appId
-              + "; a container token may put blobs for its own app only");
+              + "; a container token may put blobs for its own app and the apps it may call only");
     }
   }
 
-  /** A container may read the blobs of its own app only: the app that put the blob. */
-  private static void checkMayRead(BlobStore.Blob blob) {
-    if (Principal.current() instanceof Principal.Container c && !c.appId().equals(blob.appId())) {
+  /**
+   * A container may read the blobs of its own app, or of an app it may call (its calls' results):
+   * the app that put the blob.
+   */
+  private void checkMayRead(BlobStore.Blob blob) {
+    if (Principal.current() instanceof Principal.Container c
+        && !mayCall.test(c.appId(), blob.appId())) {
       throw Statuses.denied(
           "blob " + blob.id() + " belongs to app " + blob.appId()
-              + "; a container token may read the blobs of its own app only");
+              + "; a container token may read the blobs of its own app and the apps it may call"
+              + " only");
     }
   }
 

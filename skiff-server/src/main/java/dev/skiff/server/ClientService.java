@@ -122,6 +122,8 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           java.util.Map<String, java.util.Map<String, String>> secretEnv =
               SecretEnvironments.resolve(request, secrets);
           apps.refuseSecretsWithoutSandbox(request.getAppName(), secretEnv.keySet());
+          apps.refuseBlockedNetworkWithoutSandbox(
+              request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),
@@ -858,13 +860,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
    */
   private void authorizeCall(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
-      Optional<String> target = deployments.flatMap(d -> d.nameOf(appId));
-      boolean declared =
-          target.isPresent()
-              && apps.find(c.appId())
-                  .map(a -> a.spec().callableApps().contains(target.get()))
-                  .orElse(false);
-      if (!declared) {
+      CrossAppCalls crossApp = new CrossAppCalls(apps, deployments);
+      Optional<String> target = crossApp.deployedName(appId);
+      if (!crossApp.allows(c.appId(), appId)) {
         throw Statuses.denied(
             "a container of app " + c.appId() + " may not use app " + appId
                 + target.map(n -> " ('" + n + "')").orElse("") + "; " + Permissions.CONTAINER_MAY

@@ -2,17 +2,15 @@ package dev.skiff.server;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import java.net.UnixDomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,8 +20,7 @@ import java.util.concurrent.TimeUnit;
  * only way to the control plane; the listener takes container tokens only ({@link
  * PrincipalFilter}).
  *
- * <p>Needs Netty's native epoll transport (Linux); elsewhere {@link #open()} is empty and
- * containers dial the client port on loopback, as plain processes do there anyway. {@link
+ * <p>Uses the JDK's own Unix sockets through Netty's NIO transport (no native library). {@link
  * #close()} removes the socket and its directory. Thread-safe.
  */
 final class ContainerSocket implements AutoCloseable {
@@ -40,24 +37,17 @@ final class ContainerSocket implements AutoCloseable {
   private ContainerSocket(Path directory) {
     this.directory = directory;
     this.path = directory.resolve("control.sock");
-    this.boss = new EpollEventLoopGroup(1, new DefaultThreadFactory("skiff-cs-boss", true));
-    this.workers = new EpollEventLoopGroup(0, new DefaultThreadFactory("skiff-cs", true));
+    this.boss = new NioEventLoopGroup(1, new DefaultThreadFactory("skiff-cs-boss", true));
+    this.workers = new NioEventLoopGroup(0, new DefaultThreadFactory("skiff-cs", true));
   }
 
   /**
    * A new socket directory under the system's temporary directory (or {@code /tmp} when that path
-   * would be too long for a socket), or empty where Unix sockets are unavailable to gRPC.
+   * would be too long for a socket).
    *
    * @throws java.io.UncheckedIOException if the directory cannot be made
    */
-  static Optional<ContainerSocket> open() {
-    if (!Epoll.isAvailable()) {
-      LOG.log(
-          Level.DEBUG,
-          "no Unix socket for containers (Netty epoll unavailable: {0}); they dial the client port",
-          String.valueOf(Epoll.unavailabilityCause()));
-      return Optional.empty();
-    }
+  static ContainerSocket open() {
     Path base = Path.of(System.getProperty("java.io.tmpdir"));
     if (base.toAbsolutePath().toString().length() > MAX_PATH - 40) {
       base = Path.of("/tmp");
@@ -67,7 +57,7 @@ final class ContainerSocket implements AutoCloseable {
           Files.createTempDirectory(
               base, "skiff-", PosixFilePermissions.asFileAttribute(
                   PosixFilePermissions.fromString("rwx------")));
-      return Optional.of(new ContainerSocket(dir.toAbsolutePath()));
+      return new ContainerSocket(dir.toAbsolutePath());
     } catch (IOException e) {
       throw new java.io.UncheckedIOException("could not make the containers' socket directory", e);
     }
@@ -80,8 +70,10 @@ final class ContainerSocket implements AutoCloseable {
 
   /** A server builder listening on the socket. */
   NettyServerBuilder serverBuilder() {
-    return NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
-        .channelType(EpollServerDomainSocketChannel.class)
+    return NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(path))
+        .channelType(NioServerDomainSocketChannel.class)
+        // gRPC sets SO_KEEPALIVE, which a Unix socket has no use for (Netty warns about it).
+        .withChildOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
   }

@@ -67,8 +67,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final AppDirectory apps;
   private final Server server;
   private final Server inProcess;
-  private final Optional<ContainerSocket> containerSocket;
-  private final Optional<Server> containerServer;
+  private final ContainerSocket containerSocket;
+  private final Server containerServer;
   private final String inProcessName;
   private final String target;
   private final ScheduledFuture<?> ticker;
@@ -200,58 +200,52 @@ final class ControlPlane implements EmbeddedControlPlane {
                 volumes),
             new ImageService(images),
             new ContainerService(containers, pool),
-            new BlobService(blobs, id -> apps.find(id).isPresent()),
+            new BlobService(
+                blobs,
+                id -> apps.find(id).isPresent(),
+                new CrossAppCalls(apps, deployments)::allows),
             new VolumeService(volumes, apps::volumesOf),
             new TokenService(webTokens));
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
-    this.containerSocket = ContainerSocket.open();
+    try {
+      this.containerSocket = ContainerSocket.open();
+    } catch (RuntimeException e) {
+      web.close();
+      timer.shutdownNow();
+      launcher.shutdownNow();
+      throw e;
+    }
     NettyServerBuilder socket =
         NettyServerBuilder.forAddress(listen.address())
             .directExecutor()
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
-    if (containerSocket.isPresent()) {
-      socket.intercept(PrincipalFilter.noContainers()); // containers use their socket
-    }
+    socket.intercept(PrincipalFilter.noContainers()); // containers use their socket
     socket.intercept(interceptor);
     // The same services without a socket, for a client in this JVM: its calls skip the loopback
     // round trip and the encoding of messages (an embedded control plane's own SDK client).
     this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
     InProcessServerBuilder local =
         InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
-    // Containers dial their own socket in plaintext; only where there is none (not Linux) would
-    // they dial the client port, which they cannot do over TLS.
-    if (listen.tls().isPresent() && containerSocket.isEmpty()) {
-      containerSocket.ifPresent(ContainerSocket::close);
-      web.close();
-      timer.shutdownNow();
-      launcher.shutdownNow();
-      throw new IllegalStateException(
-          "a control plane with TLS serves its containers on a Unix socket, which needs Netty's"
-              + " epoll transport (Linux x86_64 or aarch64); here it is unavailable");
-    }
     listen.tls().ifPresent(c -> socket.sslContext(c.grpc()));
     services.forEach(socket::addService);
     services.forEach(local::addService);
-    Optional<NettyServerBuilder> forContainers =
-        containerSocket.map(
-            s ->
-                s.serverBuilder()
-                    .directExecutor()
-                    .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                    .permitKeepAliveWithoutCalls(true)
-                    .intercept(PrincipalFilter.containersOnly())
-                    .intercept(interceptor));
-    forContainers.ifPresent(b -> services.forEach(b::addService));
+    NettyServerBuilder forContainers =
+        containerSocket
+            .serverBuilder()
+            .directExecutor()
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .permitKeepAliveTime(10, TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .intercept(PrincipalFilter.containersOnly())
+            .intercept(interceptor);
+    services.forEach(forContainers::addService);
     Server started = null;
     Server containersStarted = null;
     try {
       started = socket.build().start();
-      if (forContainers.isPresent()) {
-        containersStarted = forContainers.get().build().start();
-      }
+      containersStarted = forContainers.build().start();
       this.inProcess = local.build().start();
     } catch (IOException e) {
       if (started != null) {
@@ -260,7 +254,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       if (containersStarted != null) {
         containersStarted.shutdownNow();
       }
-      containerSocket.ifPresent(ContainerSocket::close);
+      containerSocket.close();
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
@@ -269,15 +263,12 @@ final class ControlPlane implements EmbeddedControlPlane {
           e);
     }
     this.server = started;
-    this.containerServer = Optional.ofNullable(containersStarted);
+    this.containerServer = containersStarted;
     String host = listen.address().getAddress().isAnyLocalAddress()
         ? InetAddress.getLoopbackAddress().getHostAddress()
         : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
-    listening.set(
-        containerSocket
-            .map(s -> ContainerEndpoint.unix(s.path()))
-            .orElseGet(() -> ContainerEndpoint.tcp(target)));
+    listening.set(new ContainerEndpoint(containerSocket.path()));
     deployments.ifPresent(Deployments::restore);
     long tickMillis = config.tick().toMillis();
     this.ticker =
@@ -389,7 +380,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     awaitContainerExits(config.stopGrace());
     backend.close();
     inProcess.shutdownNow();
-    containerServer.ifPresent(Server::shutdownNow);
+    containerServer.shutdownNow();
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);
@@ -397,7 +388,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       Thread.currentThread().interrupt();
     }
     timer.shutdownNow();
-    containerSocket.ifPresent(ContainerSocket::close);
+    containerSocket.close();
     blobs.close();
     LOG.log(Level.DEBUG, "control plane on {0} closed", target);
   }

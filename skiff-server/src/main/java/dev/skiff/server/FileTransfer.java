@@ -70,6 +70,8 @@ final class FileTransfer {
                   }
                 }
                 stream.onCompleted();
+              } catch (io.grpc.StatusRuntimeException e) {
+                stream.onError(e); // a refusal from the source, as it said it
               } catch (IOException | RuntimeException e) {
                 stream.onError(
                     Status.INTERNAL.withDescription(what + " failed: " + e).asRuntimeException());

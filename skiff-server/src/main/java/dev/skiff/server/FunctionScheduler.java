@@ -1006,7 +1006,7 @@ final class FunctionScheduler {
             image.flatMap(ImageRuntime::rootFs),
             image.map(ImageRuntime::container),
             new ContainerSpec.Reach(
-                ctx.containerEndpoint().get().socket(),
+                Optional.of(ctx.containerEndpoint().get().socket()),
                 !def.getBlockNetwork(),
                 placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of()),
                 !secretEnv.isEmpty()));

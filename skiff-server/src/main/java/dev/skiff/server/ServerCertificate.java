@@ -11,12 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -91,12 +93,14 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
     if (Files.isRegularFile(cert) && Files.isRegularFile(key)) {
-      ServerCertificate existing = read(cert, key);
       try {
+        ServerCertificate existing = read(cert, key);
         existing.certificate().checkValidity();
-        return existing;
-      } catch (CertificateException e) {
-        // Expired: make a new one below.
+        if (existing.keyMatchesCertificate()) {
+          return existing;
+        }
+      } catch (CertificateException | IllegalArgumentException e) {
+        // Expired, or a pair left unreadable or mismatched by a crash: make a new one below.
       }
     }
     try {
@@ -112,8 +116,15 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
       Files.delete(p12);
       PrivateKey k = (PrivateKey) ks.getKey("skiff", PASSWORD.toCharArray());
       X509Certificate c = (X509Certificate) ks.getCertificate("skiff");
-      writePrivate(key, pem("PRIVATE KEY", k.getEncoded()));
-      Files.writeString(cert, pem("CERTIFICATE", c.getEncoded()));
+      // Each file complete or not there at all: written aside, then renamed, the key first.
+      Path keyNew = dir.resolve("key.pem.new");
+      Path certNew = dir.resolve("cert.pem.new");
+      writePrivate(keyNew, pem("PRIVATE KEY", k.getEncoded()));
+      Files.deleteIfExists(certNew);
+      Files.writeString(certNew, pem("CERTIFICATE", c.getEncoded()));
+      Files.move(keyNew, key, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          certNew, cert, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return new ServerCertificate(k, List.of(c));
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -121,6 +132,24 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(
           "could not make the server's certificate in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the private key is the one of the certificate: a signature made with it verifies. */
+  boolean keyMatchesCertificate() {
+    try {
+      String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+      byte[] probe = "skiff".getBytes(StandardCharsets.US_ASCII);
+      Signature signer = Signature.getInstance(algorithm);
+      signer.initSign(key);
+      signer.update(probe);
+      byte[] signature = signer.sign();
+      Signature verifier = Signature.getInstance(algorithm);
+      verifier.initVerify(certificate().getPublicKey());
+      verifier.update(probe);
+      return verifier.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
     }
   }
 

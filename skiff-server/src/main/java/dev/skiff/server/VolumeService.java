@@ -27,13 +27,15 @@ import java.util.function.Function;
  * The volume API ({@code VolumeApi}) over a {@link VolumeStore}. A client may use every volume; a
  * container may only list, read, write and remove files in the volumes its app's functions mount
  * (looked up from the app, never taken from the request), and may not create, list or delete
- * volumes ({@link Permissions} refuses those calls). Small operations run on the transport thread (they touch one
- * directory); a download is sent in chunks as the stream has room, from a virtual thread; an upload
- * is written to a file beside the volumes as it arrives and renamed into place when it completes.
+ * volumes ({@link Permissions} refuses those calls). Every file operation runs on a virtual thread,
+ * never on a transport thread, at most {@link VolumeWork#MAX_IN_FLIGHT} at once per volume; a
+ * download is sent in chunks as the stream has room; an upload is written to a file beside the
+ * volumes as it arrives, one chunk at a time, and renamed into place when it completes.
  */
 final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
   private final VolumeStore store;
   private final Function<String, Set<String>> mountsOfApp;
+  private final VolumeWork work = new VolumeWork();
 
   /**
    * @param mountsOfApp the names of the volumes that the functions of a running app mount (empty
@@ -68,98 +70,135 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
 
   @Override
   public void createVolume(VolumeRef request, StreamObserver<VolumeInfo> response) {
-    Statuses.respond(
+    work.run(
+        request.getName(),
         response,
-        () -> {
-          checkClient();
-          VolumeStore.VolumeInfo created = store.create(request.getName());
-          return VolumeInfo.newBuilder()
-              .setName(created.name())
-              .setCreatedMs(created.createdMillis())
-              .build();
-        });
+        () ->
+            Statuses.respond(
+                response,
+                () -> {
+                  checkClient();
+                  VolumeStore.VolumeInfo created = store.create(request.getName());
+                  return VolumeInfo.newBuilder()
+                      .setName(created.name())
+                      .setCreatedMs(created.createdMillis())
+                      .build();
+                }));
   }
 
   @Override
   public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> response) {
-    Statuses.respond(
+    work.run(
+        "",
         response,
-        () -> {
-          checkClient();
-          ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
-          store
-              .list()
-              .forEach(
-                  v ->
-                      out.addVolumes(
-                          VolumeInfo.newBuilder()
-                              .setName(v.name())
-                              .setCreatedMs(v.createdMillis())));
-          return out.build();
-        });
+        () ->
+            Statuses.respond(
+                response,
+                () -> {
+                  checkClient();
+                  ListVolumesResponse.Builder out = ListVolumesResponse.newBuilder();
+                  store
+                      .list()
+                      .forEach(
+                          v ->
+                              out.addVolumes(
+                                  VolumeInfo.newBuilder()
+                                      .setName(v.name())
+                                      .setCreatedMs(v.createdMillis())));
+                  return out.build();
+                }));
   }
 
   @Override
   public void deleteVolume(VolumeRef request, StreamObserver<DeleteVolumeResponse> response) {
-    Statuses.respond(
+    work.run(
+        request.getName(),
         response,
-        () -> {
-          checkClient();
-          store.delete(request.getName());
-          return DeleteVolumeResponse.getDefaultInstance();
-        });
+        () ->
+            Statuses.respond(
+                response,
+                () -> {
+                  checkClient();
+                  store.delete(request.getName());
+                  return DeleteVolumeResponse.getDefaultInstance();
+                }));
   }
 
   @Override
   public void listFiles(ListFilesRequest request, StreamObserver<ListFilesResponse> response) {
-    Statuses.respond(
+    work.run(
+        request.getVolume(),
         response,
-        () -> {
-          checkMayUse(request.getVolume());
-          ListFilesResponse.Builder out = ListFilesResponse.newBuilder();
-          for (VolumeStore.Entry e :
-              store.listFiles(request.getVolume(), request.getPath(), request.getRecursive())) {
-            out.addEntries(
-                VolumeFileEntry.newBuilder()
-                    .setPath(e.path())
-                    .setDirectory(e.directory())
-                    .setSize(e.size())
-                    .setModifiedMs(e.modifiedMillis()));
-          }
-          return out.build();
-        });
+        () ->
+            Statuses.respond(
+                response,
+                () -> {
+                  checkMayUse(request.getVolume());
+                  ListFilesResponse.Builder out = ListFilesResponse.newBuilder();
+                  for (VolumeStore.Entry e :
+                      store.listFiles(request.getVolume(), request.getPath(), request.getRecursive())) {
+                    out.addEntries(
+                        VolumeFileEntry.newBuilder()
+                            .setPath(e.path())
+                            .setDirectory(e.directory())
+                            .setSize(e.size())
+                            .setModifiedMs(e.modifiedMillis()));
+                  }
+                  return out.build();
+                }));
   }
 
   @Override
   public void removePath(RemovePathRequest request, StreamObserver<RemovePathResponse> response) {
-    Statuses.respond(
+    work.run(
+        request.getVolume(),
         response,
-        () -> {
-          checkMayUse(request.getVolume());
-          store.remove(request.getVolume(), request.getPath(), request.getRecursive());
-          return RemovePathResponse.getDefaultInstance();
-        });
+        () ->
+            Statuses.respond(
+                response,
+                () -> {
+                  checkMayUse(request.getVolume());
+                  store.remove(request.getVolume(), request.getPath(), request.getRecursive());
+                  return RemovePathResponse.getDefaultInstance();
+                }));
   }
 
   @Override
   public void readFile(VolumeFileRef request, StreamObserver<VolumeChunk> response) {
-    InputStream file;
+    String volume = request.getVolume();
     try {
-      checkMayUse(request.getVolume());
-      file = store.read(request.getVolume(), request.getPath());
+      checkMayUse(volume);
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
       return;
     }
+    if (!work.tryEnter(volume)) {
+      response.onError(VolumeWork.exhausted(volume));
+      return;
+    }
+    // The download opens the file on a virtual thread of its own: an open that blocks holds one of
+    // the volume's permits, not a transport thread.
     FileTransfer.download(
         response,
         "reading '" + request.getPath() + "'",
-        () -> file,
+        () -> {
+          try {
+            return store.read(volume, request.getPath());
+          } catch (RuntimeException e) {
+            throw Statuses.of(e);
+          } finally {
+            work.exit(volume);
+          }
+        },
         data -> VolumeChunk.newBuilder().setData(data).build());
   }
 
   @Override
   public StreamObserver<VolumeChunk> writeFile(StreamObserver<WriteFileResponse> response) {
+    return work.stream(response, VolumeChunk::getVolume, this::upload);
+  }
+
+  private StreamObserver<VolumeChunk> upload(StreamObserver<WriteFileResponse> response) {
     return new FileTransfer.Upload<VolumeChunk, WriteFileResponse>(response, "file upload") {
       private String volume;
       private String path;

@@ -79,7 +79,7 @@ final class WarmPool {
 
   /** A pool that never has a warm container. */
   static WarmPool disabled() {
-    return new WarmPool(0, null, null, Runnable::run, () -> ContainerEndpoint.tcp(""));
+    return new WarmPool(0, null, null, Runnable::run, () -> new ContainerEndpoint(java.nio.file.Path.of("/nonexistent.sock")));
   }
 
   /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
@@ -255,7 +255,7 @@ final class WarmPool {
           backend.start(
               new ContainerSpec(
                   w.id, w.classpath, env, Map.of(), List.of(), Optional.empty(), Optional.empty(),
-                  new ContainerSpec.Reach(at.socket(), true, List.of(), false)),
+                  new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false)),
               output);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());

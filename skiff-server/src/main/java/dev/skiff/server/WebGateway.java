@@ -26,6 +26,8 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.security.MessageDigest;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -310,7 +312,7 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           + " bytes, the most a web endpoint takes"), Map.of());
       return;
     }
-    if (contains(body, tokens.clientToken().getBytes(StandardCharsets.US_ASCII))) {
+    if (holdsClientToken(body)) {
       refuseClientToken(exchange, route);
       return;
     }
@@ -345,20 +347,49 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
 
   /** Whether the client token appears in the request's path, query or headers. */
   private boolean carriesClientToken(HttpExchange exchange) {
-    String token = tokens.clientToken();
     String query = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).orElse("");
-    if (exchange.getRequestURI().getRawPath().contains(token)
-        || query.contains(token)
-        || decode(query).contains(token)) {
-      return true;
-    }
+    boolean found =
+        holdsClientToken(exchange.getRequestURI().getRawPath())
+            | holdsClientToken(query)
+            | holdsClientToken(decode(query));
     for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
-      if (header.getKey().contains(token)
-          || header.getValue().stream().anyMatch(v -> v.contains(token))) {
-        return true;
+      found |= holdsClientToken(header.getKey());
+      for (String value : header.getValue()) {
+        found |= holdsClientToken(value);
       }
     }
-    return false;
+    return found;
+  }
+
+  private boolean holdsClientToken(String text) {
+    return holdsClientToken(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Whether {@code data} holds the client token as a word of its own: a run of exactly the token's
+   * length of base64url characters, between other characters or the ends. Each such run is
+   * compared in constant time, and which runs are compared depends on the request alone, so how
+   * long this takes says nothing about the token.
+   */
+  private boolean holdsClientToken(byte[] data) {
+    byte[] token = tokens.clientToken().getBytes(StandardCharsets.US_ASCII);
+    boolean found = false;
+    int start = 0;
+    for (int i = 0; i <= data.length; i++) {
+      if (i < data.length && isBase64Url(data[i])) {
+        continue;
+      }
+      if (i - start == token.length) {
+        found |= MessageDigest.isEqual(token, Arrays.copyOfRange(data, start, i));
+      }
+      start = i + 1;
+    }
+    return found;
+  }
+
+  private static boolean isBase64Url(byte b) {
+    return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-'
+        || b == '_';
   }
 
   private static void refuseClientToken(HttpExchange exchange, Route route) throws IOException {
@@ -388,19 +419,6 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private static boolean isWebTokenHeader(String name) {
     return name.equalsIgnoreCase(WebTokens.KEY_HEADER)
         || name.equalsIgnoreCase(WebTokens.SECRET_HEADER);
-  }
-
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i <= haystack.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   private static Optional<String> notAJsonObject(byte[] body) {

@@ -61,7 +61,7 @@ class FunctionSchedulerTest {
           containers,
           new LogFanout(),
           new DemandAutoscaler(),
-          () -> ContainerEndpoint.tcp("127.0.0.1:1234"),
+          () -> new ContainerEndpoint(java.nio.file.Path.of("/tmp/test-control.sock")),
           new AtomicLong(),
           WarmPool.disabled(),
           capacity);

@@ -46,7 +46,7 @@ class MapStreamTest {
               containers,
               new LogFanout(),
               new DemandAutoscaler(),
-              () -> ContainerEndpoint.tcp("127.0.0.1:1"),
+              () -> new ContainerEndpoint(java.nio.file.Path.of("/tmp/test-control.sock")),
               new AtomicLong(),
               WarmPool.disabled(),
               new NodeCapacity(dev.skiff.internal.spi.NodeConfig.detect())));

@@ -133,7 +133,8 @@ class ContainerTokenTest {
                   + blob
                   + " belongs to app "
                   + victim.appId()
-                  + "; a container token may read the blobs of its own app only");
+                  + "; a container token may read the blobs of its own app and the apps it may"
+                  + " call only");
     }
   }
 

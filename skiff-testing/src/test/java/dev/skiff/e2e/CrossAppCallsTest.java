@@ -42,6 +42,12 @@ class CrossAppCallsTest {
   }
 
   @Test
+  void largePayloadsOfACallToAnotherAppTravelBothWays() {
+    assertThat(RemoteFunction.fromName("orders", "orderLarge", Integer.class).remote(5))
+        .isEqualTo(5 * 1024 * 1024);
+  }
+
+  @Test
   void anAppThatDoesNotNameAnotherIsRefusedWithTheReason() {
     assertThatThrownBy(() -> RemoteFunction.fromName("rogue", "steal", Integer.class).remote(3))
         .isInstanceOf(RemoteFunctionException.class)

@@ -38,6 +38,16 @@ class NoSandboxTest {
   }
 
   @Test
+  void aFunctionThatBlocksTheNetworkFailsAtRunWithoutTheSandbox() {
+    assertThatThrownBy(() -> UnsandboxedFns.blocksNetwork.run(RunOptions.quiet()))
+        .isInstanceOf(UnsupportedOptionException.class)
+        .hasMessageContaining(
+            "function 'offline' of app 'unsandboxed-offline' blocks the network, which needs the"
+                + " container sandbox")
+        .hasMessageContaining("install bubblewrap");
+  }
+
+  @Test
   void aPlainProcessContainerInheritsNothingOfTheControlPlanesEnvironment() {
     assertThat(System.getenv()).as("this test needs a variable of its own to look for")
         .containsKey("PATH");

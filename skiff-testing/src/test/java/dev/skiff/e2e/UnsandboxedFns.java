@@ -22,6 +22,13 @@ public final class UnsandboxedFns {
           UnsandboxedFns::environmentNames,
           f -> f.name("holdsSecret").secrets(Secret.fromMap(Map.of("API_KEY", "k-123"))));
 
+  static final App blocksNetwork = App.named("unsandboxed-offline");
+
+  /** A function without network, which a plain process (sharing the host's) cannot give it. */
+  static final Function0<List<String>> offline =
+      blocksNetwork.function(
+          UnsandboxedFns::environmentNames, f -> f.name("offline").blockNetwork());
+
   private UnsandboxedFns() {}
 
   static List<String> environmentNames() {

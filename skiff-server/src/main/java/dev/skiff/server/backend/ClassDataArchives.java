@@ -296,7 +296,7 @@ final class ClassDataArchives implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.DISCARD);
     builder.environment().clear();
     builder.environment().putAll(Sandbox.environment(Map.of()));
-    Process process = builder.start();
+    Process process = ProcessLauncher.start(builder);
     dumps.add(process);
     try {
       if (closed.get()) {

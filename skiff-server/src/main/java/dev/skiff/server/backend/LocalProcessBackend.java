@@ -329,7 +329,13 @@ public final class LocalProcessBackend implements ContainerBackend {
                       spec.reach().gpus()),
                   command);
     }
-    Optional<CgroupLimits.Group> group = limitGroup(spec);
+    Optional<CgroupLimits.Group> group;
+    try {
+      group = limitGroup(spec);
+    } catch (RuntimeException e) {
+      archive.abandon();
+      throw e;
+    }
     if (group.isPresent()) {
       command = group.get().wrap(command); // outermost: the sandbox runs inside the groups
     }
@@ -350,7 +356,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     spec.image().ifPresent(i -> env.put("JAVA_HOME", i.javaHome().toString()));
     Process process;
     try {
-      process = builder.start();
+      process = ProcessLauncher.start(builder);
     } catch (IOException | RuntimeException e) {
       archive.abandon();
       group.ifPresent(CgroupLimits.Group::remove);
@@ -369,7 +375,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       archive.abandon();
-      group.ifPresent(CgroupLimits.Group::remove);
+      // A control group can be removed only once its processes are gone.
+      group.ifPresent(g -> process.onExit().thenRun(g::remove));
       throw e;
     }
     LocalContainer container =

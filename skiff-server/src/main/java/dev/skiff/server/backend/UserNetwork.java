@@ -134,10 +134,10 @@ final class UserNetwork {
             Long.toString(child.getAsLong()),
             INTERFACE));
     try {
-      return new ProcessBuilder(command)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      return ProcessLauncher.start(
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD));
     } catch (IOException e) {
       throw new ContainerStartException(
           "container " + containerId + ": could not start slirp4netns for its network: " + e, e);

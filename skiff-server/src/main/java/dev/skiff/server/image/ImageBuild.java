@@ -363,7 +363,7 @@ final class ImageBuild {
     pb.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process process;
     try {
-      process = pb.start();
+      process = dev.skiff.server.backend.ProcessLauncher.start(pb);
     } catch (IOException e) {
       throw new ImageBuildFailure(step, "could not start " + pb.command().get(0) + ": " + e.getMessage(), "");
     }
