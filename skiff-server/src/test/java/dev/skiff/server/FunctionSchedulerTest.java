@@ -181,7 +181,11 @@ class FunctionSchedulerTest {
 
     FakeBackend.Puppet p = backend.last();
     assertThat(p.spec.classpath()).containsExactly("/app.jar");
-    assertThat(p.env("SKIFF_SERVER")).isEqualTo("127.0.0.1:1234");
+    assertThat(p.env("SKIFF_SERVER")).isEqualTo("unix:/tmp/test-control.sock");
+    assertThat(p.spec.reach().controlSocket()).contains(java.nio.file.Path.of("/tmp/test-control.sock"));
+    assertThat(p.spec.reach().network()).isTrue();
+    assertThat(p.spec.reach().gpus()).isEmpty();
+    assertThat(p.spec.reach().holdsSecrets()).isFalse();
     assertThat(p.env("SKIFF_CONTAINER_ID"))
         .isEqualTo(p.spec.containerId())
         .matches("c-[a-z2-7]{12}");
