@@ -144,11 +144,14 @@ final class WebTokens {
    */
   void revoke(String keyId) {
     synchronized (lock) {
-      if (byKey.remove(keyId) == null) {
+      if (!byKey.containsKey(keyId)) {
         throw Statuses.notFound(
             "web token '" + keyId + "' not found; 'skiff token list' shows the web tokens");
       }
+      // Durably first: a revocation the store did not take fails as a whole (the token still
+      // works, and the caller may try again), rather than coming back after a restart.
       persistence.delete(keyId);
+      byKey.remove(keyId);
     }
   }
 
