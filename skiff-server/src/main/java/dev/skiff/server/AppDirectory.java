@@ -103,8 +103,17 @@ final class AppDirectory {
    *
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
    */
-  void refuseSecretsWithoutSandbox(String appName, java.util.Set<String> functionsWithSecrets) {
-    refuseSecrets(appName, functionsWithSecrets);
+  void refuseSecretsWithoutSandbox(String appName, Set<String> functionsWithSecrets) {
+    Optional<String> why = ctx.backend().secretsUnavailable();
+    if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
+      return;
+    }
+    String function = functionsWithSecrets.stream().sorted().findFirst().orElseThrow();
+    throw io.grpc.Status.UNIMPLEMENTED
+        .withDescription(
+            "function '" + function + "' of app '" + appName + "' has secrets, which run only in"
+                + " the container sandbox: " + why.get())
+        .asRuntimeException();
   }
 
   /**
@@ -129,19 +138,6 @@ final class AppDirectory {
                           + " network, which needs the container sandbox: " + why.get())
                   .asRuntimeException();
             });
-  }
-
-  private void refuseSecrets(String appName, java.util.Set<String> functionsWithSecrets) {
-    Optional<String> why = ctx.backend().secretsUnavailable();
-    if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
-      return;
-    }
-    String function = functionsWithSecrets.stream().sorted().findFirst().orElseThrow();
-    throw io.grpc.Status.UNIMPLEMENTED
-        .withDescription(
-            "function '" + function + "' of app '" + appName + "' has secrets, which run only in"
-                + " the container sandbox: " + why.get())
-        .asRuntimeException();
   }
 
   Optional<RunningApp> find(String appId) {

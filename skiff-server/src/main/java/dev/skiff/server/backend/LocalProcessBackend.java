@@ -44,9 +44,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the command line is {@code bwrap <options> -- java ...}, the environment holds only what Skiff
  * sets, the class-data archive is bound read-only (or, for the container that records a class
  * list, a staging directory of its own is bound read-write), and stopping a container sends
- * SIGTERM to its JVM inside the sandbox. Without bubblewrap, containers are plain child processes
- * (a warning says so once per JVM) and specs that {@linkplain ContainerSpec#needsSandbox() need
- * the sandbox} fail to start.
+ * SIGTERM to its JVM inside the sandbox. Each sandboxed container has its own network namespace;
+ * where its spec allows the network, a {@link UserNetwork} is attached to it. Without bubblewrap,
+ * what may run as a plain child process is the backend's {@link Unsandboxed} policy (a server's
+ * backend refuses to exist without its operator's word); specs that {@linkplain
+ * ContainerSpec#needsSandbox() need the sandbox} fail to start. No container inherits this JVM's
+ * environment. Processes are forked from {@link ProcessLauncher}'s thread, so that their
+ * parent-death signal follows this JVM and not a pooled thread.
  *
  * <p>Each container's stdout and stderr are read line by line on virtual threads and handed to the
  * {@link OutputListener}; the last 50 stderr lines are kept for crash reports.
@@ -150,15 +154,8 @@ public final class LocalProcessBackend implements ContainerBackend {
   }
 
   /**
-   * A backend that starts containers with the {@code java} of this JVM and keeps class-data
-   * archives under {@code ~/.cache/skiff/cds} (when that directory can be created).
-   */
-  public static LocalProcessBackend create() {
-    return create(true, List.of());
-  }
-
-  /**
-   * The embedded default: a backend like {@link #create()}, sandboxed when {@code sandboxed} is
+   * The embedded default: a backend that starts containers with the {@code java} of this JVM and
+   * keeps class-data archives under {@code ~/.cache/skiff/cds}, sandboxed when {@code sandboxed} is
    * true and bubblewrap works on this machine (probed once per JVM), whose sandboxed containers
    * also see the {@code shared} host directories read-write at their paths. Without the sandbox,
    * containers without secrets run as plain processes ({@link Unsandboxed#WITHOUT_SECRETS}), with
@@ -489,7 +486,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     group.remove();
   }
 
-  /** The java executable and the class-data directory of a backend made by {@link #create()}. */
+  /** The java executable of a backend made by {@link #create(boolean, List)}. */
   static Path defaultJava() {
     return Path.of(System.getProperty("java.home"), "bin", "java");
   }

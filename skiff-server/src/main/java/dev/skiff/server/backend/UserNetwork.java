@@ -107,7 +107,6 @@ final class UserNetwork {
     while (child.isEmpty() && bwrap.isAlive() && System.nanoTime() < deadline) {
       child = bwrap.children().mapToLong(ProcessHandle::pid).findFirst();
       if (child.isEmpty()) {
-        Thread.onSpinWait();
         try {
           Thread.sleep(1);
         } catch (InterruptedException e) {
