@@ -63,6 +63,10 @@ public final class App {
   private final Set<String> callableApps = new java.util.TreeSet<>(); // guarded by lock
   private Map<String, String> deployedUrls = Map.of();
 
+  /** What an app's name may be: letters, digits, {@code -} and {@code _}; at most 63. */
+  private static final java.util.regex.Pattern APP_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
+
   private App(String name) {
     this.name = name;
   }
@@ -73,7 +77,7 @@ public final class App {
    * @throws InvalidConfigurationException if the name is not allowed
    */
   public static App named(String name) {
-    if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
+    if (name == null || !APP_NAME.matcher(name).matches()) {
       throw new InvalidConfigurationException(
           "app name '" + name + "' is not allowed; use 1-63 of [A-Za-z0-9_-], starting with a"
               + " letter or digit");
@@ -93,7 +97,7 @@ public final class App {
    */
   public App canCall(String... deployedApps) {
     for (String app : deployedApps) {
-      if (app == null || !app.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
+      if (app == null || !APP_NAME.matcher(app).matches()) {
         throw new InvalidConfigurationException(
             "app '" + name + "': canCall(\"" + app + "\") names no allowed app name; use 1-63 of"
                 + " [A-Za-z0-9_-], starting with a letter or digit");

@@ -124,7 +124,7 @@ final class ContainerCommand implements Runnable {
         "With --follow it then prints new lines as they come until the container's app stops or"
             + " you press Ctrl-C."
       },
-      footer = {"", "Example:", "  skiff container logs c-1a2b3c --follow"})
+      footer = {"", "Example:", "  skiff container logs c-1a2b3c4d5e6f --follow"})
   static final class Logs implements Runnable {
     @Spec CommandSpec spec;
 
@@ -163,7 +163,7 @@ final class ContainerCommand implements Runnable {
             + " retried or failed as after a crash.",
         "The autoscaler starts a replacement if the function's demand or minimum needs one."
       },
-      footer = {"", "Example:", "  skiff container stop c-1a2b3c"})
+      footer = {"", "Example:", "  skiff container stop c-1a2b3c4d5e6f"})
   static final class Stop implements Runnable {
     @Spec CommandSpec spec;
 

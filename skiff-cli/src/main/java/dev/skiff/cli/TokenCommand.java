@@ -59,7 +59,8 @@ final class TokenCommand implements Runnable {
         "",
         "Example:",
         "  skiff token create --name ci",
-        "  curl -H 'Skiff-Key: wk-...' -H 'Skiff-Secret: ws-...' http://127.0.0.1:8001/hello/greet"
+        "  curl --cacert ~/.skiff/data/tls/cert.pem -H 'Skiff-Key: wk-...' -H 'Skiff-Secret: ws-...'"
+            + " https://127.0.0.1:7734/hello/greet"
       })
   static final class Create implements Runnable {
     @Spec CommandSpec spec;

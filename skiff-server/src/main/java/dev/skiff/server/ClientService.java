@@ -72,6 +72,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final AppDirectory apps;
   private final CallRegistry calls;
   private final Optional<Deployments> deployments;
+  private final CrossAppCalls crossApp;
   private final LogFanout logs;
   private final ScheduledExecutorService timer;
   private final ScheduleRunner schedules;
@@ -99,6 +100,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     this.secrets = secrets;
     this.calls = calls;
     this.deployments = deployments;
+    this.crossApp = new CrossAppCalls(apps, deployments);
     this.schedules = schedules;
     this.web = web;
     this.apps = apps;
@@ -850,17 +852,12 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   }
 
   /**
-   * A container may act on its own app only. {@code appId} must be the owner of the resource the
-   * call acts on, as looked up by the server, never an id taken from the request alone.
-   */
-  /**
    * Like {@link #authorize}, for calling a function and following its calls: a container may also
    * use a deployed app whose name its own app lists in {@code callable_apps} ({@code
    * App.canCall}).
    */
   private void authorizeCall(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
-      CrossAppCalls crossApp = new CrossAppCalls(apps, deployments);
       Optional<String> target = crossApp.deployedName(appId);
       if (!crossApp.allows(c.appId(), appId)) {
         throw Statuses.denied(
@@ -871,6 +868,10 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     }
   }
 
+  /**
+   * A container may act on its own app only. {@code appId} must be the owner of the resource the
+   * call acts on, as looked up by the server, never an id taken from the request alone.
+   */
   private static void authorize(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
       throw Statuses.denied(

@@ -99,7 +99,7 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
-  private final Tokens tokens;
+  private final byte[] clientToken; // the token a request must never carry, as bytes
   private final WebTokens webTokens;
   private final Duration defaultTimeout;
   private final ExecutorService executor;
@@ -114,7 +114,7 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       InetSocketAddress address,
       Optional<SSLContext> tls)
       throws IOException {
-    this.tokens = tokens;
+    this.clientToken = tokens.clientToken().getBytes(StandardCharsets.US_ASCII);
     this.webTokens = webTokens;
     this.defaultTimeout = defaultTimeout;
     this.executor =
@@ -372,15 +372,14 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
    * long this takes says nothing about the token.
    */
   private boolean holdsClientToken(byte[] data) {
-    byte[] token = tokens.clientToken().getBytes(StandardCharsets.US_ASCII);
     boolean found = false;
     int start = 0;
     for (int i = 0; i <= data.length; i++) {
       if (i < data.length && isBase64Url(data[i])) {
         continue;
       }
-      if (i - start == token.length) {
-        found |= MessageDigest.isEqual(token, Arrays.copyOfRange(data, start, i));
+      if (i - start == clientToken.length) {
+        found |= MessageDigest.isEqual(clientToken, Arrays.copyOfRange(data, start, i));
       }
       start = i + 1;
     }
