@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs each example as a user would, in its own JVM on the embedded default (no server, no test
  * fixture), and checks what it prints.
  */
+@Tag("e2e")
 class ExamplesTest {
   /** Container output is echoed to the caller's console as "[function c-xxxxxx] text". */
   private static final Pattern CONTAINER_LINE = Pattern.compile("\\[[A-Za-z0-9_$\\-]+ c-[a-z0-9]+\\] ");

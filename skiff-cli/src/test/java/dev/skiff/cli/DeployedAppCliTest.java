@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * {@code app history} and {@code app stop}, each a separate process sharing one SKIFF_HOME (the
  * server writes its client configuration there and the other commands read it).
  */
+@Tag("e2e")
 class DeployedAppCliTest {
   private static final Duration DEADLINE = Duration.ofMinutes(3);
   private static final Pattern LISTENING = Pattern.compile("Skiff server listening on (\\S+)");

@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * another, the kept logs of apps and containers (also after a server restart), {@code container
  * stop}, and the scheduled example's runs in {@code app history}.
  */
+@Tag("e2e")
 class DeployedExamplesCliTest {
   private static final Duration DEADLINE = Duration.ofMinutes(3);
   private static final Pattern LISTENING = Pattern.compile("Skiff server listening on (\\S+)");

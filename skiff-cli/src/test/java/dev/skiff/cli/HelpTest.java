@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import picocli.CommandLine;
@@ -116,6 +117,7 @@ class HelpTest {
   }
 
   @Test
+  @Tag("e2e") // starts the ./skiff launcher as a process
   void launcherRunsTheCommandLine() {
     Path home = Path.of(System.getProperty("java.io.tmpdir"), "skiff-help-home-unused");
     CliProcess.Result r = CliProcess.run(home, Duration.ofSeconds(60), "--help");

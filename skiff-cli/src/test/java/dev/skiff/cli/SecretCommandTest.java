@@ -13,12 +13,14 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Named secrets end to end: created with {@code skiff secret create}, used by a program run with
  * {@code skiff run} (an embedded control plane reading the same SKIFF_HOME).
  */
+@Tag("e2e")
 class SecretCommandTest {
   private static final Duration DEADLINE = Duration.ofMinutes(2);
   private static final String PROBE = "skiff-cli/src/test/programs/SecretProbe.java";

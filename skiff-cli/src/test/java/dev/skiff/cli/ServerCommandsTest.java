@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The commands that talk to a server, run as child processes against a real control plane (the
  * test fixture's, on loopback, named to the CLI by SKIFF_SERVER and SKIFF_TOKEN).
  */
+@Tag("e2e")
 class ServerCommandsTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
   private static final Duration DEADLINE = Duration.ofMinutes(2);

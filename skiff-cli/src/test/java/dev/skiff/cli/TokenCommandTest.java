@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * {@code skiff server}, restarts, and calls over real HTTP through a deployed web endpoint that
  * requires auth.
  */
+@Tag("e2e")
 class TokenCommandTest {
   private static final Duration DEADLINE = Duration.ofMinutes(3);
   private static final Pattern LISTENING =

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The volume commands on the local data directory of a temporary SKIFF_HOME (no server). */
+@Tag("e2e")
 class VolumeCommandTest {
   private static final Duration DEADLINE = Duration.ofMinutes(2);
   private Path home;

@@ -23,10 +23,12 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every calling style of the seed, end to end through real containers. */
+@Tag("e2e")
 class CallingStylesTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * sibling container, read another app's logs or blobs, call another app's functions or touch a
  * volume its app does not mount. Each refusal is asserted as the attacker sees it.
  */
+@Tag("e2e")
 class ContainerTokenTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

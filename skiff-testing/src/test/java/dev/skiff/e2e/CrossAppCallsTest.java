@@ -10,6 +10,7 @@ import dev.skiff.RemoteFunctionException;
 import dev.skiff.testing.ServerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * {@code App.canCall}: the declared caller reaches billing, a rogue app with the same code is
  * refused with the exact error its container gets.
  */
+@Tag("e2e")
 class CrossAppCallsTest {
   private static ServerProcess server;
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * read-only at their host paths. Needs
  * mmdebstrap and bubblewrap on the node, and Debian's package mirror.
  */
+@Tag("e2e")
 class DebianImageTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The long-running server as a child JVM: deploy, lookups from new JVMs, durable spawns across a
  * kill -9 and restart, redeploys and schedules of deployed apps.
  */
+@Tag("e2e")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeployedServerTest {
   private static ServerProcess server;

@@ -19,11 +19,13 @@ import java.util.List;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Exceptions and bad payloads, end to end. */
+@Tag("e2e")
 class ErrorsTest {
   @RegisterExtension final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

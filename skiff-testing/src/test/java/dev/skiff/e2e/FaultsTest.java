@@ -31,11 +31,13 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Fault tests with real processes: crashes, retries, timeouts, cancellation, big payloads. */
+@Tag("e2e")
 class FaultsTest {
   @RegisterExtension final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

@@ -15,11 +15,13 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Generators stream items as they are produced, with back-pressure, and stop when closed. */
+@Tag("e2e")
 class GeneratorTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

@@ -21,6 +21,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Images on the node's JDKs: Maven libraries the caller does not have, files, environment, working
  * directory and build commands; cached by recipe; failed steps reported with their output.
  */
+@Tag("e2e")
 class ImagesTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

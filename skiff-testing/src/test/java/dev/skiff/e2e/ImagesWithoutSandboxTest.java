@@ -13,6 +13,7 @@ import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Without the sandbox, JDK images with relative paths work and what needs the sandbox (absolute
  * targets, Debian images) is refused before anything is built.
  */
+@Tag("e2e")
 class ImagesWithoutSandboxTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutSandbox();
 

@@ -10,12 +10,14 @@ import dev.skiff.SkiffException;
 import dev.skiff.testing.SkiffExtension;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The embedded default, without the test fixture: {@code app.run()} starts its own control plane,
  * and closing the run leaves no process behind.
  */
+@Tag("e2e")
 class LifecycleTest {
   static final App app = App.named("lifecycle");
   static final Function1<Integer, Integer> twice = app.function(LifecycleTest::twice);

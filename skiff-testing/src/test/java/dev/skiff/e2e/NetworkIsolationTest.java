@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.util.Collections;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * network; with {@code blockNetwork()} it has no network but its own loopback. Needs bubblewrap
  * and slirp4netns, as the test script installs them.
  */
+@Tag("e2e")
 class NetworkIsolationTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

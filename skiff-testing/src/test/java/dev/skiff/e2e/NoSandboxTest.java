@@ -9,10 +9,12 @@ import dev.skiff.UnsupportedOptionException;
 import dev.skiff.Volume;
 import dev.skiff.testing.SkiffExtension;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Without the sandbox, containers are plain processes and volumes are refused at app.run(). */
+@Tag("e2e")
 class NoSandboxTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutSandbox();
 

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM; GPUs fall back in order and each container sees only its own; requests that can never fit
  * fail at {@code app.run()}.
  */
+@Tag("e2e")
 class PlacementTest {
   @RegisterExtension
   static final SkiffExtension skiff =

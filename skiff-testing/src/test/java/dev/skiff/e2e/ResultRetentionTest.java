@@ -10,9 +10,11 @@ import dev.skiff.testing.ServerProcess;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Results of spawned calls are kept for the server's retention, then swept. */
+@Tag("e2e")
 class ResultRetentionTest {
   private static ServerProcess server;
 

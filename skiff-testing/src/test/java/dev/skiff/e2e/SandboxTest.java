@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * plane's data directory, not other volumes, and no process but its own; everything outside /tmp
  * and its volumes is read-only. Needs bubblewrap, as CI installs it.
  */
+@Tag("e2e")
 class SandboxTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

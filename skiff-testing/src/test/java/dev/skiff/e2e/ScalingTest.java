@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * counted through {@link AppRun#status()}, which lists each function's containers (warm containers
  * not yet bound to a function are not among them).
  */
+@Tag("e2e")
 class ScalingTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

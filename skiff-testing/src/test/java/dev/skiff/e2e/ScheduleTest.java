@@ -21,10 +21,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Schedules fire while an ephemeral {@code app.run()} is open, in real time. */
+@Tag("e2e")
 class ScheduleTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

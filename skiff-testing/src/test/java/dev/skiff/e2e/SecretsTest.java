@@ -16,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Secrets reach the containers of the functions that list them, and only those. */
+@Tag("e2e")
 class SecretsTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

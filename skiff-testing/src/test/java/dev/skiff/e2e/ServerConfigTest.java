@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.testing.ServerProcess;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** How programs choose a control plane from the client config. */
+@Tag("e2e")
 class ServerConfigTest {
   @Test
   void aConfiguredServerThatIsDownFallsBackToEmbeddedForRunsButNotForDeploys() {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * each measured after one warm-up round. Prints both times; asserts only behaviour (every call
  * distinct and correct).
  */
+@Tag("e2e")
 class SpawnDurabilityCostTest {
   static final App app = App.named("spawn-cost");
   static final Function1<Integer, Integer> inc = app.function(SpawnDurabilityCostTest::inc);

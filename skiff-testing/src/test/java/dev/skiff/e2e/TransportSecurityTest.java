@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The long-running server's transport: clients verify the server's certificate before they send
  * their token, and the server is TLS off loopback.
  */
+@Tag("e2e")
 class TransportSecurityTest {
   @TempDir Path temp;
 

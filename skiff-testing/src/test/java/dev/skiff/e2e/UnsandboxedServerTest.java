@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A server where bubblewrap does not work (here: a {@code PATH} without {@code bwrap}) refuses to
  * start, saying how to install it or opt in; with {@code --allow-unsandboxed} it starts.
  */
+@Tag("e2e")
 class UnsandboxedServerTest {
   @TempDir Path home;
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * plane keeps serving other containers. (An open that lands on a pipe blocks until a writer comes;
  * on a transport thread it stalled every container sharing that thread.)
  */
+@Tag("e2e")
 class VolumePipeTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

@@ -14,10 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A volume outlives the control plane: a new one on the same data directory finds its files. */
+@Tag("e2e")
 class VolumeRestartTest {
   @TempDir Path dataDir;
 

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to the client API, which works with them from outside (list, read, write, upload, download,
  * remove) and refuses paths that leave the volume.
  */
+@Tag("e2e")
 class VolumeTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 

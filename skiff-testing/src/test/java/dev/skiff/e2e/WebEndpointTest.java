@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Web endpoints of an ephemeral run, called over real HTTP (java.net.http and curl): requests are
  * inputs run in containers, answers are JSON.
  */
+@Tag("e2e")
 class WebEndpointTest {
   // No warm container: every container process the test sees belongs to a function.
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();

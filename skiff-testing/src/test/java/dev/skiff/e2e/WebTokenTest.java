@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * sandboxed containers: the function behind each endpoint answers with every header it received,
  * so the tests see exactly what reached function code.
  */
+@Tag("e2e")
 class WebTokenTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
 

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A sandboxed container sees the NVIDIA devices of the GPUs it was allocated and no others, run in
  * a real bubblewrap sandbox against a stand-in {@code /dev} with four GPUs (this machine has none).
  */
+@Tag("e2e")
 class SandboxDevicesTest {
   @TempDir Path dev;
   private Sandbox sandbox;

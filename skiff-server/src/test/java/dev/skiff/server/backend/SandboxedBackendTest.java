@@ -19,6 +19,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Real child JVMs in a real bubblewrap sandbox (which CI installs): the command line, the whole
  * sandbox ending with its handle, and the class-data archive made inside it.
  */
+@Tag("e2e")
 class SandboxedBackendTest {
   @TempDir Path temp;
 
