@@ -57,6 +57,7 @@ final class CliProcess {
     pb.environment().remove("SKIFF_TOKEN");
     pb.environment().putAll(env);
     Process process = null;
+    long start = System.nanoTime();
     try {
       process = pb.start();
       if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -64,6 +65,10 @@ final class CliProcess {
             "skiff " + String.join(" ", args) + " did not finish within " + deadline + "; stderr: "
                 + Files.readString(err));
       }
+      // In the test's output file: where a slow test spends its time.
+      System.out.printf(
+          "skiff %s: exit %d after %d ms%n",
+          String.join(" ", args), process.exitValue(), (System.nanoTime() - start) / 1_000_000);
       return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

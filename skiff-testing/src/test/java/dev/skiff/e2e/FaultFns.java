@@ -41,7 +41,9 @@ final class FaultFns {
 
   static final Function1<Long, Long> sleepy = app.function(FaultFns::sleepy);
 
-  static final Function1<Integer, Integer> hog = app.function(FaultFns::hog);
+  /** Allocates until its heap (3/4 of a 128 MiB limit) is exhausted. */
+  static final Function1<Integer, Integer> hog =
+      app.function(FaultFns::hog, f -> f.memory(64, 128));
 
   static final Function1<Integer, Integer> exitNow = app.function(FaultFns::exitNow);
 

@@ -30,7 +30,7 @@ class VolumePipeTest {
   void aPipeSwappedIntoAVolumeStallsNoOneElse() throws Exception {
     try (AppRun run = PipeFns.app.run(RunOptions.quiet())) {
       assertThat(PipeFns.ping.remote()).isEqualTo("pong"); // its container is up before the attack
-      FunctionCall<String> attack = PipeFns.attack.spawn(20);
+      FunctionCall<String> attack = PipeFns.attack.spawn(6);
       // While the attack runs and after it, the bystander still answers within a bound.
       for (int i = 0; i < 5; i++) {
         assertThat(
