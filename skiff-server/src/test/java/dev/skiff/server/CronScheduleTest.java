@@ -3,6 +3,8 @@ package dev.skiff.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skiff.Cron;
+import dev.skiff.InvalidConfigurationException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -261,11 +263,13 @@ class CronScheduleTest {
             "0 0 15W * *",
             "0 0 * * 1#2");
     for (String e : valid) {
-      assertThat(dev.skiff.Cron.of(e).expression()).isEqualTo(e);
+      assertThat(Cron.of(e).expression()).isEqualTo(e);
       assertThat(CronSchedule.parse(e, UTC).expression()).isEqualTo(e);
     }
     for (String e : invalid) {
-      assertThatThrownBy(() -> dev.skiff.Cron.of(e)).as("SDK, %s", e).isInstanceOf(RuntimeException.class);
+      assertThatThrownBy(() -> Cron.of(e))
+          .as("SDK, %s", e)
+          .isInstanceOf(InvalidConfigurationException.class);
       assertThatThrownBy(() -> CronSchedule.parse(e, UTC))
           .as("server, %s", e)
           .isInstanceOf(IllegalArgumentException.class);
