@@ -8,7 +8,21 @@ import java.util.Objects;
 /**
  * A schedule given as a standard five-field cron expression (minute, hour, day of month, month,
  * day of week), evaluated in a time zone (UTC unless given), like the seed's {@code Cron("0 *&#47;6 *
- * * *")}.
+ * * *")}, as Vixie cron reads it.
+ *
+ * <p>Each field is a comma list of {@code *}, a value, a range {@code a-b} or a step
+ * ({@code *}{@code /n}, {@code a-b/n}, {@code a/n}); months are 1-12 or {@code JAN}-{@code DEC},
+ * days of week 0-7 or {@code SUN}-{@code SAT} (0 and 7 are Sunday). When both day fields are
+ * restricted a day matching either fires; when one starts with {@code *}, both must match.
+ *
+ * <p><b>Clock changes.</b> An expression whose minute and hour fields do not start with {@code *}
+ * (such as {@code 30 2 * * *}) fires once for each matching local time: a time skipped when the
+ * zone's clocks go forward fires at the moment they jump (02:30 becomes 03:00 on that night), and a
+ * time repeated when they go back fires at its first occurrence only. An expression with {@code *}
+ * in the minute or hour field ({@code *}{@code /30 * * * *}) follows the wall clock: its times in the
+ * skipped hour do not fire, and those in the repeated hour fire at both occurrences.
+ *
+ * <p>The expression is checked here when the app is defined; the control plane evaluates it.
  *
  * @param expression the five fields separated by spaces
  * @param zone the time zone in which the expression is read
