@@ -3,12 +3,13 @@ package dev.skiff;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * A schedule given as a standard five-field cron expression (minute, hour, day of month, month,
- * day of week), evaluated in a time zone (UTC unless given), like the seed's {@code Cron("0 *&#47;6 *
- * * *")}.
+ * day of week), evaluated in a time zone (UTC unless given), like the seed's <code>Cron("0 *&#47;6 *
+ * * *")</code>.
  *
  * @param expression the five fields separated by spaces
  * @param zone the time zone in which the expression is read
@@ -45,7 +46,7 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
   }
 
   private static void validate(String expression) {
-    String[] fields = expression.trim().split("\\s+");
+    String[] fields = expression.trim().split("\\s+", -1);
     if (fields.length != 5) {
       throw new InvalidConfigurationException(
           "schedule: Cron '" + expression + "' has " + fields.length
@@ -99,7 +100,7 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
   }
 
   private static int value(String s, int field) {
-    String upper = s.toUpperCase(java.util.Locale.ROOT);
+    String upper = s.toUpperCase(Locale.ROOT);
     if (field == 3 && MONTHS.contains(upper)) {
       return MONTHS.indexOf(upper) + 1;
     }

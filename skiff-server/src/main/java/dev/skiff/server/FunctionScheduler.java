@@ -4,9 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.AssignmentBatch;
 import dev.skiff.proto.AutoscalerSettings;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.ContainerState;
 import dev.skiff.proto.ContainerStatus;
-import dev.skiff.proto.Bind;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
@@ -222,7 +222,7 @@ final class FunctionScheduler {
             inputs.forEach(in -> finish(in, Failures.cancelled(closeReason), out));
           } else {
             queue.addAll(inputs);
-            dispatch(out);
+            dispatch();
             rescale(out);
           }
         });
@@ -424,7 +424,7 @@ final class FunctionScheduler {
               qualifiedName(),
               c,
               Long.toString(Duration.between(c.createdAt, now).toMillis()));
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -490,7 +490,7 @@ final class FunctionScheduler {
           if (c.attempts.isEmpty()) {
             c.idleSince = now;
           }
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -582,7 +582,7 @@ final class FunctionScheduler {
             }
           }
           c.attempts.clear();
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -736,7 +736,7 @@ final class FunctionScheduler {
 
   // ------------------------------------------------------------------------------ under the lock
 
-  private void dispatch(Outbox out) {
+  private void dispatch() {
     if (queue.isEmpty()) {
       return;
     }
@@ -1193,7 +1193,7 @@ final class FunctionScheduler {
             return;
           }
           requeue(in);
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -1219,7 +1219,7 @@ final class FunctionScheduler {
           a.abandoned = true; // also when it was cancelled before: now it has run out of time
           a.timer =
               schedule(() -> withLock(o -> killIfStillRunning(a, o)), ctx.config().stopGrace());
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }

@@ -8,6 +8,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class CronScheduleTest {
   }
 
   private static List<Instant> instants(String... s) {
-    return java.util.Arrays.stream(s).map(Instant::parse).toList();
+    return Arrays.stream(s).map(Instant::parse).toList();
   }
 
   @Test
