@@ -56,10 +56,6 @@ import java.util.regex.Pattern;
  * static fields define the same functions there. Thread-safe.
  */
 public final class App {
-  /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
-  static final Set<String> NOT_IMPLEMENTED =
-      Set.of();
-
   private final String name;
   // Guards functions, webEndpoints and running.
   private final Object lock = new Object();
@@ -535,7 +531,8 @@ public final class App {
    * {@code [image 1a2b3c] ...} lines when logs are shown. Containers start on demand.
    *
    * @throws ImageBuildException if an image cannot be built; nothing has started then
-   * @throws UnsupportedOptionException if a function uses an option that is not implemented yet
+   * @throws UnsupportedOptionException if a function needs what the control plane cannot offer
+   *     (volumes, secrets or a blocked network without the container sandbox)
    * @throws SkiffException if the app is already running or the control plane refuses it
    */
   public AppRun run(RunOptions options) {
@@ -589,22 +586,13 @@ public final class App {
   }
 
   /**
-   * The app's definition as the control plane takes it, without its classpath or images; checks that no
-   * function uses an option that is not implemented yet.
+   * The app's definition as the control plane takes it, without its classpath or images; checks that
+   * a deployed app's secrets are all named ones.
    */
   private CreateAppRequest.Builder definition(List<FunctionSpec> specs, boolean withSecrets) {
     Map<String, WebEndpointSpec> web;
     synchronized (lock) {
       web = Map.copyOf(webEndpoints);
-    }
-    for (FunctionSpec spec : specs) {
-      for (String option : spec.options().explicitlySet()) {
-        if (NOT_IMPLEMENTED.contains(option)) {
-          throw new UnsupportedOptionException(
-              "not implemented yet: " + option + " (function '" + spec.name() + "' of app '"
-                  + name + "')");
-        }
-      }
     }
     CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
     synchronized (lock) {

@@ -647,14 +647,10 @@ final class FunctionScheduler {
   }
 
   /**
-   * Changes the autoscaler settings; they take effect at once (containers start or stop now).
-   *
-   * @throws IllegalArgumentException if the settings are inconsistent (e.g. min > max)
-   */
-  /**
    * Asks one container to shut down, as a scale-down does: it takes no new inputs and finishes
    * what it was sent within the stop grace period; after that it is stopped, and what it still
-   * holds fails or retries as after a crash (inputs it had not started go back to the queue). The autoscaler starts a replacement if demand needs one.
+   * holds fails or retries as after a crash (inputs it had not started go back to the queue). The
+   * autoscaler starts a replacement if demand needs one.
    *
    * @return false if the container is not (or no longer) one of this function's
    */
@@ -675,6 +671,11 @@ final class FunctionScheduler {
     return found[0];
   }
 
+  /**
+   * Changes the autoscaler settings; they take effect at once (containers start or stop now).
+   *
+   * @throws IllegalArgumentException if the settings are inconsistent (e.g. min > max)
+   */
   void updateAutoscaler(int min, int max, int buffer, Duration window) {
     withLock(
         out -> {
