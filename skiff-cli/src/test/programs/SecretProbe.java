@@ -1,6 +1,7 @@
 import dev.skiff.App;
 import dev.skiff.Function0;
 import dev.skiff.Secret;
+import java.util.Map;
 
 /**
  * Run by the CLI tests with {@code skiff run}: one function lists the named secret given as the
@@ -31,9 +32,9 @@ public final class SecretProbe {
     String key = args[1];
     Secret.Named secret =
         args.length > 2 ? Secret.fromName(name).requireKeys(args[2]) : Secret.fromName(name);
-    Secret probeKey = Secret.fromMap(java.util.Map.of("PROBE_KEY", key));
+    Secret probeKey = Secret.fromMap(Map.of("PROBE_KEY", key));
     // The named secret comes later, so its value overrides this one.
-    Secret earlier = Secret.fromMap(java.util.Map.of("PROBE_KEY", key, key, "from-an-earlier-map"));
+    Secret earlier = Secret.fromMap(Map.of("PROBE_KEY", key, key, "from-an-earlier-map"));
     Function0<String> with = app.function(SecretProbe::withSecret, f -> f.secrets(earlier, secret));
     Function0<String> without = app.function(SecretProbe::withoutSecret, f -> f.secrets(probeKey));
     try (var run = app.run()) {

@@ -3,6 +3,7 @@ package dev.skiff;
 import dev.skiff.internal.AppBinding;
 import dev.skiff.internal.Connection;
 import dev.skiff.internal.ContainerContext;
+import dev.skiff.internal.Deployer;
 import dev.skiff.internal.FunctionSpec;
 import dev.skiff.internal.ImageBuilds;
 import dev.skiff.internal.Invoker;
@@ -19,9 +20,12 @@ import dev.skiff.proto.CreateWebTokenResponse;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.TokenApiGrpc;
+import dev.skiff.proto.UndeployAppRequest;
 import java.io.File;
 import java.io.Serializable;
 import java.lang.reflect.Method;
+import java.lang.reflect.Parameter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,9 +33,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 /**
  * A named group of functions, like the seed's {@code modal.App()}. Functions are defined from
@@ -50,22 +56,18 @@ import java.util.function.Consumer;
  * static fields define the same functions there. Thread-safe.
  */
 public final class App {
-  /** Options whose behaviour is not implemented yet: using one makes {@link #run()} fail. */
-  static final Set<String> NOT_IMPLEMENTED =
-      Set.of();
-
   private final String name;
   // Guards functions, webEndpoints and running.
   private final Object lock = new Object();
   private final Map<String, FunctionSpec> functions = new LinkedHashMap<>();
   private final Map<String, WebEndpointSpec> webEndpoints = new LinkedHashMap<>();
   private Run running;
-  private final Set<String> callableApps = new java.util.TreeSet<>(); // guarded by lock
+  private final Set<String> callableApps = new TreeSet<>(); // guarded by lock
   private Map<String, String> deployedUrls = Map.of();
 
   /** What an app's name may be: letters, digits, {@code -} and {@code _}; at most 63. */
-  private static final java.util.regex.Pattern APP_NAME =
-      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
+  private static final Pattern APP_NAME =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
 
   private App(String name) {
     this.name = name;
@@ -400,7 +402,7 @@ public final class App {
     }
     List<String> parameters = new ArrayList<>();
     if (!raw) {
-      for (java.lang.reflect.Parameter p : m.getParameters()) {
+      for (Parameter p : m.getParameters()) {
         if (!p.isNamePresent()) {
           throw new InvalidConfigurationException(
               what + ": the parameter names of " + m.getDeclaringClass().getName() + "."
@@ -529,7 +531,8 @@ public final class App {
    * {@code [image 1a2b3c] ...} lines when logs are shown. Containers start on demand.
    *
    * @throws ImageBuildException if an image cannot be built; nothing has started then
-   * @throws UnsupportedOptionException if a function uses an option that is not implemented yet
+   * @throws UnsupportedOptionException if a function needs what the control plane cannot offer
+   *     (volumes, secrets or a blocked network without the container sandbox)
    * @throws SkiffException if the app is already running or the control plane refuses it
    */
   public AppRun run(RunOptions options) {
@@ -545,7 +548,7 @@ public final class App {
     request.addAllClasspath(
         Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
             .filter(e -> !e.isEmpty())
-            .map(e -> java.nio.file.Path.of(e).toAbsolutePath().toString())
+            .map(e -> Path.of(e).toAbsolutePath().toString())
             .toList());
     Connection connection = Connection.open();
     try {
@@ -583,22 +586,13 @@ public final class App {
   }
 
   /**
-   * The app's definition as the control plane takes it, without its classpath or images; checks that no
-   * function uses an option that is not implemented yet.
+   * The app's definition as the control plane takes it, without its classpath or images; checks that
+   * a deployed app's secrets are all named ones.
    */
   private CreateAppRequest.Builder definition(List<FunctionSpec> specs, boolean withSecrets) {
     Map<String, WebEndpointSpec> web;
     synchronized (lock) {
       web = Map.copyOf(webEndpoints);
-    }
-    for (FunctionSpec spec : specs) {
-      for (String option : spec.options().explicitlySet()) {
-        if (NOT_IMPLEMENTED.contains(option)) {
-          throw new UnsupportedOptionException(
-              "not implemented yet: " + option + " (function '" + spec.name() + "' of app '"
-                  + name + "')");
-        }
-      }
     }
     CreateAppRequest.Builder request = CreateAppRequest.newBuilder().setAppName(name);
     synchronized (lock) {
@@ -647,7 +641,7 @@ public final class App {
     DeployedApp deployed;
     try (Connection connection = Connection.openServer()) {
       buildImages(connection, specs, request, RunOptions.defaults());
-      deployed = dev.skiff.internal.Deployer.deploy(connection.client(), request.build());
+      deployed = Deployer.deploy(connection.client(), request.build());
     }
     synchronized (lock) {
       deployedUrls = deployed.webUrls();
@@ -668,7 +662,7 @@ public final class App {
         connection
             .client()
             .blocking()
-            .undeployApp(dev.skiff.proto.UndeployAppRequest.newBuilder().setAppName(name).build());
+            .undeployApp(UndeployAppRequest.newBuilder().setAppName(name).build());
       } catch (RuntimeException e) {
         throw connection.client().translate(e);
       }

@@ -3,12 +3,13 @@ package dev.skiff;
 import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * A schedule given as a standard five-field cron expression (minute, hour, day of month, month,
- * day of week), evaluated in a time zone (UTC unless given), like the seed's {@code Cron("0 *&#47;6 *
- * * *")}, as Vixie cron reads it.
+ * day of week), evaluated in a time zone (UTC unless given), like the seed's <code>Cron("0 *&#47;6 *
+ * * *")</code>, as Vixie cron reads it.
  *
  * <p>Each field is a comma list of {@code *}, a value, a range {@code a-b} or a step
  * ({@code *}{@code /n}, {@code a-b/n}, {@code a/n}); months are 1-12 or {@code JAN}-{@code DEC},
@@ -59,7 +60,7 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
   }
 
   private static void validate(String expression) {
-    String[] fields = expression.trim().split("\\s+");
+    String[] fields = expression.trim().split("\\s+", -1);
     if (fields.length != 5) {
       throw new InvalidConfigurationException(
           "schedule: Cron '" + expression + "' has " + fields.length
@@ -113,7 +114,7 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
   }
 
   private static int value(String s, int field) {
-    String upper = s.toUpperCase(java.util.Locale.ROOT);
+    String upper = s.toUpperCase(Locale.ROOT);
     if (field == 3 && MONTHS.contains(upper)) {
       return MONTHS.indexOf(upper) + 1;
     }

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class FunctionOptions {
   /** The default per-attempt timeout, as in the seed: 300 seconds. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(300);
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
   static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
   static final Duration MAX_TIMEOUT = Duration.ofHours(24);

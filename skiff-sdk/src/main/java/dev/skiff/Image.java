@@ -187,7 +187,7 @@ public final class Image {
     if (path == null || path.isBlank()) {
       throw new InvalidConfigurationException("image: a path must not be empty");
     }
-    for (String segment : path.split("/")) {
+    for (String segment : path.split("/", -1)) {
       if (segment.equals("..")) {
         throw new InvalidConfigurationException(
             "image: path '" + path + "' must not contain '..'");

@@ -68,8 +68,8 @@ public final class Retries {
     if (k < 1) {
       throw new IllegalArgumentException("retry number must be >= 1, was " + k);
     }
-    double millis = initialDelay.toMillis() * Math.pow(backoffCoefficient, k - 1);
-    return Duration.ofMillis((long) Math.min(maxDelay.toMillis(), millis));
+    double millis = (double) initialDelay.toMillis() * Math.pow(backoffCoefficient, k - 1);
+    return Duration.ofMillis((long) Math.min((double) maxDelay.toMillis(), millis));
   }
 
   @Override
@@ -101,7 +101,11 @@ public final class Retries {
 
     private Builder() {}
 
-    /** @throws InvalidConfigurationException if {@code n} is outside 0..10 */
+    /**
+     * Sets how many times a failed input is retried (0, the default, means never).
+     *
+     * @throws InvalidConfigurationException if {@code n} is outside 0..10
+     */
     public Builder maxRetries(int n) {
       if (n < 0 || n > MAX_RETRIES) {
         throw new InvalidConfigurationException(
@@ -111,7 +115,11 @@ public final class Retries {
       return this;
     }
 
-    /** @throws InvalidConfigurationException if {@code d} is outside 0..60 s */
+    /**
+     * Sets how long to wait before the first retry (1 s by default).
+     *
+     * @throws InvalidConfigurationException if {@code d} is outside 0..60 s
+     */
     public Builder initialDelay(Duration d) {
       Objects.requireNonNull(d, "initialDelay");
       if (d.isNegative() || d.compareTo(MAX_INITIAL_DELAY) > 0) {
@@ -122,7 +130,11 @@ public final class Retries {
       return this;
     }
 
-    /** @throws InvalidConfigurationException if {@code c} is outside 1.0..10.0 */
+    /**
+     * Sets the factor by which each retry's delay grows over the last (2.0 by default).
+     *
+     * @throws InvalidConfigurationException if {@code c} is outside 1.0..10.0
+     */
     public Builder backoffCoefficient(double c) {
       if (!(c >= 1.0 && c <= 10.0)) {
         throw new InvalidConfigurationException(
@@ -132,7 +144,11 @@ public final class Retries {
       return this;
     }
 
-    /** @throws InvalidConfigurationException if {@code d} is outside 1..60 s */
+    /**
+     * Sets the longest delay between two attempts (60 s by default).
+     *
+     * @throws InvalidConfigurationException if {@code d} is outside 1..60 s
+     */
     public Builder maxDelay(Duration d) {
       Objects.requireNonNull(d, "maxDelay");
       if (d.compareTo(MIN_MAX_DELAY) < 0 || d.compareTo(MAX_MAX_DELAY) > 0) {

@@ -1,6 +1,7 @@
 package dev.skiff;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +38,7 @@ public sealed interface Secret {
      * @throws InvalidConfigurationException if a key is not an allowed variable name
      */
     public Named requireKeys(String... keys) {
-      List<String> all = new java.util.ArrayList<>(requiredKeys);
+      List<String> all = new ArrayList<>(requiredKeys);
       all.addAll(List.of(keys));
       return new Named(name, all);
     }

@@ -4,7 +4,8 @@ package dev.skiff;
 final class Sneaky {
   private Sneaky() {}
 
-  @SuppressWarnings("unchecked")
+  // The type parameter exists to be inferred as an unchecked exception at the call: the point.
+  @SuppressWarnings({"unchecked", "TypeParameterUnusedInFormals"})
   static <E extends Throwable> E rethrow(Throwable t) throws E {
     throw (E) t;
   }

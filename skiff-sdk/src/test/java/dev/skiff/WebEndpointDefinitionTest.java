@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.internal.WebEndpointSpec;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -76,7 +77,7 @@ class WebEndpointDefinitionTest {
                     WebEndpointDefinitionTest::greet, w -> w.function(f -> f.retries(2))))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessage("web endpoint 'greet': retries are not supported for web endpoints; remove retries");
-    assertThatThrownBy(() -> new WebResponse(42, java.util.Map.of(), new byte[0]))
+    assertThatThrownBy(() -> new WebResponse(42, Map.of(), new byte[0]))
         .hasMessage("web response status was 42; allowed is 100..599");
   }
 

@@ -29,9 +29,11 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Bench {
   private static final String USAGE =
-      "usage: bench/run [--quick] [--only BENCH[,BENCH...]] [--phase-limit SECONDS]\n"
-          + "  benchmarks: remote_latency, map_throughput, cold_start, memory, spawn_enqueue\n"
-          + "  --phase-limit: the most one phase may take (default 50 quick, 240 full)";
+      """
+      usage: bench/run [--quick] [--only BENCH[,BENCH...]] [--phase-limit SECONDS]
+        benchmarks: remote_latency, map_throughput, cold_start, memory, spawn_enqueue
+        --phase-limit: the most one phase may take (default 50 quick, 240 full)\
+      """;
 
   private final Sizes sizes;
   private final Set<Benchmark> selected;
@@ -110,7 +112,7 @@ public final class Bench {
 
   private static Set<Benchmark> parseOnly(String list) {
     Set<Benchmark> chosen = EnumSet.noneOf(Benchmark.class);
-    for (String id : list.split(",")) {
+    for (String id : list.split(",", -1)) {
       if (!id.isBlank()) {
         chosen.add(Benchmark.byId(id.trim()));
       }

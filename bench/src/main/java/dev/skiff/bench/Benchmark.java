@@ -12,11 +12,13 @@ enum Benchmark {
   SPAWN_ENQUEUE("spawn_enqueue", EnumSet.of(Phase.QUEUED_SPAWNS));
 
   private final String id;
+
+  @SuppressWarnings("ImmutableEnumChecker") // Set.copyOf: unmodifiable, though typed as Set
   private final Set<Phase> phases;
 
   Benchmark(String id, Set<Phase> phases) {
     this.id = id;
-    this.phases = phases;
+    this.phases = Set.copyOf(phases);
   }
 
   /** The name in the JSON lines and on the command line, e.g. {@code remote_latency}. */

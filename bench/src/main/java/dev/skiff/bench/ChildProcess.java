@@ -1,5 +1,6 @@
 package dev.skiff.bench;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ final class ChildProcess implements AutoCloseable {
     Process process;
     try {
       process = builder.start();
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException("could not start " + name + ": " + command + ": " + e, e);
     }
     return scope.register(new ChildProcess(name, process));

@@ -2,11 +2,11 @@ package dev.skiff.bench;
 
 import dev.skiff.AppRun;
 import dev.skiff.RunOptions;
-import java.io.IOException;
 import dev.skiff.internal.Connection;
 import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.ServiceLoader;

@@ -21,7 +21,7 @@ final class ProcessMemory {
     }
     for (String line : lines) {
       if (line.startsWith("VmRSS:")) {
-        String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
+        String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+", -1);
         return Long.parseLong(parts[0]) / 1024.0; // the kernel reports kB
       }
     }

@@ -246,6 +246,10 @@ final class Report {
     return String.format(Locale.ROOT, "%,.0f", v);
   }
 
+  private static String ratio(long skiff, long baseline) {
+    return ratio((double) skiff, (double) baseline);
+  }
+
   private static String ratio(double skiff, double baseline) {
     return baseline <= 0 ? "-" : String.format(Locale.ROOT, "%.2fx", skiff / baseline);
   }
@@ -280,7 +284,8 @@ final class Report {
 
     private static String quote(String s) {
       StringBuilder q = new StringBuilder("\"");
-      for (char c : s.toCharArray()) {
+      for (int at = 0; at < s.length(); at++) {
+        char c = s.charAt(at);
         switch (c) {
           case '"' -> q.append("\\\"");
           case '\\' -> q.append("\\\\");

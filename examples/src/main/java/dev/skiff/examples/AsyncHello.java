@@ -5,6 +5,7 @@ import dev.skiff.Function1;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The guide's async example. A function that returns a {@link CompletionStage} is awaited in the
@@ -19,7 +20,7 @@ public final class AsyncHello {
   static CompletionStage<String> asyncHello(String name) {
     return CompletableFuture.supplyAsync(
         () -> "Hello, " + name + "!",
-        CompletableFuture.delayedExecutor(Duration.ofSeconds(1).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        CompletableFuture.delayedExecutor(Duration.ofSeconds(1).toMillis(), TimeUnit.MILLISECONDS));
   }
 
   public static void main(String[] args) {

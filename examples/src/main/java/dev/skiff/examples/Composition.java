@@ -3,6 +3,7 @@ package dev.skiff.examples;
 import dev.skiff.App;
 import dev.skiff.Function1;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The guide's advice to keep functions focused: {@code extract}, {@code transform} and a {@code
@@ -16,7 +17,7 @@ public final class Composition {
   static final Function1<Integer, String> pipeline = app.function(Composition::pipeline);
 
   static List<Integer> extract(int n) {
-    return java.util.stream.IntStream.rangeClosed(1, n).boxed().toList();
+    return IntStream.rangeClosed(1, n).boxed().toList();
   }
 
   static Integer transform(List<Integer> data) {

@@ -5,19 +5,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import com.google.protobuf.ByteString;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.Result;
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code skiff call}: calls a function of a running app once with JSON arguments and prints its

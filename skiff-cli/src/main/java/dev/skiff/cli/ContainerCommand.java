@@ -9,14 +9,16 @@ import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.StopContainerRequest;
 import dev.skiff.proto.StopContainerResponse;
 import dev.skiff.proto.StreamLogsRequest;
+import io.grpc.Status;
+import io.grpc.Status.Code;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code skiff container}: the containers of an app. */
 @Command(
@@ -69,7 +71,7 @@ final class ContainerCommand implements Runnable {
                     .blocking()
                     .getAppStatus(AppStatusRequest.newBuilder().setAppId(a.getAppId()).build());
           } catch (RuntimeException e) {
-            if (app == null && io.grpc.Status.fromThrowable(e).getCode() == io.grpc.Status.Code.NOT_FOUND) {
+            if (app == null && Status.fromThrowable(e).getCode() == Code.NOT_FOUND) {
               continue; // stopped since it was listed
             }
             throw client.translate(e);

@@ -1,6 +1,8 @@
 package dev.skiff.cli;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,7 +37,7 @@ final class JavaSource {
    *     {@code err} first)
    */
   static Compiled compile(
-      Path source, List<Path> classpath, Path outputDir, java.io.PrintWriter err) {
+      Path source, List<Path> classpath, Path outputDir, PrintWriter err) {
     String fileName = source.getFileName().toString();
     if (!fileName.endsWith(".java")) {
       throw new CliException("'" + source + "' is not a .java file; give a .java file or --class NAME", 2);
@@ -54,7 +56,7 @@ final class JavaSource {
     options.add("-d");
     options.add(outputDir.toString());
     options.add("-classpath");
-    options.add(String.join(java.io.File.pathSeparator, classpath.stream().map(Path::toString).toList()));
+    options.add(String.join(File.pathSeparator, classpath.stream().map(Path::toString).toList()));
     options.add("-parameters");
     options.add("-proc:none");
     options.add("-implicit:none");
@@ -105,7 +107,7 @@ final class JavaSource {
       String relative = classes.relativize(matches.get(0)).toString();
       return relative
           .substring(0, relative.length() - ".class".length())
-          .replace(java.io.File.separatorChar, '.');
+          .replace(File.separatorChar, '.');
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

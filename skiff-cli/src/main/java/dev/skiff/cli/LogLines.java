@@ -4,8 +4,12 @@ import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.StreamLogsRequest;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Prints the lines of a {@code StreamLogs} call, as {@code app logs} and {@code container logs} do. */
 final class LogLines {
@@ -21,29 +25,29 @@ final class LogLines {
     }
   }
 
-  private static final java.util.regex.Pattern AGO =
-      java.util.regex.Pattern.compile("(\\d+)([smhd])");
+  private static final Pattern AGO =
+      Pattern.compile("(\\d+)([smhd])");
 
   /**
    * The time a {@code --since} value names: a duration back from now ({@code 30s}, {@code 10m},
    * {@code 2h}, {@code 1d}) or an instant ({@code 2026-11-28T04:00:00Z}).
    */
   static Instant since(String value, Instant now) {
-    java.util.regex.Matcher m = AGO.matcher(value);
+    Matcher m = AGO.matcher(value);
     if (m.matches()) {
       long n = Long.parseLong(m.group(1));
-      java.time.Duration back =
+      Duration back =
           switch (m.group(2)) {
-            case "s" -> java.time.Duration.ofSeconds(n);
-            case "m" -> java.time.Duration.ofMinutes(n);
-            case "h" -> java.time.Duration.ofHours(n);
-            default -> java.time.Duration.ofDays(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
           };
       return now.minus(back);
     }
     try {
       return Instant.parse(value);
-    } catch (java.time.format.DateTimeParseException e) {
+    } catch (DateTimeParseException e) {
       throw new CliException(
           "--since is '" + value + "'; use a duration such as 30s, 10m, 2h or 1d, or a UTC time"
               + " such as 2026-11-28T04:00:00Z", 2);

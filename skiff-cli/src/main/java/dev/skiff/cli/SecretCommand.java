@@ -11,10 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code skiff secret}: named secrets in the data directory's secret store, written directly (no
@@ -95,7 +96,7 @@ final class SecretCommand implements Runnable {
     @Option(names = "--force", description = "Replace the secret if it exists.")
     boolean force;
 
-    @picocli.CommandLine.Mixin StoreOption store = new StoreOption();
+    @Mixin StoreOption store = new StoreOption();
 
     @Override
     public void run() {
@@ -134,7 +135,7 @@ final class SecretCommand implements Runnable {
   static final class ListSecrets implements Runnable {
     @Spec CommandSpec spec;
 
-    @picocli.CommandLine.Mixin StoreOption store = new StoreOption();
+    @Mixin StoreOption store = new StoreOption();
 
     @Override
     public void run() {
@@ -158,7 +159,7 @@ final class SecretCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME", description = "The secret to delete.")
     String name;
 
-    @picocli.CommandLine.Mixin StoreOption store = new StoreOption();
+    @Mixin StoreOption store = new StoreOption();
 
     @Override
     public void run() {

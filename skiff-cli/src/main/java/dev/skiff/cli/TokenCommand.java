@@ -11,10 +11,10 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code skiff token}: the web tokens of the configured server, which web endpoints that require

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -75,7 +76,7 @@ class RunCommandTest {
     // Compile it with the run command's own compiler path: a .java run leaves nothing behind,
     // so compile here with javax.tools directly.
     int rc =
-        javax.tools.ToolProvider.getSystemJavaCompiler()
+        ToolProvider.getSystemJavaCompiler()
             .run(null, null, null, "-d", classes.getParent().toString(), source.toString());
     assertThat(rc).isZero();
     CliProcess.Result r =

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -155,7 +156,7 @@ class ServerCommandsTest {
       assertThat(kept.out()).containsPattern("(?m)^\\[greet c-[a-z0-9]+\\] greeting logs-\\d+$");
       CliProcess.Result stopped = skiff("app", "stop", otherRun.appId());
       assertThat(stopped.out()).isEqualTo("stopped app " + otherRun.appId() + "\n");
-      assertThat(logs.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(logs.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(logs.process().exitValue()).isZero();
     } finally {
       otherRun.close();

@@ -3,11 +3,13 @@ package dev.skiff.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.internal.ClientConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,7 +78,7 @@ class TokenCommandTest {
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .sslContext(
-                dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+                ClientConfig.read(home.resolve("config.json"))
                     .orElseThrow()
                     .trust()
                     .sslContext())
@@ -109,7 +111,7 @@ class TokenCommandTest {
     // The server keeps a digest of the secret, never the secret.
     try (var files = Files.walk(home)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
-        assertThat(Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1))
+        assertThat(Files.readString(f, StandardCharsets.ISO_8859_1))
             .as("file %s", f)
             .doesNotContain(secret);
       }

@@ -8,6 +8,7 @@ import dev.skiff.proto.BlobChunk;
 import dev.skiff.proto.BlobRef;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
@@ -137,7 +138,7 @@ public final class Blobs {
         chunks.next().getData().writeTo(out);
       }
       return out.toByteString().toByteArray();
-    } catch (RuntimeException | java.io.IOException e) {
+    } catch (RuntimeException | IOException e) {
       throw client.translate(e);
     }
   }

@@ -4,8 +4,10 @@ import dev.skiff.SkiffException;
 import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.function.Supplier;
 
 /**
  * A client connected to the control plane that {@code App.run()} should use, and the embedded
@@ -31,7 +33,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
     implements AutoCloseable {
 
   // How to reach the server a test fixture installed; null when none is.
-  private static volatile java.util.function.Supplier<SkiffClient> installed;
+  private static volatile Supplier<SkiffClient> installed;
 
   /**
    * Makes every later {@code App.run()} in this JVM use this control plane on loopback, without
@@ -106,7 +108,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
 
   /** The installed, environment or config-file server; empty to use an embedded one. */
   private static Optional<SkiffClient> configured(boolean serverRequired) {
-    java.util.function.Supplier<SkiffClient> fixed = installed;
+    Supplier<SkiffClient> fixed = installed;
     if (fixed != null) {
       return Optional.of(fixed.get());
     }
@@ -126,7 +128,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
               : ServerTrust.fromEnvironment();
       return Optional.of(SkiffClient.connect(server, token, trust));
     }
-    java.nio.file.Path file = ClientConfig.defaultFile();
+    Path file = ClientConfig.defaultFile();
     Optional<ClientConfig> config = ClientConfig.read(file);
     if (config.isEmpty()) {
       return Optional.empty();

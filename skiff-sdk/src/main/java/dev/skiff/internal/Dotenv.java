@@ -47,8 +47,8 @@ public final class Dotenv {
       }
       String value = line.substring(eq + 1).strip();
       if (value.length() >= 2
-          && (value.startsWith("\"") && value.endsWith("\"")
-              || value.startsWith("'") && value.endsWith("'"))) {
+          && ((value.startsWith("\"") && value.endsWith("\""))
+              || (value.startsWith("'") && value.endsWith("'")))) {
         value = value.substring(1, value.length() - 1);
       }
       env.put(key, value);

@@ -5,9 +5,13 @@ import dev.skiff.InvalidConfigurationException;
 import dev.skiff.Retries;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.RetryPolicy;
+import dev.skiff.proto.VolumeMount;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.lang.reflect.WildcardType;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.BaseStream;
@@ -62,7 +66,7 @@ public record FunctionSpec(
       args = PayloadCodec.forParameters(m.getGenericParameterTypes());
     } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
       Type[] types = new Type[arity];
-      java.util.Arrays.fill(types, Object.class);
+      Arrays.fill(types, Object.class);
       args = PayloadCodec.forParameters(types);
     }
     return new FunctionSpec(
@@ -133,10 +137,10 @@ public record FunctionSpec(
   private static Type typeArgument(Type t, int i) {
     if (t instanceof ParameterizedType p) {
       Type a = p.getActualTypeArguments()[i];
-      if (a instanceof java.lang.reflect.WildcardType w) {
+      if (a instanceof WildcardType w) {
         return w.getUpperBounds()[0];
       }
-      return a instanceof java.lang.reflect.TypeVariable<?> ? Object.class : a;
+      return a instanceof TypeVariable<?> ? Object.class : a;
     }
     return Object.class;
   }
@@ -172,7 +176,7 @@ public record FunctionSpec(
         .forEach(
             (path, volume) ->
                 b.addVolumes(
-                    dev.skiff.proto.VolumeMount.newBuilder()
+                    VolumeMount.newBuilder()
                         .setPath(path)
                         .setVolume(volume.name())
                         .setCreateIfMissing(volume.createsIfMissing())));

@@ -1,5 +1,6 @@
 package dev.skiff.internal;
 
+import com.google.protobuf.ByteString;
 import dev.skiff.FunctionCancelledException;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.GenerateRequest;
@@ -24,7 +25,7 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
 
   private sealed interface Event {}
 
-  private record Item(com.google.protobuf.ByteString bytes) implements Event {}
+  private record Item(ByteString bytes) implements Event {}
 
   private record Done(Result result) implements Event {}
 

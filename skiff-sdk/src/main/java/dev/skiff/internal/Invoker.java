@@ -4,7 +4,6 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.FunctionCall;
 import dev.skiff.FunctionOptions;
 import dev.skiff.Outcome;

@@ -3,6 +3,7 @@ package dev.skiff.internal;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.StreamLogsRequest;
 import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,7 @@ public final class LogPrinter {
                 .async()
                 .streamLogs(
                     StreamLogsRequest.newBuilder().setAppId(binding.appId()).build(),
-                    new io.grpc.stub.StreamObserver<>() {
+                    new StreamObserver<>() {
                       @Override
                       public void onNext(LogLine line) {
                         PrintStream out = line.getStderr() ? System.err : System.out;

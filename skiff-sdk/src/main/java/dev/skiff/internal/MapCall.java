@@ -1,6 +1,6 @@
 package dev.skiff.internal;
 
-import com.google.protobuf.UnsafeByteOperations;
+import dev.skiff.FunctionCancelledException;
 import dev.skiff.Outcome;
 import dev.skiff.SkiffException;
 import dev.skiff.proto.IndexedArgs;
@@ -199,7 +199,7 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         close();
-        throw new dev.skiff.FunctionCancelledException("map over '" + spec.name() + "' was interrupted");
+        throw new FunctionCancelledException("map over '" + spec.name() + "' was interrupted");
       }
       switch (event) {
         case Results(List<IndexedResult> results) -> accept(results);

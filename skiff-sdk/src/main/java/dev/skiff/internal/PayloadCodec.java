@@ -1,14 +1,19 @@
 package dev.skiff.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -16,6 +21,7 @@ import dev.skiff.PayloadException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Type;
+import java.util.Locale;
 
 /**
  * Encodes arguments, results and generator items by the Java types a function declares, as CBOR
@@ -32,9 +38,9 @@ public final class PayloadCodec {
   static final ObjectMapper MAPPER =
       withValueRules(
               CBORMapper.builder(
-                  com.fasterxml.jackson.dataformat.cbor.CBORFactory.builder()
+                  CBORFactory.builder()
                       .recyclerPool(
-                          com.fasterxml.jackson.core.util.JsonRecyclerPools
+                          JsonRecyclerPools
                               .sharedConcurrentDequePool())
                       .build()))
           .build();
@@ -45,16 +51,16 @@ public final class PayloadCodec {
    */
   public static ObjectMapper jsonMapper() {
     return withValueRules(
-            com.fasterxml.jackson.databind.json.JsonMapper.builder(
-                com.fasterxml.jackson.core.JsonFactory.builder()
+            JsonMapper.builder(
+                JsonFactory.builder()
                     .recyclerPool(
-                        com.fasterxml.jackson.core.util.JsonRecyclerPools
+                        JsonRecyclerPools
                             .sharedConcurrentDequePool())
                     .build()))
         .build();
   }
 
-  private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>>
+  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>>
       B withValueRules(B builder) {
     return builder
         .addModule(new Jdk8Module())
@@ -103,7 +109,7 @@ public final class PayloadCodec {
   }
 
   private static String mib(long bytes) {
-    return String.format(java.util.Locale.ROOT, "%.1f MiB (%d bytes)", bytes / 1048576.0, bytes);
+    return String.format(Locale.ROOT, "%.1f MiB (%d bytes)", bytes / 1048576.0, bytes);
   }
 
   /** The codec of one value type. */

@@ -59,6 +59,8 @@ final class ProgressBar {
   }
 
   /** Whether standard output is an interactive terminal (JDK 22's Console.isTerminal when there). */
+  // Console.isTerminal, which tells a redirected output apart on JDK 22+, is looked up below.
+  @SuppressWarnings("SystemConsoleNull")
   private static boolean isTerminal() {
     Console console = System.console();
     if (console == null) {

@@ -5,6 +5,7 @@ import dev.skiff.InvalidConfigurationException;
 import dev.skiff.NotFoundException;
 import dev.skiff.SkiffException;
 import dev.skiff.UnsupportedOptionException;
+import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.proto.ClientApiGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -18,9 +19,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.UnixDomainSocketAddress;
 import java.security.cert.CertificateException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +79,7 @@ public final class SkiffClient implements AutoCloseable {
    * Connects to an embedded control plane in this JVM: through its in-process server where it has
    * one, else over loopback.
    */
-  public static SkiffClient connect(dev.skiff.internal.spi.EmbeddedControlPlane plane) {
+  public static SkiffClient connect(EmbeddedControlPlane plane) {
     if (plane.inProcessName().isEmpty()) {
       return connect(plane.target(), plane.token());
     }
@@ -141,12 +144,12 @@ public final class SkiffClient implements AutoCloseable {
     }
     // The JDK's own Unix sockets (no native library): a container reaches its control plane so.
     return NettyChannelBuilder.forAddress(
-            java.net.UnixDomainSocketAddress.of(target.substring(UNIX_PREFIX.length())))
+            UnixDomainSocketAddress.of(target.substring(UNIX_PREFIX.length())))
         .overrideAuthority("localhost")
         .channelType(NioDomainSocketChannel.class)
         .eventLoopGroup(UnixLoop.GROUP)
         // gRPC sets SO_KEEPALIVE, which a Unix socket has no use for (Netty warns about it).
-        .withOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null);
+        .withOption(ChannelOption.SO_KEEPALIVE, null);
   }
 
   /** The channel, for services other than the client API. */

@@ -2,7 +2,6 @@ package dev.skiff.internal;
 
 import dev.skiff.FunctionCall;
 import dev.skiff.ResultNotReadyException;
-import dev.skiff.SkiffException;
 import dev.skiff.proto.CancelRequest;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.GetResultRequest;

@@ -17,6 +17,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -146,7 +147,7 @@ public final class VolumeClient {
               throw new UncheckedIOException("could not list '" + local + "'", e);
             }
             for (Path f : files) {
-              String rel = local.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+              String rel = local.relativize(f).toString().replace(File.separatorChar, '/');
               uploadFile(c, f, volume, join(remotePath, rel), createVolume);
             }
           } else {
@@ -237,7 +238,7 @@ public final class VolumeClient {
 
   private static String normalise(String path) {
     List<String> parts = new ArrayList<>();
-    for (String s : path.split("/")) {
+    for (String s : path.split("/", -1)) {
       if (!s.isEmpty() && !s.equals(".")) {
         parts.add(s);
       }

@@ -6,6 +6,7 @@ import dev.skiff.RemoteFunctionException;
 import dev.skiff.internal.ErrorCodec;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
+import java.util.ConcurrentModificationException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -125,6 +126,6 @@ class ErrorCodecTest {
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage("bad argument");
     assertThat(received("java.util.ConcurrentModificationException", "changed"))
-        .isExactlyInstanceOf(java.util.ConcurrentModificationException.class);
+        .isExactlyInstanceOf(ConcurrentModificationException.class);
   }
 }

@@ -2,12 +2,14 @@ package dev.skiff.server;
 
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
+import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
 /** The apps a control plane runs, by id. Thread-safe. */
@@ -16,8 +18,8 @@ final class AppDirectory {
   private final ConcurrentHashMap<String, RunningApp> apps = new ConcurrentHashMap<>();
 
   /** Schedules and web endpoints: told when apps start and stop. */
-  private final java.util.concurrent.CopyOnWriteArrayList<Listener> listeners =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Listener> listeners =
+      new CopyOnWriteArrayList<>();
 
   AppDirectory(SchedulerContext ctx) {
     this.ctx = ctx;
@@ -48,7 +50,7 @@ final class AppDirectory {
       List<FunctionDef> functions,
       List<String> classpath,
       Map<String, Map<String, String>> secretEnv) {
-    return create(name, functions, classpath, java.util.Set.of(), secretEnv, Map.of());
+    return create(name, functions, classpath, Set.of(), secretEnv, Map.of());
   }
 
   /**
@@ -60,7 +62,7 @@ final class AppDirectory {
       String name,
       List<FunctionDef> functions,
       List<String> classpath,
-      java.util.Set<String> callableApps,
+      Set<String> callableApps,
       Map<String, Map<String, String>> secretEnv,
       Map<String, ImageRuntime> images) {
     RunningApp app;
@@ -109,7 +111,7 @@ final class AppDirectory {
       return;
     }
     String function = functionsWithSecrets.stream().sorted().findFirst().orElseThrow();
-    throw io.grpc.Status.UNIMPLEMENTED
+    throw Status.UNIMPLEMENTED
         .withDescription(
             "function '" + function + "' of app '" + appName + "' has secrets, which run only in"
                 + " the container sandbox: " + why.get())
@@ -132,7 +134,7 @@ final class AppDirectory {
         .findFirst()
         .ifPresent(
             f -> {
-              throw io.grpc.Status.UNIMPLEMENTED
+              throw Status.UNIMPLEMENTED
                   .withDescription(
                       "function '" + f.getName() + "' of app '" + appName + "' blocks the"
                           + " network, which needs the container sandbox: " + why.get())

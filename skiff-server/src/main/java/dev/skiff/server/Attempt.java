@@ -1,5 +1,6 @@
 package dev.skiff.server;
 
+import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
 
 /**
@@ -18,7 +19,7 @@ final class Attempt {
   ScheduledFuture<?> timer;
 
   /** When it was presumed to start running (a prefetched attempt waits for a slot first). */
-  java.time.Instant startedAt;
+  Instant startedAt;
 
   /** The input no longer waits for this attempt: any output it sends is discarded. */
   boolean abandoned;

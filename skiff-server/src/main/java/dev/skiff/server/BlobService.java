@@ -5,6 +5,7 @@ import dev.skiff.proto.BlobApiGrpc;
 import dev.skiff.proto.BlobChunk;
 import dev.skiff.proto.BlobRef;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,7 +114,7 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
     }
     try {
       checkMayRead(blob);
-    } catch (io.grpc.StatusRuntimeException e) {
+    } catch (StatusRuntimeException e) {
       response.onError(e);
       return;
     }

@@ -1,24 +1,12 @@
 package dev.skiff.server;
 
-import dev.skiff.server.image.ImageStore;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.proto.AppHistory;
-import dev.skiff.proto.AppState;
-import dev.skiff.proto.AppSummary;
-import dev.skiff.proto.DeployAppRequest;
-import dev.skiff.proto.DeployAppResponse;
-import dev.skiff.proto.FindMissingJarsRequest;
-import dev.skiff.proto.FindMissingJarsResponse;
-import dev.skiff.proto.JarChunk;
-import dev.skiff.proto.ListAppsRequest;
-import dev.skiff.proto.ListAppsResponse;
-import dev.skiff.proto.LookupFunctionRequest;
-import dev.skiff.proto.LookupFunctionResponse;
-import dev.skiff.proto.UndeployAppRequest;
-import dev.skiff.proto.UndeployAppResponse;
-import dev.skiff.proto.UploadJarResponse;
 import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppState;
 import dev.skiff.proto.AppStatus;
 import dev.skiff.proto.AppStatusRequest;
+import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.CancelRequest;
@@ -26,13 +14,22 @@ import dev.skiff.proto.CancelResponse;
 import dev.skiff.proto.ClientApiGrpc;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.CreateAppResponse;
+import dev.skiff.proto.DeployAppRequest;
+import dev.skiff.proto.DeployAppResponse;
+import dev.skiff.proto.FindMissingJarsRequest;
+import dev.skiff.proto.FindMissingJarsResponse;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.GenerateRequest;
 import dev.skiff.proto.GenerateResponse;
 import dev.skiff.proto.GetResultRequest;
 import dev.skiff.proto.GetResultResponse;
+import dev.skiff.proto.JarChunk;
+import dev.skiff.proto.ListAppsRequest;
+import dev.skiff.proto.ListAppsResponse;
 import dev.skiff.proto.LogLine;
+import dev.skiff.proto.LookupFunctionRequest;
+import dev.skiff.proto.LookupFunctionResponse;
 import dev.skiff.proto.MapRequest;
 import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.Result;
@@ -43,14 +40,22 @@ import dev.skiff.proto.StopAppResponse;
 import dev.skiff.proto.StopContainerRequest;
 import dev.skiff.proto.StopContainerResponse;
 import dev.skiff.proto.StreamLogsRequest;
+import dev.skiff.proto.UndeployAppRequest;
+import dev.skiff.proto.UndeployAppResponse;
 import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.proto.UpdateAutoscalerResponse;
+import dev.skiff.proto.UploadJarResponse;
+import dev.skiff.server.image.BuiltImage;
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.secrets.SecretStore;
+import dev.skiff.server.store.StoredCall;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -121,7 +126,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           }
           checkApp(apps, request);
           volumes.prepare(request.getAppName(), request.getFunctionsList());
-          java.util.Map<String, java.util.Map<String, String>> secretEnv =
+          Map<String, Map<String, String>> secretEnv =
               SecretEnvironments.resolve(request, secrets);
           apps.refuseSecretsWithoutSandbox(request.getAppName(), secretEnv.keySet());
           apps.refuseBlockedNetworkWithoutSandbox(
@@ -131,7 +136,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
                   request.getAppName(),
                   request.getFunctionsList(),
                   request.getClasspathList(),
-                  java.util.Set.copyOf(request.getCallableAppsList()),
+                  Set.copyOf(request.getCallableAppsList()),
                   secretEnv,
                   images(images, request));
           return CreateAppResponse.newBuilder()
@@ -142,13 +147,13 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   }
 
   /** The built image of each function that names one; INVALID_ARGUMENT for an unknown image. */
-  static java.util.Map<String, ImageRuntime> images(ImageStore images, CreateAppRequest request) {
-    java.util.Map<String, ImageRuntime> out = new java.util.HashMap<>();
+  static Map<String, ImageRuntime> images(ImageStore images, CreateAppRequest request) {
+    Map<String, ImageRuntime> out = new HashMap<>();
     for (FunctionDef f : request.getFunctionsList()) {
       if (f.getImageId().isEmpty()) {
         continue;
       }
-      dev.skiff.server.image.BuiltImage image =
+      BuiltImage image =
           images
               .find(f.getImageId())
               .orElseThrow(
@@ -442,7 +447,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     if (Principal.current() instanceof Principal.Container) {
       throw notFoundCall(callId);
     }
-    dev.skiff.server.store.StoredCall stored =
+    StoredCall stored =
         calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
     GetResultResponse.Builder r = GetResultResponse.newBuilder();
     try {
@@ -450,7 +455,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       if (stored.result().isPresent()) {
         r.setDone(true).setResult(Result.parseFrom(stored.result().get()));
       }
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+    } catch (InvalidProtocolBufferException e) {
       throw Statuses.failedPrecondition("the stored call '" + callId + "' is damaged: " + e);
     }
     response.onNext(r.build());
@@ -648,7 +653,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         response,
         () -> {
           authorize(request.getAppId());
-          apps.find(request.getAppId()).orElseThrow(() -> appNotFound(request.getAppId()));
+          if (apps.find(request.getAppId()).isEmpty()) {
+            throw appNotFound(request.getAppId());
+          }
           return deployments
               .flatMap(d -> d.history(request.getAppId()))
               .orElseGet(() -> schedules.history(request.getAppId()));
@@ -766,7 +773,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void deployApp(DeployAppRequest request, StreamObserver<DeployAppResponse> response) {
     // Deploying starts an app and waits for the store: not on a transport thread.
-    io.grpc.Context context = io.grpc.Context.current();
+    Context context = Context.current();
     Thread.ofVirtual()
         .name("skiff-deploy")
         .start(
@@ -783,7 +790,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void undeployApp(
       UndeployAppRequest request, StreamObserver<UndeployAppResponse> response) {
-    io.grpc.Context context = io.grpc.Context.current();
+    Context context = Context.current();
     Thread.ofVirtual()
         .name("skiff-undeploy")
         .start(

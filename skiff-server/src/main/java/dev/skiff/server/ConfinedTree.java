@@ -79,6 +79,8 @@ final class ConfinedTree {
    *
    * @throws UnsupportedOperationException where the file system offers no {@code openat}
    */
+  // The stream is the handle returned to the caller, who closes it; closed here when not secure.
+  @SuppressWarnings("StreamResourceLeak")
   static SecureDirectoryStream<Path> openTrusted(Path dir) throws IOException {
     DirectoryStream<Path> stream = Files.newDirectoryStream(dir);
     if (stream instanceof SecureDirectoryStream<Path> secure) {
@@ -134,7 +136,8 @@ final class ConfinedTree {
   /**
    * Opens the directory at {@code parts} below {@code root}, one component at a time.
    *
-   * @param create makes missing directories (see {@link #makeDirectory}), staged in {@code staging}
+   * @param staging where missing directories are made before they are moved in (see {@link
+   *     #makeDirectory}); empty: a missing directory is an error
    * @throws Blocked at the first component that is a link, not a directory, or (unless creating)
    *     missing
    */

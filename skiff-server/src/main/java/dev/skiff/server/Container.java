@@ -1,5 +1,6 @@
 package dev.skiff.server;
 
+import dev.skiff.proto.Bind;
 import dev.skiff.server.backend.ContainerHandle;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -37,7 +38,7 @@ final class Container {
   Optional<ContainerHandle> handle = Optional.empty();
 
   /** The function a container taken from the warm pool is to serve, until it has been sent. */
-  Optional<dev.skiff.proto.Bind> pendingBind = Optional.empty();
+  Optional<Bind> pendingBind = Optional.empty();
 
   /** Set once the container said hello. */
   Optional<ContainerChannel> channel = Optional.empty();

@@ -1,6 +1,7 @@
 package dev.skiff.server;
 
 import dev.skiff.proto.AssignmentBatch;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.CancelInput;
 import dev.skiff.proto.ControlMessage;
 import dev.skiff.proto.GeneratorCredit;
@@ -47,7 +48,7 @@ final class ContainerChannel {
             .build());
   }
 
-  void bind(dev.skiff.proto.Bind bind) {
+  void bind(Bind bind) {
     send(ControlMessage.newBuilder().setBind(bind).build());
   }
 

@@ -1,13 +1,15 @@
 package dev.skiff.server;
 
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerDomainSocketChannel;
-import java.net.UnixDomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -59,7 +61,7 @@ final class ContainerSocket implements AutoCloseable {
                   PosixFilePermissions.fromString("rwx------")));
       return new ContainerSocket(dir.toAbsolutePath());
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("could not make the containers' socket directory", e);
+      throw new UncheckedIOException("could not make the containers' socket directory", e);
     }
   }
 
@@ -73,7 +75,7 @@ final class ContainerSocket implements AutoCloseable {
     return NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(path))
         .channelType(NioServerDomainSocketChannel.class)
         // gRPC sets SO_KEEPALIVE, which a Unix socket has no use for (Netty warns about it).
-        .withChildOption(io.grpc.netty.shaded.io.netty.channel.ChannelOption.SO_KEEPALIVE, null)
+        .withChildOption(ChannelOption.SO_KEEPALIVE, null)
         .bossEventLoopGroup(boss)
         .workerEventLoopGroup(workers);
   }

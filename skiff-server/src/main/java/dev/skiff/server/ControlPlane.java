@@ -8,6 +8,7 @@ import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.server.store.Store;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -21,11 +22,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +36,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
  * A running control plane: a gRPC server on a loopback port serving the client APIs, the same
@@ -158,7 +162,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         () -> {
           try {
             timer.execute(this::placeWaiting);
-          } catch (java.util.concurrent.RejectedExecutionException e) {
+          } catch (RejectedExecutionException e) {
             // The control plane is closing: nothing is placed any more.
           }
         });
@@ -184,7 +188,7 @@ final class ControlPlane implements EmbeddedControlPlane {
                 s -> new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
     deployments.ifPresent(schedules::persistence);
     deployments.ifPresent(d -> logs.archive(new StoredLogs(store.orElseThrow(), d::nameOf)));
-    List<io.grpc.BindableService> services =
+    List<BindableService> services =
         List.of(
             new ClientService(
                 apps,
@@ -225,7 +229,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     socket.intercept(interceptor);
     // The same services without a socket, for a client in this JVM: its calls skip the loopback
     // round trip and the encoding of messages (an embedded control plane's own SDK client).
-    this.inProcessName = "skiff-" + java.util.UUID.randomUUID();
+    this.inProcessName = "skiff-" + UUID.randomUUID();
     InProcessServerBuilder local =
         InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
     listen.tls().ifPresent(c -> socket.sslContext(c.grpc()));
@@ -396,7 +400,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** Gives containers that were told to shut down a moment to exit by themselves. */
   private void awaitContainerExits(Duration limit) {
     List<CompletableFuture<Integer>> exits =
-        java.util.stream.Stream.concat(
+        Stream.concat(
                 containers.values().stream().flatMap(c -> handleOf(c).stream()),
                 pool.handles().stream())
             .map(ContainerHandle::onExit)
@@ -411,7 +415,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     }
   }
 
-  private static java.util.Optional<ContainerHandle> handleOf(Container c) {
+  private static Optional<ContainerHandle> handleOf(Container c) {
     return c.scheduler.handleOf(c);
   }
 }

@@ -34,11 +34,13 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -309,7 +311,7 @@ final class Deployments implements ScheduleRunner.Persistence {
               name,
               create.getFunctionsList(),
               create.getClasspathList(),
-              java.util.Set.copyOf(create.getCallableAppsList()),
+              Set.copyOf(create.getCallableAppsList()),
               SecretEnvironments.resolve(create, secrets),
               ClientService.images(images, create));
     } catch (RuntimeException e) {
@@ -440,7 +442,7 @@ final class Deployments implements ScheduleRunner.Persistence {
       out.add(s.build());
     }
     out.sort(
-        java.util.Comparator.comparing(AppSummary::getAppName)
+        Comparator.comparing(AppSummary::getAppName)
             .thenComparing(AppSummary::getVersion));
     return out;
   }

@@ -70,7 +70,7 @@ final class FileTransfer {
                   }
                 }
                 stream.onCompleted();
-              } catch (io.grpc.StatusRuntimeException e) {
+              } catch (StatusRuntimeException e) {
                 stream.onError(e); // a refusal from the source, as it said it
               } catch (IOException | RuntimeException e) {
                 stream.onError(

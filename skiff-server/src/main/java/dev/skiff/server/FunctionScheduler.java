@@ -4,9 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.AssignmentBatch;
 import dev.skiff.proto.AutoscalerSettings;
+import dev.skiff.proto.Bind;
 import dev.skiff.proto.ContainerState;
 import dev.skiff.proto.ContainerStatus;
-import dev.skiff.proto.Bind;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
@@ -222,7 +222,7 @@ final class FunctionScheduler {
             inputs.forEach(in -> finish(in, Failures.cancelled(closeReason), out));
           } else {
             queue.addAll(inputs);
-            dispatch(out);
+            dispatch();
             rescale(out);
           }
         });
@@ -424,7 +424,7 @@ final class FunctionScheduler {
               qualifiedName(),
               c,
               Long.toString(Duration.between(c.createdAt, now).toMillis()));
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -490,7 +490,7 @@ final class FunctionScheduler {
           if (c.attempts.isEmpty()) {
             c.idleSince = now;
           }
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -582,7 +582,7 @@ final class FunctionScheduler {
             }
           }
           c.attempts.clear();
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -647,14 +647,10 @@ final class FunctionScheduler {
   }
 
   /**
-   * Changes the autoscaler settings; they take effect at once (containers start or stop now).
-   *
-   * @throws IllegalArgumentException if the settings are inconsistent (e.g. min > max)
-   */
-  /**
    * Asks one container to shut down, as a scale-down does: it takes no new inputs and finishes
    * what it was sent within the stop grace period; after that it is stopped, and what it still
-   * holds fails or retries as after a crash (inputs it had not started go back to the queue). The autoscaler starts a replacement if demand needs one.
+   * holds fails or retries as after a crash (inputs it had not started go back to the queue). The
+   * autoscaler starts a replacement if demand needs one.
    *
    * @return false if the container is not (or no longer) one of this function's
    */
@@ -675,6 +671,11 @@ final class FunctionScheduler {
     return found[0];
   }
 
+  /**
+   * Changes the autoscaler settings; they take effect at once (containers start or stop now).
+   *
+   * @throws IllegalArgumentException if the settings are inconsistent (e.g. min > max)
+   */
   void updateAutoscaler(int min, int max, int buffer, Duration window) {
     withLock(
         out -> {
@@ -736,7 +737,7 @@ final class FunctionScheduler {
 
   // ------------------------------------------------------------------------------ under the lock
 
-  private void dispatch(Outbox out) {
+  private void dispatch() {
     if (queue.isEmpty()) {
       return;
     }
@@ -1193,7 +1194,7 @@ final class FunctionScheduler {
             return;
           }
           requeue(in);
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }
@@ -1219,7 +1220,7 @@ final class FunctionScheduler {
           a.abandoned = true; // also when it was cancelled before: now it has run out of time
           a.timer =
               schedule(() -> withLock(o -> killIfStillRunning(a, o)), ctx.config().stopGrace());
-          dispatch(out);
+          dispatch();
           rescale(out);
         });
   }

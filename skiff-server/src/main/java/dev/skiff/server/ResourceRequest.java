@@ -1,6 +1,7 @@
 package dev.skiff.server;
 
 import dev.skiff.proto.FunctionDef;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;
 
@@ -68,6 +69,6 @@ record ResourceRequest(
   static String cores(long milli) {
     return milli % 1000 == 0
         ? Long.toString(milli / 1000)
-        : java.math.BigDecimal.valueOf(milli, 3).stripTrailingZeros().toPlainString();
+        : BigDecimal.valueOf(milli, 3).stripTrailingZeros().toPlainString();
   }
 }

@@ -64,7 +64,7 @@ record RetrySchedule(
     if (k < 1) {
       throw new IllegalArgumentException("retry number must be >= 1, was " + k);
     }
-    double millis = initialDelay.toMillis() * Math.pow(backoffCoefficient, k - 1);
-    return Duration.ofMillis((long) Math.min(maxDelay.toMillis(), millis));
+    double millis = (double) initialDelay.toMillis() * Math.pow(backoffCoefficient, k - 1);
+    return Duration.ofMillis((long) Math.min((double) maxDelay.toMillis(), millis));
   }
 }

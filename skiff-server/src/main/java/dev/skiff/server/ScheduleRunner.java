@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -142,7 +143,7 @@ final class ScheduleRunner implements AppDirectory.Listener {
   private final ScheduledExecutorService timer;
   private volatile Optional<Persistence> persistence = Optional.empty();
   // Run ids of kept runs, by run. Guarded by lock.
-  private final Map<Run, String> keptRuns = new java.util.IdentityHashMap<>();
+  private final IdentityHashMap<Run, String> keptRuns = new IdentityHashMap<>();
 
   // Guards every field below and the fields of Entries and Runs.
   private final Object lock = new Object();

@@ -1,5 +1,7 @@
 package dev.skiff.server;
 
+import dev.skiff.InvalidConfigurationException;
+import dev.skiff.SkiffException;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.EnvVars;
 import dev.skiff.proto.SecretLayer;
@@ -78,9 +80,9 @@ final class SecretEnvironments {
     Optional<Map<String, String>> values;
     try {
       values = store.get(name);
-    } catch (dev.skiff.InvalidConfigurationException e) {
+    } catch (InvalidConfigurationException e) {
       throw Statuses.invalid(e.getMessage());
-    } catch (dev.skiff.SkiffException e) {
+    } catch (SkiffException e) {
       throw Statuses.failedPrecondition(e.getMessage());
     }
     return values.orElseThrow(

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
@@ -111,12 +112,10 @@ public final class SkiffServer implements AutoCloseable {
   }
 
   private final ControlPlane plane;
-  private final Options options;
   private final Optional<String> fingerprint;
 
-  private SkiffServer(ControlPlane plane, Options options, Optional<String> fingerprint) {
+  private SkiffServer(ControlPlane plane, Optional<String> fingerprint) {
     this.plane = plane;
-    this.options = options;
     this.fingerprint = fingerprint;
   }
 
@@ -174,7 +173,7 @@ public final class SkiffServer implements AutoCloseable {
     }
     ClientConfig.write(
         options.configFile(), plane.target(), token, tls.map(ServerCertificate::certificatePem));
-    return new SkiffServer(plane, options, tls.map(ServerCertificate::fingerprint));
+    return new SkiffServer(plane, tls.map(ServerCertificate::fingerprint));
   }
 
   /**
@@ -202,8 +201,8 @@ public final class SkiffServer implements AutoCloseable {
               ServerCertificate.generated(
                   dataDir.resolve("tls"),
                   address.isAnyLocalAddress() || address.isLoopbackAddress()
-                      ? java.util.List.of()
-                      : java.util.List.of(options.host())));
+                      ? List.of()
+                      : List.of(options.host())));
     };
   }
 

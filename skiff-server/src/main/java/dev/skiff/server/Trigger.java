@@ -1,6 +1,7 @@
 package dev.skiff.server;
 
 import dev.skiff.proto.ScheduleDef;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -30,7 +31,7 @@ sealed interface Trigger permits FixedRate, CronSchedule {
         ZoneId zone;
         try {
           zone = def.getCron().getZone().isEmpty() ? ZoneOffset.UTC : ZoneId.of(def.getCron().getZone());
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
           throw new IllegalArgumentException(
               "schedule cron zone '" + def.getCron().getZone()
                   + "' is unknown; allowed is a java.time zone id like 'Europe/Paris'");

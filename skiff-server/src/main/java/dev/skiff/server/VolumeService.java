@@ -17,7 +17,6 @@ import dev.skiff.proto.VolumeRef;
 import dev.skiff.proto.WriteFileResponse;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;

@@ -2,6 +2,7 @@ package dev.skiff.server;
 
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +83,7 @@ final class VolumeStore {
   void prepare(String appName, List<FunctionDef> functions) {
     List<String> toCreate = new ArrayList<>();
     for (FunctionDef f : functions) {
-      Set<String> paths = new java.util.HashSet<>();
+      Set<String> paths = new HashSet<>();
       for (VolumeMount m : f.getVolumesList()) {
         String where = "function '" + f.getName() + "' of app '" + appName + "'";
         checkName(m.getVolume());
@@ -90,7 +92,7 @@ final class VolumeStore {
           throw Statuses.invalid(where + " mounts two volumes at " + m.getPath());
         }
         if (sandboxUnavailable.isPresent()) {
-          throw io.grpc.Status.UNIMPLEMENTED
+          throw Status.UNIMPLEMENTED
               .withDescription(
                   where + " mounts volume '" + m.getVolume() + "' at " + m.getPath()
                       + ", which needs the container sandbox: " + sandboxUnavailable.get())
@@ -154,7 +156,7 @@ final class VolumeStore {
       Path dir = Files.createDirectory(root.resolve(name));
       return new VolumeInfo(name, createdMillis(dir));
     } catch (FileAlreadyExistsException e) {
-      throw io.grpc.Status.ALREADY_EXISTS
+      throw Status.ALREADY_EXISTS
           .withDescription("volume '" + name + "' already exists")
           .asRuntimeException();
     } catch (IOException e) {
@@ -243,7 +245,7 @@ final class VolumeStore {
       throw Statuses.invalid("path '" + path + "' contains a NUL character");
     }
     List<String> parts = new ArrayList<>();
-    for (String s : path.split("/")) {
+    for (String s : path.split("/", -1)) {
       if (s.equals("..")) {
         throw Statuses.invalid(
             "path '" + path + "' contains '..'; allowed are paths inside the volume");

@@ -5,6 +5,7 @@ import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.OutputListener;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -79,7 +81,7 @@ final class WarmPool {
 
   /** A pool that never has a warm container. */
   static WarmPool disabled() {
-    return new WarmPool(0, null, null, Runnable::run, () -> new ContainerEndpoint(java.nio.file.Path.of("/nonexistent.sock")));
+    return new WarmPool(0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
   }
 
   /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
@@ -121,7 +123,7 @@ final class WarmPool {
    *
    * @return the warm container, or empty when none waits for this classpath
    */
-  Optional<Warm> claim(List<String> classpath, java.util.function.Function<Warm, Container> adopt) {
+  Optional<Warm> claim(List<String> classpath, Function<Warm, Container> adopt) {
     if (size == 0) {
       return Optional.empty();
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
+import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.CallRequest;
@@ -47,6 +48,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,7 +77,7 @@ class ControlPlaneTest {
               3,
               Duration.ofSeconds(30),
               0,
-              java.nio.file.Path.of("target", "test-data")),
+              Path.of("target", "test-data")),
           backend,
           Clock.systemUTC());
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -105,7 +107,7 @@ class ControlPlaneTest {
   /** A channel to the container socket with a container's token, as the SDK's entrypoint dials. */
   private ManagedChannel containerChannel(FakeBackend.Puppet puppet) {
     ManagedChannel c =
-        dev.skiff.internal.SkiffClient.channel(puppet.env("SKIFF_SERVER"), puppet.env("SKIFF_TOKEN"));
+        SkiffClient.channel(puppet.env("SKIFF_SERVER"), puppet.env("SKIFF_TOKEN"));
     channels.add(c);
     return c;
   }

@@ -10,6 +10,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +32,7 @@ class CronScheduleTest {
   }
 
   private static List<Instant> instants(String... s) {
-    return java.util.Arrays.stream(s).map(Instant::parse).toList();
+    return Arrays.stream(s).map(Instant::parse).toList();
   }
 
   @Test

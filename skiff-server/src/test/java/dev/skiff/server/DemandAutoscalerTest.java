@@ -3,9 +3,9 @@ package dev.skiff.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** The autoscaler's decisions, against loads built by hand and a clock the test moves. */
@@ -59,7 +59,7 @@ class DemandAutoscalerTest {
 
     private Load add(int n, ContainerLoad.State state, int inputs) {
       for (int i = 0; i < n; i++) {
-        String id = "c-" + state.name().toLowerCase(java.util.Locale.ROOT) + containers.size();
+        String id = "c-" + state.name().toLowerCase(Locale.ROOT) + containers.size();
         containers.add(new ContainerLoad(id, state, inputs, clock.instant()));
       }
       return this;

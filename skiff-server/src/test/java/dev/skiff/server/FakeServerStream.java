@@ -46,7 +46,7 @@ final class FakeServerStream<T> extends ServerCallStreamObserver<T> {
   }
 
   @Override
-  public void request(int count) {
+  public synchronized void request(int count) {
     requested += count;
   }
 

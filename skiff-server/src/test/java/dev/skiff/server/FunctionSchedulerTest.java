@@ -17,6 +17,7 @@ import dev.skiff.proto.GeneratorItem;
 import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.RetryPolicy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +47,7 @@ class FunctionSchedulerTest {
           3,
           Duration.ofSeconds(30),
           0,
-          java.nio.file.Path.of("target", "test-data"));
+          Path.of("target", "test-data"));
   private final NodeCapacity capacity =
       new NodeCapacity(
           new NodeConfig(4, 8192, NodeConfig.DEFAULT_REGION, List.of("A100", "A100", "T4")));
@@ -61,7 +62,7 @@ class FunctionSchedulerTest {
           containers,
           new LogFanout(),
           new DemandAutoscaler(),
-          () -> new ContainerEndpoint(java.nio.file.Path.of("/tmp/test-control.sock")),
+          () -> new ContainerEndpoint(Path.of("/tmp/test-control.sock")),
           new AtomicLong(),
           WarmPool.disabled(),
           capacity);
@@ -182,7 +183,7 @@ class FunctionSchedulerTest {
     FakeBackend.Puppet p = backend.last();
     assertThat(p.spec.classpath()).containsExactly("/app.jar");
     assertThat(p.env("SKIFF_SERVER")).isEqualTo("unix:/tmp/test-control.sock");
-    assertThat(p.spec.reach().controlSocket()).contains(java.nio.file.Path.of("/tmp/test-control.sock"));
+    assertThat(p.spec.reach().controlSocket()).contains(Path.of("/tmp/test-control.sock"));
     assertThat(p.spec.reach().network()).isTrue();
     assertThat(p.spec.reach().gpus()).isEmpty();
     assertThat(p.spec.reach().holdsSecrets()).isFalse();
@@ -405,7 +406,7 @@ class FunctionSchedulerTest {
     assertThat(backend.started.stream().filter(p -> p.stopAsked)).hasSize(1);
     assertThat(f.load().ready()).isEqualTo(1);
 
-    live(f, Duration.ofSeconds(120), c1, c2);
+    live(f, Duration.ofMinutes(2), c1, c2);
     assertThat(f.load().ready()).isEqualTo(1);
     assertThat(backend.started).hasSize(2);
   }
@@ -430,7 +431,7 @@ class FunctionSchedulerTest {
             tuple(c1.container().id, ContainerState.CONTAINER_IDLE),
             tuple(backend.started.get(1).spec.containerId(), ContainerState.CONTAINER_STARTING));
 
-    live(f, Duration.ofSeconds(120), c1);
+    live(f, Duration.ofMinutes(2), c1);
     assertThat(c1.toldToShutDown()).isFalse(); // the minimum outlives the window
   }
 
@@ -614,7 +615,7 @@ class FunctionSchedulerTest {
   void killedContainerErrorSaysWhy() {
     FunctionScheduler f = function(def());
     Sink sink = submit(f, "a");
-    Simulated c = connect(f, backend.last(), true);
+    connect(f, backend.last(), true);
     timer.advance(Duration.ofSeconds(11));
     f.tick();
     assertThat(sink.only().getError().getMessage())

@@ -3,6 +3,8 @@ package dev.skiff.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.internal.spi.EmbeddedConfig;
+import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.ControlMessage;
 import dev.skiff.proto.ErrorKind;
@@ -16,6 +18,7 @@ import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
 import io.grpc.Status;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,7 +40,7 @@ class MapStreamTest {
               .setMaxContainers(1)
               .build(),
           new SchedulerContext(
-              ControlPlaneConfig.from(dev.skiff.internal.spi.EmbeddedConfig.defaults()),
+              ControlPlaneConfig.from(EmbeddedConfig.defaults()),
               clock,
               new FakeTimer(clock),
               Runnable::run,
@@ -46,10 +49,10 @@ class MapStreamTest {
               containers,
               new LogFanout(),
               new DemandAutoscaler(),
-              () -> new ContainerEndpoint(java.nio.file.Path.of("/tmp/test-control.sock")),
+              () -> new ContainerEndpoint(Path.of("/tmp/test-control.sock")),
               new AtomicLong(),
               WarmPool.disabled(),
-              new NodeCapacity(dev.skiff.internal.spi.NodeConfig.detect())));
+              new NodeCapacity(NodeConfig.detect())));
   private final FakeServerStream<MapResponse> out = new FakeServerStream<>();
   private final MapStream map = new MapStream(ref -> function, out);
   private final RecordingObserver<ControlMessage> down = new RecordingObserver<>();

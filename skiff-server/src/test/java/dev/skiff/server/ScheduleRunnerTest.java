@@ -2,6 +2,7 @@ package dev.skiff.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.ScheduledRun;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The schedule runner driven by a fake clock and timer: no real time passes. */
@@ -91,7 +93,7 @@ class ScheduleRunnerTest {
     schedule("tick", new FixedRate(start, Duration.ofSeconds(1)));
     timer.advance(Duration.ofSeconds(3));
     assertThat(submitted).hasSize(3);
-    submitted.get(0).onResult(Result.newBuilder().setValue(com.google.protobuf.ByteString.EMPTY).build());
+    submitted.get(0).onResult(Result.newBuilder().setValue(ByteString.EMPTY).build());
     clock.advance(Duration.ofMillis(500));
     submitted.get(1).onResult(Failures.result(Failures.error(ErrorKind.TIMEOUT, "timed out")));
     List<ScheduledRun> runs = runner.history("ap-1").getRunsList();
@@ -132,7 +134,7 @@ class ScheduleRunnerTest {
             new ScheduleRunner.Scheduled(
                 "tick", new FixedRate(deployed, Duration.ofSeconds(10)), submitted::add)),
         clock.instant(),
-        java.util.Map.of("tick", lastRun));
+        Map.of("tick", lastRun));
 
     runner.tick();
     assertThat(submitted).hasSize(1); // 179 missed ticks: one run, not a flood

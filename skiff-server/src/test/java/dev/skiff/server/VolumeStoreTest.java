@@ -10,8 +10,11 @@ import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +38,7 @@ class VolumeStoreTest {
   void prepareCreatesNothingWhenAnyVolumeIsMissing() {
     VolumeStore store = new VolumeStore(dataDir, Optional.empty());
     Throwable t =
-        org.assertj.core.api.Assertions.catchThrowable(
+        Assertions.catchThrowable(
             () ->
                 store.prepare(
                     "app",
@@ -54,7 +57,7 @@ class VolumeStoreTest {
   void withoutTheSandboxAFunctionWithAVolumeIsRefusedSayingWhy() {
     VolumeStore store = new VolumeStore(dataDir, Optional.of("bwrap is missing; install it"));
     Throwable t =
-        org.assertj.core.api.Assertions.catchThrowable(
+        Assertions.catchThrowable(
             () -> store.prepare("app", List.of(fn("a", mount("/cache", "v", true)))));
     assertThat(code(t)).isEqualTo(Status.Code.UNIMPLEMENTED);
     assertThat(t).hasMessageContaining("needs the container sandbox: bwrap is missing");
@@ -181,7 +184,7 @@ class VolumeStoreTest {
   }
 
   private static void assertRefused(
-      org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {
+      ThrowingCallable call, String message) {
     assertThatThrownBy(call)
         .isInstanceOf(StatusRuntimeException.class)
         .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT))
@@ -190,7 +193,7 @@ class VolumeStoreTest {
 
   private static void deleteTree(Path top) throws Exception {
     try (var paths = Files.walk(top)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
     }

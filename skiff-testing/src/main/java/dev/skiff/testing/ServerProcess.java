@@ -1,5 +1,7 @@
 package dev.skiff.testing;
 
+import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.Connection;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,11 +15,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 
 /**
  * A long-running Skiff server ({@code dev.skiff.server.SkiffServer}) as a child JVM, for tests of
@@ -47,6 +51,8 @@ public final class ServerProcess implements AutoCloseable {
   private int port;
   private int webPort;
   private String webScheme = "http";
+  // Appended by the thread reading the server's output, read by callers: StringBuffer's locking.
+  @SuppressWarnings("JdkObsolete")
   private final StringBuffer output = new StringBuffer();
   private boolean installed;
 
@@ -129,7 +135,7 @@ public final class ServerProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
     }
   }
@@ -140,14 +146,14 @@ public final class ServerProcess implements AutoCloseable {
    * {@link #close()}.
    */
   public void useInThisJvm() {
-    dev.skiff.internal.ClientConfig config = clientConfig();
-    dev.skiff.internal.Connection.installDefault(config.server(), config.token(), config.trust());
+    ClientConfig config = clientConfig();
+    Connection.installDefault(config.server(), config.token(), config.trust());
     installed = true;
   }
 
   /** The client config the server wrote: its address, token and certificate. */
-  public dev.skiff.internal.ClientConfig clientConfig() {
-    return dev.skiff.internal.ClientConfig.read(home.resolve("config.json"))
+  public ClientConfig clientConfig() {
+    return ClientConfig.read(home.resolve("config.json"))
         .orElseThrow(() -> new IllegalStateException("the server wrote no client config"));
   }
 
@@ -157,7 +163,7 @@ public final class ServerProcess implements AutoCloseable {
    *
    * @throws IllegalStateException if the server runs without TLS
    */
-  public javax.net.ssl.SSLContext sslContext() {
+  public SSLContext sslContext() {
     return clientConfig().trust().sslContext();
   }
 
@@ -300,7 +306,7 @@ public final class ServerProcess implements AutoCloseable {
   @Override
   public void close() {
     if (installed) {
-      dev.skiff.internal.Connection.clearDefault();
+      Connection.clearDefault();
     }
     List<Process> all = new ArrayList<>(children);
     if (server != null) {

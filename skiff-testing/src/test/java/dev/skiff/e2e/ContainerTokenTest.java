@@ -6,13 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.AppRun;
+import dev.skiff.ContainerStatus;
 import dev.skiff.RunOptions;
 import dev.skiff.Volume;
 import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.BlobApiGrpc;
 import dev.skiff.proto.BlobChunk;
 import dev.skiff.proto.BlobRef;
-import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.ClientApiGrpc;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.FunctionDef;
@@ -24,6 +25,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -203,11 +205,11 @@ class ContainerTokenTest {
     }
   }
 
-  private static java.util.List<String> containersOf(AppRun run, String function) {
+  private static List<String> containersOf(AppRun run, String function) {
     return run.status().stream()
         .filter(f -> f.name().equals(function))
         .flatMap(f -> f.containers().stream())
-        .map(dev.skiff.ContainerStatus::id)
+        .map(ContainerStatus::id)
         .toList();
   }
 

@@ -3,8 +3,8 @@ package dev.skiff.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.skiff.InvalidConfigurationException;
 import dev.skiff.App;
+import dev.skiff.InvalidConfigurationException;
 import dev.skiff.RemoteFunction;
 import dev.skiff.RemoteFunctionException;
 import dev.skiff.testing.ServerProcess;

@@ -3,6 +3,7 @@ package dev.skiff.e2e;
 import dev.skiff.App;
 import dev.skiff.Function1;
 import dev.skiff.RemoteFunction;
+import java.util.Arrays;
 
 /** Three deployed apps for {@link CrossAppCallsTest}: a callee, a caller it allows, and a rogue. */
 public final class CrossAppFns {
@@ -33,9 +34,9 @@ public final class CrossAppFns {
    */
   static int orderLarge(int mib) {
     byte[] sent = new byte[mib * 1024 * 1024];
-    java.util.Arrays.fill(sent, (byte) 7);
+    Arrays.fill(sent, (byte) 7);
     byte[] back = RemoteFunction.fromName("billing", "echo", byte[].class).remote((Object) sent);
-    return java.util.Arrays.equals(sent, back) ? back.length : -1;
+    return Arrays.equals(sent, back) ? back.length : -1;
   }
 
   static int order(int cents) {

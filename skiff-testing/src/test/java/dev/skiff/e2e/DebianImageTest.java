@@ -58,7 +58,7 @@ class DebianImageTest {
     return String.join(
         "|",
         out,
-        Files.readString(Path.of("/etc/debian_version")).strip().split("\\.")[0],
+        Files.readString(Path.of("/etc/debian_version")).strip().split("\\.", -1)[0],
         Files.readString(Path.of("/etc/skiff/added.txt")).strip(),
         Files.readString(Path.of("built.txt")).strip(),
         Path.of("").toAbsolutePath().toString(),

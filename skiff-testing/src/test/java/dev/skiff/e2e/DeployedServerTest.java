@@ -14,12 +14,23 @@ import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppHistoryRequest;
 import dev.skiff.proto.AppState;
+import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.ListAppsRequest;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.testing.ServerProcess;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.HashMap;
@@ -74,8 +85,8 @@ class DeployedServerTest {
         SkiffClient.connect(config.server(), "not-the-token", config.trust())) {
       assertRefused(wrong);
     }
-    io.grpc.ManagedChannel bare =
-        io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(config.server())
+    ManagedChannel bare =
+        NettyChannelBuilder.forTarget(config.server())
             .sslContext(config.trust().grpcContext().orElseThrow())
             .build();
     try (SkiffClient none = SkiffClient.over(config.server(), bare)) {
@@ -210,7 +221,7 @@ class DeployedServerTest {
 
     Map<String, Integer> accepted = new HashMap<>();
     for (String line : Files.readAllLines(ids)) {
-      String[] parts = line.split(" ");
+      String[] parts = line.split(" ", -1);
       accepted.put(parts[0], Integer.parseInt(parts[1]));
     }
     assertThat(accepted).hasSizeGreaterThanOrEqualTo(300);
@@ -258,16 +269,16 @@ class DeployedServerTest {
   }
 
   private static String get(String url) {
-    try (java.net.http.HttpClient http =
-        java.net.http.HttpClient.newBuilder().sslContext(server.sslContext()).build()) {
-      java.net.http.HttpResponse<String> r =
+    try (HttpClient http =
+        HttpClient.newBuilder().sslContext(server.sslContext()).build()) {
+      HttpResponse<String> r =
           http.send(
-              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-              java.net.http.HttpResponse.BodyHandlers.ofString());
+              HttpRequest.newBuilder(URI.create(url)).build(),
+              BodyHandlers.ofString());
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       return r.body();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
@@ -275,12 +286,12 @@ class DeployedServerTest {
   }
 
   /** The stored jars with their file keys (inode) and modification times. */
-  private static Map<Path, Object> storedJars() throws java.io.IOException {
+  private static Map<Path, Object> storedJars() throws IOException {
     try (var files = Files.list(server.dataDir().resolve("classpath"))) {
       Map<Path, Object> out = new HashMap<>();
       for (Path p : files.toList()) {
         var attrs =
-            Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
+            Files.readAttributes(p, BasicFileAttributes.class);
         out.put(p.getFileName(), List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime()));
       }
       return out;
@@ -310,7 +321,7 @@ class DeployedServerTest {
             .getAppId();
     return c
         .blocking()
-        .getAppStatus(dev.skiff.proto.AppStatusRequest.newBuilder().setAppId(id).build())
+        .getAppStatus(AppStatusRequest.newBuilder().setAppId(id).build())
         .getFunctionsList()
         .stream()
         .mapToInt(f -> f.getRunningInputs())

@@ -86,6 +86,7 @@ final class FaultFns {
     return millis;
   }
 
+  @SuppressWarnings("ModifiedButNotUsed") // the list holds the memory until the container dies
   static Integer hog(Integer chunkMib) {
     List<byte[]> hoard = new ArrayList<>();
     while (true) {

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +49,7 @@ final class Fns {
   static final Generator1<Integer, Integer> countTo = app.generator(Fns::countTo);
   static final Generator2<String, Integer, Integer> gated = app.generator(Fns::gated);
   static final Function1<String, String> lambda =
-      app.function((String s) -> s.toUpperCase(java.util.Locale.ROOT), f -> f.name("upper"));
+      app.function((String s) -> s.toUpperCase(Locale.ROOT), f -> f.name("upper"));
 
   /** A record with the kinds of values a payload may hold. */
   record Shape(
@@ -95,7 +96,7 @@ final class Fns {
 
   static String three(String s, Integer n, Boolean loud) {
     String r = s.repeat(n);
-    return loud ? r.toUpperCase(java.util.Locale.ROOT) : r;
+    return loud ? r.toUpperCase(Locale.ROOT) : r;
   }
 
   static int sum4(int a, int b, int c, int d) {
@@ -113,7 +114,7 @@ final class Fns {
 
   static String throwIllegalArgument(String why) {
     try {
-      throw new java.io.UncheckedIOException(new IOException("disk on fire"));
+      throw new UncheckedIOException(new IOException("disk on fire"));
     } catch (UncheckedIOException e) {
       throw new IllegalArgumentException("bad input: " + why, e);
     }

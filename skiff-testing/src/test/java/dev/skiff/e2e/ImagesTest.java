@@ -13,11 +13,15 @@ import dev.skiff.RunOptions;
 import dev.skiff.testing.SkiffExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -72,7 +76,7 @@ class ImagesTest {
     long firstMillis = (System.nanoTime() - first) / 1_000_000;
     assertThat(value).isEqualTo("Hello From The Image");
     assertThat(firstOutput).contains("building image").contains("resolved org.apache.commons:commons-text:jar:1.12.0");
-    List<Path> images = new java.util.ArrayList<>(images());
+    List<Path> images = new ArrayList<>(images());
     images.removeAll(before);
     assertThat(images).hasSize(1);
     FileTime built = Files.getLastModifiedTime(images.get(0).resolve("image.pb"));
@@ -130,7 +134,7 @@ class ImagesTest {
     Files.writeString(LOCAL.resolve("note.txt"), "a note");
     Files.writeString(LOCAL.resolve("dir/sub/x.txt"), "x in a dir");
     try (AppRun run = files.run(RunOptions.quiet())) {
-      String[] parts = describe.remote().split("\\|");
+      String[] parts = describe.remote().split("\\|", -1);
       assertThat(parts[0]).isEqualTo("hello from env");
       assertThat(parts[1]).isEqualTo("built with hello from env;a note");
       assertThat(parts[2]).isEqualTo("a note");
@@ -265,7 +269,7 @@ class ImagesTest {
           .sorted()
           .toList();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -273,7 +277,7 @@ class ImagesTest {
   static void removeLocalFiles() throws IOException {
     if (Files.exists(LOCAL)) {
       try (Stream<Path> walk = Files.walk(LOCAL)) {
-        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
           Files.delete(p);
         }
       }
@@ -289,7 +293,7 @@ class ImagesTest {
       Captured c = new Captured();
       PrintStream tee =
           new PrintStream(
-              new java.io.OutputStream() {
+              new OutputStream() {
                 @Override
                 public void write(int b) {
                   c.original.write(b);

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -37,7 +38,7 @@ final class Impostor implements AutoCloseable {
     try {
       ServerSocket s = new ServerSocket();
       s.setReuseAddress(true);
-      s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       return new Impostor(s);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -52,7 +53,7 @@ final class Impostor implements AutoCloseable {
       SSLParameters p = s.getSSLParameters();
       p.setApplicationProtocols(new String[] {"h2"});
       s.setSSLParameters(p);
-      s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       return new Impostor(s);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

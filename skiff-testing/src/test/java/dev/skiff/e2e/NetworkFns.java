@@ -4,6 +4,7 @@ import dev.skiff.App;
 import dev.skiff.Function0;
 import dev.skiff.Function2;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
@@ -36,7 +37,7 @@ public final class NetworkFns {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress(host, port), 3_000);
       return "connected";
-    } catch (java.net.ConnectException e) {
+    } catch (ConnectException e) {
       return "refused: " + e.getMessage();
     } catch (IOException e) {
       return "failed: " + e;

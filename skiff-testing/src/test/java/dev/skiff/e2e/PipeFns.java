@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,7 @@ public final class PipeFns {
       app.function(
           PipeFns::attack,
           f -> f.volume("/cache", Volume.fromName(VOLUME).createIfMissing()).timeout(
-              java.time.Duration.ofMinutes(2)));
+              Duration.ofMinutes(2)));
 
   static final Function0<String> ping = app.function(PipeFns::ping);
 

@@ -3,6 +3,7 @@ package dev.skiff.e2e;
 import dev.skiff.App;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -79,6 +80,7 @@ final class PlacementFns {
    * Holds 96 MiB of heap, then allocates {@code mib} MiB of direct buffers (memory the JVM's heap
    * limit does not count), touching every page; says how many MiB it allocated off the heap.
    */
+  @SuppressWarnings("ModifiedButNotUsed") // the list holds the memory until the function returns
   static Integer allocateOffHeap(Integer mib) {
     List<Object> held = new ArrayList<>();
     for (int i = 0; i < 96; i++) {
@@ -86,7 +88,7 @@ final class PlacementFns {
     }
     int direct = 0;
     for (int i = 0; i < mib; i++) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(1024 * 1024);
+      ByteBuffer b = ByteBuffer.allocateDirect(1024 * 1024);
       for (int p = 0; p < b.capacity(); p += 4096) {
         b.put(p, (byte) 1);
       }

@@ -13,6 +13,7 @@ import dev.skiff.FunctionStatus;
 import dev.skiff.InvalidConfigurationException;
 import dev.skiff.RunOptions;
 import dev.skiff.testing.SkiffExtension;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -145,7 +146,7 @@ class PlacementTest {
    * hierarchy, or {@code v2File} in the unified one; containers without a limit are left out.
    */
   private static List<String> containerGroupValues(String controller, String v1File, String v2File)
-      throws java.io.IOException {
+      throws IOException {
     List<String> values = new ArrayList<>();
     for (ProcessHandle p : SkiffExtension.containerProcesses()) {
       Path procCgroup = Path.of("/proc", Long.toString(p.pid()), "cgroup");

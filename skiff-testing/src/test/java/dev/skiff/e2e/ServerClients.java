@@ -2,6 +2,7 @@ package dev.skiff.e2e;
 
 import dev.skiff.FunctionCall;
 import dev.skiff.RemoteFunction;
+import dev.skiff.SkiffException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -85,7 +86,7 @@ public final class ServerClients {
     try {
       DeployedFns.app.deploy();
       System.out.println("deployed?!");
-    } catch (dev.skiff.SkiffException e) {
+    } catch (SkiffException e) {
       System.out.println("deploy failed: " + e.getMessage());
     }
   }
@@ -94,14 +95,14 @@ public final class ServerClients {
     try {
       RemoteFunction<Integer> square = RemoteFunction.fromName("durable", "square", Integer.class);
       System.out.println("square=" + square.remote(n));
-    } catch (dev.skiff.SkiffException e) {
+    } catch (SkiffException e) {
       System.out.println("failed: " + e.getMessage());
     }
   }
 
   private static void get(Path ids) throws IOException {
     for (String line : Files.readAllLines(ids)) {
-      String id = line.split(" ")[0];
+      String id = line.split(" ", -1)[0];
       FunctionCall<Integer> call = FunctionCall.fromId(id);
       System.out.println(id + " " + call.get());
     }

@@ -111,7 +111,7 @@ final class TokenFns {
           yield "OK read " + read;
         }
         case "callOther" -> {
-          String[] appAndFunction = arg.split("/");
+          String[] appAndFunction = arg.split("/", -1);
           client.call(
               CallRequest.newBuilder()
                   .setFunction(

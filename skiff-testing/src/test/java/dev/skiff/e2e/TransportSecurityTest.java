@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -78,7 +79,7 @@ class TransportSecurityTest {
       assertThat(server.dataDir().resolve("tls")).doesNotExist();
       // Pinned, as the config says; and as a CA file (SKIFF_TLS_CA), with the host name checked.
       for (ServerTrust trust :
-          java.util.List.of(
+          List.of(
               config.trust(),
               new ServerTrust.Authorities(Optional.of(operator.certificate()), "SKIFF_TLS_CA"))) {
         try (SkiffClient c = SkiffClient.connect(config.server(), config.token(), trust)) {

@@ -5,6 +5,7 @@ import dev.skiff.Function1;
 import dev.skiff.Function2;
 import dev.skiff.Function4;
 import dev.skiff.Volume;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -94,7 +96,7 @@ final class VolumeFns {
   static String swapDirectoryForLink(String name, String target) throws IOException {
     Path dir = Path.of("/cache", name);
     try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
     }
@@ -145,7 +147,7 @@ final class VolumeFns {
   static View inspectSandbox(String dataDir, String otherVolumeDir) {
     List<String> writable = new ArrayList<>();
     String classes =
-        Path.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0])
+        Path.of(System.getProperty("java.class.path").split(File.pathSeparator, -1)[0])
             .toString();
     for (String dir :
         List.of(

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -107,9 +108,9 @@ class VolumeTest {
     assertThat(v.listFiles("/"))
         .extracting(VolumeEntry::path, VolumeEntry::directory)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("notes", true),
-            org.assertj.core.groups.Tuple.tuple("single.txt", false),
-            org.assertj.core.groups.Tuple.tuple("up", true));
+            Tuple.tuple("notes", true),
+            Tuple.tuple("single.txt", false),
+            Tuple.tuple("up", true));
     assertThat(v.listFilesRecursively("up"))
         .extracting(VolumeEntry::path)
         .containsExactly("up/b.txt", "up/sub", "up/sub/c.txt");

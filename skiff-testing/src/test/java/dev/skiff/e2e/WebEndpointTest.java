@@ -20,7 +20,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +80,7 @@ class WebEndpointTest {
   }
 
   static String secret(String word) {
-    return word.toUpperCase(java.util.Locale.ROOT);
+    return word.toUpperCase(Locale.ROOT);
   }
 
   static String slow() throws InterruptedException {
@@ -159,7 +161,7 @@ class WebEndpointTest {
   }
 
   private static String curl(String... args) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/curl", "-s", "-S", "--max-time", "60", "-w", "\n%{http_code}"));
+    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-s", "-S", "--max-time", "60", "-w", "\n%{http_code}"));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

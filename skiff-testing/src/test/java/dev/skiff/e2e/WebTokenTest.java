@@ -28,8 +28,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -104,8 +107,8 @@ class WebTokenTest {
   private static Map<String, List<String>> seen(HttpResponse<String> response) throws Exception {
     Map<String, List<String>> headers =
         JSON.readValue(response.body(), new TypeReference<Map<String, List<String>>>() {});
-    Map<String, List<String>> lower = new java.util.TreeMap<>();
-    headers.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
+    Map<String, List<String>> lower = new TreeMap<>();
+    headers.forEach((k, v) -> lower.put(k.toLowerCase(Locale.ROOT), v));
     return lower;
   }
 
@@ -116,7 +119,7 @@ class WebTokenTest {
   }
 
   private static String[] headers(WebToken token, String... more) {
-    List<String> all = new java.util.ArrayList<>();
+    List<String> all = new ArrayList<>();
     token.headers().forEach((k, v) -> all.addAll(List.of(k, v)));
     all.addAll(List.of(more));
     return all.toArray(String[]::new);

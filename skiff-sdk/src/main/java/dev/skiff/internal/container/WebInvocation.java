@@ -14,6 +14,7 @@ import dev.skiff.internal.WebEndpointSpec;
 import dev.skiff.proto.HttpField;
 import dev.skiff.proto.HttpInput;
 import dev.skiff.proto.HttpOutput;
+import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,7 @@ final class WebInvocation {
       JsonNode body;
       try {
         body = JSON.readTree(in.getBody().toByteArray());
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         throw new BadRequest("the request body is not valid JSON: " + firstLine(e.getMessage()));
       }
       if (body == null || !body.isObject()) {

@@ -1,12 +1,13 @@
 package dev.skiff.internal.container;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.PayloadException;
 import dev.skiff.internal.AppBinding;
 import dev.skiff.internal.Blobs;
+import dev.skiff.internal.ContainerContext;
 import dev.skiff.internal.ErrorCodec;
 import dev.skiff.internal.PayloadCodec;
+import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.Bind;
 import dev.skiff.proto.ContainerApiGrpc;
@@ -22,15 +23,21 @@ import dev.skiff.proto.Result;
 import io.grpc.stub.StreamObserver;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.BaseStream;
 
 /**
@@ -44,14 +51,14 @@ import java.util.stream.BaseStream;
  */
 final class Worker {
   private volatile String function = "?";
-  private final java.util.concurrent.CompletableFuture<Bind> bind =
-      new java.util.concurrent.CompletableFuture<>();
+  private final CompletableFuture<Bind> bind =
+      new CompletableFuture<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentLinkedQueue<Output> outputs =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final java.util.concurrent.locks.ReentrantLock sending =
-      new java.util.concurrent.locks.ReentrantLock();
+  private final ConcurrentLinkedQueue<Output> outputs =
+      new ConcurrentLinkedQueue<>();
+  private final ReentrantLock sending =
+      new ReentrantLock();
   // Sends the outputs of inputs that finish while more wait here, so that they go out together.
   private final Thread sender =
       Thread.ofPlatform().daemon().name("skiff-outputs").unstarted(this::batchOutputs);
@@ -59,7 +66,7 @@ final class Worker {
   // order (the control plane may send a few ahead so the container never idles between inputs).
   // Guarded by slotLock.
   private final Object slotLock = new Object();
-  private final java.util.ArrayDeque<Assignment> waiting = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Assignment> waiting = new ArrayDeque<>();
   private int freeSlots = 1;
   private final CountDownLatch exit = new CountDownLatch(1);
   private volatile int exitCode;
@@ -84,7 +91,7 @@ final class Worker {
   Bind awaitBind() throws InterruptedException {
     try {
       return bind.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       finishAndExit(exitCode);
       throw new IllegalStateException("unreachable");
     }
@@ -123,7 +130,7 @@ final class Worker {
 
   private void batchOutputs() {
     while (true) {
-      java.util.concurrent.locks.LockSupport.park(this);
+      LockSupport.park(this);
       sendOutputs();
     }
   }
@@ -254,7 +261,7 @@ final class Worker {
             .setResult(outcome)
             .build());
     if (moreQueued) {
-      java.util.concurrent.locks.LockSupport.unpark(sender);
+      LockSupport.unpark(sender);
     } else {
       sendOutputs();
     }
@@ -308,12 +315,12 @@ final class Worker {
     Result run() throws Exception;
   }
 
-  private static dev.skiff.internal.SkiffClient client() {
-    return dev.skiff.internal.ContainerContext.current().orElseThrow().client();
+  private static SkiffClient client() {
+    return ContainerContext.current().orElseThrow().client();
   }
 
-  private static com.google.protobuf.ByteString outgoing(byte[] payload) {
-    AppBinding b = dev.skiff.internal.ContainerContext.current().orElseThrow();
+  private static ByteString outgoing(byte[] payload) {
+    AppBinding b = ContainerContext.current().orElseThrow();
     return Blobs.outgoing(payload, b.client(), b.appId());
   }
 
@@ -333,7 +340,7 @@ final class Worker {
     AutoCloseable closer = produced instanceof AutoCloseable c ? c : null;
     Iterator<?> items =
         switch (produced) {
-          case null -> java.util.Collections.emptyIterator();
+          case null -> Collections.emptyIterator();
           case BaseStream<?, ?> s -> s.iterator();
           case Iterator<?> it -> it;
           case Iterable<?> it -> it.iterator();

@@ -9,7 +9,7 @@ import java.util.Objects;
  * Settings of an embedded control plane. Immutable; change one setting with a {@code with...}
  * method.
  *
- * @param defaultMaxContainers the container cap of a function that sets no {@code maxContainers}
+ * @param defaultMaxContainers the container cap of a function that sets no maximum of its own
  * @param defaultScaledownWindow how long an idle container lives when a function sets no {@code
  *     scaledownWindow}
  * @param warmContainers how many containers to keep started ahead of need for each classpath the

@@ -1,5 +1,7 @@
 package dev.skiff.internal.spi;
 
+import java.util.Optional;
+
 /** A control plane running inside this JVM. Thread-safe. */
 public interface EmbeddedControlPlane extends AutoCloseable {
   /** Where clients connect, as {@code host:port} on loopback. */
@@ -9,8 +11,8 @@ public interface EmbeddedControlPlane extends AutoCloseable {
    * The name of the control plane's in-process gRPC server, which a client in this JVM reaches
    * without a socket; empty if it has none.
    */
-  default java.util.Optional<String> inProcessName() {
-    return java.util.Optional.empty();
+  default Optional<String> inProcessName() {
+    return Optional.empty();
   }
 
   /** The token that clients send with every call. */

@@ -1,5 +1,6 @@
 package dev.skiff.internal.spi;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -104,7 +105,7 @@ public record NodeConfig(double cpus, long memoryMib, String region, List<String
 
     private static long memoryMib() {
       if (ManagementFactory.getOperatingSystemMXBean()
-          instanceof com.sun.management.OperatingSystemMXBean os) {
+          instanceof OperatingSystemMXBean os) {
         return Math.max(1, os.getTotalMemorySize() / (1024 * 1024));
       }
       return Math.max(1, Runtime.getRuntime().maxMemory() / (1024 * 1024));

@@ -88,7 +88,7 @@ final class CgroupLimits {
       if (parts[1].isEmpty()) {
         groups.put("", parts[2]);
       }
-      for (String controller : parts[1].split(",")) {
+      for (String controller : parts[1].split(",", -1)) {
         if (!controller.isEmpty()) {
           groups.put(controller, parts[2]);
         }

@@ -1,13 +1,16 @@
 package dev.skiff.server.backend;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -272,7 +275,7 @@ final class ClassDataArchives implements AutoCloseable {
       command.add("--enable-native-access=ALL-UNNAMED"); // as the containers that will map it
     }
     command.add("-cp");
-    command.add(String.join(java.io.File.pathSeparator, classpath));
+    command.add(String.join(File.pathSeparator, classpath));
     if (sandbox.isPresent()) {
       List<Path> readOnly = new ArrayList<>();
       classpath.forEach(e -> readOnly.add(Path.of(e)));
@@ -336,7 +339,7 @@ final class ClassDataArchives implements AutoCloseable {
       try (SeekableByteChannel channel =
               Files.newByteChannel(
                   file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-          InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
+          InputStream in = Channels.newInputStream(channel)) {
         bytes = in.readNBytes(MAX_CLASS_LIST_BYTES + 1);
       }
     } catch (IOException | RuntimeException e) {
@@ -491,7 +494,7 @@ final class ClassDataArchives implements AutoCloseable {
               return FileVisitResult.CONTINUE;
             }
           });
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       // Already gone.
     } catch (IOException e) {
       LOG.log(Level.DEBUG, "could not remove {0}: {1}", root, e.toString());

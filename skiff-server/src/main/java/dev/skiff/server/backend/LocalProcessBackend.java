@@ -1,21 +1,19 @@
 package dev.skiff.server.backend;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -531,7 +529,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     command.addAll(archiveFlags);
     command.addAll(resourceLimitFlags(spec.environment()));
     command.add("-cp");
-    command.add(String.join(java.io.File.pathSeparator, spec.classpath()));
+    command.add(String.join(File.pathSeparator, spec.classpath()));
     command.add(entrypoint);
     return command;
   }
@@ -641,7 +639,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     archives.close();
   }
 
-  private static void closeQuietly(java.io.OutputStream stream) {
+  private static void closeQuietly(OutputStream stream) {
     try {
       stream.close();
     } catch (IOException e) {

@@ -1,10 +1,12 @@
 package dev.skiff.server.backend;
 
+import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -221,7 +223,7 @@ public final class Sandbox {
     if (path == null) {
       return Optional.empty();
     }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (!dir.isEmpty()) {
         Path candidate = Path.of(dir, program);
         if (Files.isExecutable(candidate)) {
@@ -323,7 +325,7 @@ public final class Sandbox {
    * the spec's variables (which win), nothing inherited from the control plane.
    */
   public static Map<String, String> environment(Map<String, String> containerEnvironment) {
-    Map<String, String> env = new java.util.LinkedHashMap<>(BASE_ENVIRONMENT);
+    Map<String, String> env = new LinkedHashMap<>(BASE_ENVIRONMENT);
     env.putAll(containerEnvironment);
     return env;
   }

@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,8 +80,8 @@ final class UserNetwork {
       Path temp = Files.createTempFile(directory, "resolv", ".tmp");
       Files.writeString(temp, "nameserver 10.0.2.3\n", StandardCharsets.US_ASCII);
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-      Files.move(temp, resolv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(temp, resolv, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
       return Optional.of(new UserNetwork(slirp.get(), Sandbox.onPath("setpriv"), resolv));
     } catch (IOException e) {
       LOG.log(Level.WARNING, "no user-mode network for containers: {0}", e.toString());

@@ -2,6 +2,7 @@ package dev.skiff.server.image;
 
 import dev.skiff.proto.ImageManifest;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,7 +48,7 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
    * absolute path inside the container.
    */
   public Map<String, Path> mounts() {
-    Map<String, Path> out = new java.util.LinkedHashMap<>();
+    Map<String, Path> out = new LinkedHashMap<>();
     manifest.getMountsMap().forEach((inside, relative) -> out.put(inside, directory.resolve(relative)));
     return out;
   }

@@ -5,7 +5,9 @@ import dev.skiff.proto.ImageFile;
 import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.proto.ImageStep;
+import dev.skiff.server.backend.ProcessLauncher;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -252,7 +254,7 @@ final class ImageBuild {
   }
 
   private static void requireTool(String step, String tool) {
-    for (String dir : System.getenv().getOrDefault("PATH", DEBIAN_PATH).split(":")) {
+    for (String dir : System.getenv().getOrDefault("PATH", DEBIAN_PATH).split(":", -1)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
         return;
       }
@@ -360,10 +362,10 @@ final class ImageBuild {
 
   /** Runs a process to completion, streaming its output; throws naming the step if it fails. */
   private void exec(String step, ProcessBuilder pb, String what) throws IOException {
-    pb.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Process process;
     try {
-      process = dev.skiff.server.backend.ProcessLauncher.start(pb);
+      process = ProcessLauncher.start(pb);
     } catch (IOException e) {
       throw new ImageBuildFailure(step, "could not start " + pb.command().get(0) + ": " + e.getMessage(), "");
     }

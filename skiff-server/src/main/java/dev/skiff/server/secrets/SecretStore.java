@@ -23,6 +23,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
@@ -144,7 +145,7 @@ public final class SecretStore {
         throw new UncheckedIOException(e);
       }
       byte[] ciphertext = crypt(Cipher.ENCRYPT_MODE, key, nonce, associatedData(name, keys), plaintext);
-      java.util.Arrays.fill(plaintext, (byte) 0);
+      Arrays.fill(plaintext, (byte) 0);
       ObjectNode file = JSON.createObjectNode();
       file.put("format", 1);
       file.put("name", name);
@@ -210,7 +211,7 @@ public final class SecretStore {
     } catch (IOException e) {
       throw new SkiffException("secret '" + name + "' in " + fileOf(name) + " is damaged");
     } finally {
-      java.util.Arrays.fill(plaintext, (byte) 0);
+      Arrays.fill(plaintext, (byte) 0);
     }
   }
 

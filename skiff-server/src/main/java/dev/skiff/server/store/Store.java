@@ -192,12 +192,6 @@ public final class Store implements AutoCloseable {
     }
   }
 
-  /** The highest version a name has been deployed with, or 0. */
-  public long lastVersion(String name) {
-    return apps().stream().filter(a -> a.name().equals(name)).mapToLong(StoredApp::version).max()
-        .orElse(0);
-  }
-
   // ------------------------------------------------------------------------------ web tokens
 
   /** Stores a new web token (its secret's hash, never the secret); completes once committed. */

@@ -2,6 +2,7 @@ package dev.skiff.server.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,7 +57,7 @@ class CgroupLimitsTest {
         new ProcessBuilder(group.wrap(List.of("/bin/sh", "-c", "echo $$")))
             .redirectErrorStream(true)
             .start();
-    String printed = new String(p.getInputStream().readAllBytes()).trim();
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(p.waitFor()).isZero();
     assertThat(printed).isEqualTo(Long.toString(p.pid()));
     assertThat(Files.readString(dir.resolve("a/cgroup.procs")).trim())

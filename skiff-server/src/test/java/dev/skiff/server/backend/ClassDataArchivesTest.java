@@ -2,8 +2,10 @@ package dev.skiff.server.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +14,7 @@ class ClassDataArchivesTest {
   @TempDir Path temp;
 
   @Test
+  @SuppressWarnings("StringConcatToTextBlock") // one hostile line per argument, escapes visible
   void aClassListKeepsOnlyTheShapesTheJvmWritesRebuiltFromCheckedParts() {
     String hostile =
         String.join(
@@ -53,7 +56,7 @@ class ClassDataArchivesTest {
 
     Path huge = temp.resolve("huge.txt");
     try (var out = Files.newOutputStream(huge)) {
-      byte[] line = "java/lang/Object\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] line = "java/lang/Object\n".getBytes(StandardCharsets.US_ASCII);
       for (long n = 0; n <= ClassDataArchives.MAX_CLASS_LIST_BYTES / line.length; n++) {
         out.write(line);
       }
@@ -62,6 +65,6 @@ class ClassDataArchivesTest {
 
     Path fine = Files.writeString(temp.resolve("fine.txt"), "java/lang/Object id: 0\n");
     assertThat(ClassDataArchives.readClassList(fine))
-        .contains(java.util.List.of("java/lang/Object"));
+        .contains(List.of("java/lang/Object"));
   }
 }

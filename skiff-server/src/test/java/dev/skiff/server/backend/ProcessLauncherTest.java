@@ -3,6 +3,8 @@ package dev.skiff.server.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,8 @@ class ProcessLauncherTest {
                         ProcessLauncher.start(
                             new ProcessBuilder(
                                 "setpriv", "--pdeathsig", "KILL", "--", "sleep", "60")));
-                  } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                   }
                 });
     starter.join();

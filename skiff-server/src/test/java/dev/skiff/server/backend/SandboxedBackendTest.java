@@ -7,16 +7,22 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -76,7 +82,7 @@ class SandboxedBackendTest {
 
   private static ContainerSpec spec(
       String id, String classpath, String mode, Map<String, String> more) {
-    Map<String, String> env = new java.util.HashMap<>(more);
+    Map<String, String> env = new HashMap<>(more);
     env.putAll(Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
     return new ContainerSpec(id, List.of(classpath), env);
   }
@@ -109,7 +115,7 @@ class SandboxedBackendTest {
     Path root = Files.createDirectories(temp.resolve("root"));
     Files.writeString(root.resolve("image-file"), "from the image");
     List<Path> system =
-        java.util.stream.Stream.of("/usr", "/lib", "/lib64").map(Path::of).filter(Files::exists)
+        Stream.of("/usr", "/lib", "/lib64").map(Path::of).filter(Files::exists)
             .toList();
     Sandbox.Spec spec =
         new Sandbox.Spec(
@@ -127,7 +133,7 @@ class SandboxedBackendTest {
             .redirectErrorStream(true)
             .start();
     String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(out).contains("from the image", "root-read-only", "tmp-writable");
     assertThat(root.resolve("x")).doesNotExist();
@@ -189,7 +195,7 @@ class SandboxedBackendTest {
   void aLinkPlantedByTheFirstContainerOfAClasspathNeverLetsTheNextReadAHostFile()
       throws Exception {
     Path jar = jarOfScriptedMain();
-    String secret = "SECRET-" + java.util.UUID.randomUUID();
+    String secret = "SECRET-" + UUID.randomUUID();
     Path secretKey = Files.writeString(temp.resolve("secret.key"), secret); // outside the sandbox
     Path cds = Files.createDirectories(temp.resolve("cds"));
     LocalProcessBackend b = sandboxed(Optional.of(cds));
@@ -251,7 +257,7 @@ class SandboxedBackendTest {
     builder.environment().put("TEST_MODE", "exit");
     Process p = builder.start();
     String out =
-        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     assertThat(out).contains(ScriptedMain.class.getName() + " source: shared objects file");
@@ -290,8 +296,8 @@ class SandboxedBackendTest {
         var attributes =
             Files.readAttributes(
                 p,
-                java.nio.file.attribute.PosixFileAttributes.class,
-                java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
         assertThat(attributes.isRegularFile()).as("%s is a regular file", p).isTrue();
         assertThat(attributes.owner().getName()).isEqualTo(System.getProperty("user.name"));
       }

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class SecretStoreTest {
     assertThat(store().get("db")).contains(Map.of("USER", "app", "PASSWORD", "hunter2-very-secret"));
     assertThat(store.list())
         .containsExactly(
-            new SecretStore.Entry("db", java.util.List.of("PASSWORD", "USER"), CLOCK.instant()));
+            new SecretStore.Entry("db", List.of("PASSWORD", "USER"), CLOCK.instant()));
     try (Stream<Path> files = Files.walk(home)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1))
