@@ -44,7 +44,11 @@ final class Processes {
     }
     Process process = null;
     try {
-      process = builder(dir, env, command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      process =
+          builder(dir, env, command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
       if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(
             String.join(" ", command) + " did not finish within " + deadline + "\nstdout:\n"
@@ -76,7 +80,7 @@ final class Processes {
       }
     }
 
-    /** SIGTERM (so that it stops its own children), SIGKILL after 20 s, then any descendant left. */
+    /** SIGTERM (so that it stops its own children), SIGKILL after 20 s, then descendants left. */
     @Override
     public void close() {
       List<ProcessHandle> descendants = process.descendants().toList();
@@ -101,7 +105,10 @@ final class Processes {
     try {
       output = Files.createTempFile("skiff-dist-out-", ".txt");
       Process process =
-          builder(dir, env, command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+          builder(dir, env, command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
       return new Running(process, output);
     } catch (IOException e) {
       deleteTree(output);

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -142,7 +141,8 @@ class UserProjectTest {
 
   @Test
   void theArchivesCommandLineRunsTheProjectsJar() {
-    Processes.Result r = skiff("run", "--class", MAIN, "-cp", project.resolve(JAR).toString(), "Bo");
+    Processes.Result r =
+        skiff("run", "--class", MAIN, "-cp", project.resolve(JAR).toString(), "Bo");
     assertThat(r.exitCode()).as(r.describe()).isZero();
     assertThat(r.out()).contains("Hello, Bo, from a container!\n");
   }
@@ -154,10 +154,10 @@ class UserProjectTest {
     env.put("SKIFF_HOME", home.toString());
     try (Processes.Running server =
         Processes.start(work, env, skiffCommand("server", "--port", "0", "--web-port", "0"))) {
-      await().atMost(DEADLINE).until(() -> LISTENING.matcher(server.output()).find()
-          || !server.process().isAlive());
-      Matcher listening = LISTENING.matcher(server.output());
-      assertThat(listening.find()).as(server.output()).isTrue();
+      await()
+          .atMost(DEADLINE)
+          .until(() -> LISTENING.matcher(server.output()).find() || !server.process().isAlive());
+      assertThat(LISTENING.matcher(server.output()).find()).as(server.output()).isTrue();
 
       Processes.Result deployed =
           Processes.run(
@@ -205,7 +205,7 @@ class UserProjectTest {
     return env;
   }
 
-  /** {@code mvn GOALS} on the project with its own local repository and the mirror to the outer one. */
+  /** {@code mvn GOALS} with the project's own local repository and the outer one as its mirror. */
   private static List<String> maven(String... goals) throws IOException {
     Path settings = work.resolve("settings.xml");
     Files.writeString(
