@@ -6,8 +6,9 @@ import java.time.Duration;
 
 /**
  * The apps and functions the benchmarks call. Containers initialise this class (and only this
- * class) to find the functions, so it holds nothing but definitions: one app per benchmark, so
- * that each benchmark gets its own control plane and containers.
+ * class) to find the functions, so it holds nothing but definitions: one app per benchmark (two
+ * for {@code spawn_durability}, one per side), so that each gets its own control plane and
+ * containers.
  */
 final class BenchFunctions {
   /** The argument with which {@link #hold} returns at once, to warm its container. */
@@ -34,9 +35,24 @@ final class BenchFunctions {
       QUEUE_APP.function(
           BenchFunctions::hold, f -> f.maxContainers(1).timeout(HOLD.plus(Duration.ofMinutes(1))));
 
+  /** The long-running server's side of {@code spawn_durability}. */
+  static final App STORED_SPAWN_APP = App.named("bench-spawn-stored");
+  static final Function1<Integer, Integer> storedSpawnInc =
+      STORED_SPAWN_APP.function(BenchFunctions::inc);
+
+  /** The embedded control plane's side of {@code spawn_durability}, the baseline. */
+  static final App MEMORY_SPAWN_APP = App.named("bench-spawn-memory");
+  static final Function1<Integer, Integer> memorySpawnInc =
+      MEMORY_SPAWN_APP.function(BenchFunctions::inc);
+
   /** The trivial function: returns its argument. */
   static String echo(String s) {
     return s;
+  }
+
+  /** Returns its argument plus one: a trivial function whose results tell the inputs apart. */
+  static int inc(int x) {
+    return x + 1;
   }
 
   /** Returns {@link #WARM} at once; blocks for {@link #HOLD} on any other argument. */

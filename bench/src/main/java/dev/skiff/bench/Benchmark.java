@@ -9,7 +9,8 @@ enum Benchmark {
   MAP_THROUGHPUT("map_throughput", EnumSet.of(Phase.MAP_THROUGHPUT)),
   COLD_START("cold_start", EnumSet.of(Phase.COLD_START)),
   MEMORY("memory", EnumSet.of(Phase.IDLE_MEMORY, Phase.QUEUED_SPAWNS)),
-  SPAWN_ENQUEUE("spawn_enqueue", EnumSet.of(Phase.QUEUED_SPAWNS));
+  SPAWN_ENQUEUE("spawn_enqueue", EnumSet.of(Phase.QUEUED_SPAWNS)),
+  SPAWN_DURABILITY("spawn_durability", EnumSet.of(Phase.SPAWN_DURABILITY));
 
   private final String id;
 

@@ -67,6 +67,17 @@ sealed interface Measurement {
       implements Measurement {}
 
   /**
+   * Concurrent spawns on the long-running server (each input stored before the spawn returns)
+   * against the same on an embedded control plane (memory only), in spawns per second.
+   *
+   * @param spawns spawns per round
+   * @param threads threads spawning concurrently
+   * @param rounds timed rounds per side, interleaved
+   */
+  record SpawnDurability(int spawns, int threads, int rounds, double perS, double baselinePerS)
+      implements Measurement {}
+
+  /**
    * Spawning inputs of a blocked function, and the heap they take while queued.
    *
    * @param queued inputs spawned sequentially and queued when the heap was measured

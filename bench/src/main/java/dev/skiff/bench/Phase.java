@@ -7,6 +7,8 @@ enum Phase {
   REMOTE_LATENCY("remote_latency"),
   MAP_THROUGHPUT("map_throughput"),
   COLD_START("cold_start"),
+  /** Starts a long-running server as a child JVM for its measured side. */
+  SPAWN_DURABILITY("spawn_durability"),
   /** Spawn rate and queued-input heap; last, because it fills the heap. */
   QUEUED_SPAWNS("spawn_enqueue + queued heap");
 

@@ -193,6 +193,24 @@ final class Report {
             .decimal("queued_100k_heap_mib", queued.heapQueuedMib())
             .toString());
       }
+      case SPAWN_DURABILITY -> {
+        var m = get(Phase.SPAWN_DURABILITY, Measurement.SpawnDurability.class);
+        rows.add(new Row("spawn_durability, stored (/s)", rate(m.perS()), rate(m.baselinePerS()),
+            ratio(m.perS(), m.baselinePerS())));
+        notes.add(String.format(
+            Locale.ROOT,
+            "spawn_durability: %d concurrent spawns from %d threads on the long-running server"
+                + " (a child JVM; each input is committed to its store before the spawn returns),"
+                + " timed until every spawn returned, %d round(s) after %d warm-up round(s), every"
+                + " result then read and checked; baseline: the same rounds on an embedded control"
+                + " plane, which keeps inputs in memory only, alternating. Here ratio < 1 means"
+                + " storing costs that much of the rate.",
+            m.spawns(), m.threads(), m.rounds(), sizes.durableWarmupRounds()));
+        json.add(new JsonLine(b.id())
+            .decimal("per_s", m.perS())
+            .decimal("baseline_per_s", m.baselinePerS())
+            .toString());
+      }
       case SPAWN_ENQUEUE -> {
         var m = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);
         rows.add(new Row("spawn_enqueue, 1 thread (/s)", rate(m.perS()), "-", "-"));

@@ -16,6 +16,10 @@ import java.time.Duration;
  * @param coldSamples timed cold starts (and as many hello-world launches), after one untimed
  * @param spawnInputs inputs spawned sequentially and then held queued
  * @param concurrentSpawnInputs further inputs spawned from {@link #SPAWN_THREADS} virtual threads
+ * @param durableSpawns spawns per round of {@code spawn_durability}, from {@link
+ *     #SPAWN_DURABILITY_THREADS} threads
+ * @param durableWarmupRounds untimed rounds per side first
+ * @param durableRounds interleaved timed rounds per side
  * @param phaseLimit the most one phase may take before it is stopped and reported as failed
  * @param totalLimit the most the whole run may take before the harness exits
  */
@@ -30,13 +34,19 @@ record Sizes(
     int coldSamples,
     int spawnInputs,
     int concurrentSpawnInputs,
+    int durableSpawns,
+    int durableWarmupRounds,
+    int durableRounds,
     Duration phaseLimit,
     Duration totalLimit) {
 
   /** Virtual threads that spawn concurrently. */
   static final int SPAWN_THREADS = 8;
 
-  /** The full run: about ten minutes on two cores. */
+  /** Platform threads that spawn concurrently in {@code spawn_durability}. */
+  static final int SPAWN_DURABILITY_THREADS = 64;
+
+  /** The full run: about five minutes on two cores. */
   static Sizes full() {
     return new Sizes(
         "full",
@@ -49,11 +59,14 @@ record Sizes(
         20,
         100_000,
         50_000,
+        1_000,
+        2,
+        6,
         Duration.ofMinutes(4),
         Duration.ofMinutes(15));
   }
 
-  /** The quick run ({@code --quick}): well under three minutes including the build. */
+  /** The quick run ({@code --quick}): about three minutes including the build. */
   static Sizes quick() {
     return new Sizes(
         "quick",
@@ -66,19 +79,23 @@ record Sizes(
         5,
         20_000,
         10_000,
+        500,
+        1,
+        2,
         Duration.ofSeconds(50),
-        Duration.ofSeconds(150));
+        Duration.ofSeconds(180));
   }
 
   /**
-   * These sizes with another phase limit; the total limit grows to leave each of the five phases
-   * its full limit.
+   * These sizes with another phase limit; the total limit grows to leave each phase its full
+   * limit.
    */
   Sizes withPhaseLimit(Duration limit) {
-    Duration total = limit.multipliedBy(5).plusMinutes(1);
+    Duration total = limit.multipliedBy(Phase.values().length).plusMinutes(1);
     return new Sizes(
         mode, latencyWarmup, latencyRounds, latencyPerRound, mapWarmup, mapInputs, mapRounds,
-        coldSamples, spawnInputs, concurrentSpawnInputs, limit,
+        coldSamples, spawnInputs, concurrentSpawnInputs, durableSpawns, durableWarmupRounds,
+        durableRounds, limit,
         total.compareTo(totalLimit) > 0 ? total : totalLimit);
   }
 }

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Carries exceptions across the wire. In the container, a {@link Throwable} becomes an {@link
@@ -28,7 +29,9 @@ import java.util.Map;
  * <ul>
  *   <li>a user's unchecked exception is rebuilt as the same type when that class is on the
  *       caller's classpath and has a {@code (String, Throwable)}, {@code (String)} or {@code ()}
- *       constructor; its stack shows the remote frames (marked {@code remote//}) followed by the
+ *       constructor that makes an exception with the remote message (a constructor whose argument
+ *       is not the message, such as {@code DuplicateFormatFlagsException(String flags)}, is not
+ *       used); its stack shows the remote frames (marked {@code remote//}) followed by the
  *       caller's own frames;
  *   <li>a checked exception or an {@link Error}, which {@code remote()} does not declare, or a
  *       class that cannot be rebuilt, arrives as {@link RemoteFunctionException} (with the rebuilt
@@ -36,6 +39,10 @@ import java.util.Map;
  *   <li>Skiff's own failures (timeout, crash, cancellation, ...) become the matching {@link
  *       SkiffException} subclass, from the error's kind, which the control plane sets.
  * </ul>
+ *
+ * <p>What crosses is bounded: at most {@value #MAX_FRAMES} frames per exception and {@value
+ * #MAX_CAUSES} causes below it (a cause cycle ends the chain). Suppressed exceptions are not
+ * carried.
  *
  * <p>The class name comes from the container, whose code may be hostile and may name any class
  * the caller has. So a named class is loaded without being initialized and is constructed only if
@@ -47,8 +54,8 @@ public final class ErrorCodec {
   /** The class-loader name that marks a stack frame as remote in printed traces. */
   public static final String REMOTE_MARK = "remote";
 
-  private static final int MAX_CAUSES = 16;
-  private static final int MAX_FRAMES = 256;
+  static final int MAX_CAUSES = 16;
+  static final int MAX_FRAMES = 256;
 
   private ErrorCodec() {}
 
@@ -250,13 +257,14 @@ public final class ErrorCodec {
         }
       }
     }
-    // Prefer (String, cause type), then (cause type) with the message lost only if empty,
-    // then (String) and () with the cause set afterwards.
+    // Prefer (String, cause type), then (cause type) where its message is the cause's, then
+    // (String) and () with the cause set afterwards. A constructor is used only if the exception
+    // it makes says the remote message: some take a String that is not the message.
     if (cause != null) {
       for (Constructor<?> k : constructors) {
         Class<?>[] p = k.getParameterTypes();
         if (p.length == 2 && p[0] == String.class && p[1].isInstance(cause)) {
-          Throwable t = construct(k, msg, cause);
+          Throwable t = construct(msg, k, msg, cause);
           if (t != null) {
             return t;
           }
@@ -266,7 +274,7 @@ public final class ErrorCodec {
         for (Constructor<?> k : constructors) {
           Class<?>[] p = k.getParameterTypes();
           if (p.length == 1 && p[0] != String.class && p[0].isInstance(cause)) {
-            Throwable t = construct(k, cause);
+            Throwable t = construct(msg, k, cause);
             if (t != null) {
               return t;
             }
@@ -276,7 +284,7 @@ public final class ErrorCodec {
     }
     for (Constructor<?> k : constructors) {
       if (k.getParameterCount() == 1 && k.getParameterTypes()[0] == String.class) {
-        Throwable t = construct(k, msg);
+        Throwable t = construct(msg, k, msg);
         if (t != null) {
           return withCause(t, cause);
         }
@@ -285,7 +293,7 @@ public final class ErrorCodec {
     if (msg == null) {
       for (Constructor<?> k : constructors) {
         if (k.getParameterCount() == 0) {
-          Throwable t = construct(k);
+          Throwable t = construct(msg, k);
           if (t != null) {
             return withCause(t, cause);
           }
@@ -295,12 +303,15 @@ public final class ErrorCodec {
     return null;
   }
 
-  private static Throwable construct(Constructor<?> k, Object... args) {
+  /** A new exception from {@code k}, or null if that fails or its message is not {@code msg}. */
+  private static Throwable construct(String msg, Constructor<?> k, Object... args) {
+    Throwable t;
     try {
-      return (Throwable) k.newInstance(args);
+      t = (Throwable) k.newInstance(args);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return null;
     }
+    return Objects.equals(t.getMessage(), msg) ? t : null;
   }
 
   private static Throwable withCause(Throwable t, Throwable cause) {

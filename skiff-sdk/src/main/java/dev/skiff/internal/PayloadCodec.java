@@ -67,7 +67,11 @@ public final class PayloadCodec {
         .addModule(new JavaTimeModule())
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        // A ZonedDateTime or OffsetDateTime comes back equal: its zone and offset as they were,
+        // not the same instant moved to UTC.
+        .enable(SerializationFeature.WRITE_DATES_WITH_ZONE_ID)
+        .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
   }
 
   /** The default largest encoded payload (arguments, result or item): 256 MiB. */
@@ -262,6 +266,18 @@ public final class PayloadCodec {
                 "function '" + function + "' takes " + codecs.length + " argument(s), got " + i);
           }
           args[i] = codecs[i].read(p, "argument " + (i + 1) + " of '" + function + "'");
+        }
+        int got = codecs.length;
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+          if (t == null) {
+            throw new PayloadException("arguments of '" + function + "' end before their array");
+          }
+          p.skipChildren();
+          got++;
+        }
+        if (got != codecs.length) {
+          throw new PayloadException(
+              "function '" + function + "' takes " + codecs.length + " argument(s), got " + got);
         }
       } catch (IOException e) {
         throw new PayloadException("arguments of '" + function + "' could not be decoded: " + e, e);

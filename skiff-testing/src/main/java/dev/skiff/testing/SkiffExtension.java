@@ -34,6 +34,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
  * }</pre>
  *
+ * <p>Options combine through {@link #builder()}:
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * static final SkiffExtension skiff =
+ *     SkiffExtension.builder()
+ *         .withoutWarmContainers()
+ *         .withoutSandbox()
+ *         .node(2, 1024, "eu-west-1", List.of("A100"))
+ *         .build();
+ * }</pre>
+ *
  * <p>Where bubblewrap is installed, containers run sandboxed and see no host files but their
  * classpath: to hand them files, make them under {@link SharedTempDirFactory#root()} (for example
  * with {@code @TempDir(factory = SharedTempDirFactory.class)}).
@@ -54,46 +66,79 @@ public final class SkiffExtension
     this.config = config;
   }
 
-  /** An extension with the embedded defaults. */
+  /** An extension with the embedded defaults; the same as {@code builder().build()}. */
   public static SkiffExtension create() {
-    return new SkiffExtension(EmbeddedConfig.defaults());
+    return builder().build();
   }
 
-  /** An extension whose control plane caps functions at {@code maxContainers} by default. */
-  public static SkiffExtension withDefaultMaxContainers(int maxContainers) {
-    return new SkiffExtension(EmbeddedConfig.defaults().withDefaultMaxContainers(maxContainers));
+  /** A builder of an extension with options, which combine; each starts at the default. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /**
-   * An extension whose control plane starts no container ahead of need, so that every container
-   * process a test sees belongs to a function (useful when a test kills or inspects containers).
-   */
-  public static SkiffExtension withoutWarmContainers() {
-    return new SkiffExtension(EmbeddedConfig.defaults().withWarmContainers(0));
+  /** The settings the control plane starts with (before its temporary data directory). */
+  EmbeddedConfig config() {
+    return config;
   }
 
   /**
-   * An extension whose control plane places containers on a node declared here instead of this
-   * machine as detected: {@code cpus} cores and {@code memoryMib} MiB for requests to reserve, the
-   * region label {@code region}, and the GPUs {@code gpus} by device index (e.g. {@code
-   * List.of("A100", "A100")}), so that tests of capacity, GPU fallback and regions run anywhere.
-   *
-   * @throws IllegalArgumentException if a value is not allowed (cpus or memory not positive, a
-   *     region or GPU type that is not a plain name)
+   * The options of a {@link SkiffExtension}. Each option is checked when it is set; options not set
+   * keep the embedded defaults. Not thread-safe; {@link #build()} makes an extension that no
+   * later change to the builder affects.
    */
-  public static SkiffExtension withNode(
-      double cpus, long memoryMib, String region, List<String> gpus) {
-    return new SkiffExtension(
-        EmbeddedConfig.defaults().withNode(new NodeConfig(cpus, memoryMib, region, gpus)));
-  }
+  public static final class Builder {
+    private EmbeddedConfig config = EmbeddedConfig.defaults();
 
-  /**
-   * An extension whose control plane runs containers as plain processes even where bubblewrap is
-   * installed, as on a machine without it (functions that need the sandbox fail at {@code
-   * app.run()}).
-   */
-  public static SkiffExtension withoutSandbox() {
-    return new SkiffExtension(EmbeddedConfig.defaults().withSandbox(false));
+    private Builder() {}
+
+    /**
+     * Caps functions that set no {@code maxContainers} at {@code maxContainers} containers (by
+     * default max(2, cores)).
+     *
+     * @throws IllegalArgumentException if {@code maxContainers} is less than 1
+     */
+    public Builder defaultMaxContainers(int maxContainers) {
+      config = config.withDefaultMaxContainers(maxContainers);
+      return this;
+    }
+
+    /**
+     * Starts no container ahead of need, so that every container process a test sees belongs to
+     * a function (useful when a test kills or inspects containers). By default one warm container
+     * is kept ready per classpath.
+     */
+    public Builder withoutWarmContainers() {
+      config = config.withWarmContainers(0);
+      return this;
+    }
+
+    /**
+     * Places containers on a node declared here instead of this machine as detected: {@code cpus}
+     * cores and {@code memoryMib} MiB for requests to reserve, the region label {@code region},
+     * and the GPUs {@code gpus} by device index (e.g. {@code List.of("A100", "A100")}), so that
+     * tests of capacity, GPU fallback and regions run anywhere.
+     *
+     * @throws IllegalArgumentException if a value is not allowed (cpus or memory not positive, a
+     *     region or GPU type that is not a plain name)
+     */
+    public Builder node(double cpus, long memoryMib, String region, List<String> gpus) {
+      config = config.withNode(new NodeConfig(cpus, memoryMib, region, gpus));
+      return this;
+    }
+
+    /**
+     * Runs containers as plain processes even where bubblewrap is installed, as on a machine
+     * without it (functions that need the sandbox fail at {@code app.run()}).
+     */
+    public Builder withoutSandbox() {
+      config = config.withSandbox(false);
+      return this;
+    }
+
+    /** The extension with these options. */
+    public SkiffExtension build() {
+      return new SkiffExtension(config);
+    }
   }
 
   /** Where the control plane listens, {@code host:port}. */

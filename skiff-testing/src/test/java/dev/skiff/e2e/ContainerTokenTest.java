@@ -42,7 +42,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class ContainerTokenTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   private static final Duration WAIT = Duration.ofSeconds(60);
 

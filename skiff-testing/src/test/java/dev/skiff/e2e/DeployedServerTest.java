@@ -39,9 +39,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
@@ -49,9 +49,16 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The long-running server as a child JVM: deploy, lookups from new JVMs, durable spawns across a
  * kill -9 and restart, redeploys and schedules of deployed apps.
+ *
+ * <p>The tests share one server process (starting one takes seconds) but not their effects: each
+ * deploys what it uses itself, asserts only on what it did (a version one more than the one before
+ * it, runs of its own deployment), and a test that kills the server restarts it before it ends, so
+ * the tests pass alone and in any order. The methods run in random order to keep it so (JUnit
+ * logs the seed at level CONFIG; {@code -Djunit.jupiter.execution.order.random.seed=N} replays an
+ * order).
  */
 @Tag("e2e")
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestMethodOrder(MethodOrderer.Random.class)
 class DeployedServerTest {
   private static ServerProcess server;
   private static ClientConfig config;
@@ -70,14 +77,22 @@ class DeployedServerTest {
     }
   }
 
+  /** A test that kills the server restarts it; if it failed before that, the next test gets one. */
+  @AfterEach
+  void serverRunsForTheNextTest() {
+    if (ProcessHandle.of(server.pid()).filter(ProcessHandle::isAlive).isEmpty()) {
+      server.restart();
+    }
+  }
+
   private static SkiffClient client() {
     return SkiffClient.connect(config.server(), config.token(), config.trust());
   }
 
   @Test
-  @Order(1)
   void firstStartWritesAPrivateClientConfigAndRefusesWrongOrMissingTokens() throws Exception {
     Path file = server.home().resolve("config.json");
+    ClientConfig config = ClientConfig.read(file).orElseThrow();
     assertThat(config.server()).isEqualTo(server.target());
     assertThat(Files.getPosixFilePermissions(file))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
@@ -109,10 +124,13 @@ class DeployedServerTest {
   }
 
   @Test
-  @Order(2)
   void deployedFunctionsAreCalledByNameFromAnotherJvm() {
+    long before;
+    try (SkiffClient c = client()) {
+      before = deployedVersion(c, "durable");
+    }
     DeployedApp deployed = DeployedFns.app.deploy();
-    assertThat(deployed.version()).isEqualTo(1);
+    assertThat(deployed.version()).isEqualTo(before + 1);
     assertThat(deployed.functionNames()).contains("square", "record", "countTo", "tick", "greet");
     assertThat(DeployedFns.greet.webUrl())
         .isEqualTo(deployed.webUrls().get("greet"))
@@ -127,8 +145,8 @@ class DeployedServerTest {
   }
 
   @Test
-  @Order(3)
   void unknownAppsAndFunctionsAreNamed() {
+    DeployedFns.app.deploy();
     assertThatThrownBy(() -> RemoteFunction.fromName("no-such-app", "f", String.class))
         .isInstanceOf(NotFoundException.class)
         .hasMessageContaining("app 'no-such-app' is not deployed");
@@ -139,31 +157,42 @@ class DeployedServerTest {
   }
 
   @Test
-  @Order(4)
   void aRealTimePeriodFiresRepeatedlyAndRunsShowInTheHistory() {
+    DeployedApp deployed = DeployedFns.app.deploy();
     try (SkiffClient c = client()) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .untilAsserted(
-              () -> {
-                AppHistory h = history(c, "durable");
-                List<ScheduledRun> done =
-                    h.getRunsList().stream().filter(ScheduledRun::hasResult).toList();
-                assertThat(done).hasSizeGreaterThanOrEqualTo(3);
-                assertThat(done).allMatch(r -> r.getFunctionName().equals("tick"));
-                assertThat(done).allMatch(r -> r.getResult().hasValue());
-              });
+      awaitRunsSince(c, deployed, 3);
     }
   }
 
+  /**
+   * Waits until the history of app "durable" shows at least {@code n} finished runs of {@code
+   * tick} scheduled since {@code deployed} was deployed, all successful; returns how many runs the
+   * history holds then.
+   */
+  private static int awaitRunsSince(SkiffClient c, DeployedApp deployed, int n) {
+    long since = deployed.deployedAt().toEpochMilli();
+    return await()
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () -> {
+              AppHistory h = history(c, "durable");
+              List<ScheduledRun> done =
+                  h.getRunsList().stream()
+                      .filter(ScheduledRun::hasResult)
+                      .filter(r -> r.getScheduledAtMs() >= since)
+                      .toList();
+              assertThat(done).allMatch(r -> r.getFunctionName().equals("tick"));
+              assertThat(done).allMatch(r -> r.getResult().hasValue());
+              return done.size() >= n ? h.getRunsCount() : null;
+            },
+            java.util.Objects::nonNull);
+  }
+
   @Test
-  @Order(5)
   void redeployRunsNewInputsOnNewCodeWhileRunningOnesFinishOnTheOld() throws Exception {
+    DeployedApp v1 = VersionOne.app.deploy();
     Map<Path, Object> jarsBefore = storedJars();
     assertThat(jarsBefore).isNotEmpty();
-    VersionOne.app.deploy();
-    // The same classpath again: no jar is uploaded (or rewritten) a second time.
-    assertThat(storedJars()).isEqualTo(jarsBefore);
     RemoteFunction<String> version = RemoteFunction.fromName("versions", "version", String.class);
     assertThat(version.remote(0)).isEqualTo("v1");
     FunctionCall<String> slow = version.spawn(4000);
@@ -175,7 +204,9 @@ class DeployedServerTest {
 
     DeployedApp v2 = VersionTwo.app.deploy();
 
-    assertThat(v2.version()).isEqualTo(2);
+    // The same classpath again: no jar is uploaded (or rewritten) a second time.
+    assertThat(storedJars()).isEqualTo(jarsBefore);
+    assertThat(v2.version()).isEqualTo(v1.version() + 1);
     assertThat(version.remote(0)).isEqualTo("v2");
     assertThat(slow.get(Duration.ofSeconds(60))).isEqualTo("v1");
     try (SkiffClient c = client()) {
@@ -193,8 +224,8 @@ class DeployedServerTest {
   }
 
   @Test
-  @Order(6)
   void spawnsThatReturnedCompleteExactlyOnceAfterKillNineAndRestart() throws Exception {
+    DeployedFns.app.deploy();
     Path record =
         server.dataDir().resolve("volumes").resolve(DeployedFns.RECORD_VOLUME).resolve("record.txt");
     Path ids = server.home().resolve("ids.txt");
@@ -219,12 +250,15 @@ class DeployedServerTest {
         .atMost(Duration.ofSeconds(30))
         .until(() -> containers.stream().noneMatch(ProcessHandle::isAlive));
 
+    List<String> lines = Files.readAllLines(ids);
     Map<String, Integer> accepted = new HashMap<>();
-    for (String line : Files.readAllLines(ids)) {
+    for (String line : lines) {
       String[] parts = line.split(" ", -1);
       accepted.put(parts[0], Integer.parseInt(parts[1]));
     }
     assertThat(accepted).hasSizeGreaterThanOrEqualTo(300);
+    // Every concurrent spawn that returned got a call id of its own.
+    assertThat(accepted).hasSameSizeAs(lines);
 
     server.restart();
     String out = server.runJava(Duration.ofMinutes(5), ServerClients.class.getName(), "get",
@@ -247,17 +281,24 @@ class DeployedServerTest {
   }
 
   @Test
-  @Order(7)
   void deployedAppsTheirWebEndpointsAndHistoryComeBackAfterRestart() {
+    DeployedApp deployed = DeployedFns.app.deploy();
+    int runs;
+    try (SkiffClient c = client()) {
+      runs = awaitRunsSince(c, deployed, 3);
+    }
+    server.kill9();
+    server.restart();
     try (SkiffClient c = client()) {
       assertThat(apps(c))
           .anySatisfy(
               a -> {
                 assertThat(a.getAppName()).isEqualTo("durable");
                 assertThat(a.getState()).isEqualTo(AppState.APP_DEPLOYED);
+                assertThat(a.getVersion()).isEqualTo(deployed.version());
               });
       int before = history(c, "durable").getRunsCount();
-      assertThat(before).isGreaterThanOrEqualTo(3);
+      assertThat(before).isGreaterThanOrEqualTo(runs);
       await()
           .atMost(Duration.ofSeconds(60))
           .until(() -> history(c, "durable").getRunsCount() > before + 1);
@@ -310,6 +351,15 @@ class DeployedServerTest {
             .orElseThrow()
             .getAppId();
     return c.blocking().getAppHistory(AppHistoryRequest.newBuilder().setAppId(id).build());
+  }
+
+  /** The version of the deployed app {@code name}, or 0 if none is deployed. */
+  private static long deployedVersion(SkiffClient c, String name) {
+    return apps(c).stream()
+        .filter(a -> a.getAppName().equals(name) && a.getState() == AppState.APP_DEPLOYED)
+        .mapToLong(AppSummary::getVersion)
+        .findFirst()
+        .orElse(0);
   }
 
   private static int running(SkiffClient c, String name) {

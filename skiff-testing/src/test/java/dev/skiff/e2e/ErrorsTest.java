@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Exceptions and bad payloads, end to end. */
 @Tag("e2e")
 class ErrorsTest {
-  @RegisterExtension final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   AppRun run;
 

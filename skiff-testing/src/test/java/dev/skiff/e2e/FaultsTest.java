@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Fault tests with real processes: crashes, retries, timeouts, cancellation, big payloads. */
 @Tag("e2e")
 class FaultsTest {
-  @RegisterExtension final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   AppRun run;
 

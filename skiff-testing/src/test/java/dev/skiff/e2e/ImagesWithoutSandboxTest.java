@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class ImagesWithoutSandboxTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutSandbox();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutSandbox().build();
 
   static final int JDK = Runtime.version().feature();
 

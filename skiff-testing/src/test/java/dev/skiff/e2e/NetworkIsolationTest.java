@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class NetworkIsolationTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   @Test
   void aContainerCannotReachTheHostsLoopbackServices() throws Exception {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Without the sandbox, containers are plain processes and volumes are refused at app.run(). */
 @Tag("e2e")
 class NoSandboxTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutSandbox();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutSandbox().build();
 
   @Test
   void aFunctionWithAVolumeFailsAtRunSayingToInstallBubblewrap() {

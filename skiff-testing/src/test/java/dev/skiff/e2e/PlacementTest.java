@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PlacementTest {
   @RegisterExtension
   static final SkiffExtension skiff =
-      SkiffExtension.withNode(2, 1024, "eu-west-1", List.of("A100", "A100"));
+      SkiffExtension.builder().node(2, 1024, "eu-west-1", List.of("A100", "A100")).build();
 
   private static final Duration START = Duration.ofSeconds(60);
 

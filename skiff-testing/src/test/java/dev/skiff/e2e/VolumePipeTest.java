@@ -24,7 +24,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class VolumePipeTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   @Test
   void aPipeSwappedIntoAVolumeStallsNoOneElse() throws Exception {

@@ -40,7 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Tag("e2e")
 class WebEndpointTest {
   // No warm container: every container process the test sees belongs to a function.
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   record Greeting(String message, int times) {}
 

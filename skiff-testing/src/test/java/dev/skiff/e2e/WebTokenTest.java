@@ -46,7 +46,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class WebTokenTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.withoutWarmContainers();
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   static final App app = App.named("web-tokens");
   static final WebEndpoint guarded =
