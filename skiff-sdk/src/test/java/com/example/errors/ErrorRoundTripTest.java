@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.ConcurrentModificationException;
 import java.util.DuplicateFormatFlagsException;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -286,7 +287,7 @@ class ErrorRoundTripTest {
   void theDescriptionIsBoundedInFramesAndCausesAndEndsOnACycle() {
     RuntimeException deep = new RuntimeException("level 0");
     deep.setStackTrace(
-        java.util.stream.IntStream.range(0, 1000)
+        IntStream.range(0, 1000)
             .mapToObj(i -> new StackTraceElement("com.example.Deep", "f" + i, "Deep.java", i))
             .toArray(StackTraceElement[]::new));
     Throwable last = deep;

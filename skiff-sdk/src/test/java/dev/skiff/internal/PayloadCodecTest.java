@@ -18,6 +18,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -287,7 +288,7 @@ class PayloadCodecTest {
         .hasMessageStartingWith(
             "the result could not be decoded as dev.skiff.internal.PayloadCodecTest$Point: ");
     byte[] truncated = PayloadCodec.forType(String.class).encode("a longer string", "the value");
-    byte[] cut = java.util.Arrays.copyOf(truncated, truncated.length - 3);
+    byte[] cut = Arrays.copyOf(truncated, truncated.length - 3);
     assertThatThrownBy(() -> PayloadCodec.forType(String.class).decode(cut, "the result"))
         .isExactlyInstanceOf(PayloadException.class)
         .hasMessageStartingWith("the result could not be decoded as java.lang.String: ");

@@ -176,7 +176,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             config.defaultTimeout(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
-    this.images = ImageStore.in(config.dataDir(), clock, backend.sandboxUnavailable());
+    this.images = ImageStore.in(config.buildDirectory(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
     this.calls = new CallRegistry(listen.store(), clock, listen.retention());

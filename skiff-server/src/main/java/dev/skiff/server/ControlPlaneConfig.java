@@ -22,6 +22,8 @@ import java.time.Duration;
  * @param maxStartBackoff the longest pause between container starts of a failing function
  * @param warmContainers containers kept started ahead of need per classpath (0: none)
  * @param dataDir where what outlives a run is kept (volumes, images, the store)
+ * @param buildDirectory where built images and the Maven artifacts they resolve are kept: the data
+ *     directory, or a cache that several control planes share
  */
 record ControlPlaneConfig(
     int defaultMaxContainers,
@@ -34,7 +36,8 @@ record ControlPlaneConfig(
     int startFailuresBeforeGivingUp,
     Duration maxStartBackoff,
     int warmContainers,
-    Path dataDir) {
+    Path dataDir,
+    Path buildDirectory) {
 
   ControlPlaneConfig {
     if (defaultMaxContainers < 1) {
@@ -45,6 +48,34 @@ record ControlPlaneConfig(
       throw new IllegalArgumentException(
           "startFailuresBeforeGivingUp must be >= 1, was " + startFailuresBeforeGivingUp);
     }
+  }
+
+  /** Settings whose built images are kept in the data directory. */
+  ControlPlaneConfig(
+      int defaultMaxContainers,
+      Duration defaultScaledownWindow,
+      Duration defaultTimeout,
+      Duration heartbeatTimeout,
+      Duration stopGrace,
+      Duration brokenStreamGrace,
+      Duration tick,
+      int startFailuresBeforeGivingUp,
+      Duration maxStartBackoff,
+      int warmContainers,
+      Path dataDir) {
+    this(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        defaultTimeout,
+        heartbeatTimeout,
+        stopGrace,
+        brokenStreamGrace,
+        tick,
+        startFailuresBeforeGivingUp,
+        maxStartBackoff,
+        warmContainers,
+        dataDir,
+        dataDir);
   }
 
   /** The standard settings with the embedded configuration's defaults. */
@@ -60,6 +91,7 @@ record ControlPlaneConfig(
         3,
         Duration.ofSeconds(30),
         embedded.warmContainers(),
-        embedded.dataDir());
+        embedded.dataDir(),
+        embedded.buildDirectory());
   }
 }

@@ -50,6 +50,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * classpath: to hand them files, make them under {@link SharedTempDirFactory#root()} (for example
  * with {@code @TempDir(factory = SharedTempDirFactory.class)}).
  *
+ * <p>Each test's control plane has a fresh data directory, but built images and the Maven
+ * artifacts they resolve are kept across test classes and runs in {@link #sharedBuildCache()}.
+ *
  * <p>Registered as a static field it serves the whole class (containers stay warm between tests);
  * as an instance field, each test gets a fresh control plane. Thread-safe.
  */
@@ -58,12 +61,14 @@ public final class SkiffExtension
   private static final Duration EXIT_WAIT = Duration.ofSeconds(10);
 
   private final EmbeddedConfig config;
+  private final boolean sharedBuilds;
   private EmbeddedControlPlane plane; // guarded by this
   private Path dataDir; // guarded by this; a temporary directory while the plane runs
   private boolean perClass; // guarded by this
 
-  private SkiffExtension(EmbeddedConfig config) {
+  private SkiffExtension(EmbeddedConfig config, boolean sharedBuilds) {
     this.config = config;
+    this.sharedBuilds = sharedBuilds;
   }
 
   /** An extension with the embedded defaults; the same as {@code builder().build()}. */
@@ -81,6 +86,11 @@ public final class SkiffExtension
     return config;
   }
 
+  /** Whether built images go to {@link #sharedBuildCache()} rather than the data directory. */
+  boolean sharedBuilds() {
+    return sharedBuilds;
+  }
+
   /**
    * The options of a {@link SkiffExtension}. Each option is checked when it is set; options not set
    * keep the embedded defaults. Not thread-safe; {@link #build()} makes an extension that no
@@ -88,6 +98,7 @@ public final class SkiffExtension
    */
   public static final class Builder {
     private EmbeddedConfig config = EmbeddedConfig.defaults();
+    private boolean sharedBuilds = true;
 
     private Builder() {}
 
@@ -135,9 +146,19 @@ public final class SkiffExtension
       return this;
     }
 
+    /**
+     * Builds images in the test's own fresh data directory instead of {@link
+     * #sharedBuildCache()}, so that every image the tests use is built again: for tests of image
+     * builds themselves.
+     */
+    public Builder withFreshBuilds() {
+      sharedBuilds = false;
+      return this;
+    }
+
     /** The extension with these options. */
     public SkiffExtension build() {
-      return new SkiffExtension(config);
+      return new SkiffExtension(config, sharedBuilds);
     }
   }
 
@@ -226,12 +247,28 @@ public final class SkiffExtension
     } catch (IOException e) {
       throw new UncheckedIOException("could not create a data directory for the test", e);
     }
+    EmbeddedConfig fresh =
+        config.withDataDir(dataDir).withSharedDirectories(List.of(SharedTempDirFactory.root()));
     plane =
         factory.start(
-            config
-                .withDataDir(dataDir)
-                .withSharedDirectories(List.of(SharedTempDirFactory.root())));
+            sharedBuilds && config.buildCache().isEmpty()
+                ? fresh.withBuildCache(sharedBuildCache())
+                : fresh);
     Connection.installDefault(plane);
+  }
+
+  /**
+   * Where the control planes of tests keep built images and their Maven artifacts, across test
+   * classes and runs: {@code $XDG_CACHE_HOME/skiff/test-builds}, else {@code
+   * ~/.cache/skiff/test-builds}. Never a real data directory.
+   */
+  public static Path sharedBuildCache() {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path cache =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(System.getProperty("user.home"), ".cache");
+    return cache.resolve("skiff").resolve("test-builds").toAbsolutePath();
   }
 
   private void stop() {

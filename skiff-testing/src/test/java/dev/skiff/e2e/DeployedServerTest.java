@@ -36,6 +36,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -185,7 +186,7 @@ class DeployedServerTest {
               assertThat(done).allMatch(r -> r.getResult().hasValue());
               return done.size() >= n ? h.getRunsCount() : null;
             },
-            java.util.Objects::nonNull);
+            Objects::nonNull);
   }
 
   @Test

@@ -35,7 +35,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class ImagesTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
+  /** Builds its images afresh: building them is what this class tests. */
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().withFreshBuilds().build();
 
   static final int JDK = Runtime.version().feature();
   static final String COMMONS_TEXT = "org.apache.commons.text.WordUtils";

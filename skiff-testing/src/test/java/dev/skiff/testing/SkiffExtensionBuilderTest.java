@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.NodeConfig;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,15 @@ class SkiffExtensionBuilderTest {
     assertThat(config.warmContainers()).isEqualTo(DEFAULTS.warmContainers());
     assertThat(config.defaultMaxContainers()).isEqualTo(DEFAULTS.defaultMaxContainers());
     assertThat(config.node()).isEqualTo(DEFAULTS.node());
+  }
+
+  @Test
+  void buildsAreSharedAcrossTestsUnlessFreshBuildsAreAsked() {
+    assertThat(SkiffExtension.create().sharedBuilds()).isTrue();
+    SkiffExtension fresh = SkiffExtension.builder().withFreshBuilds().withoutSandbox().build();
+    assertThat(fresh.sharedBuilds()).isFalse();
+    assertThat(fresh.config().sandbox()).isFalse();
+    assertThat(SkiffExtension.sharedBuildCache()).isAbsolute().endsWith(Path.of("skiff", "test-builds"));
   }
 
   @Test

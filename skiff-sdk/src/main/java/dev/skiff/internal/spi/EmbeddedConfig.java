@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of an embedded control plane. Immutable; change one setting with a {@code with...}
@@ -22,6 +23,9 @@ import java.util.Objects;
  *     default); false runs them as plain processes, and functions that need the sandbox fail
  * @param sharedDirectories host directories that every sandboxed container sees read-write at
  *     their host paths (none by default): a test fixture's way to hand files to containers
+ * @param buildCache where built images and the Maven artifacts they resolve are kept, if not in
+ *     the data directory: control planes on one machine may share one (a build holds a file lock
+ *     per recipe), as test fixtures do so that each test need not build the same images again
  */
 public record EmbeddedConfig(
     int defaultMaxContainers,
@@ -30,7 +34,8 @@ public record EmbeddedConfig(
     NodeConfig node,
     Path dataDir,
     boolean sandbox,
-    List<Path> sharedDirectories) {
+    List<Path> sharedDirectories,
+    Optional<Path> buildCache) {
   /** Checks the values. */
   public EmbeddedConfig {
     if (defaultMaxContainers < 1) {
@@ -43,6 +48,7 @@ public record EmbeddedConfig(
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(dataDir, "dataDir");
     sharedDirectories = sharedDirectories.stream().map(Path::toAbsolutePath).toList();
+    buildCache = buildCache.map(Path::toAbsolutePath);
   }
 
   /** Settings without the sandbox options: sandboxed where possible, nothing shared. */
@@ -53,7 +59,7 @@ public record EmbeddedConfig(
       NodeConfig node,
       Path dataDir) {
     this(defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, true,
-        List.of());
+        List.of(), Optional.empty());
   }
 
   /**
@@ -86,33 +92,33 @@ public record EmbeddedConfig(
   /** These settings with another default container cap. */
   public EmbeddedConfig withDefaultMaxContainers(int max) {
     return new EmbeddedConfig(
-        max, defaultScaledownWindow, warmContainers, node, dataDir, sandbox, sharedDirectories);
+        max, defaultScaledownWindow, warmContainers, node, dataDir, sandbox, sharedDirectories, buildCache);
   }
 
   /** These settings with another default idle window. */
   public EmbeddedConfig withDefaultScaledownWindow(Duration window) {
     return new EmbeddedConfig(
-        defaultMaxContainers, window, warmContainers, node, dataDir, sandbox, sharedDirectories);
+        defaultMaxContainers, window, warmContainers, node, dataDir, sandbox, sharedDirectories, buildCache);
   }
 
   /** These settings with another number of warm containers (0 turns them off). */
   public EmbeddedConfig withWarmContainers(int n) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, n, node, dataDir, sandbox, sharedDirectories);
+        defaultMaxContainers, defaultScaledownWindow, n, node, dataDir, sandbox, sharedDirectories, buildCache);
   }
 
   /** These settings with another node (its capacity, GPUs and region). */
   public EmbeddedConfig withNode(NodeConfig n) {
     return new EmbeddedConfig(
         defaultMaxContainers, defaultScaledownWindow, warmContainers, n, dataDir, sandbox,
-        sharedDirectories);
+        sharedDirectories, buildCache);
   }
 
   /** These settings with another data directory. */
   public EmbeddedConfig withDataDir(Path dir) {
     return new EmbeddedConfig(
         defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dir.toAbsolutePath(),
-        sandbox, sharedDirectories);
+        sandbox, sharedDirectories, buildCache);
   }
 
   /**
@@ -122,7 +128,7 @@ public record EmbeddedConfig(
   public EmbeddedConfig withSandbox(boolean on) {
     return new EmbeddedConfig(
         defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, on,
-        sharedDirectories);
+        sharedDirectories, buildCache);
   }
 
   /**
@@ -133,6 +139,21 @@ public record EmbeddedConfig(
   public EmbeddedConfig withSharedDirectories(List<Path> dirs) {
     return new EmbeddedConfig(
         defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, sandbox,
-        List.copyOf(dirs));
+        List.copyOf(dirs), buildCache);
+  }
+
+  /** The directory that built images and their Maven artifacts go to: see {@code buildCache}. */
+  public Path buildDirectory() {
+    return buildCache.orElse(dataDir);
+  }
+
+  /**
+   * These settings with built images and their Maven artifacts kept in {@code dir} instead of the
+   * data directory, so that control planes on one machine share them.
+   */
+  public EmbeddedConfig withBuildCache(Path dir) {
+    return new EmbeddedConfig(
+        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, sandbox,
+        sharedDirectories, Optional.of(dir));
   }
 }

@@ -59,15 +59,16 @@ public final class ImageStore implements AutoCloseable {
   }
 
   /**
-   * The store of a control plane whose data directory is {@code dataDir}.
+   * The store whose images and Maven artifacts are kept in {@code dir} (a control plane's data
+   * directory or a build cache several share: builds of one recipe take turns on a file lock).
    *
    * @param sandboxUnavailable why containers cannot run in the sandbox here, if they cannot: Debian
    *     images, whose containers need it, are then refused before anything is built
    */
-  public static ImageStore in(Path dataDir, Clock clock, Optional<String> sandboxUnavailable) {
+  public static ImageStore in(Path dir, Clock clock, Optional<String> sandboxUnavailable) {
     return new ImageStore(
-        dataDir.resolve("images"),
-        dataDir.resolve("maven"),
+        dir.resolve("images"),
+        dir.resolve("maven"),
         InstalledJdks.scan(),
         clock,
         sandboxUnavailable);
