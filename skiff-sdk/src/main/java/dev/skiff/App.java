@@ -52,8 +52,8 @@ import java.util.regex.Pattern;
  * }
  * }</pre>
  *
- * <p>In a container, the user's class is initialised as in the calling program, so the same
- * static fields define the same functions there. Thread-safe.
+ * <p>In a container, the user's class is initialised as in the calling program, so the same static
+ * fields define the same functions there. Thread-safe.
  */
 public final class App {
   private final String name;
@@ -66,8 +66,7 @@ public final class App {
   private Map<String, String> deployedUrls = Map.of();
 
   /** What an app's name may be: letters, digits, {@code -} and {@code _}; at most 63. */
-  private static final Pattern APP_NAME =
-      Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
+  private static final Pattern APP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
 
   private App(String name) {
     this.name = name;
@@ -81,7 +80,9 @@ public final class App {
   public static App named(String name) {
     if (name == null || !APP_NAME.matcher(name).matches()) {
       throw new InvalidConfigurationException(
-          "app name '" + name + "' is not allowed; use 1-63 of [A-Za-z0-9_-], starting with a"
+          "app name '"
+              + name
+              + "' is not allowed; use 1-63 of [A-Za-z0-9_-], starting with a"
               + " letter or digit");
     }
     return new App(name);
@@ -89,10 +90,10 @@ public final class App {
 
   /**
    * Lets this app's functions call the functions of the deployed apps {@code deployedApps}, as
-   * {@link RemoteFunction#fromName} finds them from inside a container. Without it, a container
-   * may call the functions of its own app only: its token is refused for any other app with a
-   * {@code PERMISSION_DENIED} that names both apps. The list travels with the app's definition,
-   * so it holds for {@link #run()} and {@link #deploy()} alike.
+   * {@link RemoteFunction#fromName} finds them from inside a container. Without it, a container may
+   * call the functions of its own app only: its token is refused for any other app with a {@code
+   * PERMISSION_DENIED} that names both apps. The list travels with the app's definition, so it
+   * holds for {@link #run()} and {@link #deploy()} alike.
    *
    * @return this app
    * @throws InvalidConfigurationException if a name is not an allowed app name
@@ -101,7 +102,11 @@ public final class App {
     for (String app : deployedApps) {
       if (app == null || !APP_NAME.matcher(app).matches()) {
         throw new InvalidConfigurationException(
-            "app '" + name + "': canCall(\"" + app + "\") names no allowed app name; use 1-63 of"
+            "app '"
+                + name
+                + "': canCall(\""
+                + app
+                + "\") names no allowed app name; use 1-63 of"
                 + " [A-Za-z0-9_-], starting with a letter or digit");
       }
     }
@@ -331,12 +336,12 @@ public final class App {
    * w.method("POST").label("greet").requiresAuth().function(f -> f.timeout(...))}).
    *
    * <p><b>Simple form.</b> The request's query parameters ({@code GET}) or the fields of its JSON
-   * object body ({@code POST}) are mapped onto the method's parameters by name (compile with
-   * {@code javac -parameters}) and converted to their declared types; the method's value is sent
-   * back as JSON (or as it is, when it is a {@link WebResponse}). A missing or unconvertible
-   * parameter, or a body that is not a JSON object, answers 400 with a JSON message; an exception
-   * of the method answers 500 with its class and message; a request that outlives the function's
-   * timeout answers 504.
+   * object body ({@code POST}) are mapped onto the method's parameters by name (compile with {@code
+   * javac -parameters}) and converted to their declared types; the method's value is sent back as
+   * JSON (or as it is, when it is a {@link WebResponse}). A missing or unconvertible parameter, or
+   * a body that is not a JSON object, answers 400 with a JSON message; an exception of the method
+   * answers 500 with its class and message; a request that outlives the function's timeout answers
+   * 504.
    *
    * <p><b>Low-level form.</b> A method taking a {@link WebRequest} and returning a {@link
    * WebResponse} gets the whole request (any method, and any path below the endpoint's URL) and
@@ -396,8 +401,12 @@ public final class App {
     boolean raw = arity == 1 && m.getParameterTypes()[0] == WebRequest.class;
     if (raw && FunctionSpec.awaitedType(m.getGenericReturnType()) != WebResponse.class) {
       throw new InvalidConfigurationException(
-          what + ": a method taking a WebRequest must return a WebResponse; "
-              + m.getDeclaringClass().getName() + "." + m.getName() + " returns "
+          what
+              + ": a method taking a WebRequest must return a WebResponse; "
+              + m.getDeclaringClass().getName()
+              + "."
+              + m.getName()
+              + " returns "
               + m.getGenericReturnType().getTypeName());
     }
     List<String> parameters = new ArrayList<>();
@@ -405,8 +414,12 @@ public final class App {
       for (Parameter p : m.getParameters()) {
         if (!p.isNamePresent()) {
           throw new InvalidConfigurationException(
-              what + ": the parameter names of " + m.getDeclaringClass().getName() + "."
-                  + m.getName() + " are not in its class file, and requests are mapped onto"
+              what
+                  + ": the parameter names of "
+                  + m.getDeclaringClass().getName()
+                  + "."
+                  + m.getName()
+                  + " are not in its class file, and requests are mapped onto"
                   + " parameters by name; compile with javac -parameters");
         }
         parameters.add(p.getName());
@@ -434,13 +447,20 @@ public final class App {
       }
       if (running == null) {
         throw new SkiffException(
-            "app '" + name + "' is not running: web endpoint '" + function + "' has a URL only"
+            "app '"
+                + name
+                + "' is not running: web endpoint '"
+                + function
+                + "' has a URL only"
                 + " inside try (var run = app.run()) { ... }");
       }
       String url = running.webUrls.get(function);
       if (url == null) {
         throw new SkiffException(
-            "the control plane of app '" + name + "' gave no URL for web endpoint '" + function
+            "the control plane of app '"
+                + name
+                + "' gave no URL for web endpoint '"
+                + function
                 + "'");
       }
       return url;
@@ -458,8 +478,12 @@ public final class App {
     Method method = MethodResolver.resolve(lambda);
     if (method.getParameterCount() != arity) {
       throw new InvalidConfigurationException(
-          "function '" + method.getName() + "' takes " + method.getParameterCount()
-              + " parameters but was defined with " + arity);
+          "function '"
+              + method.getName()
+              + "' takes "
+              + method.getParameterCount()
+              + " parameters but was defined with "
+              + arity);
     }
     String defaultName = method.getName().startsWith("lambda$") ? null : method.getName();
     FunctionOptions.Builder builder =
@@ -477,8 +501,11 @@ public final class App {
     }
     if (options.schedule().isPresent() && arity != 0) {
       throw new InvalidConfigurationException(
-          "function '" + fname + "': schedule is only allowed on functions without parameters;"
-              + " it takes " + arity);
+          "function '"
+              + fname
+              + "': schedule is only allowed on functions without parameters;"
+              + " it takes "
+              + arity);
     }
     if (options.schedule().isPresent() && generator) {
       throw new InvalidConfigurationException(
@@ -488,12 +515,19 @@ public final class App {
     synchronized (lock) {
       if (running != null) {
         throw new InvalidConfigurationException(
-            "function '" + fname + "' was defined while app '" + name + "' is running; define"
+            "function '"
+                + fname
+                + "' was defined while app '"
+                + name
+                + "' is running; define"
                 + " functions before app.run()");
       }
       if (functions.containsKey(fname)) {
         throw new InvalidConfigurationException(
-            "app '" + name + "' already has a function named '" + fname
+            "app '"
+                + name
+                + "' already has a function named '"
+                + fname
                 + "'; give one of them another name with f -> f.name(\"...\")");
       }
       functions.put(fname, spec);
@@ -513,7 +547,9 @@ public final class App {
         .orElseThrow(
             () ->
                 new SkiffException(
-                    "app '" + name + "' is not running: call functions inside"
+                    "app '"
+                        + name
+                        + "' is not running: call functions inside"
                         + " try (var run = app.run()) { ... }, or use .local()"));
   }
 
@@ -586,8 +622,8 @@ public final class App {
   }
 
   /**
-   * The app's definition as the control plane takes it, without its classpath or images; checks that
-   * a deployed app's secrets are all named ones.
+   * The app's definition as the control plane takes it, without its classpath or images; checks
+   * that a deployed app's secrets are all named ones.
    */
   private CreateAppRequest.Builder definition(List<FunctionSpec> specs, boolean withSecrets) {
     Map<String, WebEndpointSpec> web;
@@ -606,7 +642,11 @@ public final class App {
             if (!(secret instanceof Secret.Named)) {
               throw new UnsupportedOptionException(
                   "not implemented yet: Secret.fromMap and Secret.fromDotenv in deployed apps"
-                      + " (function '" + spec.name() + "' of app '" + name + "'); store the"
+                      + " (function '"
+                      + spec.name()
+                      + "' of app '"
+                      + name
+                      + "'); store the"
                       + " values with 'skiff secret create' and use Secret.fromName");
             }
           }
@@ -623,15 +663,15 @@ public final class App {
   /**
    * Deploys the app to the long-running server, like the seed's {@code modal deploy}: uploads this
    * program's classpath (each jar by its sha-256, each directory packed into a jar; jars the server
-   * has already are not sent again) and registers the app's functions under its name. The app
-   * then runs on the server until {@link #undeploy()}, with its schedules and web endpoints, and
+   * has already are not sent again) and registers the app's functions under its name. The app then
+   * runs on the server until {@link #undeploy()}, with its schedules and web endpoints, and
    * survives a restart of the server. Deploying a name again replaces its functions: inputs already
    * running finish on the old code, new inputs run the new code.
    *
    * @return what was deployed: version, function names and web endpoint URLs
    * @throws UnsupportedOptionException if a function has secrets given inline ({@link
-   *     Secret#fromMap}, {@link Secret#fromDotenv}): a deployed app keeps its definition, so it
-   *     may only name stored secrets ({@link Secret#fromName})
+   *     Secret#fromMap}, {@link Secret#fromDotenv}): a deployed app keeps its definition, so it may
+   *     only name stored secrets ({@link Secret#fromName})
    * @throws ImageBuildException if an image cannot be built on the server; nothing is deployed
    * @throws SkiffException if no server is configured, it does not answer, or it refuses the app
    */
@@ -650,8 +690,8 @@ public final class App {
   }
 
   /**
-   * Stops the deployed app of this name on the long-running server and forgets its deployment,
-   * like {@code skiff app stop}.
+   * Stops the deployed app of this name on the long-running server and forgets its deployment, like
+   * {@code skiff app stop}.
    *
    * @throws NotFoundException if no app of this name is deployed
    * @throws SkiffException if no server is configured or it does not answer
@@ -755,7 +795,8 @@ public final class App {
     public WebToken createWebToken(String name) {
       synchronized (lock) {
         if (closed) {
-          throw new SkiffException("app '" + App.this.name + "' is not running: its run was closed");
+          throw new SkiffException(
+              "app '" + App.this.name + "' is not running: its run was closed");
         }
       }
       try {
@@ -779,7 +820,10 @@ public final class App {
       }
       RunningApps.remove(binding);
       try {
-        connection.client().blocking().stopApp(StopAppRequest.newBuilder().setAppId(appId()).build());
+        connection
+            .client()
+            .blocking()
+            .stopApp(StopAppRequest.newBuilder().setAppId(appId()).build());
       } catch (RuntimeException e) {
         // The control plane may be gone already; closing must still release everything.
       } finally {

@@ -23,8 +23,8 @@ public interface AppRun extends AutoCloseable {
 
   /**
    * The runs of the app's scheduled functions ({@code Period} and {@code Cron}) so far, oldest
-   * first (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether it
-   * is running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
+   * first (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether
+   * it is running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
    *
    * @throws SkiffException if the run is closed or the control plane cannot be reached
    */
@@ -37,8 +37,8 @@ public interface AppRun extends AutoCloseable {
    * plane; on a server it lasts until revoked ({@code skiff token revoke}), like one made with
    * {@code skiff token create}. Thread-safe.
    *
-   * @param name a label for people: empty, or 1-64 of {@code [A-Za-z0-9_.-]} starting with a
-   *     letter or digit
+   * @param name a label for people: empty, or 1-64 of {@code [A-Za-z0-9_.-]} starting with a letter
+   *     or digit
    * @throws InvalidConfigurationException if the name is not allowed
    * @throws SkiffException if the run is closed or the control plane cannot be reached
    */

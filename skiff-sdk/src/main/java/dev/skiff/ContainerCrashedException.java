@@ -1,6 +1,9 @@
 package dev.skiff;
 
-/** The container running an input died (exit, signal, out of memory) before the input finished. The message says how it ended and shows the last lines of its error output. */
+/**
+ * The container running an input died (exit, signal, out of memory) before the input finished. The
+ * message says how it ended and shows the last lines of its error output.
+ */
 public class ContainerCrashedException extends SkiffException {
   private static final long serialVersionUID = 1L;
 

@@ -1,6 +1,9 @@
 package dev.skiff;
 
-/** A container could not start, or the user's code could not be initialised in it (a failing static initialiser, a missing class, a startup timeout). */
+/**
+ * A container could not start, or the user's code could not be initialised in it (a failing static
+ * initialiser, a missing class, a startup timeout).
+ */
 public class ContainerStartupException extends SkiffException {
   private static final long serialVersionUID = 1L;
 

@@ -7,21 +7,21 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A schedule given as a standard five-field cron expression (minute, hour, day of month, month,
- * day of week), evaluated in a time zone (UTC unless given), like the seed's <code>Cron("0 *&#47;6 *
+ * A schedule given as a standard five-field cron expression (minute, hour, day of month, month, day
+ * of week), evaluated in a time zone (UTC unless given), like the seed's <code>Cron("0 *&#47;6 *
  * * *")</code>, as Vixie cron reads it.
  *
- * <p>Each field is a comma list of {@code *}, a value, a range {@code a-b} or a step
- * ({@code *}{@code /n}, {@code a-b/n}, {@code a/n}); months are 1-12 or {@code JAN}-{@code DEC},
- * days of week 0-7 or {@code SUN}-{@code SAT} (0 and 7 are Sunday). When both day fields are
- * restricted a day matching either fires; when one starts with {@code *}, both must match.
+ * <p>Each field is a comma list of {@code *}, a value, a range {@code a-b} or a step ({@code
+ * *}{@code /n}, {@code a-b/n}, {@code a/n}); months are 1-12 or {@code JAN}-{@code DEC}, days of
+ * week 0-7 or {@code SUN}-{@code SAT} (0 and 7 are Sunday). When both day fields are restricted a
+ * day matching either fires; when one starts with {@code *}, both must match.
  *
  * <p><b>Clock changes.</b> An expression whose minute and hour fields do not start with {@code *}
  * (such as {@code 30 2 * * *}) fires once for each matching local time: a time skipped when the
  * zone's clocks go forward fires at the moment they jump (02:30 becomes 03:00 on that night), and a
  * time repeated when they go back fires at its first occurrence only. An expression with {@code *}
- * in the minute or hour field ({@code *}{@code /30 * * * *}) follows the wall clock: its times in the
- * skipped hour do not fire, and those in the repeated hour fire at both occurrences.
+ * in the minute or hour field ({@code *}{@code /30 * * * *}) follows the wall clock: its times in
+ * the skipped hour do not fire, and those in the repeated hour fire at both occurrences.
  *
  * <p>The expression is checked here when the app is defined; the control plane evaluates it.
  *
@@ -33,7 +33,9 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
       List.of("minute", "hour", "day of month", "month", "day of week");
   private static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
 
-  /** @throws InvalidConfigurationException if the expression is not a valid five-field cron */
+  /**
+   * @throws InvalidConfigurationException if the expression is not a valid five-field cron
+   */
   public Cron {
     Objects.requireNonNull(expression, "expression");
     Objects.requireNonNull(zone, "zone");
@@ -55,7 +57,9 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
       return new Cron(expression, ZoneId.of(zone));
     } catch (DateTimeException e) {
       throw new InvalidConfigurationException(
-          "schedule: Cron time zone '" + zone + "' is unknown; use a region id like 'Europe/Paris'");
+          "schedule: Cron time zone '"
+              + zone
+              + "' is unknown; use a region id like 'Europe/Paris'");
     }
   }
 
@@ -63,16 +67,27 @@ public record Cron(String expression, ZoneId zone) implements Schedule {
     String[] fields = expression.trim().split("\\s+", -1);
     if (fields.length != 5) {
       throw new InvalidConfigurationException(
-          "schedule: Cron '" + expression + "' has " + fields.length
+          "schedule: Cron '"
+              + expression
+              + "' has "
+              + fields.length
               + " fields; allowed is 5 (minute hour day-of-month month day-of-week)");
     }
     for (int i = 0; i < 5; i++) {
       for (String part : fields[i].split(",", -1)) {
         if (!validPart(part, RANGES[i][0], RANGES[i][1], i)) {
           throw new InvalidConfigurationException(
-              "schedule: Cron '" + expression + "' has an invalid " + FIELDS.get(i) + " field '"
-                  + fields[i] + "'; allowed is *, a number in " + RANGES[i][0] + ".."
-                  + RANGES[i][1] + ", a range a-b, a step */n or a-b/n, or a comma list of those");
+              "schedule: Cron '"
+                  + expression
+                  + "' has an invalid "
+                  + FIELDS.get(i)
+                  + " field '"
+                  + fields[i]
+                  + "'; allowed is *, a number in "
+                  + RANGES[i][0]
+                  + ".."
+                  + RANGES[i][1]
+                  + ", a range a-b, a step */n or a-b/n, or a comma list of those");
         }
       }
     }

@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A function of 0 parameters defined with {@link App#function}: call it in a container with
- * {@link #remote}, in this process with {@link #local}, or in the
- * background with {@link #spawn}. Thread-safe.
+ * A function of 0 parameters defined with {@link App#function}: call it in a container with {@link
+ * #remote}, in this process with {@link #local}, or in the background with {@link #spawn}.
+ * Thread-safe.
  *
  * @param <R> the result type
  */
@@ -26,11 +26,11 @@ public final class Function0<R> {
   }
 
   /**
-   * Changes this function's autoscaler while its app runs, like the seed's {@code update_autoscaler}:
-   * the four settings replace those declared, for this run of the app, and take effect at once
-   * (raising {@code minContainers} starts containers now; lowering {@code maxContainers} stops idle
-   * containers above it now and busy ones as soon as they are idle). Blocks until the control plane
-   * has applied them. Thread-safe.
+   * Changes this function's autoscaler while its app runs, like the seed's {@code
+   * update_autoscaler}: the four settings replace those declared, for this run of the app, and take
+   * effect at once (raising {@code minContainers} starts containers now; lowering {@code
+   * maxContainers} stops idle containers above it now and busy ones as soon as they are idle).
+   * Blocks until the control plane has applied them. Thread-safe.
    *
    * @param minContainers containers kept running even without traffic (0..1000)
    * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})
@@ -69,8 +69,8 @@ public final class Function0<R> {
   }
 
   /**
-   * Runs the function in this process, without a container, exactly as calling the method.
-   * Checked exceptions of the method propagate unchanged.
+   * Runs the function in this process, without a container, exactly as calling the method. Checked
+   * exceptions of the method propagate unchanged.
    */
   public R local() {
     try {

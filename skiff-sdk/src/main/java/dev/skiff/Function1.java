@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
- * A function of 1 parameter defined with {@link App#function}: call it in a container with
- * {@link #remote}, in this process with {@link #local}, over many inputs with {@link #map}, or in the
+ * A function of 1 parameter defined with {@link App#function}: call it in a container with {@link
+ * #remote}, in this process with {@link #local}, over many inputs with {@link #map}, or in the
  * background with {@link #spawn}. Thread-safe.
  *
  * @param <R> the result type
@@ -28,11 +28,11 @@ public final class Function1<A, R> {
   }
 
   /**
-   * Changes this function's autoscaler while its app runs, like the seed's {@code update_autoscaler}:
-   * the four settings replace those declared, for this run of the app, and take effect at once
-   * (raising {@code minContainers} starts containers now; lowering {@code maxContainers} stops idle
-   * containers above it now and busy ones as soon as they are idle). Blocks until the control plane
-   * has applied them. Thread-safe.
+   * Changes this function's autoscaler while its app runs, like the seed's {@code
+   * update_autoscaler}: the four settings replace those declared, for this run of the app, and take
+   * effect at once (raising {@code minContainers} starts containers now; lowering {@code
+   * maxContainers} stops idle containers above it now and busy ones as soon as they are idle).
+   * Blocks until the control plane has applied them. Thread-safe.
    *
    * @param minContainers containers kept running even without traffic (0..1000)
    * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})
@@ -71,8 +71,8 @@ public final class Function1<A, R> {
   }
 
   /**
-   * Runs the function in this process, without a container, exactly as calling the method.
-   * Checked exceptions of the method propagate unchanged.
+   * Runs the function in this process, without a container, exactly as calling the method. Checked
+   * exceptions of the method propagate unchanged.
    */
   public R local(A a) {
     try {
@@ -108,7 +108,8 @@ public final class Function1<A, R> {
   /** Like {@link #mapOutcomes(Iterable)}, with results in input order or as they complete. */
   @SuppressWarnings("unchecked")
   public Stream<Outcome<R>> mapOutcomes(Iterable<? extends A> inputs, MapOptions options) {
-    return (Stream<Outcome<R>>) (Stream<?>) invoker.map(single(inputs.iterator()), options.ordered());
+    return (Stream<Outcome<R>>)
+        (Stream<?>) invoker.map(single(inputs.iterator()), options.ordered());
   }
 
   private static Iterator<Object[]> single(Iterator<?> it) {

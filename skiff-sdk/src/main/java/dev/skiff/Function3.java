@@ -7,8 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
- * A function of 3 parameters defined with {@link App#function}: call it in a container with
- * {@link #remote}, in this process with {@link #local}, over many inputs with {@link #starmap}, or in the
+ * A function of 3 parameters defined with {@link App#function}: call it in a container with {@link
+ * #remote}, in this process with {@link #local}, over many inputs with {@link #starmap}, or in the
  * background with {@link #spawn}. Thread-safe.
  *
  * @param <R> the result type
@@ -28,11 +28,11 @@ public final class Function3<A, B, C, R> {
   }
 
   /**
-   * Changes this function's autoscaler while its app runs, like the seed's {@code update_autoscaler}:
-   * the four settings replace those declared, for this run of the app, and take effect at once
-   * (raising {@code minContainers} starts containers now; lowering {@code maxContainers} stops idle
-   * containers above it now and busy ones as soon as they are idle). Blocks until the control plane
-   * has applied them. Thread-safe.
+   * Changes this function's autoscaler while its app runs, like the seed's {@code
+   * update_autoscaler}: the four settings replace those declared, for this run of the app, and take
+   * effect at once (raising {@code minContainers} starts containers now; lowering {@code
+   * maxContainers} stops idle containers above it now and busy ones as soon as they are idle).
+   * Blocks until the control plane has applied them. Thread-safe.
    *
    * @param minContainers containers kept running even without traffic (0..1000)
    * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})
@@ -61,7 +61,8 @@ public final class Function3<A, B, C, R> {
   /** Runs the function in a container; the future completes with the result or its exception. */
   @SuppressWarnings("unchecked")
   public CompletableFuture<R> remoteAsync(A a, B b, C c) {
-    return (CompletableFuture<R>) (CompletableFuture<?>) invoker.remoteAsync(new Object[] {a, b, c});
+    return (CompletableFuture<R>)
+        (CompletableFuture<?>) invoker.remoteAsync(new Object[] {a, b, c});
   }
 
   /** Starts the function in a container and returns at once; fetch the result from the call. */
@@ -71,8 +72,8 @@ public final class Function3<A, B, C, R> {
   }
 
   /**
-   * Runs the function in this process, without a container, exactly as calling the method.
-   * Checked exceptions of the method propagate unchanged.
+   * Runs the function in this process, without a container, exactly as calling the method. Checked
+   * exceptions of the method propagate unchanged.
    */
   public R local(A a, B b, C c) {
     try {
@@ -87,18 +88,23 @@ public final class Function3<A, B, C, R> {
    * input order (the seed's {@code starmap}). The first failed input throws its exception from the
    * stream and cancels the rest; closing the stream early cancels what is outstanding.
    */
-  public Stream<R> starmap(Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs) {
+  public Stream<R> starmap(
+      Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs) {
     return starmap(inputs, MapOptions.defaults());
   }
 
   /** Like {@link #starmap(Iterable)}, with results in input order or as they complete. */
   @SuppressWarnings("unchecked")
-  public Stream<R> starmap(Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs, MapOptions options) {
+  public Stream<R> starmap(
+      Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs, MapOptions options) {
     return (Stream<R>) invoker.mapValues(spread(inputs.iterator()), options.ordered());
   }
 
-  /** Like {@link #starmap(Iterable)} but yields one {@link Outcome} per input instead of throwing. */
-  public Stream<Outcome<R>> starmapOutcomes(Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs) {
+  /**
+   * Like {@link #starmap(Iterable)} but yields one {@link Outcome} per input instead of throwing.
+   */
+  public Stream<Outcome<R>> starmapOutcomes(
+      Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs) {
     return starmapOutcomes(inputs, MapOptions.defaults());
   }
 
@@ -106,10 +112,12 @@ public final class Function3<A, B, C, R> {
   @SuppressWarnings("unchecked")
   public Stream<Outcome<R>> starmapOutcomes(
       Iterable<? extends Args3<? extends A, ? extends B, ? extends C>> inputs, MapOptions options) {
-    return (Stream<Outcome<R>>) (Stream<?>) invoker.map(spread(inputs.iterator()), options.ordered());
+    return (Stream<Outcome<R>>)
+        (Stream<?>) invoker.map(spread(inputs.iterator()), options.ordered());
   }
 
-  private Iterator<Object[]> spread(Iterator<? extends Args3<? extends A, ? extends B, ? extends C>> it) {
+  private Iterator<Object[]> spread(
+      Iterator<? extends Args3<? extends A, ? extends B, ? extends C>> it) {
     return new Iterator<>() {
       @Override
       public boolean hasNext() {

@@ -146,9 +146,7 @@ public final class FunctionOptions {
     return schedule;
   }
 
-  /**
-   * Whether the function's containers have no network at all ({@link Builder#blockNetwork()}).
-   */
+  /** Whether the function's containers have no network at all ({@link Builder#blockNetwork()}). */
   public boolean blockNetwork() {
     return blockNetwork;
   }
@@ -199,8 +197,8 @@ public final class FunctionOptions {
   }
 
   /**
-   * Collects the options of one function. Not thread-safe; used once, inside the configurer
-   * passed to {@link App#function}.
+   * Collects the options of one function. Not thread-safe; used once, inside the configurer passed
+   * to {@link App#function}.
    */
   public static final class Builder {
     private final String function;
@@ -278,7 +276,8 @@ public final class FunctionOptions {
       }
       for (String t : types) {
         if (t == null || !GPU.matcher(t).matches()) {
-          throw invalid("gpu", "'" + t + "'", "TYPE or TYPE:COUNT with COUNT in 1..8, e.g. \"A100:2\"");
+          throw invalid(
+              "gpu", "'" + t + "'", "TYPE or TYPE:COUNT with COUNT in 1..8, e.g. \"A100:2\"");
         }
         gpus.add(t);
       }
@@ -330,7 +329,9 @@ public final class FunctionOptions {
       }
       if (limitMib != -1 && (limitMib < requestMib || limitMib > 1_048_576)) {
         throw invalid(
-            "memory limit", limitMib + " MiB", "a value between the request (" + requestMib + " MiB) and 1048576 MiB");
+            "memory limit",
+            limitMib + " MiB",
+            "a value between the request (" + requestMib + " MiB) and 1048576 MiB");
       }
       memoryRequestMib = OptionalInt.of(requestMib);
       memoryLimitMib = limitMib == -1 ? OptionalInt.empty() : OptionalInt.of(limitMib);
@@ -389,8 +390,8 @@ public final class FunctionOptions {
     }
 
     /**
-     * Restricts placement to nodes in these regions, e.g. {@code "us-east-1"}; if no node is in
-     * any of them, {@code app.run()} fails.
+     * Restricts placement to nodes in these regions, e.g. {@code "us-east-1"}; if no node is in any
+     * of them, {@code app.run()} fails.
      */
     public Builder region(String... regions) {
       if (regions.length == 0) {
@@ -461,7 +462,8 @@ public final class FunctionOptions {
     public Builder concurrentInputs(int maxInputs, int targetInputs) {
       concurrentInputs(maxInputs);
       if (targetInputs < 1 || targetInputs > maxInputs) {
-        throw invalid("concurrentInputs target", targetInputs, "1.." + maxInputs + " (the maximum)");
+        throw invalid(
+            "concurrentInputs target", targetInputs, "1.." + maxInputs + " (the maximum)");
       }
       this.targetInputs = OptionalInt.of(targetInputs);
       return this;
@@ -471,10 +473,12 @@ public final class FunctionOptions {
     public Builder volume(String path, Volume volume) {
       Objects.requireNonNull(volume, "volume");
       if (path == null || !path.startsWith("/") || path.contains("..") || path.endsWith("/")) {
-        throw invalid("volumes", "path '" + path + "'", "an absolute path without '..' or a trailing '/'");
+        throw invalid(
+            "volumes", "path '" + path + "'", "an absolute path without '..' or a trailing '/'");
       }
       if (RESERVED_PATHS.contains(path)) {
-        throw invalid("volumes", "path '" + path + "'", "any absolute path except " + RESERVED_PATHS);
+        throw invalid(
+            "volumes", "path '" + path + "'", "any absolute path except " + RESERVED_PATHS);
       }
       if (volumes.containsKey(path)) {
         throw invalid("volumes", "path '" + path + "' twice", "one volume per path");
@@ -495,14 +499,22 @@ public final class FunctionOptions {
     public FunctionOptions build() {
       if (maxContainers.isPresent() && minContainers > maxContainers.getAsInt()) {
         throw new InvalidConfigurationException(
-            "function '" + function + "': minContainers (" + minContainers
-                + ") is greater than maxContainers (" + maxContainers.getAsInt()
+            "function '"
+                + function
+                + "': minContainers ("
+                + minContainers
+                + ") is greater than maxContainers ("
+                + maxContainers.getAsInt()
                 + "); allowed is minContainers <= maxContainers");
       }
       if (maxContainers.isPresent() && bufferContainers > maxContainers.getAsInt()) {
         throw new InvalidConfigurationException(
-            "function '" + function + "': bufferContainers (" + bufferContainers
-                + ") is greater than maxContainers (" + maxContainers.getAsInt()
+            "function '"
+                + function
+                + "': bufferContainers ("
+                + bufferContainers
+                + ") is greater than maxContainers ("
+                + maxContainers.getAsInt()
                 + "); allowed is bufferContainers <= maxContainers");
       }
       return new FunctionOptions(this);

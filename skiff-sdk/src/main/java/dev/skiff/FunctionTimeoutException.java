@@ -1,6 +1,9 @@
 package dev.skiff;
 
-/** An attempt of a function ran past its timeout (after any retries were spent). The attempt's code was stopped. */
+/**
+ * An attempt of a function ran past its timeout (after any retries were spent). The attempt's code
+ * was stopped.
+ */
 public class FunctionTimeoutException extends SkiffException {
   private static final long serialVersionUID = 1L;
 

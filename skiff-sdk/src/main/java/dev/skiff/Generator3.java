@@ -26,11 +26,11 @@ public final class Generator3<A, B, C, T> {
   }
 
   /**
-   * Changes this generator's autoscaler while its app runs, like the seed's {@code update_autoscaler}:
-   * the four settings replace those declared, for this run of the app, and take effect at once
-   * (raising {@code minContainers} starts containers now; lowering {@code maxContainers} stops idle
-   * containers above it now and busy ones as soon as they are idle). Blocks until the control plane
-   * has applied them. Thread-safe.
+   * Changes this generator's autoscaler while its app runs, like the seed's {@code
+   * update_autoscaler}: the four settings replace those declared, for this run of the app, and take
+   * effect at once (raising {@code minContainers} starts containers now; lowering {@code
+   * maxContainers} stops idle containers above it now and busy ones as soon as they are idle).
+   * Blocks until the control plane has applied them. Thread-safe.
    *
    * @param minContainers containers kept running even without traffic (0..1000)
    * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})

@@ -20,7 +20,7 @@ final class Generators {
     }
     if (produced instanceof BaseStream<?, ?> b) {
       return StreamSupport.stream(
-          Spliterators.spliteratorUnknownSize(b.iterator(), Spliterator.ORDERED), false)
+              Spliterators.spliteratorUnknownSize(b.iterator(), Spliterator.ORDERED), false)
           .onClose(b::close);
     }
     if (produced instanceof Iterator<?> it) {
@@ -31,7 +31,8 @@ final class Generators {
       return StreamSupport.stream(it.spliterator(), false);
     }
     throw new IllegalStateException(
-        "a generator returned " + produced.getClass().getName()
+        "a generator returned "
+            + produced.getClass().getName()
             + "; expected a Stream, Iterator or Iterable");
   }
 }

@@ -19,7 +19,8 @@ final class HistoryCodec {
       state = new ScheduledRun.Running();
     } else if (r.getResult().hasError()) {
       ErrorInfo e = r.getResult().getError();
-      String error = e.getClassName().isEmpty() ? e.getMessage() : e.getClassName() + ": " + e.getMessage();
+      String error =
+          e.getClassName().isEmpty() ? e.getMessage() : e.getClassName() + ": " + e.getMessage();
       state = new ScheduledRun.Failed(Instant.ofEpochMilli(r.getFinishedAtMs()), error);
     } else {
       state = new ScheduledRun.Succeeded(Instant.ofEpochMilli(r.getFinishedAtMs()));

@@ -52,9 +52,10 @@ public final class Image {
   }
 
   /**
-   * An image running the given JDK feature version (21 or later), chosen among the JDKs installed on
-   * the node (this JVM's, {@code JAVA_HOME} and those under {@code /usr/lib/jvm}, read from their
-   * {@code release} files). A version that is not installed fails the build naming those that are.
+   * An image running the given JDK feature version (21 or later), chosen among the JDKs installed
+   * on the node (this JVM's, {@code JAVA_HOME} and those under {@code /usr/lib/jvm}, read from
+   * their {@code release} files). A version that is not installed fails the build naming those that
+   * are.
    *
    * @throws InvalidConfigurationException if the version is below 21
    */
@@ -115,7 +116,9 @@ public final class Image {
   public Image env(String name, String value) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new InvalidConfigurationException(
-          "image: environment variable name '" + name + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]*");
+          "image: environment variable name '"
+              + name
+              + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]*");
     }
     return with(new Step.Env(name, Objects.requireNonNull(value, "value")));
   }
@@ -189,8 +192,7 @@ public final class Image {
     }
     for (String segment : path.split("/", -1)) {
       if (segment.equals("..")) {
-        throw new InvalidConfigurationException(
-            "image: path '" + path + "' must not contain '..'");
+        throw new InvalidConfigurationException("image: path '" + path + "' must not contain '..'");
       }
     }
     return path;

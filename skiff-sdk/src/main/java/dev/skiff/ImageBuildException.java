@@ -1,9 +1,9 @@
 package dev.skiff;
 
 /**
- * An image could not be built: a step failed (a {@code runCommands} command exited non-zero, a Maven
- * coordinate could not be resolved, a Debian package could not be installed, the requested JDK is
- * not installed, ...). Raised by {@code App.run()} before any container of the app starts.
+ * An image could not be built: a step failed (a {@code runCommands} command exited non-zero, a
+ * Maven coordinate could not be resolved, a Debian package could not be installed, the requested
+ * JDK is not installed, ...). Raised by {@code App.run()} before any container of the app starts.
  */
 public final class ImageBuildException extends SkiffException {
   private static final long serialVersionUID = 1L;
@@ -20,7 +20,10 @@ public final class ImageBuildException extends SkiffException {
    */
   public ImageBuildException(String step, String message, String output) {
     super(
-        "image build failed at step " + step + ": " + message
+        "image build failed at step "
+            + step
+            + ": "
+            + message
             + (output.isBlank() ? "" : "\n--- output of the step ---\n" + output));
     this.step = step;
     this.output = output;

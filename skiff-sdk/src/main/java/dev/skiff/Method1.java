@@ -3,9 +3,9 @@ package dev.skiff;
 import java.io.Serializable;
 
 /**
- * A method of 1 parameter that Skiff can run in a container: a static method reference
- * ({@code Hello::hello}) or a non-capturing lambda. Skiff finds the same method in the container by
- * its class and name, so a lambda that captures local variables or {@code this} is refused when the
+ * A method of 1 parameter that Skiff can run in a container: a static method reference ({@code
+ * Hello::hello}) or a non-capturing lambda. Skiff finds the same method in the container by its
+ * class and name, so a lambda that captures local variables or {@code this} is refused when the
  * function is defined.
  *
  * <p>It is {@link Serializable} only so that Skiff can read which method it refers to; Skiff never

@@ -9,7 +9,9 @@ import java.util.Objects;
  * @param interval the time between two runs; at least one second
  */
 public record Period(Duration interval) implements Schedule {
-  /** @throws InvalidConfigurationException if the interval is shorter than one second */
+  /**
+   * @throws InvalidConfigurationException if the interval is shorter than one second
+   */
   public Period {
     Objects.requireNonNull(interval, "interval");
     if (interval.compareTo(Duration.ofSeconds(1)) < 0) {

@@ -24,10 +24,10 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>The server is the one this program is configured for ({@code SKIFF_SERVER} and {@code
- * SKIFF_TOKEN}, or {@code ~/.skiff/config.json}). Calls go to the app's current deployment: after
- * a redeploy, new calls run the new code. Arguments are encoded by the function's declared
- * parameter types when its class is on this classpath, else by their own types; results are
- * decoded as the type given here. Thread-safe.
+ * SKIFF_TOKEN}, or {@code ~/.skiff/config.json}). Calls go to the app's current deployment: after a
+ * redeploy, new calls run the new code. Arguments are encoded by the function's declared parameter
+ * types when its class is on this classpath, else by their own types; results are decoded as the
+ * type given here. Thread-safe.
  *
  * @param <R> the result type (for a generator: the type of each item)
  */
@@ -52,8 +52,7 @@ public final class RemoteFunction<R> {
   }
 
   /**
-   * Looks up a function whose result type is generic, e.g. {@code new TypeRef<List<String>>()
-   * {}}.
+   * Looks up a function whose result type is generic, e.g. {@code new TypeRef<List<String>>() {}}.
    *
    * @throws NotFoundException if no app of that name is deployed or it has no such function
    */
@@ -158,8 +157,13 @@ public final class RemoteFunction<R> {
   private void requireFunction(String how) {
     if (invoker.spec().generator()) {
       throw new InvalidConfigurationException(
-          "function '" + name() + "' of app '" + app + "' is a generator; call remoteGen(), not "
-              + how + "()");
+          "function '"
+              + name()
+              + "' of app '"
+              + app
+              + "' is a generator; call remoteGen(), not "
+              + how
+              + "()");
     }
   }
 

@@ -3,10 +3,10 @@ package dev.skiff;
 import java.util.Optional;
 
 /**
- * A user function raised an exception that cannot be rethrown as its own type on the caller's
- * side: its class is not on the caller's classpath, it has no usable constructor, or it is a
- * checked exception or an {@link Error} (which {@code remote()} does not declare). The remote class
- * name, message and stack trace are kept; where the remote exception could be rebuilt, it is the
+ * A user function raised an exception that cannot be rethrown as its own type on the caller's side:
+ * its class is not on the caller's classpath, it has no usable constructor, or it is a checked
+ * exception or an {@link Error} (which {@code remote()} does not declare). The remote class name,
+ * message and stack trace are kept; where the remote exception could be rebuilt, it is the
  * {@linkplain #getCause() cause}.
  */
 public class RemoteFunctionException extends SkiffException {

@@ -88,8 +88,15 @@ public final class Retries {
 
   @Override
   public String toString() {
-    return "Retries[maxRetries=" + maxRetries + ", initialDelay=" + initialDelay
-        + ", backoffCoefficient=" + backoffCoefficient + ", maxDelay=" + maxDelay + "]";
+    return "Retries[maxRetries="
+        + maxRetries
+        + ", initialDelay="
+        + initialDelay
+        + ", backoffCoefficient="
+        + backoffCoefficient
+        + ", maxDelay="
+        + maxDelay
+        + "]";
   }
 
   /** Builds {@link Retries}; each setter validates its value at once. Not thread-safe. */

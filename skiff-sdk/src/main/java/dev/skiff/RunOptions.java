@@ -3,8 +3,8 @@ package dev.skiff;
 /**
  * How {@link App#run(RunOptions)} shows what containers do.
  *
- * @param showLogs whether container output is printed to this program's console, each line
- *     prefixed with the function name and container id
+ * @param showLogs whether container output is printed to this program's console, each line prefixed
+ *     with the function name and container id
  * @param showProgress whether long maps draw a progress bar when the console is a terminal
  */
 public record RunOptions(boolean showLogs, boolean showProgress) {

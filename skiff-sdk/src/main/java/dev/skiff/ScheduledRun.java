@@ -37,8 +37,8 @@ public record ScheduledRun(String function, Instant scheduledAt, Instant started
    * The run failed for good (its retries, if any, are spent).
    *
    * @param finishedAt when the failure was final
-   * @param error what went wrong: the exception's class and message, or the control plane's
-   *     reason (a timeout, a crashed container, a stopped app)
+   * @param error what went wrong: the exception's class and message, or the control plane's reason
+   *     (a timeout, a crashed container, a stopped app)
    */
   public record Failed(Instant finishedAt, String error) implements State {}
 

@@ -15,7 +15,9 @@ import java.util.Objects;
 public sealed interface Secret {
   /** A secret stored in the control plane under a name. */
   record Named(String name, List<String> requiredKeys) implements Secret {
-    /** @throws InvalidConfigurationException if the name is not allowed */
+    /**
+     * @throws InvalidConfigurationException if the name is not allowed
+     */
     public Named {
       if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}")) {
         throw new InvalidConfigurationException(
@@ -25,7 +27,11 @@ public sealed interface Secret {
       for (String key : requiredKeys) {
         if (!isValidKey(key)) {
           throw new InvalidConfigurationException(
-              "secrets: required key '" + key + "' of secret '" + name + "' is not allowed; use"
+              "secrets: required key '"
+                  + key
+                  + "' of secret '"
+                  + name
+                  + "' is not allowed; use"
                   + " [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
         }
       }
@@ -56,7 +62,9 @@ public sealed interface Secret {
       for (String key : values.keySet()) {
         if (!isValidKey(key)) {
           throw new InvalidConfigurationException(
-              "secrets: key '" + key + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting"
+              "secrets: key '"
+                  + key
+                  + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting"
                   + " with SKIFF_");
         }
       }

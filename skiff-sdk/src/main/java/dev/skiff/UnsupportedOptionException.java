@@ -1,6 +1,9 @@
 package dev.skiff;
 
-/** An option that exists in the API but whose behaviour is not implemented yet was used. Raised by {@code App.run()} before anything starts, so that no option is ever silently ignored. */
+/**
+ * An option that exists in the API but whose behaviour is not implemented yet was used. Raised by
+ * {@code App.run()} before anything starts, so that no option is ever silently ignored.
+ */
 public class UnsupportedOptionException extends InvalidConfigurationException {
   private static final long serialVersionUID = 1L;
 

@@ -22,8 +22,8 @@ import java.util.List;
  * <p>The instance methods work with the volume from outside a container (a program, a test, the
  * CLI); they connect like {@code app.run()}: to the configured server, else to an embedded control
  * plane. Paths are relative to the volume's root ({@code "/x"} and {@code "x"} are the same file);
- * {@code ..} is refused. A volume made with {@link #createIfMissing()} is created by {@link
- * #write} and {@link #upload}; the other methods need an existing volume and throw {@link
+ * {@code ..} is refused. A volume made with {@link #createIfMissing()} is created by {@link #write}
+ * and {@link #upload}; the other methods need an existing volume and throw {@link
  * NotFoundException} otherwise.
  *
  * <p>Immutable and thread-safe.
@@ -119,8 +119,8 @@ public final class Volume {
   }
 
   /**
-   * Writes a file of this volume, replacing what was there and creating its parent directories.
-   * The file appears whole: a container or reader sees the old contents or the new, never part.
+   * Writes a file of this volume, replacing what was there and creating its parent directories. The
+   * file appears whole: a container or reader sees the old contents or the new, never part.
    */
   public void write(String path, byte[] data) {
     VolumeClient.write(name, path, data.clone(), createsIfMissing);

@@ -38,8 +38,8 @@ public final class WebEndpoint {
   }
 
   /**
-   * The URL at which the endpoint answers while its app runs: {@code
-   * http://127.0.0.1:PORT/<app name>/<label>} on the control plane's gateway.
+   * The URL at which the endpoint answers while its app runs: {@code http://127.0.0.1:PORT/<app
+   * name>/<label>} on the control plane's gateway.
    *
    * @throws SkiffException if the app is not running in this program
    */

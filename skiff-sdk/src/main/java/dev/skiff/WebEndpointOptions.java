@@ -85,7 +85,11 @@ public final class WebEndpointOptions {
     public Builder label(String label) {
       if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
         throw new InvalidConfigurationException(
-            "web endpoint '" + this.label + "': label '" + label + "' is not allowed; use 1-63 of"
+            "web endpoint '"
+                + this.label
+                + "': label '"
+                + label
+                + "' is not allowed; use 1-63 of"
                 + " [A-Za-z0-9_-], starting with a letter or digit");
       }
       this.label = label;

@@ -19,8 +19,8 @@ import java.util.Optional;
  * }</pre>
  *
  * @param method the HTTP method, e.g. {@code GET}
- * @param path the path below the endpoint's URL: {@code ""} for the URL itself, else starting
- *     with {@code /}
+ * @param path the path below the endpoint's URL: {@code ""} for the URL itself, else starting with
+ *     {@code /}
  * @param query the decoded query parameters, each with its values in order
  * @param headers the request headers, each with its values in order (names as sent)
  * @param body the request body (empty if none); not copied, do not modify it

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * The HTTP response of a web endpoint: what a low-level endpoint (one taking a {@link WebRequest})
- * returns, and what a simple endpoint may return instead of a value when it needs another status
- * or headers.
+ * returns, and what a simple endpoint may return instead of a value when it needs another status or
+ * headers.
  *
  * @param status the HTTP status, 100..599
  * @param headers the response headers

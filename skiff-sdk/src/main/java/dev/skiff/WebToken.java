@@ -4,10 +4,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * A credential for web endpoints that require auth ({@link WebEndpointOptions.Builder#requiresAuth()}):
- * send {@link #keyId()} in the {@code Skiff-Key} header and {@link #secret()} in the {@code
- * Skiff-Secret} header. A web token can call web endpoints and nothing else; the web gateway reads
- * both headers and never passes them on to the function.
+ * A credential for web endpoints that require auth ({@link
+ * WebEndpointOptions.Builder#requiresAuth()}): send {@link #keyId()} in the {@code Skiff-Key}
+ * header and {@link #secret()} in the {@code Skiff-Secret} header. A web token can call web
+ * endpoints and nothing else; the web gateway reads both headers and never passes them on to the
+ * function.
  *
  * <p>Made by {@link AppRun#createWebToken(String)} or {@code skiff token create}; the control plane
  * keeps only a hash of the secret, so this value is the only place it exists. {@link #toString()}

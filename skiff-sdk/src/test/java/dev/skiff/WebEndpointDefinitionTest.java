@@ -63,7 +63,8 @@ class WebEndpointDefinitionTest {
   @Test
   void invalidEndpointOptionsAreRefused() {
     App app = App.named("defs-bad");
-    assertThatThrownBy(() -> app.webEndpoint(WebEndpointDefinitionTest::greet, w -> w.method("PUT")))
+    assertThatThrownBy(
+            () -> app.webEndpoint(WebEndpointDefinitionTest::greet, w -> w.method("PUT")))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessage("web endpoint 'greet': method was 'PUT'; allowed is GET or POST");
     assertThatThrownBy(() -> app.webEndpoint(WebEndpointDefinitionTest::greet, w -> w.label("a/b")))
@@ -76,7 +77,8 @@ class WebEndpointDefinitionTest {
                 app.webEndpoint(
                     WebEndpointDefinitionTest::greet, w -> w.function(f -> f.retries(2))))
         .isInstanceOf(InvalidConfigurationException.class)
-        .hasMessage("web endpoint 'greet': retries are not supported for web endpoints; remove retries");
+        .hasMessage(
+            "web endpoint 'greet': retries are not supported for web endpoints; remove retries");
     assertThatThrownBy(() -> new WebResponse(42, Map.of(), new byte[0]))
         .hasMessage("web response status was 42; allowed is 100..599");
   }
@@ -86,7 +88,8 @@ class WebEndpointDefinitionTest {
     assertThatThrownBy(
             () ->
                 App.named("defs-gen")
-                    .generator(WebEndpointDefinitionTest::numbers, f -> f.schedule(Period.ofHours(1))))
+                    .generator(
+                        WebEndpointDefinitionTest::numbers, f -> f.schedule(Period.ofHours(1))))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessage(
             "generator 'numbers': schedule is not supported for generators; use a function");

@@ -12,16 +12,16 @@ import java.util.concurrent.TimeoutException;
 /**
  * The benchmark harness, run by {@code bench/run}: measures Skiff on the embedded control plane
  * (warm remote latency, map throughput, cold start, memory, spawn rate) and the long-running
- * server's durable spawns, each against a baseline measured in the same run, and prints a table
- * and then one JSON line per benchmark on stdout. Progress goes to stderr.
+ * server's durable spawns, each against a baseline measured in the same run, and prints a table and
+ * then one JSON line per benchmark on stdout. Progress goes to stderr.
  *
  * <p>Design: the run is a fixed sequence of {@link Phase}s. Each phase runs on its own thread in
  * its own {@link Cleanup} scope (app runs, child processes) with a time limit; a phase that fails
  * or overruns is reported as failed, its scope is closed (which stops its app run and so unblocks
- * any call it was waiting in), and the next phase runs. Everything the harness starts is
- * registered in one root scope that is closed at the end, and by a shutdown hook if the JVM exits
- * otherwise; a watchdog ends the JVM if the whole run overruns. Every loop is bounded by {@link
- * Sizes}; nothing asserts on timings.
+ * any call it was waiting in), and the next phase runs. Everything the harness starts is registered
+ * in one root scope that is closed at the end, and by a shutdown hook if the JVM exits otherwise; a
+ * watchdog ends the JVM if the whole run overruns. Every loop is bounded by {@link Sizes}; nothing
+ * asserts on timings.
  *
  * <pre>
  * bench/run [--quick]
@@ -214,8 +214,8 @@ public final class Bench {
   }
 
   /**
-   * Runs one phase on its own thread within the phase limit, and records its measurement or why
-   * it failed. The phase's scope is closed in every case.
+   * Runs one phase on its own thread within the phase limit, and records its measurement or why it
+   * failed. The phase's scope is closed in every case.
    */
   private void runPhase(Phase phase, PhaseBody body, Report report) {
     Cleanup scope = root.child(phase.label());

@@ -6,9 +6,8 @@ import java.time.Duration;
 
 /**
  * The apps and functions the benchmarks call. Containers initialise this class (and only this
- * class) to find the functions, so it holds nothing but definitions: one app per benchmark (two
- * for {@code spawn_durability}, one per side), so that each gets its own control plane and
- * containers.
+ * class) to find the functions, so it holds nothing but definitions: one app per benchmark (two for
+ * {@code spawn_durability}, one per side), so that each gets its own control plane and containers.
  */
 final class BenchFunctions {
   /** The argument with which {@link #hold} returns at once, to warm its container. */
@@ -37,11 +36,13 @@ final class BenchFunctions {
 
   /** The long-running server's side of {@code spawn_durability}. */
   static final App STORED_SPAWN_APP = App.named("bench-spawn-stored");
+
   static final Function1<Integer, Integer> storedSpawnInc =
       STORED_SPAWN_APP.function(BenchFunctions::inc);
 
   /** The embedded control plane's side of {@code spawn_durability}, the baseline. */
   static final App MEMORY_SPAWN_APP = App.named("bench-spawn-memory");
+
   static final Function1<Integer, Integer> memorySpawnInc =
       MEMORY_SPAWN_APP.function(BenchFunctions::inc);
 

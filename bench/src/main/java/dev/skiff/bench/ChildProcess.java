@@ -7,8 +7,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A process the harness started (an echo server JVM, a hello-world JVM). {@link #close()} asks it
- * to stop, kills it (and anything it started) if it has not exited within a short grace period,
- * and waits a bounded time for it to go. Idempotent and thread-safe.
+ * to stop, kills it (and anything it started) if it has not exited within a short grace period, and
+ * waits a bounded time for it to go. Idempotent and thread-safe.
  */
 final class ChildProcess implements AutoCloseable {
   private static final long GRACE_MS = 2_000;
@@ -27,7 +27,9 @@ final class ChildProcess implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java");
   }
 
-  /** Starts {@code command} with stderr shown on this console, and registers it with {@code scope}. */
+  /**
+   * Starts {@code command} with stderr shown on this console, and registers it with {@code scope}.
+   */
   static ChildProcess start(String name, List<String> command, Cleanup scope) {
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);

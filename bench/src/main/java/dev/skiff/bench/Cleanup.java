@@ -6,10 +6,10 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * What the harness started and must stop, even on failure: app runs, child processes, channels,
- * and nested scopes. {@link #close()} closes everything registered, newest first, and keeps going
- * when one fails. Every resource registered here must have an idempotent {@code close()}, because
- * a benchmark also closes what it opened itself (try-with-resources), and a shutdown hook or a
+ * What the harness started and must stop, even on failure: app runs, child processes, channels, and
+ * nested scopes. {@link #close()} closes everything registered, newest first, and keeps going when
+ * one fails. Every resource registered here must have an idempotent {@code close()}, because a
+ * benchmark also closes what it opened itself (try-with-resources), and a shutdown hook or a
  * timed-out phase may close it again from another thread. Thread-safe.
  */
 final class Cleanup implements AutoCloseable {

@@ -18,8 +18,8 @@ import java.util.ServiceLoader;
  *
  * <ul>
  *   <li><b>pooled</b> (the headline figure): one long-lived control plane, as a server or a
- *       long-running program has; each sample is a new run of the app on it, whose function takes
- *       a warm container (started ahead of need, without a function) and binds it. The samples are
+ *       long-running program has; each sample is a new run of the app on it, whose function takes a
+ *       warm container (started ahead of need, without a function) and binds it. The samples are
  *       paced so that the pool has refilled in between, as it has between bursts in real use.
  *   <li><b>fresh</b>: each sample is a new {@code app.run()} with its own new embedded control
  *       plane, so the call also waits for a container JVM to start from nothing.

@@ -13,9 +13,9 @@ import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 
 /**
- * The cold-start baseline: a bare {@code java -cp <dir> Hello} launch on this JVM's JDK, timed
- * from the moment the harness decides to start it to the moment its one line of output arrives.
- * The class is written and compiled into a temporary directory once, by {@link #create}. {@link
+ * The cold-start baseline: a bare {@code java -cp <dir> Hello} launch on this JVM's JDK, timed from
+ * the moment the harness decides to start it to the moment its one line of output arrives. The
+ * class is written and compiled into a temporary directory once, by {@link #create}. {@link
  * #close()} deletes that directory. Not thread-safe.
  */
 final class HelloWorldLauncher implements AutoCloseable {
@@ -59,7 +59,8 @@ final class HelloWorldLauncher implements AutoCloseable {
             "-Xlint:none",
             source.toString());
     if (status != 0) {
-      throw new IllegalStateException("compiling Hello failed: " + diagnostics.toString(StandardCharsets.UTF_8));
+      throw new IllegalStateException(
+          "compiling Hello failed: " + diagnostics.toString(StandardCharsets.UTF_8));
     }
     return launcher;
   }

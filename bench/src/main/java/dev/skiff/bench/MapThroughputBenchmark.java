@@ -20,8 +20,7 @@ final class MapThroughputBenchmark {
       throws InterruptedException {
     List<String> inputs =
         IntStream.range(0, sizes.mapInputs()).mapToObj(i -> "input-%06d".formatted(i)).toList();
-    List<byte[]> payloads =
-        inputs.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+    List<byte[]> payloads = inputs.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
     int warmup = sizes.mapWarmup();
     Progress progress = Progress.of("map_throughput");
     try (AppRun run = scope.register(BenchFunctions.THROUGHPUT_APP.run(RunOptions.quiet()))) {
@@ -49,7 +48,9 @@ final class MapThroughputBenchmark {
       progress.step("app run closed");
       long total = (long) inputs.size() * sizes.mapRounds();
       return new Measurement.MapThroughput(
-          inputs.size(), sizes.mapRounds(), Measurement.perSecond(total, skiffNanos),
+          inputs.size(),
+          sizes.mapRounds(),
+          Measurement.perSecond(total, skiffNanos),
           Measurement.perSecond(total, baselineNanos));
     }
   }

@@ -38,7 +38,8 @@ final class MemoryBenchmarks {
       if (containers.isEmpty()) {
         throw new IllegalStateException(
             "no container process (a descendant running ContainerMain) was found after "
-                + IDLE_CALLS + " calls");
+                + IDLE_CALLS
+                + " calls");
       }
       double containerRss = 0;
       for (long pid : containers) {

@@ -34,8 +34,8 @@ final class ProcessMemory {
   }
 
   /**
-   * This JVM's heap in use after a full collection, in MiB. {@code System.gc()} is a request, so
-   * it is made twice; the figure is still approximate.
+   * This JVM's heap in use after a full collection, in MiB. {@code System.gc()} is a request, so it
+   * is made twice; the figure is still approximate.
    */
   static double usedHeapAfterGcMib() {
     Runtime runtime = Runtime.getRuntime();

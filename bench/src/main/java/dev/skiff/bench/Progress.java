@@ -21,7 +21,8 @@ final class Progress {
   /** Prints {@code step} and the seconds since the previous step (or the start). */
   synchronized void step(String step) {
     long now = System.nanoTime();
-    System.err.printf(Locale.ROOT, "bench:   %s: %s (%.1f s)%n", phase, step, (now - stepStart) / 1e9);
+    System.err.printf(
+        Locale.ROOT, "bench:   %s: %s (%.1f s)%n", phase, step, (now - stepStart) / 1e9);
     stepStart = now;
   }
 }

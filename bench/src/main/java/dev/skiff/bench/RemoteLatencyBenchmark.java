@@ -6,10 +6,9 @@ import java.nio.charset.StandardCharsets;
 import org.HdrHistogram.Histogram;
 
 /**
- * Warm {@code remote} latency: a trivial function on a warm container, called sequentially,
- * against a bare gRPC unary echo of the same payload to a separate JVM. Both sides warm up first;
- * then they alternate in rounds (who goes first alternates too), so that the machine's noise
- * falls on both.
+ * Warm {@code remote} latency: a trivial function on a warm container, called sequentially, against
+ * a bare gRPC unary echo of the same payload to a separate JVM. Both sides warm up first; then they
+ * alternate in rounds (who goes first alternates too), so that the machine's noise falls on both.
  */
 final class RemoteLatencyBenchmark {
   private static final String PAYLOAD = "hello, skiff";

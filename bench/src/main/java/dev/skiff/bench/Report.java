@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Turns the phases' measurements into the human table (with notes under it) and then one JSON
- * line per benchmark. A benchmark whose phase failed gets a FAILED row and a JSON line {@code
+ * Turns the phases' measurements into the human table (with notes under it) and then one JSON line
+ * per benchmark. A benchmark whose phase failed gets a FAILED row and a JSON line {@code
  * {"bench":"...","error":"..."}} instead of its figures. Not thread-safe; used once, at the end.
  */
 final class Report {
@@ -94,86 +94,149 @@ final class Report {
     switch (b) {
       case REMOTE_LATENCY -> {
         var m = get(Phase.REMOTE_LATENCY, Measurement.RemoteLatency.class);
-        rows.add(new Row("remote_latency p50 (us)", i(m.p50Us()), i(m.baselineP50Us()),
-            ratio(m.p50Us(), m.baselineP50Us())));
-        rows.add(new Row("remote_latency p99 (us)", i(m.p99Us()), i(m.baselineP99Us()),
-            ratio(m.p99Us(), m.baselineP99Us())));
-        rows.add(new Row("remote_latency p99.9 (us)", i(m.p999Us()), i(m.baselineP999Us()),
-            ratio(m.p999Us(), m.baselineP999Us())));
+        rows.add(
+            new Row(
+                "remote_latency p50 (us)",
+                i(m.p50Us()),
+                i(m.baselineP50Us()),
+                ratio(m.p50Us(), m.baselineP50Us())));
+        rows.add(
+            new Row(
+                "remote_latency p99 (us)",
+                i(m.p99Us()),
+                i(m.baselineP99Us()),
+                ratio(m.p99Us(), m.baselineP99Us())));
+        rows.add(
+            new Row(
+                "remote_latency p99.9 (us)",
+                i(m.p999Us()),
+                i(m.baselineP999Us()),
+                ratio(m.p999Us(), m.baselineP999Us())));
         notes.add(
-            "remote_latency: " + m.calls() + " sequential remote calls of a trivial function on"
-                + " a warm container, after " + sizes.latencyWarmup() + " warm-up calls;"
+            "remote_latency: "
+                + m.calls()
+                + " sequential remote calls of a trivial function on"
+                + " a warm container, after "
+                + sizes.latencyWarmup()
+                + " warm-up calls;"
                 + " baseline: as many bare grpc-java unary echoes of the same string to a"
-                + " separate JVM on loopback; the two alternate in " + sizes.latencyRounds()
+                + " separate JVM on loopback; the two alternate in "
+                + sizes.latencyRounds()
                 + " rounds.");
-        json.add(new JsonLine(b.id())
-            .integer("p50_us", m.p50Us())
-            .integer("p99_us", m.p99Us())
-            .integer("p999_us", m.p999Us())
-            .integer("baseline_p50_us", m.baselineP50Us())
-            .integer("baseline_p99_us", m.baselineP99Us())
-            .toString());
+        json.add(
+            new JsonLine(b.id())
+                .integer("p50_us", m.p50Us())
+                .integer("p99_us", m.p99Us())
+                .integer("p999_us", m.p999Us())
+                .integer("baseline_p50_us", m.baselineP50Us())
+                .integer("baseline_p99_us", m.baselineP99Us())
+                .toString());
       }
       case MAP_THROUGHPUT -> {
         var m = get(Phase.MAP_THROUGHPUT, Measurement.MapThroughput.class);
-        rows.add(new Row("map_throughput (inputs/s)", rate(m.perS()), rate(m.baselinePerS()),
-            ratio(m.perS(), m.baselinePerS())));
+        rows.add(
+            new Row(
+                "map_throughput (inputs/s)",
+                rate(m.perS()),
+                rate(m.baselinePerS()),
+                ratio(m.perS(), m.baselinePerS())));
         notes.add(
-            "map_throughput: ordered map of " + m.inputs() + " trivial inputs (one call each),"
-                + " results read and checked, " + m.rounds() + " round(s) after a "
-                + sizes.mapWarmup() + "-input warm-up; baseline: one bare grpc bidirectional"
+            "map_throughput: ordered map of "
+                + m.inputs()
+                + " trivial inputs (one call each),"
+                + " results read and checked, "
+                + m.rounds()
+                + " round(s) after a "
+                + sizes.mapWarmup()
+                + "-input warm-up; baseline: one bare grpc bidirectional"
                 + " stream echoing the same payloads, one message per input, to a separate JVM."
                 + " Here ratio < 1 means Skiff is slower.");
-        json.add(new JsonLine(b.id())
-            .decimal("per_s", m.perS())
-            .decimal("baseline_per_s", m.baselinePerS())
-            .toString());
+        json.add(
+            new JsonLine(b.id())
+                .decimal("per_s", m.perS())
+                .decimal("baseline_per_s", m.baselinePerS())
+                .toString());
       }
       case COLD_START -> {
         var m = get(Phase.COLD_START, Measurement.ColdStart.class);
-        rows.add(new Row("cold_start p50 (ms)", ms(m.p50Ms()), ms(m.baselineP50Ms()),
-            ratio(m.p50Ms(), m.baselineP50Ms())));
-        rows.add(new Row("cold_start p99 (ms)", ms(m.p99Ms()), ms(m.baselineP99Ms()),
-            ratio(m.p99Ms(), m.baselineP99Ms())));
-        rows.add(new Row("cold_start fresh p50 (ms)", ms(m.freshP50Ms()), ms(m.baselineP50Ms()),
-            ratio(m.freshP50Ms(), m.baselineP50Ms())));
-        rows.add(new Row("cold_start fresh p99 (ms)", ms(m.freshP99Ms()), ms(m.baselineP99Ms()),
-            ratio(m.freshP99Ms(), m.baselineP99Ms())));
+        rows.add(
+            new Row(
+                "cold_start p50 (ms)",
+                ms(m.p50Ms()),
+                ms(m.baselineP50Ms()),
+                ratio(m.p50Ms(), m.baselineP50Ms())));
+        rows.add(
+            new Row(
+                "cold_start p99 (ms)",
+                ms(m.p99Ms()),
+                ms(m.baselineP99Ms()),
+                ratio(m.p99Ms(), m.baselineP99Ms())));
+        rows.add(
+            new Row(
+                "cold_start fresh p50 (ms)",
+                ms(m.freshP50Ms()),
+                ms(m.baselineP50Ms()),
+                ratio(m.freshP50Ms(), m.baselineP50Ms())));
+        rows.add(
+            new Row(
+                "cold_start fresh p99 (ms)",
+                ms(m.freshP99Ms()),
+                ms(m.baselineP99Ms()),
+                ratio(m.freshP99Ms(), m.baselineP99Ms())));
         notes.add(
             "cold_start: the first remote call of a new run of an app whose function has no"
-                + " container yet, " + m.samples() + " samples after one untimed. The headline"
+                + " container yet, "
+                + m.samples()
+                + " samples after one untimed. The headline"
                 + " rows use one long-lived control plane whose warm pool has refilled between"
                 + " samples (the function binds a pre-started container); the 'fresh' rows start a"
                 + " new embedded control plane per sample, so the call waits for a container JVM"
                 + " to start from nothing; app.run() itself is not included and took p50 "
-                + ms(m.runStartP50Ms()) + " ms; baseline: a bare `java -cp <dir> Hello` launch"
+                + ms(m.runStartP50Ms())
+                + " ms; baseline: a bare `java -cp <dir> Hello` launch"
                 + " on the same JDK, timed to its output line, as many samples, alternating."
                 + grpcServerStartMs
-                    .map(t -> " For reference, the bare gRPC echo server JVM (one launch, at the"
-                        + " start of this run) took " + ms(t) + " ms from launch to serving.")
+                    .map(
+                        t ->
+                            " For reference, the bare gRPC echo server JVM (one launch, at the"
+                                + " start of this run) took "
+                                + ms(t)
+                                + " ms from launch to serving.")
                     .orElse(""));
-        json.add(new JsonLine(b.id())
-            .decimal("p50_ms", m.p50Ms())
-            .decimal("p99_ms", m.p99Ms())
-            .decimal("fresh_p50_ms", m.freshP50Ms())
-            .decimal("fresh_p99_ms", m.freshP99Ms())
-            .decimal("baseline_p50_ms", m.baselineP50Ms())
-            .toString());
+        json.add(
+            new JsonLine(b.id())
+                .decimal("p50_ms", m.p50Ms())
+                .decimal("p99_ms", m.p99Ms())
+                .decimal("fresh_p50_ms", m.freshP50Ms())
+                .decimal("fresh_p99_ms", m.freshP99Ms())
+                .decimal("baseline_p50_ms", m.baselineP50Ms())
+                .toString());
       }
       case MEMORY -> {
         var idle = get(Phase.IDLE_MEMORY, Measurement.IdleMemory.class);
         var queued = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);
-        rows.add(new Row("memory: idle container RSS (MiB)", mib(idle.containerRssMib()),
-            mib(idle.echoServerRssMib()), ratio(idle.containerRssMib(), idle.echoServerRssMib())));
-        rows.add(new Row("memory: control plane RSS (MiB)", mib(idle.controlPlaneRssMib()),
-            mib(idle.harnessBeforeRssMib()),
-            ratio(idle.controlPlaneRssMib(), idle.harnessBeforeRssMib())));
-        rows.add(new Row("memory: heap with " + queued.queued() + " queued (MiB)",
-            mib(queued.heapQueuedMib()), mib(queued.heapBeforeMib()),
-            ratio(queued.heapQueuedMib(), queued.heapBeforeMib())));
+        rows.add(
+            new Row(
+                "memory: idle container RSS (MiB)",
+                mib(idle.containerRssMib()),
+                mib(idle.echoServerRssMib()),
+                ratio(idle.containerRssMib(), idle.echoServerRssMib())));
+        rows.add(
+            new Row(
+                "memory: control plane RSS (MiB)",
+                mib(idle.controlPlaneRssMib()),
+                mib(idle.harnessBeforeRssMib()),
+                ratio(idle.controlPlaneRssMib(), idle.harnessBeforeRssMib())));
+        rows.add(
+            new Row(
+                "memory: heap with " + queued.queued() + " queued (MiB)",
+                mib(queued.heapQueuedMib()),
+                mib(queued.heapBeforeMib()),
+                ratio(queued.heapQueuedMib(), queued.heapBeforeMib())));
         notes.add(
             "memory, container: VmRSS of the container process (largest of "
-                + idle.containers() + " found) after a few calls and 5 idle seconds; baseline:"
+                + idle.containers()
+                + " found) after a few calls and 5 idle seconds; baseline:"
                 + " the gRPC echo server JVM after the same.");
         notes.add(
             "memory, control plane: VmRSS of this harness JVM, which holds the embedded control"
@@ -181,48 +244,68 @@ final class Report {
                 + " same JVM before it started any app.");
         double perInput =
             (queued.heapQueuedMib() - queued.heapBeforeMib()) * 1024 * 1024 / queued.queued();
-        notes.add(String.format(
-            Locale.ROOT,
-            "memory, queued: used heap of this JVM (control plane and client) after System.gc()"
-                + " with %d spawned inputs queued behind a busy maxContainers(1) function;"
-                + " baseline: the same before spawning; about %.0f bytes per queued input.",
-            queued.queued(), perInput));
-        json.add(new JsonLine(b.id())
-            .decimal("container_rss_mib", idle.containerRssMib())
-            .decimal("control_plane_rss_mib", idle.controlPlaneRssMib())
-            .decimal("queued_100k_heap_mib", queued.heapQueuedMib())
-            .toString());
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "memory, queued: used heap of this JVM (control plane and client) after System.gc()"
+                    + " with %d spawned inputs queued behind a busy maxContainers(1) function;"
+                    + " baseline: the same before spawning; about %.0f bytes per queued input.",
+                queued.queued(),
+                perInput));
+        json.add(
+            new JsonLine(b.id())
+                .decimal("container_rss_mib", idle.containerRssMib())
+                .decimal("control_plane_rss_mib", idle.controlPlaneRssMib())
+                .decimal("queued_100k_heap_mib", queued.heapQueuedMib())
+                .toString());
       }
       case SPAWN_DURABILITY -> {
         var m = get(Phase.SPAWN_DURABILITY, Measurement.SpawnDurability.class);
-        rows.add(new Row("spawn_durability, stored (/s)", rate(m.perS()), rate(m.baselinePerS()),
-            ratio(m.perS(), m.baselinePerS())));
-        notes.add(String.format(
-            Locale.ROOT,
-            "spawn_durability: %d concurrent spawns from %d threads on the long-running server"
-                + " (a child JVM; each input is committed to its store before the spawn returns),"
-                + " timed until every spawn returned, %d round(s) after %d warm-up round(s), every"
-                + " result then read and checked; baseline: the same rounds on an embedded control"
-                + " plane, which keeps inputs in memory only, alternating. Here ratio < 1 means"
-                + " storing costs that much of the rate.",
-            m.spawns(), m.threads(), m.rounds(), sizes.durableWarmupRounds()));
-        json.add(new JsonLine(b.id())
-            .decimal("per_s", m.perS())
-            .decimal("baseline_per_s", m.baselinePerS())
-            .toString());
+        rows.add(
+            new Row(
+                "spawn_durability, stored (/s)",
+                rate(m.perS()),
+                rate(m.baselinePerS()),
+                ratio(m.perS(), m.baselinePerS())));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "spawn_durability: %d concurrent spawns from %d threads on the long-running server"
+                    + " (a child JVM; each input is committed to its store before the spawn returns),"
+                    + " timed until every spawn returned, %d round(s) after %d warm-up round(s), every"
+                    + " result then read and checked; baseline: the same rounds on an embedded control"
+                    + " plane, which keeps inputs in memory only, alternating. Here ratio < 1 means"
+                    + " storing costs that much of the rate.",
+                m.spawns(),
+                m.threads(),
+                m.rounds(),
+                sizes.durableWarmupRounds()));
+        json.add(
+            new JsonLine(b.id())
+                .decimal("per_s", m.perS())
+                .decimal("baseline_per_s", m.baselinePerS())
+                .toString());
       }
       case SPAWN_ENQUEUE -> {
         var m = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);
         rows.add(new Row("spawn_enqueue, 1 thread (/s)", rate(m.perS()), "-", "-"));
-        rows.add(new Row("spawn_enqueue, " + m.threads() + " virtual threads (/s)",
-            rate(m.concurrentPerS()), "-", "-"));
-        notes.add(String.format(
-            Locale.ROOT,
-            "spawn_enqueue: %d sequential spawn calls from one thread, then %d more from %d"
-                + " virtual threads, all queued (no baseline); closing the run with all %d"
-                + " queued took %.0f ms.",
-            m.queued(), m.concurrentInputs(), m.threads(), m.queued() + m.concurrentInputs(),
-            m.closeMs()));
+        rows.add(
+            new Row(
+                "spawn_enqueue, " + m.threads() + " virtual threads (/s)",
+                rate(m.concurrentPerS()),
+                "-",
+                "-"));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "spawn_enqueue: %d sequential spawn calls from one thread, then %d more from %d"
+                    + " virtual threads, all queued (no baseline); closing the run with all %d"
+                    + " queued took %.0f ms.",
+                m.queued(),
+                m.concurrentInputs(),
+                m.threads(),
+                m.queued() + m.concurrentInputs(),
+                m.closeMs()));
         json.add(new JsonLine(b.id()).decimal("per_s", m.perS()).toString());
       }
     }

@@ -3,8 +3,8 @@ package dev.skiff.bench;
 import java.time.Duration;
 
 /**
- * How much work each benchmark does, and how long it may take. Every loop in the harness is
- * bounded by one of these counts, and every phase by {@link #phaseLimit}.
+ * How much work each benchmark does, and how long it may take. Every loop in the harness is bounded
+ * by one of these counts, and every phase by {@link #phaseLimit}.
  *
  * @param mode {@code quick} or {@code full}
  * @param latencyWarmup untimed {@code remote} calls (and as many baseline calls) first
@@ -87,15 +87,25 @@ record Sizes(
   }
 
   /**
-   * These sizes with another phase limit; the total limit grows to leave each phase its full
-   * limit.
+   * These sizes with another phase limit; the total limit grows to leave each phase its full limit.
    */
   Sizes withPhaseLimit(Duration limit) {
     Duration total = limit.multipliedBy(Phase.values().length).plusMinutes(1);
     return new Sizes(
-        mode, latencyWarmup, latencyRounds, latencyPerRound, mapWarmup, mapInputs, mapRounds,
-        coldSamples, spawnInputs, concurrentSpawnInputs, durableSpawns, durableWarmupRounds,
-        durableRounds, limit,
+        mode,
+        latencyWarmup,
+        latencyRounds,
+        latencyPerRound,
+        mapWarmup,
+        mapInputs,
+        mapRounds,
+        coldSamples,
+        spawnInputs,
+        concurrentSpawnInputs,
+        durableSpawns,
+        durableWarmupRounds,
+        durableRounds,
+        limit,
         total.compareTo(totalLimit) > 0 ? total : totalLimit);
   }
 }

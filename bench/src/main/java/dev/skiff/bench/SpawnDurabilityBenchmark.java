@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * What durability costs a {@code spawn}: rounds of concurrent spawns on the long-running server,
  * which commits each input to its store before the spawn returns (grouping concurrent commits),
- * against the same rounds on an embedded control plane, which keeps inputs in memory only. Both
- * run in this JVM's run at once, each with its own warm container; after warm-up rounds on each
- * side, the timed rounds alternate. A round is timed from the first spawn to the last one
- * returning; then, untimed, every call's result is read and checked and the call ids are checked
- * to be distinct, so a round that lost or mixed up an input fails the benchmark.
+ * against the same rounds on an embedded control plane, which keeps inputs in memory only. Both run
+ * in this JVM's run at once, each with its own warm container; after warm-up rounds on each side,
+ * the timed rounds alternate. A round is timed from the first spawn to the last one returning;
+ * then, untimed, every call's result is read and checked and the call ids are checked to be
+ * distinct, so a round that lost or mixed up an input fails the benchmark.
  */
 final class SpawnDurabilityBenchmark {
 

@@ -27,8 +27,13 @@ public final class Composition {
   static String pipeline(int n) {
     List<Integer> data = extract.remote(n); // another container
     int sumOfSquares = transform.remote(data); // and another
-    return "sum of squares 1.." + n + " = " + sumOfSquares + " (pipeline ran in pid "
-        + ProcessHandle.current().pid() + ")";
+    return "sum of squares 1.."
+        + n
+        + " = "
+        + sumOfSquares
+        + " (pipeline ran in pid "
+        + ProcessHandle.current().pid()
+        + ")";
   }
 
   public static void main(String[] args) {

@@ -6,9 +6,9 @@ import dev.skiff.FunctionCall;
 import java.util.List;
 
 /**
- * The guide's first example: define {@code hello}, then call it in a container with {@code
- * remote}, in this process with {@code local}, over several inputs with {@code map}, and in the
- * background with {@code spawn}.
+ * The guide's first example: define {@code hello}, then call it in a container with {@code remote},
+ * in this process with {@code local}, over several inputs with {@code map}, and in the background
+ * with {@code spawn}.
  */
 public final class Hello {
   static final App app = App.named("hello");

@@ -10,8 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The guide's scheduling example: {@code Period} runs a function at a fixed rate, {@code Cron} on
- * a cron expression, while the app runs. Here {@code everySecond} runs about three times in three
+ * The guide's scheduling example: {@code Period} runs a function at a fixed rate, {@code Cron} on a
+ * cron expression, while the app runs. Here {@code everySecond} runs about three times in three
  * seconds (the guide's {@code Period(days=1)} would take a day; a slow machine waits for two
  * finished runs), then the app's history is printed. Scheduled functions take no arguments.
  */

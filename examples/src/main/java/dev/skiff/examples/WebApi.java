@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The guide's web endpoint example: {@code api} is served over HTTP while the app runs, at {@link
- * WebEndpoint#webUrl()}; each request runs it in a container and its value comes back as JSON.
- * This program prints the URL, calls it once, and prints the answer.
+ * WebEndpoint#webUrl()}; each request runs it in a container and its value comes back as JSON. This
+ * program prints the URL, calls it once, and prints the answer.
  */
 public final class WebApi {
   static final App app = App.named("web-api");

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("e2e")
 class ExamplesTest {
   /** Container output is echoed to the caller's console as "[function c-xxxxxx] text". */
-  private static final Pattern CONTAINER_LINE = Pattern.compile("\\[[A-Za-z0-9_$\\-]+ c-[a-z0-9]+\\] ");
+  private static final Pattern CONTAINER_LINE =
+      Pattern.compile("\\[[A-Za-z0-9_$\\-]+ c-[a-z0-9]+\\] ");
 
   @TempDir Path tmp;
 

@@ -31,7 +31,10 @@ import picocli.CommandLine.Spec;
     synopsisSubcommandLabel = "COMMAND",
     subcommands = {
       AppCommand.ListApps.class,
-      AppCommand.Stop.class, AppCommand.Logs.class, AppCommand.History.class})
+      AppCommand.Stop.class,
+      AppCommand.Logs.class,
+      AppCommand.History.class
+    })
 final class AppCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -42,8 +45,9 @@ final class AppCommand implements Runnable {
 
   @Command(
       name = "list",
-      description = "Lists the server's apps: name, id, state (deployed, ephemeral, draining),"
-          + " version and deploy time of deployed apps, and functions.",
+      description =
+          "Lists the server's apps: name, id, state (deployed, ephemeral, draining),"
+              + " version and deploy time of deployed apps, and functions.",
       footer = {"", "Example:", "  skiff app list"})
   static final class ListApps implements Runnable {
     @Spec CommandSpec spec;
@@ -84,8 +88,9 @@ final class AppCommand implements Runnable {
 
   @Command(
       name = "stop",
-      description = "Stops the app APP: a deployed app is undeployed (its schedules and web"
-          + " endpoints end); its containers are told to shut down.",
+      description =
+          "Stops the app APP: a deployed app is undeployed (its schedules and web"
+              + " endpoints end); its containers are told to shut down.",
       footer = {"", "Example:", "  skiff app stop hello"})
   static final class Stop implements Runnable {
     @Spec CommandSpec spec;
@@ -117,7 +122,12 @@ final class AppCommand implements Runnable {
         "With --follow it then prints new lines as they come until the app stops or you press"
             + " Ctrl-C."
       },
-      footer = {"", "Examples:", "  skiff app logs hello", "  skiff app logs hello --tail 20 --follow"})
+      footer = {
+        "",
+        "Examples:",
+        "  skiff app logs hello",
+        "  skiff app logs hello --tail 20 --follow"
+      })
   static final class Logs implements Runnable {
     @Spec CommandSpec spec;
 
@@ -137,10 +147,7 @@ final class AppCommand implements Runnable {
       try (SkiffClient client = ServerConnection.connect()) {
         String id = AppRefs.find(client, app).getAppId();
         LogLines.print(
-            client,
-            request.setAppId(id).build(),
-            options.timestamps,
-            spec.commandLine().getOut());
+            client, request.setAppId(id).build(), options.timestamps, spec.commandLine().getOut());
       }
     }
   }
@@ -161,7 +168,8 @@ final class AppCommand implements Runnable {
       try (SkiffClient client = ServerConnection.connect()) {
         String id = AppRefs.find(client, app).getAppId();
         try {
-          history = client.blocking().getAppHistory(AppHistoryRequest.newBuilder().setAppId(id).build());
+          history =
+              client.blocking().getAppHistory(AppHistoryRequest.newBuilder().setAppId(id).build());
         } catch (RuntimeException e) {
           throw client.translate(e);
         }
@@ -184,7 +192,9 @@ final class AppCommand implements Runnable {
       }
       if (run.getResult().hasError()) {
         var e = run.getResult().getError();
-        return "failed: " + e.getClassName() + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage());
+        return "failed: "
+            + e.getClassName()
+            + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage());
       }
       return "succeeded";
     }

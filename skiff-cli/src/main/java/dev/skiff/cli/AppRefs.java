@@ -38,17 +38,24 @@ final class AppRefs {
         return a;
       }
     }
-    List<AppSummary> running = named.stream().filter(a -> a.getState() == AppState.APP_EPHEMERAL).toList();
+    List<AppSummary> running =
+        named.stream().filter(a -> a.getState() == AppState.APP_EPHEMERAL).toList();
     if (running.size() == 1) {
       return running.get(0);
     }
     if (running.size() > 1) {
       throw new CliException(
-          "several running apps are named '" + app + "' ("
-              + running.stream().map(AppSummary::getAppId).toList() + "); give an app id");
+          "several running apps are named '"
+              + app
+              + "' ("
+              + running.stream().map(AppSummary::getAppId).toList()
+              + "); give an app id");
     }
     throw new CliException(
-        "no app named '" + app + "' is deployed or running on " + client.target()
+        "no app named '"
+            + app
+            + "' is deployed or running on "
+            + client.target()
             + "; 'skiff app list' shows the apps");
   }
 }

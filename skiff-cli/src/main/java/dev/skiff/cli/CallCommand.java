@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code skiff call}: calls a function of a running app once with JSON arguments and prints its
- * result as JSON. Arguments are sent as the JSON values they are (strings, numbers, booleans,
- * null, arrays, objects); the container reads them as the function's declared parameter types, by
- * the same rules as web endpoints (an object for a record, a base64 string for {@code byte[]}).
+ * result as JSON. Arguments are sent as the JSON values they are (strings, numbers, booleans, null,
+ * arrays, objects); the container reads them as the function's declared parameter types, by the
+ * same rules as web endpoints (an object for a record, a base64 string for {@code byte[]}).
  */
 @Command(
     name = "call",
@@ -100,8 +100,12 @@ final class CallCommand implements Runnable {
         array.add(JSON.readTree(args.get(i)));
       } catch (JsonProcessingException e) {
         throw new CliException(
-            "argument " + (i + 1) + " is not a JSON value: " + args.get(i)
-                + " (a string needs quotes, e.g. '\"World\"')", 2);
+            "argument "
+                + (i + 1)
+                + " is not a JSON value: "
+                + args.get(i)
+                + " (a string needs quotes, e.g. '\"World\"')",
+            2);
       }
     }
     try {

@@ -138,8 +138,7 @@ final class ContainerCommand implements Runnable {
 
     @Option(
         names = {"-f", "--follow"},
-        description =
-            "After the kept lines, keep printing new lines while the container runs.")
+        description = "After the kept lines, keep printing new lines while the container runs.")
     boolean follow;
 
     @Mixin LogOptions options;
@@ -191,8 +190,13 @@ final class ContainerCommand implements Runnable {
       spec.commandLine()
           .getOut()
           .println(
-              "stopping container " + id + " of " + stopped.getFunctionName() + " ("
-                  + stopped.getAppId() + ")");
+              "stopping container "
+                  + id
+                  + " of "
+                  + stopped.getFunctionName()
+                  + " ("
+                  + stopped.getAppId()
+                  + ")");
       spec.commandLine().getOut().flush();
     }
   }

@@ -27,8 +27,15 @@ public final class DeployMain {
     try {
       DeployedApp d = appOf(args[0]).deploy();
       System.out.println(
-          "deployed app '" + d.name() + "' version " + d.version() + " (" + d.appId() + ") with"
-              + " functions " + d.functionNames());
+          "deployed app '"
+              + d.name()
+              + "' version "
+              + d.version()
+              + " ("
+              + d.appId()
+              + ") with"
+              + " functions "
+              + d.functionNames());
       new TreeMap<>(d.webUrls()).forEach((f, url) -> System.out.println("  " + f + ": " + url));
       System.exit(0);
     } catch (SkiffException | CliException e) {
@@ -47,7 +54,11 @@ public final class DeployMain {
     } catch (ExceptionInInitializerError e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new CliException(
-          "class " + className + " failed to initialise: " + cause.getClass().getName() + ": "
+          "class "
+              + className
+              + " failed to initialise: "
+              + cause.getClass().getName()
+              + ": "
               + cause.getMessage());
     }
     try {
@@ -70,14 +81,18 @@ public final class DeployMain {
     }
     if (fields.size() != 1) {
       throw new CliException(
-          "class " + className + " must have exactly one static App field, or a static app()"
-              + " method; it has " + (fields.isEmpty() ? "none" : fields.stream().map(Field::getName).toList()));
+          "class "
+              + className
+              + " must have exactly one static App field, or a static app()"
+              + " method; it has "
+              + (fields.isEmpty() ? "none" : fields.stream().map(Field::getName).toList()));
     }
     try {
       fields.get(0).setAccessible(true);
       App app = (App) fields.get(0).get(null);
       if (app == null) {
-        throw new CliException("the App field " + className + "." + fields.get(0).getName() + " is null");
+        throw new CliException(
+            "the App field " + className + "." + fields.get(0).getName() + " is null");
       }
       return app;
     } catch (IllegalAccessException e) {

@@ -20,7 +20,8 @@ import javax.tools.ToolProvider;
 
 /**
  * Compiles a single {@code .java} file with {@code javax.tools} against Skiff's jars, into a
- * directory that then goes on the program's classpath, so that its containers load the same classes.
+ * directory that then goes on the program's classpath, so that its containers load the same
+ * classes.
  */
 final class JavaSource {
   private JavaSource() {}
@@ -29,18 +30,18 @@ final class JavaSource {
   record Compiled(Path classes, String mainClass) {}
 
   /**
-   * Compiles {@code source} into {@code outputDir}. The main class is the top-level class named like
-   * the file.
+   * Compiles {@code source} into {@code outputDir}. The main class is the top-level class named
+   * like the file.
    *
    * @throws CliException if the file is not a readable {@code .java} file, no compiler is available
    *     (a JRE instead of a JDK), or it does not compile (the compiler's messages are printed to
    *     {@code err} first)
    */
-  static Compiled compile(
-      Path source, List<Path> classpath, Path outputDir, PrintWriter err) {
+  static Compiled compile(Path source, List<Path> classpath, Path outputDir, PrintWriter err) {
     String fileName = source.getFileName().toString();
     if (!fileName.endsWith(".java")) {
-      throw new CliException("'" + source + "' is not a .java file; give a .java file or --class NAME", 2);
+      throw new CliException(
+          "'" + source + "' is not a .java file; give a .java file or --class NAME", 2);
     }
     if (!Files.isRegularFile(source) || !Files.isReadable(source)) {
       throw new CliException("cannot read '" + source + "': no such file", 2);
@@ -48,7 +49,8 @@ final class JavaSource {
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     if (compiler == null) {
       throw new CliException(
-          "no Java compiler in " + System.getProperty("java.home")
+          "no Java compiler in "
+              + System.getProperty("java.home")
               + "; run skiff with a JDK (not a JRE) to run .java files");
     }
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
@@ -62,7 +64,8 @@ final class JavaSource {
     options.add("-implicit:none");
     StringWriter compilerOut = new StringWriter();
     boolean ok;
-    try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
+    try (StandardJavaFileManager files =
+        compiler.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
       ok =
           compiler
               .getTask(
@@ -77,11 +80,17 @@ final class JavaSource {
       throw new UncheckedIOException(e);
     }
     for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
-      if (d.getKind() == Diagnostic.Kind.ERROR || d.getKind() == Diagnostic.Kind.WARNING
+      if (d.getKind() == Diagnostic.Kind.ERROR
+          || d.getKind() == Diagnostic.Kind.WARNING
           || d.getKind() == Diagnostic.Kind.MANDATORY_WARNING) {
         err.println(
-            source + ":" + d.getLineNumber() + ": " + d.getKind().name().toLowerCase(Locale.ROOT)
-                + ": " + d.getMessage(Locale.ROOT));
+            source
+                + ":"
+                + d.getLineNumber()
+                + ": "
+                + d.getKind().name().toLowerCase(Locale.ROOT)
+                + ": "
+                + d.getMessage(Locale.ROOT));
       }
     }
     if (!compilerOut.toString().isBlank()) {
@@ -101,7 +110,10 @@ final class JavaSource {
           all.filter(p -> p.getFileName().toString().equals(simpleName + ".class")).toList();
       if (matches.size() != 1) {
         throw new CliException(
-            "'" + source + "' declares no top-level class named " + simpleName
+            "'"
+                + source
+                + "' declares no top-level class named "
+                + simpleName
                 + "; the class with main must be named like the file");
       }
       String relative = classes.relativize(matches.get(0)).toString();

@@ -11,7 +11,9 @@ import java.util.Iterator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Prints the lines of a {@code StreamLogs} call, as {@code app logs} and {@code container logs} do. */
+/**
+ * Prints the lines of a {@code StreamLogs} call, as {@code app logs} and {@code container logs} do.
+ */
 final class LogLines {
   /** What {@code --tail} asks for by default: every line the server keeps. */
   static final int ALL = Integer.MAX_VALUE;
@@ -25,8 +27,7 @@ final class LogLines {
     }
   }
 
-  private static final Pattern AGO =
-      Pattern.compile("(\\d+)([smhd])");
+  private static final Pattern AGO = Pattern.compile("(\\d+)([smhd])");
 
   /**
    * The time a {@code --since} value names: a duration back from now ({@code 30s}, {@code 10m},
@@ -49,8 +50,11 @@ final class LogLines {
       return Instant.parse(value);
     } catch (DateTimeParseException e) {
       throw new CliException(
-          "--since is '" + value + "'; use a duration such as 30s, 10m, 2h or 1d, or a UTC time"
-              + " such as 2026-11-28T04:00:00Z", 2);
+          "--since is '"
+              + value
+              + "'; use a duration such as 30s, 10m, 2h or 1d, or a UTC time"
+              + " such as 2026-11-28T04:00:00Z",
+          2);
     }
   }
 

@@ -5,8 +5,8 @@ import java.time.Instant;
 import picocli.CommandLine.Option;
 
 /**
- * The options that {@code app logs} and {@code container logs} share: which kept lines to print
- * and how. A picocli mixin; each command adds its own {@code --follow}.
+ * The options that {@code app logs} and {@code container logs} share: which kept lines to print and
+ * how. A picocli mixin; each command adds its own {@code --follow}.
  */
 final class LogOptions {
   @Option(
@@ -37,9 +37,6 @@ final class LogOptions {
     int lines = tail == null ? LogLines.ALL : tail;
     LogLines.checkTail(lines);
     long sinceMs = since == null ? 0 : LogLines.since(since, Instant.now()).toEpochMilli();
-    return StreamLogsRequest.newBuilder()
-        .setTail(lines)
-        .setSinceMs(sinceMs)
-        .setKeptOnly(!follow);
+    return StreamLogsRequest.newBuilder().setTail(lines).setSinceMs(sinceMs).setKeptOnly(!follow);
   }
 }

@@ -19,16 +19,18 @@ final class ProgramOptions {
   @Option(
       names = "--class",
       paramLabel = "NAME",
-      description = "Run this main class (a binary name, e.g. com.example.Hello) instead of a .java"
-          + " file; find it on --classpath.")
+      description =
+          "Run this main class (a binary name, e.g. com.example.Hello) instead of a .java"
+              + " file; find it on --classpath.")
   String mainClass;
 
   @Option(
       names = {"-cp", "--classpath"},
       paramLabel = "PATH",
       split = ":",
-      description = "Directories and jars to put before Skiff's own on the classpath, separated"
-          + " by ':'. A .java file is compiled against them too.")
+      description =
+          "Directories and jars to put before Skiff's own on the classpath, separated"
+              + " by ':'. A .java file is compiled against them too.")
   List<Path> classpath = new ArrayList<>();
 
   /** A program ready to run; {@link #close()} removes its compiled classes. */

@@ -34,8 +34,8 @@ final class RunCommand implements Callable<Integer> {
   @Parameters(
       paramLabel = "FILE.java | ARGS",
       arity = "0..*",
-      description = "The .java file to run, then the program's arguments (only arguments with"
-          + " --class).")
+      description =
+          "The .java file to run, then the program's arguments (only arguments with" + " --class).")
   List<String> positional = new ArrayList<>();
 
   @Override

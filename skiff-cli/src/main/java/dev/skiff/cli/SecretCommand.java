@@ -48,8 +48,9 @@ final class SecretCommand implements Runnable {
     @Option(
         names = "--data-dir",
         paramLabel = "DIR",
-        description = "The control plane's data directory (default: $SKIFF_HOME/data, else"
-            + " ~/.skiff/data).")
+        description =
+            "The control plane's data directory (default: $SKIFF_HOME/data, else"
+                + " ~/.skiff/data).")
     Path dataDir;
 
     SecretStore store() {
@@ -76,8 +77,10 @@ final class SecretCommand implements Runnable {
   static final class Create implements Runnable {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The secret's name: 1-64 of"
-        + " [A-Za-z0-9_.-].")
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "The secret's name: 1-64 of" + " [A-Za-z0-9_.-].")
     String name;
 
     @Parameters(
@@ -108,18 +111,20 @@ final class SecretCommand implements Runnable {
         int eq = pair.indexOf('=');
         if (eq <= 0) {
           throw new CliException(
-              "'" + (eq < 0 ? pair : pair.substring(0, eq + 1) + "...")
-                  + "' is not KEY=VALUE (e.g. PASSWORD=s3cret)", 2);
+              "'"
+                  + (eq < 0 ? pair : pair.substring(0, eq + 1) + "...")
+                  + "' is not KEY=VALUE (e.g. PASSWORD=s3cret)",
+              2);
         }
         values.put(pair.substring(0, eq), pair.substring(eq + 1));
       }
       if (values.isEmpty()) {
-        throw new CliException("give the secret's values as KEY=VALUE or with --from-dotenv FILE", 2);
+        throw new CliException(
+            "give the secret's values as KEY=VALUE or with --from-dotenv FILE", 2);
       }
       SecretStore s = store.store();
       if (!force && s.list().stream().anyMatch(e -> e.name().equals(name))) {
-        throw new CliException(
-            "secret '" + name + "' already exists; use --force to replace it");
+        throw new CliException("secret '" + name + "' already exists; use --force to replace it");
       }
       s.put(name, values);
       PrintWriter out = spec.commandLine().getOut();

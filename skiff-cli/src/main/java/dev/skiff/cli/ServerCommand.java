@@ -26,8 +26,9 @@ final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       paramLabel = "DIR",
-      description = "The data directory: store, deployed jars, secrets (default: $SKIFF_HOME/data,"
-          + " else ~/.skiff/data).")
+      description =
+          "The data directory: store, deployed jars, secrets (default: $SKIFF_HOME/data,"
+              + " else ~/.skiff/data).")
   Path dataDir;
 
   @Option(
@@ -39,15 +40,19 @@ final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--port",
       paramLabel = "N",
-      description = "The port to listen on (default: " + SkiffServer.DEFAULT_PORT + "; 0 for any"
-          + " free port).")
+      description =
+          "The port to listen on (default: "
+              + SkiffServer.DEFAULT_PORT
+              + "; 0 for any"
+              + " free port).")
   Integer port;
 
   @Option(
       names = "--web-port",
       paramLabel = "N",
-      description = "The port of the web endpoints' gateway (default: 7734; 0 for any free port),"
-          + " fixed so that deployed endpoints keep their URL across restarts.")
+      description =
+          "The port of the web endpoints' gateway (default: 7734; 0 for any free port),"
+              + " fixed so that deployed endpoints keep their URL across restarts.")
   Integer webPort;
 
   @Option(
@@ -58,16 +63,18 @@ final class ServerCommand implements Callable<Integer> {
 
   @Option(
       names = "--allow-unsandboxed",
-      description = "Where bubblewrap does not work, run containers as plain processes that see this"
-          + " machine's files and network (without this, the server refuses to start there).")
+      description =
+          "Where bubblewrap does not work, run containers as plain processes that see this"
+              + " machine's files and network (without this, the server refuses to start there).")
   boolean allowUnsandboxed;
 
   @Option(
       names = "--tls-cert",
       paramLabel = "FILE",
-      description = "The certificate (PEM; the server's first, then any intermediates) that the API"
-          + " and the web endpoints serve TLS with (default: one generated on first start in"
-          + " DIR/tls, which the client configuration pins).")
+      description =
+          "The certificate (PEM; the server's first, then any intermediates) that the API"
+              + " and the web endpoints serve TLS with (default: one generated on first start in"
+              + " DIR/tls, which the client configuration pins).")
   Path tlsCert;
 
   @Option(

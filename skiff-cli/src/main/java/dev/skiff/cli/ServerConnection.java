@@ -45,7 +45,8 @@ final class ServerConnection {
     Path config = configFile();
     if (!Files.isRegularFile(config)) {
       throw new CliException(
-          "no Skiff server is configured: start one with 'skiff server' (it writes " + config
+          "no Skiff server is configured: start one with 'skiff server' (it writes "
+              + config
               + "), or set SKIFF_SERVER and SKIFF_TOKEN");
     }
     try {
@@ -53,7 +54,8 @@ final class ServerConnection {
       String s = text(node, "server").orElse("");
       String t = text(node, "token").orElse("");
       if (s.isBlank() || t.isBlank()) {
-        throw new CliException(config + " must hold {\"server\": \"host:port\", \"token\": \"...\"}");
+        throw new CliException(
+            config + " must hold {\"server\": \"host:port\", \"token\": \"...\"}");
       }
       ServerTrust trust;
       try {
@@ -63,7 +65,8 @@ final class ServerConnection {
       }
       return new Target(s, t, trust, config.toString());
     } catch (IOException e) {
-      throw new CliException("cannot read the client configuration " + config + ": " + e.getMessage());
+      throw new CliException(
+          "cannot read the client configuration " + config + ": " + e.getMessage());
     }
   }
 

@@ -29,7 +29,11 @@ import picocli.CommandLine.Spec;
           + " a hash of its secret."
     },
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
+    subcommands = {
+      TokenCommand.Create.class,
+      TokenCommand.ListTokens.class,
+      TokenCommand.Revoke.class
+    })
 final class TokenCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -77,7 +81,8 @@ final class TokenCommand implements Runnable {
           call(api -> api.createWebToken(CreateWebTokenRequest.newBuilder().setName(name).build()));
       PrintWriter out = spec.commandLine().getOut();
       out.println(
-          "created web token " + created.getToken().getKeyId()
+          "created web token "
+              + created.getToken().getKeyId()
               + (name.isEmpty() ? "" : " ('" + name + "')")
               + "; send both headers, the secret is not shown again:");
       out.println("Skiff-Key: " + created.getToken().getKeyId());
@@ -94,7 +99,8 @@ final class TokenCommand implements Runnable {
     public void run() {
       Table table = new Table("KEY ID", "NAME", "CREATED");
       for (WebTokenInfo t :
-          call(api -> api.listWebTokens(ListWebTokensRequest.getDefaultInstance())).getTokensList()) {
+          call(api -> api.listWebTokens(ListWebTokensRequest.getDefaultInstance()))
+              .getTokensList()) {
         table.row(
             t.getKeyId(),
             t.getName().isEmpty() ? "-" : t.getName(),

@@ -57,7 +57,10 @@ final class VolumeCommand implements Runnable {
   static final class Create implements Runnable {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The volume: 1-64 of [A-Za-z0-9_.-].")
+    @Parameters(
+        index = "0",
+        paramLabel = "NAME",
+        description = "The volume: 1-64 of [A-Za-z0-9_.-].")
     String name;
 
     @Override
@@ -82,19 +85,31 @@ final class VolumeCommand implements Runnable {
 
   @Command(
       name = "ls",
-      description = "Lists what lies in directory PATH of the volume (default: its root): type,"
-          + " size, last change and path.",
-      footer = {"", "Examples:", "  skiff volume ls my-cache", "  skiff volume ls my-cache models -r"})
+      description =
+          "Lists what lies in directory PATH of the volume (default: its root): type,"
+              + " size, last change and path.",
+      footer = {
+        "",
+        "Examples:",
+        "  skiff volume ls my-cache",
+        "  skiff volume ls my-cache models -r"
+      })
   static final class Ls implements Runnable {
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "NAME", description = "The volume.")
     String name;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "The directory (default: /).")
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "PATH",
+        description = "The directory (default: /).")
     String path = "/";
 
-    @Option(names = {"-r", "--recursive"}, description = "Include subdirectories, at any depth.")
+    @Option(
+        names = {"-r", "--recursive"},
+        description = "Include subdirectories, at any depth.")
     boolean recursive;
 
     @Override
@@ -116,9 +131,10 @@ final class VolumeCommand implements Runnable {
 
   @Command(
       name = "put",
-      description = "Uploads a local file to REMOTE, or a local directory's files under the"
-          + " directory REMOTE. REMOTE defaults to the local file's or directory's name; a REMOTE"
-          + " ending in '/' is a directory to put the file into. The volume is created if missing.",
+      description =
+          "Uploads a local file to REMOTE, or a local directory's files under the"
+              + " directory REMOTE. REMOTE defaults to the local file's or directory's name; a REMOTE"
+              + " ending in '/' is a directory to put the file into. The volume is created if missing.",
       footer = {
         "",
         "Examples:",
@@ -135,7 +151,11 @@ final class VolumeCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "LOCAL", description = "The local file or directory.")
     Path local;
 
-    @Parameters(index = "2", arity = "0..1", paramLabel = "REMOTE", description = "Where to put it in the volume.")
+    @Parameters(
+        index = "2",
+        arity = "0..1",
+        paramLabel = "REMOTE",
+        description = "Where to put it in the volume.")
     String remote;
 
     @Override
@@ -145,17 +165,22 @@ final class VolumeCommand implements Runnable {
       }
       String base = local.toAbsolutePath().normalize().getFileName().toString();
       String target =
-          remote == null ? base : remote.endsWith("/") && Files.isRegularFile(local) ? remote + base : remote;
+          remote == null
+              ? base
+              : remote.endsWith("/") && Files.isRegularFile(local) ? remote + base : remote;
       Volume.fromName(name).createIfMissing().upload(local, target);
-      println(spec, "put " + local + " to " + name + ":" + (target.startsWith("/") ? target : "/" + target));
+      println(
+          spec,
+          "put " + local + " to " + name + ":" + (target.startsWith("/") ? target : "/" + target));
     }
   }
 
   @Command(
       name = "get",
-      description = "Downloads the file REMOTE to LOCAL, or the directory REMOTE into the directory"
-          + " LOCAL. LOCAL defaults to REMOTE's name in the current directory; '-' writes a file to"
-          + " standard output.",
+      description =
+          "Downloads the file REMOTE to LOCAL, or the directory REMOTE into the directory"
+              + " LOCAL. LOCAL defaults to REMOTE's name in the current directory; '-' writes a file to"
+              + " standard output.",
       footer = {
         "",
         "Examples:",
@@ -168,10 +193,17 @@ final class VolumeCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "NAME", description = "The volume.")
     String name;
 
-    @Parameters(index = "1", paramLabel = "REMOTE", description = "The file or directory in the volume.")
+    @Parameters(
+        index = "1",
+        paramLabel = "REMOTE",
+        description = "The file or directory in the volume.")
     String remote;
 
-    @Parameters(index = "2", arity = "0..1", paramLabel = "LOCAL", description = "Where to write it ('-': standard output).")
+    @Parameters(
+        index = "2",
+        arity = "0..1",
+        paramLabel = "LOCAL",
+        description = "Where to write it ('-': standard output).")
     String local;
 
     @Override
@@ -184,7 +216,8 @@ final class VolumeCommand implements Runnable {
         return;
       }
       String stripped = remote.replaceAll("/+$", "");
-      String base = stripped.contains("/") ? stripped.substring(stripped.lastIndexOf('/') + 1) : stripped;
+      String base =
+          stripped.contains("/") ? stripped.substring(stripped.lastIndexOf('/') + 1) : stripped;
       if (base.isEmpty()) {
         throw new CliException("give LOCAL when getting the volume's root", 2);
       }
@@ -196,8 +229,9 @@ final class VolumeCommand implements Runnable {
 
   @Command(
       name = "rm",
-      description = "Removes a file or directory of the volume; a directory that is not empty"
-          + " only with -r.",
+      description =
+          "Removes a file or directory of the volume; a directory that is not empty"
+              + " only with -r.",
       footer = {"", "Example:", "  skiff volume rm my-cache /models -r"})
   static final class Rm implements Runnable {
     @Spec CommandSpec spec;
@@ -208,7 +242,9 @@ final class VolumeCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "PATH", description = "The file or directory to remove.")
     String path;
 
-    @Option(names = {"-r", "--recursive"}, description = "Remove a directory with what it holds.")
+    @Option(
+        names = {"-r", "--recursive"},
+        description = "Remove a directory with what it holds.")
     boolean recursive;
 
     @Override

@@ -62,7 +62,11 @@ final class CliProcess {
       process = pb.start();
       if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(
-            "skiff " + String.join(" ", args) + " did not finish within " + deadline + "; stderr: "
+            "skiff "
+                + String.join(" ", args)
+                + " did not finish within "
+                + deadline
+                + "; stderr: "
                 + Files.readString(err));
       }
       // In the test's output file: where a slow test spends its time.

@@ -60,11 +60,13 @@ class DeployedAppCliTest {
     CliProcess.Result deployed = skiff("deploy", "skiff-cli/src/test/programs/Greeter.java");
     assertThat(deployed.exitCode()).as(deployed.err()).isZero();
     assertThat(deployed.out())
-        .containsPattern("deployed app 'greeter' version 1 \\(ap-[a-z2-7]+\\) with functions"
-            + " \\[greet, tick, token\\]");
+        .containsPattern(
+            "deployed app 'greeter' version 1 \\(ap-[a-z2-7]+\\) with functions"
+                + " \\[greet, tick, token\\]");
 
     CliProcess.Result list = skiff("app", "list");
-    assertThat(list.out()).containsPattern("(?m)^greeter +ap-[a-z2-7]+ +deployed +1 +\\S+Z +greet,tick,token$");
+    assertThat(list.out())
+        .containsPattern("(?m)^greeter +ap-[a-z2-7]+ +deployed +1 +\\S+Z +greet,tick,token$");
 
     CliProcess.Result call = skiff("call", "greeter", "greet", "\"CLI\"");
     assertThat(call.exitCode()).as(call.err()).isZero();

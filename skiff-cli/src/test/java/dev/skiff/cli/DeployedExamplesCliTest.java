@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The examples deployed to a {@code skiff server} and used from other programs: lookups with
- * {@code remote}, {@code map} and {@code spawn} from a new JVM, {@code FunctionCall.fromId} from
- * another, the kept logs of apps and containers (also after a server restart), {@code container
- * stop}, and the scheduled example's runs in {@code app history}.
+ * The examples deployed to a {@code skiff server} and used from other programs: lookups with {@code
+ * remote}, {@code map} and {@code spawn} from a new JVM, {@code FunctionCall.fromId} from another,
+ * the kept logs of apps and containers (also after a server restart), {@code container stop}, and
+ * the scheduled example's runs in {@code app history}.
  */
 @Tag("e2e")
 class DeployedExamplesCliTest {
@@ -76,7 +76,8 @@ class DeployedExamplesCliTest {
     assertThat(spawned.find()).as(client.out()).isTrue();
     // Another one fetches the spawned call's result by id.
     assertThat(
-            succeeded("run", "skiff-cli/src/test/programs/HelloClient.java", "get", spawned.group(1))
+            succeeded(
+                    "run", "skiff-cli/src/test/programs/HelloClient.java", "get", spawned.group(1))
                 .out())
         .isEqualTo("got Hello, Spawned!\n");
 
@@ -86,14 +87,17 @@ class DeployedExamplesCliTest {
         .until(() -> succeeded("app", "logs", "hello").out().contains("saying hello to Spawned"));
     String logs = succeeded("app", "logs", "hello").out();
     for (String name : new String[] {"Lookup", "Alice", "Bob", "Charlie", "Spawned"}) {
-      assertThat(logs).containsPattern("(?m)^\\[hello (c-[a-z0-9]+)\\]! saying hello to " + name + "$");
+      assertThat(logs)
+          .containsPattern("(?m)^\\[hello (c-[a-z0-9]+)\\]! saying hello to " + name + "$");
     }
     assertThat(succeeded("app", "logs", "hello", "--tail", "1").out().lines()).hasSize(1);
     assertThat(succeeded("app", "logs", "hello", "--timestamps").out())
-        .containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\dT\\S+Z \\[hello c-[a-z0-9]+\\]! saying hello to");
+        .containsPattern(
+            "(?m)^\\d{4}-\\d\\d-\\d\\dT\\S+Z \\[hello c-[a-z0-9]+\\]! saying hello to");
 
     // One container's lines, then that container stopped on request.
-    Matcher first = Pattern.compile("\\[hello (c-[a-z0-9]+)\\]! saying hello to Lookup").matcher(logs);
+    Matcher first =
+        Pattern.compile("\\[hello (c-[a-z0-9]+)\\]! saying hello to Lookup").matcher(logs);
     assertThat(first.find()).isTrue();
     String container = first.group(1);
     assertThat(succeeded("container", "logs", container).out())
@@ -136,8 +140,7 @@ class DeployedExamplesCliTest {
     assertThat(afterRestart)
         .contains("[hello " + container + "]! saying hello to Lookup")
         .contains("saying hello to Spawned");
-    assertThat(succeeded("container", "logs", container).out())
-        .contains("saying hello to Lookup");
+    assertThat(succeeded("container", "logs", container).out()).contains("saying hello to Lookup");
   }
 
   @Test

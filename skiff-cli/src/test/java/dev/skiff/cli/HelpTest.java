@@ -102,7 +102,8 @@ class HelpTest {
   void logAndContainerCommandsDescribeKeptLinesAndStopping() {
     assertThat(execute("container", "--help").out()).contains("list", "logs", "stop");
     assertThat(execute("app", "logs", "--help").out())
-        .contains("keeps", "10,000", "server restart", "--follow", "--tail", "--since", "--timestamps");
+        .contains(
+            "keeps", "10,000", "server restart", "--follow", "--tail", "--since", "--timestamps");
     assertThat(execute("container", "logs", "--help").out())
         .contains("ID", "--follow", "--tail", "--since", "--timestamps");
     assertThat(execute("container", "stop", "--help").out())

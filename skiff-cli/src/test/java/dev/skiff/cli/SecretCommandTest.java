@@ -43,14 +43,18 @@ class SecretCommandTest {
   @Test
   void secretCreatedByTheCliReachesOnlyTheFunctionsThatListIt() throws IOException {
     String value = "v-" + UUID.randomUUID();
-    CliProcess.Result created = skiff("secret", "create", "probe-db", "DB_PASSWORD=" + value, "DB_USER=app");
+    CliProcess.Result created =
+        skiff("secret", "create", "probe-db", "DB_PASSWORD=" + value, "DB_USER=app");
     assertThat(created.exitCode()).as(created.err()).isZero();
-    assertThat(created.out()).isEqualTo("created secret 'probe-db' with keys [DB_PASSWORD, DB_USER]\n");
+    assertThat(created.out())
+        .isEqualTo("created secret 'probe-db' with keys [DB_PASSWORD, DB_USER]\n");
 
     CliProcess.Result run = skiff("run", PROBE, "probe-db", "DB_PASSWORD", "DB_USER");
     assertThat(run.exitCode()).as(run.err()).isZero();
     String reversed = new StringBuilder(value).reverse().toString();
-    assertThat(run.out()).contains("with: reversed:" + reversed + "\n").contains("without: absent\n");
+    assertThat(run.out())
+        .contains("with: reversed:" + reversed + "\n")
+        .contains("without: absent\n");
     // The containers' logs came back (the probe prints which variable it reads) without the value.
     assertThat(run.all()).contains("looking at variable DB_PASSWORD").doesNotContain(value);
 
@@ -77,7 +81,8 @@ class SecretCommandTest {
 
     CliProcess.Result again = skiff("secret", "create", "one", "A=other");
     assertThat(again.exitCode()).isEqualTo(1);
-    assertThat(again.err()).isEqualTo("skiff: secret 'one' already exists; use --force to replace it\n");
+    assertThat(again.err())
+        .isEqualTo("skiff: secret 'one' already exists; use --force to replace it\n");
     assertThat(skiff("secret", "create", "one", "A=other", "--force").exitCode()).isZero();
 
     assertThat(skiff("secret", "delete", "one").out()).isEqualTo("deleted secret 'one'\n");
@@ -91,7 +96,8 @@ class SecretCommandTest {
   void createReadsADotenvFileAndRejectsBadInputWithoutWritingAnything() throws IOException {
     Path env = home.resolve("app.env");
     Files.writeString(env, "# comment\nexport TOKEN='abc'\nURL=http://x\n");
-    CliProcess.Result ok = skiff("secret", "create", "api", "--from-dotenv", env.toString(), "URL=y");
+    CliProcess.Result ok =
+        skiff("secret", "create", "api", "--from-dotenv", env.toString(), "URL=y");
     assertThat(ok.exitCode()).as(ok.err()).isZero();
     assertThat(ok.out()).contains("[TOKEN, URL]");
 

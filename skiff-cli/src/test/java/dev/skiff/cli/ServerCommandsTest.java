@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The commands that talk to a server, run as child processes against a real control plane (the
- * test fixture's, on loopback, named to the CLI by SKIFF_SERVER and SKIFF_TOKEN).
+ * The commands that talk to a server, run as child processes against a real control plane (the test
+ * fixture's, on loopback, named to the CLI by SKIFF_SERVER and SKIFF_TOKEN).
  */
 @Tag("e2e")
 class ServerCommandsTest {
@@ -83,8 +83,7 @@ class ServerCommandsTest {
 
   private static Map<String, String> server() {
     // The fixture's embedded control plane is on loopback without TLS.
-    return Map.of(
-        "SKIFF_SERVER", skiff.target(), "SKIFF_TOKEN", skiff.token(), "SKIFF_TLS", "off");
+    return Map.of("SKIFF_SERVER", skiff.target(), "SKIFF_TOKEN", skiff.token(), "SKIFF_TLS", "off");
   }
 
   private static CliProcess.Result skiff(String... args) {
@@ -129,7 +128,8 @@ class ServerCommandsTest {
     assertThat(list.out().lines().findFirst().orElseThrow())
         .startsWith("APP")
         .contains("FUNCTION", "CONTAINER", "STATE", "RUNNING", "QUEUED");
-    assertThat(list.out()).containsPattern("(?m)^cli-target +greet +c-[a-z0-9]+ +(idle|busy|starting) ");
+    assertThat(list.out())
+        .containsPattern("(?m)^cli-target +greet +c-[a-z0-9]+ +(idle|busy|starting) ");
     // By name too, and without a name for every app.
     assertThat(skiff("container", "list", "cli-target").out()).contains(" greet ");
     assertThat(skiff("container", "list").out()).contains("cli-target ");
@@ -169,8 +169,7 @@ class ServerCommandsTest {
         .atMost(Duration.ofMinutes(1))
         .until(
             () ->
-                run.history().stream()
-                    .anyMatch(r -> r.state() instanceof ScheduledRun.Succeeded));
+                run.history().stream().anyMatch(r -> r.state() instanceof ScheduledRun.Succeeded));
     CliProcess.Result history = skiff("app", "history", run.appId());
     assertThat(history.exitCode()).as(history.err()).isZero();
     assertThat(history.out().lines().findFirst().orElseThrow())
@@ -185,7 +184,8 @@ class ServerCommandsTest {
     assertThat(byName.exitCode()).as(byName.err()).isZero();
     assertThat(byName.out()).startsWith("FUNCTION");
     CliProcess.Result list = skiff("app", "list");
-    assertThat(list.out()).containsPattern("(?m)^cli-target +" + run.appId() + " +ephemeral +- +- +");
+    assertThat(list.out())
+        .containsPattern("(?m)^cli-target +" + run.appId() + " +ephemeral +- +- +");
 
     CliProcess.Result unknown = skiff("app", "history", "no-such-app");
     assertThat(unknown.exitCode()).isEqualTo(1);
@@ -198,7 +198,8 @@ class ServerCommandsTest {
       assertThat(none.err())
           .isEqualTo(
               "skiff: no Skiff server is configured: start one with 'skiff server' (it writes "
-                  + empty.resolve("config.json") + "), or set SKIFF_SERVER and SKIFF_TOKEN\n");
+                  + empty.resolve("config.json")
+                  + "), or set SKIFF_SERVER and SKIFF_TOKEN\n");
     } finally {
       CliProcess.deleteTree(empty);
     }

@@ -78,10 +78,7 @@ class TokenCommandTest {
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(10))
             .sslContext(
-                ClientConfig.read(home.resolve("config.json"))
-                    .orElseThrow()
-                    .trust()
-                    .sslContext())
+                ClientConfig.read(home.resolve("config.json")).orElseThrow().trust().sslContext())
             .build();
     return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -130,7 +127,9 @@ class TokenCommandTest {
     assertThat(refused.statusCode()).isEqualTo(401);
     assertThat(refused.body())
         .isEqualTo(
-            "{\"error\":\"web endpoint /guarded/hello refused the web token '" + keyId + "': no"
+            "{\"error\":\"web endpoint /guarded/hello refused the web token '"
+                + keyId
+                + "': no"
                 + " such key id, revoked, or the wrong secret\"}");
     assertThat(skiff("token", "list").out()).doesNotContain(keyId);
 
@@ -138,7 +137,9 @@ class TokenCommandTest {
     assertThat(again.exitCode()).isEqualTo(1);
     assertThat(again.err())
         .isEqualTo(
-            "skiff: web token '" + keyId + "' not found; 'skiff token list' shows the web"
+            "skiff: web token '"
+                + keyId
+                + "' not found; 'skiff token list' shows the web"
                 + " tokens\n");
   }
 
@@ -146,8 +147,14 @@ class TokenCommandTest {
   void aWebTokenIsNoCredentialForTheCliAndBadNamesAreRefused() {
     CliProcess.Result created = skiff("token", "create");
     assertThat(created.exitCode()).as(created.err()).isZero();
-    String secret = created.out().lines().filter(l -> l.startsWith("Skiff-Secret: ")).findFirst()
-        .orElseThrow().substring("Skiff-Secret: ".length());
+    String secret =
+        created
+            .out()
+            .lines()
+            .filter(l -> l.startsWith("Skiff-Secret: "))
+            .findFirst()
+            .orElseThrow()
+            .substring("Skiff-Secret: ".length());
     Matcher m = LISTENING.matcher(server.output());
     assertThat(m.find()).isTrue();
 
@@ -164,7 +171,9 @@ class TokenCommandTest {
     assertThat(stolen.exitCode()).isEqualTo(1);
     assertThat(stolen.err())
         .isEqualTo(
-            "skiff: the Skiff control plane at " + m.group(1) + " refused this client: invalid"
+            "skiff: the Skiff control plane at "
+                + m.group(1)
+                + " refused this client: invalid"
                 + " token\n");
 
     CliProcess.Result badName = skiff("token", "create", "--name", "no/slash");

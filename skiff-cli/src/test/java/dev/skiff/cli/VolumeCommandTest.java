@@ -49,15 +49,18 @@ class VolumeCommandTest {
     assertThat(ls.out()).containsPattern("(?m)^dir +- +\\S+Z +docs/$");
     assertThat(ls.out()).containsPattern("(?m)^file +13 +\\S+Z +docs/note.txt$");
     assertThat(skiff("volume", "list").out()).isEqualTo("notes\n");
-    assertThat(skiff("volume", "get", "notes", "/docs/note.txt", "-").out()).isEqualTo("hello volume\n");
+    assertThat(skiff("volume", "get", "notes", "/docs/note.txt", "-").out())
+        .isEqualTo("hello volume\n");
     Path copy = home.resolve("copy.txt");
-    assertThat(skiff("volume", "get", "notes", "docs/note.txt", copy.toString()).exitCode()).isZero();
+    assertThat(skiff("volume", "get", "notes", "docs/note.txt", copy.toString()).exitCode())
+        .isZero();
     assertThat(copy).hasContent("hello volume");
 
     CliProcess.Result notEmpty = skiff("volume", "rm", "notes", "docs");
     assertThat(notEmpty.exitCode()).isEqualTo(1);
     assertThat(notEmpty.err()).contains("not empty");
-    assertThat(skiff("volume", "rm", "notes", "docs", "-r").out()).isEqualTo("removed notes:docs\n");
+    assertThat(skiff("volume", "rm", "notes", "docs", "-r").out())
+        .isEqualTo("removed notes:docs\n");
     assertThat(skiff("volume", "delete", "notes").out()).isEqualTo("deleted volume 'notes'\n");
     assertThat(skiff("volume", "list").out()).isEmpty();
   }

@@ -27,8 +27,13 @@ final class Processes {
 
     /** A description for failed assertions: the command, its exit code and its output. */
     String describe() {
-      return String.join(" ", command) + " exited with " + exitCode + "\nstdout:\n" + out
-          + "\nstderr:\n" + err;
+      return String.join(" ", command)
+          + " exited with "
+          + exitCode
+          + "\nstdout:\n"
+          + out
+          + "\nstderr:\n"
+          + err;
     }
   }
 
@@ -51,8 +56,13 @@ final class Processes {
               .start();
       if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(
-            String.join(" ", command) + " did not finish within " + deadline + "\nstdout:\n"
-                + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
+            String.join(" ", command)
+                + " did not finish within "
+                + deadline
+                + "\nstdout:\n"
+                + Files.readString(out)
+                + "\nstderr:\n"
+                + Files.readString(err));
       }
       return new Result(command, process.exitValue(), Files.readString(out), Files.readString(err));
     } catch (IOException e) {

@@ -3,8 +3,7 @@ package dev.skiff.internal;
 import dev.skiff.proto.FunctionRef;
 
 /**
- * Where a running app's functions are called: its id on a control plane and the client to reach
- * it.
+ * Where a running app's functions are called: its id on a control plane and the client to reach it.
  *
  * @param appName the app's name
  * @param appId the id the control plane gave the running app

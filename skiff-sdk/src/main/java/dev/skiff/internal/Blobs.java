@@ -88,7 +88,9 @@ public final class Blobs {
 
   static String idOf(ByteString reference) {
     int length = reference.byteAt(TAG.length + 1) & 0xFF;
-    return reference.substring(TAG.length + 2, TAG.length + 2 + length).toString(StandardCharsets.US_ASCII);
+    return reference
+        .substring(TAG.length + 2, TAG.length + 2 + length)
+        .toString(StandardCharsets.US_ASCII);
   }
 
   private static String upload(byte[] payload, SkiffClient client, String appId) {
@@ -123,7 +125,8 @@ public final class Blobs {
       return done.get().getId();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new PayloadException("interrupted while uploading a " + payload.length + "-byte payload");
+      throw new PayloadException(
+          "interrupted while uploading a " + payload.length + "-byte payload");
     } catch (ExecutionException e) {
       throw client.translate(e.getCause());
     }
@@ -132,7 +135,8 @@ public final class Blobs {
   private static byte[] download(String id, SkiffClient client) {
     try {
       Iterator<BlobChunk> chunks =
-          BlobApiGrpc.newBlockingStub(client.channel()).getBlob(BlobRef.newBuilder().setId(id).build());
+          BlobApiGrpc.newBlockingStub(client.channel())
+              .getBlob(BlobRef.newBuilder().setId(id).build());
       ByteString.Output out = ByteString.newOutput();
       while (chunks.hasNext()) {
         chunks.next().getData().writeTo(out);

@@ -20,10 +20,10 @@ import java.util.Optional;
  * "127.0.0.1:7733", "token": "...", "certificate": "-----BEGIN CERTIFICATE-----..."}}, readable by
  * its owner only.
  *
- * <p>How the client verifies the server before it sends the token: {@code "certificate"} (PEM)
- * pins the server's certificate, so the client trusts exactly it; {@code "tls": false} means a
- * server without TLS, on loopback only; with neither, the server's certificate must be signed by a
- * CA of the system trust store. {@code SKIFF_TLS_CA} (a PEM file) overrides all three.
+ * <p>How the client verifies the server before it sends the token: {@code "certificate"} (PEM) pins
+ * the server's certificate, so the client trusts exactly it; {@code "tls": false} means a server
+ * without TLS, on loopback only; with neither, the server's certificate must be signed by a CA of
+ * the system trust store. {@code SKIFF_TLS_CA} (a PEM file) overrides all three.
  *
  * @param server {@code host:port} of the server
  * @param token the API token
@@ -58,7 +58,9 @@ public record ClientConfig(String server, String token, ServerTrust trust) {
       String token = n.path("token").asText("");
       if (server.isBlank() || token.isBlank()) {
         throw new SkiffException(
-            "the Skiff client config " + file + " lacks \"server\" or \"token\"; delete it or"
+            "the Skiff client config "
+                + file
+                + " lacks \"server\" or \"token\"; delete it or"
                 + " restart the server to rewrite it");
       }
       ServerTrust trust;
@@ -79,8 +81,8 @@ public record ClientConfig(String server, String token, ServerTrust trust) {
   /**
    * Writes a configuration file with owner-only permissions (atomically replacing one there).
    *
-   * @param certificate the server's certificate (PEM) that clients pin; empty for a server
-   *     without TLS
+   * @param certificate the server's certificate (PEM) that clients pin; empty for a server without
+   *     TLS
    */
   public static void write(Path file, String server, String token, Optional<String> certificate) {
     try {
@@ -108,7 +110,8 @@ public record ClientConfig(String server, String token, ServerTrust trust) {
     }
     try (Socket s = new Socket()) {
       s.connect(
-          new InetSocketAddress(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1))),
+          new InetSocketAddress(
+              server.substring(0, colon), Integer.parseInt(server.substring(colon + 1))),
           1000);
       return true;
     } catch (IOException | RuntimeException e) {

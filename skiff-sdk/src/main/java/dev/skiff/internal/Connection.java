@@ -15,9 +15,9 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li>a server installed for this JVM by a test fixture ({@link #installDefault});
- *   <li>the environment variables {@code SKIFF_SERVER} ({@code host:port}) and {@code
- *       SKIFF_TOKEN}, over TLS verified with the system trust store or {@code SKIFF_TLS_CA} (or
- *       without TLS to a loopback server if {@code SKIFF_TLS=off});
+ *   <li>the environment variables {@code SKIFF_SERVER} ({@code host:port}) and {@code SKIFF_TOKEN},
+ *       over TLS verified with the system trust store or {@code SKIFF_TLS_CA} (or without TLS to a
+ *       loopback server if {@code SKIFF_TLS=off});
  *   <li>the client config {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json})
  *       that the long-running server writes, if its server accepts connections;
  *   <li>otherwise a new embedded control plane in this JVM, closed with the connection.
@@ -36,8 +36,8 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
   private static volatile Supplier<SkiffClient> installed;
 
   /**
-   * Makes every later {@code App.run()} in this JVM use this control plane on loopback, without
-   * TLS (used by test fixtures with an embedded control plane).
+   * Makes every later {@code App.run()} in this JVM use this control plane on loopback, without TLS
+   * (used by test fixtures with an embedded control plane).
    */
   public static void installDefault(String target, String token) {
     installDefault(target, token, ServerTrust.plaintext());
@@ -117,7 +117,9 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
       String token = System.getenv("SKIFF_TOKEN");
       if (token == null || token.isBlank()) {
         throw new SkiffException(
-            "SKIFF_SERVER is set to '" + server + "' but SKIFF_TOKEN is not; set both, or neither"
+            "SKIFF_SERVER is set to '"
+                + server
+                + "' but SKIFF_TOKEN is not; set both, or neither"
                 + " to use an embedded control plane");
       }
       announce("skiff: using the server at " + server + " (SKIFF_SERVER)");
@@ -140,11 +142,19 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
     }
     if (serverRequired) {
       throw new SkiffException(
-          "the Skiff server at " + config.get().server() + " (from " + file + ") does not answer;"
+          "the Skiff server at "
+              + config.get().server()
+              + " (from "
+              + file
+              + ") does not answer;"
               + " start it with skiff server");
     }
     announce(
-        "skiff: the server at " + config.get().server() + " (from " + file + ") does not answer;"
+        "skiff: the server at "
+            + config.get().server()
+            + " (from "
+            + file
+            + ") does not answer;"
             + " using an embedded control plane");
     return Optional.empty();
   }

@@ -69,7 +69,8 @@ public final class Deployer {
       List<String> missing =
           client
               .blocking()
-              .findMissingJars(FindMissingJarsRequest.newBuilder().addAllSha256(jars.keySet()).build())
+              .findMissingJars(
+                  FindMissingJarsRequest.newBuilder().addAllSha256(jars.keySet()).build())
               .getMissingList();
       for (String sha : missing) {
         upload(client, sha, jars.get(sha));
@@ -87,8 +88,12 @@ public final class Deployer {
           r.getWebUrlsMap(),
           Instant.ofEpochMilli(r.getDeployedAtMs()));
     } catch (IOException e) {
-      throw new SkiffException("could not read the classpath to deploy app '" + app.getAppName()
-          + "': " + e.getMessage(), e);
+      throw new SkiffException(
+          "could not read the classpath to deploy app '"
+              + app.getAppName()
+              + "': "
+              + e.getMessage(),
+          e);
     } catch (RuntimeException e) {
       throw client.translate(e);
     } finally {

@@ -14,8 +14,8 @@ public final class Dotenv {
   private Dotenv() {}
 
   /**
-   * Reads {@code KEY=VALUE} lines; blank lines and {@code #} comments are skipped, an {@code
-   * export } prefix is allowed, and matching single or double quotes around a value are removed.
+   * Reads {@code KEY=VALUE} lines; blank lines and {@code #} comments are skipped, an {@code export
+   * } prefix is allowed, and matching single or double quotes around a value are removed.
    *
    * @param context what error messages start with, e.g. the function the file is for
    * @throws InvalidConfigurationException if the file cannot be read or a line is not {@code
@@ -42,7 +42,11 @@ public final class Dotenv {
       String key = eq < 0 ? line : line.substring(0, eq).strip();
       if (eq < 0 || !Secret.isValidKey(key)) {
         throw new InvalidConfigurationException(
-            context + "line " + (i + 1) + " of dotenv file '" + path
+            context
+                + "line "
+                + (i + 1)
+                + " of dotenv file '"
+                + path
                 + "' is not KEY=VALUE with KEY of [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
       }
       String value = line.substring(eq + 1).strip();

@@ -27,12 +27,12 @@ import java.util.Objects;
  * ErrorInfo} becomes the exception to throw:
  *
  * <ul>
- *   <li>a user's unchecked exception is rebuilt as the same type when that class is on the
- *       caller's classpath and has a {@code (String, Throwable)}, {@code (String)} or {@code ()}
- *       constructor that makes an exception with the remote message (a constructor whose argument
- *       is not the message, such as {@code DuplicateFormatFlagsException(String flags)}, is not
- *       used); its stack shows the remote frames (marked {@code remote//}) followed by the
- *       caller's own frames;
+ *   <li>a user's unchecked exception is rebuilt as the same type when that class is on the caller's
+ *       classpath and has a {@code (String, Throwable)}, {@code (String)} or {@code ()} constructor
+ *       that makes an exception with the remote message (a constructor whose argument is not the
+ *       message, such as {@code DuplicateFormatFlagsException(String flags)}, is not used); its
+ *       stack shows the remote frames (marked {@code remote//}) followed by the caller's own
+ *       frames;
  *   <li>a checked exception or an {@link Error}, which {@code remote()} does not declare, or a
  *       class that cannot be rebuilt, arrives as {@link RemoteFunctionException} (with the rebuilt
  *       exception as its cause where it is one of the JDK's);
@@ -44,11 +44,11 @@ import java.util.Objects;
  * #MAX_CAUSES} causes below it (a cause cycle ends the chain). Suppressed exceptions are not
  * carried.
  *
- * <p>The class name comes from the container, whose code may be hostile and may name any class
- * the caller has. So a named class is loaded without being initialized and is constructed only if
+ * <p>The class name comes from the container, whose code may be hostile and may name any class the
+ * caller has. So a named class is loaded without being initialized and is constructed only if
  * {@link #rebuildable} allows it: the JDK's exceptions and the user's own unchecked ones; never
- * Skiff's own types, an {@link Error}, or anything else whose constructor or static initializer
- * the caller did not ask to run.
+ * Skiff's own types, an {@link Error}, or anything else whose constructor or static initializer the
+ * caller did not ask to run.
  */
 public final class ErrorCodec {
   /** The class-loader name that marks a stack frame as remote in printed traces. */
@@ -91,8 +91,8 @@ public final class ErrorCodec {
   }
 
   /**
-   * The frames above the point where Skiff's container invoked the user's method: everything
-   * before the first container frame, less the reflection frames just above it.
+   * The frames above the point where Skiff's container invoked the user's method: everything before
+   * the first container frame, less the reflection frames just above it.
    */
   private static int userFrameCount(StackTraceElement[] frames) {
     int end = frames.length;
@@ -129,7 +129,9 @@ public final class ErrorCodec {
           case USER_EXCEPTION -> userException(e, local);
           case TIMEOUT -> new FunctionTimeoutException(e.getMessage());
           case CONTAINER_CRASHED -> new ContainerCrashedException(e.getMessage());
-          case CANCELLED -> new FunctionCancelledException(messageOr(e, "call to '" + function + "' was cancelled"));
+          case CANCELLED ->
+              new FunctionCancelledException(
+                  messageOr(e, "call to '" + function + "' was cancelled"));
           case ENCODING -> new PayloadException(e.getMessage());
           case STARTUP_FAILED, STARTUP_TIMEOUT ->
               new ContainerStartupException(
@@ -146,7 +148,10 @@ public final class ErrorCodec {
       // The user's own message stays as it was; the attempts are told beside it.
       SkiffException attempts =
           new SkiffException(
-              "function '" + function + "' failed after " + e.getAttempts()
+              "function '"
+                  + function
+                  + "' failed after "
+                  + e.getAttempts()
                   + " attempts; this is the error of the last one");
       attempts.setStackTrace(new StackTraceElement[0]);
       ex.addSuppressed(attempts);
@@ -172,7 +177,9 @@ public final class ErrorCodec {
     return wrapper;
   }
 
-  /** Rebuilds the remote exception and its causes; unknown classes become RemoteFunctionException. */
+  /**
+   * Rebuilds the remote exception and its causes; unknown classes become RemoteFunctionException.
+   */
   private static Throwable rebuild(ErrorInfo e, StackTraceElement[] local) {
     Throwable cause = e.hasCause() ? rebuild(e.getCause(), new StackTraceElement[0]) : null;
     Throwable t = instantiate(e.getClassName(), e.getMessage(), cause);
@@ -187,8 +194,8 @@ public final class ErrorCodec {
   }
 
   /**
-   * Skiff's own packages and those of the libraries it brings: their types are never rebuilt from
-   * a container's word (Skiff's failures come from the control plane's error kinds).
+   * Skiff's own packages and those of the libraries it brings: their types are never rebuilt from a
+   * container's word (Skiff's failures come from the control plane's error kinds).
    */
   private static final List<String> FOREIGN_PACKAGES =
       List.of(
@@ -205,8 +212,8 @@ public final class ErrorCodec {
           "org.slf4j");
 
   /**
-   * Whether a class named by the remote side may be rebuilt here. The class is loaded without
-   * being initialized, and only these are constructed (running their constructors and static
+   * Whether a class named by the remote side may be rebuilt here. The class is loaded without being
+   * initialized, and only these are constructed (running their constructors and static
    * initializers): the JDK's exceptions (public {@link Exception} subclasses of {@code java.base}
    * in {@code java.*} packages, whose constructors only keep their arguments), and the user's own
    * unchecked exceptions (a {@link RuntimeException} subclass loaded by the application's class
@@ -215,7 +222,10 @@ public final class ErrorCodec {
    * exceptions), arrives as {@link RemoteFunctionException}.
    */
   static boolean rebuildable(Class<?> c) {
-    if (c.isInterface() || c.isArray() || c.isPrimitive() || Modifier.isAbstract(c.getModifiers())) {
+    if (c.isInterface()
+        || c.isArray()
+        || c.isPrimitive()
+        || Modifier.isAbstract(c.getModifiers())) {
       return false;
     }
     String pkg = c.getPackageName();

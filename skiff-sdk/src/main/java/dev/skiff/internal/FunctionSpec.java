@@ -17,8 +17,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.stream.BaseStream;
 
 /**
- * One defined function: its method, options and the codecs of its arguments and result, built
- * once at definition time. Immutable.
+ * One defined function: its method, options and the codecs of its arguments and result, built once
+ * at definition time. Immutable.
  *
  * @param appName the app that defines it
  * @param name the function's name within the app
@@ -40,7 +40,8 @@ public record FunctionSpec(
   /** Builds the spec of a function, checking its method's shape. */
   public static FunctionSpec of(
       String appName, String name, Method method, boolean generator, FunctionOptions options) {
-    Type resultType = generator ? itemType(name, method) : awaitedType(method.getGenericReturnType());
+    Type resultType =
+        generator ? itemType(name, method) : awaitedType(method.getGenericReturnType());
     return new FunctionSpec(
         appName,
         name,
@@ -119,8 +120,14 @@ public record FunctionSpec(
       return typeArgument(rt, 0);
     }
     throw new InvalidConfigurationException(
-        "generator '" + name + "': " + method.getDeclaringClass().getName() + "." + method.getName()
-            + " returns " + rt.getTypeName()
+        "generator '"
+            + name
+            + "': "
+            + method.getDeclaringClass().getName()
+            + "."
+            + method.getName()
+            + " returns "
+            + rt.getTypeName()
             + "; a generator must return a Stream, Iterator or Iterable");
   }
 

@@ -14,10 +14,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * One generator call. Items arrive as the container produces them; the client grants credit as
- * the caller consumes them, so the container runs at most {@link #WINDOW} items ahead of the
- * caller (back-pressure). Closing before the end cancels the call, which stops the generator in
- * the container.
+ * One generator call. Items arrive as the container produces them; the client grants credit as the
+ * caller consumes them, so the container runs at most {@link #WINDOW} items ahead of the caller
+ * (back-pressure). Closing before the end cancels the call, which stops the generator in the
+ * container.
  */
 final class GeneratorCall implements Iterator<Object>, AutoCloseable {
   static final int WINDOW = 32;
@@ -106,7 +106,10 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
       send(GenerateRequest.newBuilder().setCredit(consumedSinceCredit).build());
       consumedSinceCredit = 0;
     }
-    return spec.result().decode(Blobs.incoming(item.bytes(), binding.client()), "item of generator '" + spec.name() + "'");
+    return spec.result()
+        .decode(
+            Blobs.incoming(item.bytes(), binding.client()),
+            "item of generator '" + spec.name() + "'");
   }
 
   @Override
@@ -117,7 +120,8 @@ final class GeneratorCall implements Iterator<Object>, AutoCloseable {
     }
   }
 
-  private final class Observer implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
+  private final class Observer
+      implements ClientResponseObserver<GenerateRequest, GenerateResponse> {
     @Override
     public void beforeStart(ClientCallStreamObserver<GenerateRequest> stream) {
       requests = stream;

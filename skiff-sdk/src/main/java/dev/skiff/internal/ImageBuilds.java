@@ -116,7 +116,8 @@ public final class ImageBuilds {
       } else if (Files.isDirectory(source)) {
         b.setDirectory(true);
         try (Stream<Path> walk = Files.walk(source)) {
-          for (Path p : walk.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
+          for (Path p :
+              walk.filter(Files::isRegularFile).sorted(Comparator.naturalOrder()).toList()) {
             String relative = source.relativize(p).toString().replace('\\', '/');
             b.addFiles(file(p, relative, bytes));
           }
@@ -136,7 +137,10 @@ public final class ImageBuilds {
     bytes[0] += Files.size(p);
     if (bytes[0] > MAX_LOCAL_BYTES) {
       throw new InvalidConfigurationException(
-          "image: local files add more than " + (MAX_LOCAL_BYTES >> 20) + " MiB (at " + p
+          "image: local files add more than "
+              + (MAX_LOCAL_BYTES >> 20)
+              + " MiB (at "
+              + p
               + "); put large data in a volume");
     }
     return ImageFile.newBuilder()

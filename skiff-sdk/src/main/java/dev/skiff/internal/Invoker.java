@@ -21,10 +21,10 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Runs calls of one function on its app's control plane: the shared engine behind the typed
- * handles ({@code Function1}, {@code Generator2}, ...), which only adapt argument lists. Arguments
- * are encoded on the caller's thread, so an argument that cannot be encoded fails before anything
- * is sent. Thread-safe.
+ * Runs calls of one function on its app's control plane: the shared engine behind the typed handles
+ * ({@code Function1}, {@code Generator2}, ...), which only adapt argument lists. Arguments are
+ * encoded on the caller's thread, so an argument that cannot be encoded fails before anything is
+ * sent. Thread-safe.
  */
 public final class Invoker {
   private final FunctionSpec spec;
@@ -119,8 +119,8 @@ public final class Invoker {
   }
 
   /**
-   * Runs one call per input. The stream yields one outcome per input; closing it early cancels
-   * the inputs still outstanding.
+   * Runs one call per input. The stream yields one outcome per input; closing it early cancels the
+   * inputs still outstanding.
    */
   public Stream<Outcome<Object>> map(Iterator<Object[]> inputs, boolean ordered) {
     MapCall call = new MapCall(spec, binding.get(), ordered);

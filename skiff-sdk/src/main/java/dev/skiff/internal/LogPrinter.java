@@ -37,7 +37,11 @@ public final class LogPrinter {
                       public void onNext(LogLine line) {
                         PrintStream out = line.getStderr() ? System.err : System.out;
                         out.println(
-                            "[" + line.getFunctionName() + " " + line.getContainerId() + "] "
+                            "["
+                                + line.getFunctionName()
+                                + " "
+                                + line.getContainerId()
+                                + "] "
                                 + line.getText());
                       }
 

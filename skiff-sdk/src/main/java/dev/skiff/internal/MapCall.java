@@ -87,7 +87,8 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
   void start(Iterator<Object[]> inputs) {
     binding.client().async().map(new ResponseObserver());
     send(MapRequest.newBuilder().setFunction(binding.ref(spec.name())).build());
-    producer = Thread.ofVirtual().name("skiff-map-producer-" + spec.name()).start(() -> produce(inputs));
+    producer =
+        Thread.ofVirtual().name("skiff-map-producer-" + spec.name()).start(() -> produce(inputs));
     sender = Thread.ofVirtual().name("skiff-map-sender-" + spec.name()).start(this::sendLoop);
   }
 
@@ -138,9 +139,7 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
         encoded.drainTo(batch, MAX_BATCH - 1);
         awaitReady();
         send(
-            MapRequest.newBuilder()
-                .setInputs(InputBatch.newBuilder().addAllInputs(batch))
-                .build());
+            MapRequest.newBuilder().setInputs(InputBatch.newBuilder().addAllInputs(batch)).build());
         batch.clear();
       }
     } catch (InterruptedException e) {
@@ -212,7 +211,11 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
           if (total < 0 || emitted + buffered.size() + arrived.size() < total) {
             close();
             throw new SkiffException(
-                "map over '" + spec.name() + "' ended after " + emitted + " results of "
+                "map over '"
+                    + spec.name()
+                    + "' ended after "
+                    + emitted
+                    + " results of "
                     + (total < 0 ? "?" : total));
           }
         }
@@ -248,7 +251,10 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
     }
     try {
       return new Outcome.Success<>(
-          spec.result().decode(Blobs.incoming(result.getValue(), binding.client()), "result of '" + spec.name() + "'"));
+          spec.result()
+              .decode(
+                  Blobs.incoming(result.getValue(), binding.client()),
+                  "result of '" + spec.name() + "'"));
     } catch (RuntimeException e) {
       return new Outcome.Failure<>(e);
     }

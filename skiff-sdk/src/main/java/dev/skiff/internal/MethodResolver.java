@@ -26,13 +26,17 @@ public final class MethodResolver {
     if (sl.getCapturedArgCount() > 0) {
       throw new InvalidConfigurationException(
           "a Skiff function must be a static method reference or a lambda that captures nothing, but "
-              + describe(sl) + " captures " + sl.getCapturedArgCount()
+              + describe(sl)
+              + " captures "
+              + sl.getCapturedArgCount()
               + " value(s) (a local variable, a parameter or 'this'); containers cannot see"
               + " captured values: pass them as arguments instead");
     }
     if (sl.getImplMethodKind() != MethodHandleInfo.REF_invokeStatic) {
       throw new InvalidConfigurationException(
-          "a Skiff function must be a static method, but " + describe(sl) + " is "
+          "a Skiff function must be a static method, but "
+              + describe(sl)
+              + " is "
               + MethodHandleInfo.referenceKindToString(sl.getImplMethodKind())
               + "; declare the method static");
     }
@@ -66,7 +70,8 @@ public final class MethodResolver {
 
   /** The JVM descriptor of a method, e.g. {@code (Ljava/lang/String;)Ljava/lang/String;}. */
   public static String descriptor(Method m) {
-    return MethodType.methodType(m.getReturnType(), m.getParameterTypes()).toMethodDescriptorString();
+    return MethodType.methodType(m.getReturnType(), m.getParameterTypes())
+        .toMethodDescriptorString();
   }
 
   private static SerializedLambda serializedForm(Serializable lambda) {

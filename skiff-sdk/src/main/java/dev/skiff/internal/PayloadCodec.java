@@ -39,9 +39,7 @@ public final class PayloadCodec {
       withValueRules(
               CBORMapper.builder(
                   CBORFactory.builder()
-                      .recyclerPool(
-                          JsonRecyclerPools
-                              .sharedConcurrentDequePool())
+                      .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
                       .build()))
           .build();
 
@@ -53,15 +51,13 @@ public final class PayloadCodec {
     return withValueRules(
             JsonMapper.builder(
                 JsonFactory.builder()
-                    .recyclerPool(
-                        JsonRecyclerPools
-                            .sharedConcurrentDequePool())
+                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
                     .build()))
         .build();
   }
 
-  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>>
-      B withValueRules(B builder) {
+  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> B withValueRules(
+      B builder) {
     return builder
         .addModule(new Jdk8Module())
         .addModule(new JavaTimeModule())
@@ -92,7 +88,10 @@ public final class PayloadCodec {
       return Math.min(Long.parseLong(v.trim()), DEFAULT_MAX_PAYLOAD_BYTES);
     } catch (NumberFormatException e) {
       throw new PayloadException(
-          MAX_PAYLOAD_PROPERTY + " is '" + v + "'; allowed is a number of bytes up to "
+          MAX_PAYLOAD_PROPERTY
+              + " is '"
+              + v
+              + "'; allowed is a number of bytes up to "
               + DEFAULT_MAX_PAYLOAD_BYTES);
     }
   }
@@ -106,8 +105,14 @@ public final class PayloadCodec {
     long max = maxPayloadBytes();
     if (bytes.length > max) {
       throw new PayloadException(
-          what + " is " + mib(bytes.length) + " encoded; the largest payload allowed is "
-              + mib(max) + " (" + MAX_PAYLOAD_PROPERTY + ")");
+          what
+              + " is "
+              + mib(bytes.length)
+              + " encoded; the largest payload allowed is "
+              + mib(max)
+              + " ("
+              + MAX_PAYLOAD_PROPERTY
+              + ")");
     }
     return bytes;
   }
@@ -198,14 +203,20 @@ public final class PayloadCodec {
 
     private void checkPrimitive(Object value, String what) {
       if (value == null && type instanceof Class<?> c && c.isPrimitive()) {
-        throw new PayloadException(what + " is null, but its type " + c.getName() + " is primitive");
+        throw new PayloadException(
+            what + " is null, but its type " + c.getName() + " is primitive");
       }
     }
 
     private PayloadException cannotEncode(String what, Object value, Exception e) {
       return new PayloadException(
-          what + " of type " + (value == null ? "null" : value.getClass().getName())
-              + " cannot be encoded as " + type.getTypeName() + ": " + rootMessage(e)
+          what
+              + " of type "
+              + (value == null ? "null" : value.getClass().getName())
+              + " cannot be encoded as "
+              + type.getTypeName()
+              + ": "
+              + rootMessage(e)
               + " (allowed: records, enums, collections, maps, arrays, primitives and boxes,"
               + " String, byte[], Optional, java.time values, beans, null)",
           e);
@@ -234,7 +245,12 @@ public final class PayloadCodec {
     public byte[] encode(Object[] args, String function) {
       if (args.length != codecs.length) {
         throw new PayloadException(
-            "function '" + function + "' takes " + codecs.length + " argument(s), got " + args.length);
+            "function '"
+                + function
+                + "' takes "
+                + codecs.length
+                + " argument(s), got "
+                + args.length);
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream(32 + 16 * args.length);
       try (JsonGenerator g = MAPPER.createGenerator(out)) {

@@ -7,9 +7,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Accepts exactly the pinned certificate as the server's (its chain's first certificate), and
- * no client. Being an {@link X509ExtendedTrustManager}, the JDK adds no host name check of its
- * own.
+ * Accepts exactly the pinned certificate as the server's (its chain's first certificate), and no
+ * client. Being an {@link X509ExtendedTrustManager}, the JDK adds no host name check of its own.
  */
 final class PinnedTrustManager extends X509ExtendedTrustManager {
   private final ServerTrust.Pinned pinned;
@@ -27,8 +26,14 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
     String got = ServerTrust.fingerprint(chain[0]);
     if (!got.equals(expected)) {
       throw new CertificateException(
-          "its certificate (" + chain[0].getSubjectX500Principal().getName() + ", SHA-256 "
-              + got + ") is not the one pinned in " + pinned.source() + " (SHA-256 " + expected
+          "its certificate ("
+              + chain[0].getSubjectX500Principal().getName()
+              + ", SHA-256 "
+              + got
+              + ") is not the one pinned in "
+              + pinned.source()
+              + " (SHA-256 "
+              + expected
               + ")");
     }
     chain[0].checkValidity();
@@ -75,4 +80,3 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
     return new X509Certificate[] {pinned.certificate()};
   }
 }
-

@@ -58,7 +58,9 @@ final class ProgressBar {
     drawn = true;
   }
 
-  /** Whether standard output is an interactive terminal (JDK 22's Console.isTerminal when there). */
+  /**
+   * Whether standard output is an interactive terminal (JDK 22's Console.isTerminal when there).
+   */
   // Console.isTerminal, which tells a redirected output apart on JDK 22+, is looked up below.
   @SuppressWarnings("SystemConsoleNull")
   private static boolean isTerminal() {

@@ -16,8 +16,7 @@ public final class ScheduleCodec {
       case Period p -> ScheduleDef.newBuilder().setPeriodMs(p.interval().toMillis()).build();
       case Cron c ->
           ScheduleDef.newBuilder()
-              .setCron(
-                  CronDef.newBuilder().setExpression(c.expression()).setZone(c.zone().getId()))
+              .setCron(CronDef.newBuilder().setExpression(c.expression()).setZone(c.zone().getId()))
               .build();
     };
   }

@@ -5,8 +5,8 @@ import java.util.Optional;
 /**
  * The one connection of this JVM to the long-running server, for calls by name ({@code
  * RemoteFunction}, {@code FunctionCall.fromId}) that belong to no running app. In a container it is
- * the container's own channel to its control plane (its Unix socket, with its container token). Opened on first use
- * and kept until the configured server changes ({@link #reset}). Thread-safe.
+ * the container's own channel to its control plane (its Unix socket, with its container token).
+ * Opened on first use and kept until the configured server changes ({@link #reset}). Thread-safe.
  */
 public final class ServerConnection {
   // Guarded by ServerConnection.class.

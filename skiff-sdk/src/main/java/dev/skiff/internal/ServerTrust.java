@@ -91,7 +91,8 @@ public sealed interface ServerTrust {
     try {
       Certificate c =
           CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+              .generateCertificate(
+                  new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
       return new Pinned((X509Certificate) c, source);
     } catch (CertificateException | ClassCastException e) {
       throw new SkiffException(
@@ -122,7 +123,10 @@ public sealed interface ServerTrust {
     }
     if (tls != null && !tls.isBlank() && !tls.equalsIgnoreCase("on")) {
       throw new SkiffException(
-          TLS_VARIABLE + "='" + tls + "' is not allowed; use on (the default) or off (loopback"
+          TLS_VARIABLE
+              + "='"
+              + tls
+              + "' is not allowed; use on (the default) or off (loopback"
               + " servers only)");
     }
     return withEnvironment(new Authorities(Optional.empty(), "the system trust store"));
@@ -147,7 +151,11 @@ public sealed interface ServerTrust {
   default void checkTarget(String target) {
     if (this instanceof Plaintext p && !isLoopback(target)) {
       throw new SkiffException(
-          "refusing to send the token to " + target + " without TLS (" + p.source() + "): only a"
+          "refusing to send the token to "
+              + target
+              + " without TLS ("
+              + p.source()
+              + "): only a"
               + " server on loopback may be reached without TLS; use TLS (drop SKIFF_TLS=off, or"
               + " \"tls\": false from the client config)");
     }
@@ -192,7 +200,8 @@ public sealed interface ServerTrust {
 
   private static X509TrustManager trustManagers(Authorities a) {
     try {
-      TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory f =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       if (a.caFile().isEmpty()) {
         f.init((KeyStore) null);
       } else {

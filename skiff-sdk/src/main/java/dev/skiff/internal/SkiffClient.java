@@ -65,8 +65,8 @@ public final class SkiffClient implements AutoCloseable {
   }
 
   /**
-   * Connects (lazily) to {@code host:port}. Each connection completes a TLS handshake with a
-   * server that {@code trust} accepts before the first call, and so the token, is sent.
+   * Connects (lazily) to {@code host:port}. Each connection completes a TLS handshake with a server
+   * that {@code trust} accepts before the first call, and so the token, is sent.
    *
    * @throws SkiffException if {@code trust} is plaintext and the host is not loopback
    */
@@ -100,8 +100,8 @@ public final class SkiffClient implements AutoCloseable {
   }
 
   /**
-   * A plaintext channel to {@code host:port} on loopback that sends the token with every call
-   * (a container's channel to its control plane).
+   * A plaintext channel to {@code host:port} on loopback that sends the token with every call (a
+   * container's channel to its control plane).
    */
   public static ManagedChannel channel(String target, String token) {
     return channel(target, token, ServerTrust.plaintext());
@@ -190,13 +190,16 @@ public final class SkiffClient implements AutoCloseable {
           new InvalidConfigurationException(description);
       case UNIMPLEMENTED -> new UnsupportedOptionException(description);
       case ALREADY_EXISTS -> new SkiffException(description);
-      case CANCELLED -> new FunctionCancelledException(
-          description.isEmpty() ? "the call was cancelled" : description);
+      case CANCELLED ->
+          new FunctionCancelledException(
+              description.isEmpty() ? "the call was cancelled" : description);
       case UNAVAILABLE -> unavailable(status, description);
-      case UNAUTHENTICATED, PERMISSION_DENIED -> new SkiffException(
-          "the Skiff control plane at " + target + " refused this client: " + description);
-      default -> new SkiffException(
-          "call to the Skiff control plane failed: " + status.getCode() + " " + description);
+      case UNAUTHENTICATED, PERMISSION_DENIED ->
+          new SkiffException(
+              "the Skiff control plane at " + target + " refused this client: " + description);
+      default ->
+          new SkiffException(
+              "call to the Skiff control plane failed: " + status.getCode() + " " + description);
     };
   }
 
@@ -209,28 +212,43 @@ public final class SkiffClient implements AutoCloseable {
       if (c instanceof CertificateException bad) {
         String source = trust.map(ServerTrust::source).orElse("the client's trust settings");
         return new SkiffException(
-            "the Skiff server at " + target + " is not trusted, so it was sent nothing: "
-                + bad.getMessage() + ". If this is the right server and its certificate changed,"
+            "the Skiff server at "
+                + target
+                + " is not trusted, so it was sent nothing: "
+                + bad.getMessage()
+                + ". If this is the right server and its certificate changed,"
                 + " use the config.json it wrote on its last start, or set "
-                + ServerTrust.CA_VARIABLE + " to a PEM file with its certificate or its CA"
-                + " (trusted now: " + source + ")",
+                + ServerTrust.CA_VARIABLE
+                + " to a PEM file with its certificate or its CA"
+                + " (trusted now: "
+                + source
+                + ")",
             status.asRuntimeException());
       }
     }
     for (Throwable c = status.getCause(); c != null; c = c.getCause()) {
       if (c instanceof SSLException tls) {
         return new SkiffException(
-            "the Skiff server at " + target + " did not complete a TLS handshake, so it was sent"
-                + " nothing (" + tls.getMessage() + "); a Skiff server uses TLS unless it was"
+            "the Skiff server at "
+                + target
+                + " did not complete a TLS handshake, so it was sent"
+                + " nothing ("
+                + tls.getMessage()
+                + "); a Skiff server uses TLS unless it was"
                 + " started with --plaintext (loopback only; its clients set SKIFF_TLS=off, or"
                 + " read \"tls\": false from its config.json)",
             status.asRuntimeException());
       }
     }
     String hint =
-        trust.filter(t -> t instanceof ServerTrust.Plaintext p && !p.equals(ServerTrust.plaintext()))
-            .map(t -> " (this client does not use TLS: " + t.source() + "; a server with TLS hangs"
-                + " up on it)")
+        trust
+            .filter(t -> t instanceof ServerTrust.Plaintext p && !p.equals(ServerTrust.plaintext()))
+            .map(
+                t ->
+                    " (this client does not use TLS: "
+                        + t.source()
+                        + "; a server with TLS hangs"
+                        + " up on it)")
             .orElse("");
     return new SkiffException(
         "the Skiff control plane at " + target + " is unavailable: " + description + hint);
@@ -238,7 +256,8 @@ public final class SkiffClient implements AutoCloseable {
 
   /** True when a failure is gRPC's own cancellation of a call. */
   public static boolean isCancellation(Throwable t) {
-    return t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.CANCELLED;
+    return t instanceof StatusRuntimeException s
+        && s.getStatus().getCode() == Status.Code.CANCELLED;
   }
 
   @Override

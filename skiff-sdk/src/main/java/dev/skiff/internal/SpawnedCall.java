@@ -68,7 +68,12 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
     GetResultResponse r = poll(timeout);
     if (!r.getDone()) {
       throw new ResultNotReadyException(
-          "call " + id + " to '" + function + "' has not finished within " + timeout
+          "call "
+              + id
+              + " to '"
+              + function
+              + "' has not finished within "
+              + timeout
               + "; it goes on");
     }
     return decode(r.getResult());
@@ -77,7 +82,10 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
   @Override
   public boolean cancel() {
     try {
-      return client.blocking().cancel(CancelRequest.newBuilder().setCallId(id).build()).getCancelled();
+      return client
+          .blocking()
+          .cancel(CancelRequest.newBuilder().setCallId(id).build())
+          .getCancelled();
     } catch (RuntimeException e) {
       throw client.translate(e);
     }
@@ -115,7 +123,8 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
     synchronized (this) {
       codec = resultCodec;
     }
-    return (R) codec.decode(Blobs.incoming(result.getValue(), client), "result of '" + function + "'");
+    return (R)
+        codec.decode(Blobs.incoming(result.getValue(), client), "result of '" + function + "'");
   }
 
   private static PayloadCodec.ValueCodec codecOf(FunctionDef def) {

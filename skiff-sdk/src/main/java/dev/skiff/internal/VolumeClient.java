@@ -66,7 +66,9 @@ public final class VolumeClient {
   public static List<String> list() {
     return withApi(
         c ->
-            blocking(c).listVolumes(ListVolumesRequest.getDefaultInstance()).getVolumesList()
+            blocking(c)
+                .listVolumes(ListVolumesRequest.getDefaultInstance())
+                .getVolumesList()
                 .stream()
                 .map(VolumeInfo::getName)
                 .toList());
@@ -175,7 +177,8 @@ public final class VolumeClient {
         c -> {
           List<VolumeEntry> entries = listFiles(c, volume, remotePath, true);
           String normal = normalise(remotePath);
-          if (entries.size() == 1 && !entries.get(0).directory()
+          if (entries.size() == 1
+              && !entries.get(0).directory()
               && entries.get(0).path().equals(normal)) {
             downloadFile(c, volume, normal, local);
             return null;
@@ -299,7 +302,8 @@ public final class VolumeClient {
         if (done.isDone()) {
           break; // the server refused the upload; its error is in done
         }
-        VolumeChunk.Builder chunk = VolumeChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n));
+        VolumeChunk.Builder chunk =
+            VolumeChunk.newBuilder().setData(ByteString.copyFrom(buf, 0, n));
         if (first) {
           chunk.setVolume(volume).setPath(path).setCreateVolume(createVolume);
           first = false;

@@ -8,9 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How one web endpoint is served. Defining an endpoint registers its method here, in the calling
- * program and, as the user's class initialises there too, in each container, where the worker
- * looks the method up to know that its inputs are HTTP requests. Immutable; the registry is
- * thread-safe.
+ * program and, as the user's class initialises there too, in each container, where the worker looks
+ * the method up to know that its inputs are HTTP requests. Immutable; the registry is thread-safe.
  *
  * @param method the HTTP method of the simple form (GET or POST)
  * @param label the last segment of the endpoint's URL

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An exception thrown in a container, described there ({@link ErrorCodec#fromThrowable}) and
  * rebuilt at the caller ({@link ErrorCodec#toException}): what type arrives, with which message,
- * causes and frames, and what bounds the description. The test stands in a user's package, so
- * that its own classes are the user's own.
+ * causes and frames, and what bounds the description. The test stands in a user's package, so that
+ * its own classes are the user's own.
  */
 class ErrorRoundTripTest {
   /** The user's unchecked exception with a (String, Throwable) constructor. */
@@ -328,8 +328,7 @@ class ErrorRoundTripTest {
     assertThat(kind(ErrorKind.ENCODING, "bad bytes"))
         .isExactlyInstanceOf(PayloadException.class)
         .hasMessage("bad bytes");
-    assertThat(kind(ErrorKind.NOT_FOUND, "no call"))
-        .isExactlyInstanceOf(NotFoundException.class);
+    assertThat(kind(ErrorKind.NOT_FOUND, "no call")).isExactlyInstanceOf(NotFoundException.class);
     assertThat(kind(ErrorKind.INVALID_ARGUMENT, "no"))
         .isExactlyInstanceOf(InvalidConfigurationException.class);
     assertThat(kind(ErrorKind.INTERNAL, "oops"))

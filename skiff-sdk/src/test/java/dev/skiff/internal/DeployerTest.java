@@ -15,8 +15,7 @@ class DeployerTest {
   @TempDir Path dir;
 
   @Test
-  void packingADirectoryDependsOnlyOnItsFilesSoUnchangedClassesAreNotSentAgain()
-      throws Exception {
+  void packingADirectoryDependsOnlyOnItsFilesSoUnchangedClassesAreNotSentAgain() throws Exception {
     Path classes = Files.createDirectories(dir.resolve("classes/com/example"));
     Files.writeString(classes.resolve("A.class"), "a");
     Files.writeString(classes.resolve("B.class"), "b");

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The payload codec on its own: every kind of value it promises to carry comes back equal and of
- * the same type, and every way a value or payload can be wrong fails with a message that says
- * what, the type, and why.
+ * the same type, and every way a value or payload can be wrong fails with a message that says what,
+ * the type, and why.
  */
 class PayloadCodecTest {
   enum Colour {
@@ -158,15 +158,13 @@ class PayloadCodecTest {
     Map<Integer, List<Optional<String>>> nested = new TreeMap<>();
     nested.put(1, List.of(Optional.of("one"), Optional.empty()));
     nested.put(2, List.of());
-    assertThat(
-            roundTrip(type(new TypeRef<Map<Integer, List<Optional<String>>>>() {}), nested))
+    assertThat(roundTrip(type(new TypeRef<Map<Integer, List<Optional<String>>>>() {}), nested))
         .isInstanceOf(LinkedHashMap.class)
         .isEqualTo(nested);
     assertThat(roundTrip(type(new TypeRef<TreeMap<String, Long>>() {}), new TreeMap<>()))
         .isExactlyInstanceOf(TreeMap.class);
     Map<Colour, Point> byEnum = new HashMap<>(Map.of(Colour.RED, new Point(5, 5)));
-    assertThat(roundTrip(type(new TypeRef<Map<Colour, Point>>() {}), byEnum))
-        .isEqualTo(byEnum);
+    assertThat(roundTrip(type(new TypeRef<Map<Colour, Point>>() {}), byEnum)).isEqualTo(byEnum);
   }
 
   @Test
@@ -181,8 +179,7 @@ class PayloadCodecTest {
     assertThat(roundTrip(type(new TypeRef<List<String>>() {}), null)).isNull();
     List<String> withNull = new ArrayList<>();
     withNull.add(null);
-    assertThat(roundTrip(type(new TypeRef<List<String>>() {}), withNull))
-        .isEqualTo(withNull);
+    assertThat(roundTrip(type(new TypeRef<List<String>>() {}), withNull)).isEqualTo(withNull);
   }
 
   @Test

@@ -18,8 +18,7 @@ final class AppDirectory {
   private final ConcurrentHashMap<String, RunningApp> apps = new ConcurrentHashMap<>();
 
   /** Schedules and web endpoints: told when apps start and stop. */
-  private final CopyOnWriteArrayList<Listener> listeners =
-      new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
 
   AppDirectory(SchedulerContext ctx) {
     this.ctx = ctx;
@@ -55,8 +54,7 @@ final class AppDirectory {
 
   /**
    * Registers an app whose functions' containers get {@code secretEnv} and run on {@code images}
-   * (both by function name), and may call the deployed apps {@code callableApps} besides their
-   * own.
+   * (both by function name), and may call the deployed apps {@code callableApps} besides their own.
    */
   RunningApp create(
       String name,
@@ -113,8 +111,13 @@ final class AppDirectory {
     String function = functionsWithSecrets.stream().sorted().findFirst().orElseThrow();
     throw Status.UNIMPLEMENTED
         .withDescription(
-            "function '" + function + "' of app '" + appName + "' has secrets, which run only in"
-                + " the container sandbox: " + why.get())
+            "function '"
+                + function
+                + "' of app '"
+                + appName
+                + "' has secrets, which run only in"
+                + " the container sandbox: "
+                + why.get())
         .asRuntimeException();
   }
 
@@ -136,8 +139,13 @@ final class AppDirectory {
             f -> {
               throw Status.UNIMPLEMENTED
                   .withDescription(
-                      "function '" + f.getName() + "' of app '" + appName + "' blocks the"
-                          + " network, which needs the container sandbox: " + why.get())
+                      "function '"
+                          + f.getName()
+                          + "' of app '"
+                          + appName
+                          + "' blocks the"
+                          + " network, which needs the container sandbox: "
+                          + why.get())
                   .asRuntimeException();
             });
   }
@@ -173,8 +181,8 @@ final class AppDirectory {
   }
 
   /**
-   * Takes an app's schedules and web endpoints away (its listeners see it stop) while its inputs
-   * go on; {@link #stop} ends it later.
+   * Takes an app's schedules and web endpoints away (its listeners see it stop) while its inputs go
+   * on; {@link #stop} ends it later.
    */
   void retire(String appId) {
     RunningApp app = apps.get(appId);
@@ -200,7 +208,9 @@ final class AppDirectory {
     List.copyOf(apps.keySet()).forEach(id -> stop(id, reason));
   }
 
-  /** Places the containers that waited for capacity (see {@link FunctionScheduler#placeWaiting}). */
+  /**
+   * Places the containers that waited for capacity (see {@link FunctionScheduler#placeWaiting}).
+   */
   void placeWaiting() {
     apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::placeWaiting));
   }

@@ -17,8 +17,8 @@ import java.util.function.Predicate;
  * Uploads and downloads of large payloads ({@code BlobApi}). A blob belongs to the app it was put
  * for; a client may use the blobs of any running app, a container only those of its own app and of
  * the deployed apps its app may call ({@link CrossAppCalls}; the owner is looked up with the blob,
- * never taken from the request). Uploads are written to disk as they arrive;
- * downloads are sent in chunks as the stream has room for them, from a virtual thread.
+ * never taken from the request). Uploads are written to disk as they arrive; downloads are sent in
+ * chunks as the stream has room for them, from a virtual thread.
  */
 final class BlobService extends BlobApiGrpc.BlobApiImplBase {
   /** The largest blob accepted: the SDK's largest payload plus room for its framing. */
@@ -32,8 +32,7 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
    * @param mayCall whether a container of the first app may call the second ({@link
    *     CrossAppCalls#allows}): the blobs of a call go with it
    */
-  BlobService(
-      BlobStore store, Predicate<String> appRunning, BiPredicate<String, String> mayCall) {
+  BlobService(BlobStore store, Predicate<String> appRunning, BiPredicate<String, String> mayCall) {
     this.store = store;
     this.appRunning = appRunning;
     this.mayCall = mayCall;
@@ -43,7 +42,10 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
   private void checkMayPut(String appId) {
     if (Principal.current() instanceof Principal.Container c && !mayCall.test(c.appId(), appId)) {
       throw Statuses.denied(
-          "a container of app " + c.appId() + " may not put blobs for app " + appId
+          "a container of app "
+              + c.appId()
+              + " may not put blobs for app "
+              + appId
               + "; a container token may put blobs for its own app and the apps it may call only");
     }
   }
@@ -56,7 +58,10 @@ final class BlobService extends BlobApiGrpc.BlobApiImplBase {
     if (Principal.current() instanceof Principal.Container c
         && !mayCall.test(c.appId(), blob.appId())) {
       throw Statuses.denied(
-          "blob " + blob.id() + " belongs to app " + blob.appId()
+          "blob "
+              + blob.id()
+              + " belongs to app "
+              + blob.appId()
               + "; a container token may read the blobs of its own app and the apps it may call"
               + " only");
     }

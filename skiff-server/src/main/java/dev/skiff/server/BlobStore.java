@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 /**
- * Large payloads, kept as files in a private temporary directory until their app stops. The
- * control plane never reads them; it only stores and serves their bytes. Thread-safe.
+ * Large payloads, kept as files in a private temporary directory until their app stops. The control
+ * plane never reads them; it only stores and serves their bytes. Thread-safe.
  */
 final class BlobStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BlobStore.class.getName());
@@ -47,14 +47,16 @@ final class BlobStore implements AutoCloseable {
 
   /** Deletes the blobs whose app is no longer running. */
   void sweep(Predicate<String> appRunning) {
-    blobs.values().removeIf(
-        b -> {
-          if (appRunning.test(b.appId())) {
-            return false;
-          }
-          delete(b.file());
-          return true;
-        });
+    blobs
+        .values()
+        .removeIf(
+            b -> {
+              if (appRunning.test(b.appId())) {
+                return false;
+              }
+              delete(b.file());
+              return true;
+            });
   }
 
   static void delete(Path file) {

@@ -3,8 +3,8 @@ package dev.skiff.server;
 /**
  * The server's bounds on every number a caller sends. The SDK checks the same options before they
  * leave the caller's program, but a caller need not use the SDK, so the control plane checks them
- * again and answers {@code INVALID_ARGUMENT} naming the field, its value and the allowed range.
- * The bounds match the SDK's where it has one; see docs/server.md ("Bounds").
+ * again and answers {@code INVALID_ARGUMENT} naming the field, its value and the allowed range. The
+ * bounds match the SDK's where it has one; see docs/server.md ("Bounds").
  */
 final class Bounds {
   private Bounds() {}
@@ -54,16 +54,14 @@ final class Bounds {
   /** Checks {@code min <= value <= max}; INVALID_ARGUMENT naming the field otherwise. */
   static void check(String prefix, String field, long value, long min, long max) {
     if (value < min || value > max) {
-      throw Statuses.invalid(
-          prefix + field + " is " + value + "; allowed is " + min + ".." + max);
+      throw Statuses.invalid(prefix + field + " is " + value + "; allowed is " + min + ".." + max);
     }
   }
 
   /** Checks {@code min <= value <= max} and that it is a number; INVALID_ARGUMENT otherwise. */
   static void check(String prefix, String field, double value, double min, double max) {
     if (!(value >= min && value <= max)) {
-      throw Statuses.invalid(
-          prefix + field + " is " + value + "; allowed is " + min + ".." + max);
+      throw Statuses.invalid(prefix + field + " is " + value + "; allowed is " + min + ".." + max);
     }
   }
 }

@@ -146,8 +146,8 @@ final class CallRegistry {
 
   /**
    * Forgets results older than the retention, in memory and in the store. With a store, finished
-   * calls leave memory after {@link #KEEP_IN_MEMORY} already: their results are read from the
-   * store from then on.
+   * calls leave memory after {@link #KEEP_IN_MEMORY} already: their results are read from the store
+   * from then on.
    */
   void sweep() {
     long before = clock.instant().minus(retention).toEpochMilli();

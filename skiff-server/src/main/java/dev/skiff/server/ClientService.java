@@ -126,11 +126,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           }
           checkApp(apps, request);
           volumes.prepare(request.getAppName(), request.getFunctionsList());
-          Map<String, Map<String, String>> secretEnv =
-              SecretEnvironments.resolve(request, secrets);
+          Map<String, Map<String, String>> secretEnv = SecretEnvironments.resolve(request, secrets);
           apps.refuseSecretsWithoutSandbox(request.getAppName(), secretEnv.keySet());
-          apps.refuseBlockedNetworkWithoutSandbox(
-              request.getAppName(), request.getFunctionsList());
+          apps.refuseBlockedNetworkWithoutSandbox(request.getAppName(), request.getFunctionsList());
           RunningApp app =
               apps.create(
                   request.getAppName(),
@@ -159,8 +157,13 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
               .orElseThrow(
                   () ->
                       Statuses.invalid(
-                          "function '" + f.getName() + "' of app '" + request.getAppName()
-                              + "': image '" + f.getImageId() + "' is not built on this control"
+                          "function '"
+                              + f.getName()
+                              + "' of app '"
+                              + request.getAppName()
+                              + "': image '"
+                              + f.getImageId()
+                              + "' is not built on this control"
                               + " plane; build it with ImageApi.BuildImage first"));
       out.put(f.getName(), ImageRuntime.of(image));
     }
@@ -226,7 +229,11 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     for (String callable : request.getCallableAppsList()) {
       if (!callable.matches("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}")) {
         throw Statuses.invalid(
-            "app '" + request.getAppName() + "': callable_apps names '" + callable + "', which is"
+            "app '"
+                + request.getAppName()
+                + "': callable_apps names '"
+                + callable
+                + "', which is"
                 + " not an app name (1-63 of [A-Za-z0-9_-], starting with a letter or digit)");
       }
     }
@@ -243,7 +250,8 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       if (f.getClassName().isBlank() || f.getMethodName().isBlank()) {
         throw Statuses.invalid(fn + "class_name and method_name must be set");
       }
-      Bounds.check(fn, "concurrent_inputs", f.getConcurrentInputs(), 0, Bounds.MAX_CONCURRENT_INPUTS);
+      Bounds.check(
+          fn, "concurrent_inputs", f.getConcurrentInputs(), 0, Bounds.MAX_CONCURRENT_INPUTS);
       Bounds.check(fn, "min_containers", f.getMinContainers(), 0, Bounds.MAX_CONTAINERS);
       Bounds.check(fn, "max_containers", f.getMaxContainers(), 0, Bounds.MAX_CONTAINERS);
       Bounds.check(fn, "scaledown_window_ms", f.getScaledownWindowMs(), 0, Bounds.MAX_DURATION_MS);
@@ -447,8 +455,7 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     if (Principal.current() instanceof Principal.Container) {
       throw notFoundCall(callId);
     }
-    StoredCall stored =
-        calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
+    StoredCall stored = calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
     GetResultResponse.Builder r = GetResultResponse.newBuilder();
     try {
       r.setFunction(FunctionDef.parseFrom(stored.definition()));
@@ -464,7 +471,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   private static StatusRuntimeException notFoundCall(String callId) {
     return Statuses.notFound(
-        "function call '" + callId + "' not found (unknown id, or its result is older than the"
+        "function call '"
+            + callId
+            + "' not found (unknown id, or its result is older than the"
             + " retention)");
   }
 
@@ -519,12 +528,13 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       Bounds.check("", "since_ms", request.getSinceMs(), 0, Long.MAX_VALUE);
       if (containerId.isPresent()) {
         Optional<String> liveApp =
-            Optional.ofNullable(containers.get(containerId.get()))
-                .map(c -> c.scheduler.app().id());
+            Optional.ofNullable(containers.get(containerId.get())).map(c -> c.scheduler.app().id());
         Optional<String> kept = logs.keyOfContainer(containerId.get());
         if (liveApp.isEmpty() && kept.isEmpty()) {
           throw Statuses.notFound(
-              "container '" + containerId.get() + "' not found: it is not running and no lines"
+              "container '"
+                  + containerId.get()
+                  + "' not found: it is not running and no lines"
                   + " of it are kept");
         }
         // Who owns the container is looked up, never taken from the request: its app while it
@@ -533,12 +543,18 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         if (Principal.current() instanceof Principal.Container me
             && !owner.equals(logs.keyOfApp(me.appId()))) {
           throw Statuses.denied(
-              "container " + containerId.get() + " is not one of app " + me.appId()
+              "container "
+                  + containerId.get()
+                  + " is not one of app "
+                  + me.appId()
                   + "; a container token may read the logs of its own app only");
         }
         if (!request.getAppId().isEmpty() && !owner.equals(logs.keyOfApp(request.getAppId()))) {
           throw Statuses.notFound(
-              "container '" + containerId.get() + "' is not one of app '" + request.getAppId()
+              "container '"
+                  + containerId.get()
+                  + "' is not one of app '"
+                  + request.getAppId()
                   + "'");
         }
         key = owner;
@@ -711,7 +727,9 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     if (call == null) {
       if (calls.stored(callId).isPresent()) {
         throw Statuses.failedPrecondition(
-            "function call '" + callId + "' finished before the server restarted; it cannot be"
+            "function call '"
+                + callId
+                + "' finished before the server restarted; it cannot be"
                 + " cancelled");
       }
       throw notFoundCall(callId);
@@ -778,13 +796,13 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         .name("skiff-deploy")
         .start(
             context.wrap(
-            () ->
-                Statuses.respond(
-                    response,
-                    () -> {
-                      clientOnly("deploy apps");
-                      return deployed().deploy(request);
-                    })));
+                () ->
+                    Statuses.respond(
+                        response,
+                        () -> {
+                          clientOnly("deploy apps");
+                          return deployed().deploy(request);
+                        })));
   }
 
   @Override
@@ -795,14 +813,14 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         .name("skiff-undeploy")
         .start(
             context.wrap(
-            () ->
-                Statuses.respond(
-                    response,
-                    () -> {
-                      clientOnly("undeploy apps");
-                      deployed().undeploy(request.getAppName());
-                      return UndeployAppResponse.getDefaultInstance();
-                    })));
+                () ->
+                    Statuses.respond(
+                        response,
+                        () -> {
+                          clientOnly("undeploy apps");
+                          deployed().undeploy(request.getAppName());
+                          return UndeployAppResponse.getDefaultInstance();
+                        })));
   }
 
   @Override
@@ -860,16 +878,20 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   /**
    * Like {@link #authorize}, for calling a function and following its calls: a container may also
-   * use a deployed app whose name its own app lists in {@code callable_apps} ({@code
-   * App.canCall}).
+   * use a deployed app whose name its own app lists in {@code callable_apps} ({@code App.canCall}).
    */
   private void authorizeCall(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
       Optional<String> target = crossApp.deployedName(appId);
       if (!crossApp.allows(c.appId(), appId)) {
         throw Statuses.denied(
-            "a container of app " + c.appId() + " may not use app " + appId
-                + target.map(n -> " ('" + n + "')").orElse("") + "; " + Permissions.CONTAINER_MAY
+            "a container of app "
+                + c.appId()
+                + " may not use app "
+                + appId
+                + target.map(n -> " ('" + n + "')").orElse("")
+                + "; "
+                + Permissions.CONTAINER_MAY
                 + ", or the functions of the deployed apps its app names with App.canCall");
       }
     }
@@ -882,7 +904,11 @@ final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private static void authorize(String appId) {
     if (Principal.current() instanceof Principal.Container c && !c.appId().equals(appId)) {
       throw Statuses.denied(
-          "a container of app " + c.appId() + " may not use app " + appId + "; "
+          "a container of app "
+              + c.appId()
+              + " may not use app "
+              + appId
+              + "; "
               + Permissions.CONTAINER_MAY);
     }
   }

@@ -88,7 +88,9 @@ final class ConfinedTree {
     }
     stream.close();
     throw new UnsupportedOperationException(
-        "the file system of " + dir + " cannot open files relative to a directory (openat), which"
+        "the file system of "
+            + dir
+            + " cannot open files relative to a directory (openat), which"
             + " volumes need so that a symbolic link a container makes is never followed");
   }
 
@@ -177,7 +179,8 @@ final class ConfinedTree {
    * Makes directory {@code name} in {@code dir}: the JDK has no {@code mkdirat}, so it is made in
    * {@code staging} (a directory only the server reaches, on the same file system) and renamed into
    * {@code dir} through its handle. If something appeared there meanwhile, the rename fails or (an
-   * empty directory) is replaced by an equally empty one, and the caller's walk judges what is there.
+   * empty directory) is replaced by an equally empty one, and the caller's walk judges what is
+   * there.
    */
   static void makeDirectory(SecureDirectoryStream<Path> dir, String name, Path staging)
       throws IOException {
@@ -241,8 +244,7 @@ final class ConfinedTree {
 
   /**
    * What lies in {@code dir} (at any depth if {@code recursive}), with paths below it prefixed by
-   * {@code prefix}; directories are entered through their handles, links are reported, not
-   * entered.
+   * {@code prefix}; directories are entered through their handles, links are reported, not entered.
    */
   static void list(
       SecureDirectoryStream<Path> dir, String prefix, boolean recursive, int depth, List<Found> out)

@@ -52,6 +52,7 @@ final class Container {
    * which is when an earlier attempt's output frees a slot.
    */
   final ArrayDeque<Attempt> prefetched = new ArrayDeque<>();
+
   Instant idleSince;
   Instant lastSeen;
   boolean everReady;

@@ -71,7 +71,8 @@ final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
           c = containers.get(principal.containerId());
           if (c == null) {
             if (message.getMsgCase() != ContainerMessage.MsgCase.HEARTBEAT) {
-              throw Statuses.failedPrecondition("a warm container only sends heartbeats until bound");
+              throw Statuses.failedPrecondition(
+                  "a warm container only sends heartbeats until bound");
             }
             return;
           }

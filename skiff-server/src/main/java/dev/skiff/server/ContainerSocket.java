@@ -57,8 +57,9 @@ final class ContainerSocket implements AutoCloseable {
     try {
       Path dir =
           Files.createTempDirectory(
-              base, "skiff-", PosixFilePermissions.asFileAttribute(
-                  PosixFilePermissions.fromString("rwx------")));
+              base,
+              "skiff-",
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       return new ContainerSocket(dir.toAbsolutePath());
     } catch (IOException e) {
       throw new UncheckedIOException("could not make the containers' socket directory", e);

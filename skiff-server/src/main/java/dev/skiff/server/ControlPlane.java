@@ -40,9 +40,8 @@ import java.util.stream.Stream;
 
 /**
  * A running control plane: a gRPC server on a loopback port serving the client APIs, the same
- * services on a Unix socket for its containers ({@link ContainerSocket}: container tokens only,
- * the one way out of a container's sandbox), the apps it runs, and the backend its containers run
- * on.
+ * services on a Unix socket for its containers ({@link ContainerSocket}: container tokens only, the
+ * one way out of a container's sandbox), the apps it runs, and the backend its containers run on.
  *
  * <p>The server uses a direct executor: handlers run on transport threads and never block. Timed
  * work (timeouts, retries, stop escalation, the one-second housekeeping tick) runs on one daemon
@@ -185,7 +184,8 @@ final class ControlPlane implements EmbeddedControlPlane {
         listen
             .store()
             .map(
-                s -> new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
+                s ->
+                    new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
     deployments.ifPresent(schedules::persistence);
     deployments.ifPresent(d -> logs.archive(new StoredLogs(store.orElseThrow(), d::nameOf)));
     List<BindableService> services =
@@ -268,9 +268,10 @@ final class ControlPlane implements EmbeddedControlPlane {
     }
     this.server = started;
     this.containerServer = containersStarted;
-    String host = listen.address().getAddress().isAnyLocalAddress()
-        ? InetAddress.getLoopbackAddress().getHostAddress()
-        : listen.address().getAddress().getHostAddress();
+    String host =
+        listen.address().getAddress().isAnyLocalAddress()
+            ? InetAddress.getLoopbackAddress().getHostAddress()
+            : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
     listening.set(new ContainerEndpoint(containerSocket.path()));
     deployments.ifPresent(Deployments::restore);

@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Fields.</b> Each field is a comma list of {@code *}, a value, a range {@code a-b}, or
  * either with a step ({@code *}{@code /n}, {@code a-b/n}, and {@code a/n} meaning {@code a-max/n}).
- * Minutes are 0-59, hours 0-23, days of month 1-31, months 1-12 or {@code JAN}-{@code DEC}, days
- * of week 0-7 or {@code SUN}-{@code SAT} (0 and 7 are Sunday); names are case-insensitive.
+ * Minutes are 0-59, hours 0-23, days of month 1-31, months 1-12 or {@code JAN}-{@code DEC}, days of
+ * week 0-7 or {@code SUN}-{@code SAT} (0 and 7 are Sunday); names are case-insensitive.
  *
  * <p><b>Days.</b> When both day fields are restricted (neither starts with {@code *}), a day
  * matches if <em>either</em> matches ({@code 0 0 1 * MON} is "the 1st and every Monday"); when one
@@ -67,13 +67,16 @@ final class CronSchedule implements Trigger {
   private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
   private static final Pattern WORD = Pattern.compile("[A-Za-z]+");
   private static final Pattern ALLOWED_CHARS = Pattern.compile("[0-9*/,-]");
+
   /** How far ahead a match is looked for before the expression is taken to never fire. */
   private static final Duration HORIZON = ChronoUnit.YEARS.getDuration().multipliedBy(10);
 
   private final String expression;
   private final ZoneId zone;
+
   /** A local time matches when it matches every one of these (one, or two for the day rule). */
   private final List<ExecutionTime> parts;
+
   /** Neither minute nor hour starts with {@code *}: each local time fires once (class comment). */
   private final boolean fixedTime;
 
@@ -93,7 +96,10 @@ final class CronSchedule implements Trigger {
     String[] f = expression.trim().split("\\s+");
     if (expression.isBlank() || f.length != 5) {
       throw new IllegalArgumentException(
-          "cron '" + expression + "' has " + (expression.isBlank() ? 0 : f.length)
+          "cron '"
+              + expression
+              + "' has "
+              + (expression.isBlank() ? 0 : f.length)
               + " fields; allowed is 5 (minute hour day-of-month month day-of-week)");
     }
     String[] numeric = new String[5];
@@ -196,9 +202,9 @@ final class CronSchedule implements Trigger {
     return "cron '" + expression + "' in " + zone;
   }
 
-  private static ExecutionTime executionTime(String[] numeric, String dayOfMonth, String dayOfWeek) {
-    String cron =
-        String.join(" ", numeric[0], numeric[1], dayOfMonth, numeric[3], dayOfWeek);
+  private static ExecutionTime executionTime(
+      String[] numeric, String dayOfMonth, String dayOfWeek) {
+    String cron = String.join(" ", numeric[0], numeric[1], dayOfMonth, numeric[3], dayOfWeek);
     return ExecutionTime.forCron(PARSER.parse(cron));
   }
 
@@ -236,7 +242,8 @@ final class CronSchedule implements Trigger {
     try {
       PARSER.parse(String.join(" ", alone));
     } catch (IllegalArgumentException e) {
-      String reason = String.valueOf(e.getMessage()).replace("Failed to parse cron expression. ", "");
+      String reason =
+          String.valueOf(e.getMessage()).replace("Failed to parse cron expression. ", "");
       throw invalidField(expression, i, field, reason);
     }
     return result;
@@ -246,8 +253,18 @@ final class CronSchedule implements Trigger {
       String expression, int i, String field, String reason) {
     List<String> names = i == 3 ? MONTHS : i == 4 ? DAYS : List.of();
     return new IllegalArgumentException(
-        "cron '" + expression + "' has an invalid " + FIELDS.get(i) + " field '" + field + "': "
-            + reason + "; allowed is *, a value in " + RANGES[i][0] + ".." + RANGES[i][1]
+        "cron '"
+            + expression
+            + "' has an invalid "
+            + FIELDS.get(i)
+            + " field '"
+            + field
+            + "': "
+            + reason
+            + "; allowed is *, a value in "
+            + RANGES[i][0]
+            + ".."
+            + RANGES[i][1]
             + (names.isEmpty() ? "" : " or a name " + names.getFirst() + ".." + names.getLast())
             + ", a range a-b, a step */n, a-b/n or a/n, or a comma list of those");
   }

@@ -3,11 +3,10 @@ package dev.skiff.server;
 import java.util.Optional;
 
 /**
- * Which other apps a container's app may call: the deployed apps it names in {@code
- * callable_apps} ({@code App.canCall}). Granting a call grants what a call needs on the callee's
- * side: calling its functions, following those calls (await, cancel) and exchanging the calls'
- * large payloads (blobs put for the callee, blobs of its results); nothing else of the callee.
- * Stateless and thread-safe.
+ * Which other apps a container's app may call: the deployed apps it names in {@code callable_apps}
+ * ({@code App.canCall}). Granting a call grants what a call needs on the callee's side: calling its
+ * functions, following those calls (await, cancel) and exchanging the calls' large payloads (blobs
+ * put for the callee, blobs of its results); nothing else of the callee. Stateless and thread-safe.
  */
 final class CrossAppCalls {
   private final AppDirectory apps;

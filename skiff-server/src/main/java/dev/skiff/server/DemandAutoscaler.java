@@ -15,16 +15,16 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>The buffer applies only while the function has inputs (as Modal's {@code buffer_containers}:
- * idle containers kept beyond current load), so an idle function still scales to {@code min},
- * which is zero by default.
+ * idle containers kept beyond current load), so an idle function still scales to {@code min}, which
+ * is zero by default.
  *
- * <p>Missing containers start at once, unless starts are backing off after failures. The cap
- * counts stopping containers too, whose processes still exist: a function never has more than
- * {@code max} container processes, and a start waits for a stopping container to exit when that
- * is what holds it back. Surplus containers stop only once they have been idle for the scale-down
- * window, the longest idle first, never below the desired count; a busy container is never
- * stopped. When the cap was lowered below the live count (by {@code updateAutoscaler}), idle and
- * starting containers above it stop at once, and busy ones as soon as they are idle.
+ * <p>Missing containers start at once, unless starts are backing off after failures. The cap counts
+ * stopping containers too, whose processes still exist: a function never has more than {@code max}
+ * container processes, and a start waits for a stopping container to exit when that is what holds
+ * it back. Surplus containers stop only once they have been idle for the scale-down window, the
+ * longest idle first, never below the desired count; a busy container is never stopped. When the
+ * cap was lowered below the live count (by {@code updateAutoscaler}), idle and starting containers
+ * above it stop at once, and busy ones as soon as they are idle.
  *
  * <p>Pure and thread-safe: the time is an argument.
  */

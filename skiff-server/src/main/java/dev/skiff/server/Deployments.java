@@ -171,8 +171,11 @@ final class Deployments implements ScheduleRunner.Persistence {
           chunk.getData().writeTo(out);
           size += chunk.getData().size();
         } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
-          fail(e instanceof RuntimeException r ? r : new UncheckedIOException(
-              new IOException("could not store the jar: " + e.getMessage(), e)));
+          fail(
+              e instanceof RuntimeException r
+                  ? r
+                  : new UncheckedIOException(
+                      new IOException("could not store the jar: " + e.getMessage(), e)));
         }
       }
 
@@ -207,7 +210,9 @@ final class Deployments implements ScheduleRunner.Persistence {
           return;
         }
         if (out == null) {
-          fail(Statuses.invalid("the upload sent no chunk; the first chunk names the jar's sha-256"));
+          fail(
+              Statuses.invalid(
+                  "the upload sent no chunk; the first chunk names the jar's sha-256"));
           return;
         }
         try {
@@ -219,7 +224,10 @@ final class Deployments implements ScheduleRunner.Persistence {
                     "the uploaded jar's sha-256 is " + actual + ", not " + sha + " as declared"));
             return;
           }
-          Files.move(temp, jarPath(sha), StandardCopyOption.ATOMIC_MOVE,
+          Files.move(
+              temp,
+              jarPath(sha),
+              StandardCopyOption.ATOMIC_MOVE,
               StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
           fail(new UncheckedIOException("could not store jar " + sha, e));
@@ -243,8 +251,11 @@ final class Deployments implements ScheduleRunner.Persistence {
     String name = app.getAppName();
     if (!app.getSecretEnvMap().isEmpty()) {
       throw Statuses.invalid(
-          "app '" + name + "': secrets are not supported for deployed apps yet (functions "
-              + app.getSecretEnvMap().keySet() + ")");
+          "app '"
+              + name
+              + "': secrets are not supported for deployed apps yet (functions "
+              + app.getSecretEnvMap().keySet()
+              + ")");
     }
     // Deployments are stored, so only references to named secrets may be in them, never values.
     app.getSecretLayersMap()
@@ -252,7 +263,11 @@ final class Deployments implements ScheduleRunner.Persistence {
             (function, layers) -> {
               if (layers.getLayersList().stream().anyMatch(l -> !l.hasNamed())) {
                 throw Statuses.invalid(
-                    "app '" + name + "': function '" + function + "' of a deployed app may only"
+                    "app '"
+                        + name
+                        + "': function '"
+                        + function
+                        + "' of a deployed app may only"
                         + " use named secrets (Secret.fromName; see skiff secret create), not"
                         + " values given inline");
               }
@@ -274,9 +289,7 @@ final class Deployments implements ScheduleRunner.Persistence {
       Instant now = clock.instant();
       Deployed created = start(request, create, version, now, old);
       try {
-        store
-            .saveApp(new StoredApp(name, version, now, request.toByteArray()))
-            .join();
+        store.saveApp(new StoredApp(name, version, now, request.toByteArray())).join();
       } catch (RuntimeException e) {
         current.remove(name);
         names.remove(created.id());
@@ -441,9 +454,7 @@ final class Deployments implements ScheduleRunner.Persistence {
       }
       out.add(s.build());
     }
-    out.sort(
-        Comparator.comparing(AppSummary::getAppName)
-            .thenComparing(AppSummary::getVersion));
+    out.sort(Comparator.comparing(AppSummary::getAppName).thenComparing(AppSummary::getVersion));
     return out;
   }
 
@@ -505,8 +516,9 @@ final class Deployments implements ScheduleRunner.Persistence {
       String appId, String runId, String function, Instant tick, Instant startedAt) {
     String name = names.get(appId);
     if (name != null) {
-      store.addRun(new StoredRun(runId, name, function, tick, startedAt, Optional.empty(),
-          Optional.empty()));
+      store.addRun(
+          new StoredRun(
+              runId, name, function, tick, startedAt, Optional.empty(), Optional.empty()));
     }
   }
 
@@ -594,8 +606,9 @@ final class Deployments implements ScheduleRunner.Persistence {
       }
       if (idle && retired.remove(r.id(), r)) {
         names.remove(r.id());
-        apps.stop(r.id(), "version " + r.version() + " of app '" + r.app().spec().name()
-            + "' was replaced");
+        apps.stop(
+            r.id(),
+            "version " + r.version() + " of app '" + r.app().spec().name() + "' was replaced");
       }
     }
   }

@@ -100,8 +100,8 @@ final class FileTransfer {
     private boolean failed;
 
     /**
-     * @param what names the upload in its errors ("a WHAT needs at least one chunk", "WHAT
-     *     failed: ...")
+     * @param what names the upload in its errors ("a WHAT needs at least one chunk", "WHAT failed:
+     *     ...")
      */
     Upload(StreamObserver<R> response, String what) {
       this.response = response;

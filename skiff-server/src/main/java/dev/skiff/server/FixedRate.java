@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Fires at {@code start + k * period} for k = 1, 2, ...: a fixed rate counted from the app's
- * start, so a late run does not shift later ones.
+ * Fires at {@code start + k * period} for k = 1, 2, ...: a fixed rate counted from the app's start,
+ * so a late run does not shift later ones.
  *
  * @param start when counting starts (the app's start)
  * @param period the time between two fire times; positive

@@ -46,9 +46,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * containers with free slots, filling the busiest container first so that others can idle out,
  * several assignments per message) and then <em>rescales</em>: it asks the {@link Autoscaler} how
  * many containers to start or stop for the current {@link FunctionLoad}, and does it. Each start is
- * first placed on the node ({@link NodeCapacity}): a container whose {@link ResourceRequest} does not
- * fit now is not started, and the function reports how many wait and why until a later rescale (at
- * the latest the next tick) places them; what a container holds is released when it is forgotten.
+ * first placed on the node ({@link NodeCapacity}): a container whose {@link ResourceRequest} does
+ * not fit now is not started, and the function reports how many wait and why until a later rescale
+ * (at the latest the next tick) places them; what a container holds is released when it is
+ * forgotten.
  *
  * <p><b>Outcomes.</b> An input's result is final once: it moves to {@link InputState.Finished} and
  * its listener is called, exactly once. An output is accepted only from the input's current
@@ -93,6 +94,7 @@ final class FunctionScheduler {
   private final Optional<ImageRuntime> image;
   private final FunctionDef def;
   private final String name;
+
   /** Changed only by {@link #updateAutoscaler}; guarded by lock (set once before it exists). */
   private ScalingPolicy policy;
 
@@ -131,8 +133,8 @@ final class FunctionScheduler {
   }
 
   /**
-   * A scheduler whose containers get {@code secretEnv} as environment variables (never logged;
-   * such containers are started for the function, not taken from the warm pool).
+   * A scheduler whose containers get {@code secretEnv} as environment variables (never logged; such
+   * containers are started for the function, not taken from the warm pool).
    */
   FunctionScheduler(
       AppSpec app, FunctionDef def, SchedulerContext ctx, Map<String, String> secretEnv) {
@@ -482,7 +484,8 @@ final class FunctionScheduler {
             }
             a.cancelTimer();
             if (!a.isCurrent()) {
-              LOG.log(Level.DEBUG, "{0}: discarding late output of superseded {1}", qualifiedName(), a);
+              LOG.log(
+                  Level.DEBUG, "{0}: discarding late output of superseded {1}", qualifiedName(), a);
               continue;
             }
             complete(a, o.getResult(), out);
@@ -647,9 +650,9 @@ final class FunctionScheduler {
   }
 
   /**
-   * Asks one container to shut down, as a scale-down does: it takes no new inputs and finishes
-   * what it was sent within the stop grace period; after that it is stopped, and what it still
-   * holds fails or retries as after a crash (inputs it had not started go back to the queue). The
+   * Asks one container to shut down, as a scale-down does: it takes no new inputs and finishes what
+   * it was sent within the stop grace period; after that it is stopped, and what it still holds
+   * fails or retries as after a crash (inputs it had not started go back to the queue). The
    * autoscaler starts a replacement if demand needs one.
    *
    * @return false if the container is not (or no longer) one of this function's
@@ -779,7 +782,10 @@ final class FunctionScheduler {
       // a container starts its next input without waiting for a round trip through here.
       List<Container> ready =
           containers.values().stream()
-              .filter(c -> c.phase == Container.Phase.READY && c.channel.map(ContainerChannel::isOpen).orElse(false))
+              .filter(
+                  c ->
+                      c.phase == Container.Phase.READY
+                          && c.channel.map(ContainerChannel::isOpen).orElse(false))
               .toList();
       boolean progress = true;
       while (!queue.isEmpty() && progress) {
@@ -793,7 +799,9 @@ final class FunctionScheduler {
           c.attempts.put(a.key(), a);
           c.prefetched.add(a);
           in.state = new InputState.Running(a);
-          batches.computeIfAbsent(c, k -> AssignmentBatch.newBuilder()).addAssignments(assignment(in, a));
+          batches
+              .computeIfAbsent(c, k -> AssignmentBatch.newBuilder())
+              .addAssignments(assignment(in, a));
           progress = true;
         }
       }
@@ -814,10 +822,10 @@ final class FunctionScheduler {
   }
 
   /**
-   * How many inputs to send ahead per container: enough to cover about {@link #PREFETCH_HORIZON}
-   * of work at the function's recent pace, so that short inputs flow without a round trip each
-   * while long ones are never held hostage by a busy container. None for generators, and none
-   * until the pace is known.
+   * How many inputs to send ahead per container: enough to cover about {@link #PREFETCH_HORIZON} of
+   * work at the function's recent pace, so that short inputs flow without a round trip each while
+   * long ones are never held hostage by a busy container. None for generators, and none until the
+   * pace is known.
    */
   private int prefetchDepth() {
     if (def.getGenerator() || recentRunNanos <= 0) {
@@ -934,7 +942,8 @@ final class FunctionScheduler {
       ContainerLoad.State state =
           switch (c.phase) {
             case STARTING -> ContainerLoad.State.STARTING;
-            case READY -> c.attempts.isEmpty() ? ContainerLoad.State.IDLE : ContainerLoad.State.BUSY;
+            case READY ->
+                c.attempts.isEmpty() ? ContainerLoad.State.IDLE : ContainerLoad.State.BUSY;
             case STOPPING -> ContainerLoad.State.STOPPING;
           };
       if (c.phase == Container.Phase.READY) {
@@ -957,24 +966,24 @@ final class FunctionScheduler {
                 || image.isPresent()
             ? Optional.empty()
             : ctx.pool()
-            .claim(
-                app.classpath(),
-                w -> {
-                  Container adopted =
-                      new Container(w.id, w.token, this, policy.slotsPerContainer(), now);
-                  adopted.pendingBind =
-                      Optional.of(
-                          Bind.newBuilder()
-                              .setAppId(app.id())
-                              .setAppName(app.name())
-                              .setFunction(def)
-                              .setConcurrentInputs(policy.slotsPerContainer())
-                              .build());
-                  ctx.tokens().rebind(w.token, w.id, app.id());
-                  ctx.containers().put(w.id, adopted);
-                  containers.put(w.id, adopted);
-                  return adopted;
-                });
+                .claim(
+                    app.classpath(),
+                    w -> {
+                      Container adopted =
+                          new Container(w.id, w.token, this, policy.slotsPerContainer(), now);
+                      adopted.pendingBind =
+                          Optional.of(
+                              Bind.newBuilder()
+                                  .setAppId(app.id())
+                                  .setAppName(app.name())
+                                  .setFunction(def)
+                                  .setConcurrentInputs(policy.slotsPerContainer())
+                                  .build());
+                      ctx.tokens().rebind(w.token, w.id, app.id());
+                      ctx.containers().put(w.id, adopted);
+                      containers.put(w.id, adopted);
+                      return adopted;
+                    });
     if (warm.isPresent()) {
       Container c = ctx.containers().get(warm.get().id);
       c.startupTimer = schedule(() -> onStartupTimeout(c), startupTimeout);
@@ -1069,8 +1078,7 @@ final class FunctionScheduler {
     List<Integer> gpus = placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of());
     if (!gpus.isEmpty()) {
       env.put(
-          "CUDA_VISIBLE_DEVICES",
-          String.join(",", gpus.stream().map(String::valueOf).toList()));
+          "CUDA_VISIBLE_DEVICES", String.join(",", gpus.stream().map(String::valueOf).toList()));
       env.put("SKIFF_GPU_TYPE", placing.get().gpuType());
     } else if (!ctx.capacity().node().gpus().isEmpty()) {
       env.put("CUDA_VISIBLE_DEVICES", "");
@@ -1316,11 +1324,7 @@ final class FunctionScheduler {
   private void launch(Container c, ContainerSpec spec) {
     ContainerHandle handle;
     try {
-      handle =
-          ctx.backend()
-              .start(
-                  spec,
-                  (stderr, text) -> publishLine(c, stderr, text));
+      handle = ctx.backend().start(spec, (stderr, text) -> publishLine(c, stderr, text));
     } catch (RuntimeException e) {
       onLaunchFailed(c, e);
       return;

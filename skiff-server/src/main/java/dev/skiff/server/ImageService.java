@@ -11,10 +11,10 @@ import io.grpc.stub.StreamObserver;
 import java.lang.System.Logger.Level;
 
 /**
- * Builds images for clients ({@code ImageApi}). A build runs on its own virtual thread (the server's
- * handlers never block); its output lines stream to the caller as they come, then one final event:
- * the image's id, or the failed step with its output. A caller that goes away does not stop the
- * build: its result is cached for the next request.
+ * Builds images for clients ({@code ImageApi}). A build runs on its own virtual thread (the
+ * server's handlers never block); its output lines stream to the caller as they come, then one
+ * final event: the image's id, or the failed step with its output. A caller that goes away does not
+ * stop the build: its result is cached for the next request.
  */
 final class ImageService extends ImageApiGrpc.ImageApiImplBase {
   private static final System.Logger LOG = System.getLogger(ImageService.class.getName());
@@ -29,7 +29,9 @@ final class ImageService extends ImageApiGrpc.ImageApiImplBase {
   public void buildImage(ImageRecipe recipe, StreamObserver<ImageBuildEvent> response) {
     if (!(Principal.current() instanceof Principal.Client)) {
       response.onError(
-          Status.PERMISSION_DENIED.withDescription("a container may not build images").asRuntimeException());
+          Status.PERMISSION_DENIED
+              .withDescription("a container may not build images")
+              .asRuntimeException());
       return;
     }
     // Guards response: gRPC observers are not thread-safe, and only the build thread sends.
@@ -43,7 +45,9 @@ final class ImageService extends ImageApiGrpc.ImageApiImplBase {
                 ImageStore.Result result =
                     images.build(
                         recipe,
-                        line -> send(lock, response, ImageBuildEvent.newBuilder().setLog(line).build()));
+                        line ->
+                            send(
+                                lock, response, ImageBuildEvent.newBuilder().setLog(line).build()));
                 last =
                     ImageBuildEvent.newBuilder()
                         .setBuilt(
@@ -86,7 +90,8 @@ final class ImageService extends ImageApiGrpc.ImageApiImplBase {
             });
   }
 
-  private static void send(Object lock, StreamObserver<ImageBuildEvent> response, ImageBuildEvent e) {
+  private static void send(
+      Object lock, StreamObserver<ImageBuildEvent> response, ImageBuildEvent e) {
     synchronized (lock) {
       try {
         response.onNext(e);

@@ -116,8 +116,9 @@ final class LogFanout {
 
   /**
    * Offers {@code subscriber} the newest {@code tail} kept lines under {@code key} (of {@code
-   * containerId} only, when given, and received at or after {@code sinceMs}), then either subscribes it to the live lines of {@code
-   * followApp} or, when that is empty, ends its stream after them.
+   * containerId} only, when given, and received at or after {@code sinceMs}), then either
+   * subscribes it to the live lines of {@code followApp} or, when that is empty, ends its stream
+   * after them.
    */
   void attach(
       String key,
@@ -130,7 +131,9 @@ final class LogFanout {
       Subscription subscription = new Subscription(subscriber, containerId);
       if (tail > 0) {
         Optional<String> name =
-            key.startsWith(DEPLOYED) ? Optional.of(key.substring(DEPLOYED.length())) : Optional.empty();
+            key.startsWith(DEPLOYED)
+                ? Optional.of(key.substring(DEPLOYED.length()))
+                : Optional.empty();
         ArrayDeque<LogLine> lines =
             name.isPresent() ? ring(key, name) : kept.getOrDefault(key, new ArrayDeque<>());
         List<LogLine> wanted = new ArrayList<>();
@@ -165,8 +168,8 @@ final class LogFanout {
   }
 
   /**
-   * The app stopped: every subscriber's stream ends after what it was sent, and the lines of an
-   * app that is not deployed are dropped.
+   * The app stopped: every subscriber's stream ends after what it was sent, and the lines of an app
+   * that is not deployed are dropped.
    */
   void closeApp(String appId) {
     synchronized (lock) {

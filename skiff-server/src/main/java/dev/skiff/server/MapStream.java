@@ -104,7 +104,8 @@ final class MapStream implements StreamObserver<MapRequest> {
   }
 
   private void submit(List<IndexedArgs> batch) {
-    Bounds.check("map: ", "inputs in one message", batch.size(), 1, Bounds.MAX_INPUTS_PER_MAP_MESSAGE);
+    Bounds.check(
+        "map: ", "inputs in one message", batch.size(), 1, Bounds.MAX_INPUTS_PER_MAP_MESSAGE);
     for (IndexedArgs args : batch) {
       Bounds.check("map: ", "index", args.getIndex(), 0, Long.MAX_VALUE);
     }

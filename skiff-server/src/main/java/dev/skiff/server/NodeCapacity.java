@@ -11,9 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The node's capacity and what containers hold of it. A container is placed only when its
  * function's {@link ResourceRequest} fits what is free: its CPU and memory requests are reserved,
- * and whole GPUs of the first type in its fallback list that has enough free devices are handed
- * to it alone. What a container holds is released when it exits. A request that fits no node at
- * all (too big, a GPU type or region the node lacks) is refused when its app is created.
+ * and whole GPUs of the first type in its fallback list that has enough free devices are handed to
+ * it alone. What a container holds is released when it exits. A request that fits no node at all
+ * (too big, a GPU type or region the node lacks) is refused when its app is created.
  *
  * <p>Thread-safe: one lock guards what is reserved. Schedulers call it under their own lock; it
  * never calls out.
@@ -88,11 +88,11 @@ final class NodeCapacity {
               + node.memoryMib()
               + " MiB");
     }
-    if (!r.gpus().isEmpty()
-        && r.gpus().stream().noneMatch(g -> devicesOf(g.type()) >= g.count())) {
+    if (!r.gpus().isEmpty() && r.gpus().stream().noneMatch(g -> devicesOf(g.type()) >= g.count())) {
       return Optional.of(
           "gpu "
-              + String.join(" or ", r.gpus().stream().map(ResourceRequest.GpuChoice::toString).toList())
+              + String.join(
+                  " or ", r.gpus().stream().map(ResourceRequest.GpuChoice::toString).toList())
               + " is not available on any node; the node has "
               + inventory());
     }
@@ -115,7 +115,8 @@ final class NodeCapacity {
       }
       long freeMemory = node.memoryMib() - reservedMemoryMib;
       if (r.memoryRequestMib() > freeMemory) {
-        lacking.add("needs " + r.memoryRequestMib() + " MiB, " + Math.max(0, freeMemory) + " MiB free");
+        lacking.add(
+            "needs " + r.memoryRequestMib() + " MiB, " + Math.max(0, freeMemory) + " MiB free");
       }
       String gpuType = "";
       List<Integer> gpus = List.of();

@@ -12,9 +12,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The one place that says which RPCs each kind of principal may call. {@link TokenInterceptor}
- * asks it before any service sees a call; the services then check that the resource a call names
- * (an app, a call, a container, a blob, a volume) belongs to the caller's app.
+ * The one place that says which RPCs each kind of principal may call. {@link TokenInterceptor} asks
+ * it before any service sees a call; the services then check that the resource a call names (an
+ * app, a call, a container, a blob, a volume) belongs to the caller's app.
  *
  * <p>The client token may call everything except the container API. A container token may call
  * exactly what a function needs and nothing else:
@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code ContainerApi.Connect}: its own inputs and outputs;
  *   <li>{@code Call}, {@code Map}, {@code Spawn}, {@code Generate}, {@code GetResult}, {@code
- *       Cancel}, {@code LookupFunction}: the functions and calls of its own app (another app's
- *       are refused by the services, which look up the app that owns each function and call);
+ *       Cancel}, {@code LookupFunction}: the functions and calls of its own app (another app's are
+ *       refused by the services, which look up the app that owns each function and call);
  *   <li>{@code GetAppStatus}, {@code GetAppHistory}, {@code StreamLogs}: reading its own app's
  *       state and output;
  *   <li>{@code BlobApi}: the blobs of its own app (large payloads);
@@ -32,8 +32,8 @@ import java.util.stream.Stream;
  * </ul>
  *
  * Everything else (creating, deploying, stopping or rescaling apps, stopping containers, listing
- * apps, building images, creating, listing or deleting volumes) is
- * refused with {@code PERMISSION_DENIED}. Stateless and thread-safe.
+ * apps, building images, creating, listing or deleting volumes) is refused with {@code
+ * PERMISSION_DENIED}. Stateless and thread-safe.
  */
 final class Permissions {
   /** What a container token may do, as its refusals say. */

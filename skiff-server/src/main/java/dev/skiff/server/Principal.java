@@ -21,15 +21,15 @@ sealed interface Principal {
   }
 
   /**
-   * A user program holding the control plane's client token: may do anything but use the
-   * container API.
+   * A user program holding the control plane's client token: may do anything but use the container
+   * API.
    */
   record Client() implements Principal {}
 
   /**
    * A container holding its own token: may call only what {@link Permissions} allows a container,
-   * and act only on resources of its own app ({@code appId}; empty while a warm container waits
-   * for an app).
+   * and act only on resources of its own app ({@code appId}; empty while a warm container waits for
+   * an app).
    */
   record Container(String containerId, String appId) implements Principal {}
 }

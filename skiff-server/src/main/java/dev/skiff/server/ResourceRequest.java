@@ -7,8 +7,8 @@ import java.util.Locale;
 
 /**
  * What each container of a function asks of a node: CPU and memory to reserve and their limits,
- * GPUs in order of preference, and the regions it may run in. A function that declares none of
- * them reserves nothing and runs anywhere.
+ * GPUs in order of preference, and the regions it may run in. A function that declares none of them
+ * reserves nothing and runs anywhere.
  *
  * @param milliCpuRequest thousandths of a core to reserve (0: none)
  * @param milliCpuLimit thousandths of a core it may use at most (0: no limit)
@@ -58,8 +58,8 @@ record ResourceRequest(
   }
 
   /**
-   * Whether its containers need JVM settings or an environment of their own (a memory or CPU
-   * limit, GPU devices), so that a container started ahead of need, without them, cannot serve it.
+   * Whether its containers need JVM settings or an environment of their own (a memory or CPU limit,
+   * GPU devices), so that a container started ahead of need, without them, cannot serve it.
    */
   boolean needsItsOwnJvm() {
     return milliCpuLimit > 0 || memoryLimitMib > 0 || !gpus.isEmpty();

@@ -28,9 +28,15 @@ record ScalingPolicy(
         || targetInputs > slotsPerContainer
         || scaledownWindow.isNegative()
         || scaledownWindow.isZero()) {
-      throw new IllegalArgumentException("invalid scaling policy: " + describe(
-          minContainers, maxContainers, bufferContainers, slotsPerContainer, targetInputs,
-          scaledownWindow));
+      throw new IllegalArgumentException(
+          "invalid scaling policy: "
+              + describe(
+                  minContainers,
+                  maxContainers,
+                  bufferContainers,
+                  slotsPerContainer,
+                  targetInputs,
+                  scaledownWindow));
     }
   }
 

@@ -35,20 +35,20 @@ import java.util.concurrent.TimeUnit;
  * after the old {@code due}). Hence:
  *
  * <ul>
- *   <li>No tick fires twice: the new {@code due} lies after every fire time already handled, and
- *       a clock that goes backwards only delays the next run.
+ *   <li>No tick fires twice: the new {@code due} lies after every fire time already handled, and a
+ *       clock that goes backwards only delays the next run.
  *   <li>Ticks missed because the clock jumped, the machine slept or the timer ran late run
  *       <em>once</em>, as a single input, not as a flood that catches up on each missed tick; the
  *       schedule then continues at its regular fire times.
  * </ul>
  *
- * A tick fires even while an earlier run of the same function is still going (fixed rate): runs
- * are inputs, so they queue and scale like any other input.
+ * A tick fires even while an earlier run of the same function is still going (fixed rate): runs are
+ * inputs, so they queue and scale like any other input.
  *
  * <p><b>Runs.</b> Each run is an input of the function, submitted through its {@link
  * FunctionScheduler}, so the function's retries, timeouts and autoscaling apply. The app's history
- * records each run (its tick, when it was submitted, when it finished and its final result),
- * oldest first, keeping the newest {@value #HISTORY_LIMIT}; it lives as long as the app.
+ * records each run (its tick, when it was submitted, when it finished and its final result), oldest
+ * first, keeping the newest {@value #HISTORY_LIMIT}; it lives as long as the app.
  *
  * <p><b>Time.</b> All times come from the injected {@link Clock}. The runner re-arms a one-shot
  * timer for the earliest {@code due}, but sleeps at most {@link #MAX_SLEEP} so that a clock that
@@ -67,7 +67,8 @@ final class ScheduleRunner implements AppDirectory.Listener {
   static final Duration MAX_SLEEP = Duration.ofSeconds(1);
 
   private static final ByteString NO_ARGUMENTS =
-      ByteString.copyFrom(PayloadCodec.forParameters(new Type[0]).encode(new Object[0], "schedule"));
+      ByteString.copyFrom(
+          PayloadCodec.forParameters(new Type[0]).encode(new Object[0], "schedule"));
 
   /** Submits one input of a scheduled function, reporting its outcome to the listener. */
   @FunctionalInterface
@@ -117,9 +118,9 @@ final class ScheduleRunner implements AppDirectory.Listener {
    */
   interface Persistence {
     /**
-     * Where a function's schedule resumes: the instant its trigger counts from (the deployment)
-     * and the latest tick that already ran, if any. The next due tick is the first after that
-     * tick, so a tick missed while the server was down runs once, at once.
+     * Where a function's schedule resumes: the instant its trigger counts from (the deployment) and
+     * the latest tick that already ran, if any. The next due tick is the first after that tick, so
+     * a tick missed while the server was down runs once, at once.
      */
     Optional<Resume> resume(String appId, String function);
 
@@ -168,8 +169,10 @@ final class ScheduleRunner implements AppDirectory.Listener {
       String fn = "function '" + f.getName() + "' of app '" + request.getAppName() + "': ";
       if (!f.getMethodDescriptor().startsWith("()")) {
         throw Statuses.invalid(
-            fn + "schedule is only allowed on functions without parameters; its method is "
-                + f.getMethodName() + f.getMethodDescriptor());
+            fn
+                + "schedule is only allowed on functions without parameters; its method is "
+                + f.getMethodName()
+                + f.getMethodDescriptor());
       }
       if (f.getGenerator()) {
         throw Statuses.invalid(fn + "schedule is not supported for generators");
@@ -195,8 +198,7 @@ final class ScheduleRunner implements AppDirectory.Listener {
     for (FunctionScheduler f : app.functions().values()) {
       FunctionDef def = f.def();
       if (def.hasSchedule()) {
-        Optional<Resume> resume =
-            persistence.flatMap(p -> p.resume(app.spec().id(), f.name()));
+        Optional<Resume> resume = persistence.flatMap(p -> p.resume(app.spec().id(), f.name()));
         Instant anchor = resume.map(Resume::anchor).orElse(start);
         Trigger trigger = Trigger.of(def.getSchedule(), anchor);
         resume.ifPresent(r -> from.put(f.name(), r.lastTick().orElse(anchor)));
@@ -231,14 +233,9 @@ final class ScheduleRunner implements AppDirectory.Listener {
       }
       List<Entry> entries = new ArrayList<>();
       for (Scheduled s : functions) {
-        entries.add(
-            new Entry(s, s.trigger().nextAfter(from.getOrDefault(s.function(), start))));
+        entries.add(new Entry(s, s.trigger().nextAfter(from.getOrDefault(s.function(), start))));
         LOG.log(
-            Level.DEBUG,
-            "app {0}: function ''{1}'' runs on {2}",
-            appId,
-            s.function(),
-            s.trigger());
+            Level.DEBUG, "app {0}: function ''{1}'' runs on {2}", appId, s.function(), s.trigger());
       }
       schedules.put(appId, entries);
       histories.putIfAbsent(appId, new ArrayDeque<>());

@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * @param containers every live container of the control plane by id, for the container API
  * @param logs where container output goes
  * @param autoscaler decides container counts
- * @param containerEndpoint where containers reach the control plane (known once the server
- *     listens, before any app exists)
+ * @param containerEndpoint where containers reach the control plane (known once the server listens,
+ *     before any app exists)
  * @param inputIds the source of input ids, unique within the control plane
  * @param pool containers started ahead of need
  * @param capacity the node's capacity, shared by every function's containers

@@ -17,8 +17,8 @@ import java.util.Set;
 /**
  * Works out the environment variables each function's containers get from its secrets when an app
  * is created: the request's plain {@code secret_env} first, then its {@code secret_layers} in order
- * (later ones override earlier ones), named secrets read from the {@link SecretStore}. Everything is
- * checked before anything is applied: a missing secret or required key fails the whole request,
+ * (later ones override earlier ones), named secrets read from the {@link SecretStore}. Everything
+ * is checked before anything is applied: a missing secret or required key fails the whole request,
  * naming the secret, the key and the function, so that no container starts. Error messages name
  * secrets and keys, never values. Stateless and thread-safe.
  */
@@ -59,8 +59,15 @@ final class SecretEnvironments {
             for (String key : layer.getNamed().getRequiredKeysList()) {
               if (!values.containsKey(key)) {
                 throw Statuses.notFound(
-                    "secret '" + name + "' has no key '" + key + "', which function '" + function
-                        + "' of app '" + request.getAppName() + "' requires; it has "
+                    "secret '"
+                        + name
+                        + "' has no key '"
+                        + key
+                        + "', which function '"
+                        + function
+                        + "' of app '"
+                        + request.getAppName()
+                        + "' requires; it has "
                         + values.keySet().stream().sorted().toList());
               }
             }
@@ -88,9 +95,17 @@ final class SecretEnvironments {
     return values.orElseThrow(
         () ->
             Statuses.notFound(
-                "secret '" + name + "' (used by function '" + function + "' of app '" + app
-                    + "') not found in the secret store " + store.directory()
-                    + "; create it with: skiff secret create " + name + " KEY=VALUE ..."));
+                "secret '"
+                    + name
+                    + "' (used by function '"
+                    + function
+                    + "' of app '"
+                    + app
+                    + "') not found in the secret store "
+                    + store.directory()
+                    + "; create it with: skiff secret create "
+                    + name
+                    + " KEY=VALUE ..."));
   }
 
   private static void checkFunction(Set<String> functions, String function) {
@@ -103,7 +118,10 @@ final class SecretEnvironments {
     for (String key : vars.getVarsMap().keySet()) {
       if (!key.matches("[A-Za-z_][A-Za-z0-9_]*") || key.startsWith("SKIFF_")) {
         throw Statuses.invalid(
-            "secret key '" + key + "' of function '" + function
+            "secret key '"
+                + key
+                + "' of function '"
+                + function
                 + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting with SKIFF_");
       }
     }

@@ -36,10 +36,10 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * The certificate and private key the server presents on its API port and its web gateway: one
- * the operator gave (PEM files), or one the server generated on its first start and keeps in its
- * data directory ({@code tls/cert.pem}, and {@code tls/key.pem} readable by the server's user
- * only). Clients pin the certificate through the client config the server writes.
+ * The certificate and private key the server presents on its API port and its web gateway: one the
+ * operator gave (PEM files), or one the server generated on its first start and keeps in its data
+ * directory ({@code tls/cert.pem}, and {@code tls/key.pem} readable by the server's user only).
+ * Clients pin the certificate through the client config the server writes.
  *
  * @param key the private key
  * @param chain the certificate first, then any intermediate CA certificates
@@ -84,8 +84,8 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
 
   /**
    * The server's own certificate in {@code dir} ({@code cert.pem}, {@code key.pem}): read if it is
-   * there and still valid, else generated with the JDK's {@code keytool} (self-signed EC P-256,
-   * 10 years, for {@code localhost}, {@code 127.0.0.1}, {@code ::1} and {@code hosts}).
+   * there and still valid, else generated with the JDK's {@code keytool} (self-signed EC P-256, 10
+   * years, for {@code localhost}, {@code 127.0.0.1}, {@code ::1} and {@code hosts}).
    *
    * @throws UncheckedIOException if it cannot be written or keytool fails
    */
@@ -196,7 +196,8 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry("skiff", key, PASSWORD.toCharArray(), chain.toArray(Certificate[]::new));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(ks, PASSWORD.toCharArray());
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, null);
@@ -214,10 +215,28 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
     List<String> command =
         List.of(
-            keytool.toString(), "-genkeypair", "-alias", "skiff", "-keyalg", "EC", "-groupname",
-            "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "3650", "-dname",
-            "CN=Skiff server", "-ext", "san=" + String.join(",", san), "-keystore",
-            p12.toString(), "-storetype", "PKCS12", "-storepass", PASSWORD);
+            keytool.toString(),
+            "-genkeypair",
+            "-alias",
+            "skiff",
+            "-keyalg",
+            "EC",
+            "-groupname",
+            "secp256r1",
+            "-sigalg",
+            "SHA256withECDSA",
+            "-validity",
+            "3650",
+            "-dname",
+            "CN=Skiff server",
+            "-ext",
+            "san=" + String.join(",", san),
+            "-keystore",
+            p12.toString(),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            PASSWORD);
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -241,8 +260,7 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
     Files.deleteIfExists(file);
     try {
       Files.createFile(
-          file,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       Files.createFile(file);
     } catch (FileAlreadyExistsException e) {
@@ -264,9 +282,15 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
     }
     if (!m.group(1).equals("PRIVATE KEY")) {
       throw new IllegalArgumentException(
-          "--tls-key " + keyFile + " holds a '" + m.group(1) + "'; give an unencrypted PKCS#8"
+          "--tls-key "
+              + keyFile
+              + " holds a '"
+              + m.group(1)
+              + "'; give an unencrypted PKCS#8"
               + " key (-----BEGIN PRIVATE KEY-----), e.g. made with: openssl pkcs8 -topk8 -nocrypt"
-              + " -in " + keyFile + " -out key.pem");
+              + " -in "
+              + keyFile
+              + " -out key.pem");
     }
     byte[] der = Base64.getMimeDecoder().decode(m.group(2));
     for (String algorithm : List.of("EC", "RSA", "Ed25519", "Ed448")) {
@@ -281,8 +305,12 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 }

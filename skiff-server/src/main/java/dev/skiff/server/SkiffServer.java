@@ -39,10 +39,10 @@ import java.util.regex.Pattern;
  * 0600) that the SDK and the CLI read. It runs until SIGTERM or SIGINT; then it stops its
  * containers and exits.
  *
- * <p>Its API port and its web gateway use TLS: with the operator's certificate ({@code
- * --tls-cert}, {@code --tls-key}), or else with one it generates on first start and keeps in
- * {@code DATA/tls}. The client config pins that certificate, so clients send their token to this
- * server only. {@code --plaintext} turns TLS off, and is refused unless the host is loopback.
+ * <p>Its API port and its web gateway use TLS: with the operator's certificate ({@code --tls-cert},
+ * {@code --tls-key}), or else with one it generates on first start and keeps in {@code DATA/tls}.
+ * The client config pins that certificate, so clients send their token to this server only. {@code
+ * --plaintext} turns TLS off, and is refused unless the host is loopback.
  */
 public final class SkiffServer implements AutoCloseable {
   /** The port the server listens on unless told otherwise. */
@@ -59,8 +59,8 @@ public final class SkiffServer implements AutoCloseable {
    * @param webPort the port of the web gateway (0: any free one)
    * @param retention how long results of spawned calls are kept
    * @param configFile where the client configuration is written
-   * @param allowUnsandboxed whether containers may run as plain processes where bubblewrap does
-   *     not work (without it, such a server refuses to start)
+   * @param allowUnsandboxed whether containers may run as plain processes where bubblewrap does not
+   *     work (without it, such a server refuses to start)
    */
   public record Options(
       Path dataDir,
@@ -75,13 +75,19 @@ public final class SkiffServer implements AutoCloseable {
     public Options(
         Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
       this(
-          dataDir, host, port, webPort, retention, configFile,
-          new Transport.GeneratedCertificate(), false);
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          new Transport.GeneratedCertificate(),
+          false);
     }
 
     /**
-     * The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, web endpoints on
-     * 7734, 7 days, TLS with a generated certificate.
+     * The defaults: {@link EmbeddedConfig#defaultDataDir()}, 127.0.0.1:7733, web endpoints on 7734,
+     * 7 days, TLS with a generated certificate.
      */
     public static Options defaults() {
       return new Options(
@@ -188,14 +194,18 @@ public final class SkiffServer implements AutoCloseable {
       case Transport.Plaintext p -> {
         if (!address.isLoopbackAddress()) {
           throw new IllegalArgumentException(
-              "--host " + options.host() + " is not a loopback address, and --plaintext turns TLS"
+              "--host "
+                  + options.host()
+                  + " is not a loopback address, and --plaintext turns TLS"
                   + " off: a server that other machines can reach must use TLS. Drop --plaintext"
-                  + " (the server then uses a certificate it generates in " + dataDir.resolve("tls")
+                  + " (the server then uses a certificate it generates in "
+                  + dataDir.resolve("tls")
                   + "), or give --tls-cert FILE --tls-key FILE");
         }
         yield Optional.empty();
       }
-      case Transport.GivenCertificate g -> Optional.of(ServerCertificate.read(g.certificate(), g.key()));
+      case Transport.GivenCertificate g ->
+          Optional.of(ServerCertificate.read(g.certificate(), g.key()));
       case Transport.GeneratedCertificate g ->
           Optional.of(
               ServerCertificate.generated(
@@ -275,7 +285,8 @@ public final class SkiffServer implements AutoCloseable {
                 "skiff-server-shutdown"));
     if (!address(options.host()).isLoopbackAddress()) {
       System.err.println(
-          "skiff server: warning: listening on " + options.host()
+          "skiff server: warning: listening on "
+              + options.host()
               + ", not loopback: anyone who can reach it and has the token can run code here"
               + " (TLS keeps the token from being read on the way)");
     }
@@ -340,7 +351,8 @@ public final class SkiffServer implements AutoCloseable {
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
         default ->
             throw new IllegalArgumentException(
-                "unknown option " + a
+                "unknown option "
+                    + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --help");
       }
@@ -361,7 +373,13 @@ public final class SkiffServer implements AutoCloseable {
       transport = defaults.transport();
     }
     return new Options(
-        dataDir, host, port, webPort, retention, defaults.configFile(), transport,
+        dataDir,
+        host,
+        port,
+        webPort,
+        retention,
+        defaults.configFile(),
+        transport,
         allowUnsandboxed);
   }
 

@@ -10,7 +10,8 @@ import java.util.function.Consumer;
 
 /**
  * The record of one {@code Spawn}: its function, its input and, once there, its result; and the
- * {@code GetResult} calls waiting for it. On the long-running server the {@link CallRegistry} also stores it. Thread-safe.
+ * {@code GetResult} calls waiting for it. On the long-running server the {@link CallRegistry} also
+ * stores it. Thread-safe.
  */
 final class SpawnedCall {
   final String id;

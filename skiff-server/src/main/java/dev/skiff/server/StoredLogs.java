@@ -64,7 +64,8 @@ final class StoredLogs implements LogFanout.Archive {
     try {
       return store.logAppOfContainer(containerId);
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "could not look up the logs of container ''{0}'': {1}", containerId, e);
+      LOG.log(
+          Level.WARNING, "could not look up the logs of container ''{0}'': {1}", containerId, e);
       return Optional.empty();
     }
   }

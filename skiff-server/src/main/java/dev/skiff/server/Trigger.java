@@ -30,10 +30,14 @@ sealed interface Trigger permits FixedRate, CronSchedule {
       case CRON -> {
         ZoneId zone;
         try {
-          zone = def.getCron().getZone().isEmpty() ? ZoneOffset.UTC : ZoneId.of(def.getCron().getZone());
+          zone =
+              def.getCron().getZone().isEmpty()
+                  ? ZoneOffset.UTC
+                  : ZoneId.of(def.getCron().getZone());
         } catch (DateTimeException e) {
           throw new IllegalArgumentException(
-              "schedule cron zone '" + def.getCron().getZone()
+              "schedule cron zone '"
+                  + def.getCron().getZone()
                   + "' is unknown; allowed is a java.time zone id like 'Europe/Paris'");
         }
         yield CronSchedule.parse(def.getCron().getExpression(), zone);

@@ -60,9 +60,13 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
       Set<String> mounted = mountsOfApp.apply(c.appId());
       if (!mounted.contains(volume)) {
         throw Statuses.denied(
-            "app " + c.appId() + " does not mount volume '" + volume
+            "app "
+                + c.appId()
+                + " does not mount volume '"
+                + volume
                 + "'; a container token may use the volumes its app mounts only ("
-                + new TreeSet<>(mounted) + ")");
+                + new TreeSet<>(mounted)
+                + ")");
       }
     }
   }
@@ -86,7 +90,8 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
   }
 
   @Override
-  public void listVolumes(ListVolumesRequest request, StreamObserver<ListVolumesResponse> response) {
+  public void listVolumes(
+      ListVolumesRequest request, StreamObserver<ListVolumesResponse> response) {
     work.run(
         "",
         response,
@@ -135,7 +140,8 @@ final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
                   checkMayUse(request.getVolume());
                   ListFilesResponse.Builder out = ListFilesResponse.newBuilder();
                   for (VolumeStore.Entry e :
-                      store.listFiles(request.getVolume(), request.getPath(), request.getRecursive())) {
+                      store.listFiles(
+                          request.getVolume(), request.getPath(), request.getRecursive())) {
                     out.addEntries(
                         VolumeFileEntry.newBuilder()
                             .setPath(e.path())

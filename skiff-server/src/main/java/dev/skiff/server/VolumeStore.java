@@ -39,8 +39,8 @@ import java.util.stream.Stream;
  *
  * <p>Every path from a client is relative to the volume's root, without {@code ..}, and is walked
  * from the volume's directory one component at a time through directory handles ({@link
- * ConfinedTree}): a symbolic link at any component (which a container may have made, or may swap
- * in at any moment) is refused, never followed. Thread-safe: the file system is the only state.
+ * ConfinedTree}): a symbolic link at any component (which a container may have made, or may swap in
+ * at any moment) is refused, never followed. Thread-safe: the file system is the only state.
  */
 final class VolumeStore {
   /** What a volume name may be: the SDK's rule. */
@@ -94,17 +94,31 @@ final class VolumeStore {
         if (sandboxUnavailable.isPresent()) {
           throw Status.UNIMPLEMENTED
               .withDescription(
-                  where + " mounts volume '" + m.getVolume() + "' at " + m.getPath()
-                      + ", which needs the container sandbox: " + sandboxUnavailable.get())
+                  where
+                      + " mounts volume '"
+                      + m.getVolume()
+                      + "' at "
+                      + m.getPath()
+                      + ", which needs the container sandbox: "
+                      + sandboxUnavailable.get())
               .asRuntimeException();
         }
         if (!exists(m.getVolume())) {
           if (!m.getCreateIfMissing()) {
             throw Statuses.notFound(
-                "volume '" + m.getVolume() + "' (mounted by " + where + " at " + m.getPath()
-                    + ") does not exist; create it (Volume.fromName(\"" + m.getVolume()
-                    + "\").create(), or skiff volume create " + m.getVolume()
-                    + ") or use Volume.fromName(\"" + m.getVolume() + "\").createIfMissing()");
+                "volume '"
+                    + m.getVolume()
+                    + "' (mounted by "
+                    + where
+                    + " at "
+                    + m.getPath()
+                    + ") does not exist; create it (Volume.fromName(\""
+                    + m.getVolume()
+                    + "\").create(), or skiff volume create "
+                    + m.getVolume()
+                    + ") or use Volume.fromName(\""
+                    + m.getVolume()
+                    + "\").createIfMissing()");
           }
           toCreate.add(m.getVolume());
         }
@@ -128,8 +142,12 @@ final class VolumeStore {
                 .noneMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."));
     if (!normal || RESERVED_PATHS.contains(path)) {
       throw Statuses.invalid(
-          where + " mounts a volume at '" + path + "'; allowed is an absolute path without '.',"
-              + " '..', '//' or a trailing '/', other than " + RESERVED_PATHS);
+          where
+              + " mounts a volume at '"
+              + path
+              + "'; allowed is an absolute path without '.',"
+              + " '..', '//' or a trailing '/', other than "
+              + RESERVED_PATHS);
     }
   }
 
@@ -138,7 +156,9 @@ final class VolumeStore {
   static void checkName(String name) {
     if (!NAME.matcher(name).matches()) {
       throw Statuses.invalid(
-          "volume name '" + name + "' is not allowed; use 1-64 of [A-Za-z0-9_.-], starting with"
+          "volume name '"
+              + name
+              + "' is not allowed; use 1-64 of [A-Za-z0-9_.-], starting with"
               + " a letter or digit");
     }
   }
@@ -234,7 +254,8 @@ final class VolumeStore {
   // ------------------------------------------------------------------ files
   //
   // A container may change a volume at any moment (it mounts it read-write), so no client path is
-  // ever resolved by the kernel from a string: each operation opens the volume's directory and walks
+  // ever resolved by the kernel from a string: each operation opens the volume's directory and
+  // walks
   // the path one component at a time through directory handles (ConfinedTree), refusing a symbolic
   // link at any component. What a check saw cannot be swapped before the use, because the use goes
   // through the same handles.
@@ -291,14 +312,29 @@ final class VolumeStore {
       case LINK ->
           Statuses.invalid(
               b.at().equals(normal)
-                  ? "path '" + normal + "' in volume '" + volume + "' is a symbolic link, which"
+                  ? "path '"
+                      + normal
+                      + "' in volume '"
+                      + volume
+                      + "' is a symbolic link, which"
                       + " the volume API does not follow"
-                  : "path '" + normal + "' in volume '" + volume + "' passes through the symbolic"
-                      + " link '" + b.at() + "', which the volume API does not follow");
+                  : "path '"
+                      + normal
+                      + "' in volume '"
+                      + volume
+                      + "' passes through the symbolic"
+                      + " link '"
+                      + b.at()
+                      + "', which the volume API does not follow");
       case TOO_DEEP ->
           Statuses.invalid(
-              "'" + b.at() + "' in volume '" + volume + "' lies more than "
-                  + ConfinedTree.MAX_DEPTH + " directories deep, deeper than the volume API goes");
+              "'"
+                  + b.at()
+                  + "' in volume '"
+                  + volume
+                  + "' lies more than "
+                  + ConfinedTree.MAX_DEPTH
+                  + " directories deep, deeper than the volume API goes");
       case MISSING, NOT_DIRECTORY -> Statuses.notFound(otherwise);
     };
   }
@@ -492,7 +528,8 @@ final class VolumeStore {
               .orElseThrow(() -> Statuses.notFound(missing));
       if (a.isDirectory() && recursive) {
         String at = String.join("/", parts);
-        try (SecureDirectoryStream<Path> dir = ConfinedTree.openDirectory(parent, last(parts), at)) {
+        try (SecureDirectoryStream<Path> dir =
+            ConfinedTree.openDirectory(parent, last(parts), at)) {
           ConfinedTree.deleteContents(dir, at, 1);
         }
       }
@@ -501,7 +538,11 @@ final class VolumeStore {
       throw refused(e, name, path, missing);
     } catch (DirectoryNotEmptyException e) {
       throw Statuses.failedPrecondition(
-          "'" + path + "' in volume '" + name + "' is a directory that is not empty; remove it"
+          "'"
+              + path
+              + "' in volume '"
+              + name
+              + "' is a directory that is not empty; remove it"
               + " recursively");
     } catch (IOException e) {
       throw new UncheckedIOException("could not remove '" + path + "' in volume '" + name + "'", e);

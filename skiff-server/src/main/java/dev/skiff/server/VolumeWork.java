@@ -12,11 +12,11 @@ import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 
 /**
- * Where the volume API's file operations run: on virtual threads, never on a gRPC transport
- * thread, and at most {@link #MAX_IN_FLIGHT} at once per volume.
+ * Where the volume API's file operations run: on virtual threads, never on a gRPC transport thread,
+ * and at most {@link #MAX_IN_FLIGHT} at once per volume.
  *
- * <p>A container mounts its volumes read-write, so it can swap any name in them for a named pipe
- * at any moment, and the JDK opens files and directories without {@code O_NONBLOCK}: an open that
+ * <p>A container mounts its volumes read-write, so it can swap any name in them for a named pipe at
+ * any moment, and the JDK opens files and directories without {@code O_NONBLOCK}: an open that
  * lands on a pipe waits for a writer that never comes. On a transport thread that would stall every
  * container's connection; here it holds one of the permits of the attacker's own volume, and
  * operations past a volume's permits get {@code RESOURCE_EXHAUSTED} at once. Thread-safe.
@@ -30,9 +30,9 @@ final class VolumeWork {
   private final ConcurrentHashMap<String, Semaphore> permits = new ConcurrentHashMap<>();
 
   /**
-   * Runs {@code body} on a virtual thread with the call's context, or answers {@code response}
-   * with {@code RESOURCE_EXHAUSTED} if {@link #MAX_IN_FLIGHT} operations on {@code volume} (empty
-   * for an operation on no one volume, such as listing them) are running.
+   * Runs {@code body} on a virtual thread with the call's context, or answers {@code response} with
+   * {@code RESOURCE_EXHAUSTED} if {@link #MAX_IN_FLIGHT} operations on {@code volume} (empty for an
+   * operation on no one volume, such as listing them) are running.
    */
   void run(String volume, StreamObserver<?> response, Runnable body) {
     Semaphore permit = permitOf(volume);
@@ -54,11 +54,11 @@ final class VolumeWork {
   }
 
   /**
-   * Feeds a client stream to the observer {@code inboundFor} makes, on virtual threads, one
-   * message at a time and in order: the stream asks for the next message only when the last one
-   * was handled, so nothing piles up in memory. The first message names the volume ({@code
-   * volumeOf}); the stream holds one of that volume's permits until it ends (the client ends it,
-   * or the answer does), or is refused with {@code RESOURCE_EXHAUSTED}.
+   * Feeds a client stream to the observer {@code inboundFor} makes, on virtual threads, one message
+   * at a time and in order: the stream asks for the next message only when the last one was
+   * handled, so nothing piles up in memory. The first message names the volume ({@code volumeOf});
+   * the stream holds one of that volume's permits until it ends (the client ends it, or the answer
+   * does), or is refused with {@code RESOURCE_EXHAUSTED}.
    *
    * @param inboundFor makes the observer of the messages, given the observer of the answer to use
    * @return the observer to give gRPC
@@ -217,7 +217,9 @@ final class VolumeWork {
   static RuntimeException exhausted(String volume) {
     return Status.RESOURCE_EXHAUSTED
         .withDescription(
-            "at most " + MAX_IN_FLIGHT + " operations on "
+            "at most "
+                + MAX_IN_FLIGHT
+                + " operations on "
                 + (volume.isEmpty() ? "the list of volumes" : "volume '" + volume + "'")
                 + " may run at once; wait for some to finish")
         .asRuntimeException();

@@ -81,7 +81,8 @@ final class WarmPool {
 
   /** A pool that never has a warm container. */
   static WarmPool disabled() {
-    return new WarmPool(0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
+    return new WarmPool(
+        0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
   }
 
   /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
@@ -95,7 +96,8 @@ final class WarmPool {
       if (closed) {
         return;
       }
-      ArrayDeque<Warm> waiting = unclaimed.computeIfAbsent(List.copyOf(classpath), k -> new ArrayDeque<>());
+      ArrayDeque<Warm> waiting =
+          unclaimed.computeIfAbsent(List.copyOf(classpath), k -> new ArrayDeque<>());
       while (waiting.size() < size) {
         String id = RandomIds.containerId();
         Warm w = new Warm(id, tokens.issue(id, ""), List.copyOf(classpath));
@@ -116,10 +118,10 @@ final class WarmPool {
   }
 
   /**
-   * Takes a warm container for the container that {@code adopt} creates (same id and token),
-   * which the caller registers before any message of it can be routed. The caller binds it and
-   * calls {@link #fill} once it is connected, so that the replacement does not compete for the CPU
-   * with a container that a caller is waiting for.
+   * Takes a warm container for the container that {@code adopt} creates (same id and token), which
+   * the caller registers before any message of it can be routed. The caller binds it and calls
+   * {@link #fill} once it is connected, so that the replacement does not compete for the CPU with a
+   * container that a caller is waiting for.
    *
    * @return the warm container, or empty when none waits for this classpath
    */
@@ -132,8 +134,13 @@ final class WarmPool {
     try {
       ArrayDeque<Warm> waiting = unclaimed.get(classpath);
       // Prefer one that is connected already; else the oldest, which is closest to ready.
-      w = waiting == null ? null : waiting.stream().filter(x -> x.channel.isPresent()).findFirst()
-          .orElse(waiting.peekFirst());
+      w =
+          waiting == null
+              ? null
+              : waiting.stream()
+                  .filter(x -> x.channel.isPresent())
+                  .findFirst()
+                  .orElse(waiting.peekFirst());
       if (w == null || closed) {
         return Optional.empty();
       }
@@ -256,7 +263,13 @@ final class WarmPool {
       handle =
           backend.start(
               new ContainerSpec(
-                  w.id, w.classpath, env, Map.of(), List.of(), Optional.empty(), Optional.empty(),
+                  w.id,
+                  w.classpath,
+                  env,
+                  Map.of(),
+                  List.of(),
+                  Optional.empty(),
+                  Optional.empty(),
                   new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false)),
               output);
     } catch (RuntimeException e) {

@@ -190,7 +190,10 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       WebEndpointDef w = f.getWebEndpoint();
       if (!LABEL.matcher(w.getLabel()).matches()) {
         throw Statuses.invalid(
-            fn + "label '" + w.getLabel() + "' is not allowed; use 1-63 of [A-Za-z0-9_-],"
+            fn
+                + "label '"
+                + w.getLabel()
+                + "' is not allowed; use 1-63 of [A-Za-z0-9_-],"
                 + " starting with a letter or digit");
       }
       if (!labels.add(w.getLabel())) {
@@ -240,8 +243,13 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       if (taken != null) {
         added.forEach(r -> routes.remove(r.path(), r));
         throw Statuses.failedPrecondition(
-            "web endpoint " + path + " is already served by another run of app '"
-                + app.spec().name() + "' (" + taken.appId() + "); stop that run first");
+            "web endpoint "
+                + path
+                + " is already served by another run of app '"
+                + app.spec().name()
+                + "' ("
+                + taken.appId()
+                + "); stop that run first");
       }
       added.add(route);
       LOG.log(Level.DEBUG, "serving {0}{1}", baseUrl, path);
@@ -279,19 +287,33 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private void serve(HttpExchange exchange) throws IOException {
     String rawPath = exchange.getRequestURI().getRawPath();
     String[] segments = rawPath.split("/", 4); // "", app, label, rest
-    Route route =
-        segments.length >= 3 ? routes.get("/" + segments[1] + "/" + segments[2]) : null;
+    Route route = segments.length >= 3 ? routes.get("/" + segments[1] + "/" + segments[2]) : null;
     String rest = segments.length == 4 ? "/" + segments[3] : "";
     String method = exchange.getRequestMethod();
     if (route == null || (!route.def().getRaw() && !rest.isEmpty() && !rest.equals("/"))) {
-      send(exchange, 404, error("no web endpoint at " + rawPath
-          + "; endpoints are served at /<app name>/<label> while their app runs"), Map.of());
+      send(
+          exchange,
+          404,
+          error(
+              "no web endpoint at "
+                  + rawPath
+                  + "; endpoints are served at /<app name>/<label> while their app runs"),
+          Map.of());
       return;
     }
     WebEndpointDef def = route.def();
     if (!def.getRaw() && !def.getMethod().equals(method)) {
-      send(exchange, 405, error("web endpoint " + route.path() + " takes " + def.getMethod()
-          + " requests, not " + method), Map.of("Allow", def.getMethod()));
+      send(
+          exchange,
+          405,
+          error(
+              "web endpoint "
+                  + route.path()
+                  + " takes "
+                  + def.getMethod()
+                  + " requests, not "
+                  + method),
+          Map.of("Allow", def.getMethod()));
       return;
     }
     if (carriesClientToken(exchange)) {
@@ -301,7 +323,10 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     if (def.getRequiresAuth()) {
       Optional<String> refusal = checkWebToken(exchange.getRequestHeaders());
       if (refusal.isPresent()) {
-        send(exchange, 401, error("web endpoint " + route.path() + " " + refusal.get()),
+        send(
+            exchange,
+            401,
+            error("web endpoint " + route.path() + " " + refusal.get()),
             Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
         return;
       }
@@ -311,8 +336,14 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       body = in.readNBytes(MAX_BODY_BYTES + 1);
     }
     if (body.length > MAX_BODY_BYTES) {
-      send(exchange, 413, error("the request body is over " + MAX_BODY_BYTES
-          + " bytes, the most a web endpoint takes"), Map.of());
+      send(
+          exchange,
+          413,
+          error(
+              "the request body is over "
+                  + MAX_BODY_BYTES
+                  + " bytes, the most a web endpoint takes"),
+          Map.of());
       return;
     }
     if (holdsClientToken(body)) {
@@ -372,9 +403,9 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
 
   /**
    * Whether {@code data} holds the client token as a word of its own: a run of exactly the token's
-   * length of base64url characters, between other characters or the ends. Each such run is
-   * compared in constant time, and which runs are compared depends on the request alone, so how
-   * long this takes says nothing about the token.
+   * length of base64url characters, between other characters or the ends. Each such run is compared
+   * in constant time, and which runs are compared depends on the request alone, so how long this
+   * takes says nothing about the token.
    */
   private boolean holdsClientToken(byte[] data) {
     boolean found = false;
@@ -392,14 +423,26 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   }
 
   private static boolean isBase64Url(byte b) {
-    return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '-'
+    return (b >= 'A' && b <= 'Z')
+        || (b >= 'a' && b <= 'z')
+        || (b >= '0' && b <= '9')
+        || b == '-'
         || b == '_';
   }
 
   private static void refuseClientToken(HttpExchange exchange, Route route) throws IOException {
-    send(exchange, 401, error("web endpoint " + route.path() + " takes web tokens, not the client"
-        + " token: create one with 'skiff token create' and send its key id and secret in the "
-        + WebTokens.KEY_HEADER + " and " + WebTokens.SECRET_HEADER + " headers"),
+    send(
+        exchange,
+        401,
+        error(
+            "web endpoint "
+                + route.path()
+                + " takes web tokens, not the client"
+                + " token: create one with 'skiff token create' and send its key id and secret in the "
+                + WebTokens.KEY_HEADER
+                + " and "
+                + WebTokens.SECRET_HEADER
+                + " headers"),
         Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
   }
 
@@ -408,13 +451,19 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     String key = headers.getFirst(WebTokens.KEY_HEADER);
     String secret = headers.getFirst(WebTokens.SECRET_HEADER);
     if (key == null || secret == null) {
-      return Optional.of("requires auth: send a web token's key id and secret in the "
-          + WebTokens.KEY_HEADER + " and " + WebTokens.SECRET_HEADER
-          + " headers (create one with 'skiff token create')");
+      return Optional.of(
+          "requires auth: send a web token's key id and secret in the "
+              + WebTokens.KEY_HEADER
+              + " and "
+              + WebTokens.SECRET_HEADER
+              + " headers (create one with 'skiff token create')");
     }
     if (!webTokens.admits(key.strip(), secret.strip())) {
-      return Optional.of("refused the web token '" + key.strip() + "': no such key id, revoked,"
-          + " or the wrong secret");
+      return Optional.of(
+          "refused the web token '"
+              + key.strip()
+              + "': no such key id, revoked,"
+              + " or the wrong secret");
     }
     return Optional.empty();
   }
@@ -432,8 +481,9 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     try {
       JsonNode node = JSON.readTree(body);
       if (node == null || !node.isObject()) {
-        return Optional.of("the request body is not a JSON object; send an object of the"
-            + " parameters, like {\"name\": \"value\"}");
+        return Optional.of(
+            "the request body is not a JSON object; send an object of the"
+                + " parameters, like {\"name\": \"value\"}");
       }
       return Optional.empty();
     } catch (JsonProcessingException e) {
@@ -484,12 +534,14 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           body.put("message", e.getMessage());
           send(exchange, 500, json(body), Map.of());
         }
-        case TIMEOUT, STARTUP_TIMEOUT -> send(exchange, 504, error(where + e.getMessage()), Map.of());
+        case TIMEOUT, STARTUP_TIMEOUT ->
+            send(exchange, 504, error(where + e.getMessage()), Map.of());
         case CONTAINER_CRASHED -> send(exchange, 502, error(where + e.getMessage()), Map.of());
         case STARTUP_FAILED, CANCELLED ->
             send(exchange, 503, error(where + e.getMessage()), Map.of());
         case INVALID_ARGUMENT -> send(exchange, 400, error(where + e.getMessage()), Map.of());
-        default -> send(exchange, 500, error(where + e.getKind() + ": " + e.getMessage()), Map.of());
+        default ->
+            send(exchange, 500, error(where + e.getKind() + ": " + e.getMessage()), Map.of());
       }
       return;
     }
@@ -497,8 +549,12 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     try {
       out = HttpOutput.parseFrom(result.getValue());
     } catch (InvalidProtocolBufferException e) {
-      send(exchange, 502, error("web endpoint " + route.path()
-          + ": the container's answer is not an HTTP response"), Map.of());
+      send(
+          exchange,
+          502,
+          error(
+              "web endpoint " + route.path() + ": the container's answer is not an HTTP response"),
+          Map.of());
       return;
     }
     for (HttpField h : out.getHeadersList()) {
@@ -512,7 +568,8 @@ final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
-  private static void send(HttpExchange exchange, int status, byte[] json, Map<String, String> headers)
+  private static void send(
+      HttpExchange exchange, int status, byte[] json, Map<String, String> headers)
       throws IOException {
     headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
     exchange.getResponseHeaders().set("Content-Type", "application/json");

@@ -21,9 +21,9 @@ import java.util.regex.Pattern;
  * SHA-256 digest of a secret is kept (the secret is 32 random bytes, so a fast digest is as good as
  * a slow one); the secret itself exists only in the answer to {@link #create}.
  *
- * <p>The server keeps its tokens in its store, so they survive a restart; an embedded control
- * plane keeps them in memory for its lifetime. Either way the gateway checks the in-memory view, so
- * a revocation refuses the next request. Thread-safe.
+ * <p>The server keeps its tokens in its store, so they survive a restart; an embedded control plane
+ * keeps them in memory for its lifetime. Either way the gateway checks the in-memory view, so a
+ * revocation refuses the next request. Thread-safe.
  */
 final class WebTokens {
   /** The request header that carries a web token's key id. */
@@ -116,7 +116,9 @@ final class WebTokens {
   Created create(String name) {
     if (!name.isEmpty() && !NAME.matcher(name).matches()) {
       throw Statuses.invalid(
-          "web token name '" + name + "' is not allowed; use 1-64 of [A-Za-z0-9_.-], starting"
+          "web token name '"
+              + name
+              + "' is not allowed; use 1-64 of [A-Za-z0-9_.-], starting"
               + " with a letter or digit");
     }
     String secret = "ws-" + RandomIds.token();

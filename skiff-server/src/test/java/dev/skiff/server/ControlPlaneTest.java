@@ -106,8 +106,7 @@ class ControlPlaneTest {
 
   /** A channel to the container socket with a container's token, as the SDK's entrypoint dials. */
   private ManagedChannel containerChannel(FakeBackend.Puppet puppet) {
-    ManagedChannel c =
-        SkiffClient.channel(puppet.env("SKIFF_SERVER"), puppet.env("SKIFF_TOKEN"));
+    ManagedChannel c = SkiffClient.channel(puppet.env("SKIFF_SERVER"), puppet.env("SKIFF_TOKEN"));
     channels.add(c);
     return c;
   }
@@ -230,8 +229,9 @@ class ControlPlaneTest {
     assertThat(c.puppet.env("SKIFF_SERVER")).startsWith("unix:");
     // On the client port, a container token is worth nothing at all.
     assertThatThrownBy(
-            () -> ClientApiGrpc.newBlockingStub(channel(c.puppet.env("SKIFF_TOKEN")))
-                .spawn(call(mine, "f", "x")))
+            () ->
+                ClientApiGrpc.newBlockingStub(channel(c.puppet.env("SKIFF_TOKEN")))
+                    .spawn(call(mine, "f", "x")))
         .satisfies(t -> assertThat(codeOf(t)).isEqualTo(Status.Code.PERMISSION_DENIED))
         .hasMessageContaining("container tokens are accepted only on the container socket");
 
@@ -551,9 +551,7 @@ class ControlPlaneTest {
     c.puppet.output.line(false, "one");
     c.puppet.output.line(true, "two");
     c.puppet.output.line(false, "three");
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> texts(keptLines(app, "", 100)).size() == 3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> texts(keptLines(app, "", 100)).size() == 3);
 
     RecordingObserver<LogLine> all = keptLines(app, "", 100);
     assertThat(texts(all)).containsExactly("one", "two", "three");
@@ -605,8 +603,7 @@ class ControlPlaneTest {
         .until(
             () ->
                 client()
-                    .getAppStatus(
-                        AppStatusRequest.newBuilder().setAppId(app).build())
+                    .getAppStatus(AppStatusRequest.newBuilder().setAppId(app).build())
                     .getFunctionsList()
                     .stream()
                     .flatMap(f -> f.getContainersList().stream())

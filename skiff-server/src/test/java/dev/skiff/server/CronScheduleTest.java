@@ -38,7 +38,8 @@ class CronScheduleTest {
   @Test
   void stepOfMinutesFiresOnEachMultipleStrictlyAfterTheGivenInstant() {
     assertThat(next("*/5 * * * *", UTC, "2030-01-01T10:03:20Z", 3))
-        .isEqualTo(instants("2030-01-01T10:05:00Z", "2030-01-01T10:10:00Z", "2030-01-01T10:15:00Z"));
+        .isEqualTo(
+            instants("2030-01-01T10:05:00Z", "2030-01-01T10:10:00Z", "2030-01-01T10:15:00Z"));
     assertThat(next("*/5 * * * *", UTC, "2030-01-01T10:05:00Z", 1))
         .isEqualTo(instants("2030-01-01T10:10:00Z"));
   }
@@ -143,7 +144,8 @@ class CronScheduleTest {
         .isEqualTo(instants("2024-03-31T01:00:00Z", "2024-04-01T00:30:00Z"));
     // Several skipped times, and a time right after the jump, make one run at the jump.
     assertThat(next("0,30 2,3 * * *", NEW_YORK, "2024-03-10T05:00:00Z", 3))
-        .isEqualTo(instants("2024-03-10T07:00:00Z", "2024-03-10T07:30:00Z", "2024-03-11T06:00:00Z"));
+        .isEqualTo(
+            instants("2024-03-10T07:00:00Z", "2024-03-10T07:30:00Z", "2024-03-11T06:00:00Z"));
   }
 
   @Test
@@ -160,7 +162,8 @@ class CronScheduleTest {
   @Test
   void wildcardTimesInTheSkippedHourDoNotFire() {
     assertThat(next("*/30 * * * *", NEW_YORK, "2024-03-10T06:00:00Z", 3))
-        .isEqualTo(instants("2024-03-10T06:30:00Z", "2024-03-10T07:00:00Z", "2024-03-10T07:30:00Z"));
+        .isEqualTo(
+            instants("2024-03-10T06:30:00Z", "2024-03-10T07:00:00Z", "2024-03-10T07:30:00Z"));
     assertThat(next("*/20 2 * * *", NEW_YORK, "2024-03-10T05:00:00Z", 1))
         .isEqualTo(instants("2024-03-11T06:00:00Z"));
   }
@@ -188,7 +191,8 @@ class CronScheduleTest {
 
   @Test
   void expressionThatNeverMatchesHasNoNextTime() {
-    assertThat(CronSchedule.parse("0 0 30 2 *", UTC).nextAfter(Instant.parse("2030-01-01T00:00:00Z")))
+    assertThat(
+            CronSchedule.parse("0 0 30 2 *", UTC).nextAfter(Instant.parse("2030-01-01T00:00:00Z")))
         .isEmpty();
   }
 

@@ -439,8 +439,7 @@ class FunctionSchedulerTest {
   void loweringMaxStopsIdleContainersAboveItAtOnce() {
     FunctionScheduler f = function(def().setMinContainers(3).setMaxContainers(3));
     f.start();
-    List<Simulated> all =
-        backend.started.stream().map(p -> connect(f, p, true)).toList();
+    List<Simulated> all = backend.started.stream().map(p -> connect(f, p, true)).toList();
 
     f.updateAutoscaler(0, 1, 0, Duration.ofSeconds(60));
 
@@ -508,7 +507,9 @@ class FunctionSchedulerTest {
     }
     // The node (see the capacity above) has two A100s: a third container waits for one.
     assertThat(backend.started).hasSize(2);
-    assertThat(backend.started).extracting(p -> p.env("CUDA_VISIBLE_DEVICES")).containsExactly("0", "1");
+    assertThat(backend.started)
+        .extracting(p -> p.env("CUDA_VISIBLE_DEVICES"))
+        .containsExactly("0", "1");
     assertThat(backend.last().env("SKIFF_GPU_TYPE")).isEqualTo("A100");
     assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isEqualTo("2048");
     assertThat(backend.last().env("SKIFF_CPU_LIMIT")).isEqualTo("1.5");

@@ -60,7 +60,8 @@ class NodeCapacityTest {
 
   @Test
   void requestsThatCanNeverFitAreNamed() {
-    assertThat(node.neverFits(request(4000, 0))).hasValue("a cpu request of 4 cores can never fit: the node has 2");
+    assertThat(node.neverFits(request(4000, 0)))
+        .hasValue("a cpu request of 4 cores can never fit: the node has 2");
     assertThat(node.neverFits(request(0, 8192)))
         .hasValue("a memory request of 8192 MiB can never fit: the node has 4096 MiB");
     assertThat(node.neverFits(request(0, 0, "A100:3", "H100")))
@@ -70,8 +71,7 @@ class NodeCapacityTest {
     assertThat(
             node.neverFits(
                 new ResourceRequest(0, 0, 0, 0, List.of(), List.of("eu-west-1", "us-east-1"))))
-        .hasValue(
-            "region eu-west-1 or us-east-1 has no node; the only node is in region 'local'");
+        .hasValue("region eu-west-1 or us-east-1 has no node; the only node is in region 'local'");
     assertThat(node.neverFits(new ResourceRequest(0, 0, 0, 0, List.of(), List.of("local"))))
         .isEmpty();
   }

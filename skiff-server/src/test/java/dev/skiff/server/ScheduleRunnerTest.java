@@ -42,7 +42,10 @@ class ScheduleRunnerTest {
     assertThat(submitted).isEmpty();
     timer.advance(Duration.ofMinutes(15).plusSeconds(1));
     assertThat(scheduledTimes())
-        .containsExactly(start.plusSeconds(300), start.plusSeconds(600), start.plusSeconds(900),
+        .containsExactly(
+            start.plusSeconds(300),
+            start.plusSeconds(600),
+            start.plusSeconds(900),
             start.plusSeconds(1200));
     assertThat(submitted).hasSize(4);
   }
@@ -120,7 +123,9 @@ class ScheduleRunnerTest {
   void historyKeepsTheNewestRuns() {
     schedule("tick", new FixedRate(start, Duration.ofSeconds(1)));
     timer.advance(Duration.ofSeconds(ScheduleRunner.HISTORY_LIMIT + 5));
-    assertThat(scheduledTimes()).hasSize(ScheduleRunner.HISTORY_LIMIT).first()
+    assertThat(scheduledTimes())
+        .hasSize(ScheduleRunner.HISTORY_LIMIT)
+        .first()
         .isEqualTo(start.plusSeconds(6));
   }
 

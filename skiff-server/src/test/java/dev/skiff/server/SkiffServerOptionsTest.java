@@ -53,9 +53,11 @@ class SkiffServerOptionsTest {
     assertThat(SkiffServer.parse(new String[] {}, DEFAULTS).transport())
         .isEqualTo(new SkiffServer.Transport.GeneratedCertificate());
     assertThat(
-            SkiffServer.parse(new String[] {"--tls-cert", "/c.pem", "--tls-key", "/k.pem"}, DEFAULTS)
+            SkiffServer.parse(
+                    new String[] {"--tls-cert", "/c.pem", "--tls-key", "/k.pem"}, DEFAULTS)
                 .transport())
-        .isEqualTo(new SkiffServer.Transport.GivenCertificate(Path.of("/c.pem"), Path.of("/k.pem")));
+        .isEqualTo(
+            new SkiffServer.Transport.GivenCertificate(Path.of("/c.pem"), Path.of("/k.pem")));
     assertThat(SkiffServer.parse(new String[] {"--plaintext"}, DEFAULTS).transport())
         .isEqualTo(new SkiffServer.Transport.Plaintext());
     assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--tls-cert", "/c.pem"}, DEFAULTS))

@@ -27,7 +27,11 @@ class VolumeStoreTest {
   }
 
   private static VolumeMount mount(String path, String volume, boolean create) {
-    return VolumeMount.newBuilder().setPath(path).setVolume(volume).setCreateIfMissing(create).build();
+    return VolumeMount.newBuilder()
+        .setPath(path)
+        .setVolume(volume)
+        .setCreateIfMissing(create)
+        .build();
   }
 
   private static Status.Code code(Throwable t) {
@@ -76,8 +80,7 @@ class VolumeStoreTest {
     assertThatThrownBy(
             () ->
                 store.prepare(
-                    "app",
-                    List.of(fn("f", mount("/x", "v", true), mount("/x", "w", true)))))
+                    "app", List.of(fn("f", mount("/x", "v", true), mount("/x", "w", true)))))
         .hasMessageContaining("two volumes at /x");
     assertThatThrownBy(() -> store.create("../up"))
         .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT));
@@ -126,8 +129,9 @@ class VolumeStoreTest {
     Files.createSymbolicLink(v.resolve("a/d"), outside);
     Files.createSymbolicLink(v.resolve("in"), v.resolve("kept"));
 
-    String through = "path 'a/d/f' in volume 'v' passes through the symbolic link 'a/d', which the"
-        + " volume API does not follow";
+    String through =
+        "path 'a/d/f' in volume 'v' passes through the symbolic link 'a/d', which the"
+            + " volume API does not follow";
     assertRefused(() -> store.read("v", "a/d/f"), through);
     assertRefused(() -> store.read("v", "/a/d/./f"), through);
     assertRefused(() -> store.checkWritable("v", "a/d/f"), through);
@@ -183,8 +187,7 @@ class VolumeStoreTest {
     return Files.writeString(store.newIncoming(), content);
   }
 
-  private static void assertRefused(
-      ThrowingCallable call, String message) {
+  private static void assertRefused(ThrowingCallable call, String message) {
     assertThatThrownBy(call)
         .isInstanceOf(StatusRuntimeException.class)
         .satisfies(t -> assertThat(code(t)).isEqualTo(Status.Code.INVALID_ARGUMENT))

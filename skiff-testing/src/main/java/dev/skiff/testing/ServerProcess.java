@@ -40,7 +40,8 @@ import javax.net.ssl.SSLContext;
  */
 public final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING =
-      Pattern.compile("Skiff server listening on (\\S+):(\\d+) \\(web endpoints at (https?)://[^:]+:(\\d+)");
+      Pattern.compile(
+          "Skiff server listening on (\\S+):(\\d+) \\(web endpoints at (https?)://[^:]+:(\\d+)");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final Path home;
@@ -51,9 +52,11 @@ public final class ServerProcess implements AutoCloseable {
   private int port;
   private int webPort;
   private String webScheme = "http";
+
   // Appended by the thread reading the server's output, read by callers: StringBuffer's locking.
   @SuppressWarnings("JdkObsolete")
   private final StringBuffer output = new StringBuffer();
+
   private boolean installed;
 
   private ServerProcess(Path home, List<String> extraArgs) {
@@ -121,7 +124,8 @@ public final class ServerProcess implements AutoCloseable {
                 // The process ended.
               }
               listening.completeExceptionally(
-                  new IllegalStateException("the Skiff server exited before listening:\n" + output));
+                  new IllegalStateException(
+                      "the Skiff server exited before listening:\n" + output));
             });
     try {
       String[] found = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -158,8 +162,8 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   /**
-   * A TLS context that trusts exactly the server's certificate (as its client config pins it),
-   * for HTTPS requests to its web endpoints.
+   * A TLS context that trusts exactly the server's certificate (as its client config pins it), for
+   * HTTPS requests to its web endpoints.
    *
    * @throws IllegalStateException if the server runs without TLS
    */
@@ -224,8 +228,8 @@ public final class ServerProcess implements AutoCloseable {
 
   /**
    * Starts a child JVM with this test's classpath running {@code mainClass}, with {@code
-   * SKIFF_HOME} set to this server's home (so it finds the server through the client config). It
-   * is killed by {@link #close()} if still running.
+   * SKIFF_HOME} set to this server's home (so it finds the server through the client config). It is
+   * killed by {@link #close()} if still running.
    */
   public Process startJava(Path log, String mainClass, String... args) {
     List<String> command = new ArrayList<>(javaCommand());

@@ -39,7 +39,8 @@ public final class SharedTempDirFactory implements TempDirFactory {
               .addShutdownHook(new Thread(() -> dir.toFile().delete(), "skiff-shared-cleanup"));
           root = dir;
         } catch (IOException e) {
-          throw new UncheckedIOException("could not create a directory to share with containers", e);
+          throw new UncheckedIOException(
+              "could not create a directory to share with containers", e);
         }
       }
       return root;

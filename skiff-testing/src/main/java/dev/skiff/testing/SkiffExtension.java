@@ -50,8 +50,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * classpath: to hand them files, make them under {@link SharedTempDirFactory#root()} (for example
  * with {@code @TempDir(factory = SharedTempDirFactory.class)}).
  *
- * <p>Each test's control plane has a fresh data directory, but built images and the Maven
- * artifacts they resolve are kept across test classes and runs in {@link #sharedBuildCache()}.
+ * <p>Each test's control plane has a fresh data directory, but built images and the Maven artifacts
+ * they resolve are kept across test classes and runs in {@link #sharedBuildCache()}.
  *
  * <p>Registered as a static field it serves the whole class (containers stay warm between tests);
  * as an instance field, each test gets a fresh control plane. Thread-safe.
@@ -93,8 +93,8 @@ public final class SkiffExtension
 
   /**
    * The options of a {@link SkiffExtension}. Each option is checked when it is set; options not set
-   * keep the embedded defaults. Not thread-safe; {@link #build()} makes an extension that no
-   * later change to the builder affects.
+   * keep the embedded defaults. Not thread-safe; {@link #build()} makes an extension that no later
+   * change to the builder affects.
    */
   public static final class Builder {
     private EmbeddedConfig config = EmbeddedConfig.defaults();
@@ -114,9 +114,9 @@ public final class SkiffExtension
     }
 
     /**
-     * Starts no container ahead of need, so that every container process a test sees belongs to
-     * a function (useful when a test kills or inspects containers). By default one warm container
-     * is kept ready per classpath.
+     * Starts no container ahead of need, so that every container process a test sees belongs to a
+     * function (useful when a test kills or inspects containers). By default one warm container is
+     * kept ready per classpath.
      */
     public Builder withoutWarmContainers() {
       config = config.withWarmContainers(0);
@@ -125,9 +125,9 @@ public final class SkiffExtension
 
     /**
      * Places containers on a node declared here instead of this machine as detected: {@code cpus}
-     * cores and {@code memoryMib} MiB for requests to reserve, the region label {@code region},
-     * and the GPUs {@code gpus} by device index (e.g. {@code List.of("A100", "A100")}), so that
-     * tests of capacity, GPU fallback and regions run anywhere.
+     * cores and {@code memoryMib} MiB for requests to reserve, the region label {@code region}, and
+     * the GPUs {@code gpus} by device index (e.g. {@code List.of("A100", "A100")}), so that tests
+     * of capacity, GPU fallback and regions run anywhere.
      *
      * @throws IllegalArgumentException if a value is not allowed (cpus or memory not positive, a
      *     region or GPU type that is not a plain name)
@@ -147,9 +147,8 @@ public final class SkiffExtension
     }
 
     /**
-     * Builds images in the test's own fresh data directory instead of {@link
-     * #sharedBuildCache()}, so that every image the tests use is built again: for tests of image
-     * builds themselves.
+     * Builds images in the test's own fresh data directory instead of {@link #sharedBuildCache()},
+     * so that every image the tests use is built again: for tests of image builds themselves.
      */
     public Builder withFreshBuilds() {
       sharedBuilds = false;
@@ -190,8 +189,8 @@ public final class SkiffExtension
   }
 
   /**
-   * The container JVMs currently alive under this JVM: the processes whose first argument is
-   * {@code -Dskiff.container=<id>} (in a sandbox, the JVM inside it, not bubblewrap's processes).
+   * The container JVMs currently alive under this JVM: the processes whose first argument is {@code
+   * -Dskiff.container=<id>} (in a sandbox, the JVM inside it, not bubblewrap's processes).
    */
   public static List<ProcessHandle> containerProcesses() {
     return ProcessHandle.current()
@@ -282,7 +281,8 @@ public final class SkiffExtension
     while (!left.isEmpty() && Instant.now().isBefore(deadline)) {
       for (ProcessHandle p : left) {
         try {
-          p.onExit().get(Duration.between(Instant.now(), deadline).toMillis(), TimeUnit.MILLISECONDS);
+          p.onExit()
+              .get(Duration.between(Instant.now(), deadline).toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           break;

@@ -234,7 +234,8 @@ class ContainerTokenTest {
                   @Override
                   public void onCompleted() {}
                 });
-    up.onNext(BlobChunk.newBuilder().setAppId(appId).setData(ByteString.copyFromUtf8(content)).build());
+    up.onNext(
+        BlobChunk.newBuilder().setAppId(appId).setData(ByteString.copyFromUtf8(content)).build());
     up.onCompleted();
     return done.get(30, TimeUnit.SECONDS).getId();
   }

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * A container may call another deployed app's functions only where its own app says so with
- * {@code App.canCall}: the declared caller reaches billing, a rogue app with the same code is
- * refused with the exact error its container gets.
+ * A container may call another deployed app's functions only where its own app says so with {@code
+ * App.canCall}: the declared caller reaches billing, a rogue app with the same code is refused with
+ * the exact error its container gets.
  */
 @Tag("e2e")
 class CrossAppCallsTest {
@@ -55,7 +55,8 @@ class CrossAppCallsTest {
         .isInstanceOf(RemoteFunctionException.class)
         .hasMessageContaining("refused this client: a container of app ap-")
         .hasMessageContaining(" ('billing'); a container token may only run its own inputs")
-        .hasMessageContaining("or the functions of the deployed apps its app names with App.canCall");
+        .hasMessageContaining(
+            "or the functions of the deployed apps its app names with App.canCall");
   }
 
   @Test

@@ -21,17 +21,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Debian image: a minimal bookworm root made with mmdebstrap, packages installed by mmdebstrap
- * (right after debianSlim) and with apt-get inside the root (after other steps), and
- * containers that run inside that root in the sandbox, with the JDK and classpath bound in
- * read-only at their host paths. Needs
- * mmdebstrap and bubblewrap on the node, and Debian's package mirror.
+ * (right after debianSlim) and with apt-get inside the root (after other steps), and containers
+ * that run inside that root in the sandbox, with the JDK and classpath bound in read-only at their
+ * host paths. Needs mmdebstrap and bubblewrap on the node, and Debian's package mirror.
  */
 @Tag("e2e")
 class DebianImageTest {
   @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 
   static final Path LOCAL =
-      Path.of(System.getProperty("java.io.tmpdir"), "skiff-debian-test-" + ProcessHandle.current().pid() + ".txt");
+      Path.of(
+          System.getProperty("java.io.tmpdir"),
+          "skiff-debian-test-" + ProcessHandle.current().pid() + ".txt");
 
   static final App app = App.named("images-debian");
   static final Function1<String, String> jq =
@@ -49,8 +50,7 @@ class DebianImageTest {
 
   /** Runs jq inside the container and reports where the container lives. */
   static String jq(String filter) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder("jq", "-c", "-n", filter).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("jq", "-c", "-n", filter).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IllegalStateException("jq failed: " + out);
@@ -96,8 +96,11 @@ class DebianImageTest {
     }
     long secondMillis = (System.nanoTime() - start) / 1_000_000;
     System.out.println(
-        "Debian image with jq: first run (mmdebstrap + cold start + call) " + firstMillis
-            + " ms, second run (cached) " + secondMillis + " ms");
+        "Debian image with jq: first run (mmdebstrap + cold start + call) "
+            + firstMillis
+            + " ms, second run (cached) "
+            + secondMillis
+            + " ms");
   }
 
   @AfterAll

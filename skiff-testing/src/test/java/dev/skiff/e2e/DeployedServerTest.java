@@ -54,8 +54,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <p>The tests share one server process (starting one takes seconds) but not their effects: each
  * deploys what it uses itself, asserts only on what it did (a version one more than the one before
  * it, runs of its own deployment), and a test that kills the server restarts it before it ends, so
- * the tests pass alone and in any order. The methods run in random order to keep it so (JUnit
- * logs the seed at level CONFIG; {@code -Djunit.jupiter.execution.order.random.seed=N} replays an
+ * the tests pass alone and in any order. The methods run in random order to keep it so (JUnit logs
+ * the seed at level CONFIG; {@code -Djunit.jupiter.execution.order.random.seed=N} replays an
  * order).
  */
 @Tag("e2e")
@@ -166,8 +166,8 @@ class DeployedServerTest {
   }
 
   /**
-   * Waits until the history of app "durable" shows at least {@code n} finished runs of {@code
-   * tick} scheduled since {@code deployed} was deployed, all successful; returns how many runs the
+   * Waits until the history of app "durable" shows at least {@code n} finished runs of {@code tick}
+   * scheduled since {@code deployed} was deployed, all successful; returns how many runs the
    * history holds then.
    */
   private static int awaitRunsSince(SkiffClient c, DeployedApp deployed, int n) {
@@ -198,9 +198,7 @@ class DeployedServerTest {
     assertThat(version.remote(0)).isEqualTo("v1");
     FunctionCall<String> slow = version.spawn(4000);
     try (SkiffClient c = client()) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> running(c, "versions") > 0);
+      await().atMost(Duration.ofSeconds(30)).until(() -> running(c, "versions") > 0);
     }
 
     DeployedApp v2 = VersionTwo.app.deploy();
@@ -228,7 +226,11 @@ class DeployedServerTest {
   void spawnsThatReturnedCompleteExactlyOnceAfterKillNineAndRestart() throws Exception {
     DeployedFns.app.deploy();
     Path record =
-        server.dataDir().resolve("volumes").resolve(DeployedFns.RECORD_VOLUME).resolve("record.txt");
+        server
+            .dataDir()
+            .resolve("volumes")
+            .resolve(DeployedFns.RECORD_VOLUME)
+            .resolve("record.txt");
     Path ids = server.home().resolve("ids.txt");
     Files.createFile(ids);
     Process spawner =
@@ -242,8 +244,8 @@ class DeployedServerTest {
     await()
         .atMost(Duration.ofMinutes(2))
         .until(() -> Files.readAllLines(ids).size() >= 300 || !spawner.isAlive());
-    List<ProcessHandle> containers = ProcessHandle.of(server.pid()).orElseThrow().descendants()
-        .toList();
+    List<ProcessHandle> containers =
+        ProcessHandle.of(server.pid()).orElseThrow().descendants().toList();
     server.kill9();
     spawner.waitFor();
     // Containers do not outlive their server for long.
@@ -262,8 +264,8 @@ class DeployedServerTest {
     assertThat(accepted).hasSameSizeAs(lines);
 
     server.restart();
-    String out = server.runJava(Duration.ofMinutes(5), ServerClients.class.getName(), "get",
-        ids.toString());
+    String out =
+        server.runJava(Duration.ofMinutes(5), ServerClients.class.getName(), "get", ids.toString());
 
     Map<String, Integer> results =
         out.lines()
@@ -311,12 +313,9 @@ class DeployedServerTest {
   }
 
   private static String get(String url) {
-    try (HttpClient http =
-        HttpClient.newBuilder().sslContext(server.sslContext()).build()) {
+    try (HttpClient http = HttpClient.newBuilder().sslContext(server.sslContext()).build()) {
       HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url)).build(),
-              BodyHandlers.ofString());
+          http.send(HttpRequest.newBuilder(URI.create(url)).build(), BodyHandlers.ofString());
       assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
       return r.body();
     } catch (IOException e) {
@@ -332,9 +331,9 @@ class DeployedServerTest {
     try (var files = Files.list(server.dataDir().resolve("classpath"))) {
       Map<Path, Object> out = new HashMap<>();
       for (Path p : files.toList()) {
-        var attrs =
-            Files.readAttributes(p, BasicFileAttributes.class);
-        out.put(p.getFileName(), List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime()));
+        var attrs = Files.readAttributes(p, BasicFileAttributes.class);
+        out.put(
+            p.getFileName(), List.of(String.valueOf(attrs.fileKey()), attrs.lastModifiedTime()));
       }
       return out;
     }

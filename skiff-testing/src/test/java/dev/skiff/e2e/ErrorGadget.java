@@ -1,9 +1,9 @@
 package dev.skiff.e2e;
 
 /**
- * A class on the caller's classpath whose static initializer and constructor leave a mark (a
- * system property): what a container must not be able to make the caller run by naming it in the
- * error it reports ({@link ErrorsTest}).
+ * A class on the caller's classpath whose static initializer and constructor leave a mark (a system
+ * property): what a container must not be able to make the caller run by naming it in the error it
+ * reports ({@link ErrorsTest}).
  */
 public class ErrorGadget extends Exception {
   private static final long serialVersionUID = 1L;

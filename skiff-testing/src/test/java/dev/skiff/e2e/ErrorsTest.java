@@ -82,7 +82,9 @@ class ErrorsTest {
     assertThat(rc).isZero();
 
     Throwable t = catchThrowable(() -> Fns.throwGhost.remote(classes.toString()));
-    assertThat(t).isInstanceOf(RemoteFunctionException.class).hasMessage("ghost.GhostException: boo");
+    assertThat(t)
+        .isInstanceOf(RemoteFunctionException.class)
+        .hasMessage("ghost.GhostException: boo");
     RemoteFunctionException r = (RemoteFunctionException) t;
     assertThat(r.remoteClassName()).isEqualTo("ghost.GhostException");
     assertThat(r.remoteMessage()).contains("boo");
@@ -103,8 +105,12 @@ class ErrorsTest {
       Files.createDirectories(src.getParent());
       Files.writeString(
           src,
-          "package " + name.substring(0, dot) + "; public class " + name.substring(dot + 1)
-              + " extends RuntimeException { public " + name.substring(dot + 1)
+          "package "
+              + name.substring(0, dot)
+              + "; public class "
+              + name.substring(dot + 1)
+              + " extends RuntimeException { public "
+              + name.substring(dot + 1)
               + "(String m) { super(m); } }");
       assertThat(
               ToolProvider.getSystemJavaCompiler()
@@ -113,7 +119,8 @@ class ErrorsTest {
     }
 
     Throwable gadget =
-        catchThrowable(() -> Fns.throwForged.remote(classes.toString(), "dev.skiff.e2e.ErrorGadget"));
+        catchThrowable(
+            () -> Fns.throwForged.remote(classes.toString(), "dev.skiff.e2e.ErrorGadget"));
     assertThat(gadget)
         .isExactlyInstanceOf(RemoteFunctionException.class)
         .hasMessage("dev.skiff.e2e.ErrorGadget: forged")

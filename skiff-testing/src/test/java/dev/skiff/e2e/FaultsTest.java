@@ -98,7 +98,9 @@ class FaultsTest {
     assertThat(outcomes.get(2)).isEqualTo(new Outcome.Success<>("ok"));
     assertThat(outcomes.get(1)).isInstanceOf(Outcome.Failure.class);
     RuntimeException error = ((Outcome.Failure<String>) outcomes.get(1)).error();
-    assertThat(error).isInstanceOf(IllegalStateException.class).hasMessageContaining("always fails");
+    assertThat(error)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("always fails");
 
     List<Long> times =
         Files.readAllLines(always.resolve("attempts")).stream().map(Long::parseLong).toList();
@@ -106,7 +108,9 @@ class FaultsTest {
     long[] expected = {1000, 2000, 4000};
     for (int k = 0; k < 3; k++) {
       long gap = times.get(k + 1) - times.get(k);
-      assertThat(gap).as("gap before retry %d", k + 1).isBetween(expected[k] - 100, expected[k] + 3000);
+      assertThat(gap)
+          .as("gap before retry %d", k + 1)
+          .isBetween(expected[k] - 100, expected[k] + 3000);
     }
     assertThat(Files.readAllLines(fine1.resolve("attempts"))).hasSize(1);
   }
@@ -282,7 +286,8 @@ class FaultsTest {
               }
             };
     CompletableFuture<List<Integer>> f =
-        CompletableFuture.supplyAsync(() -> new ArrayList<>(FaultFns.slowSquare.map(poisoned).toList()));
+        CompletableFuture.supplyAsync(
+            () -> new ArrayList<>(FaultFns.slowSquare.map(poisoned).toList()));
     Throwable t = catchThrowable(() -> f.get(20, TimeUnit.SECONDS));
     assertThat(t).hasCauseInstanceOf(IllegalArgumentException.class);
     assertThat(t.getCause()).hasMessage("poisoned input 5");

@@ -25,7 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-/** The functions that the end-to-end tests call. Containers initialise this class as the tests do. */
+/**
+ * The functions that the end-to-end tests call. Containers initialise this class as the tests do.
+ */
 final class Fns {
   static final App app = App.named("e2e");
 
@@ -35,16 +37,19 @@ final class Fns {
   static final Function1<Integer, Integer> failOnSevens = app.function(Fns::failOnSevens);
   static final Function2<Integer, Integer, Integer> add = app.function(Fns::add);
   static final Function3<String, Integer, Boolean, String> three = app.function(Fns::three);
-  static final Function4<Integer, Integer, Integer, Integer, Integer> sum4 = app.function(Fns::sum4);
+  static final Function4<Integer, Integer, Integer, Integer, Integer> sum4 =
+      app.function(Fns::sum4);
   static final Function1<Shape, Shape> echoShape = app.function(Fns::echoShape);
   static final Function1<Holder, String> touch = app.function(Fns::touch);
-  static final Function1<String, String> throwIllegalArgument = app.function(Fns::throwIllegalArgument);
+  static final Function1<String, String> throwIllegalArgument =
+      app.function(Fns::throwIllegalArgument);
   static final Function1<String, String> throwGhost = app.function(Fns::throwGhost);
   static final Function1<String, String> throwChecked = app.function(Fns::throwChecked);
   static final Function2<String, String, String> throwForged = app.function(Fns::throwForged);
   static final Function1<String, String> slowHello = app.asyncFunction(Fns::slowHello);
   static final Function1<Long, Long> sleepMillis = app.function(Fns::sleepMillis);
-  static final Function1<String, Integer> lengthOfRemoteHello = app.function(Fns::lengthOfRemoteHello);
+  static final Function1<String, Integer> lengthOfRemoteHello =
+      app.function(Fns::lengthOfRemoteHello);
   static final Function1<Object, String> describe = app.function(Fns::describe);
   static final Generator1<Integer, Integer> countTo = app.generator(Fns::countTo);
   static final Generator2<String, Integer, Integer> gated = app.generator(Fns::gated);
@@ -125,15 +130,16 @@ final class Fns {
    * caller cannot load it.
    */
   static String throwGhost(String classDir) throws Exception {
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {Path.of(classDir).toUri().toURL()})) {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {Path.of(classDir).toUri().toURL()})) {
       Class<?> ghost = loader.loadClass("ghost.GhostException");
       throw (RuntimeException) ghost.getConstructor(String.class).newInstance("boo");
     }
   }
 
   /**
-   * Throws an exception of a class it defines itself under any name (here, the name of a class
-   * the caller has), so that the error it reports names that class: what hostile code can do.
+   * Throws an exception of a class it defines itself under any name (here, the name of a class the
+   * caller has), so that the error it reports names that class: what hostile code can do.
    */
   static String throwForged(String classDir, String className) throws Exception {
     URL[] dir = {Path.of(classDir).toUri().toURL()};

@@ -61,8 +61,7 @@ class GeneratorTest {
   }
 
   @Test
-  void closingTheStreamEarlyStopsTheGeneratorInTheContainer(@TempDir Path dir)
-      throws IOException {
+  void closingTheStreamEarlyStopsTheGeneratorInTheContainer(@TempDir Path dir) throws IOException {
     Files.writeString(dir.resolve("release"), "go");
     try (Stream<Integer> s = Fns.gated.remoteGen(dir.toString(), 1_000_000)) {
       Iterator<Integer> it = s.iterator();

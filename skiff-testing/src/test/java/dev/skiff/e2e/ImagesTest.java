@@ -43,7 +43,9 @@ class ImagesTest {
   static final String COMMONS_TEXT = "org.apache.commons.text.WordUtils";
 
   static final Path LOCAL =
-      Path.of(System.getProperty("java.io.tmpdir"), "skiff-images-test-" + ProcessHandle.current().pid());
+      Path.of(
+          System.getProperty("java.io.tmpdir"),
+          "skiff-images-test-" + ProcessHandle.current().pid());
 
   // ------------------------------------------------------------------ a Maven library
 
@@ -77,7 +79,9 @@ class ImagesTest {
     }
     long firstMillis = (System.nanoTime() - first) / 1_000_000;
     assertThat(value).isEqualTo("Hello From The Image");
-    assertThat(firstOutput).contains("building image").contains("resolved org.apache.commons:commons-text:jar:1.12.0");
+    assertThat(firstOutput)
+        .contains("building image")
+        .contains("resolved org.apache.commons:commons-text:jar:1.12.0");
     List<Path> images = new ArrayList<>(images());
     images.removeAll(before);
     assertThat(images).hasSize(1);
@@ -96,11 +100,15 @@ class ImagesTest {
     assertThat(images()).hasSize(before.size() + 1);
     assertThat(Files.getLastModifiedTime(images.get(0).resolve("image.pb"))).isEqualTo(built);
     System.out.println(
-        "image with commons-text: first run (build + cold start + call) " + firstMillis
-            + " ms, second run (cached) " + secondMillis + " ms");
+        "image with commons-text: first run (build + cold start + call) "
+            + firstMillis
+            + " ms, second run (cached) "
+            + secondMillis
+            + " ms");
   }
 
-  // ------------------------------------------------------------------ files, env, workdir, commands
+  // ------------------------------------------------------------------ files, env, workdir,
+  // commands
 
   static final App files = App.named("images-files");
   static final Function0<String> describe =
@@ -186,9 +194,12 @@ class ImagesTest {
             ImageBuildException.class,
             e -> {
               assertThat(e.step())
-                  .isEqualTo("runCommands(\"echo compiling; echo 'error: no such file' >&2; exit 3\")");
+                  .isEqualTo(
+                      "runCommands(\"echo compiling; echo 'error: no such file' >&2; exit 3\")");
               assertThat(e.output()).contains("compiling").contains("error: no such file");
-              assertThat(e.getMessage()).contains("exited with status 3").contains("error: no such file");
+              assertThat(e.getMessage())
+                  .contains("exited with status 3")
+                  .contains("error: no such file");
             });
     assertThat(images()).as("a failed build leaves no image behind").isEqualTo(before);
     try (Stream<Path> list = Files.list(skiff.dataDir().resolve("images"))) {
@@ -225,7 +236,8 @@ class ImagesTest {
         .isInstanceOfSatisfying(
             ImageBuildException.class,
             e -> {
-              assertThat(e.step()).isEqualTo("maven(\"dev.skiff.nonexistent:no-such-artifact:0.0.1\")");
+              assertThat(e.step())
+                  .isEqualTo("maven(\"dev.skiff.nonexistent:no-such-artifact:0.0.1\")");
               assertThat(e.getMessage()).contains("dev.skiff.nonexistent:no-such-artifact");
             });
   }
@@ -243,8 +255,10 @@ class ImagesTest {
   static String readAbsolute() throws IOException {
     Path note = Path.of("/etc/skiff-image/note.txt");
     return Files.readString(note).strip()
-        + "|" + Files.readString(Path.of("/opt/skiff-image/data/sub/x.txt")).strip()
-        + "|" + Files.isWritable(note);
+        + "|"
+        + Files.readString(Path.of("/opt/skiff-image/data/sub/x.txt")).strip()
+        + "|"
+        + Files.isWritable(note);
   }
 
   @Test

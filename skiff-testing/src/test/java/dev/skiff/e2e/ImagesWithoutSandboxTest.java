@@ -32,7 +32,8 @@ class ImagesWithoutSandboxTest {
   static final Function0<String> readRelative =
       relative.function(
           ImagesWithoutSandboxTest::readRelative,
-          f -> f.image(Image.jdk(JDK).workdir("work").runCommands("echo from the build > out.txt")));
+          f ->
+              f.image(Image.jdk(JDK).workdir("work").runCommands("echo from the build > out.txt")));
 
   static String readRelative() throws IOException {
     return Files.readString(Path.of("out.txt")).strip();
@@ -63,7 +64,9 @@ class ImagesWithoutSandboxTest {
         .isInstanceOfSatisfying(
             ImageBuildException.class,
             e -> {
-              assertThat(e.step()).startsWith("addLocalFile(").endsWith(", \"/etc/skiff-pom.xml\")");
+              assertThat(e.step())
+                  .startsWith("addLocalFile(")
+                  .endsWith(", \"/etc/skiff-pom.xml\")");
               assertThat(e.getMessage())
                   .contains("an absolute target needs the container sandbox")
                   .contains("install bubblewrap");
@@ -78,7 +81,8 @@ class ImagesWithoutSandboxTest {
             ImageBuildException.class,
             e -> {
               assertThat(e.step()).isEqualTo("debianSlim().aptInstall(\"jq\")");
-              assertThat(e.getMessage()).contains("run in the container sandbox, which is not available");
+              assertThat(e.getMessage())
+                  .contains("run in the container sandbox, which is not available");
             });
     assertThat(images()).containsExactlyInAnyOrder(before);
   }

@@ -32,10 +32,27 @@ record Keytool(Path keyStore, Path certificate, Path key) {
     Path p12 = dir.resolve(cn + ".p12");
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
     List<String> command =
-        List.of(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC",
-            "-groupname", "secp256r1", "-validity", "30", "-dname", "CN=" + cn,
-            "-ext", "san=ip:127.0.0.1,dns:localhost", "-keystore", p12.toString(),
-            "-storetype", "PKCS12", "-storepass", PASSWORD);
+        List.of(
+            keytool.toString(),
+            "-genkeypair",
+            "-alias",
+            "server",
+            "-keyalg",
+            "EC",
+            "-groupname",
+            "secp256r1",
+            "-validity",
+            "30",
+            "-dname",
+            "CN=" + cn,
+            "-ext",
+            "san=ip:127.0.0.1,dns:localhost",
+            "-keystore",
+            p12.toString(),
+            "-storetype",
+            "PKCS12",
+            "-storepass",
+            PASSWORD);
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -63,7 +80,8 @@ record Keytool(Path keyStore, Path certificate, Path key) {
   /** A TLS context that presents this certificate. */
   SSLContext serverContext() {
     try {
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(load(keyStore), PASSWORD.toCharArray());
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), null, null);
@@ -82,8 +100,12 @@ record Keytool(Path keyStore, Path certificate, Path key) {
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n"
+    return "-----BEGIN "
+        + type
+        + "-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 }

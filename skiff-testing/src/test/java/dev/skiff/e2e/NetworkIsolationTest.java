@@ -23,8 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * A sandboxed container has its own network namespace: the host's loopback services (the control
  * plane's own client port among them) are out of its reach, by the loopback address and by the
  * user-mode network's gateway alike, while other addresses are reachable through the user-mode
- * network; with {@code blockNetwork()} it has no network but its own loopback. Needs bubblewrap
- * and slirp4netns, as the test script installs them.
+ * network; with {@code blockNetwork()} it has no network but its own loopback. Needs bubblewrap and
+ * slirp4netns, as the test script installs them.
  */
 @Tag("e2e")
 class NetworkIsolationTest {
@@ -41,7 +41,8 @@ class NetworkIsolationTest {
       assertThat(NetworkFns.connect.remote("10.0.2.2", service.port()))
           .isEqualTo("failed: java.net.SocketException: Network is unreachable");
       // The control plane's own client port, on the host's loopback.
-      int clientPort = Integer.parseInt(skiff.target().substring(skiff.target().lastIndexOf(':') + 1));
+      int clientPort =
+          Integer.parseInt(skiff.target().substring(skiff.target().lastIndexOf(':') + 1));
       assertThat(NetworkFns.connect.remote("127.0.0.1", clientPort)).startsWith("refused");
       assertThat(service.accepted()).as("connections that reached the host service").isZero();
     }
@@ -49,8 +50,12 @@ class NetworkIsolationTest {
 
   @Test
   void aContainerReachesOtherAddressesThroughItsUserModeNetwork() throws Exception {
-    InetAddress own = nonLoopbackAddress().orElseThrow(
-        () -> new AssertionError("this machine has no non-loopback IPv4 address to test with"));
+    InetAddress own =
+        nonLoopbackAddress()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "this machine has no non-loopback IPv4 address to test with"));
     try (HostService service = HostService.on(own);
         AppRun run = NetworkFns.app.run(RunOptions.quiet())) {
       assertThat(NetworkFns.interfaces.remote()).containsExactly("lo", "tap0");
@@ -61,8 +66,12 @@ class NetworkIsolationTest {
 
   @Test
   void aFunctionThatBlocksTheNetworkHasOnlyItsOwnLoopback() throws Exception {
-    InetAddress own = nonLoopbackAddress().orElseThrow(
-        () -> new AssertionError("this machine has no non-loopback IPv4 address to test with"));
+    InetAddress own =
+        nonLoopbackAddress()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "this machine has no non-loopback IPv4 address to test with"));
     try (HostService service = HostService.on(own);
         AppRun run = NetworkFns.app.run(RunOptions.quiet())) {
       assertThat(NetworkFns.interfacesBlocked.remote()).containsExactly("lo");

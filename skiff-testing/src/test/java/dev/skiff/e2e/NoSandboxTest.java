@@ -52,7 +52,8 @@ class NoSandboxTest {
 
   @Test
   void aPlainProcessContainerInheritsNothingOfTheControlPlanesEnvironment() {
-    assertThat(System.getenv()).as("this test needs a variable of its own to look for")
+    assertThat(System.getenv())
+        .as("this test needs a variable of its own to look for")
         .containsKey("PATH");
     List<String> names;
     try (AppRun run = UnsandboxedFns.app.run(RunOptions.quiet())) {
@@ -62,8 +63,9 @@ class NoSandboxTest {
     assertThat(names)
         .allSatisfy(
             n -> assertThat(n).matches("SKIFF_[A-Z_]+|PATH|HOME|LANG|CUDA_VISIBLE_DEVICES"));
-    assertThat(System.getenv().keySet().stream()
-            .filter(n -> !n.matches("SKIFF_[A-Z_]+|PATH|HOME|LANG|CUDA_VISIBLE_DEVICES")))
+    assertThat(
+            System.getenv().keySet().stream()
+                .filter(n -> !n.matches("SKIFF_[A-Z_]+|PATH|HOME|LANG|CUDA_VISIBLE_DEVICES")))
         .as("variables of the test JVM that a container could have inherited")
         .isNotEmpty()
         .doesNotContainAnyElementsOf(names);
@@ -75,8 +77,10 @@ class NoSandboxTest {
       assertThat(Fns.hello.remote("plain")).isEqualTo("Hello, plain!");
       assertThat(SkiffExtension.containerProcesses())
           .isNotEmpty()
-          .allSatisfy(p -> assertThat(p.parent().flatMap(q -> q.info().command()).orElse(""))
-              .doesNotEndWith("bwrap"));
+          .allSatisfy(
+              p ->
+                  assertThat(p.parent().flatMap(q -> q.info().command()).orElse(""))
+                      .doesNotEndWith("bwrap"));
     }
   }
 }

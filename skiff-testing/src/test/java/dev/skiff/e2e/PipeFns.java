@@ -29,8 +29,9 @@ public final class PipeFns {
   static final Function1<Integer, String> attack =
       app.function(
           PipeFns::attack,
-          f -> f.volume("/cache", Volume.fromName(VOLUME).createIfMissing()).timeout(
-              Duration.ofMinutes(2)));
+          f ->
+              f.volume("/cache", Volume.fromName(VOLUME).createIfMissing())
+                  .timeout(Duration.ofMinutes(2)));
 
   static final Function0<String> ping = app.function(PipeFns::ping);
 

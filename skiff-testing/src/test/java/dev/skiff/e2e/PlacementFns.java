@@ -48,7 +48,8 @@ final class PlacementFns {
   /** Asks for more memory than the node has. */
   static final App bigApp = App.named("placement-big");
 
-  static final Function0<Integer> big = bigApp.function(PlacementFns::processors, f -> f.memory(4096));
+  static final Function0<Integer> big =
+      bigApp.function(PlacementFns::processors, f -> f.memory(4096));
 
   /** Asks for a region; runs only where a node has that label. */
   static final App euApp = App.named("placement-eu");

@@ -101,7 +101,8 @@ class PlacementTest {
             });
     FunctionStatus s = status("heldPid");
     assertThat(s.containers()).hasSize(1);
-    assertThat(s.waitingReason()).hasValueSatisfying(r -> assertThat(r).matches("needs 768 MiB, \\d+ MiB free"));
+    assertThat(s.waitingReason())
+        .hasValueSatisfying(r -> assertThat(r).matches("needs 768 MiB, \\d+ MiB free"));
 
     Files.createFile(release);
     assertThat(first.get(Duration.ofSeconds(60))).isEqualTo(second.get(Duration.ofSeconds(60)));
@@ -161,7 +162,9 @@ class PlacementTest {
                 : parts[1].isEmpty() ? Path.of("/sys/fs/cgroup" + parts[2], v2File) : null;
         if (file != null && Files.exists(file)) {
           String value = Files.readString(file).trim();
-          if (!value.equals("max") && !value.startsWith("max ") && !value.equals("-1")
+          if (!value.equals("max")
+              && !value.startsWith("max ")
+              && !value.equals("-1")
               && !value.equals("9223372036854771712")) {
             values.add(value);
           }
@@ -172,8 +175,8 @@ class PlacementTest {
   }
 
   /**
-   * Skips a test of hard limits where this machine gives no control groups to Skiff; in CI (root
-   * on Linux) they must be there.
+   * Skips a test of hard limits where this machine gives no control groups to Skiff; in CI (root on
+   * Linux) they must be there.
    */
   private static void assumeHardLimits(boolean available) {
     if (System.getenv("CI") != null) {

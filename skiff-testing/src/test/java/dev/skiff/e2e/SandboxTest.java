@@ -39,7 +39,9 @@ class SandboxTest {
 
     assertThat(view.dataDirVisible()).as("the control plane's data directory is visible").isFalse();
     assertThat(view.otherVolumeVisible()).as("another volume is visible").isFalse();
-    assertThat(view.writableOutsideTmpAndVolumes()).as("writable outside /tmp and volumes").isEmpty();
+    assertThat(view.writableOutsideTmpAndVolumes())
+        .as("writable outside /tmp and volumes")
+        .isEmpty();
     assertThat(view.wroteTmp()).as("/tmp is writable").isTrue();
     assertThat(view.wroteCache()).as("the volume at /cache is writable").isTrue();
     assertThat(view.home()).isEqualTo("/tmp");
@@ -85,9 +87,7 @@ class SandboxTest {
       ProcessHandle bwrap = jvm.parent().orElseThrow();
       assertThat(bwrap.info().command().orElse("")).endsWith("bwrap");
       jvm.destroyForcibly();
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> !bwrap.isAlive());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !bwrap.isAlive());
       // A new container serves the next call.
       assertThat(VolumeFns.inspect.remote("/nonexistent", "/nonexistent").processes()).isNotEmpty();
     }

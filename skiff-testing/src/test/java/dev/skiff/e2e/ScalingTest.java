@@ -27,8 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The autoscaler with real containers: the cap under a burst, warm minimums, buffer containers,
- * the scale-down window, input concurrency, and settings changed while an app runs. Containers are
+ * The autoscaler with real containers: the cap under a burst, warm minimums, buffer containers, the
+ * scale-down window, input concurrency, and settings changed while an app runs. Containers are
  * counted through {@link AppRun#status()}, which lists each function's containers (warm containers
  * not yet bound to a function are not among them).
  */
@@ -57,7 +57,7 @@ class ScalingTest {
       return status.containers().size();
     }
 
-    /** The containers by state, e.g. {@code 3 container(s)  starting=1 idle=0 busy=2 ...}. */
+    /** The containers by state, e.g. {@code 3 container(s) starting=1 idle=0 busy=2 ...}. */
     String shape() {
       return String.format(
           "%d container(s)  starting=%d idle=%d busy=%d stopping=%d",
@@ -71,10 +71,7 @@ class ScalingTest {
     String line() {
       return String.format(
           "%6d ms  %s  queued=%d running=%d",
-          millis,
-          shape(),
-          status.queuedInputs(),
-          status.runningInputs());
+          millis, shape(), status.queuedInputs(), status.runningInputs());
     }
   }
 
@@ -173,7 +170,9 @@ class ScalingTest {
       assertThat(call.get(Duration.ofSeconds(30))).isPositive();
 
       // No load: the buffer lapses and both containers stop once idle for the window.
-      await().atMost(Duration.ofSeconds(20)).until(() -> status(run, "awaitFile").containers().isEmpty());
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> status(run, "awaitFile").containers().isEmpty());
       assertThat(status(run, "awaitFile").desiredContainers()).isZero();
     }
   }
@@ -188,7 +187,8 @@ class ScalingTest {
           ScalingFns.sleepy.map(IntStream.range(0, 10).mapToObj(i -> 1000L).toList()).toList();
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
-      System.out.println("10 inputs of 1 s each with concurrentInputs(10) took " + took.toMillis() + " ms");
+      System.out.println(
+          "10 inputs of 1 s each with concurrentInputs(10) took " + took.toMillis() + " ms");
       assertThat(took).isLessThan(Duration.ofSeconds(5)); // well under 10 s
       assertThat(new HashSet<>(pids)).containsExactly(warmPid);
       assertThat(status(run, "sleepThenPid").containers()).hasSize(1);
@@ -203,7 +203,9 @@ class ScalingTest {
       ScalingFns.adjustable.updateAutoscaler(2, 4, 0, Duration.ofSeconds(1));
 
       assertThat(status(run, "pid").autoscaler().minContainers()).isEqualTo(2);
-      await().atMost(START).until(() -> status(run, "pid").containers(ContainerStatus.State.IDLE) == 2);
+      await()
+          .atMost(START)
+          .until(() -> status(run, "pid").containers(ContainerStatus.State.IDLE) == 2);
 
       ScalingFns.adjustable.updateAutoscaler(0, 4, 0, Duration.ofSeconds(1));
       await().atMost(Duration.ofSeconds(20)).until(() -> live(run, "pid") == 0);
@@ -223,7 +225,8 @@ class ScalingTest {
   @Test
   void updateAutoscalerRefusesInconsistentSettingsAndChangesNothing() {
     try (AppRun run = ScalingFns.adjustableApp.run(RunOptions.quiet())) {
-      assertThatThrownBy(() -> ScalingFns.adjustable.updateAutoscaler(3, 2, 0, Duration.ofSeconds(5)))
+      assertThatThrownBy(
+              () -> ScalingFns.adjustable.updateAutoscaler(3, 2, 0, Duration.ofSeconds(5)))
           .isInstanceOf(InvalidConfigurationException.class)
           .hasMessage(
               "function 'pid': minContainers (3) is greater than maxContainers (2); allowed is"

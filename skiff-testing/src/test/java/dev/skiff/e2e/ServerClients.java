@@ -18,11 +18,11 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code lookup}: remote, map, starmap-free map, spawn and remoteGen on app "durable";
- *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently (RECORD: a
- *       file name in its volume), appending {@code id input} to IDS as each spawn returns;
+ *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently (RECORD: a file
+ *       name in its volume), appending {@code id input} to IDS as each spawn returns;
  *   <li>{@code fallback}: an ephemeral run and a deploy, for a config whose server is down;
- *   <li>{@code square N}: one call of {@code square} on app "durable", printing {@code square=R}
- *       or {@code failed: MESSAGE};
+ *   <li>{@code square N}: one call of {@code square} on app "durable", printing {@code square=R} or
+ *       {@code failed: MESSAGE};
  *   <li>{@code get IDS}: {@code FunctionCall.fromId(id).get()} for each id, printing {@code id
  *       value}.
  * </ul>
@@ -44,14 +44,14 @@ public final class ServerClients {
     RemoteFunction<Integer> square = RemoteFunction.fromName("durable", "square", Integer.class);
     System.out.println("remote=" + square.remote(7));
     System.out.println(
-        "map=" + square.map(List.of(1, 2, 3)).map(String::valueOf).collect(Collectors.joining(",")));
+        "map="
+            + square.map(List.of(1, 2, 3)).map(String::valueOf).collect(Collectors.joining(",")));
     FunctionCall<Integer> call = square.spawn(9);
     System.out.println("spawn=" + call.get());
     System.out.println("async=" + square.remoteAsync(4).join());
     RemoteFunction<Integer> countTo = RemoteFunction.fromName("durable", "countTo", Integer.class);
     try (var items = countTo.remoteGen(4)) {
-      System.out.println(
-          "gen=" + items.map(String::valueOf).collect(Collectors.joining(",")));
+      System.out.println("gen=" + items.map(String::valueOf).collect(Collectors.joining(",")));
     }
   }
 

@@ -15,13 +15,15 @@ class ServerConfigTest {
     try (ServerProcess server = ServerProcess.start()) {
       server.stop(); // SIGTERM: a clean shutdown; the config stays
 
-      String out =
-          server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "fallback");
+      String out = server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "fallback");
 
       assertThat(out)
           .contains(
-              "skiff: the server at " + server.target() + " (from "
-                  + server.home().resolve("config.json") + ") does not answer; using an embedded"
+              "skiff: the server at "
+                  + server.target()
+                  + " (from "
+                  + server.home().resolve("config.json")
+                  + ") does not answer; using an embedded"
                   + " control plane")
           .contains("ephemeral=9")
           .contains("deploy failed: the Skiff server at " + server.target())

@@ -83,8 +83,7 @@ final class TokenFns {
         case "scale" -> {
           client.updateAutoscaler(
               UpdateAutoscalerRequest.newBuilder()
-                  .setFunction(
-                      FunctionRef.newBuilder().setAppId(ownApp).setFunctionName("attack"))
+                  .setFunction(FunctionRef.newBuilder().setAppId(ownApp).setFunctionName("attack"))
                   .setSettings(
                       AutoscalerSettings.newBuilder()
                           .setMaxContainers(Integer.parseInt(arg))

@@ -39,12 +39,15 @@ class TransportSecurityTest {
     try (ServerProcess server = ServerProcess.start()) {
       Path tls = server.dataDir().resolve("tls");
       assertThat(Files.getPosixFilePermissions(tls.resolve("key.pem")))
-          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+          .containsExactlyInAnyOrder(
+              PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
       ClientConfig config = server.clientConfig();
       assertThat(config.trust()).isInstanceOf(ServerTrust.Pinned.class);
       assertThat(((ServerTrust.Pinned) config.trust()).certificate().getEncoded())
-          .isEqualTo(ServerTrust.pinned(Files.readString(tls.resolve("cert.pem")), "x")
-              .certificate().getEncoded());
+          .isEqualTo(
+              ServerTrust.pinned(Files.readString(tls.resolve("cert.pem")), "x")
+                  .certificate()
+                  .getEncoded());
       assertThat(server.output()).contains("TLS certificate SHA-256 ");
       assertThat(server.webBaseUrl()).startsWith("https://127.0.0.1:");
       server.useInThisJvm();
@@ -53,7 +56,8 @@ class TransportSecurityTest {
 
       assertThat(RemoteFunction.fromName("durable", "square", Integer.class).remote(6))
           .isEqualTo(36);
-      assertThat(server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "square", "7"))
+      assertThat(
+              server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "square", "7"))
           .contains("square=49");
       String url = DeployedFns.greet.webUrl() + "?name=tls";
       assertThat(url).startsWith(server.webBaseUrl());
@@ -74,7 +78,11 @@ class TransportSecurityTest {
             "--tls-cert", operator.certificate().toString(),
             "--tls-key", operator.key().toString())) {
       ClientConfig config = server.clientConfig();
-      assertThat(((ServerTrust.Pinned) config.trust()).certificate().getSubjectX500Principal().getName())
+      assertThat(
+              ((ServerTrust.Pinned) config.trust())
+                  .certificate()
+                  .getSubjectX500Principal()
+                  .getName())
           .isEqualTo("CN=operator");
       assertThat(server.dataDir().resolve("tls")).doesNotExist();
       // Pinned, as the config says; and as a CA file (SKIFF_TLS_CA), with the host name checked.
@@ -108,7 +116,8 @@ class TransportSecurityTest {
                   }
                 })
             .isInstanceOf(SkiffException.class)
-            .hasMessageStartingWith("the Skiff control plane at " + config.server() + " is unavailable: ")
+            .hasMessageStartingWith(
+                "the Skiff control plane at " + config.server() + " is unavailable: ")
             .hasMessageEndingWith(
                 " (this client does not use TLS: SKIFF_TLS=off; a server with TLS hangs up on it)");
       }
@@ -125,7 +134,9 @@ class TransportSecurityTest {
         .hasMessageContaining("/data/tls), or give --tls-cert FILE --tls-key FILE");
     // Nor does a client send its token without TLS to a host off loopback.
     assertThatThrownBy(
-            () -> SkiffClient.connect("192.0.2.1:7733", "t", new ServerTrust.Plaintext("SKIFF_TLS=off")))
+            () ->
+                SkiffClient.connect(
+                    "192.0.2.1:7733", "t", new ServerTrust.Plaintext("SKIFF_TLS=off")))
         .isInstanceOf(SkiffException.class)
         .hasMessage(
             "refusing to send the token to 192.0.2.1:7733 without TLS (SKIFF_TLS=off): only a"
@@ -155,7 +166,9 @@ class TransportSecurityTest {
 
       assertThat(out)
           .contains(
-              "failed: the Skiff server at " + server.target() + " did not complete a TLS"
+              "failed: the Skiff server at "
+                  + server.target()
+                  + " did not complete a TLS"
                   + " handshake, so it was sent nothing");
     }
   }
@@ -176,7 +189,9 @@ class TransportSecurityTest {
 
       assertThat(out)
           .contains(
-              "failed: the Skiff server at " + server.target() + " is not trusted, so it was sent"
+              "failed: the Skiff server at "
+                  + server.target()
+                  + " is not trusted, so it was sent"
                   + " nothing: its certificate (CN=impostor, SHA-256 ")
           .contains(
               ") is not the one pinned in " + server.home().resolve("config.json") + " (SHA-256 ");

@@ -11,8 +11,7 @@ public final class UnsandboxedFns {
   static final App app = App.named("unsandboxed");
 
   /** The names of the container's environment variables. */
-  static final Function0<List<String>> environment =
-      app.function(UnsandboxedFns::environmentNames);
+  static final Function0<List<String>> environment = app.function(UnsandboxedFns::environmentNames);
 
   static final App withSecret = App.named("unsandboxed-secret");
 

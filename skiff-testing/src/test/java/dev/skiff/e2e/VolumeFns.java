@@ -147,8 +147,7 @@ final class VolumeFns {
   static View inspectSandbox(String dataDir, String otherVolumeDir) {
     List<String> writable = new ArrayList<>();
     String classes =
-        Path.of(System.getProperty("java.class.path").split(File.pathSeparator, -1)[0])
-            .toString();
+        Path.of(System.getProperty("java.class.path").split(File.pathSeparator, -1)[0]).toString();
     for (String dir :
         List.of(
             "/",
@@ -167,7 +166,9 @@ final class VolumeFns {
     List<String> processes;
     try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
       processes =
-          all.map(p -> p.pid() + " " + p.info().commandLine().orElse(p.info().command().orElse("?")))
+          all.map(
+                  p ->
+                      p.pid() + " " + p.info().commandLine().orElse(p.info().command().orElse("?")))
               .toList();
     }
     return new View(

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A container that swaps a named pipe in and out of its volume while it reads that name through
- * the volume API on many connections stalls nothing but its own volume's operations: the control
- * plane keeps serving other containers. (An open that lands on a pipe blocks until a writer comes;
- * on a transport thread it stalled every container sharing that thread.)
+ * A container that swaps a named pipe in and out of its volume while it reads that name through the
+ * volume API on many connections stalls nothing but its own volume's operations: the control plane
+ * keeps serving other containers. (An open that lands on a pipe blocks until a writer comes; on a
+ * transport thread it stalled every container sharing that thread.)
  */
 @Tag("e2e")
 class VolumePipeTest {
@@ -34,9 +34,7 @@ class VolumePipeTest {
       FunctionCall<String> attack = PipeFns.attack.spawn(6);
       // While the attack runs and after it, the bystander still answers within a bound.
       for (int i = 0; i < 5; i++) {
-        assertThat(
-                CompletableFuture.supplyAsync(PipeFns.ping::remote)
-                    .get(30, TimeUnit.SECONDS))
+        assertThat(CompletableFuture.supplyAsync(PipeFns.ping::remote).get(30, TimeUnit.SECONDS))
             .isEqualTo("pong");
       }
       assertThat(attack.get(Duration.ofMinutes(2))).startsWith("swaps=");

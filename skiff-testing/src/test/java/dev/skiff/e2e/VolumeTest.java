@@ -26,9 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Volumes: persistent across containers and runs, writes visible at once to other containers and
- * to the client API, which works with them from outside (list, read, write, upload, download,
- * remove) and refuses paths that leave the volume.
+ * Volumes: persistent across containers and runs, writes visible at once to other containers and to
+ * the client API, which works with them from outside (list, read, write, upload, download, remove)
+ * and refuses paths that leave the volume.
  */
 @Tag("e2e")
 class VolumeTest {
@@ -44,7 +44,8 @@ class VolumeTest {
   void aFileWrittenByOneCallIsReadByAnotherContainerAndAfterTheAppRestarts() {
     try (AppRun run = VolumeFns.app.run(RunOptions.quiet())) {
       assertThat(VolumeFns.write.remote("x", "cached value")).isEqualTo("wrote x");
-      assertThat(VolumeFns.read.remote("x")).isEqualTo("cached value"); // another function's container
+      assertThat(VolumeFns.read.remote("x"))
+          .isEqualTo("cached value"); // another function's container
       assertThat(run.status())
           .filteredOn(f -> f.name().equals("writeCache") || f.name().equals("readCache"))
           .allSatisfy(f -> assertThat(f.containers()).hasSize(1));
@@ -95,7 +96,9 @@ class VolumeTest {
   @Test
   void theClientApiWritesUploadsListsDownloadsAndRemoves(@TempDir Path dir) throws IOException {
     Volume v = Volume.fromName("client-api").create();
-    assertThatThrownBy(v::create).isInstanceOf(SkiffException.class).hasMessageContaining("already exists");
+    assertThatThrownBy(v::create)
+        .isInstanceOf(SkiffException.class)
+        .hasMessageContaining("already exists");
 
     v.write("/notes/a.txt", utf8("alpha"));
     Path local = dir.resolve("local");
@@ -108,9 +111,7 @@ class VolumeTest {
     assertThat(v.listFiles("/"))
         .extracting(VolumeEntry::path, VolumeEntry::directory)
         .containsExactly(
-            Tuple.tuple("notes", true),
-            Tuple.tuple("single.txt", false),
-            Tuple.tuple("up", true));
+            Tuple.tuple("notes", true), Tuple.tuple("single.txt", false), Tuple.tuple("up", true));
     assertThat(v.listFilesRecursively("up"))
         .extracting(VolumeEntry::path)
         .containsExactly("up/b.txt", "up/sub", "up/sub/c.txt");
@@ -140,7 +141,9 @@ class VolumeTest {
         .hasMessageContaining("not empty");
     v.remove("up", true);
     v.remove("single.txt", false);
-    assertThat(v.listFiles("/")).extracting(VolumeEntry::path).containsExactly("big.bin", "empty", "notes");
+    assertThat(v.listFiles("/"))
+        .extracting(VolumeEntry::path)
+        .containsExactly("big.bin", "empty", "notes");
     assertThatThrownBy(() -> v.read("single.txt")).isInstanceOf(NotFoundException.class);
 
     Volume.delete("client-api");
@@ -169,11 +172,13 @@ class VolumeTest {
         .hasMessageContaining("'..'");
     assertThatThrownBy(() -> v.write("a/../../x", utf8("no")))
         .isInstanceOf(InvalidConfigurationException.class);
-    assertThatThrownBy(() -> v.remove("..", true)).isInstanceOf(InvalidConfigurationException.class);
+    assertThatThrownBy(() -> v.remove("..", true))
+        .isInstanceOf(InvalidConfigurationException.class);
     assertThatThrownBy(() -> v.remove("/", true))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("delete the volume instead");
-    assertThatThrownBy(() -> Volume.fromName("../x")).isInstanceOf(InvalidConfigurationException.class);
+    assertThatThrownBy(() -> Volume.fromName("../x"))
+        .isInstanceOf(InvalidConfigurationException.class);
     assertThat(v.listFiles("/")).extracting(VolumeEntry::path).containsExactly("inside.txt");
   }
 
@@ -198,7 +203,9 @@ class VolumeTest {
         .hasMessageContaining("symbolic link");
     assertThat(skiff.dataDir().resolve("volumes/planted")).doesNotExist();
     // Listing skips links rather than following them.
-    assertThat(cache.listFilesRecursively("/")).extracting(VolumeEntry::path).doesNotContain("etc", "out");
+    assertThat(cache.listFilesRecursively("/"))
+        .extracting(VolumeEntry::path)
+        .doesNotContain("etc", "out");
     cache.remove("etc", false); // removes the link itself, not /etc
     cache.remove("out", false);
     assertThat(skiff.dataDir()).exists();
@@ -207,8 +214,13 @@ class VolumeTest {
   private static String notFollowed(String path, String link) {
     return (path.equals(link)
             ? "path '" + path + "' in volume '" + VolumeFns.CACHE + "' is a symbolic link"
-            : "path '" + path + "' in volume '" + VolumeFns.CACHE
-                + "' passes through the symbolic link '" + link + "'")
+            : "path '"
+                + path
+                + "' in volume '"
+                + VolumeFns.CACHE
+                + "' passes through the symbolic link '"
+                + link
+                + "'")
         + ", which the volume API does not follow";
   }
 

@@ -55,8 +55,7 @@ class WebEndpointTest {
       app.webEndpoint(
           WebEndpointTest::add,
           w -> w.method("POST").label("sum").function(f -> f.minContainers(1)));
-  static final WebEndpoint secret =
-      app.webEndpoint(WebEndpointTest::secret, w -> w.requiresAuth());
+  static final WebEndpoint secret = app.webEndpoint(WebEndpointTest::secret, w -> w.requiresAuth());
   static final WebEndpoint slow =
       app.webEndpoint(
           WebEndpointTest::slow,
@@ -149,20 +148,33 @@ class WebEndpointTest {
   @Test
   void curlGetsTheSameAnswers() throws Exception {
     assumeThat(Path.of("/usr/bin/curl")).exists();
-    assertThat(curl("-X", "POST", "-H", "Content-Type: application/json", "-d",
-            "{\"a\": 40, \"more\": [2]}", add.webUrl()))
+    assertThat(
+            curl(
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                "{\"a\": 40, \"more\": [2]}",
+                add.webUrl()))
         .isEqualTo("{\"sum\":42}\n200");
     assertThat(curl("-X", "POST", "-d", "{\"a\": ", add.webUrl())).endsWith("\n400");
     assertThat(curl(secret.webUrl() + "?word=x")).endsWith("\n401");
     WebToken token = run.createWebToken("curl");
     assertThat(
-            curl("-H", "Skiff-Key: " + token.keyId(), "-H", "Skiff-Secret: " + token.secret(),
+            curl(
+                "-H",
+                "Skiff-Key: " + token.keyId(),
+                "-H",
+                "Skiff-Secret: " + token.secret(),
                 secret.webUrl() + "?word=psst"))
         .isEqualTo("\"PSST\"\n200");
   }
 
   private static String curl(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("/usr/bin/curl", "-s", "-S", "--max-time", "60", "-w", "\n%{http_code}"));
+    List<String> command =
+        new ArrayList<>(
+            List.of("/usr/bin/curl", "-s", "-S", "--max-time", "60", "-w", "\n%{http_code}"));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -174,7 +186,8 @@ class WebEndpointTest {
   void malformedRequestsAnswer400WithAJsonMessage() throws Exception {
     HttpResponse<String> badJson = post(add.webUrl(), "{\"a\": 1,");
     assertThat(badJson.statusCode()).isEqualTo(400);
-    assertThat(badJson.body()).startsWith("{\"error\":\"web endpoint /web-e2e/sum: the request body is not valid JSON");
+    assertThat(badJson.body())
+        .startsWith("{\"error\":\"web endpoint /web-e2e/sum: the request body is not valid JSON");
     HttpResponse<String> notObject = post(add.webUrl(), "[1, 2]");
     assertThat(notObject.statusCode()).isEqualTo(400);
     assertThat(notObject.body()).contains("the request body is not a JSON object");
@@ -186,10 +199,12 @@ class WebEndpointTest {
                 + " times (int)\"}");
     HttpResponse<String> unconvertible = get(greet.webUrl() + "?name=x&times=many");
     assertThat(unconvertible.statusCode()).isEqualTo(400);
-    assertThat(unconvertible.body()).startsWith("{\"error\":\"query parameter 'times' is 'many'; it must be int");
+    assertThat(unconvertible.body())
+        .startsWith("{\"error\":\"query parameter 'times' is 'many'; it must be int");
     HttpResponse<String> wrongType = post(add.webUrl(), "{\"a\": \"one\", \"more\": []}");
     assertThat(wrongType.statusCode()).isEqualTo(400);
-    assertThat(wrongType.body()).startsWith("{\"error\":\"field 'a' is \\\"one\\\"; it must be long");
+    assertThat(wrongType.body())
+        .startsWith("{\"error\":\"field 'a' is \\\"one\\\"; it must be long");
   }
 
   @Test
@@ -210,7 +225,12 @@ class WebEndpointTest {
 
     WebToken token = run.createWebToken("test");
     HttpResponse<String> ok =
-        get(secret.webUrl() + "?word=psst", "Skiff-Key", token.keyId(), "Skiff-Secret", token.secret());
+        get(
+            secret.webUrl() + "?word=psst",
+            "Skiff-Key",
+            token.keyId(),
+            "Skiff-Secret",
+            token.secret());
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(ok.body()).isEqualTo("\"PSST\"");
   }

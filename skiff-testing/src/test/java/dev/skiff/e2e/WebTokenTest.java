@@ -41,8 +41,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The credentials of web endpoints, attacked over real HTTP against a real control plane and real
- * sandboxed containers: the function behind each endpoint answers with every header it received,
- * so the tests see exactly what reached function code.
+ * sandboxed containers: the function behind each endpoint answers with every header it received, so
+ * the tests see exactly what reached function code.
  */
 @Tag("e2e")
 class WebTokenTest {
@@ -50,8 +50,7 @@ class WebTokenTest {
   static final SkiffExtension skiff = SkiffExtension.builder().withoutWarmContainers().build();
 
   static final App app = App.named("web-tokens");
-  static final WebEndpoint guarded =
-      app.webEndpoint(WebTokenTest::guarded, w -> w.requiresAuth());
+  static final WebEndpoint guarded = app.webEndpoint(WebTokenTest::guarded, w -> w.requiresAuth());
   static final WebEndpoint open = app.webEndpoint(WebTokenTest::open);
   static final Function0<String> mint = app.function(WebTokenTest::mint);
 
@@ -114,7 +113,9 @@ class WebTokenTest {
   }
 
   private static String clientTokenRefusal(String path) {
-    return "{\"error\":\"web endpoint " + path + " takes web tokens, not the client token: create"
+    return "{\"error\":\"web endpoint "
+        + path
+        + " takes web tokens, not the client token: create"
         + " one with 'skiff token create' and send its key id and secret in the Skiff-Key and"
         + " Skiff-Secret headers\"}";
   }
@@ -134,7 +135,9 @@ class WebTokenTest {
     assertThat(token.toString()).doesNotContain(token.secret());
 
     HttpResponse<String> r =
-        get(guarded.webUrl(), headers(token, "Authorization", "Basic dXNlcjpwdw==", "X-Probe", "1"));
+        get(
+            guarded.webUrl(),
+            headers(token, "Authorization", "Basic dXNlcjpwdw==", "X-Probe", "1"));
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     Map<String, List<String>> seen = seen(r);
@@ -148,10 +151,18 @@ class WebTokenTest {
   @Test
   void skiffHeadersAreStrippedOnEndpointsWithoutAuthToo() throws Exception {
     HttpResponse<String> r =
-        get(open.webUrl(), "Skiff-Key", "wk-anything", "Skiff-Secret", "ws-anything", "X-Probe", "2");
+        get(
+            open.webUrl(),
+            "Skiff-Key",
+            "wk-anything",
+            "Skiff-Secret",
+            "ws-anything",
+            "X-Probe",
+            "2");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    assertThat(seen(r)).containsEntry("x-probe", List.of("2")).doesNotContainKeys("skiff-key",
-        "skiff-secret");
+    assertThat(seen(r))
+        .containsEntry("x-probe", List.of("2"))
+        .doesNotContainKeys("skiff-key", "skiff-secret");
   }
 
   @Test
@@ -176,7 +187,9 @@ class WebTokenTest {
     assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Skiff-Key realm=\"skiff\"");
     assertThat(none.body())
         .isEqualTo(
-            "{\"error\":\"web endpoint " + path + " requires auth: send a web token's key id and"
+            "{\"error\":\"web endpoint "
+                + path
+                + " requires auth: send a web token's key id and"
                 + " secret in the Skiff-Key and Skiff-Secret headers (create one with 'skiff"
                 + " token create')\"}");
 
@@ -188,15 +201,19 @@ class WebTokenTest {
     HttpResponse<String> keyOnly = get(guarded.webUrl(), "Skiff-Key", token.keyId());
     assertThat(keyOnly.statusCode()).isEqualTo(401);
     HttpResponse<String> otherKey =
-        get(guarded.webUrl(), "Skiff-Key", "wk-aaaaaaaaaaaaaaaaaaaa", "Skiff-Secret", token.secret());
+        get(
+            guarded.webUrl(),
+            "Skiff-Key",
+            "wk-aaaaaaaaaaaaaaaaaaaa",
+            "Skiff-Secret",
+            token.secret());
     assertThat(otherKey.statusCode()).isEqualTo(401);
     assertThat(otherKey.body()).isEqualTo(refused(path, "wk-aaaaaaaaaaaaaaaaaaaa"));
 
     assertThat(get(guarded.webUrl(), headers(token)).statusCode()).isEqualTo(200);
     try (SkiffClient client = SkiffClient.connect(skiff.target(), skiff.token())) {
       TokenApiGrpc.newBlockingStub(client.channel())
-          .revokeWebToken(
-              RevokeWebTokenRequest.newBuilder().setKeyId(token.keyId()).build());
+          .revokeWebToken(RevokeWebTokenRequest.newBuilder().setKeyId(token.keyId()).build());
     }
     HttpResponse<String> revoked = get(guarded.webUrl(), headers(token));
     assertThat(revoked.statusCode()).isEqualTo(401);
@@ -204,14 +221,19 @@ class WebTokenTest {
   }
 
   private static String refused(String path, String keyId) {
-    return "{\"error\":\"web endpoint " + path + " refused the web token '" + keyId + "': no such"
+    return "{\"error\":\"web endpoint "
+        + path
+        + " refused the web token '"
+        + keyId
+        + "': no such"
         + " key id, revoked, or the wrong secret\"}";
   }
 
   @Test
   void webTokenIsNotACredentialForTheGrpcApi() {
     WebToken token = run.createWebToken("not-for-grpc");
-    for (String bearer : List.of(token.secret(), token.keyId(), token.keyId() + ":" + token.secret())) {
+    for (String bearer :
+        List.of(token.secret(), token.keyId(), token.keyId() + ":" + token.secret())) {
       try (SkiffClient client = SkiffClient.connect(skiff.target(), bearer)) {
         assertRefusedAs(
             Status.Code.UNAUTHENTICATED,

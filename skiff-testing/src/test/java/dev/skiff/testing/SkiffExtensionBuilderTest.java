@@ -54,7 +54,9 @@ class SkiffExtensionBuilderTest {
     SkiffExtension fresh = SkiffExtension.builder().withFreshBuilds().withoutSandbox().build();
     assertThat(fresh.sharedBuilds()).isFalse();
     assertThat(fresh.config().sandbox()).isFalse();
-    assertThat(SkiffExtension.sharedBuildCache()).isAbsolute().endsWith(Path.of("skiff", "test-builds"));
+    assertThat(SkiffExtension.sharedBuildCache())
+        .isAbsolute()
+        .endsWith(Path.of("skiff", "test-builds"));
   }
 
   @Test

@@ -37,9 +37,8 @@ import java.nio.charset.Charset;
  *
  * <p>It connects to the control plane, initialises the user's class exactly as the user's program
  * did (running its static initialisers, which define the app's functions), finds the method,
- * reports ready and then serves inputs until told to stop. It exits when the control plane's
- * stream ends or the process that started it dies, so containers never outlive their control
- * plane.
+ * reports ready and then serves inputs until told to stop. It exits when the control plane's stream
+ * ends or the process that started it dies, so containers never outlive their control plane.
  */
 public final class ContainerMain {
   private ContainerMain() {}
@@ -169,8 +168,11 @@ public final class ContainerMain {
   private static String env(String name) {
     String v = System.getenv(name);
     if (v == null) {
-      System.err.println("skiff: container started without " + name + "; it must be started by"
-          + " the Skiff control plane");
+      System.err.println(
+          "skiff: container started without "
+              + name
+              + "; it must be started by"
+              + " the Skiff control plane");
       Runtime.getRuntime().halt(2);
     }
     return v;

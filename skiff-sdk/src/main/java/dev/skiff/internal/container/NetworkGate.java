@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Holds a container back until its network is up, so that user code never runs without the
- * network its function was given. The control plane attaches a sandboxed container's user-mode
- * network from outside, a few milliseconds after the sandbox starts; it names the interface in
- * {@code SKIFF_NETWORK_INTERFACE}, and this waits until the kernel's routing table (which the
- * container's own network namespace shows in {@code /proc/net/route}) has a default route through
- * it. Without that variable (no network, or no sandbox) it returns at once.
+ * Holds a container back until its network is up, so that user code never runs without the network
+ * its function was given. The control plane attaches a sandboxed container's user-mode network from
+ * outside, a few milliseconds after the sandbox starts; it names the interface in {@code
+ * SKIFF_NETWORK_INTERFACE}, and this waits until the kernel's routing table (which the container's
+ * own network namespace shows in {@code /proc/net/route}) has a default route through it. Without
+ * that variable (no network, or no sandbox) it returns at once.
  */
 final class NetworkGate {
   static final Duration LIMIT = Duration.ofSeconds(10);
@@ -33,7 +33,10 @@ final class NetworkGate {
     while (!hasDefaultRoute(iface)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "the container's network (" + iface + ") did not come up within " + LIMIT.toSeconds()
+            "the container's network ("
+                + iface
+                + ") did not come up within "
+                + LIMIT.toSeconds()
                 + " s");
       }
       Thread.sleep(2);

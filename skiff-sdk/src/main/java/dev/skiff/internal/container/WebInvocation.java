@@ -26,8 +26,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Serves a web endpoint's inputs in a container. Each input is an {@link HttpInput} (the request
- * as the gateway received it) and each result an {@link HttpOutput}.
+ * Serves a web endpoint's inputs in a container. Each input is an {@link HttpInput} (the request as
+ * the gateway received it) and each result an {@link HttpOutput}.
  *
  * <p>The simple form maps query parameters ({@code GET}) or the fields of a JSON object body
  * ({@code POST}) onto the method's parameters by name, converting them to the declared types with
@@ -105,8 +105,12 @@ final class WebInvocation {
       json = JSON.writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
       throw new PayloadException(
-          "the value of web endpoint '" + spec.label() + "' (" + value.getClass().getName()
-              + ") cannot be encoded as JSON: " + e.getOriginalMessage(),
+          "the value of web endpoint '"
+              + spec.label()
+              + "' ("
+              + value.getClass().getName()
+              + ") cannot be encoded as JSON: "
+              + e.getOriginalMessage(),
           e);
     }
     return HttpOutput.newBuilder()
@@ -146,7 +150,13 @@ final class WebInvocation {
           values[i] = JSON.treeToValue(node, types[i]);
         } catch (JsonProcessingException | IllegalArgumentException e) {
           throw new BadRequest(
-              "field '" + name + "' is " + node + "; it must be " + typeName(i) + ": "
+              "field '"
+                  + name
+                  + "' is "
+                  + node
+                  + "; it must be "
+                  + typeName(i)
+                  + ": "
                   + firstLine(e.getMessage()));
         }
       }
@@ -169,8 +179,14 @@ final class WebInvocation {
       return Optional.empty();
     }
     throw new BadRequest(
-        "missing " + what + " '" + spec.parameters().get(i) + "' (" + typeName(i)
-            + "); the endpoint takes " + signature());
+        "missing "
+            + what
+            + " '"
+            + spec.parameters().get(i)
+            + "' ("
+            + typeName(i)
+            + "); the endpoint takes "
+            + signature());
   }
 
   private Object fromQuery(int i, String name, List<String> given) throws BadRequest {
@@ -180,7 +196,13 @@ final class WebInvocation {
         return JSON.convertValue(given, type);
       } catch (IllegalArgumentException e) {
         throw new BadRequest(
-            "query parameter '" + name + "' is " + given + "; it must be " + typeName(i) + ": "
+            "query parameter '"
+                + name
+                + "' is "
+                + given
+                + "; it must be "
+                + typeName(i)
+                + ": "
                 + firstLine(e.getMessage()));
       }
     }
@@ -196,14 +218,23 @@ final class WebInvocation {
         return JSON.convertValue(value, type); // enums, dates, quoted forms
       } catch (IllegalArgumentException e) {
         throw new BadRequest(
-            "query parameter '" + name + "' is '" + value + "'; it must be " + typeName(i) + ": "
+            "query parameter '"
+                + name
+                + "' is '"
+                + value
+                + "'; it must be "
+                + typeName(i)
+                + ": "
                 + firstLine(e.getMessage()));
       }
     }
   }
 
   private String typeName(int i) {
-    return method.getGenericParameterTypes()[i].getTypeName().replace("java.lang.", "")
+    return method
+        .getGenericParameterTypes()[i]
+        .getTypeName()
+        .replace("java.lang.", "")
         .replace("java.util.", "");
   }
 
@@ -231,8 +262,7 @@ final class WebInvocation {
     in.getHeadersList()
         .forEach(
             f -> headers.computeIfAbsent(f.getName(), k -> new ArrayList<>()).add(f.getValue()));
-    return new WebRequest(
-        in.getMethod(), in.getPath(), query, headers, in.getBody().toByteArray());
+    return new WebRequest(in.getMethod(), in.getPath(), query, headers, in.getBody().toByteArray());
   }
 
   private static ByteString output(WebResponse response) {

@@ -46,19 +46,16 @@ import java.util.stream.BaseStream;
  *
  * <p>A generator runs only while it has credit: each item sent spends one, and the caller grants
  * more as it consumes them, so a slow caller holds the generator back. A cancelled input's thread
- * is interrupted and its stream closed; the control plane kills the container if the code does
- * not stop.
+ * is interrupted and its stream closed; the control plane kills the container if the code does not
+ * stop.
  */
 final class Worker {
   private volatile String function = "?";
-  private final CompletableFuture<Bind> bind =
-      new CompletableFuture<>();
+  private final CompletableFuture<Bind> bind = new CompletableFuture<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final ConcurrentHashMap<Long, Running> running = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Output> outputs =
-      new ConcurrentLinkedQueue<>();
-  private final ReentrantLock sending =
-      new ReentrantLock();
+  private final ConcurrentLinkedQueue<Output> outputs = new ConcurrentLinkedQueue<>();
+  private final ReentrantLock sending = new ReentrantLock();
   // Sends the outputs of inputs that finish while more wait here, so that they go out together.
   private final Thread sender =
       Thread.ofPlatform().daemon().name("skiff-outputs").unstarted(this::batchOutputs);
@@ -75,6 +72,7 @@ final class Worker {
   private PayloadCodec.ArgsCodec args;
   private PayloadCodec.ValueCodec result;
   private boolean generator;
+
   /** Set when the function serves a web endpoint: its inputs are HTTP requests. */
   private WebInvocation web;
 
@@ -153,10 +151,7 @@ final class Worker {
           continue;
         }
         try {
-          send(
-              ContainerMessage.newBuilder()
-                  .setOutputs(batch)
-                  .build());
+          send(ContainerMessage.newBuilder().setOutputs(batch).build());
         } catch (RuntimeException e) {
           // the stream failed; Inbound.onError ends the container
         }
@@ -346,7 +341,10 @@ final class Worker {
           case Iterable<?> it -> it.iterator();
           default ->
               throw new IllegalStateException(
-                  "generator '" + function + "' returned " + produced.getClass().getName()
+                  "generator '"
+                      + function
+                      + "' returned "
+                      + produced.getClass().getName()
                       + "; expected a Stream, Iterator or Iterable");
         };
     try {

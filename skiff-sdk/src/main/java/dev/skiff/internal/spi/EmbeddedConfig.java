@@ -19,13 +19,13 @@ import java.util.Optional;
  * @param node what the local node offers containers (cores, memory, GPUs, region)
  * @param dataDir where the control plane keeps what outlives a run (volumes, built images, its
  *     store); created when first needed
- * @param sandbox whether containers run in the bubblewrap sandbox where it works (true by
- *     default); false runs them as plain processes, and functions that need the sandbox fail
- * @param sharedDirectories host directories that every sandboxed container sees read-write at
- *     their host paths (none by default): a test fixture's way to hand files to containers
- * @param buildCache where built images and the Maven artifacts they resolve are kept, if not in
- *     the data directory: control planes on one machine may share one (a build holds a file lock
- *     per recipe), as test fixtures do so that each test need not build the same images again
+ * @param sandbox whether containers run in the bubblewrap sandbox where it works (true by default);
+ *     false runs them as plain processes, and functions that need the sandbox fail
+ * @param sharedDirectories host directories that every sandboxed container sees read-write at their
+ *     host paths (none by default): a test fixture's way to hand files to containers
+ * @param buildCache where built images and the Maven artifacts they resolve are kept, if not in the
+ *     data directory: control planes on one machine may share one (a build holds a file lock per
+ *     recipe), as test fixtures do so that each test need not build the same images again
  */
 public record EmbeddedConfig(
     int defaultMaxContainers,
@@ -58,8 +58,15 @@ public record EmbeddedConfig(
       int warmContainers,
       NodeConfig node,
       Path dataDir) {
-    this(defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, true,
-        List.of(), Optional.empty());
+    this(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dataDir,
+        true,
+        List.of(),
+        Optional.empty());
   }
 
   /**
@@ -92,33 +99,66 @@ public record EmbeddedConfig(
   /** These settings with another default container cap. */
   public EmbeddedConfig withDefaultMaxContainers(int max) {
     return new EmbeddedConfig(
-        max, defaultScaledownWindow, warmContainers, node, dataDir, sandbox, sharedDirectories, buildCache);
+        max,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dataDir,
+        sandbox,
+        sharedDirectories,
+        buildCache);
   }
 
   /** These settings with another default idle window. */
   public EmbeddedConfig withDefaultScaledownWindow(Duration window) {
     return new EmbeddedConfig(
-        defaultMaxContainers, window, warmContainers, node, dataDir, sandbox, sharedDirectories, buildCache);
+        defaultMaxContainers,
+        window,
+        warmContainers,
+        node,
+        dataDir,
+        sandbox,
+        sharedDirectories,
+        buildCache);
   }
 
   /** These settings with another number of warm containers (0 turns them off). */
   public EmbeddedConfig withWarmContainers(int n) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, n, node, dataDir, sandbox, sharedDirectories, buildCache);
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        n,
+        node,
+        dataDir,
+        sandbox,
+        sharedDirectories,
+        buildCache);
   }
 
   /** These settings with another node (its capacity, GPUs and region). */
   public EmbeddedConfig withNode(NodeConfig n) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, warmContainers, n, dataDir, sandbox,
-        sharedDirectories, buildCache);
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        n,
+        dataDir,
+        sandbox,
+        sharedDirectories,
+        buildCache);
   }
 
   /** These settings with another data directory. */
   public EmbeddedConfig withDataDir(Path dir) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dir.toAbsolutePath(),
-        sandbox, sharedDirectories, buildCache);
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dir.toAbsolutePath(),
+        sandbox,
+        sharedDirectories,
+        buildCache);
   }
 
   /**
@@ -127,8 +167,14 @@ public record EmbeddedConfig(
    */
   public EmbeddedConfig withSandbox(boolean on) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, on,
-        sharedDirectories, buildCache);
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dataDir,
+        on,
+        sharedDirectories,
+        buildCache);
   }
 
   /**
@@ -138,8 +184,14 @@ public record EmbeddedConfig(
    */
   public EmbeddedConfig withSharedDirectories(List<Path> dirs) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, sandbox,
-        List.copyOf(dirs), buildCache);
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dataDir,
+        sandbox,
+        List.copyOf(dirs),
+        buildCache);
   }
 
   /** The directory that built images and their Maven artifacts go to: see {@code buildCache}. */
@@ -153,7 +205,13 @@ public record EmbeddedConfig(
    */
   public EmbeddedConfig withBuildCache(Path dir) {
     return new EmbeddedConfig(
-        defaultMaxContainers, defaultScaledownWindow, warmContainers, node, dataDir, sandbox,
-        sharedDirectories, Optional.of(dir));
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dataDir,
+        sandbox,
+        sharedDirectories,
+        Optional.of(dir));
   }
 }

@@ -15,15 +15,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the local node offers containers: CPU cores and memory that requests reserve, the GPUs
- * that are handed out whole to one container each, and the region label that {@code region(...)}
+ * What the local node offers containers: CPU cores and memory that requests reserve, the GPUs that
+ * are handed out whole to one container each, and the region label that {@code region(...)}
  * matches. Immutable; change one value with a {@code with...} method.
  *
  * @param cpus the cores that requests may reserve (> 0)
  * @param memoryMib the memory that requests may reserve, in MiB (> 0)
  * @param region the node's region label, e.g. {@code "local"} or {@code "eu-west-1"}
- * @param gpus the node's GPUs by device index: {@code gpus.get(i)} is the type of device {@code
- *     i}, e.g. {@code ["A100", "A100"]}
+ * @param gpus the node's GPUs by device index: {@code gpus.get(i)} is the type of device {@code i},
+ *     e.g. {@code ["A100", "A100"]}
  */
 public record NodeConfig(double cpus, long memoryMib, String region, List<String> gpus) {
   /** The region label of a node that was not given one. */
@@ -83,9 +83,9 @@ public record NodeConfig(double cpus, long memoryMib, String region, List<String
   }
 
   /**
-   * The GPU type in a name that {@code nvidia-smi} prints, e.g. {@code "NVIDIA H100 80GB HBM3"}
-   * is {@code "H100"} and {@code "Tesla T4"} is {@code "T4"}: the first word made of letters
-   * followed by digits (and perhaps more letters), else the name without spaces.
+   * The GPU type in a name that {@code nvidia-smi} prints, e.g. {@code "NVIDIA H100 80GB HBM3"} is
+   * {@code "H100"} and {@code "Tesla T4"} is {@code "T4"}: the first word made of letters followed
+   * by digits (and perhaps more letters), else the name without spaces.
    */
   static String gpuType(String name) {
     Matcher m = Pattern.compile("\\b([A-Za-z]+[0-9]+[A-Za-z]*)\\b").matcher(name);
@@ -104,8 +104,7 @@ public record NodeConfig(double cpus, long memoryMib, String region, List<String
             Runtime.getRuntime().availableProcessors(), memoryMib(), DEFAULT_REGION, nvidiaGpus());
 
     private static long memoryMib() {
-      if (ManagementFactory.getOperatingSystemMXBean()
-          instanceof OperatingSystemMXBean os) {
+      if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
         return Math.max(1, os.getTotalMemorySize() / (1024 * 1024));
       }
       return Math.max(1, Runtime.getRuntime().maxMemory() / (1024 * 1024));
@@ -116,8 +115,7 @@ public record NodeConfig(double cpus, long memoryMib, String region, List<String
       List<String> types = new ArrayList<>();
       try {
         Process p =
-            new ProcessBuilder(
-                    "nvidia-smi", "--query-gpu=index,name", "--format=csv,noheader")
+            new ProcessBuilder("nvidia-smi", "--query-gpu=index,name", "--format=csv,noheader")
                 .redirectErrorStream(true)
                 .start();
         p.getOutputStream().close();

@@ -44,8 +44,8 @@ final class CgroupLimits {
   }
 
   /**
-   * Control groups for this process's containers, or empty (with the reason logged once) where
-   * this machine does not let this process create them.
+   * Control groups for this process's containers, or empty (with the reason logged once) where this
+   * machine does not let this process create them.
    */
   static Optional<CgroupLimits> detect() {
     try {
@@ -75,8 +75,8 @@ final class CgroupLimits {
   }
 
   /**
-   * Controller name to group path from {@code /proc/self/cgroup} lines ({@code id:controllers:path});
-   * the v2 group is under the key {@code ""}.
+   * Controller name to group path from {@code /proc/self/cgroup} lines ({@code
+   * id:controllers:path}); the v2 group is under the key {@code ""}.
    */
   static Map<String, String> ownGroups(List<String> lines) {
     Map<String, String> groups = new LinkedHashMap<>();
@@ -199,9 +199,9 @@ final class CgroupLimits {
    */
   record Group(List<Path> dirs, Optional<Path> memory, boolean unified) {
     /**
-     * The launch command for {@code command} that first moves itself into these groups, then
-     * {@code exec}s the command, so that the command runs under the limits from its first
-     * instruction and keeps its process id.
+     * The launch command for {@code command} that first moves itself into these groups, then {@code
+     * exec}s the command, so that the command runs under the limits from its first instruction and
+     * keeps its process id.
      */
     List<String> wrap(List<String> command) {
       List<String> wrapped = new ArrayList<>();

@@ -38,18 +38,17 @@ import java.util.regex.Pattern;
  *
  * <p>A container runs function code, which may be hostile; an archive is class data that every
  * later JVM of the classpath maps and runs, and the file the host binds into later containers. So
- * containers never write archives. The first container of a classpath only records which classes
- * it loaded ({@code -XX:DumpLoadedClassList}) into a staging directory of its own. When it exits,
- * the control plane reads that list as untrusted data (never through a symbolic link, only a
- * regular file, at most {@value #MAX_CLASS_LIST_BYTES} bytes, each line checked against the few
- * shapes the JVM writes and rewritten by the control plane; anything else is dropped) and makes
- * the archive itself: a static dump ({@code java -Xshare:dump -XX:SharedClassListFile=...}), which
- * loads and links the listed classes but initialises none of them, so no function code runs. The
- * dump runs in the {@link Sandbox} when there is one (it parses the app's jars), sees the classpath
- * and its class list read-only and writes only into an empty directory; the control plane then
- * checks that the result is a regular file with one link and renames it into place atomically. A
- * hostile list can change which of the classpath's classes are archived, never what their archived
- * data says.
+ * containers never write archives. The first container of a classpath only records which classes it
+ * loaded ({@code -XX:DumpLoadedClassList}) into a staging directory of its own. When it exits, the
+ * control plane reads that list as untrusted data (never through a symbolic link, only a regular
+ * file, at most {@value #MAX_CLASS_LIST_BYTES} bytes, each line checked against the few shapes the
+ * JVM writes and rewritten by the control plane; anything else is dropped) and makes the archive
+ * itself: a static dump ({@code java -Xshare:dump -XX:SharedClassListFile=...}), which loads and
+ * links the listed classes but initialises none of them, so no function code runs. The dump runs in
+ * the {@link Sandbox} when there is one (it parses the app's jars), sees the classpath and its
+ * class list read-only and writes only into an empty directory; the control plane then checks that
+ * the result is a regular file with one link and renames it into place atomically. A hostile list
+ * can change which of the classpath's classes are archived, never what their archived data says.
  *
  * <p>Later containers of the classpath map the archive ({@code -XX:SharedArchiveFile}), bound
  * read-only; an archive that is not a regular file (a link left by an older version, say) is never
@@ -83,8 +82,8 @@ final class ClassDataArchives implements AutoCloseable {
   private static final Pattern DOTTED_NAME = Pattern.compile("[\\p{L}\\p{N}_$.]+");
 
   /**
-   * The flags that map an archive; the JVM says nothing about one it cannot use (JDK 25 moved
-   * most of those messages from the {@code cds} log tags to {@code aot}).
+   * The flags that map an archive; the JVM says nothing about one it cannot use (JDK 25 moved most
+   * of those messages from the {@code cds} log tags to {@code aot}).
    */
   private static final List<String> MAP_FLAGS =
       Runtime.version().feature() >= 25
@@ -217,8 +216,10 @@ final class ClassDataArchives implements AutoCloseable {
         List.of("-XX:DumpLoadedClassList=" + classList),
         List.of(),
         List.of(staging),
-        () -> Thread.ofVirtual().name("skiff-cds-dump").start(
-            () -> make(classpath, staging, archive)),
+        () ->
+            Thread.ofVirtual()
+                .name("skiff-cds-dump")
+                .start(() -> make(classpath, staging, archive)),
         () -> {
           deleteTree(staging);
           release(archive);
@@ -311,7 +312,10 @@ final class ClassDataArchives implements AutoCloseable {
         return false;
       }
       if (process.exitValue() != 0) {
-        LOG.log(Level.DEBUG, "the class-data dump for {0} exited with {1}", classpath,
+        LOG.log(
+            Level.DEBUG,
+            "the class-data dump for {0} exited with {1}",
+            classpath,
             process.exitValue());
         return false;
       }
@@ -322,9 +326,9 @@ final class ClassDataArchives implements AutoCloseable {
   }
 
   /**
-   * The class list a container wrote, rewritten line by line into what the control plane will
-   * give the dump; empty when the file is missing, not a regular file (a link, a pipe), too large,
-   * or unreadable.
+   * The class list a container wrote, rewritten line by line into what the control plane will give
+   * the dump; empty when the file is missing, not a regular file (a link, a pipe), too large, or
+   * unreadable.
    */
   static Optional<List<String>> readClassList(Path file) {
     byte[] bytes;
@@ -332,7 +336,10 @@ final class ClassDataArchives implements AutoCloseable {
       BasicFileAttributes attributes =
           Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!attributes.isRegularFile() || attributes.size() > MAX_CLASS_LIST_BYTES) {
-        LOG.log(Level.DEBUG, "class list {0} is not a regular file of at most {1} bytes", file,
+        LOG.log(
+            Level.DEBUG,
+            "class list {0} is not a regular file of at most {1} bytes",
+            file,
             MAX_CLASS_LIST_BYTES);
         return Optional.empty();
       }
@@ -427,9 +434,12 @@ final class ClassDataArchives implements AutoCloseable {
   private String digest(Path path, BasicFileAttributes attributes) throws IOException {
     String version =
         attributes.fileKey()
-            + "|" + attributes.size()
-            + "|" + attributes.lastModifiedTime()
-            + "|" + Files.getAttribute(path, "unix:ctime");
+            + "|"
+            + attributes.size()
+            + "|"
+            + attributes.lastModifiedTime()
+            + "|"
+            + Files.getAttribute(path, "unix:ctime");
     Path real = path.toAbsolutePath().normalize();
     synchronized (digestLock) {
       FileDigest known = digests.get(real);

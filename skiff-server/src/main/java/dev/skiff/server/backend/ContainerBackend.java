@@ -25,8 +25,8 @@ public interface ContainerBackend extends AutoCloseable {
 
   /**
    * Why containers that {@linkplain ContainerSpec#needsSandbox() need a sandbox} (volumes, a root
-   * file system of their own) cannot run here, or empty when they can. The control plane refuses
-   * an app with such functions up front rather than fail each container start.
+   * file system of their own) cannot run here, or empty when they can. The control plane refuses an
+   * app with such functions up front rather than fail each container start.
    */
   default Optional<String> sandboxUnavailable() {
     return Optional.of("this container backend has no sandbox");

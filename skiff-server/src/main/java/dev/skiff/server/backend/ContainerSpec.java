@@ -36,8 +36,8 @@ public record ContainerSpec(
    *
    * @param controlSocket the control plane's container socket, the container's only way to the
    *     control plane (a sandboxed container sees it, read-only, at its host path); empty: none
-   * @param network whether the container reaches the outside (through a user-mode network that
-   *     does not lead to the host's loopback); false: only its own loopback
+   * @param network whether the container reaches the outside (through a user-mode network that does
+   *     not lead to the host's loopback); false: only its own loopback
    * @param gpus the indexes of the GPU devices allocated to it, ascending; it sees no others
    * @param holdsSecrets whether its environment holds secret values, which a backend without a
    *     sandbox refuses unless its operator allowed unsandboxed containers
@@ -84,7 +84,8 @@ public record ContainerSpec(
   }
 
   /** A container that sees its classpath and nothing more of the host. */
-  public ContainerSpec(String containerId, List<String> classpath, Map<String, String> environment) {
+  public ContainerSpec(
+      String containerId, List<String> classpath, Map<String, String> environment) {
     this(containerId, classpath, environment, Map.of(), List.of(), Optional.empty());
   }
 

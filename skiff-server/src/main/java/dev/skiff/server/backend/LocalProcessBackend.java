@@ -40,12 +40,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Where bubblewrap works ({@link Sandbox#probe()}), every container runs in a {@link Sandbox}:
  * the command line is {@code bwrap <options> -- java ...}, the environment holds only what Skiff
- * sets, the class-data archive is bound read-only (or, for the container that records a class
- * list, a staging directory of its own is bound read-write), and stopping a container sends
- * SIGTERM to its JVM inside the sandbox. Each sandboxed container has its own network namespace;
- * where its spec allows the network, a {@link UserNetwork} is attached to it. Without bubblewrap,
- * what may run as a plain child process is the backend's {@link Unsandboxed} policy (a server's
- * backend refuses to exist without its operator's word); specs that {@linkplain
+ * sets, the class-data archive is bound read-only (or, for the container that records a class list,
+ * a staging directory of its own is bound read-write), and stopping a container sends SIGTERM to
+ * its JVM inside the sandbox. Each sandboxed container has its own network namespace; where its
+ * spec allows the network, a {@link UserNetwork} is attached to it. Without bubblewrap, what may
+ * run as a plain child process is the backend's {@link Unsandboxed} policy (a server's backend
+ * refuses to exist without its operator's word); specs that {@linkplain
  * ContainerSpec#needsSandbox() need the sandbox} fail to start. No container inherits this JVM's
  * environment. Processes are forked from {@link ProcessLauncher}'s thread, so that their
  * parent-death signal follows this JVM and not a pooled thread.
@@ -69,8 +69,8 @@ public final class LocalProcessBackend implements ContainerBackend {
   static final String JVM_OUT_OF_MEMORY = "Terminating due to java.lang.OutOfMemoryError";
 
   /**
-   * How the stderr tail of a container that its memory control group ended starts (the kernel
-   * kills such a process with SIGKILL, so it prints nothing itself).
+   * How the stderr tail of a container that its memory control group ended starts (the kernel kills
+   * such a process with SIGKILL, so it prints nothing itself).
    */
   public static final String KERNEL_OUT_OF_MEMORY = "out of memory";
 
@@ -118,7 +118,13 @@ public final class LocalProcessBackend implements ContainerBackend {
    * @param cdsDirectory where class-data archives live; empty for none
    */
   LocalProcessBackend(Path javaExecutable, Optional<Path> cdsDirectory, String entrypoint) {
-    this(javaExecutable, cdsDirectory, entrypoint, Optional.empty(), List.of(), Unsandboxed.ALLOW,
+    this(
+        javaExecutable,
+        cdsDirectory,
+        entrypoint,
+        Optional.empty(),
+        List.of(),
+        Unsandboxed.ALLOW,
         Optional.empty());
   }
 
@@ -129,8 +135,8 @@ public final class LocalProcessBackend implements ContainerBackend {
    * @param cdsDirectory where class-data archives live; empty for none
    * @param shared host directories every sandboxed container sees read-write at their host paths
    * @param unsandboxed what runs when {@code sandbox} is empty
-   * @param network the user-mode network of sandboxed containers that may reach the outside;
-   *     empty: they reach nothing but the control plane
+   * @param network the user-mode network of sandboxed containers that may reach the outside; empty:
+   *     they reach nothing but the control plane
    */
   LocalProcessBackend(
       Path javaExecutable,
@@ -156,8 +162,8 @@ public final class LocalProcessBackend implements ContainerBackend {
    * keeps class-data archives under {@code ~/.cache/skiff/cds}, sandboxed when {@code sandboxed} is
    * true and bubblewrap works on this machine (probed once per JVM), whose sandboxed containers
    * also see the {@code shared} host directories read-write at their paths. Without the sandbox,
-   * containers without secrets run as plain processes ({@link Unsandboxed#WITHOUT_SECRETS}), with
-   * a warning.
+   * containers without secrets run as plain processes ({@link Unsandboxed#WITHOUT_SECRETS}), with a
+   * warning.
    */
   public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
@@ -200,11 +206,15 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   private static LocalProcessBackend create(
       Optional<Sandbox> sandbox, List<Path> shared, Unsandboxed unsandboxed) {
-    Optional<UserNetwork> network =
-        sandbox.isPresent() ? userNetwork() : Optional.empty();
+    Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
-        defaultJava(), defaultCdsDirectory(), ContainerSpec.ENTRYPOINT, sandbox, shared,
-        unsandboxed, network);
+        defaultJava(),
+        defaultCdsDirectory(),
+        ContainerSpec.ENTRYPOINT,
+        sandbox,
+        shared,
+        unsandboxed,
+        network);
   }
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
@@ -229,8 +239,9 @@ public final class LocalProcessBackend implements ContainerBackend {
   public Optional<String> sandboxUnavailable() {
     return sandbox.isPresent()
         ? Optional.empty()
-        : Optional.of("bubblewrap (bwrap) is not installed or does not work on this machine; "
-            + Sandbox.INSTALL_HINT);
+        : Optional.of(
+            "bubblewrap (bwrap) is not installed or does not work on this machine; "
+                + Sandbox.INSTALL_HINT);
   }
 
   /**
@@ -284,13 +295,19 @@ public final class LocalProcessBackend implements ContainerBackend {
     refuseUnsandboxed(spec);
     if (sandbox.isEmpty() && spec.image().map(i -> !i.mounts().isEmpty()).orElse(false)) {
       throw new ContainerStartException(
-          "container " + spec.containerId() + " has image files at absolute paths, which needs the"
-              + " container sandbox: " + sandboxUnavailable().orElseThrow());
+          "container "
+              + spec.containerId()
+              + " has image files at absolute paths, which needs the"
+              + " container sandbox: "
+              + sandboxUnavailable().orElseThrow());
     }
     if (spec.needsSandbox() && sandbox.isEmpty()) {
       throw new ContainerStartException(
-          "container " + spec.containerId() + " mounts volumes or has its own root file system,"
-              + " which needs the container sandbox: " + sandboxUnavailable().orElseThrow());
+          "container "
+              + spec.containerId()
+              + " mounts volumes or has its own root file system,"
+              + " which needs the container sandbox: "
+              + sandboxUnavailable().orElseThrow());
     }
     // Class-data archives are keyed by this JVM; an image may bring another JDK.
     ClassDataArchives.Plan archive =
@@ -374,8 +391,7 @@ public final class LocalProcessBackend implements ContainerBackend {
       group.ifPresent(g -> process.onExit().thenRun(g::remove));
       throw e;
     }
-    LocalContainer container =
-        new LocalContainer(spec.containerId(), process, sandbox.isPresent());
+    LocalContainer container = new LocalContainer(spec.containerId(), process, sandbox.isPresent());
     live.add(container);
     CompletableFuture<Void> stdout = pump(container, process.getInputStream(), false, output);
     CompletableFuture<Void> stderr = pump(container, process.getErrorStream(), true, output);
@@ -410,9 +426,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     return sandbox.isPresent() && network.isPresent() && spec.reach().network();
   }
 
-  /**
-   * Refuses, without a sandbox, what this backend's {@link Unsandboxed} policy does not allow.
-   */
+  /** Refuses, without a sandbox, what this backend's {@link Unsandboxed} policy does not allow. */
   private void refuseUnsandboxed(ContainerSpec spec) {
     if (sandbox.isPresent()) {
       return;
@@ -421,13 +435,19 @@ public final class LocalProcessBackend implements ContainerBackend {
     switch (unsandboxed) {
       case REFUSE ->
           throw new ContainerStartException(
-              "container " + spec.containerId() + " cannot start: containers run only in the"
-                  + " container sandbox here, and " + why);
+              "container "
+                  + spec.containerId()
+                  + " cannot start: containers run only in the"
+                  + " container sandbox here, and "
+                  + why);
       case WITHOUT_SECRETS -> {
         if (spec.reach().holdsSecrets()) {
           throw new ContainerStartException(
-              "container " + spec.containerId() + " holds secrets, which run only in the"
-                  + " container sandbox: " + why);
+              "container "
+                  + spec.containerId()
+                  + " holds secrets, which run only in the"
+                  + " container sandbox: "
+                  + why);
         }
       }
       case ALLOW -> {
@@ -437,14 +457,14 @@ public final class LocalProcessBackend implements ContainerBackend {
   }
 
   /**
-   * The control groups that make a container's memory and CPU limits hard, where this machine
-   * lets this process create them; empty for a container without limits.
+   * The control groups that make a container's memory and CPU limits hard, where this machine lets
+   * this process create them; empty for a container without limits.
    */
   private Optional<CgroupLimits.Group> limitGroup(ContainerSpec spec) {
-    OptionalLong memory = limitOf(spec, MEMORY_LIMIT_ENV).stream().mapToLong(Long::parseLong)
-        .findFirst();
-    OptionalDouble cpu = limitOf(spec, CPU_LIMIT_ENV).stream().mapToDouble(Double::parseDouble)
-        .findFirst();
+    OptionalLong memory =
+        limitOf(spec, MEMORY_LIMIT_ENV).stream().mapToLong(Long::parseLong).findFirst();
+    OptionalDouble cpu =
+        limitOf(spec, CPU_LIMIT_ENV).stream().mapToDouble(Double::parseDouble).findFirst();
     if (memory.isEmpty() && cpu.isEmpty()) {
       return Optional.empty();
     }
@@ -462,7 +482,9 @@ public final class LocalProcessBackend implements ContainerBackend {
       return limits.get().create(spec.containerId(), memory, cpu);
     } catch (IOException | RuntimeException e) {
       throw new ContainerStartException(
-          "could not create the control groups that limit container " + spec.containerId() + ": "
+          "could not create the control groups that limit container "
+              + spec.containerId()
+              + ": "
               + e,
           e);
     }
@@ -473,7 +495,8 @@ public final class LocalProcessBackend implements ContainerBackend {
   }
 
   /** Says why a container the kernel ended for its memory limit died, then drops its groups. */
-  private static void afterExit(LocalContainer container, CgroupLimits.Group group, ContainerSpec spec) {
+  private static void afterExit(
+      LocalContainer container, CgroupLimits.Group group, ContainerSpec spec) {
     if (group.oomKilled()) {
       container.rememberStderr(
           KERNEL_OUT_OF_MEMORY

@@ -14,11 +14,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The container sandbox: builds the <a href="https://github.com/containers/bubblewrap">bubblewrap</a>
- * ({@code bwrap}) command line that runs a container's command in its own namespaces.
+ * The container sandbox: builds the <a
+ * href="https://github.com/containers/bubblewrap">bubblewrap</a> ({@code bwrap}) command line that
+ * runs a container's command in its own namespaces.
  *
- * <p>What a sandboxed container sees of the file system is a list of what it was given and
- * nothing else:
+ * <p>What a sandboxed container sees of the file system is a list of what it was given and nothing
+ * else:
  *
  * <ul>
  *   <li>without a root file system: the host's system directories ({@code /usr}, {@code /lib*},
@@ -33,12 +34,12 @@ import java.util.stream.Stream;
  *       read-only.
  * </ul>
  *
- * <p>It has its own process, IPC, host-name and network namespaces and no capabilities. Its
- * network namespace holds only its own loopback: it cannot reach the host's loopback services,
- * other containers or the host's abstract Unix sockets. Its way to the control plane is the
- * control plane's container socket, bound read-only into it; outbound traffic, where the function
- * allows it, goes through a user-mode network that the backend attaches ({@link UserNetwork}).
- * {@code --die-with-parent} ends the sandbox when the process that started it dies, and {@code
+ * <p>It has its own process, IPC, host-name and network namespaces and no capabilities. Its network
+ * namespace holds only its own loopback: it cannot reach the host's loopback services, other
+ * containers or the host's abstract Unix sockets. Its way to the control plane is the control
+ * plane's container socket, bound read-only into it; outbound traffic, where the function allows
+ * it, goes through a user-mode network that the backend attaches ({@link UserNetwork}). {@code
+ * --die-with-parent} ends the sandbox when the process that started it dies, and {@code
  * --new-session} detaches it from the caller's terminal. The environment is not inherited: the
  * backend gives the sandbox only the variables Skiff sets (see {@link #environment}).
  *
@@ -140,8 +141,17 @@ public final class Sandbox {
         List<Path> shared,
         String workdir,
         Map<String, Path> readOnlyAt) {
-      this(javaHome, readOnly, rootFs, volumes, shared, workdir, readOnlyAt, Optional.empty(),
-          Optional.empty(), List.of());
+      this(
+          javaHome,
+          readOnly,
+          rootFs,
+          volumes,
+          shared,
+          workdir,
+          readOnlyAt,
+          Optional.empty(),
+          Optional.empty(),
+          List.of());
     }
 
     /** A spec with nothing bound at other paths. */
@@ -183,15 +193,22 @@ public final class Sandbox {
       return Optional.empty();
     }
     Sandbox sandbox = new Sandbox(found.get());
-    Optional<Path> truePath = Stream.of("/usr/bin/true", "/bin/true").map(Path::of)
-        .filter(Files::isExecutable).findFirst();
+    Optional<Path> truePath =
+        Stream.of("/usr/bin/true", "/bin/true")
+            .map(Path::of)
+            .filter(Files::isExecutable)
+            .findFirst();
     if (truePath.isEmpty()) {
       return Optional.empty();
     }
     Spec spec =
         new Spec(
-            Path.of(System.getProperty("java.home")), List.of(), Optional.empty(), Map.of(),
-            List.of(), "/tmp");
+            Path.of(System.getProperty("java.home")),
+            List.of(),
+            Optional.empty(),
+            Map.of(),
+            List.of(),
+            "/tmp");
     List<String> command = sandbox.wrap(spec, List.of(truePath.get().toString()));
     try {
       Process p =
@@ -321,8 +338,8 @@ public final class Sandbox {
   }
 
   /**
-   * The environment of a sandboxed container: {@code PATH}, {@code HOME=/tmp}, {@code LANG} and
-   * the spec's variables (which win), nothing inherited from the control plane.
+   * The environment of a sandboxed container: {@code PATH}, {@code HOME=/tmp}, {@code LANG} and the
+   * spec's variables (which win), nothing inherited from the control plane.
    */
   public static Map<String, String> environment(Map<String, String> containerEnvironment) {
     Map<String, String> env = new LinkedHashMap<>(BASE_ENVIRONMENT);

@@ -20,9 +20,9 @@ import java.util.stream.Stream;
  * stack attached to the container's own network namespace from outside.
  *
  * <p>Every sandboxed container has its own network namespace ({@link Sandbox}); without this, it
- * holds only its own loopback. With it, the namespace gets a {@code tap0} interface
- * ({@code 10.0.2.100/24}, gateway {@code 10.0.2.2}, name server {@code 10.0.2.3}) whose traffic
- * slirp4netns relays through ordinary sockets of the control plane's user. It runs with {@code
+ * holds only its own loopback. With it, the namespace gets a {@code tap0} interface ({@code
+ * 10.0.2.100/24}, gateway {@code 10.0.2.2}, name server {@code 10.0.2.3}) whose traffic slirp4netns
+ * relays through ordinary sockets of the control plane's user. It runs with {@code
  * --disable-host-loopback}, so the gateway does not lead to the host's {@code 127.0.0.0/8}: the
  * control plane's ports, databases and other apps' web ports on the host's loopback stay out of
  * reach. What the host could reach on other addresses, the container can too.
@@ -80,8 +80,7 @@ final class UserNetwork {
       Path temp = Files.createTempFile(directory, "resolv", ".tmp");
       Files.writeString(temp, "nameserver 10.0.2.3\n", StandardCharsets.US_ASCII);
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-      Files.move(temp, resolv, StandardCopyOption.REPLACE_EXISTING,
-          StandardCopyOption.ATOMIC_MOVE);
+      Files.move(temp, resolv, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return Optional.of(new UserNetwork(slirp.get(), Sandbox.onPath("setpriv"), resolv));
     } catch (IOException e) {
       LOG.log(Level.WARNING, "no user-mode network for containers: {0}", e.toString());
@@ -96,8 +95,8 @@ final class UserNetwork {
 
   /**
    * Attaches a user-mode network to the network namespace of the sandbox that {@code bwrap} (a
-   * process just started) creates: waits for bubblewrap's child, which lives in that namespace,
-   * and starts slirp4netns on it.
+   * process just started) creates: waits for bubblewrap's child, which lives in that namespace, and
+   * starts slirp4netns on it.
    *
    * @return the slirp4netns process, which the caller ends when the container exits
    * @throws ContainerStartException if the namespace does not appear or slirp4netns cannot start
@@ -118,8 +117,11 @@ final class UserNetwork {
     }
     if (child.isEmpty()) {
       throw new ContainerStartException(
-          "container " + containerId + ": its sandbox ended or did not start within "
-              + FIND_NAMESPACE.toSeconds() + " s, so no network could be attached to it");
+          "container "
+              + containerId
+              + ": its sandbox ended or did not start within "
+              + FIND_NAMESPACE.toSeconds()
+              + " s, so no network could be attached to it");
     }
     List<String> command = new ArrayList<>();
     setpriv.ifPresent(s -> command.addAll(List.of(s.toString(), "--pdeathsig", "KILL", "--")));

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An image that is built: its directory under {@code <data-dir>/images} and what its containers
- * run with.
+ * An image that is built: its directory under {@code <data-dir>/images} and what its containers run
+ * with.
  *
  * @param id the image's id (a hash of its recipe)
  * @param directory where it lives
@@ -28,9 +28,7 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
 
   /** Classpath entries the image adds (resolved Maven artifacts), as host paths, in order. */
   public List<String> classpath() {
-    return manifest.getClasspathList().stream()
-        .map(e -> directory.resolve(e).toString())
-        .toList();
+    return manifest.getClasspathList().stream().map(e -> directory.resolve(e).toString()).toList();
   }
 
   /** Environment variables the image sets. */
@@ -44,12 +42,14 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
   }
 
   /**
-   * Files added at absolute paths to an image without a root file system: host path by the
-   * absolute path inside the container.
+   * Files added at absolute paths to an image without a root file system: host path by the absolute
+   * path inside the container.
    */
   public Map<String, Path> mounts() {
     Map<String, Path> out = new LinkedHashMap<>();
-    manifest.getMountsMap().forEach((inside, relative) -> out.put(inside, directory.resolve(relative)));
+    manifest
+        .getMountsMap()
+        .forEach((inside, relative) -> out.put(inside, directory.resolve(relative)));
     return out;
   }
 
@@ -59,8 +59,8 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
   }
 
   /**
-   * The containers' working directory: a path inside the root file system for a Debian image,
-   * else a host path inside the image's directory.
+   * The containers' working directory: a path inside the root file system for a Debian image, else
+   * a host path inside the image's directory.
    */
   public String workdir() {
     return manifest.getDebian()

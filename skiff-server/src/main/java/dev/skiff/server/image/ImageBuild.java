@@ -32,8 +32,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * One build of one image, step by step, in a temporary directory that becomes {@code
- * <images>/<id>} when every step succeeded.
+ * One build of one image, step by step, in a temporary directory that becomes {@code <images>/<id>}
+ * when every step succeeded.
  *
  * <p>Layout of an image directory: {@code image.pb} (the {@link ImageManifest}), {@code lib/} (the
  * resolved Maven artifacts, in classpath order), and either {@code files/} (the file tree of a JDK
@@ -99,7 +99,8 @@ final class ImageBuild {
     try {
       List<ImageStep> steps = recipe.getStepsList();
       if (steps.isEmpty()) {
-        throw new ImageBuildFailure("(none)", "the recipe has no steps; start with jdk(..) or debianSlim()", "");
+        throw new ImageBuildFailure(
+            "(none)", "the recipe has no steps; start with jdk(..) or debianSlim()", "");
       }
       int i = 0;
       ImageStep base = steps.get(0);
@@ -184,7 +185,8 @@ final class ImageBuild {
         String packages = String.join(" ", step.getAptInstall().getValuesList());
         runInImage(
             name,
-            "apt-get update -q && apt-get install -y -q --no-install-recommends " + packages
+            "apt-get update -q && apt-get install -y -q --no-install-recommends "
+                + packages
                 + " && apt-get clean");
       }
       case ENV -> env.put(step.getEnv().getName(), step.getEnv().getValue());
@@ -220,7 +222,8 @@ final class ImageBuild {
   private void debianBase(List<String> include) throws IOException {
     debian = true;
     workdir = "/root";
-    String name = "debianSlim()" + (include.isEmpty() ? "" : ".aptInstall(" + quoteAll(include) + ")");
+    String name =
+        "debianSlim()" + (include.isEmpty() ? "" : ".aptInstall(" + quoteAll(include) + ")");
     if (sandboxUnavailable.isPresent()) {
       throw new ImageBuildFailure(
           name,
@@ -261,7 +264,9 @@ final class ImageBuild {
     }
     throw new ImageBuildFailure(
         step,
-        "Debian images need " + tool + " on the control plane's node; install it (apt-get install"
+        "Debian images need "
+            + tool
+            + " on the control plane's node; install it (apt-get install"
             + " -y mmdebstrap bubblewrap)",
         "");
   }
@@ -284,7 +289,8 @@ final class ImageBuild {
       if (sandboxUnavailable.isPresent()) {
         throw new ImageBuildFailure(
             name,
-            "an absolute target needs the container sandbox (" + sandboxUnavailable.get()
+            "an absolute target needs the container sandbox ("
+                + sandboxUnavailable.get()
                 + ") or a Debian image (Image.debianSlim()); without them a JDK image takes"
                 + " relative targets, which resolve against its working directory",
             "");
@@ -304,16 +310,19 @@ final class ImageBuild {
       Files.createDirectories(destination);
     }
     for (ImageFile f : add.getFilesList()) {
-      Path file = f.getPath().isEmpty() ? destination : destination.resolve(f.getPath()).normalize();
+      Path file =
+          f.getPath().isEmpty() ? destination : destination.resolve(f.getPath()).normalize();
       if (!file.startsWith(destination)) {
-        throw new ImageBuildFailure(name, "file path '" + f.getPath() + "' leaves its directory", "");
+        throw new ImageBuildFailure(
+            name, "file path '" + f.getPath() + "' leaves its directory", "");
       }
       Files.createDirectories(file.getParent());
       Files.write(file, f.getContent().toByteArray());
       Files.setPosixFilePermissions(
           file, PosixFilePermissions.fromString(f.getExecutable() ? "rwxr-xr-x" : "rw-r--r--"));
     }
-    log.accept("added " + add.getSource() + " at " + target + " (" + add.getFilesCount() + " files)");
+    log.accept(
+        "added " + add.getSource() + " at " + target + " (" + add.getFilesCount() + " files)");
   }
 
   private static void linkOrCopy(Path from, Path to) throws IOException {
@@ -334,14 +343,26 @@ final class ImageBuild {
       pb =
           new ProcessBuilder(
               "bwrap",
-              "--bind", tmp.resolve("rootfs").toString(), "/",
-              "--dev", "/dev",
-              "--proc", "/proc",
-              "--perms", "1777", "--tmpfs", "/tmp",
-              "--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf",
-              "--chdir", workdir,
+              "--bind",
+              tmp.resolve("rootfs").toString(),
+              "/",
+              "--dev",
+              "/dev",
+              "--proc",
+              "/proc",
+              "--perms",
+              "1777",
+              "--tmpfs",
+              "/tmp",
+              "--ro-bind",
+              "/etc/resolv.conf",
+              "/etc/resolv.conf",
+              "--chdir",
+              workdir,
               "--die-with-parent",
-              "/bin/bash", "-c", command);
+              "/bin/bash",
+              "-c",
+              command);
       Map<String, String> e = pb.environment();
       e.clear();
       e.put("PATH", DEBIAN_PATH);
@@ -367,12 +388,14 @@ final class ImageBuild {
     try {
       process = ProcessLauncher.start(pb);
     } catch (IOException e) {
-      throw new ImageBuildFailure(step, "could not start " + pb.command().get(0) + ": " + e.getMessage(), "");
+      throw new ImageBuildFailure(
+          step, "could not start " + pb.command().get(0) + ": " + e.getMessage(), "");
     }
     running.add(process);
     ArrayDeque<String> tail = new ArrayDeque<>();
     try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = reader.readLine()) != null) {
         log.accept(line);
@@ -407,7 +430,9 @@ final class ImageBuild {
       case ENV -> "env(" + quote(step.getEnv().getName()) + ", ...)";
       case ADD_LOCAL ->
           (step.getAddLocal().getDirectory() ? "addLocalDir(" : "addLocalFile(")
-              + quote(step.getAddLocal().getSource()) + ", " + quote(step.getAddLocal().getTarget())
+              + quote(step.getAddLocal().getSource())
+              + ", "
+              + quote(step.getAddLocal().getTarget())
               + ")";
       case WORKDIR -> "workdir(" + quote(step.getWorkdir()) + ")";
       case RUN_COMMANDS -> "runCommands(" + quoteAll(step.getRunCommands().getValuesList()) + ")";

@@ -117,7 +117,8 @@ public final class ImageStore implements AutoCloseable {
         }
         prefixed.accept("building image " + id);
         BuiltImage built =
-            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running, sandboxUnavailable)
+            new ImageBuild(
+                    id, imagesDir, recipe, jdks, maven, prefixed, running, sandboxUnavailable)
                 .run();
         prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
         return new Result(built, false, clock.millis() - start);
@@ -140,7 +141,8 @@ public final class ImageStore implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return Optional.of(new BuiltImage(id, dir, ImageManifest.parseFrom(Files.readAllBytes(manifest))));
+      return Optional.of(
+          new BuiltImage(id, dir, ImageManifest.parseFrom(Files.readAllBytes(manifest))));
     } catch (IOException e) {
       throw new UncheckedIOException("could not read the manifest of image " + id, e);
     }

@@ -88,7 +88,9 @@ public final class InstalledJdks {
             () ->
                 new ImageBuildFailure(
                     "jdk(" + feature + ")",
-                    "JDK " + feature + " is not installed on this node; installed: "
+                    "JDK "
+                        + feature
+                        + " is not installed on this node; installed: "
                         + (jdks.isEmpty()
                             ? "none"
                             : String.join(

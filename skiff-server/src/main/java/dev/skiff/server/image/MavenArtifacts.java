@@ -53,7 +53,8 @@ final class MavenArtifacts {
                   @Override
                   public void transferSucceeded(TransferEvent event) {
                     log.accept(
-                        "downloaded " + event.getResource().getRepositoryUrl()
+                        "downloaded "
+                            + event.getResource().getRepositoryUrl()
                             + event.getResource().getResourceName());
                   }
                 })
@@ -81,7 +82,8 @@ final class MavenArtifacts {
           jars.add(r.getArtifact().getPath());
         }
       } catch (DependencyResolutionException e) {
-        throw new ImageBuildFailure(step, "could not resolve " + coordinates + ": " + rootMessage(e), "");
+        throw new ImageBuildFailure(
+            step, "could not resolve " + coordinates + ": " + rootMessage(e), "");
       }
       return jars;
     } finally {

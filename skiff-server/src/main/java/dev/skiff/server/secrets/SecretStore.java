@@ -40,10 +40,10 @@ import javax.crypto.spec.SecretKeySpec;
  * Named secrets kept in a data directory, each encrypted with AES-256-GCM.
  *
  * <p>Layout: one file per secret, {@code <dataDir>/secrets/<name>.json}, holding the name, the key
- * names and the time of the last change in clear, and the values as one AES-256-GCM ciphertext
- * with a random 96-bit nonce. The name and the key names are the ciphertext's associated data, so
- * a file renamed, copied under another name or given other key names fails to decrypt instead of
- * handing out the wrong values. The 256-bit key lives in its own file, by default {@code
+ * names and the time of the last change in clear, and the values as one AES-256-GCM ciphertext with
+ * a random 96-bit nonce. The name and the key names are the ciphertext's associated data, so a file
+ * renamed, copied under another name or given other key names fails to decrypt instead of handing
+ * out the wrong values. The 256-bit key lives in its own file, by default {@code
  * $SKIFF_HOME/secret.key} (else {@code ~/.skiff/secret.key}), outside the data directory, readable
  * by its owner only; it is created with the first secret. Values are never logged, never put in an
  * exception message and never written anywhere in clear.
@@ -126,8 +126,7 @@ public final class SecretStore {
   public void put(String name, Map<String, String> values) {
     checkName(name);
     if (values.isEmpty()) {
-      throw new InvalidConfigurationException(
-          "secret '" + name + "' needs at least one KEY=VALUE");
+      throw new InvalidConfigurationException("secret '" + name + "' needs at least one KEY=VALUE");
     }
     for (String key : values.keySet()) {
       checkKey(key);
@@ -144,7 +143,8 @@ public final class SecretStore {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      byte[] ciphertext = crypt(Cipher.ENCRYPT_MODE, key, nonce, associatedData(name, keys), plaintext);
+      byte[] ciphertext =
+          crypt(Cipher.ENCRYPT_MODE, key, nonce, associatedData(name, keys), plaintext);
       Arrays.fill(plaintext, (byte) 0);
       ObjectNode file = JSON.createObjectNode();
       file.put("format", 1);
@@ -159,7 +159,8 @@ public final class SecretStore {
           Files.createDirectories(dir.getParent());
           try {
             Files.createDirectory(
-                dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                dir,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
           } catch (FileAlreadyExistsException e) {
             // Created meanwhile by another writer.
           }
@@ -202,11 +203,14 @@ public final class SecretStore {
               associatedData(name, keys),
               Base64.getDecoder().decode(node.path("ciphertext").asText()));
     } catch (IllegalArgumentException e) {
-      throw new SkiffException("secret '" + name + "' in " + fileOf(name) + " is damaged: " + e.getMessage());
+      throw new SkiffException(
+          "secret '" + name + "' in " + fileOf(name) + " is damaged: " + e.getMessage());
     }
     try {
       Map<String, String> values = new TreeMap<>();
-      JSON.readTree(plaintext).properties().forEach(p -> values.put(p.getKey(), p.getValue().asText()));
+      JSON.readTree(plaintext)
+          .properties()
+          .forEach(p -> values.put(p.getKey(), p.getValue().asText()));
       return Optional.of(Map.copyOf(values));
     } catch (IOException e) {
       throw new SkiffException("secret '" + name + "' in " + fileOf(name) + " is damaged");
@@ -272,7 +276,8 @@ public final class SecretStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new SkiffException("could not read secret '" + name + "' from " + fileOf(name) + ": " + e);
+      throw new SkiffException(
+          "could not read secret '" + name + "' from " + fileOf(name) + ": " + e);
     }
   }
 
@@ -295,7 +300,10 @@ public final class SecretStore {
       return cipher.doFinal(input);
     } catch (AEADBadTagException e) {
       throw new SkiffException(
-          "a secret in " + dir + " cannot be decrypted with the key in " + keyFile
+          "a secret in "
+              + dir
+              + " cannot be decrypted with the key in "
+              + keyFile
               + ": the key is not the one it was written with, or the file was changed");
     } catch (GeneralSecurityException e) {
       throw new SkiffException("AES-256-GCM is not available in this JVM: " + e);
@@ -309,14 +317,21 @@ public final class SecretStore {
         byte[] key = Files.readAllBytes(keyFile);
         if (key.length != KEY_BYTES) {
           throw new SkiffException(
-              "the secret key file " + keyFile + " holds " + key.length + " bytes; it must hold "
+              "the secret key file "
+                  + keyFile
+                  + " holds "
+                  + key.length
+                  + " bytes; it must hold "
                   + KEY_BYTES);
         }
         return key;
       } catch (NoSuchFileException e) {
         if (!create) {
           throw new SkiffException(
-              "the secret key file " + keyFile + " is missing, so the secrets in " + dir
+              "the secret key file "
+                  + keyFile
+                  + " is missing, so the secrets in "
+                  + dir
                   + " cannot be decrypted; set SKIFF_HOME to the directory that holds secret.key");
         }
       } catch (IOException e) {
@@ -358,7 +373,9 @@ public final class SecretStore {
   private static void checkName(String name) {
     if (name == null || !name.matches(NAME_RULE)) {
       throw new InvalidConfigurationException(
-          "secret name '" + name + "' is not allowed; use 1-64 of [A-Za-z0-9_.-], starting with a"
+          "secret name '"
+              + name
+              + "' is not allowed; use 1-64 of [A-Za-z0-9_.-], starting with a"
               + " letter or digit");
     }
   }
@@ -366,7 +383,9 @@ public final class SecretStore {
   private static void checkKey(String key) {
     if (key == null || !key.matches(KEY_RULE) || key.startsWith("SKIFF_")) {
       throw new InvalidConfigurationException(
-          "secret key '" + key + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting with"
+          "secret key '"
+              + key
+              + "' is not allowed; use [A-Za-z_][A-Za-z0-9_]* not starting with"
               + " SKIFF_");
     }
   }

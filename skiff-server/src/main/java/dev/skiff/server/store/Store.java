@@ -234,7 +234,10 @@ public final class Store implements AutoCloseable {
         while (r.next()) {
           out.add(
               new StoredWebToken(
-                  r.getString(1), r.getString(2), Instant.ofEpochMilli(r.getLong(3)), r.getBytes(4)));
+                  r.getString(1),
+                  r.getString(2),
+                  Instant.ofEpochMilli(r.getLong(3)),
+                  r.getBytes(4)));
         }
         return out;
       } catch (SQLException e) {
@@ -266,8 +269,8 @@ public final class Store implements AutoCloseable {
   }
 
   /**
-   * Stores a call's result unless it has one already (the first result wins, so a call has
-   * exactly one stored result); completes once committed.
+   * Stores a call's result unless it has one already (the first result wins, so a call has exactly
+   * one stored result); completes once committed.
    */
   public CompletableFuture<Void> finishCall(String id, byte[] result, Instant at) {
     return enqueue(

@@ -47,10 +47,11 @@ class CgroupLimitsTest {
   }
 
   @Test
-  void theLaunchScriptWritesItsOwnPidToEachFileAndKeepsItWhenItExecs(
-      @TempDir Path dir) throws Exception {
+  void theLaunchScriptWritesItsOwnPidToEachFileAndKeepsItWhenItExecs(@TempDir Path dir)
+      throws Exception {
     CgroupLimits.Group group =
-        new CgroupLimits.Group(List.of(dir.resolve("a"), dir.resolve("b")), Optional.empty(), false);
+        new CgroupLimits.Group(
+            List.of(dir.resolve("a"), dir.resolve("b")), Optional.empty(), false);
     Files.createDirectories(dir.resolve("a"));
     Files.createDirectories(dir.resolve("b"));
     Process p =
@@ -60,9 +61,7 @@ class CgroupLimitsTest {
     String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(p.waitFor()).isZero();
     assertThat(printed).isEqualTo(Long.toString(p.pid()));
-    assertThat(Files.readString(dir.resolve("a/cgroup.procs")).trim())
-        .isEqualTo(printed);
-    assertThat(Files.readString(dir.resolve("b/cgroup.procs")).trim())
-        .isEqualTo(printed);
+    assertThat(Files.readString(dir.resolve("a/cgroup.procs")).trim()).isEqualTo(printed);
+    assertThat(Files.readString(dir.resolve("b/cgroup.procs")).trim()).isEqualTo(printed);
   }
 }

@@ -64,7 +64,6 @@ class ClassDataArchivesTest {
     assertThat(ClassDataArchives.readClassList(huge)).isEmpty();
 
     Path fine = Files.writeString(temp.resolve("fine.txt"), "java/lang/Object id: 0\n");
-    assertThat(ClassDataArchives.readClassList(fine))
-        .contains(List.of("java/lang/Object"));
+    assertThat(ClassDataArchives.readClassList(fine)).contains(List.of("java/lang/Object"));
   }
 }

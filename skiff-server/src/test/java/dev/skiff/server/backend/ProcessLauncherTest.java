@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A process that must die with this JVM (its parent-death signal set, as {@code bwrap
- * --die-with-parent} and {@code setpriv --pdeathsig} do) outlives the thread that asked for it:
- * the kernel sends that signal when the forking thread exits, so the launcher forks from a thread
- * that never does.
+ * --die-with-parent} and {@code setpriv --pdeathsig} do) outlives the thread that asked for it: the
+ * kernel sends that signal when the forking thread exits, so the launcher forks from a thread that
+ * never does.
  */
 class ProcessLauncherTest {
   @Test
@@ -37,10 +37,7 @@ class ProcessLauncherTest {
     try {
       assertThat(starter.isAlive()).isFalse();
       // Were it the starter's child, the kernel would have killed it as the starter exited.
-      await()
-          .during(Duration.ofMillis(500))
-          .atMost(Duration.ofSeconds(5))
-          .until(p::isAlive);
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(p::isAlive);
     } finally {
       p.destroyForcibly();
       p.waitFor();

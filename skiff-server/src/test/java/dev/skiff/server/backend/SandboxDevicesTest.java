@@ -27,22 +27,34 @@ class SandboxDevicesTest {
   @BeforeEach
   void fourGpus() throws IOException {
     for (String name :
-        List.of("nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidiactl", "nvidia-uvm",
-            "nvidia-uvm-tools", "nvidia-modeset")) {
+        List.of(
+            "nvidia0",
+            "nvidia1",
+            "nvidia2",
+            "nvidia3",
+            "nvidiactl",
+            "nvidia-uvm",
+            "nvidia-uvm-tools",
+            "nvidia-modeset")) {
       Files.writeString(dev.resolve(name), name);
     }
     Files.createDirectories(dev.resolve("nvidia-caps"));
     Files.writeString(dev.resolve("nvidia-caps/nvidia-cap1"), "cap1");
-    Sandbox found = Sandbox.probe().orElseThrow(() -> new AssertionError(
-        "these tests need bubblewrap: " + Sandbox.INSTALL_HINT));
+    Sandbox found =
+        Sandbox.probe()
+            .orElseThrow(
+                () -> new AssertionError("these tests need bubblewrap: " + Sandbox.INSTALL_HINT));
     sandbox = new Sandbox(found.executable(), dev);
   }
 
   @Test
   void aContainerSeesOnlyTheGpusItWasAllocated() throws Exception {
     assertThat(devicesSeen(List.of(2)))
-        .contains(dev.resolve("nvidia2").toString(), dev.resolve("nvidiactl").toString(),
-            dev.resolve("nvidia-uvm").toString(), dev.resolve("nvidia-caps/nvidia-cap1").toString())
+        .contains(
+            dev.resolve("nvidia2").toString(),
+            dev.resolve("nvidiactl").toString(),
+            dev.resolve("nvidia-uvm").toString(),
+            dev.resolve("nvidia-caps/nvidia-cap1").toString())
         .doesNotContain(
             dev.resolve("nvidia0").toString(),
             dev.resolve("nvidia1").toString(),

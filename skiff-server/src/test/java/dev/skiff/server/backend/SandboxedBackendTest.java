@@ -115,12 +115,15 @@ class SandboxedBackendTest {
     Path root = Files.createDirectories(temp.resolve("root"));
     Files.writeString(root.resolve("image-file"), "from the image");
     List<Path> system =
-        Stream.of("/usr", "/lib", "/lib64").map(Path::of).filter(Files::exists)
-            .toList();
+        Stream.of("/usr", "/lib", "/lib64").map(Path::of).filter(Files::exists).toList();
     Sandbox.Spec spec =
         new Sandbox.Spec(
-            Path.of(System.getProperty("java.home")), system, Optional.of(root), Map.of(),
-            List.of(), "/tmp");
+            Path.of(System.getProperty("java.home")),
+            system,
+            Optional.of(root),
+            Map.of(),
+            List.of(),
+            "/tmp");
     Process p =
         new ProcessBuilder(
                 sandbox.wrap(
@@ -132,8 +135,7 @@ class SandboxedBackendTest {
                             + " touch /tmp/y && echo tmp-writable")))
             .redirectErrorStream(true)
             .start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(out).contains("from the image", "root-read-only", "tmp-writable");
     assertThat(root.resolve("x")).doesNotExist();
@@ -141,7 +143,8 @@ class SandboxedBackendTest {
 
   @Test
   void aSandboxedJvmGetsOnlySkiffsEnvironmentAndNoParentWatch() throws Exception {
-    ContainerHandle c = sandboxed(Optional.empty()).start(spec("c-sb0001", testClasses(), "exit"), output);
+    ContainerHandle c =
+        sandboxed(Optional.empty()).start(spec("c-sb0001", testClasses(), "exit"), output);
     assertThat(c.onExit().get(60, TimeUnit.SECONDS)).isZero();
     assertThat(stdout).containsExactly("id=c-sb0001", "parent=null");
   }
@@ -154,14 +157,18 @@ class SandboxedBackendTest {
     ProcessHandle bwrap = ProcessHandle.of(c.pid().orElseThrow()).orElseThrow();
     List<ProcessHandle> inside = bwrap.descendants().toList();
     assertThat(inside)
-        .anySatisfy(p -> assertThat(p.info().arguments().orElse(new String[] {""})[0])
-            .isEqualTo("-Dskiff.container=c-sb0002"));
+        .anySatisfy(
+            p ->
+                assertThat(p.info().arguments().orElse(new String[] {""})[0])
+                    .isEqualTo("-Dskiff.container=c-sb0002"));
 
     c.kill();
 
     assertThat(c.onExit().get(30, TimeUnit.SECONDS)).isEqualTo(137);
     assertThat(bwrap.isAlive()).isFalse();
-    await().atMost(Duration.ofSeconds(10)).until(() -> inside.stream().noneMatch(ProcessHandle::isAlive));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> inside.stream().noneMatch(ProcessHandle::isAlive));
   }
 
   @Test
@@ -192,8 +199,7 @@ class SandboxedBackendTest {
   }
 
   @Test
-  void aLinkPlantedByTheFirstContainerOfAClasspathNeverLetsTheNextReadAHostFile()
-      throws Exception {
+  void aLinkPlantedByTheFirstContainerOfAClasspathNeverLetsTheNextReadAHostFile() throws Exception {
     Path jar = jarOfScriptedMain();
     String secret = "SECRET-" + UUID.randomUUID();
     Path secretKey = Files.writeString(temp.resolve("secret.key"), secret); // outside the sandbox
@@ -256,8 +262,7 @@ class SandboxedBackendTest {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("TEST_MODE", "exit");
     Process p = builder.start();
-    String out =
-        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     assertThat(out).contains(ScriptedMain.class.getName() + " source: shared objects file");
@@ -294,10 +299,7 @@ class SandboxedBackendTest {
     try (var files = Files.list(cds)) {
       for (Path p : files.toList()) {
         var attributes =
-            Files.readAttributes(
-                p,
-                PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
+            Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         assertThat(attributes.isRegularFile()).as("%s is a regular file", p).isTrue();
         assertThat(attributes.owner().getName()).isEqualTo(System.getProperty("user.name"));
       }
@@ -311,7 +313,11 @@ class SandboxedBackendTest {
             LocalProcessBackend.defaultJava(), Optional.empty(), ScriptedMain.class.getName());
     ContainerSpec withVolume =
         new ContainerSpec(
-            "c-sb0006", List.of("/x.jar"), Map.of(), Map.of("/cache", temp), List.of(),
+            "c-sb0006",
+            List.of("/x.jar"),
+            Map.of(),
+            Map.of("/cache", temp),
+            List.of(),
             Optional.empty());
     assertThatThrownBy(() -> backend.start(withVolume, output))
         .isInstanceOf(ContainerStartException.class)

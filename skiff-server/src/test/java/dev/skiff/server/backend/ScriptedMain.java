@@ -54,9 +54,9 @@ public final class ScriptedMain {
   }
 
   /**
-   * The hostile first container of a classpath: replaces every file the JVM flags say it writes
-   * for the class-data archive (the archive itself, a class list), and every file beside them, with
-   * a symbolic link to {@code TEST_TARGET}, then kills its own JVM with SIGKILL.
+   * The hostile first container of a classpath: replaces every file the JVM flags say it writes for
+   * the class-data archive (the archive itself, a class list), and every file beside them, with a
+   * symbolic link to {@code TEST_TARGET}, then kills its own JVM with SIGKILL.
    */
   private static void plantLinks() {
     Path target = Path.of(System.getenv("TEST_TARGET"));
@@ -87,7 +87,9 @@ public final class ScriptedMain {
       try {
         byte[] bytes = Files.readAllBytes(p);
         System.out.println(
-            "archive " + p + ": "
+            "archive "
+                + p
+                + ": "
                 + new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.ISO_8859_1)
                     .replaceAll("[^\\x20-\\x7e]", "."));
       } catch (IOException | RuntimeException e) {

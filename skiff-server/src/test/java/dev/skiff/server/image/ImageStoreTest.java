@@ -49,8 +49,7 @@ class ImageStoreTest {
   }
 
   static ImageRecipe withFile(String content) {
-    return recipe()
-        .toBuilder()
+    return recipe().toBuilder()
         .addSteps(
             ImageStep.newBuilder()
                 .setAddLocal(
@@ -77,8 +76,12 @@ class ImageStoreTest {
     Path gate = data.resolve("gate");
     // The build waits until every request has arrived, so that they really overlap.
     ImageRecipe recipe =
-        recipe("echo run >> " + counter + "; for i in $(seq 1 200); do [ -e " + gate
-            + " ] && exit 0; sleep 0.05; done; exit 7");
+        recipe(
+            "echo run >> "
+                + counter
+                + "; for i in $(seq 1 200); do [ -e "
+                + gate
+                + " ] && exit 0; sleep 0.05; done; exit 7");
     int requests = 4;
     List<ImageStore.Result> results = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch started = new CountDownLatch(requests);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SecretStoreTest {
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
   @TempDir Path home;
 
   private SecretStore store() {
@@ -33,10 +34,10 @@ class SecretStoreTest {
     SecretStore store = store();
     store.put("db", Map.of("USER", "app", "PASSWORD", "hunter2-very-secret"));
 
-    assertThat(store().get("db")).contains(Map.of("USER", "app", "PASSWORD", "hunter2-very-secret"));
+    assertThat(store().get("db"))
+        .contains(Map.of("USER", "app", "PASSWORD", "hunter2-very-secret"));
     assertThat(store.list())
-        .containsExactly(
-            new SecretStore.Entry("db", List.of("PASSWORD", "USER"), CLOCK.instant()));
+        .containsExactly(new SecretStore.Entry("db", List.of("PASSWORD", "USER"), CLOCK.instant()));
     try (Stream<Path> files = Files.walk(home)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         assertThat(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1))

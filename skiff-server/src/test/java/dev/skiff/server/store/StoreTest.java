@@ -19,7 +19,14 @@ class StoreTest {
 
   private static StoredCall call(String id, Instant at) {
     return new StoredCall(
-        id, "app", true, "f", new byte[] {1}, new byte[] {2, 3}, at, Optional.empty(),
+        id,
+        "app",
+        true,
+        "f",
+        new byte[] {1},
+        new byte[] {2, 3},
+        at,
+        Optional.empty(),
         Optional.empty());
   }
 
@@ -79,8 +86,8 @@ class StoreTest {
       store.finishCall("fc-a", new byte[] {9}, now.plusSeconds(1)).join();
       store.finishCall("fc-a", new byte[] {8}, now.plusSeconds(2)).join();
 
-      assertThat(store.call("fc-a").orElseThrow().result()).hasValueSatisfying(
-          r -> assertThat(r).containsExactly(9));
+      assertThat(store.call("fc-a").orElseThrow().result())
+          .hasValueSatisfying(r -> assertThat(r).containsExactly(9));
       assertThat(store.unfinishedCalls()).extracting(StoredCall::id).containsExactly("fc-b");
 
       assertThat(store.sweep(now.plusSeconds(10))).isEqualTo(1);
