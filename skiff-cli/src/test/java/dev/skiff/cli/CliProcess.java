@@ -55,6 +55,8 @@ final class CliProcess {
     pb.environment().put("SKIFF_HOME", skiffHome.toString());
     pb.environment().remove("SKIFF_SERVER");
     pb.environment().remove("SKIFF_TOKEN");
+    // Servers and `run` of tests live for seconds: C1 alone, as the launcher gives other commands.
+    pb.environment().put("SKIFF_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
     pb.environment().putAll(env);
     Process process = null;
     long start = System.nanoTime();
@@ -139,6 +141,9 @@ final class CliProcess {
       pb.environment().put("SKIFF_HOME", skiffHome.toString());
       pb.environment().remove("SKIFF_SERVER");
       pb.environment().remove("SKIFF_TOKEN");
+      // Servers and `run` of tests live for seconds: C1 alone, as the launcher gives other
+      // commands.
+      pb.environment().put("SKIFF_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
       pb.environment().putAll(env);
       return new Running(pb.start(), out);
     } catch (IOException e) {

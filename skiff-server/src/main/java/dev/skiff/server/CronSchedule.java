@@ -67,6 +67,7 @@ final class CronSchedule implements Trigger {
   private static final List<String> DAYS = List.of("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT");
   private static final Pattern WORD = Pattern.compile("[A-Za-z]+");
   private static final Pattern ALLOWED_CHARS = Pattern.compile("[0-9*/,-]");
+  private static final Pattern ZERO_STEP = Pattern.compile("/0+(,|$)");
 
   /** How far ahead a match is looked for before the expression is taken to never fire. */
   private static final Duration HORIZON = ChronoUnit.YEARS.getDuration().multipliedBy(10);
@@ -236,6 +237,9 @@ final class CronSchedule implements Trigger {
     }
     if (result.startsWith(",") || result.endsWith(",") || result.contains(",,")) {
       throw invalidField(expression, i, field, "it has an empty list element");
+    }
+    if (ZERO_STEP.matcher(result).find()) {
+      throw invalidField(expression, i, field, "a step must be at least 1");
     }
     String[] alone = {"*", "*", "*", "*", "*"};
     alone[i] = result;

@@ -23,7 +23,8 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
   @Override
   public EmbeddedControlPlane start(EmbeddedConfig config) {
     LocalProcessBackend backend =
-        LocalProcessBackend.create(config.sandbox(), config.sharedDirectories());
+        LocalProcessBackend.create(
+            config.sandbox(), config.sharedDirectories(), config.containerJvmOptions());
     try {
       return ControlPlane.start(
           ControlPlaneConfig.from(config), config.node(), backend, Clock.systemUTC());

@@ -223,7 +223,7 @@ class CronScheduleTest {
     assertThatThrownBy(() -> CronSchedule.parse("0 0 * * SAT-SUN", UTC))
         .hasMessageContaining("invalid day-of-week field 'SAT-SUN': Invalid range! [6,0];");
     assertThatThrownBy(() -> CronSchedule.parse("*/0 * * * *", UTC))
-        .hasMessageContaining("invalid minute field '*/0': Period 0 not in range");
+        .hasMessageContaining("invalid minute field '*/0': a step must be at least 1;");
     assertThatThrownBy(() -> CronSchedule.parse("0 0 * 13 *", UTC))
         .hasMessageContaining("invalid month field '13': Value 13 not in range [1, 12];")
         .hasMessageContaining("allowed is *, a value in 1..12 or a name JAN..DEC");

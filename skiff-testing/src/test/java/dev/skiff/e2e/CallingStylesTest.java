@@ -52,6 +52,11 @@ class CallingStylesTest {
   }
 
   @Test
+  void theFixturesContainersStartWithItsJvmOptions() {
+    assertThat(Fns.jvmArguments.remote()).contains("-XX:TieredStopAtLevel=1");
+  }
+
+  @Test
   void remoteReturnsTheFunctionsValue() {
     assertThat(Fns.hello.remote("World")).isEqualTo("Hello, World!");
     assertThat(Fns.hello.local("World")).isEqualTo("Hello, World!");

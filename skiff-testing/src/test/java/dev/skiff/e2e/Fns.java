@@ -10,6 +10,7 @@ import dev.skiff.Generator1;
 import dev.skiff.Generator2;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ final class Fns {
   static final App app = App.named("e2e");
 
   static final Function0<Long> pid = app.function(Fns::pid);
+  static final Function0<List<String>> jvmArguments = app.function(Fns::jvmArguments);
   static final Function1<String, String> hello = app.function(Fns::hello);
   static final Function1<Integer, Integer> square = app.function(Fns::square);
   static final Function1<Integer, Integer> failOnSevens = app.function(Fns::failOnSevens);
@@ -75,6 +77,11 @@ final class Fns {
 
   /** Something that cannot be encoded: Jackson finds no properties in a bare Object. */
   record Holder(String path, Object opaque) {}
+
+  /** The options the container's JVM was started with. */
+  static List<String> jvmArguments() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments();
+  }
 
   static long pid() {
     return ProcessHandle.current().pid();

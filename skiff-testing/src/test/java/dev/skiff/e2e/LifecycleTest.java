@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.App;
+import dev.skiff.Function0;
 import dev.skiff.Function1;
 import dev.skiff.RunOptions;
 import dev.skiff.SkiffException;
 import dev.skiff.testing.SkiffExtension;
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
@@ -24,6 +26,21 @@ class LifecycleTest {
 
   static Integer twice(Integer x) {
     return 2 * x;
+  }
+
+  static final Function0<List<String>> jvmArguments = app.function(LifecycleTest::jvmArguments);
+
+  static List<String> jvmArguments() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments();
+  }
+
+  @Test
+  void containersOutsideTheFixtureHaveTheFullJit() {
+    try (var run = app.run(RunOptions.quiet())) {
+      assertThat(jvmArguments.remote())
+          .contains("-XX:+UseSerialGC")
+          .noneMatch(a -> a.startsWith("-XX:TieredStopAtLevel"));
+    }
   }
 
   @Test

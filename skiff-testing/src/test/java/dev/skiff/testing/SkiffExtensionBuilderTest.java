@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** The extension's options: each keeps the default until set, and they combine. */
 class SkiffExtensionBuilderTest {
-  private static final EmbeddedConfig DEFAULTS = EmbeddedConfig.defaults();
+  private static final EmbeddedConfig DEFAULTS =
+      EmbeddedConfig.defaults().withContainerJvmOptions(SkiffExtension.QUICK_START_JVM_OPTIONS);
 
   @Test
   void createAndAnEmptyBuilderGiveTheEmbeddedDefaults() {
@@ -57,6 +58,25 @@ class SkiffExtensionBuilderTest {
     assertThat(SkiffExtension.sharedBuildCache())
         .isAbsolute()
         .endsWith(Path.of("skiff", "test-builds"));
+  }
+
+  @Test
+  void containersStartWithC1AloneUnlessOtherOptionsAreGiven() {
+    assertThat(SkiffExtension.create().config().containerJvmOptions())
+        .containsExactly("-XX:TieredStopAtLevel=1");
+    assertThat(
+            SkiffExtension.builder()
+                .containerJvmOptions(List.of())
+                .build()
+                .config()
+                .containerJvmOptions())
+        .isEmpty();
+    assertThatThrownBy(() -> SkiffExtension.builder().containerJvmOptions(List.of("-cp")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("container JVM option '-cp' is not allowed; allowed are");
+    assertThatThrownBy(() -> SkiffExtension.builder().containerJvmOptions(List.of("Xmx1g")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'Xmx1g' is not allowed");
   }
 
   @Test

@@ -35,7 +35,8 @@ public record EmbeddedConfig(
     Path dataDir,
     boolean sandbox,
     List<Path> sharedDirectories,
-    Optional<Path> buildCache) {
+    Optional<Path> buildCache,
+    List<String> containerJvmOptions) {
   /** Checks the values. */
   public EmbeddedConfig {
     if (defaultMaxContainers < 1) {
@@ -49,7 +50,20 @@ public record EmbeddedConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     sharedDirectories = sharedDirectories.stream().map(Path::toAbsolutePath).toList();
     buildCache = buildCache.map(Path::toAbsolutePath);
+    containerJvmOptions = List.copyOf(containerJvmOptions);
+    for (String option : containerJvmOptions) {
+      if (!option.startsWith("-") || CLASSPATH_OPTIONS.contains(option) || option.contains("\0")) {
+        throw new IllegalArgumentException(
+            "container JVM option '"
+                + option
+                + "' is not allowed; allowed are JVM options that start with '-', other than "
+                + String.join(", ", CLASSPATH_OPTIONS));
+      }
+    }
   }
+
+  private static final List<String> CLASSPATH_OPTIONS =
+      List.of("-cp", "-classpath", "--class-path", "-jar", "-m", "--module");
 
   /** Settings without the sandbox options: sandboxed where possible, nothing shared. */
   public EmbeddedConfig(
@@ -66,7 +80,8 @@ public record EmbeddedConfig(
         dataDir,
         true,
         List.of(),
-        Optional.empty());
+        Optional.empty(),
+        List.of());
   }
 
   /**
@@ -106,7 +121,8 @@ public record EmbeddedConfig(
         dataDir,
         sandbox,
         sharedDirectories,
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /** These settings with another default idle window. */
@@ -119,7 +135,8 @@ public record EmbeddedConfig(
         dataDir,
         sandbox,
         sharedDirectories,
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /** These settings with another number of warm containers (0 turns them off). */
@@ -132,7 +149,8 @@ public record EmbeddedConfig(
         dataDir,
         sandbox,
         sharedDirectories,
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /** These settings with another node (its capacity, GPUs and region). */
@@ -145,7 +163,8 @@ public record EmbeddedConfig(
         dataDir,
         sandbox,
         sharedDirectories,
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /** These settings with another data directory. */
@@ -158,7 +177,8 @@ public record EmbeddedConfig(
         dir.toAbsolutePath(),
         sandbox,
         sharedDirectories,
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /**
@@ -174,7 +194,8 @@ public record EmbeddedConfig(
         dataDir,
         on,
         sharedDirectories,
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /**
@@ -191,7 +212,8 @@ public record EmbeddedConfig(
         dataDir,
         sandbox,
         List.copyOf(dirs),
-        buildCache);
+        buildCache,
+        containerJvmOptions);
   }
 
   /** The directory that built images and their Maven artifacts go to: see {@code buildCache}. */
@@ -212,6 +234,26 @@ public record EmbeddedConfig(
         dataDir,
         sandbox,
         sharedDirectories,
-        Optional.of(dir));
+        Optional.of(dir),
+        containerJvmOptions);
+  }
+
+  /**
+   * These settings with {@code options} added to every container's JVM command line, after Skiff's
+   * own flags (so that they may override them).
+   *
+   * @throws IllegalArgumentException if an option does not start with '-' or sets the classpath
+   */
+  public EmbeddedConfig withContainerJvmOptions(List<String> options) {
+    return new EmbeddedConfig(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        warmContainers,
+        node,
+        dataDir,
+        sandbox,
+        sharedDirectories,
+        buildCache,
+        options);
   }
 }

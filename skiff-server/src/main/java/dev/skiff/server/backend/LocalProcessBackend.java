@@ -108,6 +108,8 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
 
+  private final List<String> jvmOptions;
+
   // Guards cgroups: the control groups for hard limits, detected at the first limited container.
   private final Object cgroupLock = new Object();
   private Optional<CgroupLimits> cgroups;
@@ -146,6 +148,24 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<Path> shared,
       Unsandboxed unsandboxed,
       Optional<UserNetwork> network) {
+    this(
+        javaExecutable, cdsDirectory, entrypoint, sandbox, shared, unsandboxed, network, List.of());
+  }
+
+  /**
+   * As above, with {@code jvmOptions} added to every container's JVM command line (after Skiff's
+   * own flags, so that they can override them).
+   */
+  LocalProcessBackend(
+      Path javaExecutable,
+      Optional<Path> cdsDirectory,
+      String entrypoint,
+      Optional<Sandbox> sandbox,
+      List<Path> shared,
+      Unsandboxed unsandboxed,
+      Optional<UserNetwork> network,
+      List<String> jvmOptions) {
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
     this.unsandboxed = unsandboxed;
@@ -166,6 +186,15 @@ public final class LocalProcessBackend implements ContainerBackend {
    * warning.
    */
   public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
+    return create(sandboxed, shared, List.of());
+  }
+
+  /**
+   * As {@link #create(boolean, List)}, with {@code jvmOptions} added to every container's JVM
+   * command line.
+   */
+  public static LocalProcessBackend create(
+      boolean sandboxed, List<Path> shared, List<String> jvmOptions) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
     if (sandboxed && sandbox.isEmpty() && WARNED_NO_SANDBOX.compareAndSet(false, true)) {
       LOG.log(
@@ -175,7 +204,7 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " secrets, volumes or Debian images cannot run; to sandbox them, "
               + Sandbox.INSTALL_HINT);
     }
-    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS);
+    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions);
   }
 
   /**
@@ -201,11 +230,14 @@ public final class LocalProcessBackend implements ContainerBackend {
           "--allow-unsandboxed: bubblewrap (bwrap) does not work here, so containers run as plain"
               + " processes that see this machine's files and network");
     }
-    return create(sandbox, List.of(), Unsandboxed.ALLOW);
+    return create(sandbox, List.of(), Unsandboxed.ALLOW, List.of());
   }
 
   private static LocalProcessBackend create(
-      Optional<Sandbox> sandbox, List<Path> shared, Unsandboxed unsandboxed) {
+      Optional<Sandbox> sandbox,
+      List<Path> shared,
+      Unsandboxed unsandboxed,
+      List<String> jvmOptions) {
     Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
         defaultJava(),
@@ -214,7 +246,8 @@ public final class LocalProcessBackend implements ContainerBackend {
         sandbox,
         shared,
         unsandboxed,
-        network);
+        network,
+        jvmOptions);
   }
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
@@ -550,6 +583,7 @@ public final class LocalProcessBackend implements ContainerBackend {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
     command.addAll(archiveFlags);
+    command.addAll(jvmOptions);
     command.addAll(resourceLimitFlags(spec.environment()));
     command.add("-cp");
     command.add(String.join(File.pathSeparator, spec.classpath()));
