@@ -29,7 +29,7 @@ final class SpawnDurabilityBenchmark {
     Progress progress = Progress.of("spawn_durability");
     // The embedded baseline first, while no server is installed for this JVM.
     AppRun memory = scope.register(BenchFunctions.MEMORY_SPAWN_APP.run(RunOptions.quiet()));
-    ServerProcess server = scope.register(ServerProcess.start());
+    ServerProcess server = scope.register(ServerProcess.startWithFullJit());
     progress.step("server started");
     server.useInThisJvm();
     AppRun stored = scope.register(BenchFunctions.STORED_SPAWN_APP.run(RunOptions.quiet()));

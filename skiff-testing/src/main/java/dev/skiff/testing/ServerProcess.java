@@ -47,6 +47,7 @@ public final class ServerProcess implements AutoCloseable {
   private final Path home;
   private final Path dataDir;
   private final List<String> extraArgs;
+  private final boolean fullJit;
   private final List<Process> children = new ArrayList<>();
   private Process server;
   private int port;
@@ -59,21 +60,34 @@ public final class ServerProcess implements AutoCloseable {
 
   private boolean installed;
 
-  private ServerProcess(Path home, List<String> extraArgs) {
+  private ServerProcess(Path home, List<String> extraArgs, boolean fullJit) {
     this.home = home;
     this.dataDir = home.resolve("data");
     this.extraArgs = List.copyOf(extraArgs);
+    this.fullJit = fullJit;
   }
 
-  /** Starts a server on a free loopback port and waits until it listens. */
+  /**
+   * Starts a server on a free loopback port and waits until it listens. Its JVM has the C1 compiler
+   * alone: a test's server lives for seconds, and starts on about half the CPU that way.
+   */
   public static ServerProcess start(String... extraArgs) {
+    return start(false, extraArgs);
+  }
+
+  /** As {@link #start(String...)}, but the server's JVM has both compilers, for measurements. */
+  public static ServerProcess startWithFullJit(String... extraArgs) {
+    return start(true, extraArgs);
+  }
+
+  private static ServerProcess start(boolean fullJit, String... extraArgs) {
     Path home;
     try {
       home = Files.createTempDirectory("skiff-server-test-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ServerProcess p = new ServerProcess(home, List.of(extraArgs));
+    ServerProcess p = new ServerProcess(home, List.of(extraArgs), fullJit);
     try {
       p.launch(0, 0);
     } catch (RuntimeException e) {
@@ -85,7 +99,9 @@ public final class ServerProcess implements AutoCloseable {
 
   private void launch(int onPort, int onWebPort) {
     List<String> command = new ArrayList<>(javaCommand());
-    command.remove("-XX:TieredStopAtLevel=1"); // the server runs long: full JIT
+    if (fullJit) {
+      command.remove("-XX:TieredStopAtLevel=1");
+    }
     command.add("dev.skiff.server.SkiffServer");
     command.addAll(
         List.of(
