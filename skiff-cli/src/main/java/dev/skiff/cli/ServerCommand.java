@@ -84,6 +84,14 @@ final class ServerCommand implements Callable<Integer> {
   Path tlsKey;
 
   @Option(
+      names = "--container-jvm-options",
+      paramLabel = "OPTIONS",
+      description =
+          "JVM options, separated by spaces, added to every container's java command line"
+              + " (e.g. --container-jvm-options='-XX:+UseZGC -Xss2m'); not -cp or -jar.")
+  String containerJvmOptions;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -124,6 +132,10 @@ final class ServerCommand implements Callable<Integer> {
     }
     if (plaintext) {
       args.add("--plaintext");
+    }
+    if (containerJvmOptions != null) {
+      args.add("--container-jvm-options");
+      args.add(containerJvmOptions);
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

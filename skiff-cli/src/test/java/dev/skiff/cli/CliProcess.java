@@ -125,11 +125,17 @@ final class CliProcess {
     }
   }
 
-  /** Starts the CLI without waiting; stdout and stderr go to one file. */
+  /**
+   * Starts the CLI without waiting; stdout and stderr go to one file. A {@code server} runs its
+   * containers with the C1 compiler alone, as the test fixtures' containers do.
+   */
   static Running start(Path skiffHome, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>();
     command.add(ROOT.resolve("skiff").toString());
     command.addAll(List.of(args));
+    if (args.length > 0 && args[0].equals("server")) {
+      command.add("--container-jvm-options=-XX:TieredStopAtLevel=1");
+    }
     try {
       Path out = Files.createTempFile("skiff-cli-out-", ".txt");
       ProcessBuilder pb =

@@ -193,7 +193,7 @@ class UserProjectTest {
 
   /**
    * The environment of every command: this JVM's JDK, the link to the archive's launcher first on
-   * the PATH, and a SKIFF_HOME of the test's own.
+   * the PATH, a SKIFF_HOME of the test's own, and the C1 compiler alone for the JVMs it starts.
    */
   private static Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
@@ -202,6 +202,9 @@ class UserProjectTest {
     String path = javaHome + "/bin:" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
     env.put("PATH", onPath == null ? path : onPath + ":" + path);
     env.put("SKIFF_HOME", skiffHome.toString());
+    // The Maven build, servers and `run`s here live for seconds: C1 alone spares compiling.
+    env.put("MAVEN_OPTS", "-XX:TieredStopAtLevel=1");
+    env.put("SKIFF_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
     return env;
   }
 

@@ -61,6 +61,7 @@ public final class SkiffServer implements AutoCloseable {
    * @param configFile where the client configuration is written
    * @param allowUnsandboxed whether containers may run as plain processes where bubblewrap does not
    *     work (without it, such a server refuses to start)
+   * @param containerJvmOptions options added to every container's JVM command line
    */
   public record Options(
       Path dataDir,
@@ -70,7 +71,13 @@ public final class SkiffServer implements AutoCloseable {
       Duration retention,
       Path configFile,
       Transport transport,
-      boolean allowUnsandboxed) {
+      boolean allowUnsandboxed,
+      List<String> containerJvmOptions) {
+    /** Checks the container JVM options. */
+    public Options {
+      containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
+    }
+
     /** Options with a generated certificate, running containers only in the sandbox. */
     public Options(
         Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
@@ -82,7 +89,8 @@ public final class SkiffServer implements AutoCloseable {
           retention,
           configFile,
           new Transport.GeneratedCertificate(),
-          false);
+          false,
+          List.of());
     }
 
     /**
@@ -151,7 +159,8 @@ public final class SkiffServer implements AutoCloseable {
     }
     LocalProcessBackend backend;
     try {
-      backend = LocalProcessBackend.forServer(options.allowUnsandboxed());
+      backend =
+          LocalProcessBackend.forServer(options.allowUnsandboxed(), options.containerJvmOptions());
     } catch (IllegalStateException e) {
       store.close();
       throw e;
@@ -321,6 +330,7 @@ public final class SkiffServer implements AutoCloseable {
     int webPort = defaults.webPort();
     Duration retention = defaults.retention();
     boolean allowUnsandboxed = defaults.allowUnsandboxed();
+    List<String> containerJvmOptions = defaults.containerJvmOptions();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -349,12 +359,15 @@ public final class SkiffServer implements AutoCloseable {
         case "--result-retention" -> retention = retention(v);
         case "--tls-cert" -> tlsCert = Optional.of(Path.of(v));
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
+        case "--container-jvm-options" ->
+            containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
-                    + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --help");
+                    + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
+                    + " --container-jvm-options, --help");
       }
     }
     Transport transport;
@@ -380,7 +393,8 @@ public final class SkiffServer implements AutoCloseable {
         retention,
         defaults.configFile(),
         transport,
-        allowUnsandboxed);
+        allowUnsandboxed,
+        containerJvmOptions);
   }
 
   private static int port(String option, String v) {

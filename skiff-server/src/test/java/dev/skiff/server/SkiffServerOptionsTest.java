@@ -30,6 +30,24 @@ class SkiffServerOptionsTest {
   }
 
   @Test
+  void containerJvmOptionsAreSplitAtSpacesAndChecked() {
+    assertThat(DEFAULTS.containerJvmOptions()).isEmpty();
+    assertThat(
+            SkiffServer.parse(
+                    new String[] {"--container-jvm-options", " -XX:+UseZGC  -Xss2m "}, DEFAULTS)
+                .containerJvmOptions())
+        .containsExactly("-XX:+UseZGC", "-Xss2m");
+    assertThatThrownBy(
+            () ->
+                SkiffServer.parse(
+                    new String[] {"--container-jvm-options", "-Xss2m -cp /tmp/evil"}, DEFAULTS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "container JVM option '-cp' is not allowed; allowed are JVM options that start with"
+                + " '-', other than -cp, -classpath, --class-path, -jar, -m, --module");
+  }
+
+  @Test
   void retentionTakesShortFormsAndIsoDurations() {
     assertThat(SkiffServer.retention("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(SkiffServer.retention("30m")).isEqualTo(Duration.ofMinutes(30));

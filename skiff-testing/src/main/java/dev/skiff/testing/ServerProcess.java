@@ -75,7 +75,10 @@ public final class ServerProcess implements AutoCloseable {
     return start(false, extraArgs);
   }
 
-  /** As {@link #start(String...)}, but the server's JVM has both compilers, for measurements. */
+  /**
+   * As {@link #start(String...)}, but the server's JVM and its containers' have both compilers, as
+   * outside tests, for measurements.
+   */
   public static ServerProcess startWithFullJit(String... extraArgs) {
     return start(true, extraArgs);
   }
@@ -111,6 +114,10 @@ public final class ServerProcess implements AutoCloseable {
             Integer.toString(onPort),
             "--web-port",
             Integer.toString(onWebPort)));
+    if (!fullJit) {
+      command.add("--container-jvm-options");
+      command.add(String.join(" ", SkiffExtension.QUICK_START_JVM_OPTIONS));
+    }
     command.addAll(extraArgs);
     ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
     scrub(b.environment());

@@ -10,6 +10,7 @@ import dev.skiff.Volume;
 import dev.skiff.WebEndpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +47,13 @@ public final class DeployedFns {
       app.function(DeployedFns::tick, f -> f.schedule(Period.ofSeconds(1)));
 
   static final WebEndpoint greet = app.webEndpoint(DeployedFns::greet);
+
+  /** The options the container's JVM was started with, joined by spaces. */
+  static final Function0<String> jvmArguments = app.function(DeployedFns::jvmArguments);
+
+  static String jvmArguments() {
+    return String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments());
+  }
 
   static String greet(String name) {
     return "Hello, " + name + "!";

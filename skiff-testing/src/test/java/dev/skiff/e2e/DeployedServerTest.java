@@ -146,6 +146,14 @@ class DeployedServerTest {
   }
 
   @Test
+  void theServersContainersStartWithItsContainerJvmOptions() {
+    DeployedFns.app.deploy();
+    // ServerProcess starts servers with --container-jvm-options -XX:TieredStopAtLevel=1.
+    assertThat(RemoteFunction.fromName("durable", "jvmArguments", String.class).remote())
+        .contains("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  }
+
+  @Test
   void unknownAppsAndFunctionsAreNamed() {
     DeployedFns.app.deploy();
     assertThatThrownBy(() -> RemoteFunction.fromName("no-such-app", "f", String.class))

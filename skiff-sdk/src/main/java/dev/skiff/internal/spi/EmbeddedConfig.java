@@ -50,8 +50,18 @@ public record EmbeddedConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     sharedDirectories = sharedDirectories.stream().map(Path::toAbsolutePath).toList();
     buildCache = buildCache.map(Path::toAbsolutePath);
-    containerJvmOptions = List.copyOf(containerJvmOptions);
-    for (String option : containerJvmOptions) {
+    containerJvmOptions = checkContainerJvmOptions(containerJvmOptions);
+  }
+
+  /**
+   * {@code options} as an unmodifiable list, if each may be added to a container's JVM command
+   * line.
+   *
+   * @throws IllegalArgumentException naming the first option that does not start with '-' or sets
+   *     the classpath, and what is allowed
+   */
+  public static List<String> checkContainerJvmOptions(List<String> options) {
+    for (String option : options) {
       if (!option.startsWith("-") || CLASSPATH_OPTIONS.contains(option) || option.contains("\0")) {
         throw new IllegalArgumentException(
             "container JVM option '"
@@ -60,6 +70,7 @@ public record EmbeddedConfig(
                 + String.join(", ", CLASSPATH_OPTIONS));
       }
     }
+    return List.copyOf(options);
   }
 
   private static final List<String> CLASSPATH_OPTIONS =

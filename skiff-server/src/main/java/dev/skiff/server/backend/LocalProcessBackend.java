@@ -212,9 +212,11 @@ public final class LocalProcessBackend implements ContainerBackend {
    * allowUnsandboxed}, it refuses to be made at all, so that a server never runs containers
    * unsandboxed without its operator's word.
    *
+   * @param containerJvmOptions added to every container's JVM command line
    * @throws IllegalStateException without a working sandbox and without {@code allowUnsandboxed}
    */
-  public static LocalProcessBackend forServer(boolean allowUnsandboxed) {
+  public static LocalProcessBackend forServer(
+      boolean allowUnsandboxed, List<String> containerJvmOptions) {
     Optional<Sandbox> sandbox = Sandbox.probe();
     if (sandbox.isEmpty()) {
       if (!allowUnsandboxed) {
@@ -230,7 +232,7 @@ public final class LocalProcessBackend implements ContainerBackend {
           "--allow-unsandboxed: bubblewrap (bwrap) does not work here, so containers run as plain"
               + " processes that see this machine's files and network");
     }
-    return create(sandbox, List.of(), Unsandboxed.ALLOW, List.of());
+    return create(sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions);
   }
 
   private static LocalProcessBackend create(
