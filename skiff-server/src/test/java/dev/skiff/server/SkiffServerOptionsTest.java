@@ -42,9 +42,16 @@ class SkiffServerOptionsTest {
                 SkiffServer.parse(
                     new String[] {"--container-jvm-options", "-Xss2m -cp /tmp/evil"}, DEFAULTS))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
+        .hasMessageStartingWith(
             "container JVM option '-cp' is not allowed; allowed are JVM options that start with"
-                + " '-', other than -cp, -classpath, --class-path, -jar, -m, --module");
+                + " '-', other than -cp, -classpath, --class-path, -jar, -m, --module, --source,"
+                + " -version");
+    for (String refused :
+        new String[] {"--module=x", "--class-path=/tmp", "-version", "--dry-run"}) {
+      assertThatThrownBy(
+              () -> SkiffServer.parse(new String[] {"--container-jvm-options", refused}, DEFAULTS))
+          .hasMessageStartingWith("container JVM option '" + refused + "' is not allowed");
+    }
   }
 
   @Test

@@ -50,8 +50,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * classpath: to hand them files, make them under {@link SharedTempDirFactory#root()} (for example
  * with {@code @TempDir(factory = SharedTempDirFactory.class)}).
  *
- * <p>Each test's control plane has a fresh data directory, but built images and the Maven artifacts
- * they resolve are kept across test classes and runs in {@link #sharedBuildCache()}.
+ * <p>Each test's control plane has a fresh data directory; built images and the Maven artifacts
+ * they resolve go there too, unless the builder asks for {@link Builder#sharedBuildCache()}.
  *
  * <p>Registered as a static field it serves the whole class (containers stay warm between tests);
  * as an instance field, each test gets a fresh control plane. Thread-safe.
@@ -106,7 +106,7 @@ public final class SkiffExtension
   public static final class Builder {
     private EmbeddedConfig config =
         EmbeddedConfig.defaults().withContainerJvmOptions(QUICK_START_JVM_OPTIONS);
-    private boolean sharedBuilds = true;
+    private boolean sharedBuilds;
 
     private Builder() {}
 
@@ -155,11 +155,13 @@ public final class SkiffExtension
     }
 
     /**
-     * Builds images in the test's own fresh data directory instead of {@link #sharedBuildCache()},
-     * so that every image the tests use is built again: for tests of image builds themselves.
+     * Keeps built images and the Maven artifacts they resolve in {@link
+     * SkiffExtension#sharedBuildCache()}, across test classes and runs, instead of in the test's
+     * fresh data directory (the default, where every image is built again): a Debian root is then
+     * made once per machine. Nothing prunes that directory; delete it to build afresh.
      */
-    public Builder withFreshBuilds() {
-      sharedBuilds = false;
+    public Builder sharedBuildCache() {
+      sharedBuilds = true;
       return this;
     }
 

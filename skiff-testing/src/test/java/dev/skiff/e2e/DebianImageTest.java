@@ -27,7 +27,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class DebianImageTest {
-  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
+  /** The Debian root is made once per machine, not once per run: see README, Working on Skiff. */
+  @RegisterExtension
+  static final SkiffExtension skiff = SkiffExtension.builder().sharedBuildCache().build();
 
   static final Path LOCAL =
       Path.of(

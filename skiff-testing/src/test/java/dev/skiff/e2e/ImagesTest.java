@@ -35,9 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Tag("e2e")
 class ImagesTest {
-  /** Builds its images afresh: building them is what this class tests. */
-  @RegisterExtension
-  static final SkiffExtension skiff = SkiffExtension.builder().withFreshBuilds().build();
+  /** Builds its images afresh (the default): building them is what this class tests. */
+  @RegisterExtension static final SkiffExtension skiff = SkiffExtension.create();
 
   static final int JDK = Runtime.version().feature();
   static final String COMMONS_TEXT = "org.apache.commons.text.WordUtils";

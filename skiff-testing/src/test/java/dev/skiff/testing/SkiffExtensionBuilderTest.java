@@ -50,11 +50,11 @@ class SkiffExtensionBuilderTest {
   }
 
   @Test
-  void buildsAreSharedAcrossTestsUnlessFreshBuildsAreAsked() {
-    assertThat(SkiffExtension.create().sharedBuilds()).isTrue();
-    SkiffExtension fresh = SkiffExtension.builder().withFreshBuilds().withoutSandbox().build();
-    assertThat(fresh.sharedBuilds()).isFalse();
-    assertThat(fresh.config().sandbox()).isFalse();
+  void buildsGoToTheDataDirectoryUnlessTheSharedCacheIsAsked() {
+    assertThat(SkiffExtension.create().sharedBuilds()).isFalse();
+    SkiffExtension shared = SkiffExtension.builder().sharedBuildCache().withoutSandbox().build();
+    assertThat(shared.sharedBuilds()).isTrue();
+    assertThat(shared.config().sandbox()).isFalse();
     assertThat(SkiffExtension.sharedBuildCache())
         .isAbsolute()
         .endsWith(Path.of("skiff", "test-builds"));

@@ -55,26 +55,48 @@ public record EmbeddedConfig(
 
   /**
    * {@code options} as an unmodifiable list, if each may be added to a container's JVM command
-   * line.
+   * line: it starts with '-' and does not choose what the JVM runs (classpath, module, jar, source
+   * file) or stop it from running Skiff's entrypoint (version, help, dry run).
    *
-   * @throws IllegalArgumentException naming the first option that does not start with '-' or sets
-   *     the classpath, and what is allowed
+   * @throws IllegalArgumentException naming the first option that is not allowed, and what is
    */
   public static List<String> checkContainerJvmOptions(List<String> options) {
     for (String option : options) {
-      if (!option.startsWith("-") || CLASSPATH_OPTIONS.contains(option) || option.contains("\0")) {
+      String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+      if (!option.startsWith("-") || REFUSED_JVM_OPTIONS.contains(name) || option.contains("\0")) {
         throw new IllegalArgumentException(
             "container JVM option '"
                 + option
                 + "' is not allowed; allowed are JVM options that start with '-', other than "
-                + String.join(", ", CLASSPATH_OPTIONS));
+                + String.join(", ", REFUSED_JVM_OPTIONS));
       }
     }
     return List.copyOf(options);
   }
 
-  private static final List<String> CLASSPATH_OPTIONS =
-      List.of("-cp", "-classpath", "--class-path", "-jar", "-m", "--module");
+  /** Options that change what a container's JVM runs, or keep it from running it. */
+  private static final List<String> REFUSED_JVM_OPTIONS =
+      List.of(
+          "-cp",
+          "-classpath",
+          "--class-path",
+          "-jar",
+          "-m",
+          "--module",
+          "--source",
+          "-version",
+          "--version",
+          "-help",
+          "--help",
+          "-h",
+          "-?",
+          "-X",
+          "--help-extra",
+          "--dry-run",
+          "--list-modules",
+          "-d",
+          "--describe-module",
+          "--validate-modules");
 
   /** Settings without the sandbox options: sandboxed where possible, nothing shared. */
   public EmbeddedConfig(

@@ -13,14 +13,18 @@ import java.util.List;
 /**
  * The id of an image: a SHA-256 hash over a canonical encoding of its recipe, with each added
  * file's path, mode and content hash, so that the same recipe always gets the same id and any
- * change (a step, a file's content) a new one. The encoding names a format version, bumped when
- * building changes what a recipe produces.
+ * change (a step, a file's content) a new one; a Debian image's also covers the home and version of
+ * the JDK that builds it, which its containers run. The encoding names a format version, bumped
+ * when building changes what a recipe produces.
  */
 final class RecipeHash {
   /** Hex characters of an image id. */
   static final int ID_LENGTH = 24;
 
   private static final String FORMAT = "skiff-image-v1 debian=bookworm/minbase";
+
+  private static final String BUILDING_JDK =
+      System.getProperty("java.home") + "@" + Runtime.version();
 
   private RecipeHash() {}
 
@@ -31,7 +35,10 @@ final class RecipeHash {
       put(sha, step.getStepCase().name());
       switch (step.getStepCase()) {
         case JDK -> put(sha, Integer.toString(step.getJdk()));
-        case DEBIAN_SLIM, STEP_NOT_SET -> {}
+        // A Debian image runs the JDK of the JVM that built it, bound in at its path: another
+        // JDK (or the same path upgraded) makes another image.
+        case DEBIAN_SLIM -> put(sha, BUILDING_JDK);
+        case STEP_NOT_SET -> {}
         case MAVEN -> putAll(sha, step.getMaven().getValuesList());
         case APT_INSTALL -> putAll(sha, step.getAptInstall().getValuesList());
         case ENV -> {
