@@ -1,10 +1,17 @@
 package dev.skiff.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +35,63 @@ class StoreTest {
         at,
         Optional.empty(),
         Optional.empty());
+  }
+
+  @Test
+  void aNewStoreHasTheCurrentSchemaVersion() {
+    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+      assertThat(store.schemaVersion()).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aStoreFromBeforeVersionsIsUpgradedAndKeepsItsData() throws SQLException {
+    Path file = dir.resolve("skiff.db");
+    // The schema as it was before versions were kept: no user_version, no web_tokens table.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      s.execute(
+          "CREATE TABLE apps (name TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+              + " deployed_at INTEGER NOT NULL, definition BLOB NOT NULL)");
+      s.execute(
+          "CREATE TABLE calls (id TEXT PRIMARY KEY, app_name TEXT NOT NULL,"
+              + " deployed INTEGER NOT NULL, function TEXT NOT NULL, definition BLOB NOT NULL,"
+              + " args BLOB NOT NULL, created_at INTEGER NOT NULL, finished_at INTEGER,"
+              + " result BLOB)");
+      s.execute(
+          "CREATE TABLE runs (id TEXT PRIMARY KEY, app_name TEXT NOT NULL,"
+              + " function TEXT NOT NULL, scheduled_at INTEGER NOT NULL,"
+              + " started_at INTEGER NOT NULL, finished_at INTEGER, result BLOB)");
+      s.execute(
+          "CREATE TABLE logs (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+              + " app_name TEXT NOT NULL, container_id TEXT NOT NULL, line BLOB NOT NULL)");
+      s.execute("INSERT INTO meta (key, value) VALUES ('token', 'kept-token')");
+    }
+    try (Store store = Store.open(file)) {
+      assertThat(store.schemaVersion()).isEqualTo(Store.SCHEMA_VERSION);
+      assertThat(store.token()).isEqualTo("kept-token");
+      assertThat(store.webTokens()).isEmpty(); // the table the upgrade added
+    }
+  }
+
+  @Test
+  void aStoreFromANewerSkiffIsRefusedAndLeftAsItIs() throws SQLException {
+    Path file = dir.resolve("skiff.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute("PRAGMA user_version = 99");
+    }
+    assertThatThrownBy(() -> Store.open(file))
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("could not open the Skiff store " + file)
+        .hasMessageContaining(
+            "its schema version is 99, newer than this Skiff's " + Store.SCHEMA_VERSION);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("PRAGMA user_version")) {
+      assertThat(r.getInt(1)).isEqualTo(99);
+    }
   }
 
   @Test
