@@ -1,5 +1,6 @@
 package dev.skiff.cli;
 
+import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,6 +21,10 @@ import java.util.stream.Stream;
 final class CliProcess {
   /** The repository root (the parent of this module's directory). */
   static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+  /** The JVM options of the servers and containers that tests start: C1 alone. */
+  private static final String QUICK_START =
+      String.join(" ", SkiffExtension.QUICK_START_JVM_OPTIONS);
 
   record Result(int exitCode, String out, String err) {
     String all() {
@@ -56,7 +61,7 @@ final class CliProcess {
     pb.environment().remove("SKIFF_SERVER");
     pb.environment().remove("SKIFF_TOKEN");
     // Servers and `run` of tests live for seconds: C1 alone, as the launcher gives other commands.
-    pb.environment().put("SKIFF_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
+    pb.environment().put("SKIFF_JAVA_OPTIONS", QUICK_START);
     pb.environment().putAll(env);
     Process process = null;
     long start = System.nanoTime();
@@ -134,7 +139,7 @@ final class CliProcess {
     command.add(ROOT.resolve("skiff").toString());
     command.addAll(List.of(args));
     if (args.length > 0 && args[0].equals("server")) {
-      command.add("--container-jvm-options=-XX:TieredStopAtLevel=1");
+      command.add("--container-jvm-options=" + QUICK_START);
     }
     try {
       Path out = Files.createTempFile("skiff-cli-out-", ".txt");
@@ -149,7 +154,7 @@ final class CliProcess {
       pb.environment().remove("SKIFF_TOKEN");
       // Servers and `run` of tests live for seconds: C1 alone, as the launcher gives other
       // commands.
-      pb.environment().put("SKIFF_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
+      pb.environment().put("SKIFF_JAVA_OPTIONS", QUICK_START);
       pb.environment().putAll(env);
       return new Running(pb.start(), out);
     } catch (IOException e) {

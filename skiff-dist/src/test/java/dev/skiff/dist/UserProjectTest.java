@@ -3,6 +3,7 @@ package dev.skiff.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,8 +204,9 @@ class UserProjectTest {
     env.put("PATH", onPath == null ? path : onPath + ":" + path);
     env.put("SKIFF_HOME", skiffHome.toString());
     // The Maven build, servers and `run`s here live for seconds: C1 alone spares compiling.
-    env.put("MAVEN_OPTS", "-XX:TieredStopAtLevel=1");
-    env.put("SKIFF_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1");
+    String quickStart = String.join(" ", SkiffExtension.QUICK_START_JVM_OPTIONS);
+    env.put("MAVEN_OPTS", quickStart);
+    env.put("SKIFF_JAVA_OPTIONS", quickStart);
     return env;
   }
 

@@ -103,7 +103,7 @@ public final class ServerProcess implements AutoCloseable {
   private void launch(int onPort, int onWebPort) {
     List<String> command = new ArrayList<>(javaCommand());
     if (fullJit) {
-      command.remove("-XX:TieredStopAtLevel=1");
+      command.removeAll(SkiffExtension.QUICK_START_JVM_OPTIONS);
     }
     command.add("dev.skiff.server.SkiffServer");
     command.addAll(
@@ -300,13 +300,10 @@ public final class ServerProcess implements AutoCloseable {
 
   private static List<String> javaCommand() {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return List.of(
-        java,
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        "-Xshare:auto",
-        "-cp",
-        System.getProperty("java.class.path"));
+    List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
+    command.addAll(SkiffExtension.QUICK_START_JVM_OPTIONS);
+    command.addAll(List.of("-Xshare:auto", "-cp", System.getProperty("java.class.path")));
+    return command;
   }
 
   private static void scrub(Map<String, String> env) {

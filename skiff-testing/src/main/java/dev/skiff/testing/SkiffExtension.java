@@ -68,14 +68,12 @@ public final class SkiffExtension
   public static final List<String> QUICK_START_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
 
   private final EmbeddedConfig config;
-  private final boolean sharedBuilds;
   private EmbeddedControlPlane plane; // guarded by this
   private Path dataDir; // guarded by this; a temporary directory while the plane runs
   private boolean perClass; // guarded by this
 
-  private SkiffExtension(EmbeddedConfig config, boolean sharedBuilds) {
+  private SkiffExtension(EmbeddedConfig config) {
     this.config = config;
-    this.sharedBuilds = sharedBuilds;
   }
 
   /** An extension with the embedded defaults; the same as {@code builder().build()}. */
@@ -93,11 +91,6 @@ public final class SkiffExtension
     return config;
   }
 
-  /** Whether built images go to {@link #sharedBuildCache()} rather than the data directory. */
-  boolean sharedBuilds() {
-    return sharedBuilds;
-  }
-
   /**
    * The options of a {@link SkiffExtension}. Each option is checked when it is set; options not set
    * keep the embedded defaults. Not thread-safe; {@link #build()} makes an extension that no later
@@ -106,7 +99,6 @@ public final class SkiffExtension
   public static final class Builder {
     private EmbeddedConfig config =
         EmbeddedConfig.defaults().withContainerJvmOptions(QUICK_START_JVM_OPTIONS);
-    private boolean sharedBuilds;
 
     private Builder() {}
 
@@ -161,7 +153,7 @@ public final class SkiffExtension
      * made once per machine. Nothing prunes that directory; delete it to build afresh.
      */
     public Builder sharedBuildCache() {
-      sharedBuilds = true;
+      config = config.withBuildCache(SkiffExtension.sharedBuildCache());
       return this;
     }
 
@@ -178,7 +170,7 @@ public final class SkiffExtension
 
     /** The extension with these options. */
     public SkiffExtension build() {
-      return new SkiffExtension(config, sharedBuilds);
+      return new SkiffExtension(config);
     }
   }
 
@@ -267,13 +259,11 @@ public final class SkiffExtension
     } catch (IOException e) {
       throw new UncheckedIOException("could not create a data directory for the test", e);
     }
-    EmbeddedConfig fresh =
-        config.withDataDir(dataDir).withSharedDirectories(List.of(SharedTempDirFactory.root()));
     plane =
         factory.start(
-            sharedBuilds && config.buildCache().isEmpty()
-                ? fresh.withBuildCache(sharedBuildCache())
-                : fresh);
+            config
+                .withDataDir(dataDir)
+                .withSharedDirectories(List.of(SharedTempDirFactory.root())));
     Connection.installDefault(plane);
   }
 

@@ -51,9 +51,9 @@ class SkiffExtensionBuilderTest {
 
   @Test
   void buildsGoToTheDataDirectoryUnlessTheSharedCacheIsAsked() {
-    assertThat(SkiffExtension.create().sharedBuilds()).isFalse();
+    assertThat(SkiffExtension.create().config().buildCache()).isEmpty();
     SkiffExtension shared = SkiffExtension.builder().sharedBuildCache().withoutSandbox().build();
-    assertThat(shared.sharedBuilds()).isTrue();
+    assertThat(shared.config().buildCache()).contains(SkiffExtension.sharedBuildCache());
     assertThat(shared.config().sandbox()).isFalse();
     assertThat(SkiffExtension.sharedBuildCache())
         .isAbsolute()
