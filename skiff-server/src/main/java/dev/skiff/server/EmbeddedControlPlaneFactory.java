@@ -4,6 +4,7 @@ import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.runtime.ControlPlaneConfig;
 import java.time.Clock;
 
 /**

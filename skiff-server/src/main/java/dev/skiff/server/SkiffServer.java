@@ -4,6 +4,7 @@ import dev.skiff.internal.ClientConfig;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.Store;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,0 +1,224 @@
+package dev.skiff.server.runtime;
+
+import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.VolumeMount;
+import dev.skiff.server.common.RandomIds;
+import dev.skiff.server.scaling.NodeCapacity;
+import io.grpc.Status;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+
+/** The apps a control plane runs, by id. Thread-safe. */
+public final class AppDirectory {
+  private final SchedulerContext ctx;
+  private final ConcurrentHashMap<String, RunningApp> apps = new ConcurrentHashMap<>();
+
+  /** Schedules and web endpoints: told when apps start and stop. */
+  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  public AppDirectory(SchedulerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /**
+   * Told when an app starts (before its containers start; throwing refuses the app) and when it
+   * stops (also for an app whose start was refused).
+   */
+  public interface Listener {
+    void started(RunningApp app);
+
+    void stopped(RunningApp app);
+  }
+
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+  }
+
+  /** Registers an app (its definitions already validated) and starts its minimum containers. */
+  public RunningApp create(String name, List<FunctionDef> functions, List<String> classpath) {
+    return create(name, functions, classpath, Map.of());
+  }
+
+  /** Registers an app whose functions' containers get {@code secretEnv} (by function name). */
+  public RunningApp create(
+      String name,
+      List<FunctionDef> functions,
+      List<String> classpath,
+      Map<String, Map<String, String>> secretEnv) {
+    return create(name, functions, classpath, Set.of(), secretEnv, Map.of());
+  }
+
+  /**
+   * Registers an app whose functions' containers get {@code secretEnv} and run on {@code images}
+   * (both by function name), and may call the deployed apps {@code callableApps} besides their own.
+   */
+  public RunningApp create(
+      String name,
+      List<FunctionDef> functions,
+      List<String> classpath,
+      Set<String> callableApps,
+      Map<String, Map<String, String>> secretEnv,
+      Map<String, ImageRuntime> images) {
+    RunningApp app;
+    do {
+      AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath, callableApps);
+      Map<String, FunctionScheduler> schedulers = new LinkedHashMap<>();
+      for (FunctionDef def : functions) {
+        schedulers.put(
+            def.getName(),
+            new FunctionScheduler(
+                spec,
+                def,
+                ctx,
+                secretEnv.getOrDefault(def.getName(), Map.of()),
+                Optional.ofNullable(images.get(def.getName()))));
+      }
+      app = new RunningApp(spec, schedulers);
+    } while (apps.putIfAbsent(app.spec().id(), app) != null);
+    try {
+      for (Listener l : listeners) {
+        l.started(app);
+      }
+    } catch (RuntimeException e) {
+      stop(app.spec().id(), "app '" + name + "' could not be created");
+      throw e;
+    }
+    ctx.pool().fill(classpath);
+    app.functions().values().forEach(FunctionScheduler::start);
+    return app;
+  }
+
+  /** The node's capacity, against which apps' resource requests are checked. */
+  public NodeCapacity capacity() {
+    return ctx.capacity();
+  }
+
+  /**
+   * Refuses an app whose functions hold secrets where the backend cannot run them (no sandbox, and
+   * its operator did not allow unsandboxed containers), before anything is applied.
+   *
+   * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
+   */
+  public void refuseSecretsWithoutSandbox(String appName, Set<String> functionsWithSecrets) {
+    Optional<String> why = ctx.backend().secretsUnavailable();
+    if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
+      return;
+    }
+    String function = functionsWithSecrets.stream().sorted().findFirst().orElseThrow();
+    throw Status.UNIMPLEMENTED
+        .withDescription(
+            "function '"
+                + function
+                + "' of app '"
+                + appName
+                + "' has secrets, which run only in"
+                + " the container sandbox: "
+                + why.get())
+        .asRuntimeException();
+  }
+
+  /**
+   * Refuses an app with a function that blocks the network where the backend has no sandbox: a
+   * plain process shares the host's network, so the promise could not be kept.
+   *
+   * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
+   */
+  public void refuseBlockedNetworkWithoutSandbox(String appName, List<FunctionDef> functions) {
+    Optional<String> why = ctx.backend().sandboxUnavailable();
+    if (why.isEmpty()) {
+      return;
+    }
+    functions.stream()
+        .filter(FunctionDef::getBlockNetwork)
+        .findFirst()
+        .ifPresent(
+            f -> {
+              throw Status.UNIMPLEMENTED
+                  .withDescription(
+                      "function '"
+                          + f.getName()
+                          + "' of app '"
+                          + appName
+                          + "' blocks the"
+                          + " network, which needs the container sandbox: "
+                          + why.get())
+                  .asRuntimeException();
+            });
+  }
+
+  public Optional<RunningApp> find(String appId) {
+    return Optional.ofNullable(apps.get(appId));
+  }
+
+  /** The names of the volumes that the functions of a running app mount; empty for no such app. */
+  public Set<String> volumesOf(String appId) {
+    return find(appId).stream()
+        .flatMap(a -> a.functions().values().stream())
+        .flatMap(f -> f.def().getVolumesList().stream())
+        .map(VolumeMount::getVolume)
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  /**
+   * Stops an app: cancels its inputs with {@code reason}, stops its containers, ends its log
+   * streams, and forgets it.
+   *
+   * @return false if no such app runs
+   */
+  public boolean stop(String appId, String reason) {
+    RunningApp app = apps.remove(appId);
+    if (app == null) {
+      return false;
+    }
+    listeners.forEach(l -> l.stopped(app));
+    app.functions().values().forEach(f -> f.close(reason));
+    ctx.logs().closeApp(appId);
+    return true;
+  }
+
+  /**
+   * Takes an app's schedules and web endpoints away (its listeners see it stop) while its inputs go
+   * on; {@link #stop} ends it later.
+   */
+  public void retire(String appId) {
+    RunningApp app = apps.get(appId);
+    if (app != null) {
+      listeners.forEach(l -> l.stopped(app));
+    }
+  }
+
+  /** Gives a retired app its schedules and web endpoints back (its replacement failed). */
+  public void unretire(String appId) {
+    RunningApp app = apps.get(appId);
+    if (app != null) {
+      listeners.forEach(l -> l.started(app));
+    }
+  }
+
+  /** Every running app. */
+  public List<RunningApp> all() {
+    return List.copyOf(apps.values());
+  }
+
+  public void stopAll(String reason) {
+    List.copyOf(apps.keySet()).forEach(id -> stop(id, reason));
+  }
+
+  /**
+   * Places the containers that waited for capacity (see {@link FunctionScheduler#placeWaiting}).
+   */
+  public void placeWaiting() {
+    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::placeWaiting));
+  }
+
+  /** Housekeeping of every function (see {@link FunctionScheduler#tick()}). */
+  public void tick() {
+    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::tick));
+  }
+}

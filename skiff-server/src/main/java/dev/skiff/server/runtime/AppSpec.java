@@ -1,0 +1,24 @@
+package dev.skiff.server.runtime;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The identity of a registered app, as its containers need it.
+ *
+ * @param id the app id ({@code ap-...})
+ * @param name the name the user gave the app
+ * @param classpath the classpath its containers run with
+ * @param callableApps the deployed apps whose functions its containers may call besides its own
+ */
+public record AppSpec(String id, String name, List<String> classpath, Set<String> callableApps) {
+  public AppSpec {
+    classpath = List.copyOf(classpath);
+    callableApps = Set.copyOf(callableApps);
+  }
+
+  /** An app whose containers may call its own functions only. */
+  public AppSpec(String id, String name, List<String> classpath) {
+    this(id, name, classpath, Set.of());
+  }
+}

@@ -1,0 +1,97 @@
+package dev.skiff.server.runtime;
+
+import dev.skiff.internal.spi.EmbeddedConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The tunable numbers of a control plane.
+ *
+ * @param defaultMaxContainers the container cap of a function that sets none
+ * @param defaultScaledownWindow how long an idle container lives when its function sets no window
+ * @param defaultTimeout the per-attempt timeout of a function that sets none
+ * @param heartbeatTimeout how long a connected container may stay silent before it is declared lost
+ * @param stopGrace how long a container may take to exit after {@code Shutdown}, and again after
+ *     SIGTERM, before it is killed; also how long a cancelled or timed-out attempt may take to stop
+ *     before its container is killed
+ * @param brokenStreamGrace how long a container whose control stream broke may live on before it is
+ *     killed (it is usually exiting already)
+ * @param tick how often idle containers and heartbeats are checked
+ * @param startFailuresBeforeGivingUp consecutive failed container starts after which a function's
+ *     queued inputs fail
+ * @param maxStartBackoff the longest pause between container starts of a failing function
+ * @param warmContainers containers kept started ahead of need per classpath (0: none)
+ * @param dataDir where what outlives a run is kept (volumes, images, the store)
+ * @param buildDirectory where built images and the Maven artifacts they resolve are kept: the data
+ *     directory, or a cache that several control planes share
+ */
+public record ControlPlaneConfig(
+    int defaultMaxContainers,
+    Duration defaultScaledownWindow,
+    Duration defaultTimeout,
+    Duration heartbeatTimeout,
+    Duration stopGrace,
+    Duration brokenStreamGrace,
+    Duration tick,
+    int startFailuresBeforeGivingUp,
+    Duration maxStartBackoff,
+    int warmContainers,
+    Path dataDir,
+    Path buildDirectory) {
+
+  public ControlPlaneConfig {
+    if (defaultMaxContainers < 1) {
+      throw new IllegalArgumentException(
+          "defaultMaxContainers must be >= 1, was " + defaultMaxContainers);
+    }
+    if (startFailuresBeforeGivingUp < 1) {
+      throw new IllegalArgumentException(
+          "startFailuresBeforeGivingUp must be >= 1, was " + startFailuresBeforeGivingUp);
+    }
+  }
+
+  /** Settings whose built images are kept in the data directory. */
+  public ControlPlaneConfig(
+      int defaultMaxContainers,
+      Duration defaultScaledownWindow,
+      Duration defaultTimeout,
+      Duration heartbeatTimeout,
+      Duration stopGrace,
+      Duration brokenStreamGrace,
+      Duration tick,
+      int startFailuresBeforeGivingUp,
+      Duration maxStartBackoff,
+      int warmContainers,
+      Path dataDir) {
+    this(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        defaultTimeout,
+        heartbeatTimeout,
+        stopGrace,
+        brokenStreamGrace,
+        tick,
+        startFailuresBeforeGivingUp,
+        maxStartBackoff,
+        warmContainers,
+        dataDir,
+        dataDir);
+  }
+
+  /** The standard settings with the embedded configuration's defaults. */
+  public static ControlPlaneConfig from(EmbeddedConfig embedded) {
+    return new ControlPlaneConfig(
+        embedded.defaultMaxContainers(),
+        embedded.defaultScaledownWindow(),
+        Duration.ofSeconds(300),
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(1),
+        3,
+        Duration.ofSeconds(30),
+        embedded.warmContainers(),
+        embedded.dataDir(),
+        embedded.buildDirectory());
+  }
+}

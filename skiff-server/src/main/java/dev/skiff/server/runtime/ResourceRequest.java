@@ -1,0 +1,74 @@
+package dev.skiff.server.runtime;
+
+import dev.skiff.proto.FunctionDef;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What each container of a function asks of a node: CPU and memory to reserve and their limits,
+ * GPUs in order of preference, and the regions it may run in. A function that declares none of them
+ * reserves nothing and runs anywhere.
+ *
+ * @param milliCpuRequest thousandths of a core to reserve (0: none)
+ * @param milliCpuLimit thousandths of a core it may use at most (0: no limit)
+ * @param memoryRequestMib memory to reserve, in MiB (0: none)
+ * @param memoryLimitMib memory it may use at most, in MiB (0: no limit)
+ * @param gpus the GPU choices, most preferred first (empty: no GPU)
+ * @param regions the regions whose nodes may run it (empty: any)
+ */
+public record ResourceRequest(
+    long milliCpuRequest,
+    long milliCpuLimit,
+    long memoryRequestMib,
+    long memoryLimitMib,
+    List<GpuChoice> gpus,
+    List<String> regions) {
+
+  /** One entry of a GPU fallback list: {@code count} devices of one type. */
+  public record GpuChoice(String type, int count) {
+    /** Parses {@code "A100"} or {@code "A100:2"}; the type is compared without case. */
+    public static GpuChoice parse(String spec) {
+      int colon = spec.indexOf(':');
+      String type = (colon < 0 ? spec : spec.substring(0, colon)).toUpperCase(Locale.ROOT);
+      int count = colon < 0 ? 1 : Integer.parseInt(spec.substring(colon + 1));
+      return new GpuChoice(type, count);
+    }
+
+    @Override
+    public String toString() {
+      return count + " x " + type;
+    }
+  }
+
+  public ResourceRequest {
+    gpus = List.copyOf(gpus);
+    regions = List.copyOf(regions);
+  }
+
+  /** The request a function definition makes (already validated). */
+  public static ResourceRequest of(FunctionDef def) {
+    return new ResourceRequest(
+        Math.round(def.getCpuRequest() * 1000),
+        Math.round(def.getCpuLimit() * 1000),
+        def.getMemoryRequestMib(),
+        def.getMemoryLimitMib(),
+        def.getGpusList().stream().map(GpuChoice::parse).toList(),
+        def.getRegionsList());
+  }
+
+  /**
+   * Whether its containers need JVM settings or an environment of their own (a memory or CPU limit,
+   * GPU devices), so that a container started ahead of need, without them, cannot serve it.
+   */
+  boolean needsItsOwnJvm() {
+    return milliCpuLimit > 0 || memoryLimitMib > 0 || !gpus.isEmpty();
+  }
+
+  /** Cores as a short decimal, e.g. {@code 0.5} or {@code 2}. */
+  public static String cores(long milli) {
+    return milli % 1000 == 0
+        ? Long.toString(milli / 1000)
+        : BigDecimal.valueOf(milli, 3).stripTrailingZeros().toPlainString();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.skiff.server.runtime;
+
+import dev.skiff.server.auth.Tokens;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.logs.LogFanout;
+import dev.skiff.server.scaling.Autoscaler;
+import dev.skiff.server.scaling.NodeCapacity;
+import dev.skiff.server.scaling.WarmPool;
+import java.time.Clock;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * What every {@link FunctionScheduler} of a control plane shares.
+ *
+ * @param config the control plane's settings
+ * @param clock the time source for idle windows, heartbeats and backoff
+ * @param timer runs timeouts, retry delays and stop escalations; its tasks must not block
+ * @param launcher runs blocking backend calls (process creation)
+ * @param backend where containers run
+ * @param tokens issues and revokes container tokens
+ * @param containers every live container of the control plane by id, for the container API
+ * @param logs where container output goes
+ * @param autoscaler decides container counts
+ * @param containerEndpoint where containers reach the control plane (known once the server listens,
+ *     before any app exists)
+ * @param inputIds the source of input ids, unique within the control plane
+ * @param pool containers started ahead of need
+ * @param capacity the node's capacity, shared by every function's containers
+ */
+public record SchedulerContext(
+    ControlPlaneConfig config,
+    Clock clock,
+    ScheduledExecutorService timer,
+    Executor launcher,
+    ContainerBackend backend,
+    Tokens tokens,
+    ConcurrentMap<String, Container> containers,
+    LogFanout logs,
+    Autoscaler autoscaler,
+    Supplier<ContainerEndpoint> containerEndpoint,
+    AtomicLong inputIds,
+    WarmPool pool,
+    NodeCapacity capacity) {}

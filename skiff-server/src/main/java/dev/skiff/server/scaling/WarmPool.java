@@ -1,0 +1,344 @@
+package dev.skiff.server.scaling;
+
+import dev.skiff.server.auth.Tokens;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.OutputListener;
+import dev.skiff.server.common.RandomIds;
+import dev.skiff.server.runtime.Container;
+import dev.skiff.server.runtime.ContainerChannel;
+import dev.skiff.server.runtime.ContainerEndpoint;
+import dev.skiff.server.runtime.FunctionScheduler;
+import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Containers started before any function needs them, so that a function's new container does not
+ * wait for a JVM to start and load Skiff (as pre-warmed pools do in OpenWhisk and Fission).
+ *
+ * <p>A warm container runs the same entrypoint on the same classpath as any container of the apps
+ * that use that classpath, but without a function: it connects, loads and exercises Skiff's own
+ * code, and waits. A {@link FunctionScheduler} that needs a container {@linkplain #claim claims}
+ * one (connected or still starting), registers it as its own {@link Container} under the same id
+ * and token, and sends it a {@code Bind}; from then on the container's stream, output and exit go
+ * to that scheduler, exactly as for a container it launched itself. Each claimed container is
+ * replaced once it has connected, so there are {@code size} unclaimed warm containers per classpath
+ * in use.
+ *
+ * <p>Threading: one lock guards the pool's state. It is never held while calling a scheduler (a
+ * scheduler calls {@link #claim} under its own lock, so the order is always scheduler, then pool).
+ */
+public final class WarmPool {
+  private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
+
+  /** One container started ahead of need. */
+  public static final class Warm {
+    public final String id;
+    public final String token;
+    final List<String> classpath;
+    // Guarded by the pool's lock.
+    private Optional<ContainerHandle> handle = Optional.empty();
+    private Optional<ContainerChannel> channel = Optional.empty();
+    private Container adopter;
+
+    Warm(String id, String token, List<String> classpath) {
+      this.id = id;
+      this.token = token;
+      this.classpath = classpath;
+    }
+  }
+
+  private final int size;
+  private final ContainerBackend backend;
+  private final Tokens tokens;
+  private final Executor launcher;
+  private final Supplier<ContainerEndpoint> endpoint;
+  private final ReentrantLock lock = new ReentrantLock();
+  // Guarded by lock: unclaimed warm containers by classpath, oldest first; all of them by id.
+  private final Map<List<String>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
+  private final Map<String, Warm> byId = new LinkedHashMap<>();
+  private boolean closed;
+
+  public WarmPool(
+      int size,
+      ContainerBackend backend,
+      Tokens tokens,
+      Executor launcher,
+      Supplier<ContainerEndpoint> endpoint) {
+    this.size = size;
+    this.backend = backend;
+    this.tokens = tokens;
+    this.launcher = launcher;
+    this.endpoint = endpoint;
+  }
+
+  /** A pool that never has a warm container. */
+  public static WarmPool disabled() {
+    return new WarmPool(
+        0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
+  }
+
+  /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
+  public void fill(List<String> classpath) {
+    if (size == 0) {
+      return;
+    }
+    List<Warm> started = new ArrayList<>();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      ArrayDeque<Warm> waiting =
+          unclaimed.computeIfAbsent(List.copyOf(classpath), k -> new ArrayDeque<>());
+      while (waiting.size() < size) {
+        String id = RandomIds.containerId();
+        Warm w = new Warm(id, tokens.issue(id, ""), List.copyOf(classpath));
+        waiting.add(w);
+        byId.put(id, w);
+        started.add(w);
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (Warm w : started) {
+      try {
+        launcher.execute(() -> launch(w));
+      } catch (RejectedExecutionException e) {
+        forget(w); // shutting down
+      }
+    }
+  }
+
+  /**
+   * Takes a warm container for the container that {@code adopt} creates (same id and token), which
+   * the caller registers before any message of it can be routed. The caller binds it and calls
+   * {@link #fill} once it is connected, so that the replacement does not compete for the CPU with a
+   * container that a caller is waiting for.
+   *
+   * @return the warm container, or empty when none waits for this classpath
+   */
+  public Optional<Warm> claim(List<String> classpath, Function<Warm, Container> adopt) {
+    if (size == 0) {
+      return Optional.empty();
+    }
+    Warm w;
+    lock.lock();
+    try {
+      ArrayDeque<Warm> waiting = unclaimed.get(classpath);
+      // Prefer one that is connected already; else the oldest, which is closest to ready.
+      w =
+          waiting == null
+              ? null
+              : waiting.stream()
+                  .filter(x -> x.channel.isPresent())
+                  .findFirst()
+                  .orElse(waiting.peekFirst());
+      if (w == null || closed) {
+        return Optional.empty();
+      }
+      waiting.remove(w);
+      byId.remove(w.id);
+      w.adopter = adopt.apply(w);
+    } finally {
+      lock.unlock();
+    }
+    return Optional.of(w);
+  }
+
+  /** The handle of a claimed container, if its process exists yet. */
+  public Optional<ContainerHandle> handleOf(Warm w) {
+    lock.lock();
+    try {
+      return w.handle;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The stream of a claimed container, if it has connected yet. */
+  public Optional<ContainerChannel> channelOf(Warm w) {
+    lock.lock();
+    try {
+      return w.channel;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A container said hello with an id that no scheduler knows: attaches its stream if it is an
+   * unclaimed warm container with this token.
+   *
+   * @return false if it is not one
+   */
+  public boolean attach(String id, String token, ContainerChannel channel) {
+    lock.lock();
+    try {
+      Warm w = byId.get(id);
+      if (w == null || !w.token.equals(token) || w.channel.isPresent()) {
+        return false;
+      }
+      w.channel = Optional.of(channel);
+      if (closed) {
+        channel.shutdown();
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The stream of an unclaimed warm container ended: it is of no use any more. */
+  public void onStreamClosed(String id) {
+    Optional<ContainerHandle> h;
+    lock.lock();
+    try {
+      Warm w = byId.get(id);
+      h = w == null ? Optional.empty() : w.handle;
+    } finally {
+      lock.unlock();
+    }
+    h.ifPresent(ContainerHandle::kill);
+  }
+
+  /** Stops the unclaimed warm containers and starts no more; claimed ones belong to schedulers. */
+  public void close() {
+    List<Warm> all;
+    lock.lock();
+    try {
+      closed = true;
+      all = new ArrayList<>(byId.values());
+    } finally {
+      lock.unlock();
+    }
+    for (Warm w : all) {
+      lock.lock();
+      try {
+        w.channel.ifPresent(ContainerChannel::shutdown);
+        w.handle.ifPresent(ContainerHandle::stop);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** The process handles of unclaimed warm containers, to wait for their exit at shutdown. */
+  public List<ContainerHandle> handles() {
+    lock.lock();
+    try {
+      return byId.values().stream().flatMap(w -> w.handle.stream()).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void launch(Warm w) {
+    Map<String, String> env = new LinkedHashMap<>();
+    ContainerEndpoint at = endpoint.get();
+    env.put("SKIFF_SERVER", at.target());
+    env.put("SKIFF_TOKEN", w.token);
+    env.put("SKIFF_CONTAINER_ID", w.id);
+    env.put("SKIFF_POOL", "true");
+    env.put("CUDA_VISIBLE_DEVICES", ""); // no GPUs: functions with GPUs never take a warm one
+    OutputListener output =
+        (stderr, text) -> {
+          Container c = adopterOf(w);
+          if (c != null) {
+            c.scheduler.publishLine(c, stderr, text);
+          } else {
+            LOG.log(Level.DEBUG, "warm container {0}: {1}", w.id, text);
+          }
+        };
+    ContainerHandle handle;
+    try {
+      // A warm container has the network (functions that block it take none) and no GPUs.
+      handle =
+          backend.start(
+              new ContainerSpec(
+                  w.id,
+                  w.classpath,
+                  env,
+                  Map.of(),
+                  List.of(),
+                  Optional.empty(),
+                  Optional.empty(),
+                  new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false)),
+              output);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());
+      Container c = adopterOf(w);
+      forget(w);
+      if (c != null) {
+        c.scheduler.onAdoptedLaunchFailed(c, e);
+      }
+      return;
+    }
+    Container adopter;
+    boolean stopNow;
+    lock.lock();
+    try {
+      w.handle = Optional.of(handle);
+      adopter = w.adopter;
+      stopNow = closed && adopter == null;
+    } finally {
+      lock.unlock();
+    }
+    if (stopNow) {
+      handle.stop();
+    }
+    if (adopter != null) {
+      adopter.scheduler.onAdoptedHandle(adopter, handle);
+    }
+    handle
+        .onExit()
+        .thenAccept(
+            code -> {
+              Container c = adopterOf(w);
+              if (c != null) {
+                c.scheduler.onExit(c, code, handle.stderrTail());
+              } else {
+                LOG.log(Level.DEBUG, "warm container {0} exited with {1}", w.id, code);
+                forget(w);
+              }
+            });
+  }
+
+  private Container adopterOf(Warm w) {
+    lock.lock();
+    try {
+      return w.adopter;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void forget(Warm w) {
+    lock.lock();
+    try {
+      byId.remove(w.id);
+      ArrayDeque<Warm> waiting = unclaimed.get(w.classpath);
+      if (waiting != null) {
+        waiting.remove(w);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (adopterOf(w) == null) {
+      tokens.revoke(w.token);
+    }
+  }
+}
