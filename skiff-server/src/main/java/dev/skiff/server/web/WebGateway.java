@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -34,10 +33,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,8 +106,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
-  private final byte[] clientToken; // the token a request must never carry, as bytes
-  private final WebTokens webTokens;
+  private final WebCredentials credentials;
   private final Duration defaultTimeout;
   private final ExecutorService executor;
   private final HttpServer server;
@@ -124,8 +120,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       InetSocketAddress address,
       Optional<SSLContext> tls)
       throws IOException {
-    this.clientToken = tokens.clientToken().getBytes(StandardCharsets.US_ASCII);
-    this.webTokens = webTokens;
+    this.credentials = new WebCredentials(tokens, webTokens);
     this.defaultTimeout = defaultTimeout;
     this.executor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-web-", 0).factory());
@@ -323,12 +318,12 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           Map.of("Allow", def.getMethod()));
       return;
     }
-    if (carriesClientToken(exchange)) {
+    if (credentials.carriesClientToken(exchange)) {
       refuseClientToken(exchange, route);
       return;
     }
     if (def.getRequiresAuth()) {
-      Optional<String> refusal = checkWebToken(exchange.getRequestHeaders());
+      Optional<String> refusal = credentials.checkWebToken(exchange.getRequestHeaders());
       if (refusal.isPresent()) {
         send(
             exchange,
@@ -353,7 +348,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           Map.of());
       return;
     }
-    if (holdsClientToken(body)) {
+    if (credentials.holdsClientToken(body)) {
       refuseClientToken(exchange, route);
       return;
     }
@@ -375,7 +370,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
         .getRequestHeaders()
         .forEach(
             (name, values) -> {
-              if (!isWebTokenHeader(name)) {
+              if (!WebCredentials.isWebTokenHeader(name)) {
                 values.forEach(
                     v -> request.addHeaders(HttpField.newBuilder().setName(name).setValue(v)));
               }
@@ -385,57 +380,6 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   }
 
   // ------------------------------------------------------------------------------ credentials
-
-  /** Whether the client token appears in the request's path, query or headers. */
-  // Every part is scanned, so how long this takes does not tell where (or whether) the token is.
-  @SuppressWarnings("ShortCircuitBoolean")
-  private boolean carriesClientToken(HttpExchange exchange) {
-    String query = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).orElse("");
-    boolean found =
-        holdsClientToken(exchange.getRequestURI().getRawPath())
-            | holdsClientToken(query)
-            | holdsClientToken(decode(query));
-    for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
-      found |= holdsClientToken(header.getKey());
-      for (String value : header.getValue()) {
-        found |= holdsClientToken(value);
-      }
-    }
-    return found;
-  }
-
-  private boolean holdsClientToken(String text) {
-    return holdsClientToken(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /**
-   * Whether {@code data} holds the client token as a word of its own: a run of exactly the token's
-   * length of base64url characters, between other characters or the ends. Each such run is compared
-   * in constant time, and which runs are compared depends on the request alone, so how long this
-   * takes says nothing about the token.
-   */
-  private boolean holdsClientToken(byte[] data) {
-    boolean found = false;
-    int start = 0;
-    for (int i = 0; i <= data.length; i++) {
-      if (i < data.length && isBase64Url(data[i])) {
-        continue;
-      }
-      if (i - start == clientToken.length) {
-        found |= MessageDigest.isEqual(clientToken, Arrays.copyOfRange(data, start, i));
-      }
-      start = i + 1;
-    }
-    return found;
-  }
-
-  private static boolean isBase64Url(byte b) {
-    return (b >= 'A' && b <= 'Z')
-        || (b >= 'a' && b <= 'z')
-        || (b >= '0' && b <= '9')
-        || b == '-'
-        || b == '_';
-  }
 
   private static void refuseClientToken(HttpExchange exchange, Route route) throws IOException {
     send(
@@ -451,34 +395,6 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
                 + WebTokens.SECRET_HEADER
                 + " headers"),
         Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
-  }
-
-  /** Why the request's web token does not admit it (after "web endpoint /a/b "), if it does not. */
-  private Optional<String> checkWebToken(Headers headers) {
-    String key = headers.getFirst(WebTokens.KEY_HEADER);
-    String secret = headers.getFirst(WebTokens.SECRET_HEADER);
-    if (key == null || secret == null) {
-      return Optional.of(
-          "requires auth: send a web token's key id and secret in the "
-              + WebTokens.KEY_HEADER
-              + " and "
-              + WebTokens.SECRET_HEADER
-              + " headers (create one with 'skiff token create')");
-    }
-    if (!webTokens.admits(key.strip(), secret.strip())) {
-      return Optional.of(
-          "refused the web token '"
-              + key.strip()
-              + "': no such key id, revoked,"
-              + " or the wrong secret");
-    }
-    return Optional.empty();
-  }
-
-  /** The headers that carry a web token: read by the gateway, never forwarded to the function. */
-  private static boolean isWebTokenHeader(String name) {
-    return name.equalsIgnoreCase(WebTokens.KEY_HEADER)
-        || name.equalsIgnoreCase(WebTokens.SECRET_HEADER);
   }
 
   private static Optional<String> notAJsonObject(byte[] body) {
@@ -614,7 +530,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     return query;
   }
 
-  private static String decode(String s) {
+  static String decode(String s) {
     try {
       return URLDecoder.decode(s, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
