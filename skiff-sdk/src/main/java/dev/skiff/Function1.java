@@ -1,73 +1,44 @@
 package dev.skiff;
 
 import dev.skiff.internal.Invoker;
-import java.time.Duration;
-import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
  * A function of 1 parameter defined with {@link App#function}: call it in a container with {@link
- * #remote}, in this process with {@link #local}, over many inputs with {@link #map}, or in the
- * background with {@link #spawn}. Thread-safe.
+ * #remote}, without blocking with {@link #remoteAsync}, in the background with {@link #spawn}, in
+ * this process with {@link #local}, or over many inputs with {@link #map}. The forms are described
+ * once, on {@link FunctionHandle}. Thread-safe.
  *
+ * @param <A> the type of the first parameter
  * @param <R> the result type
  */
-public final class Function1<A, R> {
-  private final Invoker invoker;
+public final class Function1<A, R> extends FunctionHandle<R> {
   private final Method1<A, R> method;
 
-  Function1(Invoker invoker, Method1<A, R> method) {
-    this.invoker = invoker;
+  Function1(Invoker<R> invoker, Method1<A, R> method) {
+    super(invoker);
     this.method = method;
   }
 
-  /** The function's name within its app. */
-  public String name() {
-    return invoker.spec().name();
-  }
-
   /**
-   * Changes this function's autoscaler while its app runs, like the seed's {@code
-   * update_autoscaler}: the four settings replace those declared, for this run of the app, and take
-   * effect at once (raising {@code minContainers} starts containers now; lowering {@code
-   * maxContainers} stops idle containers above it now and busy ones as soon as they are idle).
-   * Blocks until the control plane has applied them. Thread-safe.
-   *
-   * @param minContainers containers kept running even without traffic (0..1000)
-   * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})
-   * @param bufferContainers idle containers kept beyond demand while there are inputs (0..1000, at
-   *     most {@code maxContainers})
-   * @param scaledownWindow how long a container may stay idle before it stops (1 s..24 h)
-   * @throws InvalidConfigurationException if a value is not allowed; nothing changes then
-   * @throws SkiffException if the app is not running
-   */
-  public void updateAutoscaler(
-      int minContainers, int maxContainers, int bufferContainers, Duration scaledownWindow) {
-    invoker.updateAutoscaler(minContainers, maxContainers, bufferContainers, scaledownWindow);
-  }
-
-  /**
-   * Runs the function in a container and returns its result.
+   * Runs the function in a container and returns its result; see {@link FunctionHandle}.
    *
    * @throws PayloadException if an argument cannot be encoded (nothing is sent)
    * @throws SkiffException or the user's own unchecked exception if the call fails
    */
-  @SuppressWarnings("unchecked")
   public R remote(A a) {
-    return (R) invoker.remote(new Object[] {a});
+    return invoker.remote(a);
   }
 
   /** Runs the function in a container; the future completes with the result or its exception. */
-  @SuppressWarnings("unchecked")
   public CompletableFuture<R> remoteAsync(A a) {
-    return (CompletableFuture<R>) (CompletableFuture<?>) invoker.remoteAsync(new Object[] {a});
+    return invoker.remoteAsync(a);
   }
 
   /** Starts the function in a container and returns at once; fetch the result from the call. */
-  @SuppressWarnings("unchecked")
   public FunctionCall<R> spawn(A a) {
-    return (FunctionCall<R>) (FunctionCall<?>) invoker.spawn(new Object[] {a});
+    return invoker.spawn(a);
   }
 
   /**
@@ -75,54 +46,32 @@ public final class Function1<A, R> {
    * exceptions of the method propagate unchanged.
    */
   public R local(A a) {
-    try {
-      return method.call(a);
-    } catch (Exception e) {
-      throw Sneaky.<RuntimeException>rethrow(e);
-    }
+    return runLocally(() -> method.call(a));
   }
 
   /**
    * Runs the function once per input, in parallel containers, and yields the results in input
-   * order. The first failed input throws its exception from the stream and cancels the rest.
-   * Closing the stream early cancels the inputs still outstanding.
+   * order; see {@link FunctionHandle} for how failures and early closing behave.
    */
   public Stream<R> map(Iterable<? extends A> inputs) {
     return map(inputs, MapOptions.defaults());
   }
 
   /** Like {@link #map(Iterable)}, with results in input order or as they complete. */
-  @SuppressWarnings("unchecked")
   public Stream<R> map(Iterable<? extends A> inputs, MapOptions options) {
-    return (Stream<R>) invoker.mapValues(single(inputs.iterator()), options.ordered());
+    return invoker.mapValues(zip(inputs), options.ordered());
   }
 
   /**
-   * Runs the function once per input and yields one {@link Outcome} per input, a value or the
-   * input's exception at its position, instead of throwing (the seed's {@code return_exceptions}).
+   * Like {@link #map(Iterable)} but yields one {@link Outcome} per input, a value or the input's
+   * exception at its position, instead of throwing (the seed's {@code return_exceptions}).
    */
   public Stream<Outcome<R>> mapOutcomes(Iterable<? extends A> inputs) {
     return mapOutcomes(inputs, MapOptions.defaults());
   }
 
   /** Like {@link #mapOutcomes(Iterable)}, with results in input order or as they complete. */
-  @SuppressWarnings("unchecked")
   public Stream<Outcome<R>> mapOutcomes(Iterable<? extends A> inputs, MapOptions options) {
-    return (Stream<Outcome<R>>)
-        (Stream<?>) invoker.map(single(inputs.iterator()), options.ordered());
-  }
-
-  private static Iterator<Object[]> single(Iterator<?> it) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      @Override
-      public Object[] next() {
-        return new Object[] {it.next()};
-      }
-    };
+    return invoker.map(zip(inputs), options.ordered());
   }
 }

@@ -1,74 +1,48 @@
 package dev.skiff;
 
 import dev.skiff.internal.Invoker;
-import java.time.Duration;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 /**
  * A function of 4 parameters defined with {@link App#function}: call it in a container with {@link
- * #remote}, in this process with {@link #local}, over many inputs with {@link #starmap}, or in the
- * background with {@link #spawn}. Thread-safe.
+ * #remote}, without blocking with {@link #remoteAsync}, in the background with {@link #spawn}, in
+ * this process with {@link #local}, or over many inputs with {@link #map} and {@link #starmap}. The
+ * forms are described once, on {@link FunctionHandle}. Thread-safe.
  *
+ * @param <A> the type of the first parameter
+ * @param <B> the type of the second parameter
+ * @param <C> the type of the third parameter
+ * @param <D> the type of the fourth parameter
  * @param <R> the result type
  */
-public final class Function4<A, B, C, D, R> {
-  private final Invoker invoker;
+public final class Function4<A, B, C, D, R> extends FunctionHandle<R> {
   private final Method4<A, B, C, D, R> method;
 
-  Function4(Invoker invoker, Method4<A, B, C, D, R> method) {
-    this.invoker = invoker;
+  Function4(Invoker<R> invoker, Method4<A, B, C, D, R> method) {
+    super(invoker);
     this.method = method;
   }
 
-  /** The function's name within its app. */
-  public String name() {
-    return invoker.spec().name();
-  }
-
   /**
-   * Changes this function's autoscaler while its app runs, like the seed's {@code
-   * update_autoscaler}: the four settings replace those declared, for this run of the app, and take
-   * effect at once (raising {@code minContainers} starts containers now; lowering {@code
-   * maxContainers} stops idle containers above it now and busy ones as soon as they are idle).
-   * Blocks until the control plane has applied them. Thread-safe.
-   *
-   * @param minContainers containers kept running even without traffic (0..1000)
-   * @param maxContainers the most containers at once (1..1000, at least {@code minContainers})
-   * @param bufferContainers idle containers kept beyond demand while there are inputs (0..1000, at
-   *     most {@code maxContainers})
-   * @param scaledownWindow how long a container may stay idle before it stops (1 s..24 h)
-   * @throws InvalidConfigurationException if a value is not allowed; nothing changes then
-   * @throws SkiffException if the app is not running
-   */
-  public void updateAutoscaler(
-      int minContainers, int maxContainers, int bufferContainers, Duration scaledownWindow) {
-    invoker.updateAutoscaler(minContainers, maxContainers, bufferContainers, scaledownWindow);
-  }
-
-  /**
-   * Runs the function in a container and returns its result.
+   * Runs the function in a container and returns its result; see {@link FunctionHandle}.
    *
    * @throws PayloadException if an argument cannot be encoded (nothing is sent)
    * @throws SkiffException or the user's own unchecked exception if the call fails
    */
-  @SuppressWarnings("unchecked")
   public R remote(A a, B b, C c, D d) {
-    return (R) invoker.remote(new Object[] {a, b, c, d});
+    return invoker.remote(a, b, c, d);
   }
 
   /** Runs the function in a container; the future completes with the result or its exception. */
-  @SuppressWarnings("unchecked")
   public CompletableFuture<R> remoteAsync(A a, B b, C c, D d) {
-    return (CompletableFuture<R>)
-        (CompletableFuture<?>) invoker.remoteAsync(new Object[] {a, b, c, d});
+    return invoker.remoteAsync(a, b, c, d);
   }
 
   /** Starts the function in a container and returns at once; fetch the result from the call. */
-  @SuppressWarnings("unchecked")
   public FunctionCall<R> spawn(A a, B b, C c, D d) {
-    return (FunctionCall<R>) (FunctionCall<?>) invoker.spawn(new Object[] {a, b, c, d});
+    return invoker.spawn(a, b, c, d);
   }
 
   /**
@@ -76,17 +50,64 @@ public final class Function4<A, B, C, D, R> {
    * exceptions of the method propagate unchanged.
    */
   public R local(A a, B b, C c, D d) {
-    try {
-      return method.call(a, b, c, d);
-    } catch (Exception e) {
-      throw Sneaky.<RuntimeException>rethrow(e);
-    }
+    return runLocally(() -> method.call(a, b, c, d));
+  }
+
+  /**
+   * Runs the function over 4 input sequences taken together (stopping at the shortest), like the
+   * seed's {@code f.map(xs, ys)}, in parallel containers, and yields the results in input order;
+   * see {@link FunctionHandle} for how failures and early closing behave.
+   */
+  public Stream<R> map(
+      Iterable<? extends A> as,
+      Iterable<? extends B> bs,
+      Iterable<? extends C> cs,
+      Iterable<? extends D> ds) {
+    return map(as, bs, cs, ds, MapOptions.defaults());
+  }
+
+  /**
+   * Like {@link #map(Iterable, Iterable, Iterable, Iterable)}, with results in input order or as
+   * they complete.
+   */
+  public Stream<R> map(
+      Iterable<? extends A> as,
+      Iterable<? extends B> bs,
+      Iterable<? extends C> cs,
+      Iterable<? extends D> ds,
+      MapOptions options) {
+    return invoker.mapValues(zip(as, bs, cs, ds), options.ordered());
+  }
+
+  /**
+   * Like {@link #map(Iterable, Iterable, Iterable, Iterable)} but yields one {@link Outcome} per
+   * input, a value or the input's exception at its position, instead of throwing (the seed's {@code
+   * return_exceptions}).
+   */
+  public Stream<Outcome<R>> mapOutcomes(
+      Iterable<? extends A> as,
+      Iterable<? extends B> bs,
+      Iterable<? extends C> cs,
+      Iterable<? extends D> ds) {
+    return mapOutcomes(as, bs, cs, ds, MapOptions.defaults());
+  }
+
+  /**
+   * Like {@link #mapOutcomes(Iterable, Iterable, Iterable, Iterable)}, with results in input order
+   * or as they complete.
+   */
+  public Stream<Outcome<R>> mapOutcomes(
+      Iterable<? extends A> as,
+      Iterable<? extends B> bs,
+      Iterable<? extends C> cs,
+      Iterable<? extends D> ds,
+      MapOptions options) {
+    return invoker.map(zip(as, bs, cs, ds), options.ordered());
   }
 
   /**
    * Runs the function once per argument list, in parallel containers, and yields the results in
-   * input order (the seed's {@code starmap}). The first failed input throws its exception from the
-   * stream and cancels the rest; closing the stream early cancels what is outstanding.
+   * input order (the seed's {@code starmap}); see {@link FunctionHandle}.
    */
   public Stream<R> starmap(
       Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs) {
@@ -94,11 +115,10 @@ public final class Function4<A, B, C, D, R> {
   }
 
   /** Like {@link #starmap(Iterable)}, with results in input order or as they complete. */
-  @SuppressWarnings("unchecked")
   public Stream<R> starmap(
       Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs,
       MapOptions options) {
-    return (Stream<R>) invoker.mapValues(spread(inputs.iterator()), options.ordered());
+    return invoker.mapValues(arguments(inputs), options.ordered());
   }
 
   /**
@@ -110,27 +130,14 @@ public final class Function4<A, B, C, D, R> {
   }
 
   /** Like {@link #starmapOutcomes(Iterable)}, in input order or as results complete. */
-  @SuppressWarnings("unchecked")
   public Stream<Outcome<R>> starmapOutcomes(
       Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs,
       MapOptions options) {
-    return (Stream<Outcome<R>>)
-        (Stream<?>) invoker.map(spread(inputs.iterator()), options.ordered());
+    return invoker.map(arguments(inputs), options.ordered());
   }
 
-  private Iterator<Object[]> spread(
-      Iterator<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> it) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      @Override
-      public Object[] next() {
-        var a = it.next();
-        return new Object[] {a.first(), a.second(), a.third(), a.fourth()};
-      }
-    };
+  private Iterator<Object[]> arguments(
+      Iterable<? extends Args4<? extends A, ? extends B, ? extends C, ? extends D>> inputs) {
+    return spread(inputs, a -> new Object[] {a.first(), a.second(), a.third(), a.fourth()});
   }
 }

@@ -33,9 +33,9 @@ import java.util.stream.Stream;
  */
 public final class RemoteFunction<R> {
   private final String app;
-  private final Invoker invoker;
+  private final Invoker<R> invoker;
 
-  private RemoteFunction(String app, Invoker invoker) {
+  private RemoteFunction(String app, Invoker<R> invoker) {
     this.app = app;
     this.invoker = invoker;
   }
@@ -80,7 +80,7 @@ public final class RemoteFunction<R> {
     }
     FunctionSpec spec = FunctionSpec.remote(app, found.getFunction(), resultType);
     AppBinding binding = new AppBinding(app, found.getAppId(), client, false, true);
-    return new RemoteFunction<>(app, new Invoker(spec, () -> binding));
+    return new RemoteFunction<>(app, new Invoker<>(spec, () -> binding));
   }
 
   /** The function's name. */
@@ -99,59 +99,53 @@ public final class RemoteFunction<R> {
    * @throws PayloadException if the arguments cannot be encoded or their number is wrong
    * @throws SkiffException or the user's own unchecked exception if the call fails
    */
-  @SuppressWarnings("unchecked")
   public R remote(Object... args) {
     requireFunction("remote");
-    return (R) invoker.remote(args);
+    return invoker.remote(args);
   }
 
   /** Runs the function in a container; the future completes with the result or its exception. */
-  @SuppressWarnings("unchecked")
   public CompletableFuture<R> remoteAsync(Object... args) {
     requireFunction("remoteAsync");
-    return (CompletableFuture<R>) (CompletableFuture<?>) invoker.remoteAsync(args);
+    return invoker.remoteAsync(args);
   }
 
   /**
    * Starts the function and returns once the call is accepted (on the long-running server: stored,
    * so it survives this program's exit and a restart of the server).
    */
-  @SuppressWarnings("unchecked")
   public FunctionCall<R> spawn(Object... args) {
     requireFunction("spawn");
-    return (FunctionCall<R>) (FunctionCall<?>) invoker.spawn(args);
+    return invoker.spawn(args);
   }
 
   /**
    * Runs the function once per input (each input is its one argument) and yields the results in
    * input order; the first failure is thrown from the stream.
    */
-  @SuppressWarnings("unchecked")
   public Stream<R> map(Iterable<?> inputs) {
     requireFunction("map");
     Iterator<?> it = inputs.iterator();
-    return (Stream<R>) invoker.mapValues(adapt(it, false), true);
+    return invoker.mapValues(adapt(it, false), true);
   }
 
   /** Runs the function once per argument list, like the seed's {@code starmap}. */
-  @SuppressWarnings("unchecked")
   public Stream<R> starmap(Iterable<? extends List<?>> inputs) {
     requireFunction("starmap");
     Iterator<?> it = inputs.iterator();
-    return (Stream<R>) invoker.mapValues(adapt(it, true), true);
+    return invoker.mapValues(adapt(it, true), true);
   }
 
   /**
    * Runs a generator; the stream yields its items as the container produces them. Close it to stop
    * the generator early.
    */
-  @SuppressWarnings("unchecked")
   public Stream<R> remoteGen(Object... args) {
     if (!invoker.spec().generator()) {
       throw new InvalidConfigurationException(
           "function '" + name() + "' of app '" + app + "' is not a generator; call remote()");
     }
-    return (Stream<R>) invoker.generate(args);
+    return invoker.generate(args);
   }
 
   private void requireFunction(String how) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +22,17 @@ class DefinitionTest {
   static Stream<Integer> gen(int n) {
     return Stream.of(n);
   }
+
+  static Stream<Runnable> abstractItems(int n) {
+    return Stream.empty();
+  }
+
+  static Iterator<Empty> emptyItems() {
+    return Collections.emptyIterator();
+  }
+
+  /** A class with no properties: payloads cannot carry it. */
+  static final class Empty {}
 
   static String notAGenerator(int n) {
     return "x";
@@ -139,5 +152,43 @@ class DefinitionTest {
     assertThat(r.delayBeforeRetry(3)).isEqualTo(Duration.ofSeconds(4));
     assertThat(r.delayBeforeRetry(4)).isEqualTo(Duration.ofSeconds(5));
     assertThat(Retries.of(3).delayBeforeRetry(3)).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aGeneratorDeclaredWithAnotherItemTypeIsRefusedWhenDefined() {
+    App app = App.named("defs");
+    assertThatThrownBy(() -> app.generator(DefinitionTest::gen, String.class))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage(
+            "generator 'gen' is declared with items of type java.lang.String, but"
+                + " dev.skiff.DefinitionTest.gen yields items of type java.lang.Integer; declare"
+                + " the generator with java.lang.Integer or a supertype of it");
+  }
+
+  @Test
+  void aGeneratorDeclaredWithItsItemTypeOrASupertypeIsDefined() {
+    App app = App.named("defs");
+    Generator1<Integer, Integer> exact = app.generator(DefinitionTest::gen, Integer.class);
+    Generator1<Integer, Number> wider =
+        app.generator(DefinitionTest::gen, Number.class, f -> f.name("wider"));
+    assertThat(exact.local(3)).containsExactly(3);
+    assertThat(wider.name()).isEqualTo("wider");
+  }
+
+  @Test
+  void aGeneratorWhoseItemsPayloadsCannotCarryIsRefusedWhenDefined() {
+    App app = App.named("defs");
+    assertThatThrownBy(() -> app.generator(DefinitionTest::abstractItems))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageStartingWith(
+            "generator 'abstractItems': dev.skiff.DefinitionTest.abstractItems yields items of"
+                + " type java.lang.Runnable, which payloads cannot carry (")
+        .hasMessageEndingWith(
+            "); allowed: records, enums, collections, maps, arrays, primitives and boxes,"
+                + " String, byte[], Optional, java.time values, beans, null");
+    assertThatThrownBy(() -> app.generator(DefinitionTest::emptyItems))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessageContaining("yields items of type dev.skiff.DefinitionTest$Empty")
+        .hasMessageContaining("it has no properties to encode");
   }
 }

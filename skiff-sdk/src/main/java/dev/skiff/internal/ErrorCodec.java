@@ -144,8 +144,12 @@ public final class ErrorCodec {
     if (e.getKind() != ErrorKind.USER_EXCEPTION) {
       ex.setStackTrace(local);
     }
+    if (ex instanceof SkiffException skiff) {
+      FailureFacts.attach(skiff, e);
+    }
     if (e.getAttempts() > 1) {
-      // The user's own message stays as it was; the attempts are told beside it.
+      // The user's own message stays as it was; the attempts are told beside it, and this note
+      // carries the failure's facts also where the exception is the user's own type.
       SkiffException attempts =
           new SkiffException(
               "function '"
@@ -154,6 +158,7 @@ public final class ErrorCodec {
                   + e.getAttempts()
                   + " attempts; this is the error of the last one");
       attempts.setStackTrace(new StackTraceElement[0]);
+      FailureFacts.attach(attempts, e);
       ex.addSuppressed(attempts);
     }
     return ex;

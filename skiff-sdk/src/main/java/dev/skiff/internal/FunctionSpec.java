@@ -6,6 +6,7 @@ import dev.skiff.Retries;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.RetryPolicy;
 import dev.skiff.proto.VolumeMount;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -13,6 +14,7 @@ import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.BaseStream;
 
@@ -50,6 +52,75 @@ public record FunctionSpec(
         options,
         PayloadCodec.forParameters(method.getGenericParameterTypes()),
         PayloadCodec.forType(resultType));
+  }
+
+  /**
+   * Builds the spec of a generator, checking now what its items are: the method must return a
+   * {@code Stream}, {@code Iterator} or {@code Iterable}; its declared item type must be one that
+   * payloads can carry (encode in the container and decode at the caller); and where the caller's
+   * handle declares {@code handleItemType}, the method's items must be of that type.
+   *
+   * @throws InvalidConfigurationException naming the generator, the declared item type and what is
+   *     allowed, where one of these does not hold
+   */
+  public static FunctionSpec ofGenerator(
+      String appName,
+      String name,
+      Method method,
+      Optional<Class<?>> handleItemType,
+      FunctionOptions options) {
+    Type item = itemType(name, method);
+    PayloadCodec.ValueCodec codec = PayloadCodec.forType(item);
+    codec
+        .unsupportedReason()
+        .ifPresent(
+            why -> {
+              throw new InvalidConfigurationException(
+                  "generator '"
+                      + name
+                      + "': "
+                      + where(method)
+                      + " yields items of type "
+                      + item.getTypeName()
+                      + ", which payloads cannot carry ("
+                      + why
+                      + "); allowed: "
+                      + PayloadCodec.ALLOWED);
+            });
+    handleItemType.ifPresent(
+        declared -> {
+          Class<?> produced = rawClass(item);
+          if (!wrap(declared).isAssignableFrom(produced)) {
+            throw new InvalidConfigurationException(
+                "generator '"
+                    + name
+                    + "' is declared with items of type "
+                    + declared.getName()
+                    + ", but "
+                    + where(method)
+                    + " yields items of type "
+                    + item.getTypeName()
+                    + "; declare the generator with "
+                    + produced.getName()
+                    + " or a supertype of it");
+          }
+        });
+    return new FunctionSpec(
+        appName,
+        name,
+        method,
+        true,
+        options,
+        PayloadCodec.forParameters(method.getGenericParameterTypes()),
+        codec);
+  }
+
+  private static String where(Method method) {
+    return method.getDeclaringClass().getName() + "." + method.getName();
+  }
+
+  private static Class<?> wrap(Class<?> c) {
+    return c.isPrimitive() ? MethodType.methodType(c).wrap().returnType() : c;
   }
 
   /**

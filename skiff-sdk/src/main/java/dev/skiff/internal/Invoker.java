@@ -21,12 +21,18 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Runs calls of one function on its app's control plane: the shared engine behind the typed handles
- * ({@code Function1}, {@code Generator2}, ...), which only adapt argument lists. Arguments are
- * encoded on the caller's thread, so an argument that cannot be encoded fails before anything is
- * sent. Thread-safe.
+ * Runs calls of one function on its app's control plane: the one typed engine behind every handle
+ * ({@code Function0..4}, {@code Generator0..4}, {@code RemoteFunction}), which only spread their
+ * parameters into an argument list. Every call form lives here once: a call, an async call, a
+ * spawned call, a map (values or outcomes) and a generator's stream. Arguments are encoded on the
+ * caller's thread, so an argument that cannot be encoded fails before anything is sent.
+ *
+ * <p>{@code R} is the type the function's codec decodes its result (a generator: each item) as; the
+ * casts from decoded values to {@code R} are made here and nowhere else. Thread-safe.
+ *
+ * @param <R> the result type, or a generator's item type
  */
-public final class Invoker {
+public final class Invoker<R> {
   private final FunctionSpec spec;
   private final Supplier<AppBinding> binding;
 
@@ -50,7 +56,7 @@ public final class Invoker {
   }
 
   /** Runs one call in a container and waits for its result. */
-  public Object remote(Object[] args) {
+  public R remote(Object... args) {
     AppBinding b = binding.get();
     CallRequest request = request(b, args);
     Result result;
@@ -63,11 +69,11 @@ public final class Invoker {
   }
 
   /** Runs one call in a container; the future completes with its result. */
-  public CompletableFuture<Object> remoteAsync(Object[] args) {
+  public CompletableFuture<R> remoteAsync(Object... args) {
     AppBinding b = binding.get();
     CallRequest request = request(b, args);
     ListenableFuture<Result> call = b.client().future().call(request);
-    CompletableFuture<Object> future =
+    CompletableFuture<R> future =
         new CompletableFuture<>() {
           @Override
           public boolean cancel(boolean mayInterruptIfRunning) {
@@ -106,7 +112,7 @@ public final class Invoker {
   }
 
   /** Starts one call whose result is kept under an id. */
-  public FunctionCall<Object> spawn(Object[] args) {
+  public FunctionCall<R> spawn(Object... args) {
     AppBinding b = binding.get();
     CallRequest request = request(b, args);
     String id;
@@ -122,11 +128,14 @@ public final class Invoker {
    * Runs one call per input. The stream yields one outcome per input; closing it early cancels the
    * inputs still outstanding.
    */
-  public Stream<Outcome<Object>> map(Iterator<Object[]> inputs, boolean ordered) {
+  @SuppressWarnings("unchecked") // the map's values are decoded by this function's result codec
+  public Stream<Outcome<R>> map(Iterator<Object[]> inputs, boolean ordered) {
     MapCall call = new MapCall(spec, binding.get(), ordered);
     call.start(inputs);
+    Iterator<Outcome<R>> outcomes = (Iterator<Outcome<R>>) (Iterator<?>) call;
     return StreamSupport.stream(
-            Spliterators.spliteratorUnknownSize(call, Spliterator.ORDERED | Spliterator.NONNULL),
+            Spliterators.spliteratorUnknownSize(
+                outcomes, Spliterator.ORDERED | Spliterator.NONNULL),
             false)
         .onClose(call::close);
   }
@@ -135,10 +144,11 @@ public final class Invoker {
    * Like {@link #map} but yields values; the first failure closes the map and is thrown from the
    * stream.
    */
-  public Stream<Object> mapValues(Iterator<Object[]> inputs, boolean ordered) {
+  @SuppressWarnings("unchecked") // the map's values are decoded by this function's result codec
+  public Stream<R> mapValues(Iterator<Object[]> inputs, boolean ordered) {
     MapCall call = new MapCall(spec, binding.get(), ordered);
     call.start(inputs);
-    Iterator<Object> values =
+    Iterator<R> values =
         new Iterator<>() {
           @Override
           public boolean hasNext() {
@@ -146,13 +156,13 @@ public final class Invoker {
           }
 
           @Override
-          public Object next() {
+          public R next() {
             Outcome<Object> o = call.next();
             if (o instanceof Outcome.Failure<Object> f) {
               call.close();
               throw f.error();
             }
-            return ((Outcome.Success<Object>) o).value();
+            return (R) ((Outcome.Success<Object>) o).value();
           }
         };
     return StreamSupport.stream(
@@ -161,13 +171,15 @@ public final class Invoker {
   }
 
   /** Runs a generator; the stream yields items as the container produces them. */
-  public Stream<Object> generate(Object[] args) {
+  @SuppressWarnings("unchecked") // the items are decoded by this generator's item codec
+  public Stream<R> generate(Object... args) {
     AppBinding b = binding.get();
     byte[] bytes = spec.args().encode(args, spec.name());
     GeneratorCall call = new GeneratorCall(spec, b);
     call.start(bytes);
+    Iterator<R> items = (Iterator<R>) (Iterator<?>) call;
     return StreamSupport.stream(
-            Spliterators.spliteratorUnknownSize(call, Spliterator.ORDERED), false)
+            Spliterators.spliteratorUnknownSize(items, Spliterator.ORDERED), false)
         .onClose(call::close);
   }
 
@@ -200,15 +212,17 @@ public final class Invoker {
     }
   }
 
-  private Object decode(Result result) {
+  private R decode(Result result) {
     return decode(result, binding.get().client());
   }
 
-  private Object decode(Result result, SkiffClient client) {
+  @SuppressWarnings("unchecked") // the result is decoded by this function's result codec
+  private R decode(Result result, SkiffClient client) {
     if (result.hasError()) {
       throw ErrorCodec.toException(result.getError(), spec.name());
     }
-    return spec.result()
-        .decode(Blobs.incoming(result.getValue(), client), "result of '" + spec.name() + "'");
+    return (R)
+        spec.result()
+            .decode(Blobs.incoming(result.getValue(), client), "result of '" + spec.name() + "'");
   }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +13,10 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.deser.AbstractDeserializer;
+import com.fasterxml.jackson.databind.deser.DefaultDeserializationContext;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.ser.impl.UnknownSerializer;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
@@ -20,8 +24,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.skiff.PayloadException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Encodes arguments, results and generator items by the Java types a function declares, as CBOR
@@ -121,6 +127,11 @@ public final class PayloadCodec {
     return String.format(Locale.ROOT, "%.1f MiB (%d bytes)", bytes / 1048576.0, bytes);
   }
 
+  /** What payloads may hold, as error messages say it. */
+  public static final String ALLOWED =
+      "records, enums, collections, maps, arrays, primitives and boxes,"
+          + " String, byte[], Optional, java.time values, beans, null";
+
   /** The codec of one value type. */
   public static ValueCodec forType(Type type) {
     JavaType javaType = MAPPER.getTypeFactory().constructType(type);
@@ -151,6 +162,36 @@ public final class PayloadCodec {
     /** The declared type. */
     public Type type() {
       return type;
+    }
+
+    /**
+     * Why values of the declared type can never be carried, found by asking Jackson for the type's
+     * deserializer and (for a concrete class) serializer now; empty when they can be. An abstract
+     * type that Jackson cannot make concrete, or a class with no properties, is refused; a type
+     * whose values are encoded by their runtime class ({@code Object}, interfaces, abstract
+     * classes) is checked for decoding only.
+     */
+    public Optional<String> unsupportedReason() {
+      JavaType javaType = MAPPER.getTypeFactory().constructType(type);
+      try {
+        DeserializationContext context =
+            ((DefaultDeserializationContext) MAPPER.getDeserializationContext())
+                .createInstance(MAPPER.getDeserializationConfig(), null, null);
+        if (context.findRootValueDeserializer(javaType) instanceof AbstractDeserializer) {
+          return Optional.of("it is abstract, and a value cannot be built from its fields");
+        }
+        Class<?> raw = javaType.getRawClass();
+        if (raw != Object.class
+            && !raw.isInterface()
+            && !Modifier.isAbstract(raw.getModifiers())
+            && MAPPER.getSerializerProviderInstance().findValueSerializer(javaType)
+                instanceof UnknownSerializer) {
+          return Optional.of("it has no properties to encode");
+        }
+      } catch (IOException | RuntimeException e) {
+        return Optional.of(rootMessage(e));
+      }
+      return Optional.empty();
     }
 
     /**
@@ -217,8 +258,9 @@ public final class PayloadCodec {
               + type.getTypeName()
               + ": "
               + rootMessage(e)
-              + " (allowed: records, enums, collections, maps, arrays, primitives and boxes,"
-              + " String, byte[], Optional, java.time values, beans, null)",
+              + " (allowed: "
+              + ALLOWED
+              + ")",
           e);
     }
   }

@@ -135,6 +135,28 @@ class CallingStylesTest {
   }
 
   @Test
+  void everyArityHasTheZippedMapAndItsOutcomes() {
+    assertThat(Fns.three.map(List.of("a", "b", "c"), List.of(1, 2), List.of(false, true)).toList())
+        .containsExactly("a", "BB");
+    assertThat(
+            Fns.sum4
+                .map(
+                    List.of(1, 2),
+                    List.of(10, 20),
+                    List.of(100, 200),
+                    List.of(1000, 2000),
+                    MapOptions.unordered())
+                .toList())
+        .containsExactlyInAnyOrder(1111, 2222);
+    assertThat(Fns.add.mapOutcomes(List.of(1, 2), List.of(3, 4)).toList())
+        .containsExactly(new Outcome.Success<>(4), new Outcome.Success<>(6));
+    assertThat(Fns.sum4.remoteAsync(1, 2, 3, 4))
+        .succeedsWithin(Duration.ofSeconds(60))
+        .isEqualTo(10);
+    assertThat(Fns.three.spawn("x", 2, false).get()).isEqualTo("xx");
+  }
+
+  @Test
   void spawnedCallIsFetchedByIdAndWithTimeout() {
     FunctionCall<Long> call = Fns.sleepMillis.spawn(1500L);
     assertThat(call.id()).startsWith("fc-");

@@ -14,6 +14,7 @@ import dev.skiff.FunctionTimeoutException;
 import dev.skiff.Outcome;
 import dev.skiff.PayloadException;
 import dev.skiff.RunOptions;
+import dev.skiff.SkiffException;
 import dev.skiff.internal.PayloadCodec;
 import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
@@ -128,6 +129,9 @@ class FaultsTest {
                     .hasMessage(
                         "function 'flaky' failed after 4 attempts; this is the error of the last"
                             + " one"));
+    SkiffException note = (SkiffException) t.getSuppressed()[0];
+    assertThat(note.attempts()).hasValue(4);
+    assertThat(note.containerId()).hasValueSatisfying(id -> assertThat(id).isNotBlank());
     assertThat(Files.readAllLines(always.resolve("attempts"))).hasSize(4);
   }
 
@@ -187,6 +191,11 @@ class FaultsTest {
         .isInstanceOf(ContainerCrashedException.class)
         .hasMessageContaining("7")
         .hasMessageContaining("about to exit with 7");
+    ContainerCrashedException crash = (ContainerCrashedException) t;
+    assertThat(crash.exitCode()).hasValue(7);
+    assertThat(crash.containerId())
+        .hasValueSatisfying(id -> assertThat(crash).hasMessageContaining(id));
+    assertThat(crash.attempts()).hasValue(1);
   }
 
   @Test

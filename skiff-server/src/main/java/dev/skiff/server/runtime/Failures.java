@@ -45,6 +45,7 @@ public final class Failures {
         .setKind(ErrorKind.CONTAINER_CRASHED)
         .setMessage("function '" + function + "' failed: " + report.message())
         .setContainerId(report.containerId())
+        .setExitCode(report.exitCode())
         .build();
   }
 

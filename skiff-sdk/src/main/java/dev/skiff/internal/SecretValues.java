@@ -1,6 +1,6 @@
-package dev.skiff;
+package dev.skiff.internal;
 
-import dev.skiff.internal.Dotenv;
+import dev.skiff.Secret;
 import dev.skiff.proto.EnvVars;
 import dev.skiff.proto.NamedSecret;
 import dev.skiff.proto.SecretLayer;
@@ -14,14 +14,14 @@ import java.util.Map;
  * environment variables when the app starts: later secrets override earlier ones. Values are never
  * logged or put in messages.
  */
-final class SecretValues {
+public final class SecretValues {
   private SecretValues() {}
 
   /**
    * The function's secrets as the control plane takes them, in order: maps and dotenv files are
    * read here, named secrets are resolved by the control plane from its secret store.
    */
-  static SecretLayers layers(List<Secret> secrets, String function) {
+  public static SecretLayers layers(List<Secret> secrets, String function) {
     SecretLayers.Builder layers = SecretLayers.newBuilder();
     for (Secret secret : secrets) {
       SecretLayer layer =

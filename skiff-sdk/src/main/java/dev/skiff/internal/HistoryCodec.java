@@ -1,15 +1,17 @@
-package dev.skiff;
+package dev.skiff.internal;
 
+import dev.skiff.ScheduledRun;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.ErrorInfo;
 import java.time.Instant;
 import java.util.List;
 
 /** Converts the control plane's history messages into the public {@link ScheduledRun} records. */
-final class HistoryCodec {
+public final class HistoryCodec {
   private HistoryCodec() {}
 
-  static List<ScheduledRun> fromProto(AppHistory history) {
+  /** An app's scheduled runs, as the public records. */
+  public static List<ScheduledRun> fromProto(AppHistory history) {
     return history.getRunsList().stream().map(HistoryCodec::run).toList();
   }
 

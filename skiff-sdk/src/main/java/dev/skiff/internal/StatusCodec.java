@@ -1,15 +1,19 @@
-package dev.skiff;
+package dev.skiff.internal;
 
+import dev.skiff.AutoscalerSettings;
+import dev.skiff.ContainerStatus;
+import dev.skiff.FunctionStatus;
 import dev.skiff.proto.AppStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /** Converts the control plane's status messages into the public status records. */
-final class StatusCodec {
+public final class StatusCodec {
   private StatusCodec() {}
 
-  static List<FunctionStatus> fromProto(AppStatus status) {
+  /** The status of each function of an app. */
+  public static List<FunctionStatus> fromProto(AppStatus status) {
     return status.getFunctionsList().stream().map(StatusCodec::function).toList();
   }
 
