@@ -8,7 +8,10 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -35,6 +38,11 @@ final class CallRegistry {
   static final Duration KEEP_IN_MEMORY = Duration.ofMinutes(1);
 
   private final ConcurrentHashMap<String, SpawnedCall> calls = new ConcurrentHashMap<>();
+  // The encoded definition of each function, shared by the rows of its calls (a store never
+  // changes what it is given), so that a spawn does not encode it again nor keep a copy per call.
+  // Weak: a function's entry goes with its stopped app.
+  private final Map<FunctionScheduler, ByteString> definitions =
+      Collections.synchronizedMap(new WeakHashMap<>());
   private final CallStore store;
   private final Clock clock;
   private final Duration retention;
@@ -78,7 +86,7 @@ final class CallRegistry {
             function.app().name(),
             deployed.test(function.app().id()),
             function.name(),
-            function.def().toByteString(),
+            definitions.computeIfAbsent(function, f -> f.def().toByteString()),
             args,
             clock.instant(),
             Optional.empty(),
