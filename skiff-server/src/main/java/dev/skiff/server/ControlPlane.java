@@ -33,6 +33,7 @@ import dev.skiff.server.scaling.NodeCapacity;
 import dev.skiff.server.scaling.WarmPool;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretStore;
+import dev.skiff.server.store.InMemoryStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
@@ -73,7 +74,9 @@ import java.util.stream.Stream;
  *
  * <p>The server uses a direct executor: handlers run on transport threads and never block. Timed
  * work (timeouts, retries, stop escalation, the one-second housekeeping tick) runs on one daemon
- * timer thread; container launches, which fork processes, run on virtual threads.
+ * timer thread; sweeps, which wait for the store and delete files, run on a sweeper thread of their
+ * own, so that they never delay a timeout; container launches, which fork processes, run on virtual
+ * threads.
  *
  * <p>{@link #close()} stops every app (containers are told to shut down), waits briefly for them to
  * exit, closes the backend (which kills what is left and waits), then stops the server.
@@ -85,7 +88,10 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The largest message the server accepts. */
   static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
-  /** How often expired results of spawned calls are swept (more often for a shorter retention). */
+  /**
+   * How often expired results of spawned calls and scheduled runs are swept (more often for a
+   * shorter retention).
+   */
   static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
 
   private final ControlPlaneConfig config;
@@ -103,6 +109,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final String inProcessName;
   private final String target;
   private final ScheduledFuture<?> ticker;
+  private final ScheduledThreadPoolExecutor sweeper;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final WarmPool pool;
   private final ScheduleRunner schedules;
@@ -111,22 +118,28 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final ImageStore images;
   private final CallRegistry calls;
   private final Optional<Deployments> deployments;
-  private final Optional<Store> store;
+  private final Store store;
   private final Clock clock;
-  private volatile Instant lastSweep = Instant.EPOCH;
+  private final Duration retention;
+  private volatile Instant lastSweep = Instant.EPOCH; // written by the sweeper thread only
   private final Duration sweepEvery;
 
   /**
    * How a control plane listens and what it keeps: where its API and its web gateway bind, its
-   * client token (random when empty), its store (none when embedded), how long spawned calls'
-   * results are kept, and the certificate its API and web gateway serve TLS with (none: plaintext,
-   * which only a loopback address may use).
+   * client token (random when empty), its store (closed with the control plane), whether that store
+   * outlives the control plane, how long spawned calls' results are kept, and the certificate its
+   * API and web gateway serve TLS with (none: plaintext, which only a loopback address may use).
+   *
+   * <p>Only a control plane whose store is {@code durable} (the server) keeps deployed apps, and
+   * only it lets finished calls leave memory before their retention (their results are read from
+   * the store from then on); an embedded one refuses deploys and keeps its calls in memory.
    */
   record Listen(
       InetSocketAddress address,
       InetSocketAddress webAddress,
       Optional<String> token,
-      Optional<Store> store,
+      Store store,
+      boolean durable,
       Duration retention,
       Optional<ServerCertificate> tls) {
     /** An embedded control plane: free loopback ports, a random token, memory only, no TLS. */
@@ -135,7 +148,8 @@ final class ControlPlane implements EmbeddedControlPlane {
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
           Optional.empty(),
-          Optional.empty(),
+          new InMemoryStore(),
+          false,
           Duration.ofDays(7),
           Optional.empty());
     }
@@ -157,6 +171,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.backend = backend;
     this.clock = clock;
     this.store = listen.store();
+    this.retention = listen.retention();
     this.sweepEvery =
         listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
     this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
@@ -194,8 +209,7 @@ final class ControlPlane implements EmbeddedControlPlane {
           }
         });
     this.schedules = new ScheduleRunner(clock, timer);
-    WebTokens webTokens =
-        listen.store().map(s -> WebTokens.in(s, clock)).orElseGet(() -> WebTokens.inMemory(clock));
+    WebTokens webTokens = WebTokens.in(store.tokens(), clock);
     this.web =
         WebGateway.start(
             tokens,
@@ -206,16 +220,20 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.images = ImageStore.in(config.buildDirectory(), clock, backend.sandboxUnavailable());
     apps.addListener(schedules);
     apps.addListener(web);
-    this.calls = new CallRegistry(listen.store(), clock, listen.retention());
+    this.calls =
+        new CallRegistry(
+            store.calls(),
+            clock,
+            retention,
+            listen.durable() ? CallRegistry.KEEP_IN_MEMORY : retention);
     VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
     this.deployments =
-        listen
-            .store()
-            .map(
-                s ->
-                    new Deployments(apps, s, calls, web, images, volumes, clock, config.dataDir()));
+        listen.durable()
+            ? Optional.of(
+                new Deployments(apps, store, calls, web, images, volumes, clock, config.dataDir()))
+            : Optional.empty();
     deployments.ifPresent(schedules::persistence);
-    deployments.ifPresent(d -> logs.archive(new StoredLogs(store.orElseThrow(), d::nameOf)));
+    deployments.ifPresent(d -> logs.archive(new StoredLogs(store.logs(), d::nameOf)));
     List<BindableService> services =
         List.of(
             new ClientService(
@@ -306,6 +324,10 @@ final class ControlPlane implements EmbeddedControlPlane {
     long tickMillis = config.tick().toMillis();
     this.ticker =
         timer.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    this.sweeper =
+        new ScheduledThreadPoolExecutor(
+            1, Thread.ofPlatform().name("skiff-sweeper").daemon().factory());
+    sweeper.scheduleWithFixedDelay(this::sweep, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     LOG.log(Level.DEBUG, "control plane listening on {0}", target);
   }
 
@@ -378,11 +400,23 @@ final class ControlPlane implements EmbeddedControlPlane {
     try {
       apps.tick();
       deployments.ifPresent(Deployments::tick);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "control plane housekeeping failed", e);
+    }
+  }
+
+  /**
+   * Deletes the blobs of stopped apps, and every {@link #sweepEvery} the results and runs past
+   * their retention. Runs on the sweeper thread: it waits for the store.
+   */
+  private void sweep() {
+    try {
       blobs.sweep(id -> apps.find(id).isPresent());
       Instant now = clock.instant();
       if (Duration.between(lastSweep, now).compareTo(sweepEvery) >= 0) {
         lastSweep = now;
         calls.sweep();
+        store.runs().sweep(now.minus(retention));
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
@@ -395,11 +429,17 @@ final class ControlPlane implements EmbeddedControlPlane {
       return;
     }
     ticker.cancel(false);
+    sweeper.shutdown();
+    try {
+      sweeper.awaitTermination(5, TimeUnit.SECONDS); // a sweep in flight finishes with the store
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     schedules.close();
     web.close();
     // Closed before the apps stop, so that the failures their shutdown causes are not stored as
     // results: unfinished calls of deployed apps run again after a restart.
-    store.ifPresent(Store::close);
+    store.close();
     pool.close();
     images.close();
     apps.stopAll("the control plane is shutting down");

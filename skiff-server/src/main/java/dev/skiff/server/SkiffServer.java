@@ -5,7 +5,7 @@ import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.LocalProcessBackend;
 import dev.skiff.server.runtime.ControlPlaneConfig;
-import dev.skiff.server.store.Store;
+import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -143,9 +143,9 @@ public final class SkiffServer implements AutoCloseable {
   public static SkiffServer start(Options options) {
     Path dataDir = options.dataDir().toAbsolutePath();
     createPrivateDirectory(dataDir);
-    Store store = Store.open(dataDir.resolve("skiff.db"));
+    SqliteStore store = SqliteStore.open(dataDir.resolve("skiff.db"));
     restrict(dataDir.resolve("skiff.db"));
-    String token = store.token();
+    String token = store.tokens().apiToken();
     InetSocketAddress address;
     Optional<ServerCertificate> tls;
     try {
@@ -179,7 +179,8 @@ public final class SkiffServer implements AutoCloseable {
                   address,
                   new InetSocketAddress(address.getAddress(), options.webPort()),
                   Optional.of(token),
-                  Optional.of(store),
+                  store,
+                  true,
                   options.retention(),
                   tls));
     } catch (RuntimeException e) {

@@ -5,13 +5,16 @@ import dev.skiff.proto.Result;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.FunctionScheduler;
-import dev.skiff.server.store.Store;
+import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.StoredCall;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -19,32 +22,46 @@ import java.util.function.Predicate;
 /**
  * The spawned calls of a control plane, by id.
  *
- * <p>Embedded, calls live in memory only. On the long-running server every spawned call is also
- * written to the {@link Store} <em>before</em> its input is submitted and before {@code spawn}
- * answers (writes are group-committed, so concurrent spawns share a commit), and its result is
- * written when it arrives. The store keeps the first result only, so a call has exactly one stored
- * result even if its input ran more than once (execution is at least once). After a restart, the
- * unfinished calls of deployed apps are re-queued under their old ids ({@link #adopt}); the others
- * get a stored failure.
+ * <p>Every spawned call is written to the {@link CallStore} <em>before</em> its input is submitted
+ * and before {@code spawn} answers, and its result is written when it arrives. On the long-running
+ * server that store is a database (writes are group-committed, so concurrent spawns share a
+ * commit); embedded, it is memory, whose writes are done at once. The store keeps the first result
+ * only, so a call has exactly one stored result even if its input ran more than once (execution is
+ * at least once). After a restart, the unfinished calls of deployed apps are re-queued under their
+ * old ids ({@link #adopt}); the others get a stored failure.
  *
- * <p>Results are kept for a retention and then swept, from memory and the store. Thread-safe.
+ * <p>Results are kept for a retention and then swept, from memory and the store; a finished call
+ * leaves memory after {@code keepInMemory} already, and is answered from the store from then on.
+ * Thread-safe.
  */
 public final class CallRegistry {
   private static final System.Logger LOG = System.getLogger(CallRegistry.class.getName());
 
-  /** How long a finished call stays in memory when the store has it too. */
-  static final Duration KEEP_IN_MEMORY = Duration.ofMinutes(1);
+  /** How long a finished call stays in memory when the store outlives the control plane. */
+  public static final Duration KEEP_IN_MEMORY = Duration.ofMinutes(1);
 
   private final ConcurrentHashMap<String, SpawnedCall> calls = new ConcurrentHashMap<>();
-  private final Optional<Store> store;
+  // The encoded definition of each function, shared by the rows of its calls (a store never
+  // changes what it is given), so that a spawn does not encode it again nor keep a copy per call.
+  // Weak: a function's entry goes with its stopped app.
+  private final Map<FunctionScheduler, ByteString> definitions =
+      Collections.synchronizedMap(new WeakHashMap<>());
+  private final CallStore store;
   private final Clock clock;
   private final Duration retention;
+  private final Duration keepInMemory;
   private volatile Predicate<String> deployed = appId -> false;
 
-  public CallRegistry(Optional<Store> store, Clock clock, Duration retention) {
+  /**
+   * @param retention how long results are kept
+   * @param keepInMemory how long a finished call stays in memory ({@link #KEEP_IN_MEMORY} where the
+   *     store outlives the control plane, the whole retention where it does not)
+   */
+  public CallRegistry(CallStore store, Clock clock, Duration retention, Duration keepInMemory) {
     this.store = store;
     this.clock = clock;
     this.retention = retention;
+    this.keepInMemory = keepInMemory;
   }
 
   /** Tells which app ids are deployed (their calls are re-queued after a restart). */
@@ -52,14 +69,9 @@ public final class CallRegistry {
     this.deployed = isDeployed;
   }
 
-  /** The store, if this control plane keeps one. */
-  Optional<Store> store() {
-    return store;
-  }
-
   /**
-   * Creates a call, stores it (on the server) and submits its input; then {@code accepted} gets its
-   * id. If it cannot be stored, {@code failed} gets the error and nothing runs.
+   * Creates a call, stores it and submits its input; then {@code accepted} gets its id. If it
+   * cannot be stored, {@code failed} gets the error and nothing runs.
    */
   public void spawn(
       FunctionScheduler function,
@@ -71,25 +83,19 @@ public final class CallRegistry {
       call = newCall(RandomIds.callId(), function, args);
     } while (calls.putIfAbsent(call.id, call) != null);
     SpawnedCall c = call;
-    if (store.isEmpty()) {
-      function.submit(c.input);
-      accepted.accept(c.id);
-      return;
-    }
     StoredCall row =
         new StoredCall(
             c.id,
             function.app().name(),
             deployed.test(function.app().id()),
             function.name(),
-            function.def().toByteArray(),
-            args.toByteArray(),
+            definitions.computeIfAbsent(function, f -> f.def().toByteString()),
+            args,
             clock.instant(),
             Optional.empty(),
             Optional.empty());
     store
-        .get()
-        .addCall(row)
+        .add(row)
         .whenComplete(
             (ok, error) -> {
               if (error != null) {
@@ -115,20 +121,17 @@ public final class CallRegistry {
 
   /** Stores a final result for a call that cannot run any more (after a restart). */
   public void failStored(String id, Result result) {
-    store.ifPresent(s -> s.finishCall(id, result.toByteArray(), clock.instant()));
+    store.finish(id, result.toByteArray(), clock.instant());
   }
 
   private SpawnedCall newCall(String id, FunctionScheduler function, ByteString args) {
-    if (store.isEmpty()) {
-      return SpawnedCall.create(id, function, args, r -> {}, clock);
-    }
-    Store s = store.get();
     return SpawnedCall.create(
         id,
         function,
         args,
         result ->
-            s.finishCall(id, result.toByteArray(), clock.instant())
+            store
+                .finish(id, result.toByteArray(), clock.instant())
                 .exceptionally(
                     e -> {
                       LOG.log(Level.ERROR, "the result of call " + id + " could not be stored", e);
@@ -144,27 +147,21 @@ public final class CallRegistry {
 
   /** A stored call (also of earlier runs of the server). */
   public Optional<StoredCall> stored(String id) {
-    return store.flatMap(s -> s.call(id));
+    return store.find(id);
   }
 
   /**
-   * Forgets results older than the retention, in memory and in the store. With a store, finished
-   * calls leave memory after {@link #KEEP_IN_MEMORY} already: their results are read from the store
-   * from then on.
+   * Forgets results older than the retention, in memory and in the store, and finished calls older
+   * than {@code keepInMemory} in memory: their results are read from the store from then on. Blocks
+   * until the store has swept: call it off the timer thread.
    */
   public void sweep() {
     long before = clock.instant().minus(retention).toEpochMilli();
-    long memoryBefore =
-        store.isPresent()
-            ? Math.max(before, clock.instant().minus(KEEP_IN_MEMORY).toEpochMilli())
-            : before;
+    long memoryBefore = Math.max(before, clock.instant().minus(keepInMemory).toEpochMilli());
     calls.values().removeIf(c -> c.finishedAtMillis() != 0 && c.finishedAtMillis() < memoryBefore);
-    store.ifPresent(
-        s -> {
-          int n = s.sweep(Instant.ofEpochMilli(before));
-          if (n > 0) {
-            LOG.log(Level.DEBUG, "swept {0} call results older than {1}", n, retention);
-          }
-        });
+    int n = store.sweep(Instant.ofEpochMilli(before));
+    if (n > 0) {
+      LOG.log(Level.DEBUG, "swept {0} call results older than {1}", n, retention);
+    }
   }
 }

@@ -1,6 +1,5 @@
 package dev.skiff.server.deploy;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppState;
@@ -299,7 +298,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
       Instant now = clock.instant();
       Deployed created = start(request, create, version, now, old);
       try {
-        store.saveApp(new StoredApp(name, version, now, request.toByteArray())).join();
+        store.deployments().save(new StoredApp(name, version, now, request.toByteArray())).join();
       } catch (RuntimeException e) {
         current.remove(name);
         names.remove(created.id());
@@ -378,7 +377,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
       if (d == null) {
         throw Statuses.notFound("app '" + name + "' is not deployed" + deployedNames());
       }
-      store.deleteApp(name).join();
+      store.deployments().delete(name).join();
       names.remove(d.id());
       apps.stop(d.id(), "app '" + name + "' was undeployed");
       for (Deployed r : List.copyOf(retired.values())) {
@@ -475,7 +474,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
       return Optional.empty();
     }
     AppHistory.Builder b = AppHistory.newBuilder();
-    for (StoredRun r : store.runs(name, HISTORY_LIMIT)) {
+    for (StoredRun r : store.runs().latest(name, HISTORY_LIMIT)) {
       ScheduledRun.Builder run =
           ScheduledRun.newBuilder()
               .setFunctionName(r.function())
@@ -507,7 +506,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
     if (anchor == null) {
       return Optional.empty();
     }
-    Optional<Instant> last = store.lastTick(name, function).filter(t -> !t.isBefore(anchor));
+    Optional<Instant> last = store.runs().lastTick(name, function).filter(t -> !t.isBefore(anchor));
     return Optional.of(new ScheduleRunner.Resume(anchor, last));
   }
 
@@ -526,15 +525,17 @@ public final class Deployments implements ScheduleRunner.Persistence {
       String appId, String runId, String function, Instant tick, Instant startedAt) {
     String name = names.get(appId);
     if (name != null) {
-      store.addRun(
-          new StoredRun(
-              runId, name, function, tick, startedAt, Optional.empty(), Optional.empty()));
+      store
+          .runs()
+          .add(
+              new StoredRun(
+                  runId, name, function, tick, startedAt, Optional.empty(), Optional.empty()));
     }
   }
 
   @Override
   public void runFinished(String appId, String runId, Instant at, Result result) {
-    store.finishRun(runId, at, result.toByteArray());
+    store.runs().finish(runId, at, result.toByteArray());
   }
 
   // ------------------------------------------------------------------------------ lifecycle
@@ -545,7 +546,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
    */
   public void restore() {
     synchronized (lock) {
-      for (StoredApp stored : store.apps()) {
+      for (StoredApp stored : store.deployments().all()) {
         try {
           DeployAppRequest request = DeployAppRequest.parseFrom(stored.definition());
           List<String> missing = missing(request.getJarsList());
@@ -562,14 +563,14 @@ public final class Deployments implements ScheduleRunner.Persistence {
     }
     int requeued = 0;
     int failed = 0;
-    for (StoredCall call : store.unfinishedCalls()) {
+    for (StoredCall call : store.calls().unfinished()) {
       Optional<FunctionScheduler> function =
           call.deployed()
               ? Optional.ofNullable(currentOrNull(call.appName()))
                   .flatMap(a -> a.function(call.function()))
               : Optional.empty();
       if (function.isPresent()) {
-        calls.adopt(call.id(), function.get(), ByteString.copyFrom(call.args()));
+        calls.adopt(call.id(), function.get(), call.args());
         requeued++;
       } else {
         calls.failStored(

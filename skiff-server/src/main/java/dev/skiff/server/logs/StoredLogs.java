@@ -2,7 +2,7 @@ package dev.skiff.server.logs;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.proto.LogLine;
-import dev.skiff.server.store.Store;
+import dev.skiff.server.store.LogStore;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,13 +13,13 @@ import java.util.function.Function;
 public final class StoredLogs implements LogFanout.Archive {
   private static final System.Logger LOG = System.getLogger(StoredLogs.class.getName());
 
-  private final Store store;
+  private final LogStore store;
   private final Function<String, Optional<String>> names;
 
   /**
    * @param names the deployed app name of an app id, if it is a deployed app's
    */
-  public StoredLogs(Store store, Function<String, Optional<String>> names) {
+  public StoredLogs(LogStore store, Function<String, Optional<String>> names) {
     this.store = store;
     this.names = names;
   }
@@ -31,12 +31,12 @@ public final class StoredLogs implements LogFanout.Archive {
 
   @Override
   public void append(String name, LogLine line) {
-    store.addLogLine(name, line.getContainerId(), line.toByteArray());
+    store.append(name, line.getContainerId(), line.toByteArray());
   }
 
   @Override
   public void prune(String name, int keep) {
-    store.pruneLogs(name, keep);
+    store.prune(name, keep);
   }
 
   @Override
@@ -44,7 +44,7 @@ public final class StoredLogs implements LogFanout.Archive {
     List<LogLine> lines = new ArrayList<>();
     List<byte[]> stored;
     try {
-      stored = store.logLines(name, limit);
+      stored = store.newest(name, limit);
     } catch (RuntimeException e) { // e.g. the store closed while the control plane stops
       LOG.log(Level.WARNING, "could not load the stored log lines of app ''{0}'': {1}", name, e);
       return lines;
@@ -62,7 +62,7 @@ public final class StoredLogs implements LogFanout.Archive {
   @Override
   public Optional<String> nameOfContainer(String containerId) {
     try {
-      return store.logAppOfContainer(containerId);
+      return store.appOfContainer(containerId);
     } catch (RuntimeException e) {
       LOG.log(
           Level.WARNING, "could not look up the logs of container ''{0}'': {1}", containerId, e);

@@ -3,8 +3,8 @@ package dev.skiff.server.web;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
-import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredWebToken;
+import dev.skiff.server.store.TokenStore;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,9 +24,9 @@ import java.util.regex.Pattern;
  * SHA-256 digest of a secret is kept (the secret is 32 random bytes, so a fast digest is as good as
  * a slow one); the secret itself exists only in the answer to {@link #create}.
  *
- * <p>The server keeps its tokens in its store, so they survive a restart; an embedded control plane
- * keeps them in memory for its lifetime. Either way the gateway checks the in-memory view, so a
- * revocation refuses the next request. Thread-safe.
+ * <p>The tokens are kept in the control plane's store: on the server they survive a restart; an
+ * embedded control plane's store keeps them in memory for its lifetime. Either way the gateway
+ * checks the in-memory view, so a revocation refuses the next request. Thread-safe.
  */
 public final class WebTokens {
   /** The request header that carries a web token's key id. */
@@ -37,18 +37,6 @@ public final class WebTokens {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}");
 
-  /** Where tokens are kept beyond memory. */
-  interface Persistence {
-    /** Stores a new token; returns once it is durable. */
-    void add(StoredWebToken token);
-
-    /** Forgets a token; returns once that is durable. */
-    void delete(String keyId);
-
-    /** Every stored token. */
-    List<StoredWebToken> all();
-  }
-
   /**
    * A token just created.
    *
@@ -57,56 +45,21 @@ public final class WebTokens {
    */
   public record Created(StoredWebToken token, String secret) {}
 
-  private final Persistence persistence;
+  private final TokenStore store;
   private final Clock clock;
   // Guards creation and revocation, so that memory and the store change in the same order.
   private final Object lock = new Object();
   private final ConcurrentHashMap<String, StoredWebToken> byKey = new ConcurrentHashMap<>();
 
-  private WebTokens(Persistence persistence, Clock clock) {
-    this.persistence = persistence;
+  private WebTokens(TokenStore store, Clock clock) {
+    this.store = store;
     this.clock = clock;
-    persistence.all().forEach(t -> byKey.put(t.keyId(), t));
+    store.webTokens().forEach(t -> byKey.put(t.keyId(), t));
   }
 
-  /** Tokens kept in memory only (an embedded control plane). */
-  public static WebTokens inMemory(Clock clock) {
-    return new WebTokens(
-        new Persistence() {
-          @Override
-          public void add(StoredWebToken token) {}
-
-          @Override
-          public void delete(String keyId) {}
-
-          @Override
-          public List<StoredWebToken> all() {
-            return List.of();
-          }
-        },
-        clock);
-  }
-
-  /** Tokens kept in {@code store} (the server), with those stored before loaded now. */
-  public static WebTokens in(Store store, Clock clock) {
-    return new WebTokens(
-        new Persistence() {
-          @Override
-          public void add(StoredWebToken token) {
-            store.addWebToken(token).join();
-          }
-
-          @Override
-          public void delete(String keyId) {
-            store.deleteWebToken(keyId).join();
-          }
-
-          @Override
-          public List<StoredWebToken> all() {
-            return store.webTokens();
-          }
-        },
-        clock);
+  /** Tokens kept in {@code store}, with those stored before loaded now. */
+  public static WebTokens in(TokenStore store, Clock clock) {
+    return new WebTokens(store, clock);
   }
 
   /**
@@ -128,7 +81,7 @@ public final class WebTokens {
     StoredWebToken token =
         new StoredWebToken(RandomIds.id("wk-", 20), name, clock.instant(), digest(secret));
     synchronized (lock) {
-      persistence.add(token);
+      store.addWebToken(token).join(); // durable before it is usable
       byKey.put(token.keyId(), token);
     }
     return new Created(token, secret);
@@ -155,7 +108,7 @@ public final class WebTokens {
       }
       // Durably first: a revocation the store did not take fails as a whole (the token still
       // works, and the caller may try again), rather than coming back after a restart.
-      persistence.delete(keyId);
+      store.deleteWebToken(keyId).join();
       byKey.remove(keyId);
     }
   }

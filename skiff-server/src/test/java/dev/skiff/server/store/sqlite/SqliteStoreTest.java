@@ -1,27 +1,36 @@
-package dev.skiff.server.store;
+package dev.skiff.server.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import dev.skiff.server.store.StoredApp;
+import dev.skiff.server.store.StoredCall;
+import dev.skiff.server.store.StoredRun;
+import dev.skiff.server.store.StoredWebToken;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The store on a real SQLite file. */
-class StoreTest {
+/**
+ * What the SQLite store adds to the {@link SqliteStoreContractTest contract}: its schema's
+ * versions, and that what it keeps survives closing and reopening the file.
+ */
+class SqliteStoreTest {
   @TempDir Path dir;
 
   private static StoredCall call(String id, Instant at) {
@@ -30,8 +39,8 @@ class StoreTest {
         "app",
         true,
         "f",
-        new byte[] {1},
-        new byte[] {2, 3},
+        ByteString.copyFrom(new byte[] {1}),
+        ByteString.copyFrom(new byte[] {2, 3}),
         at,
         Optional.empty(),
         Optional.empty());
@@ -39,8 +48,8 @@ class StoreTest {
 
   @Test
   void aNewStoreHasTheCurrentSchemaVersion() {
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
-      assertThat(store.schemaVersion()).isEqualTo(Store.SCHEMA_VERSION).isEqualTo(2);
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
+      assertThat(store.schemaVersion()).isEqualTo(SqliteStore.SCHEMA_VERSION).isEqualTo(2);
     }
   }
 
@@ -68,10 +77,10 @@ class StoreTest {
               + " app_name TEXT NOT NULL, container_id TEXT NOT NULL, line BLOB NOT NULL)");
       s.execute("INSERT INTO meta (key, value) VALUES ('token', 'kept-token')");
     }
-    try (Store store = Store.open(file)) {
-      assertThat(store.schemaVersion()).isEqualTo(Store.SCHEMA_VERSION);
-      assertThat(store.token()).isEqualTo("kept-token");
-      assertThat(store.webTokens()).isEmpty(); // the table the upgrade added
+    try (SqliteStore store = SqliteStore.open(file)) {
+      assertThat(store.schemaVersion()).isEqualTo(SqliteStore.SCHEMA_VERSION);
+      assertThat(store.tokens().apiToken()).isEqualTo("kept-token");
+      assertThat(store.tokens().webTokens()).isEmpty(); // the table the upgrade added
     }
   }
 
@@ -82,11 +91,11 @@ class StoreTest {
         Statement s = c.createStatement()) {
       s.execute("PRAGMA user_version = 99");
     }
-    assertThatThrownBy(() -> Store.open(file))
+    assertThatThrownBy(() -> SqliteStore.open(file))
         .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("could not open the Skiff store " + file)
         .hasMessageContaining(
-            "its schema version is 99, newer than this Skiff's " + Store.SCHEMA_VERSION);
+            "its schema version is 99, newer than this Skiff's " + SqliteStore.SCHEMA_VERSION);
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
         Statement s = c.createStatement();
         ResultSet r = s.executeQuery("PRAGMA user_version")) {
@@ -96,21 +105,22 @@ class StoreTest {
 
   @Test
   void logLinesArePrunedToTheNewestAndSurviveReopening() {
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
       for (int i = 0; i < 15; i++) {
-        store.addLogLine("hello", i < 5 ? "c-old" : "c-new", bytes("line " + i));
+        store.logs().append("hello", i < 5 ? "c-old" : "c-new", bytes("line " + i));
       }
-      store.addLogLine("other", "c-other", bytes("other line"));
-      store.pruneLogs("hello", 10);
+      store.logs().append("other", "c-other", bytes("other line"));
+      store.logs().prune("hello", 10); // not waited for: closing commits what is queued
     }
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
-      List<String> kept = store.logLines("hello", 100).stream().map(StoreTest::text).toList();
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
+      List<String> kept =
+          store.logs().newest("hello", 100).stream().map(SqliteStoreTest::text).toList();
       assertThat(kept).hasSize(10).startsWith("line 5").endsWith("line 14");
-      assertThat(store.logLines("hello", 3).stream().map(StoreTest::text))
+      assertThat(store.logs().newest("hello", 3).stream().map(SqliteStoreTest::text))
           .containsExactly("line 12", "line 13", "line 14");
-      assertThat(store.logLines("other", 100)).hasSize(1);
-      assertThat(store.logAppOfContainer("c-new")).contains("hello");
-      assertThat(store.logAppOfContainer("c-old")).isEmpty(); // pruned with its lines
+      assertThat(store.logs().newest("other", 100)).hasSize(1);
+      assertThat(store.logs().appOfContainer("c-new")).contains("hello");
+      assertThat(store.logs().appOfContainer("c-old")).isEmpty(); // pruned with its lines
     }
   }
 
@@ -127,50 +137,49 @@ class StoreTest {
     Instant now = Instant.parse("2030-01-01T00:00:00Z");
     List<CompletableFuture<Void>> writes = new ArrayList<>();
     String token;
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
-      token = store.token();
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
+      token = store.tokens().apiToken();
       for (int i = 0; i < 1000; i++) {
-        writes.add(store.addCall(call("fc-" + i, now)));
+        writes.add(store.calls().add(call("fc-" + i, now)));
       }
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
     }
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
-      assertThat(store.token()).isEqualTo(token);
-      assertThat(store.unfinishedCalls()).hasSize(1000);
-      assertThat(store.call("fc-7").orElseThrow().args()).containsExactly(2, 3);
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
+      assertThat(store.tokens().apiToken()).isEqualTo(token);
+      assertThat(store.calls().unfinished()).hasSize(1000);
+      assertThat(store.calls().find("fc-7").orElseThrow().args().toByteArray())
+          .containsExactly(2, 3);
     }
   }
 
   @Test
-  void theFirstResultOfACallWinsAndExpiredResultsAreSwept() {
+  void deploymentsRunsAndWebTokensSurviveReopening() {
     Instant now = Instant.parse("2030-01-01T00:00:00Z");
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
-      store.addCall(call("fc-a", now)).join();
-      store.addCall(call("fc-b", now)).join();
-      store.finishCall("fc-a", new byte[] {9}, now.plusSeconds(1)).join();
-      store.finishCall("fc-a", new byte[] {8}, now.plusSeconds(2)).join();
-
-      assertThat(store.call("fc-a").orElseThrow().result())
-          .hasValueSatisfying(r -> assertThat(r).containsExactly(9));
-      assertThat(store.unfinishedCalls()).extracting(StoredCall::id).containsExactly("fc-b");
-
-      assertThat(store.sweep(now.plusSeconds(10))).isEqualTo(1);
-      assertThat(store.call("fc-a")).isEmpty();
-      assertThat(store.call("fc-b")).isPresent(); // unfinished calls are never swept
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
+      store.deployments().save(new StoredApp("web", 3, now, bytes("request"))).join();
+      store.tokens().addWebToken(new StoredWebToken("wk-a", "ci", now, bytes("digest"))).join();
+      store
+          .runs()
+          .add(new StoredRun("r-1", "web", "tick", now, now, Optional.empty(), Optional.empty()));
+      store.runs().finish("r-1", now.plusSeconds(1), bytes("result")); // committed by close
+    }
+    try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
+      assertThat(store.deployments().all()).extracting(StoredApp::version).containsExactly(3L);
+      assertThat(store.tokens().webTokens()).extracting(StoredWebToken::name).containsExactly("ci");
+      assertThat(store.runs().latest("web", 10))
+          .singleElement()
+          .satisfies(r -> assertThat(r.finishedAt()).contains(now.plusSeconds(1)));
     }
   }
 
   @Test
-  void aDuplicateCallIdFailsOnlyItsOwnWrite() throws Exception {
-    Instant now = Instant.parse("2030-01-01T00:00:00Z");
-    try (Store store = Store.open(dir.resolve("skiff.db"))) {
-      store.addCall(call("fc-x", now)).join();
-      CompletableFuture<Void> dup = store.addCall(call("fc-x", now));
-      CompletableFuture<Void> other = store.addCall(call("fc-y", now));
-      other.join();
-      assertThat(dup).isCompletedExceptionally();
-      assertThat(store.call("fc-y")).isPresent();
-    }
-    assertThat(Files.exists(dir.resolve("skiff.db"))).isTrue();
+  void aWriteAfterClosingFailsSayingTheStoreIsClosed() {
+    SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"));
+    store.close();
+
+    assertThat(store.calls().add(call("fc-late", Instant.parse("2030-01-01T00:00:00Z"))))
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(ExecutionException.class)
+        .withMessageContaining("the store is closed");
   }
 }

@@ -1,0 +1,25 @@
+package dev.skiff.server.store;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Deployed apps' log lines, by app name, in the order they were appended. A line is kept encoded
+ * (the store does not read it) together with the container that wrote it. Thread-safe.
+ */
+public interface LogStore {
+  /** Appends one encoded line that {@code containerId} wrote. Completes once durable. */
+  CompletableFuture<Void> append(String appName, String containerId, byte[] line);
+
+  /**
+   * Deletes all but the newest {@code keep} (at least 0) lines of an app. Completes once durable.
+   */
+  CompletableFuture<Void> prune(String appName, int keep);
+
+  /** The newest {@code limit} (at least 0) lines of an app, oldest first. */
+  List<byte[]> newest(String appName, int limit);
+
+  /** The app whose kept lines include one of this container's, if any. */
+  Optional<String> appOfContainer(String containerId);
+}

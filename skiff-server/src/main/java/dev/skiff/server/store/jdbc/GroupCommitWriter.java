@@ -1,0 +1,175 @@
+package dev.skiff.server.store.jdbc;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One JDBC connection that a store reads on and writes through, with writes
+ * <em>group-committed</em>: one writer thread takes every write waiting in its queue (up to {@value
+ * #MAX_BATCH}), applies them in one transaction, commits once, and only then completes their
+ * futures. So a thousand concurrent writes that callers wait for (a spawned call must be durable
+ * before {@code spawn} answers) cost a handful of commits, not a thousand. A write that fails alone
+ * (a duplicate key) is rolled back to its savepoint and fails only its own future.
+ *
+ * <p>Plain JDBC and standard SQL ({@code SAVEPOINT}, {@code RELEASE SAVEPOINT}, {@code ROLLBACK TO
+ * SAVEPOINT}) only, so that any database's store can use it; the SQL of the writes and reads is the
+ * store's.
+ *
+ * <p><b>Reads</b> run on the caller's thread. The connection is guarded by {@link #db}; the writer
+ * holds it only for the length of one batch. {@link #close()} lets queued writes commit, then
+ * closes the connection; a write after it fails. Thread-safe.
+ */
+public final class GroupCommitWriter implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
+  private static final int MAX_BATCH = 2048;
+
+  /** One write of a batch: statements on the connection, which the writer commits. */
+  @FunctionalInterface
+  public interface Write {
+    /** Applies the write; never commits or rolls back. */
+    void apply(Connection c) throws SQLException;
+  }
+
+  /** Work on the connection while no write runs: a read, or a write of its own that commits. */
+  @FunctionalInterface
+  public interface Work<T> {
+    /** Does the work and returns its result. */
+    T apply(Connection c) throws SQLException;
+  }
+
+  private record Pending(Write write, CompletableFuture<Void> done) {}
+
+  private final String store;
+  // Guards every use of the connection: reads, work, and the writer's batches.
+  private final Object db = new Object();
+  private final Connection connection;
+  private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private volatile boolean closed;
+
+  /**
+   * Starts the writer thread.
+   *
+   * @param connection the connection to use, not in auto-commit; closed by {@link #close()}
+   * @param store what the store is called in errors, such as {@code "Skiff store"}
+   */
+  public GroupCommitWriter(Connection connection, String store) {
+    this.connection = connection;
+    this.store = store;
+    this.writer = Thread.ofPlatform().name("skiff-store-writer").daemon().start(this::writeLoop);
+  }
+
+  /** Queues a write; the future completes once it is committed. */
+  public CompletableFuture<Void> write(Write write) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closed) {
+      done.completeExceptionally(new IllegalStateException("the store is closed"));
+      return done;
+    }
+    queue.add(new Pending(write, done));
+    return done;
+  }
+
+  /**
+   * Runs {@code work} on the caller's thread with the connection to itself.
+   *
+   * @param what what the work does, for the error: "read the deployed apps"
+   * @throws UncheckedIOException if it fails
+   */
+  public <T> T use(String what, Work<T> work) {
+    synchronized (db) {
+      try {
+        return work.apply(connection);
+      } catch (SQLException e) {
+        throw failed(what, e);
+      }
+    }
+  }
+
+  private void writeLoop() {
+    List<Pending> batch = new ArrayList<>(MAX_BATCH);
+    while (true) {
+      try {
+        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          if (closed) {
+            return;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        commit(batch);
+        batch.clear();
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** Applies a batch in one transaction; a write that fails alone fails only its own future. */
+  private void commit(List<Pending> batch) {
+    List<Pending> applied = new ArrayList<>(batch.size());
+    synchronized (db) {
+      try {
+        for (Pending p : batch) {
+          try (Statement sp = connection.createStatement()) {
+            sp.execute("SAVEPOINT w");
+            p.write().apply(connection);
+            sp.execute("RELEASE SAVEPOINT w");
+            applied.add(p);
+          } catch (SQLException e) {
+            try (Statement rb = connection.createStatement()) {
+              rb.execute("ROLLBACK TO SAVEPOINT w");
+              rb.execute("RELEASE SAVEPOINT w");
+            }
+            p.done().completeExceptionally(failed("write", e));
+          }
+        }
+        connection.commit();
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.ERROR, "the store could not commit a batch", e);
+        try {
+          connection.rollback();
+        } catch (SQLException ignored) {
+          // The connection is broken; the futures below report the failure.
+        }
+        applied.forEach(p -> p.done().completeExceptionally(failed("commit", e)));
+        return;
+      }
+    }
+    applied.forEach(p -> p.done().complete(null));
+  }
+
+  private RuntimeException failed(String what, SQLException e) {
+    return new UncheckedIOException(
+        new IOException("the " + store + " could not " + what + ": " + e.getMessage(), e));
+  }
+
+  /** Commits what is queued and closes the connection. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (db) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing the store failed", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.skiff.server.store.sqlite;
+
+import dev.skiff.server.store.DeploymentStore;
+import dev.skiff.server.store.StoredApp;
+import dev.skiff.server.store.jdbc.GroupCommitWriter;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** {@link DeploymentStore} in the {@code apps} table. Thread-safe. */
+final class SqliteDeployments implements DeploymentStore {
+  private final GroupCommitWriter db;
+
+  SqliteDeployments(GroupCommitWriter db) {
+    this.db = db;
+  }
+
+  @Override
+  public CompletableFuture<Void> save(StoredApp app) {
+    return db.write(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT OR REPLACE INTO apps (name, version, deployed_at, definition)"
+                      + " VALUES (?, ?, ?, ?)")) {
+            p.setString(1, app.name());
+            p.setLong(2, app.version());
+            p.setLong(3, app.deployedAt().toEpochMilli());
+            p.setBytes(4, app.definition());
+            p.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(String name) {
+    return db.write(
+        c -> {
+          try (PreparedStatement p = c.prepareStatement("DELETE FROM apps WHERE name=?")) {
+            p.setString(1, name);
+            p.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public List<StoredApp> all() {
+    return db.use(
+        "read the deployed apps",
+        c -> {
+          try (PreparedStatement p =
+                  c.prepareStatement(
+                      "SELECT name, version, deployed_at, definition FROM apps ORDER BY name");
+              ResultSet r = p.executeQuery()) {
+            List<StoredApp> out = new ArrayList<>();
+            while (r.next()) {
+              out.add(
+                  new StoredApp(
+                      r.getString(1),
+                      r.getLong(2),
+                      Instant.ofEpochMilli(r.getLong(3)),
+                      r.getBytes(4)));
+            }
+            return out;
+          }
+        });
+  }
+}

@@ -1,0 +1,125 @@
+package dev.skiff.server.store.sqlite;
+
+import dev.skiff.server.store.RunStore;
+import dev.skiff.server.store.StoredRun;
+import dev.skiff.server.store.jdbc.GroupCommitWriter;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** {@link RunStore} in the {@code runs} table. Thread-safe. */
+final class SqliteRuns implements RunStore {
+  private final GroupCommitWriter db;
+
+  SqliteRuns(GroupCommitWriter db) {
+    this.db = db;
+  }
+
+  @Override
+  public CompletableFuture<Void> add(StoredRun run) {
+    return db.write(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO runs (id, app_name, function, scheduled_at, started_at)"
+                      + " VALUES (?, ?, ?, ?, ?)")) {
+            p.setString(1, run.id());
+            p.setString(2, run.appName());
+            p.setString(3, run.function());
+            p.setLong(4, run.scheduledAt().toEpochMilli());
+            p.setLong(5, run.startedAt().toEpochMilli());
+            p.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> finish(String id, Instant at, byte[] result) {
+    return db.write(
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement("UPDATE runs SET finished_at=?, result=? WHERE id=?")) {
+            p.setLong(1, at.toEpochMilli());
+            p.setBytes(2, result);
+            p.setString(3, id);
+            p.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public List<StoredRun> latest(String appName, int limit) {
+    return db.use(
+        "read the runs of app '" + appName + "'",
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT id, app_name, function, scheduled_at, started_at, finished_at, result"
+                      + " FROM (SELECT rowid AS seq, * FROM runs WHERE app_name=?"
+                      + " ORDER BY started_at DESC, seq DESC LIMIT ?) ORDER BY started_at, seq")) {
+            p.setString(1, appName);
+            p.setInt(2, limit);
+            try (ResultSet r = p.executeQuery()) {
+              List<StoredRun> out = new ArrayList<>();
+              while (r.next()) {
+                long finished = r.getLong(6);
+                boolean hasFinished = !r.wasNull();
+                out.add(
+                    new StoredRun(
+                        r.getString(1),
+                        r.getString(2),
+                        r.getString(3),
+                        Instant.ofEpochMilli(r.getLong(4)),
+                        Instant.ofEpochMilli(r.getLong(5)),
+                        hasFinished
+                            ? Optional.of(Instant.ofEpochMilli(finished))
+                            : Optional.empty(),
+                        Optional.ofNullable(r.getBytes(7))));
+              }
+              return out;
+            }
+          }
+        });
+  }
+
+  @Override
+  public Optional<Instant> lastTick(String appName, String function) {
+    return db.use(
+        "read the last run of '" + function + "'",
+        c -> {
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT MAX(scheduled_at) FROM runs WHERE app_name=? AND function=?")) {
+            p.setString(1, appName);
+            p.setString(2, function);
+            try (ResultSet r = p.executeQuery()) {
+              if (r.next()) {
+                long v = r.getLong(1);
+                return r.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+              }
+              return Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public int sweep(Instant before) {
+    int[] deleted = {0};
+    db.write(
+            c -> {
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "DELETE FROM runs WHERE finished_at IS NOT NULL AND started_at < ?")) {
+                p.setLong(1, before.toEpochMilli());
+                deleted[0] = p.executeUpdate();
+              }
+            })
+        .join();
+    return deleted[0];
+  }
+}
