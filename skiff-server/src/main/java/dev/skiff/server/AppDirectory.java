@@ -2,6 +2,7 @@ package dev.skiff.server;
 
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
+import dev.skiff.server.backend.Capability;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,7 +105,7 @@ final class AppDirectory {
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
    */
   void refuseSecretsWithoutSandbox(String appName, Set<String> functionsWithSecrets) {
-    Optional<String> why = ctx.backend().secretsUnavailable();
+    Optional<String> why = ctx.backend().capabilities().whyNot(Capability.SECRETS);
     if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
       return;
     }
@@ -128,7 +129,7 @@ final class AppDirectory {
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
    */
   void refuseBlockedNetworkWithoutSandbox(String appName, List<FunctionDef> functions) {
-    Optional<String> why = ctx.backend().sandboxUnavailable();
+    Optional<String> why = ctx.backend().capabilities().whyNot(Capability.SANDBOX);
     if (why.isEmpty()) {
       return;
     }

@@ -3,6 +3,7 @@ package dev.skiff.server;
 import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.internal.spi.NodeConfig;
+import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.image.ImageStore;
@@ -175,11 +176,12 @@ final class ControlPlane implements EmbeddedControlPlane {
             config.defaultTimeout(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
-    this.images = ImageStore.in(config.buildDirectory(), clock, backend.sandboxUnavailable());
+    this.images = ImageStore.in(config.buildDirectory(), clock, backend.capabilities());
     apps.addListener(schedules);
     apps.addListener(web);
     this.calls = new CallRegistry(listen.store(), clock, listen.retention());
-    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
+    VolumeStore volumes =
+        new VolumeStore(config.dataDir(), backend.capabilities().whyNot(Capability.VOLUMES));
     this.deployments =
         listen
             .store()

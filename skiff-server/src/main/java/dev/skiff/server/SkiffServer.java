@@ -3,7 +3,9 @@ package dev.skiff.server;
 import dev.skiff.internal.ClientConfig;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.NodeConfig;
-import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.backend.BackendConfig;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerBackendProvider;
 import dev.skiff.server.store.Store;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,6 +34,7 @@ import java.util.regex.Pattern;
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
  *                                          [--web-port N] [--result-retention 7d]
  *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
+ *                                          [--backend NAME]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -72,10 +75,35 @@ public final class SkiffServer implements AutoCloseable {
       Path configFile,
       Transport transport,
       boolean allowUnsandboxed,
-      List<String> containerJvmOptions) {
+      List<String> containerJvmOptions,
+      String backend) {
     /** Checks the container JVM options. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
+    }
+
+    /** Options with the {@value ContainerBackendProvider#DEFAULT} container backend. */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        int webPort,
+        Duration retention,
+        Path configFile,
+        Transport transport,
+        boolean allowUnsandboxed,
+        List<String> containerJvmOptions) {
+      this(
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          transport,
+          allowUnsandboxed,
+          containerJvmOptions,
+          ContainerBackendProvider.DEFAULT);
     }
 
     /** Options with a generated certificate, running containers only in the sandbox. */
@@ -157,11 +185,13 @@ public final class SkiffServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    LocalProcessBackend backend;
+    ContainerBackend backend;
     try {
       backend =
-          LocalProcessBackend.forServer(options.allowUnsandboxed(), options.containerJvmOptions());
-    } catch (IllegalStateException e) {
+          ContainerBackendProvider.named(options.backend())
+              .create(
+                  BackendConfig.server(options.allowUnsandboxed(), options.containerJvmOptions()));
+    } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;
     }
@@ -331,6 +361,7 @@ public final class SkiffServer implements AutoCloseable {
     Duration retention = defaults.retention();
     boolean allowUnsandboxed = defaults.allowUnsandboxed();
     List<String> containerJvmOptions = defaults.containerJvmOptions();
+    String backend = defaults.backend();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -361,13 +392,14 @@ public final class SkiffServer implements AutoCloseable {
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
         case "--container-jvm-options" ->
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
+        case "--backend" -> backend = ContainerBackendProvider.named(v).name();
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
-                    + " --container-jvm-options, --help");
+                    + " --container-jvm-options, --backend, --help");
       }
     }
     Transport transport;
@@ -394,7 +426,8 @@ public final class SkiffServer implements AutoCloseable {
         defaults.configFile(),
         transport,
         allowUnsandboxed,
-        containerJvmOptions);
+        containerJvmOptions,
+        backend);
   }
 
   private static int port(String option, String v) {
@@ -443,7 +476,7 @@ public final class SkiffServer implements AutoCloseable {
         Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
                             [--result-retention D]
                             [--tls-cert FILE --tls-key FILE | --plaintext]
-                            [--allow-unsandboxed]
+                            [--allow-unsandboxed] [--backend NAME]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -462,6 +495,8 @@ public final class SkiffServer implements AutoCloseable {
           --allow-unsandboxed     where bubblewrap does not work, run containers as plain
                                   processes that see this machine's files and network (without
                                   this, the server refuses to start there)
+          --backend NAME          where containers run (default local: child processes of
+                                  this server); an unknown name fails, listing the available
         """);
   }
 

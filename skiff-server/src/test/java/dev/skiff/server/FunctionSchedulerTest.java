@@ -17,6 +17,7 @@ import dev.skiff.proto.GeneratorItem;
 import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.RetryPolicy;
+import dev.skiff.server.backend.Resources;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -511,8 +512,7 @@ class FunctionSchedulerTest {
         .extracting(p -> p.env("CUDA_VISIBLE_DEVICES"))
         .containsExactly("0", "1");
     assertThat(backend.last().env("SKIFF_GPU_TYPE")).isEqualTo("A100");
-    assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isEqualTo("2048");
-    assertThat(backend.last().env("SKIFF_CPU_LIMIT")).isEqualTo("1.5");
+    assertThat(backend.last().spec.resources()).isEqualTo(new Resources(0, 1500, 1024, 2048));
     FunctionStatus status = f.status();
     assertThat(status.getWaitingContainers()).isEqualTo(1);
     assertThat(status.getWaitingReason())
@@ -529,7 +529,7 @@ class FunctionSchedulerTest {
     FunctionScheduler f = function(def());
     submit(f, "a");
     assertThat(backend.last().env("CUDA_VISIBLE_DEVICES")).isEmpty();
-    assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isNull();
+    assertThat(backend.last().spec.resources()).isEqualTo(Resources.NONE);
   }
 
   @Test
