@@ -8,8 +8,9 @@
  * dev.skiff.server.backend.Capabilities}.
  *
  * <p>Owns: these types only, no implementation. May use: the JDK. Implementations live in their own
- * packages ({@code dev.skiff.server.backend.local}: child JVMs, bubblewrap, control groups) and the
- * control plane depends on this package, never on an implementation, except where it composes one
- * ({@code SkiffServer}, {@code EmbeddedControlPlaneFactory} choose by name).
+ * packages ({@code dev.skiff.server.backend.local}: child JVMs, bubblewrap, control groups). The
+ * control plane depends on this package, never on an implementation: {@code SkiffServer} and {@code
+ * EmbeddedControlPlaneFactory} choose a provider by name (image builds borrow the local backend's
+ * {@code ProcessLauncher}, a process-forking detail, not a backend).
  */
 package dev.skiff.server.backend;
