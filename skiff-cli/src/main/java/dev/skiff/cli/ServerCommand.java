@@ -92,6 +92,14 @@ final class ServerCommand implements Callable<Integer> {
   String containerJvmOptions;
 
   @Option(
+      names = "--backend",
+      paramLabel = "NAME",
+      description =
+          "Where containers run (default: local, child processes of this server); an unknown or"
+              + " unavailable name fails, listing the available ones.")
+  String backend;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -136,6 +144,10 @@ final class ServerCommand implements Callable<Integer> {
     if (containerJvmOptions != null) {
       args.add("--container-jvm-options");
       args.add(containerJvmOptions);
+    }
+    if (backend != null) {
+      args.add("--backend");
+      args.add(backend);
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

@@ -13,6 +13,7 @@ import dev.skiff.server.api.VolumeService;
 import dev.skiff.server.auth.PrincipalFilter;
 import dev.skiff.server.auth.TokenInterceptor;
 import dev.skiff.server.auth.Tokens;
+import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.calls.CallRegistry;
@@ -217,7 +218,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             config.defaultTimeout(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
-    this.images = ImageStore.in(config.buildDirectory(), clock, backend.sandboxUnavailable());
+    this.images = ImageStore.in(config.buildDirectory(), clock, backend.capabilities());
     apps.addListener(schedules);
     apps.addListener(web);
     this.calls =
@@ -226,7 +227,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             clock,
             retention,
             listen.durable() ? CallRegistry.KEEP_IN_MEMORY : retention);
-    VolumeStore volumes = new VolumeStore(config.dataDir(), backend.sandboxUnavailable());
+    VolumeStore volumes =
+        new VolumeStore(config.dataDir(), backend.capabilities().whyNot(Capability.VOLUMES));
     this.deployments =
         listen.durable()
             ? Optional.of(

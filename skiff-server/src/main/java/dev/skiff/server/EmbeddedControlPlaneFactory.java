@@ -3,14 +3,17 @@ package dev.skiff.server;
 import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
-import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.backend.BackendConfig;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerBackendProvider;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import java.time.Clock;
 
 /**
- * Starts a control plane inside the calling JVM, with containers as local child processes. The SDK
- * finds this class with {@link java.util.ServiceLoader} when {@code App.run()} has no server
- * configured; it is not meant to be called directly.
+ * Starts a control plane inside the calling JVM, with containers as local child processes (the
+ * {@value ContainerBackendProvider#DEFAULT} backend, chosen through the backend SPI). The SDK finds
+ * this class with {@link java.util.ServiceLoader} when {@code App.run()} has no server configured;
+ * it is not meant to be called directly.
  */
 public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
   /** For {@link java.util.ServiceLoader}. */
@@ -23,9 +26,11 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
    */
   @Override
   public EmbeddedControlPlane start(EmbeddedConfig config) {
-    LocalProcessBackend backend =
-        LocalProcessBackend.create(
-            config.sandbox(), config.sharedDirectories(), config.containerJvmOptions());
+    ContainerBackend backend =
+        ContainerBackendProvider.named(ContainerBackendProvider.DEFAULT)
+            .create(
+                BackendConfig.embedded(
+                    config.sandbox(), config.sharedDirectories(), config.containerJvmOptions()));
     try {
       return ControlPlane.start(
           ControlPlaneConfig.from(config), config.node(), backend, Clock.systemUTC());

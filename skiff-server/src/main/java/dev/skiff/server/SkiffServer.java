@@ -3,7 +3,9 @@ package dev.skiff.server;
 import dev.skiff.internal.ClientConfig;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.NodeConfig;
-import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.backend.BackendConfig;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerBackendProvider;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
@@ -33,6 +35,7 @@ import java.util.regex.Pattern;
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
  *                                          [--web-port N] [--result-retention 7d]
  *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
+ *                                          [--backend NAME]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -73,10 +76,35 @@ public final class SkiffServer implements AutoCloseable {
       Path configFile,
       Transport transport,
       boolean allowUnsandboxed,
-      List<String> containerJvmOptions) {
+      List<String> containerJvmOptions,
+      String backend) {
     /** Checks the container JVM options. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
+    }
+
+    /** Options with the {@value ContainerBackendProvider#DEFAULT} container backend. */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        int webPort,
+        Duration retention,
+        Path configFile,
+        Transport transport,
+        boolean allowUnsandboxed,
+        List<String> containerJvmOptions) {
+      this(
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          transport,
+          allowUnsandboxed,
+          containerJvmOptions,
+          ContainerBackendProvider.DEFAULT);
     }
 
     /** Options with a generated certificate, running containers only in the sandbox. */
@@ -158,11 +186,13 @@ public final class SkiffServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    LocalProcessBackend backend;
+    ContainerBackend backend;
     try {
       backend =
-          LocalProcessBackend.forServer(options.allowUnsandboxed(), options.containerJvmOptions());
-    } catch (IllegalStateException e) {
+          ContainerBackendProvider.named(options.backend())
+              .create(
+                  BackendConfig.server(options.allowUnsandboxed(), options.containerJvmOptions()));
+    } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;
     }
@@ -333,6 +363,7 @@ public final class SkiffServer implements AutoCloseable {
     Duration retention = defaults.retention();
     boolean allowUnsandboxed = defaults.allowUnsandboxed();
     List<String> containerJvmOptions = defaults.containerJvmOptions();
+    String backend = defaults.backend();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -363,13 +394,14 @@ public final class SkiffServer implements AutoCloseable {
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
         case "--container-jvm-options" ->
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
+        case "--backend" -> backend = ContainerBackendProvider.named(v).name();
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
-                    + " --container-jvm-options, --help");
+                    + " --container-jvm-options, --backend, --help");
       }
     }
     Transport transport;
@@ -396,7 +428,8 @@ public final class SkiffServer implements AutoCloseable {
         defaults.configFile(),
         transport,
         allowUnsandboxed,
-        containerJvmOptions);
+        containerJvmOptions,
+        backend);
   }
 
   private static int port(String option, String v) {
@@ -445,7 +478,7 @@ public final class SkiffServer implements AutoCloseable {
         Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
                             [--result-retention D]
                             [--tls-cert FILE --tls-key FILE | --plaintext]
-                            [--allow-unsandboxed]
+                            [--allow-unsandboxed] [--backend NAME]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -464,6 +497,8 @@ public final class SkiffServer implements AutoCloseable {
           --allow-unsandboxed     where bubblewrap does not work, run containers as plain
                                   processes that see this machine's files and network (without
                                   this, the server refuses to start there)
+          --backend NAME          where containers run (default local: child processes of
+                                  this server); an unknown name fails, listing the available
         """);
   }
 

@@ -63,6 +63,17 @@ class SkiffServerOptionsTest {
   }
 
   @Test
+  void theBackendIsChosenByNameAndAnUnknownOneIsRefusedListingTheAvailable() {
+    assertThat(SkiffServer.parse(new String[] {}, DEFAULTS).backend()).isEqualTo("local");
+    // "plain" is a test-only backend, registered in the test resources' META-INF/services.
+    assertThat(SkiffServer.parse(new String[] {"--backend", "plain"}, DEFAULTS).backend())
+        .isEqualTo("plain");
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--backend", "kubernetes"}, DEFAULTS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("unknown container backend 'kubernetes'; available: local, plain");
+  }
+
+  @Test
   void badValuesSayWhatIsAllowed() {
     assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--port", "70000"}, DEFAULTS))
         .hasMessage("--port 70000 is not a port (0..65535)");

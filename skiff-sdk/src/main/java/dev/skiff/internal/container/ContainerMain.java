@@ -25,15 +25,15 @@ import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.lang.reflect.Type;
 import java.nio.charset.Charset;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * The entrypoint of a container JVM. The control plane starts it with the user's classpath and
- * describes the function in environment variables ({@code SKIFF_SERVER}, {@code SKIFF_TOKEN},
- * {@code SKIFF_CONTAINER_ID}, {@code SKIFF_APP_ID}, {@code SKIFF_APP_NAME}, {@code
- * SKIFF_FUNCTION_NAME}, {@code SKIFF_FUNCTION_CLASS}, {@code SKIFF_FUNCTION_METHOD}, {@code
- * SKIFF_FUNCTION_DESCRIPTOR}, {@code SKIFF_GENERATOR}, {@code SKIFF_CONCURRENT_INPUTS}, {@code
- * SKIFF_PARENT_PID}). A warm container ({@code SKIFF_POOL=true}) is started before any function
- * needs it, without the function variables, and learns its function from a {@link Bind} message.
+ * describes the function in environment variables, whose contract is {@link ContainerEnvironment}.
+ * A warm container ({@code SKIFF_POOL=true}) is started before any function needs it, without the
+ * function variables, and learns its function from a {@link Bind} message.
  *
  * <p>It connects to the control plane, initialises the user's class exactly as the user's program
  * did (running its static initialisers, which define the app's functions), finds the method,
@@ -50,10 +50,12 @@ public final class ContainerMain {
     System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true, cs));
     System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true, cs));
 
-    String server = env("SKIFF_SERVER");
-    String token = env("SKIFF_TOKEN");
-    String containerId = env("SKIFF_CONTAINER_ID");
-    watchParent();
+    Map<String, String> env = System.getenv();
+    ContainerEnvironment.Identity identity = parse(() -> ContainerEnvironment.identity(env));
+    String server = identity.server();
+    String token = identity.token();
+    String containerId = identity.containerId();
+    watchParent(env);
 
     ManagedChannel channel = SkiffClient.channel(server, token);
     Worker worker = new Worker();
@@ -63,19 +65,21 @@ public final class ContainerMain {
             .setHello(ContainerHello.newBuilder().setContainerId(containerId).setToken(token))
             .build());
 
-    Target target;
-    if (Boolean.parseBoolean(System.getenv("SKIFF_POOL"))) {
+    ContainerEnvironment.Function target;
+    if (ContainerEnvironment.isPooled(env)) {
       prewarm();
-      target = Target.of(worker.awaitBind());
+      target = bound(worker.awaitBind());
     } else {
-      target = Target.fromEnvironment();
+      target = parse(() -> ContainerEnvironment.function(env));
     }
     ContainerContext.install(
         new AppBinding(target.appName(), target.appId(), SkiffClient.over(server, channel), false));
 
     Method method;
     try {
-      NetworkGate.await(); // user code runs with the network its function was given, or not at all
+      NetworkGate.await(
+          ContainerEnvironment.networkInterface(
+              env)); // user code runs with the network its function was given, or not at all
       Class<?> owner = Class.forName(target.className(), true, ClassLoader.getSystemClassLoader());
       method = MethodResolver.find(owner, target.methodName(), target.descriptor());
     } catch (Throwable t) {
@@ -102,45 +106,23 @@ public final class ContainerMain {
         PayloadCodec.forParameters(method.getGenericParameterTypes()),
         result,
         target.generator(),
-        target.concurrency());
+        target.concurrentInputs());
     worker.send(ContainerMessage.newBuilder().setReady(Ready.getDefaultInstance()).build());
     worker.awaitExit();
   }
 
-  /** Which function this container serves, from its environment or from a {@link Bind}. */
-  private record Target(
-      String appId,
-      String appName,
-      String functionName,
-      String className,
-      String methodName,
-      String descriptor,
-      boolean generator,
-      int concurrency) {
-    static Target fromEnvironment() {
-      return new Target(
-          env("SKIFF_APP_ID"),
-          env("SKIFF_APP_NAME"),
-          env("SKIFF_FUNCTION_NAME"),
-          env("SKIFF_FUNCTION_CLASS"),
-          env("SKIFF_FUNCTION_METHOD"),
-          env("SKIFF_FUNCTION_DESCRIPTOR"),
-          Boolean.parseBoolean(env("SKIFF_GENERATOR")),
-          Integer.parseInt(System.getenv().getOrDefault("SKIFF_CONCURRENT_INPUTS", "1")));
-    }
-
-    static Target of(Bind b) {
-      FunctionDef f = b.getFunction();
-      return new Target(
-          b.getAppId(),
-          b.getAppName(),
-          f.getName(),
-          f.getClassName(),
-          f.getMethodName(),
-          f.getMethodDescriptor(),
-          f.getGenerator(),
-          Math.max(1, b.getConcurrentInputs()));
-    }
+  /** The function a warm container was bound to. */
+  private static ContainerEnvironment.Function bound(Bind b) {
+    FunctionDef f = b.getFunction();
+    return new ContainerEnvironment.Function(
+        b.getAppId(),
+        b.getAppName(),
+        f.getName(),
+        f.getClassName(),
+        f.getMethodName(),
+        f.getMethodDescriptor(),
+        f.getGenerator(),
+        Math.max(1, b.getConcurrentInputs()));
   }
 
   /**
@@ -165,26 +147,24 @@ public final class ContainerMain {
     return value;
   }
 
-  private static String env(String name) {
-    String v = System.getenv(name);
-    if (v == null) {
-      System.err.println(
-          "skiff: container started without "
-              + name
-              + "; it must be started by"
-              + " the Skiff control plane");
+  /** Parses the environment; a process not started by Skiff says so and exits with 2. */
+  private static <T> T parse(Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (ContainerEnvironment.MissingVariableException e) {
+      System.err.println("skiff: " + e.getMessage());
       Runtime.getRuntime().halt(2);
+      throw e; // not reached
     }
-    return v;
   }
 
   /** Exits when the process that started this container dies, even by kill -9. */
-  private static void watchParent() {
-    String parent = System.getenv("SKIFF_PARENT_PID");
-    if (parent == null) {
+  private static void watchParent(Map<String, String> env) {
+    OptionalLong parent = ContainerEnvironment.parentPid(env);
+    if (parent.isEmpty()) {
       return;
     }
-    ProcessHandle.of(Long.parseLong(parent))
+    ProcessHandle.of(parent.getAsLong())
         .ifPresentOrElse(
             p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)),
             () -> Runtime.getRuntime().halt(3));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Holds a container back until its network is up, so that user code never runs without the network
@@ -20,15 +21,16 @@ final class NetworkGate {
   private NetworkGate() {}
 
   /**
-   * Waits for the interface named in {@code SKIFF_NETWORK_INTERFACE} to carry the default route.
+   * Waits for {@code iface} (from {@code SKIFF_NETWORK_INTERFACE}) to carry the default route;
+   * returns at once without one.
    *
    * @throws IllegalStateException if it does not within {@link #LIMIT}
    */
-  static void await() throws InterruptedException {
-    String iface = System.getenv("SKIFF_NETWORK_INTERFACE");
-    if (iface == null || iface.isEmpty()) {
+  static void await(Optional<String> networkInterface) throws InterruptedException {
+    if (networkInterface.isEmpty()) {
       return;
     }
+    String iface = networkInterface.get();
     long deadline = System.nanoTime() + LIMIT.toNanos();
     while (!hasDefaultRoute(iface)) {
       if (System.nanoTime() > deadline) {

@@ -1,11 +1,10 @@
 package dev.skiff.server.backend;
 
-import java.util.Optional;
-
 /**
- * Where containers run: child processes on this machine ({@link LocalProcessBackend}) or, later,
- * pods of a Kubernetes cluster. The control plane decides when a container starts and stops; a
- * backend only starts, watches and ends them.
+ * Where containers run: child processes on this machine ({@code backend.local}) or, later, pods of
+ * a Kubernetes cluster. Made by a {@link ContainerBackendProvider}. The control plane decides when
+ * a container starts and stops; a backend only starts, watches and ends them, and says what it can
+ * give them ({@link #capabilities()}).
  *
  * <p>Implementations are thread-safe.
  */
@@ -19,26 +18,18 @@ public interface ContainerBackend extends AutoCloseable {
    * @param output receives every line the container writes to stdout or stderr, from any thread, in
    *     order per stream
    * @return a handle to the running container
-   * @throws ContainerStartException if the container could not be created
+   * @throws ContainerStartException if the container could not be created, or it {@linkplain
+   *     ContainerSpec#needs() needs} a capability this backend lacks (the message names it and why)
    */
   ContainerHandle start(ContainerSpec spec, OutputListener output);
 
   /**
-   * Why containers that {@linkplain ContainerSpec#needsSandbox() need a sandbox} (volumes, a root
-   * file system of their own) cannot run here, or empty when they can. The control plane refuses an
-   * app with such functions up front rather than fail each container start.
+   * What this backend can give containers. The control plane refuses an app whose functions need a
+   * lacking capability up front, quoting why, rather than fail each container start. The default:
+   * nothing, for want of a sandbox.
    */
-  default Optional<String> sandboxUnavailable() {
-    return Optional.of("this container backend has no sandbox");
-  }
-
-  /**
-   * Why containers that hold secrets cannot run here, or empty when they can: a backend without a
-   * sandbox refuses them unless its operator allowed unsandboxed containers. The control plane
-   * refuses an app whose functions have secrets up front, naming this.
-   */
-  default Optional<String> secretsUnavailable() {
-    return sandboxUnavailable();
+  default Capabilities capabilities() {
+    return Capabilities.none("this container backend has no sandbox");
   }
 
   /**

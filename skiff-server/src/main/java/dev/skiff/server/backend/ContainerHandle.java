@@ -6,6 +6,13 @@ import java.util.concurrent.CompletableFuture;
 
 /** A container that a backend started. Thread-safe. */
 public interface ContainerHandle {
+  /**
+   * How the {@linkplain #stderrTail() stderr tail} of a container that its memory limit ended from
+   * outside starts (followed by {@code ": "} and why): the kernel kills such a process, so it
+   * prints nothing itself, and its backend says so in its place.
+   */
+  String KILLED_FOR_MEMORY = "out of memory";
+
   /** The container's short id, as in its {@link ContainerSpec}. */
   String id();
 

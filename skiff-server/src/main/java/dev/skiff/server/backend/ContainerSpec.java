@@ -1,10 +1,12 @@
 package dev.skiff.server.backend;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a backend needs to start one container: the classpath of the user's application (which
@@ -21,6 +23,7 @@ import java.util.Optional;
  * @param rootFs a directory the container sees as {@code /} (a Debian image's root)
  * @param image the image it runs on; empty: the app's classpath on the backend's own JDK
  * @param reach what the container may reach beyond its files: the control plane, the network, GPUs
+ * @param resources what it reserves and its limits, which the backend enforces
  */
 public record ContainerSpec(
     String containerId,
@@ -30,7 +33,8 @@ public record ContainerSpec(
     List<Path> readOnly,
     Optional<Path> rootFs,
     Optional<ContainerImage> image,
-    Reach reach) {
+    Reach reach,
+    Resources resources) {
   /**
    * What a container may reach beyond its files.
    *
@@ -69,6 +73,29 @@ public record ContainerSpec(
     Objects.requireNonNull(rootFs, "rootFs");
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(reach, "reach");
+    Objects.requireNonNull(resources, "resources");
+  }
+
+  /** A container without reservations or limits. */
+  public ContainerSpec(
+      String containerId,
+      List<String> classpath,
+      Map<String, String> environment,
+      Map<String, Path> volumes,
+      List<Path> readOnly,
+      Optional<Path> rootFs,
+      Optional<ContainerImage> image,
+      Reach reach) {
+    this(
+        containerId,
+        classpath,
+        environment,
+        volumes,
+        readOnly,
+        rootFs,
+        image,
+        reach,
+        Resources.NONE);
   }
 
   /** A container that reaches nothing beyond its files ({@link Reach#none()}). */
@@ -103,5 +130,26 @@ public record ContainerSpec(
   /** Whether the container cannot run without a sandbox: it mounts volumes or has its own root. */
   public boolean needsSandbox() {
     return !volumes.isEmpty() || rootFs.isPresent();
+  }
+
+  /** The capabilities this container needs of its backend. */
+  public Set<Capability> needs() {
+    Set<Capability> needs = EnumSet.noneOf(Capability.class);
+    if (!volumes.isEmpty()) {
+      needs.add(Capability.VOLUMES);
+    }
+    if (rootFs.isPresent()) {
+      needs.add(Capability.ROOT_FS);
+    }
+    if (image.map(i -> !i.mounts().isEmpty()).orElse(false)) {
+      needs.add(Capability.SANDBOX);
+    }
+    if (!reach.gpus().isEmpty()) {
+      needs.add(Capability.GPUS);
+    }
+    if (reach.holdsSecrets()) {
+      needs.add(Capability.SECRETS);
+    }
+    return needs;
   }
 }

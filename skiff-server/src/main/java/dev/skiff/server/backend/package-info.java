@@ -1,5 +1,16 @@
 /**
- * Container backends: where the control plane's containers run. {@link
- * dev.skiff.server.backend.LocalProcessBackend} runs them as child JVMs of this process.
+ * The container backend SPI: where the control plane's containers run. A {@link
+ * dev.skiff.server.backend.ContainerBackendProvider}, found with {@link java.util.ServiceLoader}
+ * and chosen by name, makes a {@link dev.skiff.server.backend.ContainerBackend}; the control plane
+ * hands it a typed {@link dev.skiff.server.backend.ContainerSpec} (classpath, environment, what the
+ * container may reach, its {@link dev.skiff.server.backend.Resources}) and gets back a {@link
+ * dev.skiff.server.backend.ContainerHandle}. A backend says what it can give containers as {@link
+ * dev.skiff.server.backend.Capabilities}.
+ *
+ * <p>Owns: these types only, no implementation. May use: the JDK. Implementations live in their own
+ * packages ({@code dev.skiff.server.backend.local}: child JVMs, bubblewrap, control groups). The
+ * control plane depends on this package, never on an implementation: {@code SkiffServer} and {@code
+ * EmbeddedControlPlaneFactory} choose a provider by name (image builds borrow the local backend's
+ * {@code ProcessLauncher}, a process-forking detail, not a backend).
  */
 package dev.skiff.server.backend;

@@ -5,7 +5,9 @@ import dev.skiff.proto.ImageFile;
 import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.proto.ImageStep;
-import dev.skiff.server.backend.ProcessLauncher;
+import dev.skiff.server.backend.Capabilities;
+import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.local.ProcessLauncher;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -58,7 +60,7 @@ final class ImageBuild {
   private final MavenArtifacts maven;
   private final Consumer<String> log;
   private final Set<Process> running;
-  private final Optional<String> sandboxUnavailable;
+  private final Capabilities capabilities;
 
   private Path tmp;
   private boolean debian;
@@ -78,8 +80,8 @@ final class ImageBuild {
       MavenArtifacts maven,
       Consumer<String> log,
       Set<Process> running,
-      Optional<String> sandboxUnavailable) {
-    this.sandboxUnavailable = sandboxUnavailable;
+      Capabilities capabilities) {
+    this.capabilities = capabilities;
     this.id = id;
     this.imagesDir = imagesDir;
     this.recipe = recipe;
@@ -224,11 +226,12 @@ final class ImageBuild {
     workdir = "/root";
     String name =
         "debianSlim()" + (include.isEmpty() ? "" : ".aptInstall(" + quoteAll(include) + ")");
-    if (sandboxUnavailable.isPresent()) {
+    Optional<String> noRootFs = capabilities.whyNot(Capability.ROOT_FS);
+    if (noRootFs.isPresent()) {
       throw new ImageBuildFailure(
           name,
           "the containers of a Debian image run in the container sandbox, which is not available: "
-              + sandboxUnavailable.get(),
+              + noRootFs.get(),
           "");
     }
     requireTool(name, "mmdebstrap");
@@ -286,11 +289,12 @@ final class ImageBuild {
     if (debian) {
       destination = inRoot(Path.of(workdir).resolve(target).normalize().toString());
     } else if (target.startsWith("/")) {
-      if (sandboxUnavailable.isPresent()) {
+      Optional<String> noSandbox = capabilities.whyNot(Capability.SANDBOX);
+      if (noSandbox.isPresent()) {
         throw new ImageBuildFailure(
             name,
             "an absolute target needs the container sandbox ("
-                + sandboxUnavailable.get()
+                + noSandbox.get()
                 + ") or a Debian image (Image.debianSlim()); without them a JDK image takes"
                 + " relative targets, which resolve against its working directory",
             "");

@@ -2,6 +2,7 @@ package dev.skiff.server.image;
 
 import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
+import dev.skiff.server.backend.Capabilities;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -39,10 +40,10 @@ public final class ImageStore implements AutoCloseable {
   private final ConcurrentHashMap<String, ReentrantLock> buildLocks = new ConcurrentHashMap<>();
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
-  private final Optional<String> sandboxUnavailable;
+  private final Capabilities capabilities;
 
   ImageStore(Path imagesDir, Path mavenRepository, InstalledJdks jdks, Clock clock) {
-    this(imagesDir, mavenRepository, jdks, clock, Optional.empty());
+    this(imagesDir, mavenRepository, jdks, clock, Capabilities.all());
   }
 
   ImageStore(
@@ -50,8 +51,8 @@ public final class ImageStore implements AutoCloseable {
       Path mavenRepository,
       InstalledJdks jdks,
       Clock clock,
-      Optional<String> sandboxUnavailable) {
-    this.sandboxUnavailable = sandboxUnavailable;
+      Capabilities capabilities) {
+    this.capabilities = capabilities;
     this.imagesDir = imagesDir;
     this.maven = new MavenArtifacts(mavenRepository);
     this.jdks = jdks;
@@ -62,16 +63,12 @@ public final class ImageStore implements AutoCloseable {
    * The store whose images and Maven artifacts are kept in {@code dir} (a control plane's data
    * directory or a build cache several share: builds of one recipe take turns on a file lock).
    *
-   * @param sandboxUnavailable why containers cannot run in the sandbox here, if they cannot: Debian
-   *     images, whose containers need it, are then refused before anything is built
+   * @param capabilities what the container backend can give: Debian images, whose containers need a
+   *     root file system of their own, are refused before anything is built where it cannot
    */
-  public static ImageStore in(Path dir, Clock clock, Optional<String> sandboxUnavailable) {
+  public static ImageStore in(Path dir, Clock clock, Capabilities capabilities) {
     return new ImageStore(
-        dir.resolve("images"),
-        dir.resolve("maven"),
-        InstalledJdks.scan(),
-        clock,
-        sandboxUnavailable);
+        dir.resolve("images"), dir.resolve("maven"), InstalledJdks.scan(), clock, capabilities);
   }
 
   /**
@@ -117,8 +114,7 @@ public final class ImageStore implements AutoCloseable {
         }
         prefixed.accept("building image " + id);
         BuiltImage built =
-            new ImageBuild(
-                    id, imagesDir, recipe, jdks, maven, prefixed, running, sandboxUnavailable)
+            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running, capabilities)
                 .run();
         prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
         return new Result(built, false, clock.millis() - start);

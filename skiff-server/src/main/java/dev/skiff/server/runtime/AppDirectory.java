@@ -2,6 +2,7 @@ package dev.skiff.server.runtime;
 
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
+import dev.skiff.server.backend.Capability;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.scaling.NodeCapacity;
 import io.grpc.Status;
@@ -106,7 +107,7 @@ public final class AppDirectory {
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
    */
   public void refuseSecretsWithoutSandbox(String appName, Set<String> functionsWithSecrets) {
-    Optional<String> why = ctx.backend().secretsUnavailable();
+    Optional<String> why = ctx.backend().capabilities().whyNot(Capability.SECRETS);
     if (why.isEmpty() || functionsWithSecrets.isEmpty()) {
       return;
     }
@@ -130,7 +131,7 @@ public final class AppDirectory {
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function and why
    */
   public void refuseBlockedNetworkWithoutSandbox(String appName, List<FunctionDef> functions) {
-    Optional<String> why = ctx.backend().sandboxUnavailable();
+    Optional<String> why = ctx.backend().capabilities().whyNot(Capability.SANDBOX);
     if (why.isEmpty()) {
       return;
     }

@@ -1,6 +1,6 @@
 package dev.skiff.server.runtime;
 
-import dev.skiff.server.backend.LocalProcessBackend;
+import dev.skiff.server.backend.ContainerHandle;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,7 +34,7 @@ public record ExitReport(
         .anyMatch(
             l ->
                 l.contains("OutOfMemoryError")
-                    || l.startsWith(LocalProcessBackend.KERNEL_OUT_OF_MEMORY + ":"));
+                    || l.startsWith(ContainerHandle.KILLED_FOR_MEMORY + ":"));
   }
 
   /** One sentence, e.g. "container c-abc123 was killed by signal 9 (SIGKILL)". */

@@ -1,6 +1,7 @@
 package dev.skiff.server.runtime;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.AssignmentBatch;
 import dev.skiff.proto.AutoscalerSettings;
@@ -17,6 +18,7 @@ import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.Resources;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.scaling.Autoscaler;
@@ -1028,7 +1030,8 @@ public final class FunctionScheduler {
                 Optional.of(ctx.containerEndpoint().get().socket()),
                 !def.getBlockNetwork(),
                 placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of()),
-                !secretEnv.isEmpty()));
+                !secretEnv.isEmpty()),
+            containerResources());
     out.add(
         () -> {
           try {
@@ -1049,50 +1052,46 @@ public final class FunctionScheduler {
     return all;
   }
 
-  /** The contract with the SDK's container entrypoint. */
+  /** The contract with the SDK's container entrypoint ({@link ContainerEnvironment}). */
   private Map<String, String> environment(Container c) {
     Map<String, String> env = new LinkedHashMap<>();
     image.ifPresent(i -> env.putAll(i.env())); // secrets override the image; Skiff's own win
     env.putAll(secretEnv);
-
-    env.put("SKIFF_SERVER", ctx.containerEndpoint().get().target());
-    env.put("SKIFF_TOKEN", c.token);
-    env.put("SKIFF_CONTAINER_ID", c.id);
-    env.put("SKIFF_APP_ID", app.id());
-    env.put("SKIFF_APP_NAME", app.name());
-    env.put("SKIFF_FUNCTION_NAME", name);
-    env.put("SKIFF_FUNCTION_CLASS", def.getClassName());
-    env.put("SKIFF_FUNCTION_METHOD", def.getMethodName());
-    env.put("SKIFF_FUNCTION_DESCRIPTOR", def.getMethodDescriptor());
-    env.put("SKIFF_GENERATOR", Boolean.toString(def.getGenerator()));
-    env.put("SKIFF_CONCURRENT_INPUTS", Integer.toString(policy.slotsPerContainer()));
-    env.putAll(resourceEnvironment());
+    env.putAll(
+        ContainerEnvironment.of(
+            new ContainerEnvironment.Identity(
+                ctx.containerEndpoint().get().target(), c.token, c.id),
+            new ContainerEnvironment.Function(
+                app.id(),
+                app.name(),
+                name,
+                def.getClassName(),
+                def.getMethodName(),
+                def.getMethodDescriptor(),
+                def.getGenerator(),
+                policy.slotsPerContainer())));
+    env.putAll(gpuEnvironment());
     return env;
   }
 
   /**
-   * The resource settings of the container being placed: its limits, which the backend turns into
-   * JVM flags ({@code SKIFF_MEMORY_LIMIT_MIB}, {@code SKIFF_CPU_LIMIT}), and its GPU devices in
-   * {@code CUDA_VISIBLE_DEVICES} (empty, hiding every device, on a node with GPUs when it has
-   * none).
+   * The GPU devices of the container being placed in {@code CUDA_VISIBLE_DEVICES} (empty, hiding
+   * every device, on a node with GPUs when it has none).
    */
-  private Map<String, String> resourceEnvironment() {
-    Map<String, String> env = new LinkedHashMap<>();
-    if (resources.memoryLimitMib() > 0) {
-      env.put("SKIFF_MEMORY_LIMIT_MIB", Long.toString(resources.memoryLimitMib()));
-    }
-    if (resources.milliCpuLimit() > 0) {
-      env.put("SKIFF_CPU_LIMIT", ResourceRequest.cores(resources.milliCpuLimit()));
-    }
-    List<Integer> gpus = placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of());
-    if (!gpus.isEmpty()) {
-      env.put(
-          "CUDA_VISIBLE_DEVICES", String.join(",", gpus.stream().map(String::valueOf).toList()));
-      env.put("SKIFF_GPU_TYPE", placing.get().gpuType());
-    } else if (!ctx.capacity().node().gpus().isEmpty()) {
-      env.put("CUDA_VISIBLE_DEVICES", "");
-    }
-    return env;
+  private Map<String, String> gpuEnvironment() {
+    return ContainerEnvironment.gpus(
+        placing.map(NodeCapacity.Reservation::gpuType).orElse(""),
+        placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of()),
+        !ctx.capacity().node().gpus().isEmpty());
+  }
+
+  /** What the container reserves and its limits, which the backend enforces. */
+  private Resources containerResources() {
+    return new Resources(
+        resources.milliCpuRequest(),
+        resources.milliCpuLimit(),
+        resources.memoryRequestMib(),
+        resources.memoryLimitMib());
   }
 
   /** Asks a container to exit; SIGTERM after the grace period, SIGKILL after another. */

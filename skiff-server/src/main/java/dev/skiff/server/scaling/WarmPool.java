@@ -1,5 +1,6 @@
 package dev.skiff.server.scaling;
 
+import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
@@ -247,13 +248,13 @@ public final class WarmPool {
   }
 
   private void launch(Warm w) {
-    Map<String, String> env = new LinkedHashMap<>();
     ContainerEndpoint at = endpoint.get();
-    env.put("SKIFF_SERVER", at.target());
-    env.put("SKIFF_TOKEN", w.token);
-    env.put("SKIFF_CONTAINER_ID", w.id);
-    env.put("SKIFF_POOL", "true");
-    env.put("CUDA_VISIBLE_DEVICES", ""); // no GPUs: functions with GPUs never take a warm one
+    Map<String, String> env =
+        new LinkedHashMap<>(
+            ContainerEnvironment.pooled(
+                new ContainerEnvironment.Identity(at.target(), w.token, w.id)));
+    // No GPUs: functions with GPUs never take a warm one.
+    env.put(ContainerEnvironment.CUDA_VISIBLE_DEVICES, "");
     OutputListener output =
         (stderr, text) -> {
           Container c = adopterOf(w);

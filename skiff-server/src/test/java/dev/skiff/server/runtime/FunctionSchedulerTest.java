@@ -19,6 +19,7 @@ import dev.skiff.proto.Result;
 import dev.skiff.proto.RetryPolicy;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.auth.Tokens;
+import dev.skiff.server.backend.Resources;
 import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.NodeCapacity;
@@ -521,8 +522,7 @@ class FunctionSchedulerTest {
         .extracting(p -> p.env("CUDA_VISIBLE_DEVICES"))
         .containsExactly("0", "1");
     assertThat(backend.last().env("SKIFF_GPU_TYPE")).isEqualTo("A100");
-    assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isEqualTo("2048");
-    assertThat(backend.last().env("SKIFF_CPU_LIMIT")).isEqualTo("1.5");
+    assertThat(backend.last().spec.resources()).isEqualTo(new Resources(0, 1500, 1024, 2048));
     FunctionStatus status = f.status();
     assertThat(status.getWaitingContainers()).isEqualTo(1);
     assertThat(status.getWaitingReason())
@@ -539,7 +539,7 @@ class FunctionSchedulerTest {
     FunctionScheduler f = function(def());
     submit(f, "a");
     assertThat(backend.last().env("CUDA_VISIBLE_DEVICES")).isEmpty();
-    assertThat(backend.last().env("SKIFF_MEMORY_LIMIT_MIB")).isNull();
+    assertThat(backend.last().spec.resources()).isEqualTo(Resources.NONE);
   }
 
   @Test

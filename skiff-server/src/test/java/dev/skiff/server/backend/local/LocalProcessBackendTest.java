@@ -1,8 +1,11 @@
-package dev.skiff.server.backend;
+package dev.skiff.server.backend.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.OutputListener;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;

@@ -1,4 +1,4 @@
-package dev.skiff.server.backend;
+package dev.skiff.server.backend.local;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;

@@ -1,4 +1,4 @@
-package dev.skiff.server.backend;
+package dev.skiff.server.backend.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

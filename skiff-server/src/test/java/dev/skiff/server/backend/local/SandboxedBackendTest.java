@@ -1,9 +1,14 @@
-package dev.skiff.server.backend;
+package dev.skiff.server.backend.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.ContainerStartException;
+import dev.skiff.server.backend.OutputListener;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -322,7 +327,7 @@ class SandboxedBackendTest {
     assertThatThrownBy(() -> backend.start(withVolume, output))
         .isInstanceOf(ContainerStartException.class)
         .hasMessageContaining("install bubblewrap");
-    assertThat(backend.sandboxUnavailable()).isPresent();
+    assertThat(backend.capabilities().whyNot(Capability.VOLUMES)).isPresent();
   }
 
   private Path jarOfScriptedMain() throws IOException, URISyntaxException {

@@ -1,24 +1,25 @@
-package dev.skiff.server.backend;
+package dev.skiff.server.backend.local;
 
-import java.io.BufferedReader;
-import java.io.File;
+import dev.skiff.internal.container.ContainerEnvironment;
+import dev.skiff.server.backend.Capabilities;
+import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerImage;
+import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.ContainerStartException;
+import dev.skiff.server.backend.OutputListener;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,24 +59,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * backend. Thread-safe.
  */
 public final class LocalProcessBackend implements ContainerBackend {
-  /** The system property that marks a container JVM; its value is the container id. */
-  public static final String CONTAINER_PROPERTY = "skiff.container";
-
   private static final System.Logger LOG = System.getLogger(LocalProcessBackend.class.getName());
-
-  static final int STDERR_TAIL_LINES = 50;
-
-  /** What {@code -XX:+ExitOnOutOfMemoryError} prints, to stdout, before the JVM exits with 3. */
-  static final String JVM_OUT_OF_MEMORY = "Terminating due to java.lang.OutOfMemoryError";
-
-  /**
-   * How the stderr tail of a container that its memory control group ended starts (the kernel kills
-   * such a process with SIGKILL, so it prints nothing itself).
-   */
-  public static final String KERNEL_OUT_OF_MEMORY = "out of memory";
-
-  private static final String MEMORY_LIMIT_ENV = "SKIFF_MEMORY_LIMIT_MIB";
-  private static final String CPU_LIMIT_ENV = "SKIFF_CPU_LIMIT";
 
   private static final Duration OUTPUT_DRAIN_LIMIT = Duration.ofSeconds(2);
   private static final Duration STOP_GRACE = Duration.ofSeconds(2);
@@ -103,16 +87,11 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final Optional<UserNetwork> network;
   private final List<Path> shared;
   private final ClassDataArchives archives;
-  private final String entrypoint;
+  private final JvmCommand jvm;
+  private final HardLimits limits = new HardLimits();
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
-
-  private final List<String> jvmOptions;
-
-  // Guards cgroups: the control groups for hard limits, detected at the first limited container.
-  private final Object cgroupLock = new Object();
-  private Optional<CgroupLimits> cgroups;
 
   /**
    * A backend running {@code entrypoint} with {@code javaExecutable}.
@@ -165,14 +144,13 @@ public final class LocalProcessBackend implements ContainerBackend {
       Unsandboxed unsandboxed,
       Optional<UserNetwork> network,
       List<String> jvmOptions) {
-    this.jvmOptions = List.copyOf(jvmOptions);
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
     this.unsandboxed = unsandboxed;
     this.network = network;
     this.shared = List.copyOf(shared);
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
-    this.entrypoint = entrypoint;
+    this.jvm = new JvmCommand(javaExecutable, entrypoint, jvmOptions);
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -270,13 +248,27 @@ public final class LocalProcessBackend implements ContainerBackend {
     return sandbox;
   }
 
+  /**
+   * Everything where the sandbox works. Without it: no volumes, own roots or isolation, and secrets
+   * only where the operator allowed unsandboxed containers; GPUs either way (a plain process sees
+   * the devices its {@code CUDA_VISIBLE_DEVICES} lists).
+   */
   @Override
-  public Optional<String> sandboxUnavailable() {
-    return sandbox.isPresent()
-        ? Optional.empty()
-        : Optional.of(
-            "bubblewrap (bwrap) is not installed or does not work on this machine; "
-                + Sandbox.INSTALL_HINT);
+  public Capabilities capabilities() {
+    if (sandbox.isPresent()) {
+      return Capabilities.all();
+    }
+    Capabilities without =
+        Capabilities.none(
+                "bubblewrap (bwrap) is not installed or does not work on this machine; "
+                    + Sandbox.INSTALL_HINT)
+            .with(Capability.GPUS);
+    return unsandboxed == Unsandboxed.ALLOW ? without.with(Capability.SECRETS) : without;
+  }
+
+  /** Why containers cannot run in the sandbox here; only without one. */
+  private String noSandbox() {
+    return capabilities().whyNot(Capability.SANDBOX).orElseThrow();
   }
 
   /**
@@ -317,68 +309,27 @@ public final class LocalProcessBackend implements ContainerBackend {
     return Optional.empty();
   }
 
-  @Override
-  public Optional<String> secretsUnavailable() {
-    return unsandboxed == Unsandboxed.ALLOW ? Optional.empty() : sandboxUnavailable();
-  }
-
+  /**
+   * Starts a container in four steps: refuse what cannot run here, wrap the JVM's command line in
+   * the sandbox ({@link #sandboxed}) and the control groups of its limits ({@link HardLimits}),
+   * give it its environment ({@link #environment}), then fork it and watch it ({@link #watch}).
+   */
   @Override
   public ContainerHandle start(ContainerSpec spec, OutputListener output) {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
-    refuseUnsandboxed(spec);
-    if (sandbox.isEmpty() && spec.image().map(i -> !i.mounts().isEmpty()).orElse(false)) {
-      throw new ContainerStartException(
-          "container "
-              + spec.containerId()
-              + " has image files at absolute paths, which needs the"
-              + " container sandbox: "
-              + sandboxUnavailable().orElseThrow());
-    }
-    if (spec.needsSandbox() && sandbox.isEmpty()) {
-      throw new ContainerStartException(
-          "container "
-              + spec.containerId()
-              + " mounts volumes or has its own root file system,"
-              + " which needs the container sandbox: "
-              + sandboxUnavailable().orElseThrow());
-    }
+    refuseWhatCannotRun(spec);
     // Class-data archives are keyed by this JVM; an image may bring another JDK.
     ClassDataArchives.Plan archive =
         spec.image().isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(spec.classpath());
-    List<String> command = command(spec, archive.flags());
+    List<String> command = jvm.of(spec, archive.flags());
     if (sandbox.isPresent()) {
-      List<Path> readOnly = new ArrayList<>();
-      spec.classpath().forEach(e -> readOnly.add(Path.of(e)));
-      readOnly.addAll(spec.readOnly());
-      readOnly.addAll(archive.readOnly());
-      List<Path> writable = new ArrayList<>(shared);
-      writable.addAll(archive.writable());
-      command =
-          sandbox
-              .get()
-              .wrap(
-                  new Sandbox.Spec(
-                      spec.image()
-                          .map(ContainerImage::javaHome)
-                          .orElse(javaExecutable.getParent().getParent()),
-                      readOnly,
-                      spec.rootFs(),
-                      spec.volumes(),
-                      writable,
-                      spec.image().map(ContainerImage::workdir).orElse("/tmp"),
-                      spec.image().map(ContainerImage::mounts).orElse(Map.of()),
-                      spec.reach().controlSocket(),
-                      attachesNetwork(spec)
-                          ? network.map(UserNetwork::resolvConf)
-                          : Optional.empty(),
-                      spec.reach().gpus()),
-                  command);
+      command = sandboxed(spec, archive, command);
     }
     Optional<CgroupLimits.Group> group;
     try {
-      group = limitGroup(spec);
+      group = limits.groupFor(spec);
     } catch (RuntimeException e) {
       archive.abandon();
       throw e;
@@ -388,19 +339,12 @@ public final class LocalProcessBackend implements ContainerBackend {
     }
     LOG.log(Level.TRACE, "container {0}: {1}", spec.containerId(), command);
     ProcessBuilder builder = new ProcessBuilder(command);
-    Map<String, String> env = builder.environment();
     // Only what Skiff sets, sandboxed or not: nothing of this JVM's environment is inherited.
-    env.clear();
-    env.putAll(Sandbox.environment(spec.environment()));
-    if (attachesNetwork(spec)) {
-      env.put(UserNetwork.WAIT_ENV, UserNetwork.INTERFACE);
-    }
+    builder.environment().clear();
+    builder.environment().putAll(environment(spec));
     if (sandbox.isEmpty()) {
-      // bwrap's --die-with-parent does this for sandboxed containers.
-      env.put("SKIFF_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
       spec.image().ifPresent(i -> builder.directory(Path.of(i.workdir()).toFile()));
     }
-    spec.image().ifPresent(i -> env.put("JAVA_HOME", i.javaHome().toString()));
     Process process;
     try {
       process = ProcessLauncher.start(builder);
@@ -428,22 +372,14 @@ public final class LocalProcessBackend implements ContainerBackend {
     }
     LocalContainer container = new LocalContainer(spec.containerId(), process, sandbox.isPresent());
     live.add(container);
-    CompletableFuture<Void> stdout = pump(container, process.getInputStream(), false, output);
-    CompletableFuture<Void> stderr = pump(container, process.getErrorStream(), true, output);
-    process
-        .onExit()
-        .thenCompose(
-            p ->
-                CompletableFuture.allOf(stdout, stderr)
-                    .completeOnTimeout(null, OUTPUT_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS))
-        .whenComplete(
-            (ignored, error) -> {
-              live.remove(container);
-              slirp.ifPresent(UserNetwork::detach);
-              archive.afterExit();
-              group.ifPresent(g -> afterExit(container, g, spec));
-              container.exit.complete(process.exitValue());
-            });
+    watch(
+        container,
+        output,
+        () -> {
+          slirp.ifPresent(UserNetwork::detach);
+          archive.afterExit();
+          group.ifPresent(g -> HardLimits.afterExit(container, g, spec));
+        });
     LOG.log(
         Level.DEBUG,
         "started container {0} as pid {1}",
@@ -456,6 +392,99 @@ public final class LocalProcessBackend implements ContainerBackend {
     return container;
   }
 
+  /** Refuses a spec that needs what this backend lacks, or that its policy does not allow. */
+  private void refuseWhatCannotRun(ContainerSpec spec) {
+    refuseUnsandboxed(spec);
+    if (sandbox.isEmpty() && spec.image().map(i -> !i.mounts().isEmpty()).orElse(false)) {
+      throw new ContainerStartException(
+          "container "
+              + spec.containerId()
+              + " has image files at absolute paths, which needs the"
+              + " container sandbox: "
+              + noSandbox());
+    }
+    if (spec.needsSandbox() && sandbox.isEmpty()) {
+      throw new ContainerStartException(
+          "container "
+              + spec.containerId()
+              + " mounts volumes or has its own root file system,"
+              + " which needs the container sandbox: "
+              + noSandbox());
+    }
+  }
+
+  /**
+   * The sandbox step: {@code bwrap <options> -- java ...}, showing the container its classpath, its
+   * image's files and its archive read-only, the shared directories and its volumes read-write, its
+   * control socket, its network and its GPUs.
+   */
+  private List<String> sandboxed(
+      ContainerSpec spec, ClassDataArchives.Plan archive, List<String> command) {
+    List<Path> readOnly = new ArrayList<>();
+    spec.classpath().forEach(e -> readOnly.add(Path.of(e)));
+    readOnly.addAll(spec.readOnly());
+    readOnly.addAll(archive.readOnly());
+    List<Path> writable = new ArrayList<>(shared);
+    writable.addAll(archive.writable());
+    return sandbox
+        .orElseThrow()
+        .wrap(
+            new Sandbox.Spec(
+                spec.image()
+                    .map(ContainerImage::javaHome)
+                    .orElse(javaExecutable.getParent().getParent()),
+                readOnly,
+                spec.rootFs(),
+                spec.volumes(),
+                writable,
+                spec.image().map(ContainerImage::workdir).orElse("/tmp"),
+                spec.image().map(ContainerImage::mounts).orElse(Map.of()),
+                spec.reach().controlSocket(),
+                attachesNetwork(spec) ? network.map(UserNetwork::resolvConf) : Optional.empty(),
+                spec.reach().gpus()),
+            command);
+  }
+
+  /**
+   * The environment step: the spec's variables on the sandbox's base environment, and what this
+   * backend adds to the {@link ContainerEnvironment} contract: the network interface to wait for,
+   * the parent to watch where no sandbox ends the container with this JVM, an image's JDK.
+   */
+  private Map<String, String> environment(ContainerSpec spec) {
+    Map<String, String> env = new LinkedHashMap<>(Sandbox.environment(spec.environment()));
+    if (attachesNetwork(spec)) {
+      env.put(ContainerEnvironment.NETWORK_INTERFACE, UserNetwork.INTERFACE);
+    }
+    if (sandbox.isEmpty()) {
+      // bwrap's --die-with-parent does this for sandboxed containers.
+      env.put(ContainerEnvironment.PARENT_PID, Long.toString(ProcessHandle.current().pid()));
+    }
+    spec.image().ifPresent(i -> env.put("JAVA_HOME", i.javaHome().toString()));
+    return env;
+  }
+
+  /**
+   * Reads the container's output and, once it has exited and its output has been read (or a short
+   * while after), forgets it, runs {@code cleanUp} and completes its exit.
+   */
+  private void watch(LocalContainer container, OutputListener output, Runnable cleanUp) {
+    Process process = container.process();
+    CompletableFuture<Void> stdout = container.pump(process.getInputStream(), false, output);
+    CompletableFuture<Void> stderr = container.pump(process.getErrorStream(), true, output);
+    process
+        .onExit()
+        .thenCompose(
+            p ->
+                CompletableFuture.allOf(stdout, stderr)
+                    .completeOnTimeout(null, OUTPUT_DRAIN_LIMIT.toMillis(), TimeUnit.MILLISECONDS))
+        .whenComplete(
+            (ignored, error) -> {
+              live.remove(container);
+              cleanUp.run();
+              container.exit.complete(process.exitValue());
+            });
+  }
+
   /** Whether {@code spec} runs sandboxed with a user-mode network attached. */
   private boolean attachesNetwork(ContainerSpec spec) {
     return sandbox.isPresent() && network.isPresent() && spec.reach().network();
@@ -466,7 +495,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (sandbox.isPresent()) {
       return;
     }
-    String why = sandboxUnavailable().orElseThrow();
+    String why = noSandbox();
     switch (unsandboxed) {
       case REFUSE ->
           throw new ContainerStartException(
@@ -491,57 +520,6 @@ public final class LocalProcessBackend implements ContainerBackend {
     }
   }
 
-  /**
-   * The control groups that make a container's memory and CPU limits hard, where this machine lets
-   * this process create them; empty for a container without limits.
-   */
-  private Optional<CgroupLimits.Group> limitGroup(ContainerSpec spec) {
-    OptionalLong memory =
-        limitOf(spec, MEMORY_LIMIT_ENV).stream().mapToLong(Long::parseLong).findFirst();
-    OptionalDouble cpu =
-        limitOf(spec, CPU_LIMIT_ENV).stream().mapToDouble(Double::parseDouble).findFirst();
-    if (memory.isEmpty() && cpu.isEmpty()) {
-      return Optional.empty();
-    }
-    Optional<CgroupLimits> limits;
-    synchronized (cgroupLock) {
-      if (cgroups == null) {
-        cgroups = CgroupLimits.detect();
-      }
-      limits = cgroups;
-    }
-    if (limits.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return limits.get().create(spec.containerId(), memory, cpu);
-    } catch (IOException | RuntimeException e) {
-      throw new ContainerStartException(
-          "could not create the control groups that limit container "
-              + spec.containerId()
-              + ": "
-              + e,
-          e);
-    }
-  }
-
-  private static Optional<String> limitOf(ContainerSpec spec, String variable) {
-    return Optional.ofNullable(spec.environment().get(variable));
-  }
-
-  /** Says why a container the kernel ended for its memory limit died, then drops its groups. */
-  private static void afterExit(
-      LocalContainer container, CgroupLimits.Group group, ContainerSpec spec) {
-    if (group.oomKilled()) {
-      container.rememberStderr(
-          KERNEL_OUT_OF_MEMORY
-              + ": the kernel ended the container at its memory limit of "
-              + spec.environment().get(MEMORY_LIMIT_ENV)
-              + " MiB");
-    }
-    group.remove();
-  }
-
   /** The java executable of a backend made by {@link #create(boolean, List)}. */
   static Path defaultJava() {
     return Path.of(System.getProperty("java.home"), "bin", "java");
@@ -549,106 +527,7 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   /** The command line for a container, given the flags of its class-data archive plan. */
   List<String> command(ContainerSpec spec, List<String> archiveFlags) {
-    List<String> command = new ArrayList<>();
-    int feature = spec.image().map(ContainerImage::javaFeature).orElse(Runtime.version().feature());
-    command.add(
-        spec.image()
-            .map(i -> i.javaHome().resolve("bin").resolve("java").toString())
-            .orElse(javaExecutable.toString()));
-    // First, so that tools (ps, ProcessHandle) see it even when a long classpath makes the
-    // system truncate the command line it reports.
-    command.add("-D" + CONTAINER_PROPERTY + "=" + spec.containerId());
-    command.add("-XX:+UseSerialGC");
-    // A small idle footprint: start with a small heap and give freed heap back after collections
-    // (idle container RSS 138 -> 88 MiB on the memory benchmark), and one Netty buffer arena,
-    // since a container has a single connection.
-    command.add("-Xms8m");
-    command.add("-XX:MinHeapFreeRatio=10");
-    command.add("-XX:MaxHeapFreeRatio=40");
-    command.add("-Dio.grpc.netty.shaded.io.netty.allocator.numDirectArenas=1");
-    command.add("-Dio.grpc.netty.shaded.io.netty.allocator.numHeapArenas=1");
-    // Unpooled Netty buffers: a container's one connection carries small messages, and a pool's
-    // chunks stay resident while it idles (idle RSS 88 -> 84 MiB on the memory benchmark).
-    command.add("-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
-    // After an OutOfMemoryError a JVM is in no state to serve inputs: end it, and say why.
-    command.add("-XX:+ExitOnOutOfMemoryError");
-    command.add("-Xshare:auto");
-    if (feature >= 22) {
-      // gRPC's Netty loads a native library; the container runs Skiff's code, not the user's here.
-      command.add("--enable-native-access=ALL-UNNAMED");
-      // Give the C heap that startup and the JIT freed back to the system every second (with
-      // unpooled buffers, idle RSS 84 -> 78 MiB on the memory benchmark).
-      command.add("-XX:TrimNativeHeapInterval=1000");
-    }
-    if (feature >= 23 && feature <= 25) {
-      // protobuf uses sun.misc.Unsafe; the option exists in exactly these releases so far.
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.addAll(archiveFlags);
-    command.addAll(jvmOptions);
-    command.addAll(resourceLimitFlags(spec.environment()));
-    command.add("-cp");
-    command.add(String.join(File.pathSeparator, spec.classpath()));
-    command.add(entrypoint);
-    return command;
-  }
-
-  // ------------------------------------------------------------------ resource limits
-
-  /** The share of a memory limit given to the heap; the rest is for metaspace, stacks, code. */
-  static final double HEAP_SHARE_OF_MEMORY_LIMIT = 0.75;
-
-  /**
-   * JVM flags that enforce a container's limits, from its environment: {@code
-   * SKIFF_MEMORY_LIMIT_MIB} sizes the heap ({@code -Xmx}, 3/4 of the limit, at least 16 MiB), so
-   * that allocating past it ends the container with an out-of-memory error (see {@code
-   * -XX:+ExitOnOutOfMemoryError}); {@code SKIFF_CPU_LIMIT} (cores, fractional allowed) sets the
-   * processors the JVM sees ({@code -XX:ActiveProcessorCount}, rounded up). Where control groups
-   * are available, {@link CgroupLimits} makes both hard limits as well.
-   */
-  static List<String> resourceLimitFlags(Map<String, String> environment) {
-    List<String> flags = new ArrayList<>();
-    String memory = environment.get(MEMORY_LIMIT_ENV);
-    if (memory != null) {
-      long limitMib = Long.parseLong(memory);
-      long heapMib = Math.max(16, (long) (limitMib * HEAP_SHARE_OF_MEMORY_LIMIT));
-      flags.add("-Xmx" + heapMib + "m");
-    }
-    String cpu = environment.get(CPU_LIMIT_ENV);
-    if (cpu != null) {
-      int processors = (int) Math.max(1, Math.ceil(Double.parseDouble(cpu)));
-      flags.add("-XX:ActiveProcessorCount=" + processors);
-    }
-    return flags;
-  }
-
-  private static CompletableFuture<Void> pump(
-      LocalContainer container, InputStream stream, boolean stderr, OutputListener output) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("skiff-" + container.id + (stderr ? "-stderr" : "-stdout"))
-        .start(
-            () -> {
-              try (BufferedReader reader =
-                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                  if (stderr || line.startsWith(JVM_OUT_OF_MEMORY)) {
-                    container.rememberStderr(line);
-                  }
-                  try {
-                    output.line(stderr, line);
-                  } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "output listener failed", e);
-                  }
-                }
-              } catch (IOException | UncheckedIOException e) {
-                // The process ended and its pipe was closed under us: nothing more to read.
-              } finally {
-                done.complete(null);
-              }
-            });
-    return done;
+    return jvm.of(spec, archiveFlags);
   }
 
   @Override
@@ -665,11 +544,7 @@ public final class LocalProcessBackend implements ContainerBackend {
       }
     }
     archives.close();
-    synchronized (cgroupLock) {
-      if (cgroups != null) {
-        cgroups.ifPresent(CgroupLimits::close);
-      }
-    }
+    limits.close();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException e) {
@@ -703,85 +578,6 @@ public final class LocalProcessBackend implements ContainerBackend {
       stream.close();
     } catch (IOException e) {
       // Nothing to do: the child reads no stdin.
-    }
-  }
-
-  /** One child JVM. */
-  private static final class LocalContainer implements ContainerHandle {
-    private final String id;
-    private final Process process;
-    private final boolean sandboxed;
-    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-
-    // Guards stderrTail.
-    private final Object tailLock = new Object();
-    private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
-
-    LocalContainer(String id, Process process, boolean sandboxed) {
-      this.id = id;
-      this.process = process;
-      this.sandboxed = sandboxed;
-    }
-
-    void rememberStderr(String line) {
-      synchronized (tailLock) {
-        if (stderrTail.size() == STDERR_TAIL_LINES) {
-          stderrTail.removeFirst();
-        }
-        stderrTail.addLast(line);
-      }
-    }
-
-    @Override
-    public String id() {
-      return id;
-    }
-
-    @Override
-    public OptionalLong pid() {
-      return OptionalLong.of(process.pid());
-    }
-
-    @Override
-    public CompletableFuture<Integer> onExit() {
-      return exit.copy();
-    }
-
-    @Override
-    public boolean isAlive() {
-      return process.isAlive();
-    }
-
-    @Override
-    public void stop() {
-      if (sandboxed) {
-        // bwrap does not pass SIGTERM on, and the sandbox's init ignores it: signal the JVM, whose
-        // exit ends the sandbox. Before the JVM exists, ending bwrap ends the sandbox.
-        List<ProcessHandle> inside = process.descendants().toList();
-        if (!inside.isEmpty()) {
-          inside.forEach(ProcessHandle::destroy);
-          return;
-        }
-      }
-      process.destroy();
-    }
-
-    @Override
-    public void kill() {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-    }
-
-    @Override
-    public List<String> stderrTail() {
-      synchronized (tailLock) {
-        return List.copyOf(stderrTail);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "container " + id + " (pid " + process.pid() + ")";
     }
   }
 }

@@ -1,5 +1,6 @@
-package dev.skiff.server.backend;
+package dev.skiff.server.backend.local;
 
+import dev.skiff.server.backend.ContainerStartException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;

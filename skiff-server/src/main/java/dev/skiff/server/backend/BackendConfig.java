@@ -1,0 +1,52 @@
+package dev.skiff.server.backend;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the composition root tells a {@link ContainerBackendProvider} when it creates a backend.
+ *
+ * @param role who runs the control plane: a long-running server refuses to run containers outside a
+ *     sandbox without its operator's word; an embedded control plane falls back with a warning
+ * @param sandboxed whether containers should run in a sandbox where one works (an embedded control
+ *     plane may turn it off)
+ * @param allowUnsandboxed whether the operator allowed containers outside a sandbox ({@code
+ *     --allow-unsandboxed})
+ * @param sharedDirectories host directories every sandboxed container sees read-write at their host
+ *     paths
+ * @param containerJvmOptions added to every container's JVM command line
+ */
+public record BackendConfig(
+    Role role,
+    boolean sandboxed,
+    boolean allowUnsandboxed,
+    List<Path> sharedDirectories,
+    List<String> containerJvmOptions) {
+  /** Who runs the control plane the backend serves. */
+  public enum Role {
+    /** A control plane inside the user's program ({@code App.run()} without a server). */
+    EMBEDDED,
+    /** The long-running server ({@code skiff server}). */
+    SERVER
+  }
+
+  /** Copies the lists; rejects nulls. */
+  public BackendConfig {
+    Objects.requireNonNull(role, "role");
+    sharedDirectories = List.copyOf(sharedDirectories);
+    containerJvmOptions = List.copyOf(containerJvmOptions);
+  }
+
+  /** A long-running server's settings. */
+  public static BackendConfig server(boolean allowUnsandboxed, List<String> containerJvmOptions) {
+    return new BackendConfig(Role.SERVER, true, allowUnsandboxed, List.of(), containerJvmOptions);
+  }
+
+  /** An embedded control plane's settings. */
+  public static BackendConfig embedded(
+      boolean sandboxed, List<Path> sharedDirectories, List<String> containerJvmOptions) {
+    return new BackendConfig(
+        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions);
+  }
+}

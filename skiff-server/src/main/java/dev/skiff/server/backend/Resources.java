@@ -1,0 +1,37 @@
+package dev.skiff.server.backend;
+
+/**
+ * What one container reserves of the machine it runs on and what it may use at most; its GPUs are
+ * in its {@link ContainerSpec.Reach}.
+ *
+ * @param milliCpuRequest thousandths of a core reserved (0: none)
+ * @param milliCpuLimit thousandths of a core it may use at most (0: no limit)
+ * @param memoryRequestMib memory reserved, in MiB (0: none)
+ * @param memoryLimitMib memory it may use at most, in MiB (0: no limit)
+ */
+public record Resources(
+    long milliCpuRequest, long milliCpuLimit, long memoryRequestMib, long memoryLimitMib) {
+  /** Nothing reserved, no limits. */
+  public static final Resources NONE = new Resources(0, 0, 0, 0);
+
+  /** Rejects negative figures. */
+  public Resources {
+    if (milliCpuRequest < 0 || milliCpuLimit < 0 || memoryRequestMib < 0 || memoryLimitMib < 0) {
+      throw new IllegalArgumentException(
+          "container resources must not be negative: cpu "
+              + milliCpuRequest
+              + "/"
+              + milliCpuLimit
+              + " millicores, memory "
+              + memoryRequestMib
+              + "/"
+              + memoryLimitMib
+              + " MiB");
+    }
+  }
+
+  /** The CPU limit in cores, e.g. 1.5, when there is one. */
+  public double cpuLimitCores() {
+    return milliCpuLimit / 1000.0;
+  }
+}

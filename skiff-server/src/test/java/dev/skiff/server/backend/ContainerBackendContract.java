@@ -1,0 +1,202 @@
+package dev.skiff.server.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.skiff.internal.container.ContainerEnvironment;
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What every container backend promises, run against each backend as the control plane gets it:
+ * chosen through {@link ContainerBackendProvider#named} and started with the real container
+ * entrypoint. A subclass names the backend and the settings it is made with.
+ */
+abstract class ContainerBackendContract {
+  @TempDir Path temp;
+
+  private ContainerBackend backend;
+  private ServerSocketChannel control;
+  private final List<SocketChannel> held = new CopyOnWriteArrayList<>();
+  private Thread acceptor;
+
+  /** The provider's name. */
+  abstract String backendName();
+
+  /** What the backend is made with. */
+  BackendConfig config() {
+    return BackendConfig.embedded(true, List.of(), List.of());
+  }
+
+  @BeforeEach
+  void makeBackend() throws IOException {
+    backend = ContainerBackendProvider.named(backendName()).create(config());
+    // A control socket that accepts and never answers: a warm container waits on it for its
+    // function until it is stopped.
+    Path socket = temp.resolve("control.sock");
+    control = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    control.bind(UnixDomainSocketAddress.of(socket));
+    acceptor =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    while (true) {
+                      held.add(control.accept());
+                    }
+                  } catch (IOException e) {
+                    // closed
+                  }
+                });
+  }
+
+  @AfterEach
+  void closeBackend() throws Exception {
+    backend.close();
+    control.close();
+    acceptor.join(Duration.ofSeconds(5));
+    for (SocketChannel c : held) {
+      c.close();
+    }
+  }
+
+  @Test
+  void isChosenByNameThroughTheServiceLoader() {
+    assertThat(ContainerBackendProvider.all())
+        .extracting(ContainerBackendProvider::name)
+        .contains(backendName());
+    assertThat(ContainerBackendProvider.named(backendName()).isAvailable()).isTrue();
+  }
+
+  @Test
+  void outputLinesArriveAndThenTheExitReport() throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    // Without the contract's variables the entrypoint says so on stderr and exits with 2.
+    ContainerHandle h =
+        backend.start(
+            new ContainerSpec("c-ct0001", classpath(), Map.of()),
+            (stderr, text) -> lines.add((stderr ? "err: " : "out: ") + text));
+    assertThat(h.id()).isEqualTo("c-ct0001");
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(2);
+    assertThat(lines)
+        .contains(
+            "err: skiff: container started without "
+                + ContainerEnvironment.SERVER
+                + "; it must be started by the Skiff control plane");
+    assertThat(h.stderrTail()).anyMatch(l -> l.contains("started without SKIFF_SERVER"));
+    assertThat(h.isAlive()).isFalse();
+  }
+
+  @Test
+  void stopEndsAContainer() throws Exception {
+    ContainerHandle h = backend.start(warm("c-ct0002"), (stderr, text) -> {});
+    await().atMost(Duration.ofSeconds(60)).until(() -> !held.isEmpty());
+    assertThat(h.isAlive()).isTrue();
+    h.stop();
+    assertThat(h.onExit().get(30, TimeUnit.SECONDS)).isNotZero();
+    assertThat(h.isAlive()).isFalse();
+  }
+
+  @Test
+  void closeEndsEveryContainerAndItsProcesses() throws Exception {
+    ContainerHandle one = backend.start(warm("c-ct0003"), (stderr, text) -> {});
+    ContainerHandle two = backend.start(warm("c-ct0004"), (stderr, text) -> {});
+    await().atMost(Duration.ofSeconds(60)).until(() -> held.size() >= 2);
+    List<ProcessHandle> processes = new ArrayList<>();
+    for (ContainerHandle h : List.of(one, two)) {
+      ProcessHandle p = ProcessHandle.of(h.pid().orElseThrow()).orElseThrow();
+      processes.add(p);
+      processes.addAll(p.descendants().toList());
+    }
+    assertThat(processes).allMatch(ProcessHandle::isAlive);
+
+    backend.close();
+
+    assertThat(one.onExit().get(30, TimeUnit.SECONDS)).isNotZero();
+    assertThat(two.onExit().get(30, TimeUnit.SECONDS)).isNotZero();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(processes).noneMatch(ProcessHandle::isAlive));
+    assertThatThrownBy(() -> backend.start(warm("c-ct0005"), (stderr, text) -> {}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
+  @Test
+  void aSpecNeedingALackingCapabilityIsRefusedSayingWhy() throws IOException {
+    Capabilities capabilities = backend.capabilities();
+    Path volume = Files.createDirectories(temp.resolve("volume"));
+    Map<Capability, ContainerSpec> needing =
+        Map.of(
+            Capability.VOLUMES,
+            new ContainerSpec(
+                "c-ct0006",
+                classpath(),
+                Map.of(),
+                Map.of("/data", volume),
+                List.of(),
+                Optional.empty()),
+            Capability.ROOT_FS,
+            new ContainerSpec(
+                "c-ct0007", classpath(), Map.of(), Map.of(), List.of(), Optional.of(volume)),
+            Capability.SECRETS,
+            new ContainerSpec(
+                "c-ct0008",
+                classpath(),
+                Map.of(),
+                Map.of(),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                new ContainerSpec.Reach(Optional.empty(), false, List.of(), true)));
+    for (var e : needing.entrySet()) {
+      assertThat(e.getValue().needs()).contains(e.getKey());
+      Optional<String> why = capabilities.whyNot(e.getKey());
+      if (why.isPresent()) {
+        assertThatThrownBy(() -> backend.start(e.getValue(), (stderr, text) -> {}))
+            .as("%s", e.getKey())
+            .isInstanceOf(ContainerStartException.class)
+            .hasMessageContaining(e.getValue().containerId())
+            .hasMessageContaining(why.get());
+      }
+    }
+  }
+
+  /** A warm container: it dials the control socket and waits for a function that never comes. */
+  private ContainerSpec warm(String id) {
+    Path socket = temp.resolve("control.sock");
+    return new ContainerSpec(
+        id,
+        classpath(),
+        ContainerEnvironment.pooled(
+            new ContainerEnvironment.Identity("unix:" + socket, "token-" + id, id)),
+        Map.of(),
+        List.of(),
+        Optional.empty(),
+        Optional.empty(),
+        new ContainerSpec.Reach(Optional.of(socket), false, List.of(), false));
+  }
+
+  /** This JVM's classpath, which holds the SDK and so the container entrypoint. */
+  static List<String> classpath() {
+    return List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+  }
+}

@@ -1,0 +1,199 @@
+package dev.skiff.server.backend;
+
+import dev.skiff.internal.container.ContainerEnvironment;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A test-only second backend, {@code plain}: each container a plain child JVM, without sandbox,
+ * control groups or class-data archives, written against the SPI alone. It lacks every {@link
+ * Capability}, so the control plane's refusals and the contract's can be seen on it. Registered in
+ * the test resources' {@code META-INF/services} and chosen by name, as a real backend is.
+ */
+final class PlainProcessBackend implements ContainerBackend {
+  static final String NAME = "plain";
+  static final String NO_SANDBOX = "the plain test backend runs containers without a sandbox";
+
+  private final Set<Plain> live = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  /** The provider, found through {@link java.util.ServiceLoader}. */
+  public static final class Provider extends ContainerBackendProvider {
+    /** For {@link java.util.ServiceLoader}. */
+    public Provider() {}
+
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public boolean isAvailable() {
+      return true;
+    }
+
+    @Override
+    public int priority() {
+      return 1;
+    }
+
+    @Override
+    public ContainerBackend create(BackendConfig config) {
+      return new PlainProcessBackend();
+    }
+  }
+
+  @Override
+  public Capabilities capabilities() {
+    return Capabilities.none(NO_SANDBOX);
+  }
+
+  @Override
+  public ContainerHandle start(ContainerSpec spec, OutputListener output) {
+    if (closed) {
+      throw new IllegalStateException("the plain backend is closed");
+    }
+    for (Capability needed : spec.needs()) {
+      capabilities()
+          .whyNot(needed)
+          .ifPresent(
+              why -> {
+                throw new ContainerStartException(
+                    "container " + spec.containerId() + " needs " + needed + ": " + why);
+              });
+    }
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-cp");
+    command.add(String.join(File.pathSeparator, spec.classpath()));
+    command.add(ContainerSpec.ENTRYPOINT);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().clear();
+    builder.environment().putAll(spec.environment());
+    builder
+        .environment()
+        .put(ContainerEnvironment.PARENT_PID, Long.toString(ProcessHandle.current().pid()));
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new ContainerStartException("could not start container " + spec.containerId(), e);
+    }
+    Plain p = new Plain(spec.containerId(), process);
+    live.add(p);
+    CompletableFuture<Void> out = pump(p, process.getInputStream(), false, output);
+    CompletableFuture<Void> err = pump(p, process.getErrorStream(), true, output);
+    process
+        .onExit()
+        .thenCompose(x -> CompletableFuture.allOf(out, err))
+        .whenComplete(
+            (x, e) -> {
+              live.remove(p);
+              p.exit.complete(process.exitValue());
+            });
+    return p;
+  }
+
+  private static CompletableFuture<Void> pump(
+      Plain p, InputStream stream, boolean stderr, OutputListener output) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try (BufferedReader r =
+              new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+              if (stderr) {
+                p.remember(line);
+              }
+              output.line(stderr, line);
+            }
+          } catch (IOException | UncheckedIOException e) {
+            // ended
+          }
+        },
+        r -> Thread.ofVirtual().start(r));
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    List<Plain> all = List.copyOf(live);
+    all.forEach(Plain::kill);
+    for (Plain p : all) {
+      try {
+        p.exit.get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("container " + p.id + " did not end", e);
+      }
+    }
+  }
+
+  private static final class Plain implements ContainerHandle {
+    final String id;
+    final Process process;
+    final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    final ArrayDeque<String> tail = new ArrayDeque<>();
+
+    Plain(String id, Process process) {
+      this.id = id;
+      this.process = process;
+    }
+
+    synchronized void remember(String line) {
+      if (tail.size() == 50) {
+        tail.removeFirst();
+      }
+      tail.addLast(line);
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public OptionalLong pid() {
+      return OptionalLong.of(process.pid());
+    }
+
+    @Override
+    public CompletableFuture<Integer> onExit() {
+      return exit.copy();
+    }
+
+    @Override
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
+    @Override
+    public void stop() {
+      process.destroy();
+    }
+
+    @Override
+    public void kill() {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+
+    @Override
+    public synchronized List<String> stderrTail() {
+      return List.copyOf(tail);
+    }
+  }
+}
