@@ -185,9 +185,13 @@ public final class Deployments implements ScheduleRunner.Persistence {
     }
   }
 
-  /** Starts a deployment's app (retiring {@code old}) and makes it current. Holds the lock. */
+  /**
+   * Starts a deployment's app (retiring {@code old}) and makes it current. The caller holds {@link
+   * #lock}: a deploy, or the {@link Restorer} at start.
+   */
   Deployed start(
       DeployAppRequest request, CreateAppRequest create, long version, Instant at, Deployed old) {
+    assert Thread.holdsLock(lock);
     String name = create.getAppName();
     if (old != null) {
       apps.retire(old.id());
