@@ -8,6 +8,7 @@ import dev.skiff.server.auth.Principal;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.deploy.CrossAppCalls;
 import dev.skiff.server.files.BlobStore;
+import dev.skiff.server.files.FileTransfer;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -78,7 +79,7 @@ public final class BlobService extends BlobApiGrpc.BlobApiImplBase {
       private String appId;
 
       @Override
-      Path begin(BlobChunk first) throws IOException {
+      protected Path begin(BlobChunk first) throws IOException {
         appId = first.getAppId();
         if (!appRunning.test(appId)) {
           throw Status.NOT_FOUND
@@ -90,12 +91,12 @@ public final class BlobService extends BlobApiGrpc.BlobApiImplBase {
       }
 
       @Override
-      ByteString data(BlobChunk chunk) {
+      protected ByteString data(BlobChunk chunk) {
         return chunk.getData();
       }
 
       @Override
-      void checkSize(long size) {
+      protected void checkSize(long size) {
         if (size > MAX_BLOB_BYTES) {
           throw Status.RESOURCE_EXHAUSTED
               .withDescription("a blob may hold at most " + MAX_BLOB_BYTES + " bytes")
@@ -104,7 +105,7 @@ public final class BlobService extends BlobApiGrpc.BlobApiImplBase {
       }
 
       @Override
-      BlobRef finish(Path file, long size) {
+      protected BlobRef finish(Path file, long size) {
         BlobStore.Blob b = store.register(appId, file, size);
         return BlobRef.newBuilder().setId(b.id()).setSize(b.size()).build();
       }

@@ -18,6 +18,7 @@ import dev.skiff.proto.WriteFileResponse;
 import dev.skiff.server.auth.Permissions;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.files.FileTransfer;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.files.VolumeWork;
 import io.grpc.stub.StreamObserver;
@@ -214,7 +215,7 @@ public final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
       private String path;
 
       @Override
-      Path begin(VolumeChunk first) throws IOException {
+      protected Path begin(VolumeChunk first) throws IOException {
         volume = first.getVolume();
         path = first.getPath();
         checkMayUse(volume);
@@ -226,12 +227,12 @@ public final class VolumeService extends VolumeApiGrpc.VolumeApiImplBase {
       }
 
       @Override
-      ByteString data(VolumeChunk chunk) {
+      protected ByteString data(VolumeChunk chunk) {
         return chunk.getData();
       }
 
       @Override
-      WriteFileResponse finish(Path upload, long size) throws IOException {
+      protected WriteFileResponse finish(Path upload, long size) throws IOException {
         store.commit(upload, volume, path);
         return WriteFileResponse.newBuilder().setSize(size).build();
       }

@@ -7,18 +7,14 @@ import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.DeployAppResponse;
-import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionStatus;
-import dev.skiff.proto.JarChunk;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.ScheduledRun;
-import dev.skiff.proto.UploadJarResponse;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppDirectory;
-import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionScheduler;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
@@ -26,40 +22,27 @@ import dev.skiff.server.secrets.SecretEnvironments;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
-import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.store.StoredRun;
 import dev.skiff.server.web.WebGateway;
-import io.grpc.stub.StreamObserver;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * The deployed apps of the long-running server: apps registered under their name that run until
  * undeployed and come back after a restart.
  *
- * <p><b>Classpath.</b> Jars are stored content-addressed as {@code <data-dir>/classpath/<sha-256>
- * .jar}; a client first asks which of its jars are missing and uploads only those. Containers of a
- * deployed app run from the stored jars.
+ * <p><b>Classpath.</b> A deployment names its jars by sha-256; they must be in the {@link JarStore}
+ * ({@link #jars()}) before it is deployed, and its containers run from the stored files.
  *
  * <p><b>Redeploy.</b> A new deployment of a name starts a new app (a new version); the old one is
  * <em>retired</em>: its schedules and web endpoints move to the new one at once, calls by name go
@@ -69,13 +52,12 @@ import java.util.regex.Pattern;
  * <p><b>Restart.</b> {@link #restore()} starts every stored deployment again, with its schedules
  * counting from its deployment time and resuming after the last tick that ran (a tick missed while
  * the server was down runs once, at once), and re-queues the unfinished spawned calls of deployed
- * apps under their old ids.
+ * apps under their old ids ({@link Restorer}).
  *
  * <p>Thread-safe: {@link #lock} guards the deployments by name; deploys run one at a time.
  */
 public final class Deployments implements ScheduleRunner.Persistence {
   private static final System.Logger LOG = System.getLogger(Deployments.class.getName());
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final int HISTORY_LIMIT = ScheduleRunner.HISTORY_LIMIT;
 
   /** A deployed version of an app. */
@@ -93,10 +75,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
   private final CallRegistry calls;
   private final WebGateway web;
   private final Clock clock;
-  private final Path jars;
+  private final JarStore jars;
 
-  // Guards current; deploys and undeploys hold it throughout.
-  private final Object lock = new Object();
+  // Guards current; deploys, undeploys and the restore at start hold it throughout.
+  final Object lock = new Object();
   private final Map<String, Deployed> current = new HashMap<>();
   // Ids of deployed apps (current and retired) and their names; read without the lock.
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
@@ -123,129 +105,14 @@ public final class Deployments implements ScheduleRunner.Persistence {
     this.calls = calls;
     this.web = web;
     this.clock = clock;
-    this.jars = dataDir.resolve("classpath");
+    this.jars = new JarStore(dataDir.resolve("classpath"));
     this.secrets = SecretStore.open(dataDir);
     calls.deployedApps(names::containsKey);
   }
 
-  // ------------------------------------------------------------------------------ jars
-
-  /** The jars of {@code sha256s} that the server does not hold. */
-  public List<String> missing(List<String> sha256s) {
-    List<String> out = new ArrayList<>();
-    for (String sha : sha256s) {
-      checkSha(sha);
-      if (!Files.isRegularFile(jarPath(sha))) {
-        out.add(sha);
-      }
-    }
-    return out;
-  }
-
-  private Path jarPath(String sha) {
-    return jars.resolve(sha + ".jar");
-  }
-
-  private static void checkSha(String sha) {
-    if (!SHA256.matcher(sha).matches()) {
-      throw Statuses.invalid(
-          "'" + sha + "' is not a sha-256; give 64 lower-case hex digits for each jar");
-    }
-  }
-
-  /** Receives one jar upload: written to a temporary file, checked, then moved into place. */
-  public StreamObserver<JarChunk> upload(StreamObserver<UploadJarResponse> response) {
-    return new StreamObserver<>() {
-      private String sha;
-      private Path temp;
-      private OutputStream out;
-      private MessageDigest digest;
-      private long size;
-      private boolean failed;
-
-      @Override
-      public void onNext(JarChunk chunk) {
-        if (failed) {
-          return;
-        }
-        try {
-          if (out == null) {
-            sha = chunk.getSha256();
-            checkSha(sha);
-            Files.createDirectories(jars);
-            temp = Files.createTempFile(jars, "upload-", ".tmp");
-            digest = MessageDigest.getInstance("SHA-256");
-            out = new DigestOutputStream(Files.newOutputStream(temp), digest);
-          }
-          chunk.getData().writeTo(out);
-          size += chunk.getData().size();
-        } catch (IOException | NoSuchAlgorithmException | RuntimeException e) {
-          fail(
-              e instanceof RuntimeException r
-                  ? r
-                  : new UncheckedIOException(
-                      new IOException("could not store the jar: " + e.getMessage(), e)));
-        }
-      }
-
-      private void fail(RuntimeException e) {
-        failed = true;
-        cleanUp();
-        response.onError(Statuses.of(e));
-      }
-
-      private void cleanUp() {
-        try {
-          if (out != null) {
-            out.close();
-          }
-          if (temp != null) {
-            Files.deleteIfExists(temp);
-          }
-        } catch (IOException e) {
-          LOG.log(Level.WARNING, "could not remove " + temp, e);
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        failed = true;
-        cleanUp();
-      }
-
-      @Override
-      public void onCompleted() {
-        if (failed) {
-          return;
-        }
-        if (out == null) {
-          fail(
-              Statuses.invalid(
-                  "the upload sent no chunk; the first chunk names the jar's sha-256"));
-          return;
-        }
-        try {
-          out.close();
-          String actual = HexFormat.of().formatHex(digest.digest());
-          if (!actual.equals(sha)) {
-            fail(
-                Statuses.invalid(
-                    "the uploaded jar's sha-256 is " + actual + ", not " + sha + " as declared"));
-            return;
-          }
-          Files.move(
-              temp,
-              jarPath(sha),
-              StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-          fail(new UncheckedIOException("could not store jar " + sha, e));
-          return;
-        }
-        response.onNext(UploadJarResponse.newBuilder().setSha256(sha).setSize(size).build());
-        response.onCompleted();
-      }
-    };
+  /** Where the classpath jars of deployments are kept. */
+  public JarStore jars() {
+    return jars;
   }
 
   // ------------------------------------------------------------------------------ deploy
@@ -284,12 +151,12 @@ public final class Deployments implements ScheduleRunner.Persistence {
     if (request.getJarsCount() == 0 && app.getFunctionsCount() > 0) {
       throw Statuses.invalid("app '" + name + "': the deployment names no classpath jar");
     }
-    List<String> missing = missing(request.getJarsList());
+    List<String> missing = jars.missing(request.getJarsList());
     if (!missing.isEmpty()) {
       throw Statuses.failedPrecondition(
           "app '" + name + "': these classpath jars were not uploaded: " + missing);
     }
-    CreateAppRequest create = withStoredClasspath(request);
+    CreateAppRequest create = jars.withStoredClasspath(request);
     AppDefinitions.check(apps, create);
     volumes.prepare(name, create.getFunctionsList());
     synchronized (lock) {
@@ -318,9 +185,13 @@ public final class Deployments implements ScheduleRunner.Persistence {
     }
   }
 
-  /** Starts a deployment's app (retiring {@code old}) and makes it current. Holds the lock. */
-  private Deployed start(
+  /**
+   * Starts a deployment's app (retiring {@code old}) and makes it current. The caller holds {@link
+   * #lock}: a deploy, or the {@link Restorer} at start.
+   */
+  Deployed start(
       DeployAppRequest request, CreateAppRequest create, long version, Instant at, Deployed old) {
+    assert Thread.holdsLock(lock);
     String name = create.getAppName();
     if (old != null) {
       apps.retire(old.id());
@@ -348,12 +219,6 @@ public final class Deployments implements ScheduleRunner.Persistence {
     names.put(app.spec().id(), name);
     current.put(name, d);
     return d;
-  }
-
-  private CreateAppRequest withStoredClasspath(DeployAppRequest request) {
-    CreateAppRequest.Builder b = request.getApp().toBuilder().clearClasspath();
-    request.getJarsList().forEach(sha -> b.addClasspath(jarPath(sha).toString()));
-    return b.build();
   }
 
   private DeployAppResponse response(Deployed d) {
@@ -542,62 +407,15 @@ public final class Deployments implements ScheduleRunner.Persistence {
 
   /**
    * Starts every stored deployment and re-queues the unfinished spawned calls of deployed apps;
-   * other unfinished calls get a stored failure. Call once, after the server listens.
+   * other unfinished calls get a stored failure ({@link Restorer}). Call once, after the server
+   * listens.
    */
   public void restore() {
-    synchronized (lock) {
-      for (StoredApp stored : store.deployments().all()) {
-        try {
-          DeployAppRequest request = DeployAppRequest.parseFrom(stored.definition());
-          List<String> missing = missing(request.getJarsList());
-          if (!missing.isEmpty()) {
-            throw new IllegalStateException("its classpath jars are gone: " + missing);
-          }
-          CreateAppRequest create = withStoredClasspath(request);
-          start(request, create, stored.version(), stored.deployedAt(), null);
-          LOG.log(Level.INFO, "app {0} (version {1}) restored", stored.name(), stored.version());
-        } catch (InvalidProtocolBufferException | RuntimeException e) {
-          LOG.log(Level.ERROR, "deployed app '" + stored.name() + "' could not be restored", e);
-        }
-      }
-    }
-    int requeued = 0;
-    int failed = 0;
-    for (StoredCall call : store.calls().unfinished()) {
-      Optional<FunctionScheduler> function =
-          call.deployed()
-              ? Optional.ofNullable(currentOrNull(call.appName()))
-                  .flatMap(a -> a.function(call.function()))
-              : Optional.empty();
-      if (function.isPresent()) {
-        calls.adopt(call.id(), function.get(), call.args());
-        requeued++;
-      } else {
-        calls.failStored(
-            call.id(),
-            Failures.result(
-                Failures.error(
-                    ErrorKind.CANCELLED,
-                    "the server restarted before call "
-                        + call.id()
-                        + " finished, and function '"
-                        + call.function()
-                        + "' of app '"
-                        + call.appName()
-                        + "' is not deployed, so it could not run again")));
-        failed++;
-      }
-    }
-    if (requeued + failed > 0) {
-      LOG.log(
-          Level.INFO,
-          "re-queued {0} unfinished call(s) of deployed apps; {1} could not run again",
-          requeued,
-          failed);
-    }
+    new Restorer(this, store, calls, jars).restore();
   }
 
-  private RunningApp currentOrNull(String name) {
+  /** The current deployment of {@code name}, or null if none. */
+  RunningApp currentOrNull(String name) {
     synchronized (lock) {
       Deployed d = current.get(name);
       return d == null ? null : d.app();

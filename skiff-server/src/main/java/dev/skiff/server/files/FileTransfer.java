@@ -1,4 +1,4 @@
-package dev.skiff.server.api;
+package dev.skiff.server.files;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
@@ -17,7 +17,7 @@ import java.util.function.Function;
 /**
  * Files streamed over gRPC in chunks, both ways: {@link Upload} writes a client's chunks to a
  * temporary file and hands it over once complete; {@link #download} sends a file as chunks while
- * the caller has room. Shared by the blob and volume services.
+ * the caller has room. Shared by the blob and volume services and the jar store of deployed apps.
  */
 public final class FileTransfer {
   /** Bytes per download chunk. */
@@ -27,7 +27,8 @@ public final class FileTransfer {
 
   /** Opens the file to send. */
   @FunctionalInterface
-  interface Source {
+  public interface Source {
+    /** A new stream over the file; the transfer closes it. */
     InputStream open() throws IOException;
   }
 
@@ -37,7 +38,7 @@ public final class FileTransfer {
    *
    * @param what names the transfer in the INTERNAL error a read failure gives ("WHAT failed: ...")
    */
-  static <T> void download(
+  public static <T> void download(
       StreamObserver<T> response, String what, Source source, Function<ByteString, T> chunk) {
     ServerCallStreamObserver<T> stream = (ServerCallStreamObserver<T>) response;
     Object ready = new Object();
@@ -92,7 +93,7 @@ public final class FileTransfer {
    * @param <C> the chunk message
    * @param <R> the response
    */
-  abstract static class Upload<C, R> implements StreamObserver<C> {
+  public abstract static class Upload<C, R> implements StreamObserver<C> {
     private final StreamObserver<R> response;
     private final String what;
     private Path file;
@@ -104,22 +105,30 @@ public final class FileTransfer {
      * @param what names the upload in its errors ("a WHAT needs at least one chunk", "WHAT failed:
      *     ...")
      */
-    Upload(StreamObserver<R> response, String what) {
+    protected Upload(StreamObserver<R> response, String what) {
       this.response = response;
       this.what = what;
     }
 
     /** Checks the first chunk (throws to refuse the upload) and returns a new file to fill. */
-    abstract Path begin(C first) throws IOException;
+    protected abstract Path begin(C first) throws IOException;
 
     /** A chunk's bytes. */
-    abstract ByteString data(C chunk);
+    protected abstract ByteString data(C chunk);
 
     /** Checks the bytes received so far; throws to refuse the upload. */
-    void checkSize(long size) {}
+    protected void checkSize(long size) {}
+
+    /**
+     * Opens the stream that the chunks' bytes are written to, over the file {@link #begin} named; a
+     * subclass may wrap it (to digest the bytes as they arrive, say).
+     */
+    protected OutputStream open(Path file) throws IOException {
+      return Files.newOutputStream(file);
+    }
 
     /** Takes the complete, closed file (moving it away) and returns the answer. */
-    abstract R finish(Path file, long size) throws IOException;
+    protected abstract R finish(Path file, long size) throws IOException;
 
     @Override
     public final void onNext(C chunk) {
@@ -129,7 +138,7 @@ public final class FileTransfer {
       try {
         if (out == null) {
           file = begin(chunk);
-          out = Files.newOutputStream(file);
+          out = open(file);
         }
         size += data(chunk).size();
         checkSize(size);

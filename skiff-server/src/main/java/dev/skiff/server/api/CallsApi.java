@@ -1,0 +1,234 @@
+package dev.skiff.server.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.skiff.proto.CallRequest;
+import dev.skiff.proto.CancelRequest;
+import dev.skiff.proto.CancelResponse;
+import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.GenerateRequest;
+import dev.skiff.proto.GenerateResponse;
+import dev.skiff.proto.GetResultRequest;
+import dev.skiff.proto.GetResultResponse;
+import dev.skiff.proto.MapRequest;
+import dev.skiff.proto.MapResponse;
+import dev.skiff.proto.Result;
+import dev.skiff.proto.SpawnResponse;
+import dev.skiff.server.auth.Principal;
+import dev.skiff.server.calls.CallRegistry;
+import dev.skiff.server.calls.SpawnedCall;
+import dev.skiff.server.common.Bounds;
+import dev.skiff.server.common.Statuses;
+import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.Input;
+import dev.skiff.server.store.StoredCall;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The client API's calls: call, map and generate (answered as results arrive), spawn, and the
+ * result and cancellation of a spawned call. No method blocks: a call that waits keeps the response
+ * observer and completes it when the result arrives or its timer fires.
+ */
+final class CallsApi {
+  private final CallRegistry calls;
+  private final ScheduledExecutorService timer;
+  private final Access access;
+
+  CallsApi(CallRegistry calls, ScheduledExecutorService timer, Access access) {
+    this.calls = calls;
+    this.timer = timer;
+    this.access = access;
+  }
+
+  void call(CallRequest request, StreamObserver<Result> response) {
+    ServerCallStreamObserver<Result> stream = (ServerCallStreamObserver<Result>) response;
+    try {
+      FunctionScheduler function = access.resolve(request.getFunction(), false);
+      Input input =
+          function.newInput(
+              request.getArgs(),
+              result -> {
+                try {
+                  stream.onNext(result);
+                  stream.onCompleted();
+                } catch (RuntimeException e) {
+                  // The caller went away meanwhile.
+                }
+              });
+      stream.setOnCancelHandler(() -> function.cancel(input, "the caller cancelled the call"));
+      function.submit(input);
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+    }
+  }
+
+  StreamObserver<MapRequest> map(StreamObserver<MapResponse> response) {
+    ServerCallStreamObserver<MapResponse> stream = (ServerCallStreamObserver<MapResponse>) response;
+    MapStream map = new MapStream(ref -> access.resolve(ref, false), stream);
+    map.start();
+    return map;
+  }
+
+  void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
+    FunctionScheduler function;
+    try {
+      function = access.resolve(request.getFunction(), false);
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+      return;
+    }
+    calls.spawn(
+        function,
+        request.getArgs(),
+        id -> {
+          try {
+            response.onNext(SpawnResponse.newBuilder().setCallId(id).build());
+            response.onCompleted();
+          } catch (RuntimeException e) {
+            // The caller went away meanwhile; the call runs anyway.
+          }
+        },
+        e -> {
+          try {
+            response.onError(Statuses.of(e));
+          } catch (RuntimeException ignored) {
+            // The caller went away meanwhile.
+          }
+        });
+  }
+
+  void getResult(GetResultRequest request, StreamObserver<GetResultResponse> response) {
+    ServerCallStreamObserver<GetResultResponse> stream =
+        (ServerCallStreamObserver<GetResultResponse>) response;
+    SpawnedCall call;
+    try {
+      Bounds.check("", "timeout_ms", request.getTimeoutMs(), 0, Bounds.MAX_DURATION_MS);
+      Optional<SpawnedCall> live = calls.live(request.getCallId());
+      if (live.isEmpty()) {
+        answerStored(response, request.getCallId());
+        return;
+      }
+      call = live.get();
+      access.authorizeCall(call.appId());
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+      return;
+    }
+    Optional<Result> result = call.result();
+    if (result.isPresent() || request.getTimeoutMs() <= 0) {
+      answer(stream, call, result);
+      return;
+    }
+    AtomicBoolean answered = new AtomicBoolean();
+    Runnable[] withdraw = {() -> {}};
+    ScheduledFuture<?>[] deadline = {null};
+    stream.setOnCancelHandler(
+        () -> {
+          answered.set(true);
+          withdraw[0].run();
+          if (deadline[0] != null) {
+            deadline[0].cancel(false);
+          }
+        });
+    // The timer is armed before the waiter so that a result arriving at once can cancel it.
+    deadline[0] =
+        timer.schedule(
+            () -> {
+              if (answered.compareAndSet(false, true)) {
+                withdraw[0].run();
+                answer(stream, call, Optional.empty());
+              }
+            },
+            request.getTimeoutMs(),
+            TimeUnit.MILLISECONDS);
+    withdraw[0] =
+        call.await(
+            r -> {
+              if (answered.compareAndSet(false, true)) {
+                deadline[0].cancel(false);
+                answer(stream, call, Optional.of(r));
+              }
+            });
+  }
+
+  /** Answers from the store: a call of an earlier run of the server, or one not known at all. */
+  private void answerStored(StreamObserver<GetResultResponse> response, String callId) {
+    if (Principal.current() instanceof Principal.Container) {
+      throw notFoundCall(callId);
+    }
+    StoredCall stored = calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
+    GetResultResponse.Builder r = GetResultResponse.newBuilder();
+    try {
+      r.setFunction(FunctionDef.parseFrom(stored.definition()));
+      if (stored.result().isPresent()) {
+        r.setDone(true).setResult(Result.parseFrom(stored.result().get()));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw Statuses.failedPrecondition("the stored call '" + callId + "' is damaged: " + e);
+    }
+    response.onNext(r.build());
+    response.onCompleted();
+  }
+
+  private static StatusRuntimeException notFoundCall(String callId) {
+    return Statuses.notFound(
+        "function call '"
+            + callId
+            + "' not found (unknown id, or its result is older than the"
+            + " retention)");
+  }
+
+  private static void answer(
+      StreamObserver<GetResultResponse> stream, SpawnedCall call, Optional<Result> result) {
+    GetResultResponse.Builder r =
+        GetResultResponse.newBuilder().setDone(result.isPresent()).setFunction(call.function.def());
+    result.ifPresent(r::setResult);
+    try {
+      stream.onNext(r.build());
+      stream.onCompleted();
+    } catch (RuntimeException e) {
+      // The caller went away meanwhile.
+    }
+  }
+
+  void cancel(CancelRequest request, StreamObserver<CancelResponse> response) {
+    Statuses.respond(
+        response,
+        () -> {
+          SpawnedCall call = spawnedCall(request.getCallId());
+          boolean cancelled =
+              call.function.cancel(call.input, "function call " + call.id + " was cancelled");
+          return CancelResponse.newBuilder().setCancelled(cancelled).build();
+        });
+  }
+
+  private SpawnedCall spawnedCall(String callId) {
+    SpawnedCall call = calls.live(callId).orElse(null);
+    if (call == null) {
+      if (calls.stored(callId).isPresent()) {
+        throw Statuses.failedPrecondition(
+            "function call '"
+                + callId
+                + "' finished before the server restarted; it cannot be"
+                + " cancelled");
+      }
+      throw notFoundCall(callId);
+    }
+    access.authorizeCall(call.appId());
+    return call;
+  }
+
+  StreamObserver<GenerateRequest> generate(StreamObserver<GenerateResponse> response) {
+    ServerCallStreamObserver<GenerateResponse> stream =
+        (ServerCallStreamObserver<GenerateResponse>) response;
+    GenerateStream generate = new GenerateStream(ref -> access.resolve(ref, true), stream);
+    generate.start();
+    return generate;
+  }
+}

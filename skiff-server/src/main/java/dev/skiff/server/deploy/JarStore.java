@@ -1,0 +1,127 @@
+package dev.skiff.server.deploy;
+
+import com.google.protobuf.ByteString;
+import dev.skiff.proto.CreateAppRequest;
+import dev.skiff.proto.DeployAppRequest;
+import dev.skiff.proto.JarChunk;
+import dev.skiff.proto.UploadJarResponse;
+import dev.skiff.server.common.Statuses;
+import dev.skiff.server.files.FileTransfer;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The classpath jars of deployed apps, stored content-addressed as {@code <dir>/<sha-256>.jar}: a
+ * client first asks which of its jars are {@link #missing} and {@linkplain #upload uploads} only
+ * those, and containers of a deployed app run from the stored jars.
+ *
+ * <p>Thread-safe: it keeps no state but the files. An upload fills a temporary file in the same
+ * directory, checks its digest against the name it declared and moves it into place atomically, so
+ * a jar's file is either absent or complete, and two uploads of one jar write the same bytes.
+ */
+public final class JarStore {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
+  private final Path jars;
+
+  /** A jar store in {@code dir} (created with the first upload). */
+  JarStore(Path dir) {
+    this.jars = dir;
+  }
+
+  /**
+   * The jars of {@code sha256s} that the server does not hold.
+   *
+   * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT if one is not a sha-256
+   */
+  public List<String> missing(List<String> sha256s) {
+    List<String> out = new ArrayList<>();
+    for (String sha : sha256s) {
+      checkSha(sha);
+      if (!Files.isRegularFile(jarPath(sha))) {
+        out.add(sha);
+      }
+    }
+    return out;
+  }
+
+  private Path jarPath(String sha) {
+    return jars.resolve(sha + ".jar");
+  }
+
+  private static void checkSha(String sha) {
+    if (!SHA256.matcher(sha).matches()) {
+      throw Statuses.invalid(
+          "'" + sha + "' is not a sha-256; give 64 lower-case hex digits for each jar");
+    }
+  }
+
+  /** The app a deployment defines, its classpath the stored files of the jars it names. */
+  CreateAppRequest withStoredClasspath(DeployAppRequest request) {
+    CreateAppRequest.Builder b = request.getApp().toBuilder().clearClasspath();
+    request.getJarsList().forEach(sha -> b.addClasspath(jarPath(sha).toString()));
+    return b.build();
+  }
+
+  /**
+   * Receives one jar upload with the chunked upload the blob and volume services use: the first
+   * chunk names the jar's sha-256; the bytes are written to a temporary file, checked against that
+   * digest, then moved into place. Answers with the jar's digest and size, or with an error naming
+   * what was wrong.
+   */
+  public StreamObserver<JarChunk> upload(StreamObserver<UploadJarResponse> response) {
+    return new FileTransfer.Upload<JarChunk, UploadJarResponse>(response, "jar upload") {
+      private String sha;
+      private MessageDigest digest;
+
+      @Override
+      protected Path begin(JarChunk first) throws IOException {
+        sha = first.getSha256();
+        checkSha(sha);
+        try {
+          digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+          throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+        Files.createDirectories(jars);
+        return Files.createTempFile(jars, "upload-", ".tmp");
+      }
+
+      @Override
+      protected OutputStream open(Path file) throws IOException {
+        return new DigestOutputStream(Files.newOutputStream(file), digest);
+      }
+
+      @Override
+      protected ByteString data(JarChunk chunk) {
+        return chunk.getData();
+      }
+
+      @Override
+      protected UploadJarResponse finish(Path file, long size) throws IOException {
+        String actual = HexFormat.of().formatHex(digest.digest());
+        if (!actual.equals(sha)) {
+          throw Statuses.invalid(
+              "the uploaded jar's sha-256 is " + actual + ", not " + sha + " as declared");
+        }
+        Files.move(
+            file,
+            jarPath(sha),
+            StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+        return UploadJarResponse.newBuilder().setSha256(sha).setSize(size).build();
+      }
+    };
+  }
+}

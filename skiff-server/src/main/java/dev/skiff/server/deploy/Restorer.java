@@ -1,0 +1,109 @@
+package dev.skiff.server.deploy;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.skiff.proto.CreateAppRequest;
+import dev.skiff.proto.DeployAppRequest;
+import dev.skiff.proto.ErrorKind;
+import dev.skiff.server.calls.CallRegistry;
+import dev.skiff.server.runtime.Failures;
+import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.store.Store;
+import dev.skiff.server.store.StoredApp;
+import dev.skiff.server.store.StoredCall;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What runs when the server starts to bring deployed apps back: every stored deployment starts
+ * again under its stored version (its schedules counting from its deployment time and resuming
+ * after the last tick that ran, through {@link Deployments#resume}), then the unfinished spawned
+ * calls of deployed apps are re-queued under their old ids and the other unfinished calls get a
+ * stored failure. A deployment that cannot start (its jars gone, its definition damaged) is logged
+ * and left out; the others still start.
+ */
+final class Restorer {
+  private static final System.Logger LOG = System.getLogger(Restorer.class.getName());
+
+  private final Deployments deployments;
+  private final Store store;
+  private final CallRegistry calls;
+  private final JarStore jars;
+
+  Restorer(Deployments deployments, Store store, CallRegistry calls, JarStore jars) {
+    this.deployments = deployments;
+    this.store = store;
+    this.calls = calls;
+    this.jars = jars;
+  }
+
+  /** Brings back the stored deployments, then the unfinished calls. */
+  void restore() {
+    restoreApps();
+    requeueCalls();
+  }
+
+  /**
+   * Starts every stored deployment under its stored version and deployment time, holding the
+   * deployments' lock throughout so that no deploy can come between two of them.
+   */
+  private void restoreApps() {
+    synchronized (deployments.lock) {
+      for (StoredApp stored : store.deployments().all()) {
+        try {
+          DeployAppRequest request = DeployAppRequest.parseFrom(stored.definition());
+          List<String> missing = jars.missing(request.getJarsList());
+          if (!missing.isEmpty()) {
+            throw new IllegalStateException("its classpath jars are gone: " + missing);
+          }
+          CreateAppRequest create = jars.withStoredClasspath(request);
+          deployments.start(request, create, stored.version(), stored.deployedAt(), null);
+          LOG.log(Level.INFO, "app {0} (version {1}) restored", stored.name(), stored.version());
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+          LOG.log(Level.ERROR, "deployed app '" + stored.name() + "' could not be restored", e);
+        }
+      }
+    }
+  }
+
+  /**
+   * Re-queues the unfinished spawned calls of deployed apps under their old ids; other unfinished
+   * calls get a stored failure.
+   */
+  private void requeueCalls() {
+    int requeued = 0;
+    int failed = 0;
+    for (StoredCall call : store.calls().unfinished()) {
+      Optional<FunctionScheduler> function =
+          call.deployed()
+              ? Optional.ofNullable(deployments.currentOrNull(call.appName()))
+                  .flatMap(a -> a.function(call.function()))
+              : Optional.empty();
+      if (function.isPresent()) {
+        calls.adopt(call.id(), function.get(), call.args());
+        requeued++;
+      } else {
+        calls.failStored(
+            call.id(),
+            Failures.result(
+                Failures.error(
+                    ErrorKind.CANCELLED,
+                    "the server restarted before call "
+                        + call.id()
+                        + " finished, and function '"
+                        + call.function()
+                        + "' of app '"
+                        + call.appName()
+                        + "' is not deployed, so it could not run again")));
+        failed++;
+      }
+    }
+    if (requeued + failed > 0) {
+      LOG.log(
+          Level.INFO,
+          "re-queued {0} unfinished call(s) of deployed apps; {1} could not run again",
+          requeued,
+          failed);
+    }
+  }
+}
