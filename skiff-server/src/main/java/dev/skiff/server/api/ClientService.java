@@ -59,7 +59,7 @@ import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.logs.LogSubscriber;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.Container;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
@@ -182,7 +182,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   public void call(CallRequest request, StreamObserver<Result> response) {
     ServerCallStreamObserver<Result> stream = (ServerCallStreamObserver<Result>) response;
     try {
-      FunctionScheduler function = resolve(request.getFunction(), false);
+      FunctionInputs function = resolve(request.getFunction(), false);
       Input input =
           function.newInput(
               request.getArgs(),
@@ -211,7 +211,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
 
   @Override
   public void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
-    FunctionScheduler function;
+    FunctionInputs function;
     try {
       function = resolve(request.getFunction(), false);
     } catch (RuntimeException e) {
@@ -371,7 +371,8 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       Bounds.check("", "since_ms", request.getSinceMs(), 0, Long.MAX_VALUE);
       if (containerId.isPresent()) {
         Optional<String> liveApp =
-            Optional.ofNullable(containers.get(containerId.get())).map(c -> c.scheduler.app().id());
+            Optional.ofNullable(containers.get(containerId.get()))
+                .map(c -> c.function().app().id());
         Optional<String> kept = logs.keyOfContainer(containerId.get());
         if (liveApp.isEmpty() && kept.isEmpty()) {
           throw Statuses.notFound(
@@ -445,13 +446,13 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
           if (c == null) {
             throw Statuses.notFound("container '" + id + "' not found (it may have stopped)");
           }
-          authorize(c.scheduler.app().id());
-          if (!c.scheduler.stopContainer(c)) {
+          authorize(c.function().app().id());
+          if (!c.function().stopContainer(c)) {
             throw Statuses.notFound("container '" + id + "' not found (it may have stopped)");
           }
           return StopContainerResponse.newBuilder()
-              .setAppId(c.scheduler.app().id())
-              .setFunctionName(c.scheduler.name())
+              .setAppId(c.function().app().id())
+              .setFunctionName(c.function().name())
               .build();
         });
   }
@@ -464,7 +465,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
     Statuses.respond(
         response,
         () -> {
-          FunctionScheduler function = resolve(request.getFunction());
+          FunctionInputs function = resolve(request.getFunction());
           AutoscalerSettings a = request.getSettings();
           String fn = "function '" + function.name() + "': updateAutoscaler: ";
           Bounds.check(fn, "min_containers", a.getMinContainers(), 0, Bounds.MAX_CONTAINERS);
@@ -500,7 +501,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
               apps.find(request.getAppId()).orElseThrow(() -> appNotFound(request.getAppId()));
           AppStatus.Builder status = AppStatus.newBuilder();
           app.functions().values().stream()
-              .sorted(Comparator.comparing(FunctionScheduler::name))
+              .sorted(Comparator.comparing(FunctionInputs::name))
               .forEach(f -> status.addFunctions(f.status()));
           return status.build();
         });
@@ -524,8 +525,8 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   // ------------------------------------------------------------------------------ lookups
 
   /** The function a request names, if the caller may use it and it is (not) a generator. */
-  private FunctionScheduler resolve(FunctionRef ref, boolean generator) {
-    FunctionScheduler function = resolve(ref);
+  private FunctionInputs resolve(FunctionRef ref, boolean generator) {
+    FunctionInputs function = resolve(ref);
     if (function.def().getGenerator() != generator) {
       throw Statuses.invalid(
           generator
@@ -536,7 +537,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   }
 
   /** The function (or generator) a request names, if the caller may use it. */
-  private FunctionScheduler resolve(FunctionRef ref) {
+  private FunctionInputs resolve(FunctionRef ref) {
     if ((ref.getAppId().isEmpty() && ref.getAppName().isEmpty())
         || ref.getFunctionName().isEmpty()) {
       throw Statuses.invalid(
@@ -550,7 +551,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       authorizeCall(ref.getAppId());
       app = apps.find(ref.getAppId()).orElseThrow(() -> appNotFound(ref.getAppId()));
     }
-    FunctionScheduler function =
+    FunctionInputs function =
         app.function(ref.getFunctionName())
             .orElseThrow(
                 () ->
@@ -699,7 +700,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         () -> {
           RunningApp app = deployed().current(request.getAppName());
           authorizeCall(app.spec().id());
-          FunctionScheduler f =
+          FunctionInputs f =
               app.function(request.getFunctionName())
                   .orElseThrow(
                       () ->

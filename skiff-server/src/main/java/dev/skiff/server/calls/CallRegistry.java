@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredCall;
 import java.lang.System.Logger.Level;
@@ -62,7 +62,7 @@ public final class CallRegistry {
    * id. If it cannot be stored, {@code failed} gets the error and nothing runs.
    */
   public void spawn(
-      FunctionScheduler function,
+      FunctionInputs function,
       ByteString args,
       Consumer<String> accepted,
       Consumer<RuntimeException> failed) {
@@ -106,7 +106,7 @@ public final class CallRegistry {
   }
 
   /** Re-queues a stored, unfinished call of a deployed app under its old id (after a restart). */
-  public void adopt(String id, FunctionScheduler function, ByteString args) {
+  public void adopt(String id, FunctionInputs function, ByteString args) {
     SpawnedCall call = newCall(id, function, args);
     if (calls.putIfAbsent(id, call) == null) {
       function.submit(call.input);
@@ -118,7 +118,7 @@ public final class CallRegistry {
     store.ifPresent(s -> s.finishCall(id, result.toByteArray(), clock.instant()));
   }
 
-  private SpawnedCall newCall(String id, FunctionScheduler function, ByteString args) {
+  private SpawnedCall newCall(String id, FunctionInputs function, ByteString args) {
     if (store.isEmpty()) {
       return SpawnedCall.create(id, function, args, r -> {}, clock);
     }

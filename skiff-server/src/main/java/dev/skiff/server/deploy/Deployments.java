@@ -20,7 +20,7 @@ import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.Failures;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretEnvironments;
@@ -563,7 +563,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
     int requeued = 0;
     int failed = 0;
     for (StoredCall call : store.unfinishedCalls()) {
-      Optional<FunctionScheduler> function =
+      Optional<FunctionInputs> function =
           call.deployed()
               ? Optional.ofNullable(currentOrNull(call.appName()))
                   .flatMap(a -> a.function(call.function()))
@@ -607,7 +607,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
   public void tick() {
     for (Deployed r : List.copyOf(retired.values())) {
       boolean idle = true;
-      for (FunctionScheduler f : r.app().functions().values()) {
+      for (FunctionInputs f : r.app().functions().values()) {
         FunctionStatus s = f.status();
         if (s.getQueuedInputs() > 0 || s.getRunningInputs() > 0) {
           idle = false;

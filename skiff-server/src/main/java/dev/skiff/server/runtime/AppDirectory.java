@@ -90,7 +90,7 @@ public final class AppDirectory {
       throw e;
     }
     ctx.pool().fill(classpath);
-    app.functions().values().forEach(FunctionScheduler::start);
+    app.schedulers().forEach(FunctionScheduler::start);
     return app;
   }
 
@@ -177,7 +177,7 @@ public final class AppDirectory {
       return false;
     }
     listeners.forEach(l -> l.stopped(app));
-    app.functions().values().forEach(f -> f.close(reason));
+    app.schedulers().forEach(f -> f.close(reason));
     ctx.logs().closeApp(appId);
     return true;
   }
@@ -214,11 +214,11 @@ public final class AppDirectory {
    * Places the containers that waited for capacity (see {@link FunctionScheduler#placeWaiting}).
    */
   public void placeWaiting() {
-    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::placeWaiting));
+    apps.values().forEach(app -> app.schedulers().forEach(FunctionScheduler::placeWaiting));
   }
 
   /** Housekeeping of every function (see {@link FunctionScheduler#tick()}). */
   public void tick() {
-    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::tick));
+    apps.values().forEach(app -> app.schedulers().forEach(FunctionScheduler::tick));
   }
 }
