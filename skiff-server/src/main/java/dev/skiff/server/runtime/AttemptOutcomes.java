@@ -35,6 +35,7 @@ abstract class AttemptOutcomes extends InputDispatch {
 
   /** The control plane stops waiting for an attempt; the container is told to stop it. */
   void abandon(Attempt a) {
+    assertLocked();
     a.abandoned = true;
     a.container.channel.ifPresent(ch -> ch.cancel(a.input.id, a.number));
   }
@@ -53,6 +54,7 @@ abstract class AttemptOutcomes extends InputDispatch {
 
   /** The current attempt {@code a} failed: retry it later or finish the input with the error. */
   void failAttempt(Attempt a, ErrorInfo error, Outbox out) {
+    assertLocked();
     Input in = a.input;
     if (!closed && retries.retries(error.getKind(), a.number)) {
       Duration delay = retries.delayBefore(a.number);
@@ -130,6 +132,7 @@ abstract class AttemptOutcomes extends InputDispatch {
   }
 
   void finish(Input in, Result result, Outbox out) {
+    assertLocked();
     if (result.hasError() && result.getError().getAttempts() == 0 && in.attempts > 0) {
       result = Failures.result(result.getError().toBuilder().setAttempts(in.attempts).build());
     }

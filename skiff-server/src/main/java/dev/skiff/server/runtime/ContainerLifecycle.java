@@ -37,6 +37,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
   }
 
   void attachLocked(Container c, ContainerChannel channel) {
+    assertLocked();
     c.channel = Optional.of(channel);
     c.lastSeen = ctx.clock().instant();
     if (c.phase == Container.Phase.STOPPING) {
@@ -53,6 +54,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
 
   /** Asks a container to exit; SIGTERM after the grace period, SIGKILL after another. */
   void retire(Container c, Outbox out) {
+    assertLocked();
     c.stopRequested = true;
     c.phase = Container.Phase.STOPPING;
     cancel(c.startupTimer);
@@ -89,6 +91,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
   /** Kills a container; its exit then fails what it held. */
   @Override
   void kill(Container c, String reason, Outbox out) {
+    assertLocked();
     if (c.killReason.isEmpty()) {
       c.killReason = Optional.of(reason);
       LOG.log(Level.DEBUG, "{0}: killing {1} because {2}", qualifiedName(), c, reason);
@@ -100,6 +103,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
 
   /** Removes a container that has ended (or never started) from every registry. */
   void forget(Container c, Outbox out) {
+    assertLocked();
     NodeCapacity.Reservation held = reservations.remove(c.id);
     if (held != null) {
       ctx.capacity().release(held);
@@ -141,6 +145,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
 
   /** Counts a failed start; after several in a row, the queued inputs fail with its error. */
   void startFailed(ErrorKind kind, String message, Optional<ErrorInfo> cause, Outbox out) {
+    assertLocked();
     Instant now = ctx.clock().instant();
     boolean giveUp = startupGuard.recordFailure(now);
     LOG.log(

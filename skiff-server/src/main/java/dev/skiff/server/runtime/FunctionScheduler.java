@@ -79,7 +79,7 @@ import java.util.Optional;
  * (docs/DESIGN.md, section 12, "Who owns which state").
  */
 public final class FunctionScheduler extends ContainerReports {
-
+  /** A scheduler of {@code def}, a function of {@code app}; it starts nothing until started. */
   public FunctionScheduler(AppSpec app, FunctionDef def, SchedulerContext ctx) {
     this(app, def, ctx, Map.of());
   }

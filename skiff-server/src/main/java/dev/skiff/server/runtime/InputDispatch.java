@@ -52,6 +52,7 @@ abstract class InputDispatch extends FunctionCore {
   abstract void onAttemptTimeout(Attempt a);
 
   void dispatch() {
+    assertLocked();
     if (queue.isEmpty()) {
       return;
     }
@@ -167,6 +168,7 @@ abstract class InputDispatch extends FunctionCore {
   }
 
   void requeue(Input in) {
+    assertLocked();
     in.state = new InputState.Queued();
     queue.addFirst(in); // it was in line before everything queued since
   }
