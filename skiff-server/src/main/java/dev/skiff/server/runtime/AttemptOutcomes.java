@@ -13,8 +13,8 @@ import java.util.Optional;
  * The attempts of one function's inputs: their timeouts, retries and cancellation, and the final
  * result of each input. An input's result is final once: it moves to {@link InputState.Finished}
  * and its listener is called, exactly once. A layer of {@link FunctionScheduler} (see {@link
- * FunctionCore}): it shares the function's one lock; methods that take it say so, every other
- * method here must be called with it held.
+ * FunctionCore}): it shares the function's one lock; the timer tasks {@link #onAttemptTimeout} and
+ * {@code retryNow} take it, every other method here must be called with it held.
  */
 abstract class AttemptOutcomes extends InputDispatch {
 

@@ -20,8 +20,9 @@ import java.util.Optional;
  * stopping (asked, then SIGTERM, then SIGKILL), killing, forgetting one that ended, counting failed
  * starts (after several in a row, the queued inputs fail and starts back off), and launching a
  * container through the backend. A layer of {@link FunctionScheduler} (see {@link FunctionCore}):
- * it shares the function's one lock; {@link #launch} and the timer tasks take it, every other
- * method here must be called with it held.
+ * it shares the function's one lock; {@link #launch}, {@link #onLaunchFailed}, {@link
+ * #onStartupTimeout} and the timer tasks take it, every other method here must be called with it
+ * held.
  */
 abstract class ContainerLifecycle extends AttemptOutcomes {
   /** What each container holds of the node, by container id, until it is forgotten. */

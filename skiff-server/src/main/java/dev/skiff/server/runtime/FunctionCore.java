@@ -29,8 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Lock.</b> {@link #lock} guards every mutable field of every layer, and the mutable fields
  * of this function's {@link Input}s, {@link Attempt}s and {@link Container}s. It is never held
- * while calling listeners or the backend (see the {@link Outbox}). A method that must be called
- * with it held says so and checks it with {@link #assertLocked()}.
+ * while calling listeners or the backend (see the {@link Outbox}). Each layer's comment says which
+ * of its methods must be called with it held; those through which state changes check it with
+ * {@link #assertLocked()}.
  */
 abstract class FunctionCore implements FunctionInputs, ContainerEvents {
   static final System.Logger LOG = System.getLogger(FunctionScheduler.class.getName());
@@ -98,7 +99,9 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
 
   /**
    * Fails, when assertions are enabled (as in tests), unless the calling thread holds {@link
-   * #lock}: the check of every method that must run inside a locked section.
+   * #lock}. Called first by the methods through which the layers change state under the lock:
+   * dispatch, requeue, abandon, failAttempt, finish, attachLocked, retire, kill, forget and
+   * startFailed.
    */
   final void assertLocked() {
     assert lock.isHeldByCurrentThread()
