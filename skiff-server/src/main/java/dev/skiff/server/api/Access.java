@@ -7,7 +7,7 @@ import dev.skiff.server.common.Statuses;
 import dev.skiff.server.deploy.CrossAppCalls;
 import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.runtime.AppDirectory;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
 import io.grpc.StatusRuntimeException;
 import java.util.Optional;
@@ -30,8 +30,8 @@ final class Access {
   }
 
   /** The function a request names, if the caller may use it and it is (not) a generator. */
-  FunctionScheduler resolve(FunctionRef ref, boolean generator) {
-    FunctionScheduler function = resolve(ref);
+  FunctionInputs resolve(FunctionRef ref, boolean generator) {
+    FunctionInputs function = resolve(ref);
     if (function.def().getGenerator() != generator) {
       throw Statuses.invalid(
           generator
@@ -42,7 +42,7 @@ final class Access {
   }
 
   /** The function (or generator) a request names, if the caller may use it. */
-  FunctionScheduler resolve(FunctionRef ref) {
+  FunctionInputs resolve(FunctionRef ref) {
     if ((ref.getAppId().isEmpty() && ref.getAppName().isEmpty())
         || ref.getFunctionName().isEmpty()) {
       throw Statuses.invalid(
@@ -56,7 +56,7 @@ final class Access {
       authorizeCall(ref.getAppId());
       app = apps.find(ref.getAppId()).orElseThrow(() -> appNotFound(ref.getAppId()));
     }
-    FunctionScheduler function =
+    FunctionInputs function =
         app.function(ref.getFunctionName())
             .orElseThrow(
                 () ->

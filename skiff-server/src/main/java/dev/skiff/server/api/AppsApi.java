@@ -25,7 +25,7 @@ import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppDirectory;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretEnvironments;
@@ -121,7 +121,7 @@ final class AppsApi {
               apps.find(request.getAppId()).orElseThrow(() -> appNotFound(request.getAppId()));
           AppStatus.Builder status = AppStatus.newBuilder();
           app.functions().values().stream()
-              .sorted(Comparator.comparing(FunctionScheduler::name))
+              .sorted(Comparator.comparing(FunctionInputs::name))
               .forEach(f -> status.addFunctions(f.status()));
           return status.build();
         });
@@ -172,7 +172,7 @@ final class AppsApi {
         () -> {
           RunningApp app = access.deployed().current(request.getAppName());
           access.authorizeCall(app.spec().id());
-          FunctionScheduler f =
+          FunctionInputs f =
               app.function(request.getFunctionName())
                   .orElseThrow(
                       () ->

@@ -18,7 +18,7 @@ import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.calls.SpawnedCall;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.store.StoredCall;
 import io.grpc.StatusRuntimeException;
@@ -49,7 +49,7 @@ final class CallsApi {
   void call(CallRequest request, StreamObserver<Result> response) {
     ServerCallStreamObserver<Result> stream = (ServerCallStreamObserver<Result>) response;
     try {
-      FunctionScheduler function = access.resolve(request.getFunction(), false);
+      FunctionInputs function = access.resolve(request.getFunction(), false);
       Input input =
           function.newInput(
               request.getArgs(),
@@ -76,7 +76,7 @@ final class CallsApi {
   }
 
   void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
-    FunctionScheduler function;
+    FunctionInputs function;
     try {
       function = access.resolve(request.getFunction(), false);
     } catch (RuntimeException e) {

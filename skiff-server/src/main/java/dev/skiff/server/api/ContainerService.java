@@ -8,7 +8,7 @@ import dev.skiff.server.auth.Principal;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.ContainerChannel;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.ContainerEvents;
 import dev.skiff.server.scaling.WarmPool;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The container API: one {@code Connect} stream per container for its whole life. The first message
  * must be {@code hello} with the container's own id and token (the token that also authenticated
- * the call); everything after it is handed to the container's {@link FunctionScheduler}. When the
+ * the call); everything after it is handed to the container's {@link ContainerEvents}. When the
  * stream ends, the scheduler decides what happens to the container.
  */
 public final class ContainerService extends ContainerApiGrpc.ContainerApiImplBase {
@@ -91,7 +91,7 @@ public final class ContainerService extends ContainerApiGrpc.ContainerApiImplBas
           hello(message.getHello());
           return;
         }
-        FunctionScheduler f = c.scheduler;
+        ContainerEvents f = c.scheduler;
         switch (message.getMsgCase()) {
           case HELLO -> throw Statuses.failedPrecondition("hello was already sent");
           case READY -> f.onReady(c);

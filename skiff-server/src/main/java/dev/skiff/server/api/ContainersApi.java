@@ -10,7 +10,7 @@ import dev.skiff.proto.UpdateAutoscalerResponse;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.Container;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Map;
@@ -34,13 +34,13 @@ final class ContainersApi {
           if (c == null) {
             throw Statuses.notFound("container '" + id + "' not found (it may have stopped)");
           }
-          authorize(c.scheduler.app().id());
-          if (!c.scheduler.stopContainer(c)) {
+          authorize(c.function().app().id());
+          if (!c.function().stopContainer(c)) {
             throw Statuses.notFound("container '" + id + "' not found (it may have stopped)");
           }
           return StopContainerResponse.newBuilder()
-              .setAppId(c.scheduler.app().id())
-              .setFunctionName(c.scheduler.name())
+              .setAppId(c.function().app().id())
+              .setFunctionName(c.function().name())
               .build();
         });
   }
@@ -50,7 +50,7 @@ final class ContainersApi {
     Statuses.respond(
         response,
         () -> {
-          FunctionScheduler function = access.resolve(request.getFunction());
+          FunctionInputs function = access.resolve(request.getFunction());
           AutoscalerSettings a = request.getSettings();
           String fn = "function '" + function.name() + "': updateAutoscaler: ";
           Bounds.check(fn, "min_containers", a.getMinContainers(), 0, Bounds.MAX_CONTAINERS);

@@ -8,7 +8,7 @@ import dev.skiff.proto.GenerateResponse;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.InputListener;
 import io.grpc.StatusRuntimeException;
@@ -25,17 +25,17 @@ import java.util.function.Function;
  * Thread-safe.
  */
 public final class GenerateStream implements StreamObserver<GenerateRequest>, InputListener {
-  private final Function<FunctionRef, FunctionScheduler> resolver;
+  private final Function<FunctionRef, FunctionInputs> resolver;
   private final ServerCallStreamObserver<GenerateResponse> out;
 
   // Guards every field below, and every call on `out`. Never held while calling the scheduler.
   private final Object lock = new Object();
-  private FunctionScheduler function;
+  private FunctionInputs function;
   private Input input;
   private boolean done;
 
   GenerateStream(
-      Function<FunctionRef, FunctionScheduler> resolver,
+      Function<FunctionRef, FunctionInputs> resolver,
       ServerCallStreamObserver<GenerateResponse> out) {
     this.resolver = resolver;
     this.out = out;
@@ -65,7 +65,7 @@ public final class GenerateStream implements StreamObserver<GenerateRequest>, In
         throw Statuses.invalid("the generator call was already started");
       }
     }
-    FunctionScheduler f = resolver.apply(start.getFunction());
+    FunctionInputs f = resolver.apply(start.getFunction());
     Input in = f.newInput(start.getArgs(), this);
     synchronized (lock) {
       if (done) {
@@ -79,7 +79,7 @@ public final class GenerateStream implements StreamObserver<GenerateRequest>, In
 
   private void credit(int credit) {
     Bounds.check("generate: ", "credit", credit, 0, Bounds.MAX_GENERATOR_CREDIT);
-    FunctionScheduler f;
+    FunctionInputs f;
     Input in;
     synchronized (lock) {
       if (function == null) {
@@ -157,7 +157,7 @@ public final class GenerateStream implements StreamObserver<GenerateRequest>, In
 
   /** Cancels the input if it has not finished; its CANCELLED result ends the stream. */
   private void abandon(String reason) {
-    FunctionScheduler f;
+    FunctionInputs f;
     Input in;
     synchronized (lock) {
       f = function;

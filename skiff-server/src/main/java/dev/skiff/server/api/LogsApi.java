@@ -46,7 +46,8 @@ final class LogsApi {
       Bounds.check("", "since_ms", request.getSinceMs(), 0, Long.MAX_VALUE);
       if (containerId.isPresent()) {
         Optional<String> liveApp =
-            Optional.ofNullable(containers.get(containerId.get())).map(c -> c.scheduler.app().id());
+            Optional.ofNullable(containers.get(containerId.get()))
+                .map(c -> c.function().app().id());
         Optional<String> kept = logs.keyOfContainer(containerId.get());
         if (liveApp.isEmpty() && kept.isEmpty()) {
           throw Statuses.notFound(

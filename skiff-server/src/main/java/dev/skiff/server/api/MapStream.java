@@ -8,7 +8,7 @@ import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.InputListener;
 import io.grpc.StatusRuntimeException;
@@ -44,12 +44,12 @@ public final class MapStream implements StreamObserver<MapRequest> {
 
   static final int MAX_UNANSWERED = Bounds.MAX_UNANSWERED_MAP_INPUTS;
 
-  private final Function<FunctionRef, FunctionScheduler> resolver;
+  private final Function<FunctionRef, FunctionInputs> resolver;
   private final ServerCallStreamObserver<MapResponse> out;
 
   // Guards every field below, and every call on `out`. Never held while calling the scheduler.
   private final Object lock = new Object();
-  private FunctionScheduler function;
+  private FunctionInputs function;
   private final Map<Long, Input> outstanding = new HashMap<>();
   private final ArrayDeque<IndexedResult> unsent = new ArrayDeque<>();
   private boolean endOfInputs;
@@ -57,8 +57,7 @@ public final class MapStream implements StreamObserver<MapRequest> {
   private boolean finished;
 
   MapStream(
-      Function<FunctionRef, FunctionScheduler> resolver,
-      ServerCallStreamObserver<MapResponse> out) {
+      Function<FunctionRef, FunctionInputs> resolver, ServerCallStreamObserver<MapResponse> out) {
     this.resolver = resolver;
     this.out = out;
   }
@@ -102,7 +101,7 @@ public final class MapStream implements StreamObserver<MapRequest> {
         throw Statuses.invalid("the map already named its function");
       }
     }
-    FunctionScheduler resolved = resolver.apply(ref);
+    FunctionInputs resolved = resolver.apply(ref);
     synchronized (lock) {
       function = resolved;
     }
@@ -114,7 +113,7 @@ public final class MapStream implements StreamObserver<MapRequest> {
     for (IndexedArgs args : batch) {
       Bounds.check("map: ", "index", args.getIndex(), 0, Long.MAX_VALUE);
     }
-    FunctionScheduler f;
+    FunctionInputs f;
     List<Input> inputs = new ArrayList<>(batch.size());
     synchronized (lock) {
       if (function == null) {
@@ -234,7 +233,7 @@ public final class MapStream implements StreamObserver<MapRequest> {
   }
 
   private void abort(String reason) {
-    FunctionScheduler f;
+    FunctionInputs f;
     List<Input> toCancel;
     synchronized (lock) {
       finished = true;

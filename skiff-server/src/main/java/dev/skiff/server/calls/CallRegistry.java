@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.StoredCall;
 import java.lang.System.Logger.Level;
@@ -44,7 +44,7 @@ public final class CallRegistry {
   // The encoded definition of each function, shared by the rows of its calls (a store never
   // changes what it is given), so that a spawn does not encode it again nor keep a copy per call.
   // Weak: a function's entry goes with its stopped app.
-  private final Map<FunctionScheduler, ByteString> definitions =
+  private final Map<FunctionInputs, ByteString> definitions =
       Collections.synchronizedMap(new WeakHashMap<>());
   private final CallStore store;
   private final Clock clock;
@@ -74,7 +74,7 @@ public final class CallRegistry {
    * cannot be stored, {@code failed} gets the error and nothing runs.
    */
   public void spawn(
-      FunctionScheduler function,
+      FunctionInputs function,
       ByteString args,
       Consumer<String> accepted,
       Consumer<RuntimeException> failed) {
@@ -112,7 +112,7 @@ public final class CallRegistry {
   }
 
   /** Re-queues a stored, unfinished call of a deployed app under its old id (after a restart). */
-  public void adopt(String id, FunctionScheduler function, ByteString args) {
+  public void adopt(String id, FunctionInputs function, ByteString args) {
     SpawnedCall call = newCall(id, function, args);
     if (calls.putIfAbsent(id, call) == null) {
       function.submit(call.input);
@@ -124,7 +124,7 @@ public final class CallRegistry {
     store.finish(id, result.toByteArray(), clock.instant());
   }
 
-  private SpawnedCall newCall(String id, FunctionScheduler function, ByteString args) {
+  private SpawnedCall newCall(String id, FunctionInputs function, ByteString args) {
     return SpawnedCall.create(
         id,
         function,

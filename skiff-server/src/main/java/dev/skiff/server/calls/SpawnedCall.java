@@ -2,7 +2,7 @@ package dev.skiff.server.calls;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.proto.Result;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  */
 public final class SpawnedCall {
   public final String id;
-  public final FunctionScheduler function;
+  public final FunctionInputs function;
   public final Input input;
 
   // Guards result and waiters.
@@ -30,11 +30,7 @@ public final class SpawnedCall {
   private volatile long finishedAtMillis;
 
   private SpawnedCall(
-      String id,
-      FunctionScheduler function,
-      ByteString args,
-      Consumer<Result> onResult,
-      Clock clock) {
+      String id, FunctionInputs function, ByteString args, Consumer<Result> onResult, Clock clock) {
     this.id = id;
     this.function = function;
     this.onResult = onResult;
@@ -43,7 +39,7 @@ public final class SpawnedCall {
   }
 
   /** A call record with a new input; the caller submits {@link #input} once it has stored it. */
-  static SpawnedCall create(String id, FunctionScheduler function, ByteString args) {
+  static SpawnedCall create(String id, FunctionInputs function, ByteString args) {
     return new SpawnedCall(id, function, args, r -> {}, Clock.systemUTC());
   }
 
@@ -52,11 +48,7 @@ public final class SpawnedCall {
    * stores it).
    */
   static SpawnedCall create(
-      String id,
-      FunctionScheduler function,
-      ByteString args,
-      Consumer<Result> onResult,
-      Clock clock) {
+      String id, FunctionInputs function, ByteString args, Consumer<Result> onResult, Clock clock) {
     return new SpawnedCall(id, function, args, onResult, clock);
   }
 

@@ -15,7 +15,7 @@ import dev.skiff.server.common.Statuses;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppDirectory;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretEnvironments;
@@ -426,7 +426,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
   public void tick() {
     for (Deployed r : List.copyOf(retired.values())) {
       boolean idle = true;
-      for (FunctionScheduler f : r.app().functions().values()) {
+      for (FunctionInputs f : r.app().functions().values()) {
         FunctionStatus s = f.status();
         if (s.getQueuedInputs() > 0 || s.getRunningInputs() > 0) {
           idle = false;

@@ -6,7 +6,7 @@ import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.runtime.Failures;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
@@ -74,7 +74,7 @@ final class Restorer {
     int requeued = 0;
     int failed = 0;
     for (StoredCall call : store.calls().unfinished()) {
-      Optional<FunctionScheduler> function =
+      Optional<FunctionInputs> function =
           call.deployed()
               ? Optional.ofNullable(deployments.currentOrNull(call.appName()))
                   .flatMap(a -> a.function(call.function()))

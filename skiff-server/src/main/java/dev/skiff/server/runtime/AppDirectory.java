@@ -15,7 +15,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
-/** The apps a control plane runs, by id. Thread-safe. */
+/**
+ * The apps a control plane runs, by id. Thread-safe.
+ *
+ * <p><b>Ownership.</b> The directory is the single authority for which apps run in this control
+ * plane: only {@link #create}, {@link #stop}, {@link #retire} and {@link #unretire} change it, and
+ * its {@link Listener}s (schedules, web endpoints) follow it. It alone creates, starts, ticks and
+ * closes the {@link FunctionScheduler} of each function; everyone else reaches a function through
+ * the ports that {@link RunningApp} ({@link FunctionInputs}) and {@link Container} ({@link
+ * ContainerEvents}) hand out. Nothing here is persisted: deployed apps are recreated by {@code
+ * Deployments.restore}, under new ids. App ids are per process, so several control planes sharing
+ * one database would each act only on apps they created, and need a lease per app name to decide
+ * which one runs a deployed app (docs/DESIGN.md, section 12, "Who owns which state").
+ */
 public final class AppDirectory {
   private final SchedulerContext ctx;
   private final ConcurrentHashMap<String, RunningApp> apps = new ConcurrentHashMap<>();
@@ -91,7 +103,7 @@ public final class AppDirectory {
       throw e;
     }
     ctx.pool().fill(classpath);
-    app.functions().values().forEach(FunctionScheduler::start);
+    app.schedulers().forEach(FunctionScheduler::start);
     return app;
   }
 
@@ -178,7 +190,7 @@ public final class AppDirectory {
       return false;
     }
     listeners.forEach(l -> l.stopped(app));
-    app.functions().values().forEach(f -> f.close(reason));
+    app.schedulers().forEach(f -> f.close(reason));
     ctx.logs().closeApp(appId);
     return true;
   }
@@ -215,11 +227,11 @@ public final class AppDirectory {
    * Places the containers that waited for capacity (see {@link FunctionScheduler#placeWaiting}).
    */
   public void placeWaiting() {
-    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::placeWaiting));
+    apps.values().forEach(app -> app.schedulers().forEach(FunctionScheduler::placeWaiting));
   }
 
   /** Housekeeping of every function (see {@link FunctionScheduler#tick()}). */
   public void tick() {
-    apps.values().forEach(app -> app.functions().values().forEach(FunctionScheduler::tick));
+    apps.values().forEach(app -> app.schedulers().forEach(FunctionScheduler::tick));
   }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.ScheduledFuture;
 /**
  * The control plane's view of one container of a function: its lifecycle phase, its control stream,
  * and the attempts occupying its slots. Mutable state is guarded by the owning {@link
- * FunctionScheduler}'s lock.
+ * FunctionScheduler}'s lock. What the container reports goes to {@link #scheduler}, the function's
+ * {@link ContainerEvents} port; operators reach the function through {@link #function()}.
  */
 public final class Container {
   /** Where a container is in its life. */
@@ -27,7 +28,12 @@ public final class Container {
 
   public final String id;
   public final String token;
-  public final FunctionScheduler scheduler;
+
+  /** The scheduler of the container's function, as its containers see it. */
+  public final ContainerEvents scheduler;
+
+  private final FunctionInputs function;
+
   final int slots;
   final Instant createdAt;
 
@@ -66,14 +72,20 @@ public final class Container {
   Optional<String> killReason = Optional.empty();
   ScheduledFuture<?> startupTimer;
 
-  Container(String id, String token, FunctionScheduler scheduler, int slots, Instant createdAt) {
+  Container(String id, String token, FunctionCore scheduler, int slots, Instant createdAt) {
     this.id = id;
     this.token = token;
     this.scheduler = scheduler;
+    this.function = scheduler;
     this.slots = slots;
     this.createdAt = createdAt;
     this.idleSince = createdAt;
     this.lastSeen = createdAt;
+  }
+
+  /** The function the container serves: its app, its name, and stopping this container. */
+  public FunctionInputs function() {
+    return function;
   }
 
   int freeSlots() {

@@ -12,7 +12,7 @@ import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.Failures;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.InputListener;
 import dev.skiff.server.runtime.RunningApp;
 import java.lang.System.Logger.Level;
@@ -53,7 +53,7 @@ import java.util.concurrent.TimeUnit;
  * inputs, so they queue and scale like any other input.
  *
  * <p><b>Runs.</b> Each run is an input of the function, submitted through its {@link
- * FunctionScheduler}, so the function's retries, timeouts and autoscaling apply. The app's history
+ * FunctionInputs}, so the function's retries, timeouts and autoscaling apply. The app's history
  * records each run (its tick, when it was submitted, when it finished and its final result), oldest
  * first, keeping the newest {@value #HISTORY_LIMIT}; it lives as long as the app.
  *
@@ -202,7 +202,7 @@ public final class ScheduleRunner implements AppDirectory.Listener {
     Instant start = clock.instant();
     List<Scheduled> scheduled = new ArrayList<>();
     Map<String, Instant> from = new HashMap<>();
-    for (FunctionScheduler f : app.functions().values()) {
+    for (FunctionInputs f : app.functions().values()) {
       FunctionDef def = f.def();
       if (def.hasSchedule()) {
         Optional<Resume> resume = persistence.flatMap(p -> p.resume(app.spec().id(), f.name()));

@@ -22,7 +22,7 @@ import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.Failures;
-import dev.skiff.server.runtime.FunctionScheduler;
+import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.RunningApp;
 import java.io.IOException;
@@ -57,7 +57,7 @@ import javax.net.ssl.SSLContext;
  *
  * <p><b>Requests are inputs.</b> The gateway does not load user classes. It turns an HTTP request
  * into an {@link HttpInput} (method, path below the endpoint, query, headers, body) and submits it
- * as an input of the endpoint's function through its {@link FunctionScheduler}, so the function's
+ * as an input of the endpoint's function through its {@link FunctionInputs}, so the function's
  * timeout, concurrency and autoscaling apply. The container maps the request onto the method's
  * parameters (or hands a raw endpoint the whole request) and answers with an {@link HttpOutput},
  * which the gateway sends back as it is.
@@ -100,7 +100,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
    * @param path {@code /<app name>/<label>}
    * @param function the endpoint's function
    */
-  private record Route(String appId, String path, FunctionScheduler function) {
+  private record Route(String appId, String path, FunctionInputs function) {
     WebEndpointDef def() {
       return function.def().getWebEndpoint();
     }
@@ -220,7 +220,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   /** The URL of each web endpoint of an app, by function name. */
   public Map<String, String> urls(RunningApp app) {
     Map<String, String> urls = new LinkedHashMap<>();
-    for (FunctionScheduler f : app.functions().values()) {
+    for (FunctionInputs f : app.functions().values()) {
       if (f.def().hasWebEndpoint()) {
         urls.put(f.name(), baseUrl + path(app, f));
       }
@@ -228,14 +228,14 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     return urls;
   }
 
-  private static String path(RunningApp app, FunctionScheduler f) {
+  private static String path(RunningApp app, FunctionInputs f) {
     return "/" + app.spec().name() + "/" + f.def().getWebEndpoint().getLabel();
   }
 
   @Override
   public void started(RunningApp app) {
     List<Route> added = new ArrayList<>();
-    for (FunctionScheduler f : app.functions().values()) {
+    for (FunctionInputs f : app.functions().values()) {
       if (!f.def().hasWebEndpoint()) {
         continue;
       }
@@ -419,7 +419,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   /** Submits the request as an input and waits for its result (on this virtual thread). */
   private Result call(Route route, HttpInput request) {
     CompletableFuture<Result> done = new CompletableFuture<>();
-    FunctionScheduler function = route.function();
+    FunctionInputs function = route.function();
     Input input = function.newInput(request.toByteString(), done::complete);
     function.submit(input);
     FunctionDef def = function.def();

@@ -1,6 +1,7 @@
 package dev.skiff.server.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
@@ -704,5 +705,24 @@ class FunctionSchedulerTest {
 
     assertThat(sink.items).extracting(ByteString::toStringUtf8).containsExactly("1", "2", "3");
     assertThat(sink.only().hasValue()).isTrue();
+  }
+
+  @Test
+  void lockedSectionsRefuseCallersThatDoNotHoldTheFunctionsLock() {
+    FunctionScheduler f = function(def());
+    Sink sink = submit(f, "a");
+
+    assertThatThrownBy(f::dispatch)
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("must hold the lock of function hello-app.f of ap-test");
+    assertThatThrownBy(() -> f.finish(f.newInput(ByteString.EMPTY, sink), value("x"), new Outbox()))
+        .isInstanceOf(AssertionError.class);
+    f.lock.lock();
+    try {
+      f.dispatch(); // with the lock held: no container is ready, so nothing happens
+    } finally {
+      f.lock.unlock();
+    }
+    assertThat(sink.results).isEmpty();
   }
 }
