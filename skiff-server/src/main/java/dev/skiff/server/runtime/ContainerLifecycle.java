@@ -189,6 +189,15 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
       onLaunchFailed(c, e);
       return;
     }
+    handleArrived(c, handle);
+    handle.onExit().thenAccept(code -> onExit(c, code, handle.stderrTail()));
+  }
+
+  /**
+   * A container's process exists now: records its handle, and carries out a kill or stop that was
+   * asked for while it was being created.
+   */
+  void handleArrived(Container c, ContainerHandle handle) {
     boolean killNow;
     boolean stopNow;
     lock.lock();
@@ -204,7 +213,6 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
     } else if (stopNow) {
       handle.stop();
     }
-    handle.onExit().thenAccept(code -> onExit(c, code, handle.stderrTail()));
   }
 
   void onLaunchFailed(Container c, Exception e) {

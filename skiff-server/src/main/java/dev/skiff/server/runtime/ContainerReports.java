@@ -70,21 +70,7 @@ abstract class ContainerReports extends ContainerLauncher {
   /** The process of a container taken from the warm pool exists now. */
   @Override
   public void onAdoptedHandle(Container c, ContainerHandle handle) {
-    boolean killNow;
-    boolean stopNow;
-    lock.lock();
-    try {
-      c.handle = Optional.of(handle);
-      killNow = c.killReason.isPresent();
-      stopNow = c.stopRequested && c.channel.isEmpty();
-    } finally {
-      lock.unlock();
-    }
-    if (killNow) {
-      handle.kill();
-    } else if (stopNow) {
-      handle.stop();
-    }
+    handleArrived(c, handle);
   }
 
   /** The process of a container taken from the warm pool could not be started. */
