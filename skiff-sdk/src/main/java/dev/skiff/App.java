@@ -28,6 +28,10 @@ import java.util.regex.Pattern;
  * function, async function, generator, web endpoint) exists for 0 to 4 parameters, each with and
  * without options; the forms of one kind differ only in their arity and are documented once, on the
  * one-parameter form. Thread-safe.
+ *
+ * <p>This class is past 600 lines for one reason: it is the public face of those definition forms
+ * (about 60 overloads, each a line or two that hands over to {@code internal.AppRuntime}, where the
+ * machinery lives). Splitting it would split the API users see, not a responsibility.
  */
 public final class App {
   private final String name;
