@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.StoredCall;
@@ -106,7 +107,15 @@ public final class CallRegistry {
                             + error.getMessage()));
                 return;
               }
-              function.submit(c.input);
+              try {
+                function.submit(c.input);
+              } catch (RuntimeException e) {
+                // Inside this callback an exception would vanish and the caller wait forever.
+                calls.remove(c.id, c);
+                failStored(c.id, Failures.cancelled("the call could not be started: " + e));
+                failed.accept(e);
+                return;
+              }
               accepted.accept(c.id);
             });
   }

@@ -7,9 +7,11 @@ import dev.skiff.proto.JarChunk;
 import dev.skiff.proto.UploadJarResponse;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.files.FileTransfer;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -104,6 +106,20 @@ public final class JarStore {
       }
 
       @Override
+      protected String noChunkMessage() {
+        return "the upload sent no chunk; the first chunk names the jar's sha-256";
+      }
+
+      @Override
+      protected StatusRuntimeException failure(Exception e) {
+        return Statuses.of(
+            e instanceof RuntimeException r
+                ? r
+                : new UncheckedIOException(
+                    new IOException("could not store the jar: " + e.getMessage(), e)));
+      }
+
+      @Override
       protected ByteString data(JarChunk chunk) {
         return chunk.getData();
       }
@@ -115,11 +131,15 @@ public final class JarStore {
           throw Statuses.invalid(
               "the uploaded jar's sha-256 is " + actual + ", not " + sha + " as declared");
         }
-        Files.move(
-            file,
-            jarPath(sha),
-            StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
+        try {
+          Files.move(
+              file,
+              jarPath(sha),
+              StandardCopyOption.ATOMIC_MOVE,
+              StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+          throw new UncheckedIOException("could not store jar " + sha, e);
+        }
         return UploadJarResponse.newBuilder().setSha256(sha).setSize(size).build();
       }
     };

@@ -127,6 +127,21 @@ public final class FileTransfer {
       return Files.newOutputStream(file);
     }
 
+    /** What an upload that ended before its first chunk is told (INVALID_ARGUMENT). */
+    protected String noChunkMessage() {
+      return "a " + what + " needs at least one chunk";
+    }
+
+    /**
+     * The status an upload that failed with {@code e} is answered with: {@code e} itself when it is
+     * a status, else INTERNAL naming the upload and the cause.
+     */
+    protected StatusRuntimeException failure(Exception e) {
+      return e instanceof StatusRuntimeException s
+          ? s
+          : Status.INTERNAL.withDescription(what + " failed: " + e).asRuntimeException();
+    }
+
     /** Takes the complete, closed file (moving it away) and returns the answer. */
     protected abstract R finish(Path file, long size) throws IOException;
 
@@ -160,7 +175,7 @@ public final class FileTransfer {
         return;
       }
       if (out == null) {
-        response.onError(Statuses.invalid("a " + what + " needs at least one chunk"));
+        response.onError(Statuses.invalid(noChunkMessage()));
         return;
       }
       R answer;
@@ -178,10 +193,7 @@ public final class FileTransfer {
     private void fail(Exception e) {
       failed = true;
       discard();
-      response.onError(
-          e instanceof StatusRuntimeException s
-              ? s
-              : Status.INTERNAL.withDescription(what + " failed: " + e).asRuntimeException());
+      response.onError(failure(e));
     }
 
     private void discard() {

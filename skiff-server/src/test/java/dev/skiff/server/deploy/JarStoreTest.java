@@ -126,7 +126,8 @@ class JarStoreTest {
     new JarStore(dir.resolve("classpath")).upload(response).onCompleted();
 
     assertThat(code(response.error)).isEqualTo(Status.Code.INVALID_ARGUMENT);
-    assertThat(response.error).hasMessageContaining("a jar upload needs at least one chunk");
+    assertThat(response.error)
+        .hasMessageContaining("the upload sent no chunk; the first chunk names the jar's sha-256");
   }
 
   @Test
