@@ -24,6 +24,14 @@ public interface ContainerBackend extends AutoCloseable {
   ContainerHandle start(ContainerSpec spec, OutputListener output);
 
   /**
+   * Where and whether its containers fit: the control plane places each container here before it
+   * starts it, and refuses an app whose request can never fit. The local backend accounts for its
+   * one node's capacity; a cluster backend defers to its cluster's scheduler ({@link
+   * Placement#unbounded()}).
+   */
+  Placement placement();
+
+  /**
    * What this backend can give containers. The control plane refuses an app whose functions need a
    * lacking capability up front, quoting why, rather than fail each container start. The default:
    * nothing, for want of a sandbox.

@@ -4,6 +4,7 @@ import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.OutputListener;
+import dev.skiff.server.backend.Placement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -17,12 +18,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class FakeBackend implements ContainerBackend {
   public final List<Puppet> started = new CopyOnWriteArrayList<>();
   public volatile boolean closed;
+  private final Placement placement = Placement.unbounded();
 
   @Override
   public ContainerHandle start(ContainerSpec spec, OutputListener output) {
     Puppet p = new Puppet(spec, output);
     started.add(p);
     return p;
+  }
+
+  /** Places everything: puppets hold nothing. */
+  @Override
+  public Placement placement() {
+    return placement;
   }
 
   @Override
