@@ -247,7 +247,9 @@ abstract class ContainerLauncher extends ContainerLifecycle {
     env.putAll(
         ContainerEnvironment.of(
             new ContainerEnvironment.Identity(
-                ctx.containerEndpoint().get().target(), c.token, c.id),
+                ctx.backend().advertisedEndpoint(ctx.containerEndpoint().get().socket()),
+                c.token,
+                c.id),
             new ContainerEnvironment.Function(
                 app.id(),
                 app.name(),

@@ -212,7 +212,8 @@ abstract class ContainerBackendContract {
         id,
         classpath(),
         ContainerEnvironment.pooled(
-            new ContainerEnvironment.Identity("unix:" + socket, "token-" + id, id)),
+            new ContainerEnvironment.Identity(
+                backend.advertisedEndpoint(socket), "token-" + id, id)),
         Map.of(),
         List.of(),
         Optional.empty(),

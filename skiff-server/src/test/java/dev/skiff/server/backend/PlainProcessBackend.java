@@ -63,6 +63,12 @@ final class PlainProcessBackend implements ContainerBackend {
     }
   }
 
+  /** The control socket itself: plain processes share this machine's files. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return "unix:" + controlSocket;
+  }
+
   /** Memory only, against the node's memory; no GPUs, any region. */
   @Override
   public Placement placement() {

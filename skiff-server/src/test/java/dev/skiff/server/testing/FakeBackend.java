@@ -5,6 +5,7 @@ import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.OutputListener;
 import dev.skiff.server.backend.Placement;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -25,6 +26,12 @@ public final class FakeBackend implements ContainerBackend {
     Puppet p = new Puppet(spec, output);
     started.add(p);
     return p;
+  }
+
+  /** The control socket itself, as the local backend gives it. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return "unix:" + controlSocket;
   }
 
   /** Places everything: puppets hold nothing. */

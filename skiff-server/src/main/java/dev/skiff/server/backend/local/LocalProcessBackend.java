@@ -269,6 +269,12 @@ public final class LocalProcessBackend implements ContainerBackend {
    * only where the operator allowed unsandboxed containers; GPUs either way (a plain process sees
    * the devices its {@code CUDA_VISIBLE_DEVICES} lists).
    */
+  /** The control socket itself: a sandbox binds it read-only at its host path. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return "unix:" + controlSocket;
+  }
+
   /** Places containers on this one node: its CPU, memory and GPUs ({@link NodeCapacity}). */
   @Override
   public Placement placement() {
