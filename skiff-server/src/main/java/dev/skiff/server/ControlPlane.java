@@ -2,7 +2,6 @@ package dev.skiff.server;
 
 import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
-import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.api.BlobService;
 import dev.skiff.server.api.ClientService;
 import dev.skiff.server.api.ContainerService;
@@ -16,6 +15,7 @@ import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.Placement;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.deploy.CrossAppCalls;
 import dev.skiff.server.deploy.Deployments;
@@ -30,7 +30,6 @@ import dev.skiff.server.runtime.ContainerEndpoint;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.runtime.SchedulerContext;
 import dev.skiff.server.scaling.DemandAutoscaler;
-import dev.skiff.server.scaling.NodeCapacity;
 import dev.skiff.server.scaling.WarmPool;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretStore;
@@ -156,17 +155,12 @@ final class ControlPlane implements EmbeddedControlPlane {
     }
   }
 
-  private ControlPlane(
-      ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
-    this(config, node, backend, clock, Listen.embedded());
+  private ControlPlane(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
+    this(config, backend, clock, Listen.embedded());
   }
 
   private ControlPlane(
-      ControlPlaneConfig config,
-      NodeConfig node,
-      ContainerBackend backend,
-      Clock clock,
-      Listen listen) {
+      ControlPlaneConfig config, ContainerBackend backend, Clock clock, Listen listen) {
     NettyLogging.useJdkLogging();
     this.config = config;
     this.backend = backend;
@@ -184,7 +178,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-launch-", 0).factory());
     AtomicReference<ContainerEndpoint> listening = new AtomicReference<>();
     this.pool = new WarmPool(config.warmContainers(), backend, tokens, launcher, listening::get);
-    NodeCapacity capacity = new NodeCapacity(node);
+    Placement placement = backend.placement();
     SchedulerContext ctx =
         new SchedulerContext(
             config,
@@ -199,9 +193,9 @@ final class ControlPlane implements EmbeddedControlPlane {
             listening::get,
             new AtomicLong(),
             pool,
-            capacity);
+            placement);
     this.apps = new AppDirectory(ctx);
-    capacity.onRelease(
+    placement.onRelease(
         () -> {
           try {
             timer.execute(this::placeWaiting);
@@ -342,17 +336,7 @@ final class ControlPlane implements EmbeddedControlPlane {
    * @throws UncheckedIOException if the server cannot listen
    */
   static ControlPlane start(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
-    return new ControlPlane(config, NodeConfig.detect(), backend, clock);
-  }
-
-  /**
-   * Starts a control plane on a free loopback port whose containers are placed on {@code node}.
-   *
-   * @throws UncheckedIOException if the server cannot listen
-   */
-  static ControlPlane start(
-      ControlPlaneConfig config, NodeConfig node, ContainerBackend backend, Clock clock) {
-    return new ControlPlane(config, node, backend, clock);
+    return new ControlPlane(config, backend, clock);
   }
 
   /**
@@ -362,12 +346,8 @@ final class ControlPlane implements EmbeddedControlPlane {
    * @throws UncheckedIOException if the server cannot listen
    */
   static ControlPlane start(
-      ControlPlaneConfig config,
-      NodeConfig node,
-      ContainerBackend backend,
-      Clock clock,
-      Listen listen) {
-    return new ControlPlane(config, node, backend, clock, listen);
+      ControlPlaneConfig config, ContainerBackend backend, Clock clock, Listen listen) {
+    return new ControlPlane(config, backend, clock, listen);
   }
 
   /** The URL of the web gateway, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */

@@ -30,10 +30,12 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
         ContainerBackendProvider.named(ContainerBackendProvider.DEFAULT)
             .create(
                 BackendConfig.embedded(
-                    config.sandbox(), config.sharedDirectories(), config.containerJvmOptions()));
+                    config.sandbox(),
+                    config.sharedDirectories(),
+                    config.containerJvmOptions(),
+                    config.node()));
     try {
-      return ControlPlane.start(
-          ControlPlaneConfig.from(config), config.node(), backend, Clock.systemUTC());
+      return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
     } catch (RuntimeException e) {
       backend.close();
       throw e;

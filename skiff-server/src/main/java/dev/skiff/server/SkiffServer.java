@@ -2,7 +2,6 @@ package dev.skiff.server;
 
 import dev.skiff.internal.ClientConfig;
 import dev.skiff.internal.spi.EmbeddedConfig;
-import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
@@ -202,7 +201,6 @@ public final class SkiffServer implements AutoCloseable {
       plane =
           ControlPlane.start(
               ControlPlaneConfig.from(embedded),
-              NodeConfig.detect(),
               backend,
               Clock.systemUTC(),
               new ControlPlane.Listen(

@@ -14,7 +14,7 @@
  *   <li>{@code api}: the gRPC edge (validation of requests, status mapping, stream adapters);
  *   <li>{@code auth}: tokens and who is calling;
  *   <li>{@code runtime}: apps, inputs, attempts and containers of each function;
- *   <li>{@code scaling}: the autoscaler, node capacity, the warm pool;
+ *   <li>{@code scaling}: the autoscaler, the warm pool;
  *   <li>{@code calls}: spawned calls that outlive their caller;
  *   <li>{@code deploy}: deployed apps, app definition checks, calls between apps;
  *   <li>{@code schedule}, {@code web}, {@code logs}, {@code files}, {@code secrets}, {@code image}:

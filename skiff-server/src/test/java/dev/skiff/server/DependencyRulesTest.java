@@ -53,7 +53,6 @@ class DependencyRulesTest {
         List.of(
             "common",
             "runtime",
-            "scaling",
             "calls",
             "schedule",
             "web",

@@ -1,5 +1,6 @@
 package dev.skiff.server.backend;
 
+import dev.skiff.internal.spi.NodeConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -16,13 +17,16 @@ import java.util.Objects;
  * @param sharedDirectories host directories every sandboxed container sees read-write at their host
  *     paths
  * @param containerJvmOptions added to every container's JVM command line
+ * @param node the machine a backend that runs containers on this machine places them on (its cores,
+ *     memory, region and GPUs); a backend that runs them elsewhere ignores it
  */
 public record BackendConfig(
     Role role,
     boolean sandboxed,
     boolean allowUnsandboxed,
     List<Path> sharedDirectories,
-    List<String> containerJvmOptions) {
+    List<String> containerJvmOptions,
+    NodeConfig node) {
   /** Who runs the control plane the backend serves. */
   public enum Role {
     /** A control plane inside the user's program ({@code App.run()} without a server). */
@@ -34,19 +38,26 @@ public record BackendConfig(
   /** Copies the lists; rejects nulls. */
   public BackendConfig {
     Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(node, "node");
     sharedDirectories = List.copyOf(sharedDirectories);
     containerJvmOptions = List.copyOf(containerJvmOptions);
   }
 
-  /** A long-running server's settings. */
+  /**
+   * A long-running server's settings, on this machine as detected ({@link NodeConfig#detect()}).
+   */
   public static BackendConfig server(boolean allowUnsandboxed, List<String> containerJvmOptions) {
-    return new BackendConfig(Role.SERVER, true, allowUnsandboxed, List.of(), containerJvmOptions);
+    return new BackendConfig(
+        Role.SERVER, true, allowUnsandboxed, List.of(), containerJvmOptions, NodeConfig.detect());
   }
 
   /** An embedded control plane's settings. */
   public static BackendConfig embedded(
-      boolean sandboxed, List<Path> sharedDirectories, List<String> containerJvmOptions) {
+      boolean sandboxed,
+      List<Path> sharedDirectories,
+      List<String> containerJvmOptions,
+      NodeConfig node) {
     return new BackendConfig(
-        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions);
+        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions, node);
   }
 }

@@ -1,5 +1,7 @@
 package dev.skiff.server.backend;
 
+import java.nio.file.Path;
+
 /**
  * Where containers run: child processes on this machine ({@code backend.local}) or, later, pods of
  * a Kubernetes cluster. Made by a {@link ContainerBackendProvider}. The control plane decides when
@@ -22,6 +24,24 @@ public interface ContainerBackend extends AutoCloseable {
    *     ContainerSpec#needs() needs} a capability this backend lacks (the message names it and why)
    */
   ContainerHandle start(ContainerSpec spec, OutputListener output);
+
+  /**
+   * What a container dials to reach the control plane, which listens for containers on {@code
+   * controlSocket} (a Unix socket on the control plane's machine): the value of the container's
+   * {@code SKIFF_SERVER}. A backend whose containers share the control plane's file system hands
+   * them that socket ({@code unix:/path}, seen at its host path: {@link
+   * ContainerSpec.Reach#controlSocket()}); a cluster backend would give an address its pods can
+   * reach, e.g. a service in front of the control plane.
+   */
+  String advertisedEndpoint(Path controlSocket);
+
+  /**
+   * Where and whether its containers fit: the control plane places each container here before it
+   * starts it, and refuses an app whose request can never fit. The local backend accounts for its
+   * one node's capacity; a cluster backend defers to its cluster's scheduler ({@link
+   * Placement#unbounded()}).
+   */
+  Placement placement();
 
   /**
    * What this backend can give containers. The control plane refuses an app whose functions need a

@@ -5,7 +5,8 @@
  * hands it a typed {@link dev.skiff.server.backend.ContainerSpec} (classpath, environment, what the
  * container may reach, its {@link dev.skiff.server.backend.Resources}) and gets back a {@link
  * dev.skiff.server.backend.ContainerHandle}. A backend says what it can give containers as {@link
- * dev.skiff.server.backend.Capabilities}.
+ * dev.skiff.server.backend.Capabilities}, and where and whether a container fits as its {@link
+ * dev.skiff.server.backend.Placement} (of a {@link dev.skiff.server.backend.ResourceRequest}).
  *
  * <p>Owns: these types only, no implementation. May use: the JDK. Implementations live in their own
  * packages ({@code dev.skiff.server.backend.local}: child JVMs, bubblewrap, control groups). The

@@ -9,7 +9,6 @@ import dev.skiff.server.image.BuiltImage;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.ImageRuntime;
-import dev.skiff.server.runtime.ResourceRequest;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.web.WebGateway;
 import java.util.HashMap;
@@ -55,8 +54,7 @@ public final class AppDefinitions {
   public static void check(AppDirectory apps, CreateAppRequest request) {
     validate(request);
     for (FunctionDef f : request.getFunctionsList()) {
-      apps.capacity()
-          .neverFits(ResourceRequest.of(f))
+      apps.neverFits(f)
           .ifPresent(
               why -> {
                 throw Statuses.invalid(

@@ -10,9 +10,9 @@
  * whether created or deployed ({@link dev.skiff.server.deploy.AppDefinitions}), with which apps may
  * call which ({@link dev.skiff.server.deploy.CrossAppCalls}).
  *
- * <p><b>May use:</b> {@code runtime} (starting and stopping apps), {@code scaling} (whether a
- * function can ever be placed), {@code calls} (re-queueing spawned calls), {@code store}, {@code
- * schedule}, {@code web}, {@code files} (volumes, the chunked upload), {@code secrets}, {@code
- * image} and {@code common}. It does not use {@code api}: the gRPC edge calls it.
+ * <p><b>May use:</b> {@code runtime} (starting and stopping apps, whether a function can ever be
+ * placed), {@code calls} (re-queueing spawned calls), {@code store}, {@code schedule}, {@code web},
+ * {@code files} (volumes, the chunked upload), {@code secrets}, {@code image} and {@code common}.
+ * It does not use {@code api}: the gRPC edge calls it.
  */
 package dev.skiff.server.deploy;

@@ -4,7 +4,6 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.common.RandomIds;
-import dev.skiff.server.scaling.NodeCapacity;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,9 +106,13 @@ public final class AppDirectory {
     return app;
   }
 
-  /** The node's capacity, against which apps' resource requests are checked. */
-  public NodeCapacity capacity() {
-    return ctx.capacity();
+  /**
+   * Why the containers of {@code def} can never be placed, as the backend's {@link
+   * dev.skiff.server.backend.Placement} says (too big for its nodes, a GPU type or region it
+   * lacks), or empty if they can.
+   */
+  public Optional<String> neverFits(FunctionDef def) {
+    return ctx.placement().neverFits(FunctionCore.requestOf(def));
   }
 
   /**

@@ -4,13 +4,13 @@ import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.proto.Bind;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.Placement;
 import dev.skiff.server.backend.Resources;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.scaling.Autoscaler;
 import dev.skiff.server.scaling.ContainerLoad;
 import dev.skiff.server.scaling.FunctionLoad;
-import dev.skiff.server.scaling.NodeCapacity;
 import dev.skiff.server.scaling.ScalingDecision;
 import dev.skiff.server.scaling.WarmPool;
 import java.lang.System.Logger.Level;
@@ -24,7 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Rescaling one function: asks the {@link Autoscaler} how many containers to start or stop for the
- * current {@link FunctionLoad}, places each start on the node ({@link NodeCapacity}), and starts
+ * current {@link FunctionLoad}, places each start with the backend's {@link Placement}, and starts
  * it: from the warm pool, or from a {@link ContainerSpec} with the container's environment (the
  * contract with the SDK's container entrypoint). A layer of {@link FunctionScheduler} (see {@link
  * FunctionCore}): it shares the function's one lock, and every method here must be called with it
@@ -36,7 +36,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
   private Optional<String> lastWaiting = Optional.empty();
 
   /** The reservation of the container being started right now (read by its environment). */
-  private Optional<NodeCapacity.Reservation> placing = Optional.empty();
+  private Optional<Placement.Reservation> placing = Optional.empty();
 
   /** Containers the last rescale wanted but could not place on the node, and why. */
   int unplaced;
@@ -73,12 +73,12 @@ abstract class ContainerLauncher extends ContainerLifecycle {
     int started = 0;
     Optional<String> notPlaced = Optional.empty();
     while (started < decision.start()) {
-      NodeCapacity.Placement placement = ctx.capacity().place(resources);
-      if (placement instanceof NodeCapacity.Waiting w) {
+      Placement.Outcome placement = ctx.placement().place(resources);
+      if (placement instanceof Placement.Waiting w) {
         notPlaced = Optional.of(w.reason());
         break;
       }
-      NodeCapacity.Reservation reservation = ((NodeCapacity.Placed) placement).reservation();
+      Placement.Reservation reservation = ((Placement.Placed) placement).reservation();
       int before = containers.size();
       placing = Optional.of(reservation);
       try {
@@ -89,7 +89,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
       if (containers.size() > before) {
         reservations.put(newestContainerId(), reservation);
       } else {
-        ctx.capacity().release(reservation);
+        ctx.placement().release(reservation);
       }
       started++;
     }
@@ -157,7 +157,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
   private void startContainer(Instant now, Outbox out) {
     Optional<WarmPool.Warm> warm =
         // Set when a JVM starts, or mounts or an image a warm container lacks: no warm one.
-        resources.needsItsOwnJvm()
+        needsItsOwnJvm()
                 || !secretEnv.isEmpty()
                 || def.getBlockNetwork()
                 || def.getVolumesCount() > 0
@@ -216,7 +216,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
             new ContainerSpec.Reach(
                 Optional.of(ctx.containerEndpoint().get().socket()),
                 !def.getBlockNetwork(),
-                placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of()),
+                placing.map(Placement.Reservation::gpuIndexes).orElse(List.of()),
                 !secretEnv.isEmpty()),
             containerResources());
     out.add(
@@ -247,7 +247,9 @@ abstract class ContainerLauncher extends ContainerLifecycle {
     env.putAll(
         ContainerEnvironment.of(
             new ContainerEnvironment.Identity(
-                ctx.containerEndpoint().get().target(), c.token, c.id),
+                ctx.backend().advertisedEndpoint(ctx.containerEndpoint().get().socket()),
+                c.token,
+                c.id),
             new ContainerEnvironment.Function(
                 app.id(),
                 app.name(),
@@ -267,9 +269,19 @@ abstract class ContainerLauncher extends ContainerLifecycle {
    */
   private Map<String, String> gpuEnvironment() {
     return ContainerEnvironment.gpus(
-        placing.map(NodeCapacity.Reservation::gpuType).orElse(""),
-        placing.map(NodeCapacity.Reservation::gpuIndexes).orElse(List.of()),
-        !ctx.capacity().node().gpus().isEmpty());
+        placing.map(Placement.Reservation::gpuType).orElse(""),
+        placing.map(Placement.Reservation::gpuIndexes).orElse(List.of()),
+        ctx.placement().hasGpus());
+  }
+
+  /**
+   * Whether its containers need JVM settings or an environment of their own (a memory or CPU limit,
+   * GPU devices), so that a container started ahead of need, without them, cannot serve it.
+   */
+  private boolean needsItsOwnJvm() {
+    return resources.milliCpuLimit() > 0
+        || resources.memoryLimitMib() > 0
+        || !resources.gpus().isEmpty();
   }
 
   /** What the container reserves and its limits, which the backend enforces. */

@@ -6,7 +6,7 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.Result;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
-import dev.skiff.server.scaling.NodeCapacity;
+import dev.skiff.server.backend.Placement;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +26,7 @@ import java.util.Optional;
  */
 abstract class ContainerLifecycle extends AttemptOutcomes {
   /** What each container holds of the node, by container id, until it is forgotten. */
-  final Map<String, NodeCapacity.Reservation> reservations = new HashMap<>(); // guarded by lock
+  final Map<String, Placement.Reservation> reservations = new HashMap<>(); // guarded by lock
 
   ContainerLifecycle(
       AppSpec app,
@@ -105,10 +105,10 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
   /** Removes a container that has ended (or never started) from every registry. */
   void forget(Container c, Outbox out) {
     assertLocked();
-    NodeCapacity.Reservation held = reservations.remove(c.id);
+    Placement.Reservation held = reservations.remove(c.id);
     if (held != null) {
-      ctx.capacity().release(held);
-      out.add(ctx.capacity()::announceRelease);
+      ctx.placement().release(held);
+      out.add(ctx.placement()::announceRelease);
     }
     containers.remove(c.id);
     ctx.containers().remove(c.id, c);

@@ -1,6 +1,7 @@
 package dev.skiff.server.runtime;
 
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.scaling.ScalingPolicy;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -92,9 +93,20 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
     this.startupTimeout =
         def.getStartupTimeoutMs() > 0 ? Duration.ofMillis(def.getStartupTimeoutMs()) : timeout;
     this.retries = RetrySchedule.of(def.getRetries(), def.getGenerator());
-    this.resources = ResourceRequest.of(def);
+    this.resources = requestOf(def);
     this.startupGuard =
         new StartupGuard(config.startFailuresBeforeGivingUp(), config.maxStartBackoff());
+  }
+
+  /** The request a function definition makes (already validated). */
+  static ResourceRequest requestOf(FunctionDef def) {
+    return new ResourceRequest(
+        Math.round(def.getCpuRequest() * 1000),
+        Math.round(def.getCpuLimit() * 1000),
+        def.getMemoryRequestMib(),
+        def.getMemoryLimitMib(),
+        def.getGpusList().stream().map(ResourceRequest.GpuChoice::parse).toList(),
+        def.getRegionsList());
   }
 
   /**

@@ -7,10 +7,11 @@ import dev.skiff.proto.ContainerStatus;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.Result;
+import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.scaling.Autoscaler;
 import dev.skiff.server.scaling.ContainerLoad;
 import dev.skiff.server.scaling.FunctionLoad;
-import dev.skiff.server.scaling.NodeCapacity;
 import dev.skiff.server.scaling.ScalingDecision;
 import dev.skiff.server.scaling.ScalingPolicy;
 import java.lang.System.Logger.Level;
@@ -31,7 +32,7 @@ import java.util.Optional;
  * containers with free slots, filling the busiest container first so that others can idle out,
  * several assignments per message) and then <em>rescales</em>: it asks the {@link Autoscaler} how
  * many containers to start or stop for the current {@link FunctionLoad}, and does it. Each start is
- * first placed on the node ({@link NodeCapacity}): a container whose {@link ResourceRequest} does
+ * first placed by the backend ({@link Placement}): a container whose {@link ResourceRequest} does
  * not fit now is not started, and the function reports how many wait and why until a later rescale
  * (at the latest the next tick) places them; what a container holds is released when it is
  * forgotten.

@@ -2,9 +2,9 @@ package dev.skiff.server.runtime;
 
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.Placement;
 import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.scaling.Autoscaler;
-import dev.skiff.server.scaling.NodeCapacity;
 import dev.skiff.server.scaling.WarmPool;
 import java.time.Clock;
 import java.util.concurrent.ConcurrentMap;
@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  *     before any app exists)
  * @param inputIds the source of input ids, unique within the control plane
  * @param pool containers started ahead of need
- * @param capacity the node's capacity, shared by every function's containers
+ * @param placement the backend's placement ({@link ContainerBackend#placement()}), shared by every
+ *     function's containers
  */
 public record SchedulerContext(
     ControlPlaneConfig config,
@@ -44,4 +45,4 @@ public record SchedulerContext(
     Supplier<ContainerEndpoint> containerEndpoint,
     AtomicLong inputIds,
     WarmPool pool,
-    NodeCapacity capacity) {}
+    Placement placement) {}

@@ -15,10 +15,10 @@
  * (the container service, the warm pool). The scheduler's layers ({@code FunctionCore} and those
  * above it) are package-private.
  *
- * <p><b>May use</b> the protocol, {@code server.backend} (to start containers), {@code
- * server.image} (images a function runs on), {@code server.scaling} (autoscaler, node capacity,
- * warm pool), {@code server.logs}, {@code server.files} (volume mounts), {@code server.auth}
- * (container tokens) and {@code server.common}; never the gRPC services of {@code server.api}, nor
- * deployments, calls, schedules or web, which use it.
+ * <p><b>May use</b> the protocol, {@code server.backend} (to place and start containers), {@code
+ * server.image} (images a function runs on), {@code server.scaling} (autoscaler, warm pool), {@code
+ * server.logs}, {@code server.files} (volume mounts), {@code server.auth} (container tokens) and
+ * {@code server.common}; never the gRPC services of {@code server.api}, nor deployments, calls,
+ * schedules or web, which use it.
  */
 package dev.skiff.server.runtime;

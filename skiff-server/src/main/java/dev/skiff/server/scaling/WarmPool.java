@@ -252,7 +252,8 @@ public final class WarmPool {
     Map<String, String> env =
         new LinkedHashMap<>(
             ContainerEnvironment.pooled(
-                new ContainerEnvironment.Identity(at.target(), w.token, w.id)));
+                new ContainerEnvironment.Identity(
+                    backend.advertisedEndpoint(at.socket()), w.token, w.id)));
     // No GPUs: functions with GPUs never take a warm one.
     env.put(ContainerEnvironment.CUDA_VISIBLE_DEVICES, "");
     OutputListener output =

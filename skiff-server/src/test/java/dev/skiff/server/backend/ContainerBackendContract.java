@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.skiff.internal.container.ContainerEnvironment;
+import dev.skiff.internal.spi.NodeConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -41,9 +42,12 @@ abstract class ContainerBackendContract {
   /** The provider's name. */
   abstract String backendName();
 
+  /** The node every backend of the contract is told to place containers on. */
+  static final NodeConfig NODE = new NodeConfig(2, 4096, NodeConfig.DEFAULT_REGION, List.of());
+
   /** What the backend is made with. */
   BackendConfig config() {
-    return BackendConfig.embedded(true, List.of(), List.of());
+    return BackendConfig.embedded(true, List.of(), List.of(), NODE);
   }
 
   @BeforeEach
@@ -103,6 +107,27 @@ abstract class ContainerBackendContract {
                 + "; it must be started by the Skiff control plane");
     assertThat(h.stderrTail()).anyMatch(l -> l.contains("started without SKIFF_SERVER"));
     assertThat(h.isAlive()).isFalse();
+  }
+
+  @Test
+  void placementRefusesWhatCanNeverFitAndPlacesWhatFreesUp() {
+    Placement placement = backend.placement();
+    assertThat(placement.neverFits(memory(8192)))
+        .hasValueSatisfying(why -> assertThat(why).contains("8192 MiB").contains("4096 MiB"));
+    assertThat(placement.neverFits(memory(2048))).isEmpty();
+
+    Placement.Outcome first = placement.place(memory(2048));
+    assertThat(first).isInstanceOf(Placement.Placed.class);
+    assertThat(placement.place(memory(2048))).isInstanceOf(Placement.Placed.class);
+    assertThat(placement.place(memory(2048)))
+        .isEqualTo(new Placement.Waiting("needs 2048 MiB, 0 MiB free"));
+
+    placement.release(((Placement.Placed) first).reservation());
+    assertThat(placement.place(memory(2048))).isInstanceOf(Placement.Placed.class);
+  }
+
+  private static ResourceRequest memory(long mib) {
+    return new ResourceRequest(0, 0, mib, 0, List.of(), List.of());
   }
 
   @Test
@@ -187,7 +212,8 @@ abstract class ContainerBackendContract {
         id,
         classpath(),
         ContainerEnvironment.pooled(
-            new ContainerEnvironment.Identity("unix:" + socket, "token-" + id, id)),
+            new ContainerEnvironment.Identity(
+                backend.advertisedEndpoint(socket), "token-" + id, id)),
         Map.of(),
         List.of(),
         Optional.empty(),

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -29,7 +30,12 @@ final class PlainProcessBackend implements ContainerBackend {
   static final String NO_SANDBOX = "the plain test backend runs containers without a sandbox";
 
   private final Set<Plain> live = ConcurrentHashMap.newKeySet();
+  private final MemoryPlacement placement;
   private volatile boolean closed;
+
+  PlainProcessBackend(long memoryMib) {
+    this.placement = new MemoryPlacement(memoryMib);
+  }
 
   /** The provider, found through {@link java.util.ServiceLoader}. */
   public static final class Provider extends ContainerBackendProvider {
@@ -53,8 +59,20 @@ final class PlainProcessBackend implements ContainerBackend {
 
     @Override
     public ContainerBackend create(BackendConfig config) {
-      return new PlainProcessBackend();
+      return new PlainProcessBackend(config.node().memoryMib());
     }
+  }
+
+  /** The control socket itself: plain processes share this machine's files. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return "unix:" + controlSocket;
+  }
+
+  /** Memory only, against the node's memory; no GPUs, any region. */
+  @Override
+  public Placement placement() {
+    return placement;
   }
 
   @Override
@@ -194,6 +212,66 @@ final class PlainProcessBackend implements ContainerBackend {
     @Override
     public synchronized List<String> stderrTail() {
       return List.copyOf(tail);
+    }
+  }
+
+  /**
+   * The simplest placement that refuses anything: memory requests reserved against a fixed amount;
+   * CPU requests are not counted, and no GPU is ever offered.
+   */
+  private static final class MemoryPlacement implements Placement {
+    private final long memoryMib;
+    private long reservedMib; // guarded by this
+    private volatile Runnable onRelease = () -> {};
+
+    MemoryPlacement(long memoryMib) {
+      this.memoryMib = memoryMib;
+    }
+
+    @Override
+    public Optional<String> neverFits(ResourceRequest request) {
+      if (!request.gpus().isEmpty()) {
+        return Optional.of("the plain test backend has no GPUs");
+      }
+      if (request.memoryRequestMib() > memoryMib) {
+        return Optional.of(
+            "a memory request of "
+                + request.memoryRequestMib()
+                + " MiB can never fit: the plain test backend has "
+                + memoryMib
+                + " MiB");
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public synchronized Outcome place(ResourceRequest request) {
+      long free = memoryMib - reservedMib;
+      if (request.memoryRequestMib() > free) {
+        return new Waiting("needs " + request.memoryRequestMib() + " MiB, " + free + " MiB free");
+      }
+      reservedMib += request.memoryRequestMib();
+      return new Placed(new Reservation(0, request.memoryRequestMib(), "", List.of()));
+    }
+
+    @Override
+    public synchronized void release(Reservation reservation) {
+      reservedMib -= reservation.memoryMib();
+    }
+
+    @Override
+    public boolean hasGpus() {
+      return false;
+    }
+
+    @Override
+    public void onRelease(Runnable action) {
+      onRelease = action;
+    }
+
+    @Override
+    public void announceRelease() {
+      onRelease.run();
     }
   }
 }

@@ -4,6 +4,8 @@ import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.OutputListener;
+import dev.skiff.server.backend.Placement;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -17,12 +19,25 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class FakeBackend implements ContainerBackend {
   public final List<Puppet> started = new CopyOnWriteArrayList<>();
   public volatile boolean closed;
+  private final Placement placement = Placement.unbounded();
 
   @Override
   public ContainerHandle start(ContainerSpec spec, OutputListener output) {
     Puppet p = new Puppet(spec, output);
     started.add(p);
     return p;
+  }
+
+  /** The control socket itself, as the local backend gives it. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return "unix:" + controlSocket;
+  }
+
+  /** Places everything: puppets hold nothing. */
+  @Override
+  public Placement placement() {
+    return placement;
   }
 
   @Override

@@ -33,10 +33,14 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
   public ContainerBackend create(BackendConfig config) {
     return switch (config.role()) {
       case SERVER ->
-          LocalProcessBackend.forServer(config.allowUnsandboxed(), config.containerJvmOptions());
+          LocalProcessBackend.forServer(
+              config.allowUnsandboxed(), config.containerJvmOptions(), config.node());
       case EMBEDDED ->
           LocalProcessBackend.create(
-              config.sandboxed(), config.sharedDirectories(), config.containerJvmOptions());
+              config.sandboxed(),
+              config.sharedDirectories(),
+              config.containerJvmOptions(),
+              config.node());
     };
   }
 }

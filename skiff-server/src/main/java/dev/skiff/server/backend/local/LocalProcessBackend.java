@@ -1,6 +1,7 @@
 package dev.skiff.server.backend.local;
 
 import dev.skiff.internal.container.ContainerEnvironment;
+import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ContainerBackend;
@@ -9,6 +10,7 @@ import dev.skiff.server.backend.ContainerImage;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
 import dev.skiff.server.backend.OutputListener;
+import dev.skiff.server.backend.Placement;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -89,6 +91,7 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final ClassDataArchives archives;
   private final JvmCommand jvm;
   private final HardLimits limits = new HardLimits();
+  private final NodeCapacity capacity;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
@@ -128,12 +131,20 @@ public final class LocalProcessBackend implements ContainerBackend {
       Unsandboxed unsandboxed,
       Optional<UserNetwork> network) {
     this(
-        javaExecutable, cdsDirectory, entrypoint, sandbox, shared, unsandboxed, network, List.of());
+        javaExecutable,
+        cdsDirectory,
+        entrypoint,
+        sandbox,
+        shared,
+        unsandboxed,
+        network,
+        List.of(),
+        NodeConfig.detect());
   }
 
   /**
    * As above, with {@code jvmOptions} added to every container's JVM command line (after Skiff's
-   * own flags, so that they can override them).
+   * own flags, so that they can override them), placing containers on {@code node}.
    */
   LocalProcessBackend(
       Path javaExecutable,
@@ -143,7 +154,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<Path> shared,
       Unsandboxed unsandboxed,
       Optional<UserNetwork> network,
-      List<String> jvmOptions) {
+      List<String> jvmOptions,
+      NodeConfig node) {
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
     this.unsandboxed = unsandboxed;
@@ -151,6 +163,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.shared = List.copyOf(shared);
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
     this.jvm = new JvmCommand(javaExecutable, entrypoint, jvmOptions);
+    this.capacity = new NodeCapacity(node);
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -161,18 +174,18 @@ public final class LocalProcessBackend implements ContainerBackend {
    * true and bubblewrap works on this machine (probed once per JVM), whose sandboxed containers
    * also see the {@code shared} host directories read-write at their paths. Without the sandbox,
    * containers without secrets run as plain processes ({@link Unsandboxed#WITHOUT_SECRETS}), with a
-   * warning.
+   * warning. Containers are placed on this machine as detected ({@link NodeConfig#detect()}).
    */
   public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
-    return create(sandboxed, shared, List.of());
+    return create(sandboxed, shared, List.of(), NodeConfig.detect());
   }
 
   /**
    * As {@link #create(boolean, List)}, with {@code jvmOptions} added to every container's JVM
-   * command line.
+   * command line, placing containers on {@code node}.
    */
   public static LocalProcessBackend create(
-      boolean sandboxed, List<Path> shared, List<String> jvmOptions) {
+      boolean sandboxed, List<Path> shared, List<String> jvmOptions, NodeConfig node) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
     if (sandboxed && sandbox.isEmpty() && WARNED_NO_SANDBOX.compareAndSet(false, true)) {
       LOG.log(
@@ -182,7 +195,7 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " secrets, volumes or Debian images cannot run; to sandbox them, "
               + Sandbox.INSTALL_HINT);
     }
-    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions);
+    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node);
   }
 
   /**
@@ -191,10 +204,11 @@ public final class LocalProcessBackend implements ContainerBackend {
    * unsandboxed without its operator's word.
    *
    * @param containerJvmOptions added to every container's JVM command line
+   * @param node the node containers are placed on
    * @throws IllegalStateException without a working sandbox and without {@code allowUnsandboxed}
    */
   public static LocalProcessBackend forServer(
-      boolean allowUnsandboxed, List<String> containerJvmOptions) {
+      boolean allowUnsandboxed, List<String> containerJvmOptions, NodeConfig node) {
     Optional<Sandbox> sandbox = Sandbox.probe();
     if (sandbox.isEmpty()) {
       if (!allowUnsandboxed) {
@@ -210,14 +224,15 @@ public final class LocalProcessBackend implements ContainerBackend {
           "--allow-unsandboxed: bubblewrap (bwrap) does not work here, so containers run as plain"
               + " processes that see this machine's files and network");
     }
-    return create(sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions);
+    return create(sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node);
   }
 
   private static LocalProcessBackend create(
       Optional<Sandbox> sandbox,
       List<Path> shared,
       Unsandboxed unsandboxed,
-      List<String> jvmOptions) {
+      List<String> jvmOptions,
+      NodeConfig node) {
     Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
         defaultJava(),
@@ -227,7 +242,8 @@ public final class LocalProcessBackend implements ContainerBackend {
         shared,
         unsandboxed,
         network,
-        jvmOptions);
+        jvmOptions,
+        node);
   }
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
@@ -253,6 +269,18 @@ public final class LocalProcessBackend implements ContainerBackend {
    * only where the operator allowed unsandboxed containers; GPUs either way (a plain process sees
    * the devices its {@code CUDA_VISIBLE_DEVICES} lists).
    */
+  /** The control socket itself: a sandbox binds it read-only at its host path. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return "unix:" + controlSocket;
+  }
+
+  /** Places containers on this one node: its CPU, memory and GPUs ({@link NodeCapacity}). */
+  @Override
+  public Placement placement() {
+    return capacity;
+  }
+
   @Override
   public Capabilities capabilities() {
     if (sandbox.isPresent()) {

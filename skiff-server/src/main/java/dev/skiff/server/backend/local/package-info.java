@@ -9,11 +9,13 @@
  * dev.skiff.server.backend.local.UserNetwork}, the control groups of its limits ({@link
  * dev.skiff.server.backend.local.HardLimits}, {@link dev.skiff.server.backend.local.CgroupLimits}),
  * its environment, and the fork from {@link dev.skiff.server.backend.local.ProcessLauncher}'s
- * thread.
+ * thread. Its placement is its one node's capacity ({@link
+ * dev.skiff.server.backend.local.NodeCapacity}).
  *
- * <p>Owns: the processes it starts, their sandboxes, control groups and class-data archives. May
- * use: the backend SPI ({@code dev.skiff.server.backend}), the SDK's container-environment contract
- * ({@code dev.skiff.internal.container.ContainerEnvironment}) and the JDK; never the control plane.
- * {@link dev.skiff.server.backend.local.ProcessLauncher} is also used by image builds.
+ * <p>Owns: the processes it starts, their sandboxes, control groups and class-data archives; the
+ * node's reservations (CPU, memory, which GPU each container holds). May use: the backend SPI
+ * ({@code dev.skiff.server.backend}), the SDK's container-environment contract ({@code
+ * dev.skiff.internal.container.ContainerEnvironment}) and the JDK; never the control plane. {@link
+ * dev.skiff.server.backend.local.ProcessLauncher} is also used by image builds.
  */
 package dev.skiff.server.backend.local;

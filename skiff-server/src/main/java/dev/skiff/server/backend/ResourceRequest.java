@@ -1,6 +1,5 @@
-package dev.skiff.server.runtime;
+package dev.skiff.server.backend;
 
-import dev.skiff.proto.FunctionDef;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;
@@ -8,7 +7,8 @@ import java.util.Locale;
 /**
  * What each container of a function asks of a node: CPU and memory to reserve and their limits,
  * GPUs in order of preference, and the regions it may run in. A function that declares none of them
- * reserves nothing and runs anywhere.
+ * reserves nothing and runs anywhere. What a {@link Placement} places; the control plane makes it
+ * from the function's definition.
  *
  * @param milliCpuRequest thousandths of a core to reserve (0: none)
  * @param milliCpuLimit thousandths of a core it may use at most (0: no limit)
@@ -41,28 +41,10 @@ public record ResourceRequest(
     }
   }
 
+  /** Copies the lists. */
   public ResourceRequest {
     gpus = List.copyOf(gpus);
     regions = List.copyOf(regions);
-  }
-
-  /** The request a function definition makes (already validated). */
-  public static ResourceRequest of(FunctionDef def) {
-    return new ResourceRequest(
-        Math.round(def.getCpuRequest() * 1000),
-        Math.round(def.getCpuLimit() * 1000),
-        def.getMemoryRequestMib(),
-        def.getMemoryLimitMib(),
-        def.getGpusList().stream().map(GpuChoice::parse).toList(),
-        def.getRegionsList());
-  }
-
-  /**
-   * Whether its containers need JVM settings or an environment of their own (a memory or CPU limit,
-   * GPU devices), so that a container started ahead of need, without them, cannot serve it.
-   */
-  boolean needsItsOwnJvm() {
-    return milliCpuLimit > 0 || memoryLimitMib > 0 || !gpus.isEmpty();
   }
 
   /** Cores as a short decimal, e.g. {@code 0.5} or {@code 2}. */

@@ -1,7 +1,8 @@
-package dev.skiff.server.scaling;
+package dev.skiff.server.backend.local;
 
 import dev.skiff.internal.spi.NodeConfig;
-import dev.skiff.server.runtime.ResourceRequest;
+import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.ResourceRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,12 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * function's {@link ResourceRequest} fits what is free: its CPU and memory requests are reserved,
  * and whole GPUs of the first type in its fallback list that has enough free devices are handed to
  * it alone. What a container holds is released when it exits. A request that fits no node at all
- * (too big, a GPU type or region the node lacks) is refused when its app is created.
+ * (too big, a GPU type or region the node lacks) is refused when its app is created. The local
+ * backend's {@link Placement}.
  *
  * <p>Thread-safe: one lock guards what is reserved. Schedulers call it under their own lock; it
  * never calls out.
  */
-public final class NodeCapacity {
+public final class NodeCapacity implements Placement {
   private final NodeConfig node;
   private final long milliCpus;
 
@@ -30,34 +32,11 @@ public final class NodeCapacity {
   private final boolean[] gpuTaken;
   private volatile Runnable onRelease = () -> {};
 
+  /** The capacity of {@code node}, nothing reserved yet. */
   public NodeCapacity(NodeConfig node) {
     this.node = node;
     this.milliCpus = Math.round(node.cpus() * 1000);
     this.gpuTaken = new boolean[node.gpus().size()];
-  }
-
-  /** The outcome of trying to place one container. */
-  public sealed interface Placement {}
-
-  /** Placed: the container holds {@code reservation} until it exits. */
-  public record Placed(Reservation reservation) implements Placement {}
-
-  /** Not placed now, and why, e.g. "needs 4096 MiB, 2048 MiB free". */
-  public record Waiting(String reason) implements Placement {}
-
-  /**
-   * What one container holds of the node.
-   *
-   * @param milliCpus thousandths of a core reserved
-   * @param memoryMib memory reserved, in MiB
-   * @param gpuType the type of its GPUs (empty when it has none)
-   * @param gpuIndexes the device indexes of its GPUs, ascending
-   */
-  public record Reservation(
-      long milliCpus, long memoryMib, String gpuType, List<Integer> gpuIndexes) {
-    public Reservation {
-      gpuIndexes = List.copyOf(gpuIndexes);
-    }
   }
 
   /** The node's settings. */
@@ -66,6 +45,7 @@ public final class NodeCapacity {
   }
 
   /** Why a request can never be placed on this node (the only one), or empty if it can. */
+  @Override
   public Optional<String> neverFits(ResourceRequest r) {
     if (!r.regions().isEmpty() && !r.regions().contains(node.region())) {
       return Optional.of(
@@ -102,7 +82,8 @@ public final class NodeCapacity {
   }
 
   /** Reserves what one container of {@code r} needs, or says why it does not fit now. */
-  public Placement place(ResourceRequest r) {
+  @Override
+  public Outcome place(ResourceRequest r) {
     lock.lock();
     try {
       List<String> lacking = new ArrayList<>();
@@ -156,6 +137,7 @@ public final class NodeCapacity {
    * Sets what {@link #announceRelease()} runs: the control plane tries again to place the
    * containers that waited for capacity.
    */
+  @Override
   public void onRelease(Runnable action) {
     onRelease = action;
   }
@@ -164,11 +146,13 @@ public final class NodeCapacity {
    * Says that capacity was given back; called after {@link #release}, outside every lock, so that
    * containers waiting for room are placed at once rather than at the next housekeeping tick.
    */
+  @Override
   public void announceRelease() {
     onRelease.run();
   }
 
   /** Gives back what a container held. */
+  @Override
   public void release(Reservation reservation) {
     lock.lock();
     try {
@@ -180,6 +164,11 @@ public final class NodeCapacity {
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public boolean hasGpus() {
+    return !node.gpus().isEmpty();
   }
 
   private int devicesOf(String type) {

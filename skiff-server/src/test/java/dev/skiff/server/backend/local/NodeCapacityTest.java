@@ -1,9 +1,10 @@
-package dev.skiff.server.scaling;
+package dev.skiff.server.backend.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.skiff.internal.spi.NodeConfig;
-import dev.skiff.server.runtime.ResourceRequest;
+import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.ResourceRequest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,18 +22,18 @@ class NodeCapacityTest {
         List.of());
   }
 
-  private NodeCapacity.Reservation placed(ResourceRequest r) {
-    NodeCapacity.Placement p = node.place(r);
-    assertThat(p).isInstanceOf(NodeCapacity.Placed.class);
-    return ((NodeCapacity.Placed) p).reservation();
+  private Placement.Reservation placed(ResourceRequest r) {
+    Placement.Outcome p = node.place(r);
+    assertThat(p).isInstanceOf(Placement.Placed.class);
+    return ((Placement.Placed) p).reservation();
   }
 
   @Test
   void memoryIsReservedUntilReleasedAndAContainerThatDoesNotFitSaysWhy() {
-    NodeCapacity.Reservation first = placed(request(0, 2048));
+    Placement.Reservation first = placed(request(0, 2048));
     placed(request(0, 1024));
     assertThat(node.place(request(0, 2048)))
-        .isEqualTo(new NodeCapacity.Waiting("needs 2048 MiB, 1024 MiB free"));
+        .isEqualTo(new Placement.Waiting("needs 2048 MiB, 1024 MiB free"));
     node.release(first);
     placed(request(0, 2048));
   }
@@ -41,19 +42,19 @@ class NodeCapacityTest {
   void cpuIsReservedInThousandthsOfACore() {
     placed(request(1500, 0));
     assertThat(node.place(request(1000, 0)))
-        .isEqualTo(new NodeCapacity.Waiting("needs 1 CPU core(s), 0.5 free"));
+        .isEqualTo(new Placement.Waiting("needs 1 CPU core(s), 0.5 free"));
     placed(request(500, 0));
   }
 
   @Test
   void gpusFallBackInOrderAndAreNeverShared() {
-    NodeCapacity.Reservation a = placed(request(0, 0, "H100", "A100"));
+    Placement.Reservation a = placed(request(0, 0, "H100", "A100"));
     assertThat(a.gpuType()).isEqualTo("A100");
     assertThat(a.gpuIndexes()).containsExactly(0);
     assertThat(placed(request(0, 0, "A100")).gpuIndexes()).containsExactly(2);
     assertThat(node.place(request(0, 0, "H100", "A100")))
         .isEqualTo(
-            new NodeCapacity.Waiting(
+            new Placement.Waiting(
                 "needs 1 x H100 or 1 x A100 GPU(s), 0 of 2 A100, 1 of 1 T4 free"));
     node.release(a);
     assertThat(placed(request(0, 0, "a100:1")).gpuIndexes()).containsExactly(0);
