@@ -163,6 +163,37 @@ public final class App {
   }
 
   // ------------------------------------------------------------------ void functions
+  //
+  // For 0 and 1 parameters a void method is also taken by function(...), as it always was. From 2
+  // parameters on the void forms are named voidFunction: an overload of function(...) would make
+  // a reference to an overloaded or generic method (or an implicitly typed lambda) ambiguous
+  // between MethodN and VoidMethodN, and such code compiled before the void forms existed.
+
+  /**
+   * Defines a {@code void} function of no parameters: the same as {@link #function(VoidMethod0)}.
+   */
+  public Function0<Void> voidFunction(VoidMethod0 method) {
+    return function(method);
+  }
+
+  /** Defines a {@code void} function of no parameters with options. */
+  public Function0<Void> voidFunction(
+      VoidMethod0 method, Consumer<FunctionOptions.Builder> options) {
+    return function(method, options);
+  }
+
+  /**
+   * Defines a {@code void} function of one parameter: the same as {@link #function(VoidMethod1)}.
+   */
+  public <A> Function1<A, Void> voidFunction(VoidMethod1<A> method) {
+    return function(method);
+  }
+
+  /** Defines a {@code void} function of one parameter with options. */
+  public <A> Function1<A, Void> voidFunction(
+      VoidMethod1<A> method, Consumer<FunctionOptions.Builder> options) {
+    return function(method, options);
+  }
 
   /**
    * Defines a {@code void} function of no parameters; see {@link #function(VoidMethod1, Consumer)}.
@@ -204,12 +235,12 @@ public final class App {
    * Defines a {@code void} function of two parameters; see {@link #function(VoidMethod1,
    * Consumer)}.
    */
-  public <A, B> Function2<A, B, Void> function(VoidMethod2<A, B> method) {
-    return function(method, f -> {});
+  public <A, B> Function2<A, B, Void> voidFunction(VoidMethod2<A, B> method) {
+    return voidFunction(method, f -> {});
   }
 
   /** Defines a {@code void} function of two parameters with options. */
-  public <A, B> Function2<A, B, Void> function(
+  public <A, B> Function2<A, B, Void> voidFunction(
       VoidMethod2<A, B> method, Consumer<FunctionOptions.Builder> options) {
     Method2<A, B, Void> adapted =
         (a, b) -> {
@@ -223,12 +254,12 @@ public final class App {
    * Defines a {@code void} function of three parameters; see {@link #function(VoidMethod1,
    * Consumer)}.
    */
-  public <A, B, C> Function3<A, B, C, Void> function(VoidMethod3<A, B, C> method) {
-    return function(method, f -> {});
+  public <A, B, C> Function3<A, B, C, Void> voidFunction(VoidMethod3<A, B, C> method) {
+    return voidFunction(method, f -> {});
   }
 
   /** Defines a {@code void} function of three parameters with options. */
-  public <A, B, C> Function3<A, B, C, Void> function(
+  public <A, B, C> Function3<A, B, C, Void> voidFunction(
       VoidMethod3<A, B, C> method, Consumer<FunctionOptions.Builder> options) {
     Method3<A, B, C, Void> adapted =
         (a, b, c) -> {
@@ -242,12 +273,12 @@ public final class App {
    * Defines a {@code void} function of four parameters; see {@link #function(VoidMethod1,
    * Consumer)}.
    */
-  public <A, B, C, D> Function4<A, B, C, D, Void> function(VoidMethod4<A, B, C, D> method) {
-    return function(method, f -> {});
+  public <A, B, C, D> Function4<A, B, C, D, Void> voidFunction(VoidMethod4<A, B, C, D> method) {
+    return voidFunction(method, f -> {});
   }
 
   /** Defines a {@code void} function of four parameters with options. */
-  public <A, B, C, D> Function4<A, B, C, D, Void> function(
+  public <A, B, C, D> Function4<A, B, C, D, Void> voidFunction(
       VoidMethod4<A, B, C, D> method, Consumer<FunctionOptions.Builder> options) {
     Method4<A, B, C, D, Void> adapted =
         (a, b, c, d) -> {

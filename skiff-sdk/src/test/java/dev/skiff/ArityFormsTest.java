@@ -64,11 +64,11 @@ class ArityFormsTest {
     App app = App.named("arity");
     SEEN.clear();
 
-    Function0<Void> f0 = app.function(ArityFormsTest::v0);
-    Function2<String, Integer, Void> f2 = app.function(ArityFormsTest::v2);
-    Function3<String, Integer, Boolean, Void> f3 = app.function(ArityFormsTest::v3);
+    Function0<Void> f0 = app.voidFunction(ArityFormsTest::v0);
+    Function2<String, Integer, Void> f2 = app.voidFunction(ArityFormsTest::v2);
+    Function3<String, Integer, Boolean, Void> f3 = app.voidFunction(ArityFormsTest::v3);
     Function4<String, Integer, Boolean, Long, Void> f4 =
-        app.function(ArityFormsTest::v4, f -> f.name("four"));
+        app.voidFunction(ArityFormsTest::v4, f -> f.name("four"));
 
     assertThat(f0.local()).isNull();
     assertThat(f2.local("a", 1)).isNull();
@@ -76,6 +76,32 @@ class ArityFormsTest {
     assertThat(f4.local("a", 1, true, 2L)).isNull();
     assertThat(SEEN).containsExactly("v0", "v2:a1", "v3:a1true", "v4:a1true2");
     assertThat(f4.name()).isEqualTo("four");
+  }
+
+  static String over(String a, int b) {
+    return a + b;
+  }
+
+  static String over(int a, int b) {
+    return Integer.toString(a + b);
+  }
+
+  static <T> T pick(T a, T b) {
+    return b;
+  }
+
+  @Test
+  void overloadedAndGenericMethodsOfTwoOrMoreParametersStayUnambiguous() {
+    // These lines compile only while function(...) has no void overload from two parameters on.
+    App app = App.named("arity");
+    Function2<String, Integer, String> over = app.function(ArityFormsTest::over);
+    Function2<String, String, String> pick = app.function(ArityFormsTest::pick);
+    Function2<String, Integer, String> lambda =
+        app.function((a, b) -> over(a, b), f -> f.name("overLambda"));
+
+    assertThat(over.local("a", 1)).isEqualTo("a1");
+    assertThat(pick.local("a", "b")).isEqualTo("b");
+    assertThat(lambda.local("b", 2)).isEqualTo("b2");
   }
 
   @Test
