@@ -22,12 +22,22 @@ public final class FailureFacts {
 
   private FailureFacts() {}
 
+  private static final StackWalker WALKER =
+      StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+
   /**
-   * Called once, by {@code SkiffException}'s static initialiser.
+   * Called once, by {@code SkiffException}'s static initialiser, and only by it: a writer from
+   * anywhere else could forge the facts, or, installed first, break every {@code SkiffException}.
    *
+   * @throws IllegalCallerException if the caller is not {@code SkiffException}
    * @throws IllegalStateException if a writer is installed already
    */
   public static synchronized void install(Writer w) {
+    if (WALKER.getCallerClass() != SkiffException.class) {
+      throw new IllegalCallerException(
+          "only SkiffException installs the failure facts writer, not "
+              + WALKER.getCallerClass().getName());
+    }
     if (writer != null) {
       throw new IllegalStateException("the failure facts writer is installed already");
     }

@@ -1,6 +1,7 @@
 package com.example.errors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.ContainerCrashedException;
 import dev.skiff.FunctionTimeoutException;
@@ -8,6 +9,7 @@ import dev.skiff.InvalidConfigurationException;
 import dev.skiff.RemoteFunctionException;
 import dev.skiff.SkiffException;
 import dev.skiff.internal.ErrorCodec;
+import dev.skiff.internal.FailureFacts;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import org.junit.jupiter.api.Test;
@@ -120,5 +122,12 @@ class FailureFactsTest {
     assertThat(e.attempts()).isEmpty();
     assertThat(e.containerId()).isEmpty();
     assertThat(e.exitCode()).isEmpty();
+  }
+
+  @Test
+  void nobodyButSkiffExceptionInstallsTheFactsWriter() {
+    assertThatThrownBy(() -> FailureFacts.install((e, attempts, container, exit) -> {}))
+        .isInstanceOf(IllegalCallerException.class)
+        .hasMessageContaining("only SkiffException installs the failure facts writer");
   }
 }
