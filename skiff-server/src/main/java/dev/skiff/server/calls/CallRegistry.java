@@ -34,6 +34,10 @@ import java.util.function.Predicate;
  * <p>Results are kept for a retention and then swept, from memory and the store; a finished call
  * leaves memory after {@code keepInMemory} already, and is answered from the store from then on.
  * Thread-safe.
+ *
+ * <p><b>Ownership.</b> The registry is the single authority for the spawned calls of this control
+ * plane while they run; the store is the authority for their results (first result wins). Several
+ * control planes sharing a store would need a claim on unfinished rows before re-queueing them.
  */
 public final class CallRegistry {
   private static final System.Logger LOG = System.getLogger(CallRegistry.class.getName());

@@ -55,6 +55,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * apps under their old ids ({@link Restorer}).
  *
  * <p>Thread-safe: {@link #lock} guards the deployments by name; deploys run one at a time.
+ *
+ * <p><b>Ownership.</b> Deployments are the single authority for which version of each app name is
+ * deployed; the store keeps them. Several control planes sharing a store would need a lease per app
+ * name (and the version as a compare-and-set) before deploying or restoring it.
  */
 public final class Deployments implements ScheduleRunner.Persistence {
   private static final System.Logger LOG = System.getLogger(Deployments.class.getName());

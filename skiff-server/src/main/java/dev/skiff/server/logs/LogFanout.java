@@ -22,6 +22,10 @@ import java.util.Optional;
  * takes the kept lines and subscribes under it, so a reader that asks for the kept lines and then
  * follows sees every line once, in order. Subscribers never block ({@link LogSubscriber} buffers),
  * so holding the lock while offering is cheap. Thread-safe.
+ *
+ * <p><b>Ownership.</b> The fanout is the single authority for the recent lines and live
+ * subscriptions of this control plane's containers; the archive only keeps a deployed app's lines
+ * for the next start. Another control plane sees neither its rings nor its subscribers.
  */
 public final class LogFanout {
   /** How many lines are kept per app, in memory and in the store. */

@@ -63,6 +63,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Threading.</b> Thread-safe. One lock guards the schedules and histories; inputs are
  * submitted, and results recorded, without holding it across a scheduler call.
+ *
+ * <p><b>Ownership.</b> The runner is the single authority for when each scheduled function fires;
+ * where a deployed app resumes after a restart comes from its {@link Persistence} (the deployments
+ * and the store's runs). Several control planes sharing a store would each fire every schedule:
+ * firing needs one leader per app (docs/DESIGN.md, section 12).
  */
 public final class ScheduleRunner implements AppDirectory.Listener {
   private static final System.Logger LOG = System.getLogger(ScheduleRunner.class.getName());
