@@ -6,6 +6,7 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import java.time.Clock;
 
@@ -33,7 +34,8 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
                     config.sandbox(),
                     config.sharedDirectories(),
                     config.containerJvmOptions(),
-                    config.node()));
+                    config.node(),
+                    name -> VolumeStore.directory(config.dataDir(), name)));
     try {
       return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
     } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
@@ -190,7 +191,10 @@ public final class SkiffServer implements AutoCloseable {
       backend =
           ContainerBackendProvider.named(options.backend())
               .create(
-                  BackendConfig.server(options.allowUnsandboxed(), options.containerJvmOptions()));
+                  BackendConfig.server(
+                      options.allowUnsandboxed(),
+                      options.containerJvmOptions(),
+                      name -> VolumeStore.directory(dataDir, name)));
     } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;

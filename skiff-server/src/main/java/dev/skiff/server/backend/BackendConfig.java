@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param containerJvmOptions added to every container's JVM command line
  * @param node the machine a backend that runs containers on this machine places them on (its cores,
  *     memory, region and GPUs); a backend that runs them elsewhere ignores it
+ * @param volumes where the volumes that containers mount by name keep their files
  */
 public record BackendConfig(
     Role role,
@@ -26,7 +27,8 @@ public record BackendConfig(
     boolean allowUnsandboxed,
     List<Path> sharedDirectories,
     List<String> containerJvmOptions,
-    NodeConfig node) {
+    NodeConfig node,
+    VolumeResolver volumes) {
   /** Who runs the control plane the backend serves. */
   public enum Role {
     /** A control plane inside the user's program ({@code App.run()} without a server). */
@@ -39,6 +41,7 @@ public record BackendConfig(
   public BackendConfig {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(volumes, "volumes");
     sharedDirectories = List.copyOf(sharedDirectories);
     containerJvmOptions = List.copyOf(containerJvmOptions);
   }
@@ -46,9 +49,16 @@ public record BackendConfig(
   /**
    * A long-running server's settings, on this machine as detected ({@link NodeConfig#detect()}).
    */
-  public static BackendConfig server(boolean allowUnsandboxed, List<String> containerJvmOptions) {
+  public static BackendConfig server(
+      boolean allowUnsandboxed, List<String> containerJvmOptions, VolumeResolver volumes) {
     return new BackendConfig(
-        Role.SERVER, true, allowUnsandboxed, List.of(), containerJvmOptions, NodeConfig.detect());
+        Role.SERVER,
+        true,
+        allowUnsandboxed,
+        List.of(),
+        containerJvmOptions,
+        NodeConfig.detect(),
+        volumes);
   }
 
   /** An embedded control plane's settings. */
@@ -56,8 +66,9 @@ public record BackendConfig(
       boolean sandboxed,
       List<Path> sharedDirectories,
       List<String> containerJvmOptions,
-      NodeConfig node) {
+      NodeConfig node,
+      VolumeResolver volumes) {
     return new BackendConfig(
-        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions, node);
+        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions, node, volumes);
   }
 }

@@ -17,7 +17,8 @@ import java.util.Set;
  * @param containerId the container's short id, unique within the control plane
  * @param classpath the classpath entries, in order
  * @param environment environment variables for the container, on top of the backend's own
- * @param volumes host directories mounted read-write, by their absolute path in the container
+ * @param volumes the volumes mounted read-write, by name, by their absolute path in the container
+ *     (the backend finds their files through its {@link VolumeResolver})
  * @param readOnly further host files and directories the container sees read-only at their paths
  *     (an image's files)
  * @param rootFs a directory the container sees as {@code /} (a Debian image's root)
@@ -29,7 +30,7 @@ public record ContainerSpec(
     String containerId,
     List<String> classpath,
     Map<String, String> environment,
-    Map<String, Path> volumes,
+    Map<String, String> volumes,
     List<Path> readOnly,
     Optional<Path> rootFs,
     Optional<ContainerImage> image,
@@ -81,7 +82,7 @@ public record ContainerSpec(
       String containerId,
       List<String> classpath,
       Map<String, String> environment,
-      Map<String, Path> volumes,
+      Map<String, String> volumes,
       List<Path> readOnly,
       Optional<Path> rootFs,
       Optional<ContainerImage> image,
@@ -103,7 +104,7 @@ public record ContainerSpec(
       String containerId,
       List<String> classpath,
       Map<String, String> environment,
-      Map<String, Path> volumes,
+      Map<String, String> volumes,
       List<Path> readOnly,
       Optional<Path> rootFs,
       Optional<ContainerImage> image) {
@@ -121,7 +122,7 @@ public record ContainerSpec(
       String containerId,
       List<String> classpath,
       Map<String, String> environment,
-      Map<String, Path> volumes,
+      Map<String, String> volumes,
       List<Path> readOnly,
       Optional<Path> rootFs) {
     this(containerId, classpath, environment, volumes, readOnly, rootFs, Optional.empty());

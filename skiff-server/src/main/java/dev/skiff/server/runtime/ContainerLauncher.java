@@ -209,7 +209,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
             id,
             classpath(),
             environment(c),
-            VolumeStore.mounts(ctx.config().dataDir(), def),
+            VolumeStore.mounts(def),
             image.map(ImageRuntime::readOnly).orElse(List.of()),
             image.flatMap(ImageRuntime::rootFs),
             image.map(ImageRuntime::container),

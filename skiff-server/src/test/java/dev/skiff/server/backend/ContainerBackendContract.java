@@ -47,7 +47,12 @@ abstract class ContainerBackendContract {
 
   /** What the backend is made with. */
   BackendConfig config() {
-    return BackendConfig.embedded(true, List.of(), List.of(), NODE);
+    return BackendConfig.embedded(true, List.of(), List.of(), NODE, volumes());
+  }
+
+  /** Where the contract keeps the volumes that containers mount by name: one directory each. */
+  VolumeResolver volumes() {
+    return name -> temp.resolve("volumes").resolve(name);
   }
 
   @BeforeEach
@@ -176,7 +181,7 @@ abstract class ContainerBackendContract {
                 "c-ct0006",
                 classpath(),
                 Map.of(),
-                Map.of("/data", volume),
+                Map.of("/data", "scratch"),
                 List.of(),
                 Optional.empty()),
             Capability.ROOT_FS,
@@ -203,6 +208,32 @@ abstract class ContainerBackendContract {
             .hasMessageContaining(why.get());
       }
     }
+  }
+
+  @Test
+  void aVolumeIsMountedByNameFromTheDirectoryItResolvesTo() throws Exception {
+    Path directory = Files.createDirectories(volumes().directory("scratch"));
+    // The JVM's launcher reads these options; it writes its log into the volume as it starts.
+    ContainerSpec writing =
+        new ContainerSpec(
+            "c-ct0009",
+            classpath(),
+            Map.of("JDK_JAVA_OPTIONS", "-Xlog:gc*:file=/data/jvm.log"),
+            Map.of("/data", "scratch"),
+            List.of(),
+            Optional.empty());
+    Optional<String> why = backend.capabilities().whyNot(Capability.VOLUMES);
+    if (why.isPresent()) {
+      assertThatThrownBy(() -> backend.start(writing, (stderr, text) -> {}))
+          .isInstanceOf(ContainerStartException.class)
+          .hasMessageContaining("c-ct0009")
+          .hasMessageContaining(why.get());
+      assertThat(directory).isEmptyDirectory();
+      return;
+    }
+    ContainerHandle h = backend.start(writing, (stderr, text) -> {});
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(2);
+    assertThat(directory.resolve("jvm.log")).isNotEmptyFile();
   }
 
   /** A warm container: it dials the control socket and waits for a function that never comes. */

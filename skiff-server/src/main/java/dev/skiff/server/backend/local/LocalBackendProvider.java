@@ -34,13 +34,17 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
     return switch (config.role()) {
       case SERVER ->
           LocalProcessBackend.forServer(
-              config.allowUnsandboxed(), config.containerJvmOptions(), config.node());
+              config.allowUnsandboxed(),
+              config.containerJvmOptions(),
+              config.node(),
+              config.volumes());
       case EMBEDDED ->
           LocalProcessBackend.create(
               config.sandboxed(),
               config.sharedDirectories(),
               config.containerJvmOptions(),
-              config.node());
+              config.node(),
+              config.volumes());
     };
   }
 }

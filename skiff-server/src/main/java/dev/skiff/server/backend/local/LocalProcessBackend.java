@@ -11,6 +11,7 @@ import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
 import dev.skiff.server.backend.OutputListener;
 import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.VolumeResolver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -92,6 +93,7 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final JvmCommand jvm;
   private final HardLimits limits = new HardLimits();
   private final NodeCapacity capacity;
+  private final VolumeResolver volumes;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
@@ -139,12 +141,14 @@ public final class LocalProcessBackend implements ContainerBackend {
         unsandboxed,
         network,
         List.of(),
-        NodeConfig.detect());
+        NodeConfig.detect(),
+        VolumeResolver.none());
   }
 
   /**
    * As above, with {@code jvmOptions} added to every container's JVM command line (after Skiff's
-   * own flags, so that they can override them), placing containers on {@code node}.
+   * own flags, so that they can override them), placing containers on {@code node}, mounting the
+   * volumes that {@code volumes} resolves.
    */
   LocalProcessBackend(
       Path javaExecutable,
@@ -155,7 +159,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       Unsandboxed unsandboxed,
       Optional<UserNetwork> network,
       List<String> jvmOptions,
-      NodeConfig node) {
+      NodeConfig node,
+      VolumeResolver volumes) {
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
     this.unsandboxed = unsandboxed;
@@ -164,6 +169,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
     this.jvm = new JvmCommand(javaExecutable, entrypoint, jvmOptions);
     this.capacity = new NodeCapacity(node);
+    this.volumes = volumes;
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -177,15 +183,20 @@ public final class LocalProcessBackend implements ContainerBackend {
    * warning. Containers are placed on this machine as detected ({@link NodeConfig#detect()}).
    */
   public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
-    return create(sandboxed, shared, List.of(), NodeConfig.detect());
+    return create(sandboxed, shared, List.of(), NodeConfig.detect(), VolumeResolver.none());
   }
 
   /**
    * As {@link #create(boolean, List)}, with {@code jvmOptions} added to every container's JVM
-   * command line, placing containers on {@code node}.
+   * command line, placing containers on {@code node}, mounting the volumes {@code volumes}
+   * resolves.
    */
   public static LocalProcessBackend create(
-      boolean sandboxed, List<Path> shared, List<String> jvmOptions, NodeConfig node) {
+      boolean sandboxed,
+      List<Path> shared,
+      List<String> jvmOptions,
+      NodeConfig node,
+      VolumeResolver volumes) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
     if (sandboxed && sandbox.isEmpty() && WARNED_NO_SANDBOX.compareAndSet(false, true)) {
       LOG.log(
@@ -195,7 +206,7 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " secrets, volumes or Debian images cannot run; to sandbox them, "
               + Sandbox.INSTALL_HINT);
     }
-    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node);
+    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node, volumes);
   }
 
   /**
@@ -205,10 +216,14 @@ public final class LocalProcessBackend implements ContainerBackend {
    *
    * @param containerJvmOptions added to every container's JVM command line
    * @param node the node containers are placed on
+   * @param volumes where the volumes containers mount keep their files
    * @throws IllegalStateException without a working sandbox and without {@code allowUnsandboxed}
    */
   public static LocalProcessBackend forServer(
-      boolean allowUnsandboxed, List<String> containerJvmOptions, NodeConfig node) {
+      boolean allowUnsandboxed,
+      List<String> containerJvmOptions,
+      NodeConfig node,
+      VolumeResolver volumes) {
     Optional<Sandbox> sandbox = Sandbox.probe();
     if (sandbox.isEmpty()) {
       if (!allowUnsandboxed) {
@@ -224,7 +239,7 @@ public final class LocalProcessBackend implements ContainerBackend {
           "--allow-unsandboxed: bubblewrap (bwrap) does not work here, so containers run as plain"
               + " processes that see this machine's files and network");
     }
-    return create(sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node);
+    return create(sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node, volumes);
   }
 
   private static LocalProcessBackend create(
@@ -232,7 +247,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<Path> shared,
       Unsandboxed unsandboxed,
       List<String> jvmOptions,
-      NodeConfig node) {
+      NodeConfig node,
+      VolumeResolver volumes) {
     Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
         defaultJava(),
@@ -243,7 +259,8 @@ public final class LocalProcessBackend implements ContainerBackend {
         unsandboxed,
         network,
         jvmOptions,
-        node);
+        node,
+        volumes);
   }
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
@@ -463,7 +480,7 @@ public final class LocalProcessBackend implements ContainerBackend {
                     .orElse(javaExecutable.getParent().getParent()),
                 readOnly,
                 spec.rootFs(),
-                spec.volumes(),
+                volumeDirectories(spec),
                 writable,
                 spec.image().map(ContainerImage::workdir).orElse("/tmp"),
                 spec.image().map(ContainerImage::mounts).orElse(Map.of()),
@@ -471,6 +488,13 @@ public final class LocalProcessBackend implements ContainerBackend {
                 attachesNetwork(spec) ? network.map(UserNetwork::resolvConf) : Optional.empty(),
                 spec.reach().gpus()),
             command);
+  }
+
+  /** The host directory of each volume the spec mounts, by its path in the container. */
+  private Map<String, Path> volumeDirectories(ContainerSpec spec) {
+    Map<String, Path> directories = new LinkedHashMap<>();
+    spec.volumes().forEach((inside, name) -> directories.put(inside, volumes.directory(name)));
+    return directories;
   }
 
   /**

@@ -321,7 +321,7 @@ class SandboxedBackendTest {
             "c-sb0006",
             List.of("/x.jar"),
             Map.of(),
-            Map.of("/cache", temp),
+            Map.of("/cache", "cache"),
             List.of(),
             Optional.empty());
     assertThatThrownBy(() -> backend.start(withVolume, output))
