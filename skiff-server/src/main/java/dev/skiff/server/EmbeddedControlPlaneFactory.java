@@ -7,6 +7,7 @@ import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
 import dev.skiff.server.files.VolumeStore;
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import java.time.Clock;
 
@@ -35,7 +36,8 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
                     config.sharedDirectories(),
                     config.containerJvmOptions(),
                     config.node(),
-                    name -> VolumeStore.directory(config.dataDir(), name)));
+                    name -> VolumeStore.directory(config.dataDir(), name),
+                    ImageStore.resolver(config.buildDirectory())));
     try {
       return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
     } catch (RuntimeException e) {

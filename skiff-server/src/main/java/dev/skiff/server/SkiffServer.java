@@ -6,6 +6,7 @@ import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
 import dev.skiff.server.files.VolumeStore;
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
@@ -186,6 +187,7 @@ public final class SkiffServer implements AutoCloseable {
       store.close();
       throw e;
     }
+    EmbeddedConfig embedded = EmbeddedConfig.defaults().withDataDir(dataDir);
     ContainerBackend backend;
     try {
       backend =
@@ -194,14 +196,14 @@ public final class SkiffServer implements AutoCloseable {
                   BackendConfig.server(
                       options.allowUnsandboxed(),
                       options.containerJvmOptions(),
-                      name -> VolumeStore.directory(dataDir, name)));
+                      name -> VolumeStore.directory(dataDir, name),
+                      ImageStore.resolver(embedded.buildDirectory())));
     } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;
     }
     ControlPlane plane;
     try {
-      EmbeddedConfig embedded = EmbeddedConfig.defaults().withDataDir(dataDir);
       plane =
           ControlPlane.start(
               ControlPlaneConfig.from(embedded),

@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param node the machine a backend that runs containers on this machine places them on (its cores,
  *     memory, region and GPUs); a backend that runs them elsewhere ignores it
  * @param volumes where the volumes that containers mount by name keep their files
+ * @param images where the images that containers run on are found by id
  */
 public record BackendConfig(
     Role role,
@@ -28,7 +29,8 @@ public record BackendConfig(
     List<Path> sharedDirectories,
     List<String> containerJvmOptions,
     NodeConfig node,
-    VolumeResolver volumes) {
+    VolumeResolver volumes,
+    ImageResolver images) {
   /** Who runs the control plane the backend serves. */
   public enum Role {
     /** A control plane inside the user's program ({@code App.run()} without a server). */
@@ -42,6 +44,7 @@ public record BackendConfig(
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(volumes, "volumes");
+    Objects.requireNonNull(images, "images");
     sharedDirectories = List.copyOf(sharedDirectories);
     containerJvmOptions = List.copyOf(containerJvmOptions);
   }
@@ -50,7 +53,10 @@ public record BackendConfig(
    * A long-running server's settings, on this machine as detected ({@link NodeConfig#detect()}).
    */
   public static BackendConfig server(
-      boolean allowUnsandboxed, List<String> containerJvmOptions, VolumeResolver volumes) {
+      boolean allowUnsandboxed,
+      List<String> containerJvmOptions,
+      VolumeResolver volumes,
+      ImageResolver images) {
     return new BackendConfig(
         Role.SERVER,
         true,
@@ -58,7 +64,8 @@ public record BackendConfig(
         List.of(),
         containerJvmOptions,
         NodeConfig.detect(),
-        volumes);
+        volumes,
+        images);
   }
 
   /** An embedded control plane's settings. */
@@ -67,8 +74,16 @@ public record BackendConfig(
       List<Path> sharedDirectories,
       List<String> containerJvmOptions,
       NodeConfig node,
-      VolumeResolver volumes) {
+      VolumeResolver volumes,
+      ImageResolver images) {
     return new BackendConfig(
-        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions, node, volumes);
+        Role.EMBEDDED,
+        sandboxed,
+        false,
+        sharedDirectories,
+        containerJvmOptions,
+        node,
+        volumes,
+        images);
   }
 }

@@ -275,8 +275,6 @@ public final class WarmPool {
                   w.classpath,
                   env,
                   Map.of(),
-                  List.of(),
-                  Optional.empty(),
                   Optional.empty(),
                   new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false)),
               output);

@@ -16,9 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +49,55 @@ abstract class ContainerBackendContract {
 
   /** What the backend is made with. */
   BackendConfig config() {
-    return BackendConfig.embedded(true, List.of(), List.of(), NODE, volumes());
+    return BackendConfig.embedded(true, List.of(), List.of(), NODE, volumes(), images());
+  }
+
+  /** The id of the contract's image with a root file system of its own. */
+  static final String ROOTED = "rooted";
+
+  /** The id of the contract's image that sets an environment variable. */
+  static final String WITH_ENV = "with-env";
+
+  /** The images the contract's containers run on, by id: this JVM's JDK, with or without a root. */
+  ImageResolver images() {
+    Path javaHome = Path.of(System.getProperty("java.home"));
+    int feature = Runtime.version().feature();
+    return id ->
+        switch (id) {
+          case ROOTED ->
+              Optional.of(
+                  new ContainerImage(
+                      javaHome,
+                      feature,
+                      "/",
+                      Map.of(),
+                      Map.of(),
+                      List.of(),
+                      List.of(),
+                      Optional.of(temp.resolve("root"))));
+          case WITH_ENV ->
+              Optional.of(
+                  new ContainerImage(
+                      javaHome,
+                      feature,
+                      "/tmp",
+                      Map.of(),
+                      Map.of("JDK_JAVA_OPTIONS", "-Xlog:gc*:file=" + imageLog()),
+                      List.of(),
+                      List.of(),
+                      Optional.empty()));
+          default -> Optional.empty();
+        };
+  }
+
+  /**
+   * Where a container on the image {@link #WITH_ENV} writes its JVM's log: into the volume at
+   * {@code /data} where the backend mounts volumes, else at a host path.
+   */
+  private String imageLog() {
+    return backend.capabilities().has(Capability.VOLUMES)
+        ? "/data/jvm.log"
+        : temp.resolve("jvm.log").toString();
   }
 
   /** Where the contract keeps the volumes that containers mount by name: one directory each. */
@@ -173,32 +223,25 @@ abstract class ContainerBackendContract {
   @Test
   void aSpecNeedingALackingCapabilityIsRefusedSayingWhy() throws IOException {
     Capabilities capabilities = backend.capabilities();
-    Path volume = Files.createDirectories(temp.resolve("volume"));
     Map<Capability, ContainerSpec> needing =
         Map.of(
             Capability.VOLUMES,
             new ContainerSpec(
-                "c-ct0006",
-                classpath(),
-                Map.of(),
-                Map.of("/data", "scratch"),
-                List.of(),
-                Optional.empty()),
+                "c-ct0006", classpath(), Map.of(), Map.of("/data", "scratch"), Optional.empty()),
             Capability.ROOT_FS,
-            new ContainerSpec(
-                "c-ct0007", classpath(), Map.of(), Map.of(), List.of(), Optional.of(volume)),
+            new ContainerSpec("c-ct0007", classpath(), Map.of(), Map.of(), Optional.of(ROOTED)),
             Capability.SECRETS,
             new ContainerSpec(
                 "c-ct0008",
                 classpath(),
                 Map.of(),
                 Map.of(),
-                List.of(),
-                Optional.empty(),
                 Optional.empty(),
                 new ContainerSpec.Reach(Optional.empty(), false, List.of(), true)));
     for (var e : needing.entrySet()) {
-      assertThat(e.getValue().needs()).contains(e.getKey());
+      Set<Capability> needs = EnumSet.copyOf(e.getValue().needs());
+      e.getValue().image().flatMap(images()::find).ifPresent(i -> needs.addAll(i.needs()));
+      assertThat(needs).contains(e.getKey());
       Optional<String> why = capabilities.whyNot(e.getKey());
       if (why.isPresent()) {
         assertThatThrownBy(() -> backend.start(e.getValue(), (stderr, text) -> {}))
@@ -220,7 +263,6 @@ abstract class ContainerBackendContract {
             classpath(),
             Map.of("JDK_JAVA_OPTIONS", "-Xlog:gc*:file=/data/jvm.log"),
             Map.of("/data", "scratch"),
-            List.of(),
             Optional.empty());
     Optional<String> why = backend.capabilities().whyNot(Capability.VOLUMES);
     if (why.isPresent()) {
@@ -236,6 +278,35 @@ abstract class ContainerBackendContract {
     assertThat(directory.resolve("jvm.log")).isNotEmptyFile();
   }
 
+  @Test
+  void aContainerRunsOnTheImageItNamesAsTheBackendResolvesIt() throws Exception {
+    Path directory = Files.createDirectories(volumes().directory("scratch"));
+    boolean mounts = backend.capabilities().has(Capability.VOLUMES);
+    List<String> lines = new CopyOnWriteArrayList<>();
+    // The image's environment gives the JVM's launcher options that write its log as it starts.
+    ContainerHandle h =
+        backend.start(
+            new ContainerSpec(
+                "c-ct0010",
+                classpath(),
+                Map.of(),
+                mounts ? Map.of("/data", "scratch") : Map.of(),
+                Optional.of(WITH_ENV)),
+            (stderr, text) -> lines.add(text));
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).as("%s", lines).isEqualTo(2);
+    assertThat((mounts ? directory : temp).resolve("jvm.log")).isNotEmptyFile();
+
+    assertThatThrownBy(
+            () ->
+                backend.start(
+                    new ContainerSpec(
+                        "c-ct0011", classpath(), Map.of(), Map.of(), Optional.of("x")),
+                    (stderr, text) -> {}))
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("c-ct0011")
+        .hasMessageContaining("'x'");
+  }
+
   /** A warm container: it dials the control socket and waits for a function that never comes. */
   private ContainerSpec warm(String id) {
     Path socket = temp.resolve("control.sock");
@@ -246,8 +317,6 @@ abstract class ContainerBackendContract {
             new ContainerEnvironment.Identity(
                 backend.advertisedEndpoint(socket), "token-" + id, id)),
         Map.of(),
-        List.of(),
-        Optional.empty(),
         Optional.empty(),
         new ContainerSpec.Reach(Optional.of(socket), false, List.of(), false));
   }

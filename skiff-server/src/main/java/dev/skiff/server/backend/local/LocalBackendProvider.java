@@ -37,14 +37,16 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
               config.allowUnsandboxed(),
               config.containerJvmOptions(),
               config.node(),
-              config.volumes());
+              config.volumes(),
+              config.images());
       case EMBEDDED ->
           LocalProcessBackend.create(
               config.sandboxed(),
               config.sharedDirectories(),
               config.containerJvmOptions(),
               config.node(),
-              config.volumes());
+              config.volumes(),
+              config.images());
     };
   }
 }

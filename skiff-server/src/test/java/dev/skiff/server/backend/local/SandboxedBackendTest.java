@@ -318,12 +318,7 @@ class SandboxedBackendTest {
             LocalProcessBackend.defaultJava(), Optional.empty(), ScriptedMain.class.getName());
     ContainerSpec withVolume =
         new ContainerSpec(
-            "c-sb0006",
-            List.of("/x.jar"),
-            Map.of(),
-            Map.of("/cache", "cache"),
-            List.of(),
-            Optional.empty());
+            "c-sb0006", List.of("/x.jar"), Map.of(), Map.of("/cache", "cache"), Optional.empty());
     assertThatThrownBy(() -> backend.start(withVolume, output))
         .isInstanceOf(ContainerStartException.class)
         .hasMessageContaining("install bubblewrap");
