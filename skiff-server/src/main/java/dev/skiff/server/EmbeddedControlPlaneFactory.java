@@ -6,6 +6,7 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.deploy.JarStore;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
@@ -37,7 +38,8 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
                     config.containerJvmOptions(),
                     config.node(),
                     name -> VolumeStore.directory(config.dataDir(), name),
-                    ImageStore.resolver(config.buildDirectory())));
+                    ImageStore.resolver(config.buildDirectory()),
+                    sha256 -> JarStore.file(config.dataDir(), sha256)));
     try {
       return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
     } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.deploy.JarStore;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
@@ -197,7 +198,8 @@ public final class SkiffServer implements AutoCloseable {
                       options.allowUnsandboxed(),
                       options.containerJvmOptions(),
                       name -> VolumeStore.directory(dataDir, name),
-                      ImageStore.resolver(embedded.buildDirectory())));
+                      ImageStore.resolver(embedded.buildDirectory()),
+                      sha256 -> JarStore.file(dataDir, sha256)));
     } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;

@@ -21,6 +21,7 @@ import java.util.Objects;
  *     memory, region and GPUs); a backend that runs them elsewhere ignores it
  * @param volumes where the volumes that containers mount by name keep their files
  * @param images where the images that containers run on are found by id
+ * @param jars where the stored jars that classpaths name by content hash are found
  */
 public record BackendConfig(
     Role role,
@@ -30,7 +31,8 @@ public record BackendConfig(
     List<String> containerJvmOptions,
     NodeConfig node,
     VolumeResolver volumes,
-    ImageResolver images) {
+    ImageResolver images,
+    JarResolver jars) {
   /** Who runs the control plane the backend serves. */
   public enum Role {
     /** A control plane inside the user's program ({@code App.run()} without a server). */
@@ -45,6 +47,7 @@ public record BackendConfig(
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(volumes, "volumes");
     Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(jars, "jars");
     sharedDirectories = List.copyOf(sharedDirectories);
     containerJvmOptions = List.copyOf(containerJvmOptions);
   }
@@ -56,7 +59,8 @@ public record BackendConfig(
       boolean allowUnsandboxed,
       List<String> containerJvmOptions,
       VolumeResolver volumes,
-      ImageResolver images) {
+      ImageResolver images,
+      JarResolver jars) {
     return new BackendConfig(
         Role.SERVER,
         true,
@@ -65,7 +69,8 @@ public record BackendConfig(
         containerJvmOptions,
         NodeConfig.detect(),
         volumes,
-        images);
+        images,
+        jars);
   }
 
   /** An embedded control plane's settings. */
@@ -75,7 +80,8 @@ public record BackendConfig(
       List<String> containerJvmOptions,
       NodeConfig node,
       VolumeResolver volumes,
-      ImageResolver images) {
+      ImageResolver images,
+      JarResolver jars) {
     return new BackendConfig(
         Role.EMBEDDED,
         sandboxed,
@@ -84,6 +90,7 @@ public record BackendConfig(
         containerJvmOptions,
         node,
         volumes,
-        images);
+        images,
+        jars);
   }
 }

@@ -16,7 +16,8 @@ import java.util.Set;
  * VolumeResolver}, {@link ImageResolver}).
  *
  * @param containerId the container's short id, unique within the control plane
- * @param classpath the classpath entries, in order (an image's jars follow them)
+ * @param classpath the classpath entries, in order: stored jars by content hash (the backend
+ *     materialises them through its {@link JarResolver}) or host paths; an image's jars follow them
  * @param environment environment variables for the container, on top of its image's and under the
  *     backend's own
  * @param volumes the volumes mounted read-write, by name, by their absolute path in the container
@@ -28,7 +29,7 @@ import java.util.Set;
  */
 public record ContainerSpec(
     String containerId,
-    List<String> classpath,
+    List<ClasspathEntry> classpath,
     Map<String, String> environment,
     Map<String, String> volumes,
     Optional<String> image,
@@ -76,7 +77,7 @@ public record ContainerSpec(
   /** A container without reservations or limits. */
   public ContainerSpec(
       String containerId,
-      List<String> classpath,
+      List<ClasspathEntry> classpath,
       Map<String, String> environment,
       Map<String, String> volumes,
       Optional<String> image,
@@ -87,7 +88,7 @@ public record ContainerSpec(
   /** A container that reaches nothing beyond its files ({@link Reach#none()}). */
   public ContainerSpec(
       String containerId,
-      List<String> classpath,
+      List<ClasspathEntry> classpath,
       Map<String, String> environment,
       Map<String, String> volumes,
       Optional<String> image) {
@@ -96,7 +97,7 @@ public record ContainerSpec(
 
   /** A container that sees its classpath and nothing more of the host. */
   public ContainerSpec(
-      String containerId, List<String> classpath, Map<String, String> environment) {
+      String containerId, List<ClasspathEntry> classpath, Map<String, String> environment) {
     this(containerId, classpath, environment, Map.of(), Optional.empty());
   }
 

@@ -9,6 +9,7 @@ import dev.skiff.internal.spi.NodeConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
+import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -49,7 +50,7 @@ abstract class ContainerBackendContract {
 
   /** What the backend is made with. */
   BackendConfig config() {
-    return BackendConfig.embedded(true, List.of(), List.of(), NODE, volumes(), images());
+    return BackendConfig.embedded(true, List.of(), List.of(), NODE, volumes(), images(), jars());
   }
 
   /** The id of the contract's image with a root file system of its own. */
@@ -98,6 +99,27 @@ abstract class ContainerBackendContract {
     return backend.capabilities().has(Capability.VOLUMES)
         ? "/data/jvm.log"
         : temp.resolve("jvm.log").toString();
+  }
+
+  /** A content hash the contract's jar store resolves to the SDK's entry of the classpath. */
+  static final String STORED = "5".repeat(64);
+
+  /** The contract's jar store: {@link #STORED}, and no other jar. */
+  JarResolver jars() {
+    return sha256 -> {
+      assertThat(sha256).isEqualTo(STORED);
+      return sdk();
+    };
+  }
+
+  /** The classpath entry that holds the SDK, and so the container entrypoint. */
+  static Path sdk() {
+    try {
+      return Path.of(
+          ContainerEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Where the contract keeps the volumes that containers mount by name: one directory each. */
@@ -307,6 +329,22 @@ abstract class ContainerBackendContract {
         .hasMessageContaining("'x'");
   }
 
+  @Test
+  void aStoredJarIsNamedByContentHashAndTheBackendMaterialisesIt() throws Exception {
+    // The SDK's entry holds the entrypoint: named by hash, the container runs only if the backend
+    // finds it through its jar resolver.
+    List<ClasspathEntry> classpath = new ArrayList<>(classpath());
+    int sdk = classpath.indexOf(new ClasspathEntry.HostPath(sdk().toString()));
+    assertThat(sdk).isNotNegative();
+    classpath.set(sdk, new ClasspathEntry.Jar(STORED));
+    List<String> lines = new CopyOnWriteArrayList<>();
+    ContainerHandle h =
+        backend.start(
+            new ContainerSpec("c-ct0012", classpath, Map.of()), (stderr, text) -> lines.add(text));
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).as("%s", lines).isEqualTo(2);
+    assertThat(lines).anyMatch(l -> l.contains("started without " + ContainerEnvironment.SERVER));
+  }
+
   /** A warm container: it dials the control socket and waits for a function that never comes. */
   private ContainerSpec warm(String id) {
     Path socket = temp.resolve("control.sock");
@@ -322,7 +360,8 @@ abstract class ContainerBackendContract {
   }
 
   /** This JVM's classpath, which holds the SDK and so the container entrypoint. */
-  static List<String> classpath() {
-    return List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+  static List<ClasspathEntry> classpath() {
+    return ClasspathEntry.hostPaths(
+        List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
   }
 }

@@ -33,11 +33,13 @@ final class PlainProcessBackend implements ContainerBackend {
   private final Set<Plain> live = ConcurrentHashMap.newKeySet();
   private final MemoryPlacement placement;
   private final ImageResolver images;
+  private final JarResolver jars;
   private volatile boolean closed;
 
-  PlainProcessBackend(long memoryMib, ImageResolver images) {
+  PlainProcessBackend(long memoryMib, ImageResolver images, JarResolver jars) {
     this.placement = new MemoryPlacement(memoryMib);
     this.images = images;
+    this.jars = jars;
   }
 
   /** The provider, found through {@link java.util.ServiceLoader}. */
@@ -62,7 +64,7 @@ final class PlainProcessBackend implements ContainerBackend {
 
     @Override
     public ContainerBackend create(BackendConfig config) {
-      return new PlainProcessBackend(config.node().memoryMib(), config.images());
+      return new PlainProcessBackend(config.node().memoryMib(), config.images(), config.jars());
     }
   }
 
@@ -118,7 +120,14 @@ final class PlainProcessBackend implements ContainerBackend {
         image.map(ContainerImage::javaHome).orElse(Path.of(System.getProperty("java.home")));
     command.add(javaHome.resolve("bin").resolve("java").toString());
     command.add("-cp");
-    List<String> classpath = new ArrayList<>(spec.classpath());
+    List<String> classpath = new ArrayList<>();
+    for (ClasspathEntry e : spec.classpath()) {
+      classpath.add(
+          switch (e) {
+            case ClasspathEntry.Jar jar -> jars.jar(jar.sha256()).toString();
+            case ClasspathEntry.HostPath host -> host.path();
+          });
+    }
     image.ifPresent(i -> classpath.addAll(i.classpath()));
     command.add(String.join(File.pathSeparator, classpath));
     command.add(ContainerSpec.ENTRYPOINT);

@@ -30,10 +30,15 @@ record JvmCommand(Path javaExecutable, String entrypoint, List<String> jvmOption
   }
 
   /**
-   * The command line for a container on {@code image} (resolved from the spec's), given the flags
-   * of its class-data archive plan.
+   * The command line for a container on {@code image} (resolved from the spec's) with {@code
+   * classpath} (the spec's, resolved to paths on this machine, then the image's jars), given the
+   * flags of its class-data archive plan.
    */
-  List<String> of(ContainerSpec spec, Optional<ContainerImage> image, List<String> archiveFlags) {
+  List<String> of(
+      ContainerSpec spec,
+      Optional<ContainerImage> image,
+      List<String> classpath,
+      List<String> archiveFlags) {
     List<String> command = new ArrayList<>();
     int feature = image.map(ContainerImage::javaFeature).orElse(Runtime.version().feature());
     command.add(
@@ -73,19 +78,9 @@ record JvmCommand(Path javaExecutable, String entrypoint, List<String> jvmOption
     command.addAll(jvmOptions);
     command.addAll(resourceLimitFlags(spec.resources()));
     command.add("-cp");
-    command.add(String.join(File.pathSeparator, classpath(spec, image)));
+    command.add(String.join(File.pathSeparator, classpath));
     command.add(entrypoint);
     return command;
-  }
-
-  /** The container's classpath: the spec's, then its image's jars. */
-  static List<String> classpath(ContainerSpec spec, Optional<ContainerImage> image) {
-    if (image.isEmpty()) {
-      return spec.classpath();
-    }
-    List<String> all = new ArrayList<>(spec.classpath());
-    all.addAll(image.get().classpath());
-    return all;
   }
 
   /**

@@ -38,7 +38,8 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
               config.containerJvmOptions(),
               config.node(),
               config.volumes(),
-              config.images());
+              config.images(),
+              config.jars());
       case EMBEDDED ->
           LocalProcessBackend.create(
               config.sandboxed(),
@@ -46,7 +47,8 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
               config.containerJvmOptions(),
               config.node(),
               config.volumes(),
-              config.images());
+              config.images(),
+              config.jars());
     };
   }
 }

@@ -4,12 +4,14 @@ import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerImage;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
 import dev.skiff.server.backend.ImageResolver;
+import dev.skiff.server.backend.JarResolver;
 import dev.skiff.server.backend.OutputListener;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.backend.VolumeResolver;
@@ -96,6 +98,7 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final NodeCapacity capacity;
   private final VolumeResolver volumes;
   private final ImageResolver images;
+  private final JarResolver jars;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
@@ -145,13 +148,15 @@ public final class LocalProcessBackend implements ContainerBackend {
         List.of(),
         NodeConfig.detect(),
         VolumeResolver.none(),
-        ImageResolver.none());
+        ImageResolver.none(),
+        JarResolver.none());
   }
 
   /**
    * As above, with {@code jvmOptions} added to every container's JVM command line (after Skiff's
    * own flags, so that they can override them), placing containers on {@code node}, mounting the
-   * volumes that {@code volumes} resolves and running them on the images {@code images} finds.
+   * volumes that {@code volumes} resolves, running them on the images {@code images} finds and
+   * finding their stored jars through {@code jars}.
    */
   LocalProcessBackend(
       Path javaExecutable,
@@ -164,7 +169,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<String> jvmOptions,
       NodeConfig node,
       VolumeResolver volumes,
-      ImageResolver images) {
+      ImageResolver images,
+      JarResolver jars) {
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
     this.unsandboxed = unsandboxed;
@@ -175,6 +181,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.capacity = new NodeCapacity(node);
     this.volumes = volumes;
     this.images = images;
+    this.jars = jars;
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -194,13 +201,14 @@ public final class LocalProcessBackend implements ContainerBackend {
         List.of(),
         NodeConfig.detect(),
         VolumeResolver.none(),
-        ImageResolver.none());
+        ImageResolver.none(),
+        JarResolver.none());
   }
 
   /**
    * As {@link #create(boolean, List)}, with {@code jvmOptions} added to every container's JVM
    * command line, placing containers on {@code node}, mounting the volumes {@code volumes}
-   * resolves, on the images {@code images} finds.
+   * resolves, on the images {@code images} finds, with the stored jars {@code jars} finds.
    */
   public static LocalProcessBackend create(
       boolean sandboxed,
@@ -208,7 +216,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<String> jvmOptions,
       NodeConfig node,
       VolumeResolver volumes,
-      ImageResolver images) {
+      ImageResolver images,
+      JarResolver jars) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
     if (sandboxed && sandbox.isEmpty() && WARNED_NO_SANDBOX.compareAndSet(false, true)) {
       LOG.log(
@@ -218,7 +227,8 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " secrets, volumes or Debian images cannot run; to sandbox them, "
               + Sandbox.INSTALL_HINT);
     }
-    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node, volumes, images);
+    return create(
+        sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node, volumes, images, jars);
   }
 
   /**
@@ -230,6 +240,7 @@ public final class LocalProcessBackend implements ContainerBackend {
    * @param node the node containers are placed on
    * @param volumes where the volumes containers mount keep their files
    * @param images where the images containers run on are found
+   * @param jars where the stored jars of their classpaths are found
    * @throws IllegalStateException without a working sandbox and without {@code allowUnsandboxed}
    */
   public static LocalProcessBackend forServer(
@@ -237,7 +248,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<String> containerJvmOptions,
       NodeConfig node,
       VolumeResolver volumes,
-      ImageResolver images) {
+      ImageResolver images,
+      JarResolver jars) {
     Optional<Sandbox> sandbox = Sandbox.probe();
     if (sandbox.isEmpty()) {
       if (!allowUnsandboxed) {
@@ -254,7 +266,7 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " processes that see this machine's files and network");
     }
     return create(
-        sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node, volumes, images);
+        sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node, volumes, images, jars);
   }
 
   private static LocalProcessBackend create(
@@ -264,7 +276,8 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<String> jvmOptions,
       NodeConfig node,
       VolumeResolver volumes,
-      ImageResolver images) {
+      ImageResolver images,
+      JarResolver jars) {
     Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
         defaultJava(),
@@ -277,7 +290,8 @@ public final class LocalProcessBackend implements ContainerBackend {
         jvmOptions,
         node,
         volumes,
-        images);
+        images,
+        jars);
   }
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
@@ -383,12 +397,13 @@ public final class LocalProcessBackend implements ContainerBackend {
     }
     Optional<ContainerImage> image = image(spec);
     refuseWhatCannotRun(spec, image);
+    List<String> classpath = classpath(spec, image);
     // Class-data archives are keyed by this JVM; an image may bring another JDK.
     ClassDataArchives.Plan archive =
-        image.isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(spec.classpath());
-    List<String> command = jvm.of(spec, image, archive.flags());
+        image.isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(classpath);
+    List<String> command = jvm.of(spec, image, classpath, archive.flags());
     if (sandbox.isPresent()) {
-      command = sandboxed(spec, image, archive, command);
+      command = sandboxed(spec, image, classpath, archive, command);
     }
     Optional<CgroupLimits.Group> group;
     try {
@@ -474,6 +489,23 @@ public final class LocalProcessBackend implements ContainerBackend {
                             + "', which is not built here")));
   }
 
+  /**
+   * The container's classpath as paths on this machine: the spec's entries, stored jars found
+   * through this backend's {@link JarResolver}, then its image's jars.
+   */
+  private List<String> classpath(ContainerSpec spec, Optional<ContainerImage> image) {
+    List<String> paths = new ArrayList<>();
+    for (ClasspathEntry e : spec.classpath()) {
+      paths.add(
+          switch (e) {
+            case ClasspathEntry.Jar jar -> jars.jar(jar.sha256()).toString();
+            case ClasspathEntry.HostPath host -> host.path();
+          });
+    }
+    image.ifPresent(i -> paths.addAll(i.classpath()));
+    return paths;
+  }
+
   /** Refuses a spec that needs what this backend lacks, or that its policy does not allow. */
   private void refuseWhatCannotRun(ContainerSpec spec, Optional<ContainerImage> image) {
     refuseUnsandboxed(spec);
@@ -505,10 +537,11 @@ public final class LocalProcessBackend implements ContainerBackend {
   private List<String> sandboxed(
       ContainerSpec spec,
       Optional<ContainerImage> image,
+      List<String> classpath,
       ClassDataArchives.Plan archive,
       List<String> command) {
     List<Path> readOnly = new ArrayList<>();
-    JvmCommand.classpath(spec, image).forEach(e -> readOnly.add(Path.of(e)));
+    classpath.forEach(e -> readOnly.add(Path.of(e)));
     image.ifPresent(i -> readOnly.addAll(i.readOnly()));
     readOnly.addAll(archive.readOnly());
     List<Path> writable = new ArrayList<>(shared);
@@ -623,7 +656,7 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   /** The command line for a container, given the flags of its class-data archive plan. */
   List<String> command(ContainerSpec spec, List<String> archiveFlags) {
-    return jvm.of(spec, Optional.empty(), archiveFlags);
+    return jvm.of(spec, Optional.empty(), classpath(spec, Optional.empty()), archiveFlags);
   }
 
   @Override
