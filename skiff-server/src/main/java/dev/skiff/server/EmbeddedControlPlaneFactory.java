@@ -6,6 +6,9 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.deploy.JarStore;
+import dev.skiff.server.files.VolumeStore;
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import java.time.Clock;
 
@@ -33,7 +36,10 @@ public final class EmbeddedControlPlaneFactory implements ControlPlaneFactory {
                     config.sandbox(),
                     config.sharedDirectories(),
                     config.containerJvmOptions(),
-                    config.node()));
+                    config.node(),
+                    name -> VolumeStore.directory(config.dataDir(), name),
+                    ImageStore.resolver(config.buildDirectory()),
+                    sha256 -> JarStore.file(config.dataDir(), sha256)));
     try {
       return ControlPlane.start(ControlPlaneConfig.from(config), backend, Clock.systemUTC());
     } catch (RuntimeException e) {

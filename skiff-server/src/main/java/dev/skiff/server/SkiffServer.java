@@ -5,6 +5,9 @@ import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.deploy.JarStore;
+import dev.skiff.server.files.VolumeStore;
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
@@ -185,19 +188,24 @@ public final class SkiffServer implements AutoCloseable {
       store.close();
       throw e;
     }
+    EmbeddedConfig embedded = EmbeddedConfig.defaults().withDataDir(dataDir);
     ContainerBackend backend;
     try {
       backend =
           ContainerBackendProvider.named(options.backend())
               .create(
-                  BackendConfig.server(options.allowUnsandboxed(), options.containerJvmOptions()));
+                  BackendConfig.server(
+                      options.allowUnsandboxed(),
+                      options.containerJvmOptions(),
+                      name -> VolumeStore.directory(dataDir, name),
+                      ImageStore.resolver(embedded.buildDirectory()),
+                      sha256 -> JarStore.file(dataDir, sha256)));
     } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;
     }
     ControlPlane plane;
     try {
-      EmbeddedConfig embedded = EmbeddedConfig.defaults().withDataDir(dataDir);
       plane =
           ControlPlane.start(
               ControlPlaneConfig.from(embedded),

@@ -24,6 +24,7 @@ import dev.skiff.server.deploy.AppDefinitions;
 import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
+import dev.skiff.server.runtime.AppClasspath;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
@@ -86,7 +87,7 @@ final class AppsApi {
               apps.create(
                   request.getAppName(),
                   request.getFunctionsList(),
-                  request.getClasspathList(),
+                  AppClasspath.hostPaths(request.getClasspathList()),
                   Set.copyOf(request.getCallableAppsList()),
                   secretEnv,
                   AppDefinitions.images(images, request));

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param containerJvmOptions added to every container's JVM command line
  * @param node the machine a backend that runs containers on this machine places them on (its cores,
  *     memory, region and GPUs); a backend that runs them elsewhere ignores it
+ * @param volumes where the volumes that containers mount by name keep their files
+ * @param images where the images that containers run on are found by id
+ * @param jars where the stored jars that classpaths name by content hash are found
  */
 public record BackendConfig(
     Role role,
@@ -26,7 +29,10 @@ public record BackendConfig(
     boolean allowUnsandboxed,
     List<Path> sharedDirectories,
     List<String> containerJvmOptions,
-    NodeConfig node) {
+    NodeConfig node,
+    VolumeResolver volumes,
+    ImageResolver images,
+    JarResolver jars) {
   /** Who runs the control plane the backend serves. */
   public enum Role {
     /** A control plane inside the user's program ({@code App.run()} without a server). */
@@ -39,6 +45,9 @@ public record BackendConfig(
   public BackendConfig {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(volumes, "volumes");
+    Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(jars, "jars");
     sharedDirectories = List.copyOf(sharedDirectories);
     containerJvmOptions = List.copyOf(containerJvmOptions);
   }
@@ -46,9 +55,22 @@ public record BackendConfig(
   /**
    * A long-running server's settings, on this machine as detected ({@link NodeConfig#detect()}).
    */
-  public static BackendConfig server(boolean allowUnsandboxed, List<String> containerJvmOptions) {
+  public static BackendConfig server(
+      boolean allowUnsandboxed,
+      List<String> containerJvmOptions,
+      VolumeResolver volumes,
+      ImageResolver images,
+      JarResolver jars) {
     return new BackendConfig(
-        Role.SERVER, true, allowUnsandboxed, List.of(), containerJvmOptions, NodeConfig.detect());
+        Role.SERVER,
+        true,
+        allowUnsandboxed,
+        List.of(),
+        containerJvmOptions,
+        NodeConfig.detect(),
+        volumes,
+        images,
+        jars);
   }
 
   /** An embedded control plane's settings. */
@@ -56,8 +78,19 @@ public record BackendConfig(
       boolean sandboxed,
       List<Path> sharedDirectories,
       List<String> containerJvmOptions,
-      NodeConfig node) {
+      NodeConfig node,
+      VolumeResolver volumes,
+      ImageResolver images,
+      JarResolver jars) {
     return new BackendConfig(
-        Role.EMBEDDED, sandboxed, false, sharedDirectories, containerJvmOptions, node);
+        Role.EMBEDDED,
+        sandboxed,
+        false,
+        sharedDirectories,
+        containerJvmOptions,
+        node,
+        volumes,
+        images,
+        jars);
   }
 }

@@ -12,27 +12,27 @@ import java.util.Set;
  * What a backend needs to start one container: the classpath of the user's application (which
  * includes the Skiff SDK and therefore the container entrypoint), the environment that tells the
  * entrypoint which server, app and function it serves, and what the container's sandbox shows of
- * the host.
+ * the host. Volumes and the image travel by name: the backend resolves them ({@link
+ * VolumeResolver}, {@link ImageResolver}).
  *
  * @param containerId the container's short id, unique within the control plane
- * @param classpath the classpath entries, in order
- * @param environment environment variables for the container, on top of the backend's own
- * @param volumes host directories mounted read-write, by their absolute path in the container
- * @param readOnly further host files and directories the container sees read-only at their paths
- *     (an image's files)
- * @param rootFs a directory the container sees as {@code /} (a Debian image's root)
- * @param image the image it runs on; empty: the app's classpath on the backend's own JDK
+ * @param classpath the classpath entries, in order: stored jars by content hash (the backend
+ *     materialises them through its {@link JarResolver}) or host paths; an image's jars follow them
+ * @param environment environment variables for the container, on top of its image's and under the
+ *     backend's own
+ * @param volumes the volumes mounted read-write, by name, by their absolute path in the container
+ *     (the backend finds their files through its {@link VolumeResolver})
+ * @param image the id of the image it runs on (the backend finds it through its {@link
+ *     ImageResolver}); empty: the app's classpath on the backend's own JDK
  * @param reach what the container may reach beyond its files: the control plane, the network, GPUs
  * @param resources what it reserves and its limits, which the backend enforces
  */
 public record ContainerSpec(
     String containerId,
-    List<String> classpath,
+    List<ClasspathEntry> classpath,
     Map<String, String> environment,
-    Map<String, Path> volumes,
-    List<Path> readOnly,
-    Optional<Path> rootFs,
-    Optional<ContainerImage> image,
+    Map<String, String> volumes,
+    Optional<String> image,
     Reach reach,
     Resources resources) {
   /**
@@ -69,8 +69,6 @@ public record ContainerSpec(
     classpath = List.copyOf(classpath);
     environment = Map.copyOf(environment);
     volumes = Map.copyOf(volumes);
-    readOnly = List.copyOf(readOnly);
-    Objects.requireNonNull(rootFs, "rootFs");
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(reach, "reach");
     Objects.requireNonNull(resources, "resources");
@@ -79,70 +77,38 @@ public record ContainerSpec(
   /** A container without reservations or limits. */
   public ContainerSpec(
       String containerId,
-      List<String> classpath,
+      List<ClasspathEntry> classpath,
       Map<String, String> environment,
-      Map<String, Path> volumes,
-      List<Path> readOnly,
-      Optional<Path> rootFs,
-      Optional<ContainerImage> image,
+      Map<String, String> volumes,
+      Optional<String> image,
       Reach reach) {
-    this(
-        containerId,
-        classpath,
-        environment,
-        volumes,
-        readOnly,
-        rootFs,
-        image,
-        reach,
-        Resources.NONE);
+    this(containerId, classpath, environment, volumes, image, reach, Resources.NONE);
   }
 
   /** A container that reaches nothing beyond its files ({@link Reach#none()}). */
   public ContainerSpec(
       String containerId,
-      List<String> classpath,
+      List<ClasspathEntry> classpath,
       Map<String, String> environment,
-      Map<String, Path> volumes,
-      List<Path> readOnly,
-      Optional<Path> rootFs,
-      Optional<ContainerImage> image) {
-    this(containerId, classpath, environment, volumes, readOnly, rootFs, image, Reach.none());
+      Map<String, String> volumes,
+      Optional<String> image) {
+    this(containerId, classpath, environment, volumes, image, Reach.none());
   }
 
   /** A container that sees its classpath and nothing more of the host. */
   public ContainerSpec(
-      String containerId, List<String> classpath, Map<String, String> environment) {
-    this(containerId, classpath, environment, Map.of(), List.of(), Optional.empty());
+      String containerId, List<ClasspathEntry> classpath, Map<String, String> environment) {
+    this(containerId, classpath, environment, Map.of(), Optional.empty());
   }
 
-  /** A container without an image of its own (on the backend's JDK). */
-  public ContainerSpec(
-      String containerId,
-      List<String> classpath,
-      Map<String, String> environment,
-      Map<String, Path> volumes,
-      List<Path> readOnly,
-      Optional<Path> rootFs) {
-    this(containerId, classpath, environment, volumes, readOnly, rootFs, Optional.empty());
-  }
-
-  /** Whether the container cannot run without a sandbox: it mounts volumes or has its own root. */
-  public boolean needsSandbox() {
-    return !volumes.isEmpty() || rootFs.isPresent();
-  }
-
-  /** The capabilities this container needs of its backend. */
+  /**
+   * The capabilities this container needs of its backend, as far as the spec says: those of its
+   * image ({@link ContainerImage#needs()}) come on top once the backend has resolved it.
+   */
   public Set<Capability> needs() {
     Set<Capability> needs = EnumSet.noneOf(Capability.class);
     if (!volumes.isEmpty()) {
       needs.add(Capability.VOLUMES);
-    }
-    if (rootFs.isPresent()) {
-      needs.add(Capability.ROOT_FS);
-    }
-    if (image.map(i -> !i.mounts().isEmpty()).orElse(false)) {
-      needs.add(Capability.SANDBOX);
     }
     if (!reach.gpus().isEmpty()) {
       needs.add(Capability.GPUS);

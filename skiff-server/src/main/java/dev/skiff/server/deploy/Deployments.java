@@ -14,6 +14,7 @@ import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
+import dev.skiff.server.runtime.AppClasspath;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
@@ -109,7 +110,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
     this.calls = calls;
     this.web = web;
     this.clock = clock;
-    this.jars = new JarStore(dataDir.resolve("classpath"));
+    this.jars = new JarStore(JarStore.directory(dataDir));
     this.secrets = SecretStore.open(dataDir);
     calls.deployedApps(names::containsKey);
   }
@@ -207,7 +208,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
           apps.create(
               name,
               create.getFunctionsList(),
-              create.getClasspathList(),
+              AppClasspath.storedJars(request.getJarsList()),
               Set.copyOf(create.getCallableAppsList()),
               SecretEnvironments.resolve(create, secrets),
               AppDefinitions.images(images, create));

@@ -42,6 +42,19 @@ public final class JarStore {
     this.jars = dir;
   }
 
+  /** Where the jar store of the control plane with data directory {@code dataDir} keeps them. */
+  static Path directory(Path dataDir) {
+    return dataDir.resolve("classpath");
+  }
+
+  /**
+   * The file of the stored jar {@code sha256} under {@code dataDir} (which may not exist): where a
+   * container backend on this machine finds a jar that a classpath names by content hash.
+   */
+  public static Path file(Path dataDir, String sha256) {
+    return directory(dataDir).resolve(sha256 + ".jar");
+  }
+
   /**
    * The jars of {@code sha256s} that the server does not hold.
    *

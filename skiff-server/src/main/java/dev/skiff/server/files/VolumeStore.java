@@ -66,8 +66,11 @@ public final class VolumeStore {
     this.sandboxUnavailable = sandboxUnavailable;
   }
 
-  /** The directory of volume {@code name} under {@code dataDir} (which may not exist). */
-  static Path directory(Path dataDir, String name) {
+  /**
+   * The directory of volume {@code name} under {@code dataDir} (which may not exist): where a
+   * container backend on this machine finds a volume that a container mounts by name.
+   */
+  public static Path directory(Path dataDir, String name) {
     return dataDir.resolve("volumes").resolve(name).toAbsolutePath();
   }
 
@@ -128,10 +131,10 @@ public final class VolumeStore {
     toCreate.forEach(this::ensure);
   }
 
-  /** The host directories of a function's volumes, by mount path. */
-  public static Map<String, Path> mounts(Path dataDir, FunctionDef def) {
-    Map<String, Path> mounts = new LinkedHashMap<>();
-    def.getVolumesList().forEach(m -> mounts.put(m.getPath(), directory(dataDir, m.getVolume())));
+  /** The names of a function's volumes, by mount path. */
+  public static Map<String, String> mounts(FunctionDef def) {
+    Map<String, String> mounts = new LinkedHashMap<>();
+    def.getVolumesList().forEach(m -> mounts.put(m.getPath(), m.getVolume()));
     return mounts;
   }
 

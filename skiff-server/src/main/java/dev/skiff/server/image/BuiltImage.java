@@ -1,6 +1,7 @@
 package dev.skiff.server.image;
 
 import dev.skiff.proto.ImageManifest;
+import dev.skiff.server.backend.ContainerImage;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +57,19 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
   /** The root file system of a Debian image. */
   public Optional<Path> rootfs() {
     return manifest.getDebian() ? Optional.of(directory.resolve("rootfs")) : Optional.empty();
+  }
+
+  /** This image as a container backend runs a container on it. */
+  public ContainerImage container() {
+    return new ContainerImage(
+        javaHome(),
+        javaFeature(),
+        workdir(),
+        mounts(),
+        env(),
+        classpath(),
+        files().map(List::of).orElse(List.of()),
+        rootfs());
   }
 
   /**

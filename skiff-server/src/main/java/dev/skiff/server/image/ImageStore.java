@@ -3,6 +3,7 @@ package dev.skiff.server.image;
 import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.server.backend.Capabilities;
+import dev.skiff.server.backend.ImageResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -128,6 +129,19 @@ public final class ImageStore implements AutoCloseable {
 
   /** The built image with this id. */
   public Optional<BuiltImage> find(String id) {
+    return find(imagesDir, id);
+  }
+
+  /**
+   * Finds the images built in {@code dir} (as {@link #in} keeps them) for a container backend,
+   * which runs containers on an image it is given by id.
+   */
+  public static ImageResolver resolver(Path dir) {
+    Path imagesDir = dir.resolve("images");
+    return id -> find(imagesDir, id).map(BuiltImage::container);
+  }
+
+  private static Optional<BuiltImage> find(Path imagesDir, String id) {
     if (!id.matches("[0-9a-f]{" + RecipeHash.ID_LENGTH + "}")) {
       return Optional.empty();
     }

@@ -52,7 +52,10 @@ public final class AppDirectory {
     listeners.add(listener);
   }
 
-  /** Registers an app (its definitions already validated) and starts its minimum containers. */
+  /**
+   * Registers an app on the host paths {@code classpath} (its definitions already validated) and
+   * starts its minimum containers.
+   */
   public RunningApp create(String name, List<FunctionDef> functions, List<String> classpath) {
     return create(name, functions, classpath, Map.of());
   }
@@ -63,7 +66,8 @@ public final class AppDirectory {
       List<FunctionDef> functions,
       List<String> classpath,
       Map<String, Map<String, String>> secretEnv) {
-    return create(name, functions, classpath, Set.of(), secretEnv, Map.of());
+    return create(
+        name, functions, AppClasspath.hostPaths(classpath), Set.of(), secretEnv, Map.of());
   }
 
   /**
@@ -73,13 +77,13 @@ public final class AppDirectory {
   public RunningApp create(
       String name,
       List<FunctionDef> functions,
-      List<String> classpath,
+      AppClasspath classpath,
       Set<String> callableApps,
       Map<String, Map<String, String>> secretEnv,
       Map<String, ImageRuntime> images) {
     RunningApp app;
     do {
-      AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath, callableApps);
+      AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath.entries(), callableApps);
       Map<String, FunctionScheduler> schedulers = new LinkedHashMap<>();
       for (FunctionDef def : functions) {
         schedulers.put(
@@ -101,7 +105,7 @@ public final class AppDirectory {
       stop(app.spec().id(), "app '" + name + "' could not be created");
       throw e;
     }
-    ctx.pool().fill(classpath);
+    ctx.pool().fill(classpath.entries());
     app.schedulers().forEach(FunctionScheduler::start);
     return app;
   }

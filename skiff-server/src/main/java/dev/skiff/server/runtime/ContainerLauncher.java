@@ -207,12 +207,10 @@ abstract class ContainerLauncher extends ContainerLifecycle {
     ContainerSpec spec =
         new ContainerSpec(
             id,
-            classpath(),
+            app.classpath(),
             environment(c),
-            VolumeStore.mounts(ctx.config().dataDir(), def),
-            image.map(ImageRuntime::readOnly).orElse(List.of()),
-            image.flatMap(ImageRuntime::rootFs),
-            image.map(ImageRuntime::container),
+            VolumeStore.mounts(def),
+            image.map(ImageRuntime::id),
             new ContainerSpec.Reach(
                 Optional.of(ctx.containerEndpoint().get().socket()),
                 !def.getBlockNetwork(),
@@ -229,20 +227,9 @@ abstract class ContainerLauncher extends ContainerLifecycle {
         });
   }
 
-  /** The app's classpath, then the image's jars. */
-  private List<String> classpath() {
-    if (image.isEmpty()) {
-      return app.classpath();
-    }
-    List<String> all = new ArrayList<>(app.classpath());
-    all.addAll(image.get().classpath());
-    return all;
-  }
-
   /** The contract with the SDK's container entrypoint ({@link ContainerEnvironment}). */
   private Map<String, String> environment(Container c) {
     Map<String, String> env = new LinkedHashMap<>();
-    image.ifPresent(i -> env.putAll(i.env())); // secrets override the image; Skiff's own win
     env.putAll(secretEnv);
     env.putAll(
         ContainerEnvironment.of(

@@ -39,7 +39,7 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
 
   final AppSpec app;
   final Map<String, String> secretEnv;
-  // The image the containers run on, with the environment it sets; empty: the app's classpath.
+  // The image the containers run on, by id (the backend resolves it); empty: the backend's JDK.
   final Optional<ImageRuntime> image;
   final FunctionDef def;
   final String name;

@@ -2,6 +2,7 @@ package dev.skiff.server.scaling;
 
 import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.server.auth.Tokens;
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
@@ -49,13 +50,13 @@ public final class WarmPool {
   public static final class Warm {
     public final String id;
     public final String token;
-    final List<String> classpath;
+    final List<ClasspathEntry> classpath;
     // Guarded by the pool's lock.
     private Optional<ContainerHandle> handle = Optional.empty();
     private Optional<ContainerChannel> channel = Optional.empty();
     private Container adopter;
 
-    Warm(String id, String token, List<String> classpath) {
+    Warm(String id, String token, List<ClasspathEntry> classpath) {
       this.id = id;
       this.token = token;
       this.classpath = classpath;
@@ -69,7 +70,7 @@ public final class WarmPool {
   private final Supplier<ContainerEndpoint> endpoint;
   private final ReentrantLock lock = new ReentrantLock();
   // Guarded by lock: unclaimed warm containers by classpath, oldest first; all of them by id.
-  private final Map<List<String>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
+  private final Map<List<ClasspathEntry>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
   private final Map<String, Warm> byId = new LinkedHashMap<>();
   private boolean closed;
 
@@ -93,7 +94,7 @@ public final class WarmPool {
   }
 
   /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
-  public void fill(List<String> classpath) {
+  public void fill(List<ClasspathEntry> classpath) {
     if (size == 0) {
       return;
     }
@@ -132,7 +133,7 @@ public final class WarmPool {
    *
    * @return the warm container, or empty when none waits for this classpath
    */
-  public Optional<Warm> claim(List<String> classpath, Function<Warm, Container> adopt) {
+  public Optional<Warm> claim(List<ClasspathEntry> classpath, Function<Warm, Container> adopt) {
     if (size == 0) {
       return Optional.empty();
     }
@@ -275,8 +276,6 @@ public final class WarmPool {
                   w.classpath,
                   env,
                   Map.of(),
-                  List.of(),
-                  Optional.empty(),
                   Optional.empty(),
                   new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false)),
               output);

@@ -9,6 +9,7 @@ import dev.skiff.internal.spi.NodeConfig;
 import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
+import java.net.URISyntaxException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -16,9 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -47,7 +50,81 @@ abstract class ContainerBackendContract {
 
   /** What the backend is made with. */
   BackendConfig config() {
-    return BackendConfig.embedded(true, List.of(), List.of(), NODE);
+    return BackendConfig.embedded(true, List.of(), List.of(), NODE, volumes(), images(), jars());
+  }
+
+  /** The id of the contract's image with a root file system of its own. */
+  static final String ROOTED = "rooted";
+
+  /** The id of the contract's image that sets an environment variable. */
+  static final String WITH_ENV = "with-env";
+
+  /** The images the contract's containers run on, by id: this JVM's JDK, with or without a root. */
+  ImageResolver images() {
+    Path javaHome = Path.of(System.getProperty("java.home"));
+    int feature = Runtime.version().feature();
+    return id ->
+        switch (id) {
+          case ROOTED ->
+              Optional.of(
+                  new ContainerImage(
+                      javaHome,
+                      feature,
+                      "/",
+                      Map.of(),
+                      Map.of(),
+                      List.of(),
+                      List.of(),
+                      Optional.of(temp.resolve("root"))));
+          case WITH_ENV ->
+              Optional.of(
+                  new ContainerImage(
+                      javaHome,
+                      feature,
+                      "/tmp",
+                      Map.of(),
+                      Map.of("JDK_JAVA_OPTIONS", "-Xlog:gc*:file=" + imageLog()),
+                      List.of(),
+                      List.of(),
+                      Optional.empty()));
+          default -> Optional.empty();
+        };
+  }
+
+  /**
+   * Where a container on the image {@link #WITH_ENV} writes its JVM's log: into the volume at
+   * {@code /data} where the backend mounts volumes, else at a host path.
+   */
+  private String imageLog() {
+    return backend.capabilities().has(Capability.VOLUMES)
+        ? "/data/jvm.log"
+        : temp.resolve("jvm.log").toString();
+  }
+
+  /** A content hash the contract's jar store resolves to the SDK's entry of the classpath. */
+  static final String STORED = "5".repeat(64);
+
+  /** The contract's jar store: {@link #STORED}, and no other jar. */
+  JarResolver jars() {
+    return sha256 -> {
+      assertThat(sha256).isEqualTo(STORED);
+      return sdk();
+    };
+  }
+
+  /** The classpath entry that holds the SDK, and so the container entrypoint. */
+  static Path sdk() {
+    try {
+      return Path.of(
+          ContainerEnvironment.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Where the contract keeps the volumes that containers mount by name: one directory each. */
+  VolumeResolver volumes() {
+    return name -> temp.resolve("volumes").resolve(name);
   }
 
   @BeforeEach
@@ -168,32 +245,25 @@ abstract class ContainerBackendContract {
   @Test
   void aSpecNeedingALackingCapabilityIsRefusedSayingWhy() throws IOException {
     Capabilities capabilities = backend.capabilities();
-    Path volume = Files.createDirectories(temp.resolve("volume"));
     Map<Capability, ContainerSpec> needing =
         Map.of(
             Capability.VOLUMES,
             new ContainerSpec(
-                "c-ct0006",
-                classpath(),
-                Map.of(),
-                Map.of("/data", volume),
-                List.of(),
-                Optional.empty()),
+                "c-ct0006", classpath(), Map.of(), Map.of("/data", "scratch"), Optional.empty()),
             Capability.ROOT_FS,
-            new ContainerSpec(
-                "c-ct0007", classpath(), Map.of(), Map.of(), List.of(), Optional.of(volume)),
+            new ContainerSpec("c-ct0007", classpath(), Map.of(), Map.of(), Optional.of(ROOTED)),
             Capability.SECRETS,
             new ContainerSpec(
                 "c-ct0008",
                 classpath(),
                 Map.of(),
                 Map.of(),
-                List.of(),
-                Optional.empty(),
                 Optional.empty(),
                 new ContainerSpec.Reach(Optional.empty(), false, List.of(), true)));
     for (var e : needing.entrySet()) {
-      assertThat(e.getValue().needs()).contains(e.getKey());
+      Set<Capability> needs = EnumSet.copyOf(e.getValue().needs());
+      e.getValue().image().flatMap(images()::find).ifPresent(i -> needs.addAll(i.needs()));
+      assertThat(needs).contains(e.getKey());
       Optional<String> why = capabilities.whyNot(e.getKey());
       if (why.isPresent()) {
         assertThatThrownBy(() -> backend.start(e.getValue(), (stderr, text) -> {}))
@@ -203,6 +273,76 @@ abstract class ContainerBackendContract {
             .hasMessageContaining(why.get());
       }
     }
+  }
+
+  @Test
+  void aVolumeIsMountedByNameFromTheDirectoryItResolvesTo() throws Exception {
+    Path directory = Files.createDirectories(volumes().directory("scratch"));
+    // The JVM's launcher reads these options; it writes its log into the volume as it starts.
+    ContainerSpec writing =
+        new ContainerSpec(
+            "c-ct0009",
+            classpath(),
+            Map.of("JDK_JAVA_OPTIONS", "-Xlog:gc*:file=/data/jvm.log"),
+            Map.of("/data", "scratch"),
+            Optional.empty());
+    Optional<String> why = backend.capabilities().whyNot(Capability.VOLUMES);
+    if (why.isPresent()) {
+      assertThatThrownBy(() -> backend.start(writing, (stderr, text) -> {}))
+          .isInstanceOf(ContainerStartException.class)
+          .hasMessageContaining("c-ct0009")
+          .hasMessageContaining(why.get());
+      assertThat(directory).isEmptyDirectory();
+      return;
+    }
+    ContainerHandle h = backend.start(writing, (stderr, text) -> {});
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(2);
+    assertThat(directory.resolve("jvm.log")).isNotEmptyFile();
+  }
+
+  @Test
+  void aContainerRunsOnTheImageItNamesAsTheBackendResolvesIt() throws Exception {
+    Path directory = Files.createDirectories(volumes().directory("scratch"));
+    boolean mounts = backend.capabilities().has(Capability.VOLUMES);
+    List<String> lines = new CopyOnWriteArrayList<>();
+    // The image's environment gives the JVM's launcher options that write its log as it starts.
+    ContainerHandle h =
+        backend.start(
+            new ContainerSpec(
+                "c-ct0010",
+                classpath(),
+                Map.of(),
+                mounts ? Map.of("/data", "scratch") : Map.of(),
+                Optional.of(WITH_ENV)),
+            (stderr, text) -> lines.add(text));
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).as("%s", lines).isEqualTo(2);
+    assertThat((mounts ? directory : temp).resolve("jvm.log")).isNotEmptyFile();
+
+    assertThatThrownBy(
+            () ->
+                backend.start(
+                    new ContainerSpec(
+                        "c-ct0011", classpath(), Map.of(), Map.of(), Optional.of("x")),
+                    (stderr, text) -> {}))
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("c-ct0011")
+        .hasMessageContaining("'x'");
+  }
+
+  @Test
+  void aStoredJarIsNamedByContentHashAndTheBackendMaterialisesIt() throws Exception {
+    // The SDK's entry holds the entrypoint: named by hash, the container runs only if the backend
+    // finds it through its jar resolver.
+    List<ClasspathEntry> classpath = new ArrayList<>(classpath());
+    int sdk = classpath.indexOf(new ClasspathEntry.HostPath(sdk().toString()));
+    assertThat(sdk).isNotNegative();
+    classpath.set(sdk, new ClasspathEntry.Jar(STORED));
+    List<String> lines = new CopyOnWriteArrayList<>();
+    ContainerHandle h =
+        backend.start(
+            new ContainerSpec("c-ct0012", classpath, Map.of()), (stderr, text) -> lines.add(text));
+    assertThat(h.onExit().get(60, TimeUnit.SECONDS)).as("%s", lines).isEqualTo(2);
+    assertThat(lines).anyMatch(l -> l.contains("started without " + ContainerEnvironment.SERVER));
   }
 
   /** A warm container: it dials the control socket and waits for a function that never comes. */
@@ -215,14 +355,13 @@ abstract class ContainerBackendContract {
             new ContainerEnvironment.Identity(
                 backend.advertisedEndpoint(socket), "token-" + id, id)),
         Map.of(),
-        List.of(),
-        Optional.empty(),
         Optional.empty(),
         new ContainerSpec.Reach(Optional.of(socket), false, List.of(), false));
   }
 
   /** This JVM's classpath, which holds the SDK and so the container entrypoint. */
-  static List<String> classpath() {
-    return List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+  static List<ClasspathEntry> classpath() {
+    return ClasspathEntry.hostPaths(
+        List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
   }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -31,10 +32,14 @@ final class PlainProcessBackend implements ContainerBackend {
 
   private final Set<Plain> live = ConcurrentHashMap.newKeySet();
   private final MemoryPlacement placement;
+  private final ImageResolver images;
+  private final JarResolver jars;
   private volatile boolean closed;
 
-  PlainProcessBackend(long memoryMib) {
+  PlainProcessBackend(long memoryMib, ImageResolver images, JarResolver jars) {
     this.placement = new MemoryPlacement(memoryMib);
+    this.images = images;
+    this.jars = jars;
   }
 
   /** The provider, found through {@link java.util.ServiceLoader}. */
@@ -59,7 +64,7 @@ final class PlainProcessBackend implements ContainerBackend {
 
     @Override
     public ContainerBackend create(BackendConfig config) {
-      return new PlainProcessBackend(config.node().memoryMib());
+      return new PlainProcessBackend(config.node().memoryMib(), config.images(), config.jars());
     }
   }
 
@@ -85,7 +90,23 @@ final class PlainProcessBackend implements ContainerBackend {
     if (closed) {
       throw new IllegalStateException("the plain backend is closed");
     }
-    for (Capability needed : spec.needs()) {
+    Optional<ContainerImage> image =
+        spec.image()
+            .map(
+                id ->
+                    images
+                        .find(id)
+                        .orElseThrow(
+                            () ->
+                                new ContainerStartException(
+                                    "container "
+                                        + spec.containerId()
+                                        + " runs on image '"
+                                        + id
+                                        + "', which is not built here")));
+    Set<Capability> needs = EnumSet.copyOf(spec.needs());
+    image.ifPresent(i -> needs.addAll(i.needs()));
+    for (Capability needed : needs) {
       capabilities()
           .whyNot(needed)
           .ifPresent(
@@ -95,12 +116,24 @@ final class PlainProcessBackend implements ContainerBackend {
               });
     }
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    Path javaHome =
+        image.map(ContainerImage::javaHome).orElse(Path.of(System.getProperty("java.home")));
+    command.add(javaHome.resolve("bin").resolve("java").toString());
     command.add("-cp");
-    command.add(String.join(File.pathSeparator, spec.classpath()));
+    List<String> classpath = new ArrayList<>();
+    for (ClasspathEntry e : spec.classpath()) {
+      classpath.add(
+          switch (e) {
+            case ClasspathEntry.Jar jar -> jars.jar(jar.sha256()).toString();
+            case ClasspathEntry.HostPath host -> host.path();
+          });
+    }
+    image.ifPresent(i -> classpath.addAll(i.classpath()));
+    command.add(String.join(File.pathSeparator, classpath));
     command.add(ContainerSpec.ENTRYPOINT);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().clear();
+    image.ifPresent(i -> builder.environment().putAll(i.env()));
     builder.environment().putAll(spec.environment());
     builder
         .environment()

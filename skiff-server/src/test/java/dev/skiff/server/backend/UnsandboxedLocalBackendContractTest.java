@@ -11,6 +11,6 @@ class UnsandboxedLocalBackendContractTest extends ContainerBackendContract {
 
   @Override
   BackendConfig config() {
-    return BackendConfig.embedded(false, List.of(), List.of(), NODE);
+    return BackendConfig.embedded(false, List.of(), List.of(), NODE, volumes(), images(), jars());
   }
 }

@@ -20,6 +20,7 @@ import dev.skiff.proto.Result;
 import dev.skiff.proto.RetryPolicy;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.auth.Tokens;
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.Resources;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
@@ -193,7 +194,7 @@ class FunctionSchedulerTest {
     submit(f, "a");
 
     FakeBackend.Puppet p = backend.last();
-    assertThat(p.spec.classpath()).containsExactly("/app.jar");
+    assertThat(p.spec.classpath()).containsExactly(new ClasspathEntry.HostPath("/app.jar"));
     assertThat(p.env("SKIFF_SERVER")).isEqualTo("unix:/tmp/test-control.sock");
     assertThat(p.spec.reach().controlSocket()).contains(Path.of("/tmp/test-control.sock"));
     assertThat(p.spec.reach().network()).isTrue();

@@ -7,6 +7,7 @@ import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The java command line of a local container: Skiff's JVM flags for a fast start and a small idle
@@ -28,12 +29,20 @@ record JvmCommand(Path javaExecutable, String entrypoint, List<String> jvmOption
     jvmOptions = List.copyOf(jvmOptions);
   }
 
-  /** The command line for a container, given the flags of its class-data archive plan. */
-  List<String> of(ContainerSpec spec, List<String> archiveFlags) {
+  /**
+   * The command line for a container on {@code image} (resolved from the spec's) with {@code
+   * classpath} (the spec's, resolved to paths on this machine, then the image's jars), given the
+   * flags of its class-data archive plan.
+   */
+  List<String> of(
+      ContainerSpec spec,
+      Optional<ContainerImage> image,
+      List<String> classpath,
+      List<String> archiveFlags) {
     List<String> command = new ArrayList<>();
-    int feature = spec.image().map(ContainerImage::javaFeature).orElse(Runtime.version().feature());
+    int feature = image.map(ContainerImage::javaFeature).orElse(Runtime.version().feature());
     command.add(
-        spec.image()
+        image
             .map(i -> i.javaHome().resolve("bin").resolve("java").toString())
             .orElse(javaExecutable.toString()));
     // First, so that tools (ps, ProcessHandle) see it even when a long classpath makes the
@@ -69,7 +78,7 @@ record JvmCommand(Path javaExecutable, String entrypoint, List<String> jvmOption
     command.addAll(jvmOptions);
     command.addAll(resourceLimitFlags(spec.resources()));
     command.add("-cp");
-    command.add(String.join(File.pathSeparator, spec.classpath()));
+    command.add(String.join(File.pathSeparator, classpath));
     command.add(entrypoint);
     return command;
   }

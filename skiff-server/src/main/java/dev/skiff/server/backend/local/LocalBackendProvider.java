@@ -34,13 +34,21 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
     return switch (config.role()) {
       case SERVER ->
           LocalProcessBackend.forServer(
-              config.allowUnsandboxed(), config.containerJvmOptions(), config.node());
+              config.allowUnsandboxed(),
+              config.containerJvmOptions(),
+              config.node(),
+              config.volumes(),
+              config.images(),
+              config.jars());
       case EMBEDDED ->
           LocalProcessBackend.create(
               config.sandboxed(),
               config.sharedDirectories(),
               config.containerJvmOptions(),
-              config.node());
+              config.node(),
+              config.volumes(),
+              config.images(),
+              config.jars());
     };
   }
 }

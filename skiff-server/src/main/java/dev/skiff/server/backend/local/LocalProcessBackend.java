@@ -4,13 +4,17 @@ import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerImage;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
+import dev.skiff.server.backend.ImageResolver;
+import dev.skiff.server.backend.JarResolver;
 import dev.skiff.server.backend.OutputListener;
 import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.VolumeResolver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
@@ -48,10 +52,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * its JVM inside the sandbox. Each sandboxed container has its own network namespace; where its
  * spec allows the network, a {@link UserNetwork} is attached to it. Without bubblewrap, what may
  * run as a plain child process is the backend's {@link Unsandboxed} policy (a server's backend
- * refuses to exist without its operator's word); specs that {@linkplain
- * ContainerSpec#needsSandbox() need the sandbox} fail to start. No container inherits this JVM's
- * environment. Processes are forked from {@link ProcessLauncher}'s thread, so that their
- * parent-death signal follows this JVM and not a pooled thread.
+ * refuses to exist without its operator's word); specs that need the sandbox (volumes, an image's
+ * own root or files at absolute paths) fail to start. No container inherits this JVM's environment.
+ * Processes are forked from {@link ProcessLauncher}'s thread, so that their parent-death signal
+ * follows this JVM and not a pooled thread.
  *
  * <p>Each container's stdout and stderr are read line by line on virtual threads and handed to the
  * {@link OutputListener}; the last 50 stderr lines are kept for crash reports.
@@ -92,6 +96,9 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final JvmCommand jvm;
   private final HardLimits limits = new HardLimits();
   private final NodeCapacity capacity;
+  private final VolumeResolver volumes;
+  private final ImageResolver images;
+  private final JarResolver jars;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
@@ -139,12 +146,17 @@ public final class LocalProcessBackend implements ContainerBackend {
         unsandboxed,
         network,
         List.of(),
-        NodeConfig.detect());
+        NodeConfig.detect(),
+        VolumeResolver.none(),
+        ImageResolver.none(),
+        JarResolver.none());
   }
 
   /**
    * As above, with {@code jvmOptions} added to every container's JVM command line (after Skiff's
-   * own flags, so that they can override them), placing containers on {@code node}.
+   * own flags, so that they can override them), placing containers on {@code node}, mounting the
+   * volumes that {@code volumes} resolves, running them on the images {@code images} finds and
+   * finding their stored jars through {@code jars}.
    */
   LocalProcessBackend(
       Path javaExecutable,
@@ -155,7 +167,10 @@ public final class LocalProcessBackend implements ContainerBackend {
       Unsandboxed unsandboxed,
       Optional<UserNetwork> network,
       List<String> jvmOptions,
-      NodeConfig node) {
+      NodeConfig node,
+      VolumeResolver volumes,
+      ImageResolver images,
+      JarResolver jars) {
     this.javaExecutable = javaExecutable;
     this.sandbox = sandbox;
     this.unsandboxed = unsandboxed;
@@ -164,6 +179,9 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
     this.jvm = new JvmCommand(javaExecutable, entrypoint, jvmOptions);
     this.capacity = new NodeCapacity(node);
+    this.volumes = volumes;
+    this.images = images;
+    this.jars = jars;
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -177,15 +195,29 @@ public final class LocalProcessBackend implements ContainerBackend {
    * warning. Containers are placed on this machine as detected ({@link NodeConfig#detect()}).
    */
   public static LocalProcessBackend create(boolean sandboxed, List<Path> shared) {
-    return create(sandboxed, shared, List.of(), NodeConfig.detect());
+    return create(
+        sandboxed,
+        shared,
+        List.of(),
+        NodeConfig.detect(),
+        VolumeResolver.none(),
+        ImageResolver.none(),
+        JarResolver.none());
   }
 
   /**
    * As {@link #create(boolean, List)}, with {@code jvmOptions} added to every container's JVM
-   * command line, placing containers on {@code node}.
+   * command line, placing containers on {@code node}, mounting the volumes {@code volumes}
+   * resolves, on the images {@code images} finds, with the stored jars {@code jars} finds.
    */
   public static LocalProcessBackend create(
-      boolean sandboxed, List<Path> shared, List<String> jvmOptions, NodeConfig node) {
+      boolean sandboxed,
+      List<Path> shared,
+      List<String> jvmOptions,
+      NodeConfig node,
+      VolumeResolver volumes,
+      ImageResolver images,
+      JarResolver jars) {
     Optional<Sandbox> sandbox = sandboxed ? Sandbox.probe() : Optional.empty();
     if (sandboxed && sandbox.isEmpty() && WARNED_NO_SANDBOX.compareAndSet(false, true)) {
       LOG.log(
@@ -195,7 +227,8 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " secrets, volumes or Debian images cannot run; to sandbox them, "
               + Sandbox.INSTALL_HINT);
     }
-    return create(sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node);
+    return create(
+        sandbox, shared, Unsandboxed.WITHOUT_SECRETS, jvmOptions, node, volumes, images, jars);
   }
 
   /**
@@ -205,10 +238,18 @@ public final class LocalProcessBackend implements ContainerBackend {
    *
    * @param containerJvmOptions added to every container's JVM command line
    * @param node the node containers are placed on
+   * @param volumes where the volumes containers mount keep their files
+   * @param images where the images containers run on are found
+   * @param jars where the stored jars of their classpaths are found
    * @throws IllegalStateException without a working sandbox and without {@code allowUnsandboxed}
    */
   public static LocalProcessBackend forServer(
-      boolean allowUnsandboxed, List<String> containerJvmOptions, NodeConfig node) {
+      boolean allowUnsandboxed,
+      List<String> containerJvmOptions,
+      NodeConfig node,
+      VolumeResolver volumes,
+      ImageResolver images,
+      JarResolver jars) {
     Optional<Sandbox> sandbox = Sandbox.probe();
     if (sandbox.isEmpty()) {
       if (!allowUnsandboxed) {
@@ -224,7 +265,8 @@ public final class LocalProcessBackend implements ContainerBackend {
           "--allow-unsandboxed: bubblewrap (bwrap) does not work here, so containers run as plain"
               + " processes that see this machine's files and network");
     }
-    return create(sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node);
+    return create(
+        sandbox, List.of(), Unsandboxed.ALLOW, containerJvmOptions, node, volumes, images, jars);
   }
 
   private static LocalProcessBackend create(
@@ -232,7 +274,10 @@ public final class LocalProcessBackend implements ContainerBackend {
       List<Path> shared,
       Unsandboxed unsandboxed,
       List<String> jvmOptions,
-      NodeConfig node) {
+      NodeConfig node,
+      VolumeResolver volumes,
+      ImageResolver images,
+      JarResolver jars) {
     Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
         defaultJava(),
@@ -243,7 +288,10 @@ public final class LocalProcessBackend implements ContainerBackend {
         unsandboxed,
         network,
         jvmOptions,
-        node);
+        node,
+        volumes,
+        images,
+        jars);
   }
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
@@ -347,13 +395,15 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
-    refuseWhatCannotRun(spec);
+    Optional<ContainerImage> image = image(spec);
+    refuseWhatCannotRun(spec, image);
+    List<String> classpath = classpath(spec, image);
     // Class-data archives are keyed by this JVM; an image may bring another JDK.
     ClassDataArchives.Plan archive =
-        spec.image().isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(spec.classpath());
-    List<String> command = jvm.of(spec, archive.flags());
+        image.isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(classpath);
+    List<String> command = jvm.of(spec, image, classpath, archive.flags());
     if (sandbox.isPresent()) {
-      command = sandboxed(spec, archive, command);
+      command = sandboxed(spec, image, classpath, archive, command);
     }
     Optional<CgroupLimits.Group> group;
     try {
@@ -369,9 +419,9 @@ public final class LocalProcessBackend implements ContainerBackend {
     ProcessBuilder builder = new ProcessBuilder(command);
     // Only what Skiff sets, sandboxed or not: nothing of this JVM's environment is inherited.
     builder.environment().clear();
-    builder.environment().putAll(environment(spec));
+    builder.environment().putAll(environment(spec, image));
     if (sandbox.isEmpty()) {
-      spec.image().ifPresent(i -> builder.directory(Path.of(i.workdir()).toFile()));
+      image.ifPresent(i -> builder.directory(Path.of(i.workdir()).toFile()));
     }
     Process process;
     try {
@@ -420,10 +470,46 @@ public final class LocalProcessBackend implements ContainerBackend {
     return container;
   }
 
+  /** The image the spec names, found through this backend's {@link ImageResolver}. */
+  private Optional<ContainerImage> image(ContainerSpec spec) {
+    if (spec.image().isEmpty()) {
+      return Optional.empty();
+    }
+    String id = spec.image().get();
+    return Optional.of(
+        images
+            .find(id)
+            .orElseThrow(
+                () ->
+                    new ContainerStartException(
+                        "container "
+                            + spec.containerId()
+                            + " runs on image '"
+                            + id
+                            + "', which is not built here")));
+  }
+
+  /**
+   * The container's classpath as paths on this machine: the spec's entries, stored jars found
+   * through this backend's {@link JarResolver}, then its image's jars.
+   */
+  private List<String> classpath(ContainerSpec spec, Optional<ContainerImage> image) {
+    List<String> paths = new ArrayList<>();
+    for (ClasspathEntry e : spec.classpath()) {
+      paths.add(
+          switch (e) {
+            case ClasspathEntry.Jar jar -> jars.jar(jar.sha256()).toString();
+            case ClasspathEntry.HostPath host -> host.path();
+          });
+    }
+    image.ifPresent(i -> paths.addAll(i.classpath()));
+    return paths;
+  }
+
   /** Refuses a spec that needs what this backend lacks, or that its policy does not allow. */
-  private void refuseWhatCannotRun(ContainerSpec spec) {
+  private void refuseWhatCannotRun(ContainerSpec spec, Optional<ContainerImage> image) {
     refuseUnsandboxed(spec);
-    if (sandbox.isEmpty() && spec.image().map(i -> !i.mounts().isEmpty()).orElse(false)) {
+    if (sandbox.isEmpty() && image.map(i -> !i.mounts().isEmpty()).orElse(false)) {
       throw new ContainerStartException(
           "container "
               + spec.containerId()
@@ -431,7 +517,9 @@ public final class LocalProcessBackend implements ContainerBackend {
               + " container sandbox: "
               + noSandbox());
     }
-    if (spec.needsSandbox() && sandbox.isEmpty()) {
+    boolean needsSandbox =
+        !spec.volumes().isEmpty() || image.flatMap(ContainerImage::rootFs).isPresent();
+    if (needsSandbox && sandbox.isEmpty()) {
       throw new ContainerStartException(
           "container "
               + spec.containerId()
@@ -447,10 +535,14 @@ public final class LocalProcessBackend implements ContainerBackend {
    * control socket, its network and its GPUs.
    */
   private List<String> sandboxed(
-      ContainerSpec spec, ClassDataArchives.Plan archive, List<String> command) {
+      ContainerSpec spec,
+      Optional<ContainerImage> image,
+      List<String> classpath,
+      ClassDataArchives.Plan archive,
+      List<String> command) {
     List<Path> readOnly = new ArrayList<>();
-    spec.classpath().forEach(e -> readOnly.add(Path.of(e)));
-    readOnly.addAll(spec.readOnly());
+    classpath.forEach(e -> readOnly.add(Path.of(e)));
+    image.ifPresent(i -> readOnly.addAll(i.readOnly()));
     readOnly.addAll(archive.readOnly());
     List<Path> writable = new ArrayList<>(shared);
     writable.addAll(archive.writable());
@@ -458,28 +550,37 @@ public final class LocalProcessBackend implements ContainerBackend {
         .orElseThrow()
         .wrap(
             new Sandbox.Spec(
-                spec.image()
-                    .map(ContainerImage::javaHome)
-                    .orElse(javaExecutable.getParent().getParent()),
+                image.map(ContainerImage::javaHome).orElse(javaExecutable.getParent().getParent()),
                 readOnly,
-                spec.rootFs(),
-                spec.volumes(),
+                image.flatMap(ContainerImage::rootFs),
+                volumeDirectories(spec),
                 writable,
-                spec.image().map(ContainerImage::workdir).orElse("/tmp"),
-                spec.image().map(ContainerImage::mounts).orElse(Map.of()),
+                image.map(ContainerImage::workdir).orElse("/tmp"),
+                image.map(ContainerImage::mounts).orElse(Map.of()),
                 spec.reach().controlSocket(),
                 attachesNetwork(spec) ? network.map(UserNetwork::resolvConf) : Optional.empty(),
                 spec.reach().gpus()),
             command);
   }
 
+  /** The host directory of each volume the spec mounts, by its path in the container. */
+  private Map<String, Path> volumeDirectories(ContainerSpec spec) {
+    Map<String, Path> directories = new LinkedHashMap<>();
+    spec.volumes().forEach((inside, name) -> directories.put(inside, volumes.directory(name)));
+    return directories;
+  }
+
   /**
-   * The environment step: the spec's variables on the sandbox's base environment, and what this
-   * backend adds to the {@link ContainerEnvironment} contract: the network interface to wait for,
-   * the parent to watch where no sandbox ends the container with this JVM, an image's JDK.
+   * The environment step: the spec's variables over its image's on the sandbox's base environment,
+   * and what this backend adds to the {@link ContainerEnvironment} contract: the network interface
+   * to wait for, the parent to watch where no sandbox ends the container with this JVM, an image's
+   * JDK.
    */
-  private Map<String, String> environment(ContainerSpec spec) {
-    Map<String, String> env = new LinkedHashMap<>(Sandbox.environment(spec.environment()));
+  private Map<String, String> environment(ContainerSpec spec, Optional<ContainerImage> image) {
+    Map<String, String> container = new LinkedHashMap<>();
+    image.ifPresent(i -> container.putAll(i.env())); // the spec's (secrets, Skiff's own) win
+    container.putAll(spec.environment());
+    Map<String, String> env = new LinkedHashMap<>(Sandbox.environment(container));
     if (attachesNetwork(spec)) {
       env.put(ContainerEnvironment.NETWORK_INTERFACE, UserNetwork.INTERFACE);
     }
@@ -487,7 +588,7 @@ public final class LocalProcessBackend implements ContainerBackend {
       // bwrap's --die-with-parent does this for sandboxed containers.
       env.put(ContainerEnvironment.PARENT_PID, Long.toString(ProcessHandle.current().pid()));
     }
-    spec.image().ifPresent(i -> env.put("JAVA_HOME", i.javaHome().toString()));
+    image.ifPresent(i -> env.put("JAVA_HOME", i.javaHome().toString()));
     return env;
   }
 
@@ -555,7 +656,7 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   /** The command line for a container, given the flags of its class-data archive plan. */
   List<String> command(ContainerSpec spec, List<String> archiveFlags) {
-    return jvm.of(spec, archiveFlags);
+    return jvm.of(spec, Optional.empty(), classpath(spec, Optional.empty()), archiveFlags);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.skiff.server.backend.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.OutputListener;
@@ -53,7 +54,9 @@ class LocalProcessBackendTest {
 
   private static ContainerSpec spec(String id, String classpath, String mode) {
     return new ContainerSpec(
-        id, List.of(classpath), Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
+        id,
+        ClasspathEntry.hostPaths(List.of(classpath)),
+        Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
   }
 
   @Test
@@ -107,7 +110,8 @@ class LocalProcessBackendTest {
   @Test
   void commandRunsTheEntrypointWithTheSerialCollectorAndTheArchive() {
     LocalProcessBackend b = backend(Optional.of(temp));
-    ContainerSpec spec = new ContainerSpec("c-x", List.of("/a.jar", "/b.jar"), Map.of());
+    ContainerSpec spec =
+        new ContainerSpec("c-x", ClasspathEntry.hostPaths(List.of("/a.jar", "/b.jar")), Map.of());
     List<String> archive = List.of("-XX:SharedArchiveFile=" + temp.resolve("skiff-k.jsa"));
     List<String> command = b.command(spec, archive);
     assertThat(command)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
@@ -89,7 +90,7 @@ class SandboxedBackendTest {
       String id, String classpath, String mode, Map<String, String> more) {
     Map<String, String> env = new HashMap<>(more);
     env.putAll(Map.of("SKIFF_CONTAINER_ID", id, "TEST_MODE", mode));
-    return new ContainerSpec(id, List.of(classpath), env);
+    return new ContainerSpec(id, ClasspathEntry.hostPaths(List.of(classpath)), env);
   }
 
   @Test
@@ -319,10 +320,9 @@ class SandboxedBackendTest {
     ContainerSpec withVolume =
         new ContainerSpec(
             "c-sb0006",
-            List.of("/x.jar"),
+            ClasspathEntry.hostPaths(List.of("/x.jar")),
             Map.of(),
-            Map.of("/cache", temp),
-            List.of(),
+            Map.of("/cache", "cache"),
             Optional.empty());
     assertThatThrownBy(() -> backend.start(withVolume, output))
         .isInstanceOf(ContainerStartException.class)
