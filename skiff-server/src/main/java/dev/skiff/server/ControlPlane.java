@@ -33,6 +33,7 @@ import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.WarmPool;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretStore;
+import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.InMemoryStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.web.WebGateway;
@@ -217,7 +218,8 @@ final class ControlPlane implements EmbeddedControlPlane {
     apps.addListener(web);
     this.calls =
         new CallRegistry(
-            store.calls(),
+            // Embedded, calls cannot outlive the registry, which keeps them for the retention.
+            listen.durable() ? store.calls() : CallStore.none(),
             clock,
             retention,
             listen.durable() ? CallRegistry.KEEP_IN_MEMORY : retention);

@@ -33,4 +33,13 @@ public interface CallStore {
    * @return how many calls were deleted
    */
   int sweep(Instant before);
+
+  /**
+   * A call store that keeps nothing: every write completes at once, and nothing is ever found. For
+   * a control plane whose calls cannot outlive it (the embedded one), whose call registry holds
+   * every call for its whole retention already; a copy here would only double their memory.
+   */
+  static CallStore none() {
+    return NoCalls.INSTANCE;
+  }
 }

@@ -28,4 +28,17 @@ class InMemoryStoreTest extends StoreContract {
         .isNotCompletedExceptionally();
     assertThat(store.deployments().all()).isEmpty();
   }
+
+  @Test
+  void theStoreOfCallsThatCannotOutliveTheirRegistryKeepsNothing() {
+    Instant at = Instant.parse("2030-01-01T00:00:00Z");
+    CallStore none = CallStore.none();
+
+    assertThat(none.add(call("fc-1", at))).isCompleted().isNotCompletedExceptionally();
+    assertThat(none.finish("fc-1", new byte[] {1}, at)).isCompleted().isNotCompletedExceptionally();
+
+    assertThat(none.find("fc-1")).isEmpty();
+    assertThat(none.unfinished()).isEmpty();
+    assertThat(none.sweep(at.plusSeconds(1))).isZero();
+  }
 }

@@ -41,7 +41,7 @@ public abstract class StoreContract {
     store.close();
   }
 
-  private static StoredCall call(String id, Instant at) {
+  static StoredCall call(String id, Instant at) {
     return new StoredCall(
         id,
         "app",
