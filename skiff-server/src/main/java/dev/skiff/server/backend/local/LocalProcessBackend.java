@@ -4,7 +4,6 @@ import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.Capability;
-import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerImage;
@@ -18,7 +17,6 @@ import dev.skiff.server.backend.VolumeResolver;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +61,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Every process this backend starts is tracked until it exits. {@link #close()} ends them all
  * and waits; a JVM shutdown hook kills whatever is left if this JVM exits without closing the
  * backend. Thread-safe.
+ *
+ * <p>About 600 lines, most of them the ways it is made (embedded, server, tests) and the start's
+ * assembly of steps that live elsewhere: what a spec names ({@link SpecMaterials}), the command
+ * line ({@link JvmCommand}), the sandbox ({@link Sandbox}), limits ({@link HardLimits}), the
+ * running process ({@link LocalContainer}), placement ({@link NodeCapacity}).
  */
 public final class LocalProcessBackend implements ContainerBackend {
   private static final System.Logger LOG = System.getLogger(LocalProcessBackend.class.getName());
@@ -96,9 +99,7 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final JvmCommand jvm;
   private final HardLimits limits = new HardLimits();
   private final NodeCapacity capacity;
-  private final VolumeResolver volumes;
-  private final ImageResolver images;
-  private final JarResolver jars;
+  private final SpecMaterials materials;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread shutdownHook;
@@ -179,9 +180,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
     this.jvm = new JvmCommand(javaExecutable, entrypoint, jvmOptions);
     this.capacity = new NodeCapacity(node);
-    this.volumes = volumes;
-    this.images = images;
-    this.jars = jars;
+    this.materials = new SpecMaterials(volumes, images, jars);
     this.shutdownHook = new Thread(this::killAll, "skiff-container-reaper");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -281,7 +280,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     Optional<UserNetwork> network = sandbox.isPresent() ? userNetwork() : Optional.empty();
     return new LocalProcessBackend(
         defaultJava(),
-        defaultCdsDirectory(),
+        LocalDirectories.classDataArchives(),
         ContainerSpec.ENTRYPOINT,
         sandbox,
         shared,
@@ -296,7 +295,7 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   /** The user-mode network for sandboxed containers, or empty with a warning once per JVM. */
   private static Optional<UserNetwork> userNetwork() {
-    Optional<UserNetwork> network = UserNetwork.find(cacheDirectory().resolve("net"));
+    Optional<UserNetwork> network = UserNetwork.find(LocalDirectories.cache().resolve("net"));
     if (network.isEmpty() && WARNED_NO_NETWORK.compareAndSet(false, true)) {
       LOG.log(
           Level.WARNING,
@@ -348,44 +347,6 @@ public final class LocalProcessBackend implements ContainerBackend {
   }
 
   /**
-   * {@code ~/.cache/skiff/cds} (or under {@code $XDG_CACHE_HOME}), else {@code
-   * ${java.io.tmpdir}/skiff-cds-<user>} if this user owns it. A shared, world-writable directory is
-   * never used: the JVM trusts the archives it maps.
-   */
-  private static Optional<Path> defaultCdsDirectory() {
-    Optional<Path> home = usableDirectory(cacheDirectory().resolve("cds"));
-    if (home.isPresent()) {
-      return home;
-    }
-    return usableDirectory(
-        Path.of(
-            System.getProperty("java.io.tmpdir"), "skiff-cds-" + System.getProperty("user.name")));
-  }
-
-  /** {@code ~/.cache/skiff}, or {@code $XDG_CACHE_HOME/skiff}. */
-  private static Path cacheDirectory() {
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path cache =
-        xdg != null && !xdg.isBlank()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".cache");
-    return cache.resolve("skiff");
-  }
-
-  private static Optional<Path> usableDirectory(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      String me = System.getProperty("user.name");
-      if (Files.isWritable(dir) && Files.getOwner(dir).getName().equals(me)) {
-        return Optional.of(dir);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.log(Level.DEBUG, "no class-data archive directory at {0}: {1}", dir, e.toString());
-    }
-    return Optional.empty();
-  }
-
-  /**
    * Starts a container in four steps: refuse what cannot run here, wrap the JVM's command line in
    * the sandbox ({@link #sandboxed}) and the control groups of its limits ({@link HardLimits}),
    * give it its environment ({@link #environment}), then fork it and watch it ({@link #watch}).
@@ -395,9 +356,9 @@ public final class LocalProcessBackend implements ContainerBackend {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
-    Optional<ContainerImage> image = image(spec);
+    Optional<ContainerImage> image = materials.image(spec);
     refuseWhatCannotRun(spec, image);
-    List<String> classpath = classpath(spec, image);
+    List<String> classpath = materials.classpath(spec, image);
     // Class-data archives are keyed by this JVM; an image may bring another JDK.
     ClassDataArchives.Plan archive =
         image.isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(classpath);
@@ -470,42 +431,6 @@ public final class LocalProcessBackend implements ContainerBackend {
     return container;
   }
 
-  /** The image the spec names, found through this backend's {@link ImageResolver}. */
-  private Optional<ContainerImage> image(ContainerSpec spec) {
-    if (spec.image().isEmpty()) {
-      return Optional.empty();
-    }
-    String id = spec.image().get();
-    return Optional.of(
-        images
-            .find(id)
-            .orElseThrow(
-                () ->
-                    new ContainerStartException(
-                        "container "
-                            + spec.containerId()
-                            + " runs on image '"
-                            + id
-                            + "', which is not built here")));
-  }
-
-  /**
-   * The container's classpath as paths on this machine: the spec's entries, stored jars found
-   * through this backend's {@link JarResolver}, then its image's jars.
-   */
-  private List<String> classpath(ContainerSpec spec, Optional<ContainerImage> image) {
-    List<String> paths = new ArrayList<>();
-    for (ClasspathEntry e : spec.classpath()) {
-      paths.add(
-          switch (e) {
-            case ClasspathEntry.Jar jar -> jars.jar(jar.sha256()).toString();
-            case ClasspathEntry.HostPath host -> host.path();
-          });
-    }
-    image.ifPresent(i -> paths.addAll(i.classpath()));
-    return paths;
-  }
-
   /** Refuses a spec that needs what this backend lacks, or that its policy does not allow. */
   private void refuseWhatCannotRun(ContainerSpec spec, Optional<ContainerImage> image) {
     refuseUnsandboxed(spec);
@@ -553,7 +478,7 @@ public final class LocalProcessBackend implements ContainerBackend {
                 image.map(ContainerImage::javaHome).orElse(javaExecutable.getParent().getParent()),
                 readOnly,
                 image.flatMap(ContainerImage::rootFs),
-                volumeDirectories(spec),
+                materials.volumeDirectories(spec),
                 writable,
                 image.map(ContainerImage::workdir).orElse("/tmp"),
                 image.map(ContainerImage::mounts).orElse(Map.of()),
@@ -561,13 +486,6 @@ public final class LocalProcessBackend implements ContainerBackend {
                 attachesNetwork(spec) ? network.map(UserNetwork::resolvConf) : Optional.empty(),
                 spec.reach().gpus()),
             command);
-  }
-
-  /** The host directory of each volume the spec mounts, by its path in the container. */
-  private Map<String, Path> volumeDirectories(ContainerSpec spec) {
-    Map<String, Path> directories = new LinkedHashMap<>();
-    spec.volumes().forEach((inside, name) -> directories.put(inside, volumes.directory(name)));
-    return directories;
   }
 
   /**
@@ -656,7 +574,8 @@ public final class LocalProcessBackend implements ContainerBackend {
 
   /** The command line for a container, given the flags of its class-data archive plan. */
   List<String> command(ContainerSpec spec, List<String> archiveFlags) {
-    return jvm.of(spec, Optional.empty(), classpath(spec, Optional.empty()), archiveFlags);
+    return jvm.of(
+        spec, Optional.empty(), materials.classpath(spec, Optional.empty()), archiveFlags);
   }
 
   @Override
