@@ -282,13 +282,14 @@ class ControlPlaneTest {
 
   @Test
   void unknownThingsAreNotFoundByName() {
-    String app = createApp(def("f"));
+    String app = createApp(def("g"), def("f"));
     assertThatThrownBy(() -> client().call(call("ap-nope", "f", "x")))
         .satisfies(t -> assertThat(codeOf(t)).isEqualTo(Status.Code.NOT_FOUND))
         .hasMessageContaining("app 'ap-nope' not found");
     assertThatThrownBy(() -> client().call(call(app, "nope", "x")))
         .satisfies(t -> assertThat(codeOf(t)).isEqualTo(Status.Code.NOT_FOUND))
-        .hasMessageContaining("function 'nope' not found in app 'test'");
+        .hasMessageContaining("function 'nope' not found in app 'test'")
+        .hasMessageContaining("its functions: f, g");
     assertThatThrownBy(
             () -> client().getResult(GetResultRequest.newBuilder().setCallId("fc-nope").build()))
         .satisfies(t -> assertThat(codeOf(t)).isEqualTo(Status.Code.NOT_FOUND))

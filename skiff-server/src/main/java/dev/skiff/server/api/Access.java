@@ -67,6 +67,8 @@ final class Access {
                             + app.spec().name()
                             + "' ("
                             + app.spec().id()
+                            + "; its functions: "
+                            + String.join(", ", app.functions().keySet().stream().sorted().toList())
                             + ")"));
     return function;
   }
