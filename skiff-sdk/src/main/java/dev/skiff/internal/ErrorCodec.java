@@ -28,11 +28,11 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>a user's unchecked exception is rebuilt as the same type when that class is on the caller's
- *       classpath and has a {@code (String, Throwable)}, {@code (String)} or {@code ()} constructor
- *       that makes an exception with the remote message (a constructor whose argument is not the
- *       message, such as {@code DuplicateFormatFlagsException(String flags)}, is not used); its
- *       stack shows the remote frames (marked {@code remote//}) followed by the caller's own
- *       frames;
+ *       classpath and has a {@code (String, Throwable)}, {@code (String)} or {@code ()}
+ *       constructor, public or not, that makes an exception with the remote message (a constructor
+ *       whose argument is not the message, such as {@code DuplicateFormatFlagsException(String
+ *       flags)}, is not used); its stack shows the remote frames (marked {@code remote//}) followed
+ *       by the caller's own frames;
  *   <li>a checked exception or an {@link Error}, which {@code remote()} does not declare, or a
  *       class that cannot be rebuilt, arrives as {@link RemoteFunctionException} (with the rebuilt
  *       exception as its cause where it is one of the JDK's);

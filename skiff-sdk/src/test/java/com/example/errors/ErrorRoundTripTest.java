@@ -55,6 +55,30 @@ class ErrorRoundTripTest {
     public Bare() {}
   }
 
+  /**
+   * The user's unchecked exception, nested and package-private, with package-private constructors.
+   */
+  static class QuietError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    QuietError(String message, Throwable cause) {
+      super(message, cause);
+    }
+
+    QuietError(String message) {
+      super(message);
+    }
+  }
+
+  /** The user's unchecked exception, nested and private, with a private constructor. */
+  private static class HushedError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private HushedError(String message) {
+      super(message);
+    }
+  }
+
   /** The user's unchecked exception whose only constructor takes something else. */
   public static class Coded extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -153,6 +177,24 @@ class ErrorRoundTripTest {
     RuntimeException bare = roundTrip(new Bare());
     assertThat(bare).isExactlyInstanceOf(Bare.class);
     assertThat(bare.getMessage()).isNull();
+  }
+
+  @Test
+  void theUsersUncheckedExceptionsComeBackByConstructorsThatAreNotPublic() {
+    IllegalStateException cause = new IllegalStateException("why");
+
+    assertThat(roundTrip(new QuietError("quiet", cause)))
+        .isExactlyInstanceOf(QuietError.class)
+        .hasMessage("quiet")
+        .cause()
+        .isExactlyInstanceOf(IllegalStateException.class)
+        .hasMessage("why");
+    assertThat(roundTrip(new HushedError("hushed").initCause(cause)))
+        .isExactlyInstanceOf(HushedError.class)
+        .hasMessage("hushed")
+        .cause()
+        .isExactlyInstanceOf(IllegalStateException.class)
+        .hasMessage("why");
   }
 
   @Test

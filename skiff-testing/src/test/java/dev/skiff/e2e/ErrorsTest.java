@@ -142,6 +142,17 @@ class ErrorsTest {
   }
 
   @Test
+  void usersExceptionWithoutAPublicConstructorIsRethrownAsItsOwnType() {
+    Throwable t = catchThrowable(() -> Fns.throwQuiet.remote("x"));
+    assertThat(t)
+        .isExactlyInstanceOf(Fns.QuietError.class)
+        .hasMessage("quiet: x")
+        .cause()
+        .isExactlyInstanceOf(IllegalStateException.class)
+        .hasMessage("hush");
+  }
+
+  @Test
   void checkedExceptionArrivesWrappedWithTheOriginalAsCause() {
     Throwable t = catchThrowable(() -> Fns.throwChecked.remote("why"));
     assertThat(t)

@@ -47,6 +47,7 @@ final class Fns {
       app.function(Fns::throwIllegalArgument);
   static final Function1<String, String> throwGhost = app.function(Fns::throwGhost);
   static final Function1<String, String> throwChecked = app.function(Fns::throwChecked);
+  static final Function1<String, String> throwQuiet = app.function(Fns::throwQuiet);
   static final Function2<String, String, String> throwForged = app.function(Fns::throwForged);
   static final Function1<String, String> slowHello = app.asyncFunction(Fns::slowHello);
   static final Function1<Long, Long> sleepMillis = app.function(Fns::sleepMillis);
@@ -154,6 +155,19 @@ final class Fns {
       Class<?> forged = own.loadClass(className);
       throw (RuntimeException) forged.getConstructor(String.class).newInstance("forged");
     }
+  }
+
+  /** The user's unchecked exception, nested, with a package-private constructor. */
+  static class QuietError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    QuietError(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  static String throwQuiet(String why) {
+    throw new QuietError("quiet: " + why, new IllegalStateException("hush"));
   }
 
   static String throwChecked(String why) throws IOException {
