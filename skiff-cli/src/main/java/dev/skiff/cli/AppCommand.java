@@ -191,10 +191,7 @@ final class AppCommand implements Runnable {
         return "running";
       }
       if (run.getResult().hasError()) {
-        var e = run.getResult().getError();
-        return "failed: "
-            + e.getClassName()
-            + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage());
+        return "failed: " + CallCommand.describe(run.getResult().getError());
       }
       return "succeeded";
     }

@@ -14,6 +14,7 @@ import dev.skiff.proto.Result;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -80,8 +81,7 @@ final class CallCommand implements Runnable {
     }
     if (result.hasError()) {
       ErrorInfo e = result.getError();
-      throw new CliException(
-          e.getClassName() + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage()));
+      throw new CliException(describe(e));
     }
     try {
       JsonNode value = CBOR.readTree(result.getValue().toByteArray());
@@ -90,6 +90,22 @@ final class CallCommand implements Runnable {
     } catch (IOException e) {
       throw new CliException("the result of '" + function + "' is not readable: " + e.getMessage());
     }
+  }
+
+  /**
+   * What a failed call says in one line: the exception's class and message where the function threw
+   * ({@code java.lang.IllegalStateException: failed because ...}), the message alone for Skiff's
+   * own failures, which have no class ({@code function 'add' takes 2 argument(s), got 1}), and the
+   * failure's kind where there is no message either.
+   */
+  static String describe(ErrorInfo e) {
+    String message = e.getMessage().strip();
+    if (!e.getClassName().isEmpty()) {
+      return message.isEmpty() ? e.getClassName() : e.getClassName() + ": " + message;
+    }
+    return message.isEmpty()
+        ? e.getKind().name().toLowerCase(Locale.ROOT).replace('_', ' ')
+        : message;
   }
 
   /** The arguments as the CBOR array that a call carries. */

@@ -107,6 +107,11 @@ class ServerCommandsTest {
     assertThat(failed.err())
         .isEqualTo("skiff: java.lang.IllegalStateException: failed because no reason\n");
 
+    // Skiff's own failures have no class name: the line is their message alone.
+    CliProcess.Result tooFew = skiff("call", run.appId(), "add", "1");
+    assertThat(tooFew.exitCode()).isEqualTo(1);
+    assertThat(tooFew.err()).isEqualTo("skiff: function 'add' takes 2 argument(s), got 1\n");
+
     CliProcess.Result notJson = skiff("call", run.appId(), "greet", "World");
     assertThat(notJson.exitCode()).isEqualTo(2);
     assertThat(notJson.err()).contains("argument 1 is not a JSON value: World");
@@ -118,6 +123,17 @@ class ServerCommandsTest {
     CliProcess.Result noApp = skiff("call", "ap-aaaaaaaaaa", "greet", "\"x\"");
     assertThat(noApp.exitCode()).isEqualTo(1);
     assertThat(noApp.err()).startsWith("skiff: ").contains("ap-aaaaaaaaaa").hasLineCount(1);
+  }
+
+  @Test
+  void callRefusesANumberThatDoesNotFitTheParameterType() {
+    CliProcess.Result decimal = skiff("call", run.appId(), "add", "1.5", "2");
+    assertThat(decimal.exitCode()).isEqualTo(1);
+    assertThat(decimal.out()).isEmpty();
+    assertThat(decimal.err())
+        .isEqualTo(
+            "skiff: argument 1 of 'add' is 1.5, which does not fit its type java.lang.Integer:"
+                + " allowed are whole numbers from -2147483648 to 2147483647\n");
   }
 
   @Test

@@ -26,7 +26,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Type;
+import java.math.BigInteger;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -69,6 +71,8 @@ public final class PayloadCodec {
         .addModule(new JavaTimeModule())
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        // A decimal where a whole number is declared is refused, never truncated (1.5 is not 1).
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         // A ZonedDateTime or OffsetDateTime comes back equal: its zone and offset as they were,
         // not the same instant moved to UTC.
@@ -131,6 +135,19 @@ public final class PayloadCodec {
   public static final String ALLOWED =
       "records, enums, collections, maps, arrays, primitives and boxes,"
           + " String, byte[], Optional, java.time values, beans, null";
+
+  /** The whole-number types and their ranges ({@code min, max}; none for BigInteger). */
+  private static final Map<Class<?>, long[]> WHOLE_NUMBER_RANGES =
+      Map.of(
+          byte.class, new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE},
+          Byte.class, new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE},
+          short.class, new long[] {Short.MIN_VALUE, Short.MAX_VALUE},
+          Short.class, new long[] {Short.MIN_VALUE, Short.MAX_VALUE},
+          int.class, new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE},
+          Integer.class, new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE},
+          long.class, new long[] {Long.MIN_VALUE, Long.MAX_VALUE},
+          Long.class, new long[] {Long.MIN_VALUE, Long.MAX_VALUE},
+          BigInteger.class, new long[0]);
 
   /** The codec of one value type. */
   public static ValueCodec forType(Type type) {
@@ -234,11 +251,52 @@ public final class PayloadCodec {
     }
 
     Object read(JsonParser p, String what) {
+      checkWholeNumber(p, what);
       try {
         return reader.readValue(p);
       } catch (IOException | RuntimeException e) {
         throw new PayloadException(
             what + " could not be decoded as " + type.getTypeName() + ": " + rootMessage(e), e);
+      }
+    }
+
+    /**
+     * Refuses a number at the parser's current token that the declared whole-number type cannot
+     * hold exactly: a decimal, or one out of the type's range (Jackson alone would read 200 as the
+     * byte -56).
+     */
+    private void checkWholeNumber(JsonParser p, String what) {
+      if (!(type instanceof Class<?> c) || !WHOLE_NUMBER_RANGES.containsKey(c)) {
+        return;
+      }
+      JsonToken t = p.currentToken();
+      if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
+        return;
+      }
+      long[] range = WHOLE_NUMBER_RANGES.get(c);
+      boolean fits;
+      String text;
+      try {
+        text = p.getText();
+        BigInteger v = t == JsonToken.VALUE_NUMBER_INT ? p.getBigIntegerValue() : null;
+        fits =
+            v != null
+                && (range.length == 0
+                    || (v.compareTo(BigInteger.valueOf(range[0])) >= 0
+                        && v.compareTo(BigInteger.valueOf(range[1])) <= 0));
+      } catch (IOException e) {
+        throw new PayloadException(
+            what + " could not be decoded as " + type.getTypeName() + ": " + rootMessage(e), e);
+      }
+      if (!fits) {
+        throw new PayloadException(
+            what
+                + " is "
+                + text
+                + ", which does not fit its type "
+                + c.getTypeName()
+                + ": allowed are whole numbers"
+                + (range.length == 0 ? "" : " from " + range[0] + " to " + range[1]));
       }
     }
 

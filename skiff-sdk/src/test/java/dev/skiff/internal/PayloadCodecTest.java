@@ -356,6 +356,66 @@ class PayloadCodecTest {
   }
 
   @Test
+  void aNumberThatDoesNotFitTheParameterTypeIsRefusedNotTruncatedOrWrapped() throws Exception {
+    // What `skiff call f 1.5` or a web request sends: numbers as the caller wrote them.
+    byte[] decimal = PayloadCodec.MAPPER.writeValueAsBytes(List.of(1.5));
+    assertThatThrownBy(
+            () -> PayloadCodec.forParameters(new Type[] {Integer.class}).decode(decimal, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessage(
+            "argument 1 of 'f' is 1.5, which does not fit its type java.lang.Integer: allowed are"
+                + " whole numbers from -2147483648 to 2147483647");
+    assertThatThrownBy(
+            () -> PayloadCodec.forParameters(new Type[] {long.class}).decode(decimal, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessage(
+            "argument 1 of 'f' is 1.5, which does not fit its type long: allowed are whole numbers"
+                + " from -9223372036854775808 to 9223372036854775807");
+    assertThatThrownBy(
+            () -> PayloadCodec.forParameters(new Type[] {BigInteger.class}).decode(decimal, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessage(
+            "argument 1 of 'f' is 1.5, which does not fit its type java.math.BigInteger: allowed"
+                + " are whole numbers");
+
+    PayloadCodec.ArgsCodec bytes = PayloadCodec.forParameters(new Type[] {int.class, byte.class});
+    // Jackson alone would read 200 as the byte -56, and 300 is out of any byte's range.
+    for (int outOfRange : new int[] {200, 300, -129}) {
+      byte[] payload = PayloadCodec.MAPPER.writeValueAsBytes(List.of(1, outOfRange));
+      assertThatThrownBy(() -> bytes.decode(payload, "f"))
+          .isExactlyInstanceOf(PayloadException.class)
+          .hasMessage(
+              "argument 2 of 'f' is "
+                  + outOfRange
+                  + ", which does not fit its type byte: allowed are whole numbers from -128 to"
+                  + " 127");
+    }
+    byte[] tooLong = PayloadCodec.MAPPER.writeValueAsBytes(List.of(3_000_000_000L));
+    assertThatThrownBy(
+            () -> PayloadCodec.forParameters(new Type[] {int.class}).decode(tooLong, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessage(
+            "argument 1 of 'f' is 3000000000, which does not fit its type int: allowed are whole"
+                + " numbers from -2147483648 to 2147483647");
+    // A decimal inside a value is refused too, not truncated.
+    byte[] point = PayloadCodec.MAPPER.writeValueAsBytes(List.of(Map.of("x", 1.5, "y", 2)));
+    assertThatThrownBy(
+            () -> PayloadCodec.forParameters(new Type[] {Point.class}).decode(point, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessageStartingWith("argument 1 of 'f' could not be decoded as ")
+        .hasMessageContaining("1.5");
+
+    PayloadCodec.ArgsCodec fitting =
+        PayloadCodec.forParameters(
+            new Type[] {byte.class, short.class, Integer.class, long.class, double.class});
+    byte[] edges =
+        PayloadCodec.MAPPER.writeValueAsBytes(
+            List.of(-128, 32767, Integer.MIN_VALUE, Long.MAX_VALUE, 2));
+    assertThat(fitting.decode(edges, "f"))
+        .containsExactly((byte) -128, (short) 32767, Integer.MIN_VALUE, Long.MAX_VALUE, 2.0);
+  }
+
+  @Test
   void theWrongNumberOfArgumentsIsRefusedBothWays() {
     PayloadCodec.ArgsCodec two = PayloadCodec.forParameters(new Type[] {int.class, int.class});
     PayloadCodec.ArgsCodec three =
