@@ -8,7 +8,6 @@ import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.LookupFunctionRequest;
 import dev.skiff.proto.LookupFunctionResponse;
 import java.lang.reflect.Type;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -125,15 +124,13 @@ public final class RemoteFunction<R> {
    */
   public Stream<R> map(Iterable<?> inputs) {
     requireFunction("map");
-    Iterator<?> it = inputs.iterator();
-    return invoker.mapValues(adapt(it, false), true);
+    return invoker.mapValues(FunctionHandle.spread(inputs, x -> new Object[] {x}), true);
   }
 
   /** Runs the function once per argument list, like the seed's {@code starmap}. */
   public Stream<R> starmap(Iterable<? extends List<?>> inputs) {
     requireFunction("starmap");
-    Iterator<?> it = inputs.iterator();
-    return invoker.mapValues(adapt(it, true), true);
+    return invoker.mapValues(FunctionHandle.spread(inputs, List::toArray), true);
   }
 
   /**
@@ -159,20 +156,5 @@ public final class RemoteFunction<R> {
               + how
               + "()");
     }
-  }
-
-  private static Iterator<Object[]> adapt(Iterator<?> it, boolean spread) {
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return it.hasNext();
-      }
-
-      @Override
-      public Object[] next() {
-        Object next = it.next();
-        return spread ? ((List<?>) next).toArray() : new Object[] {next};
-      }
-    };
   }
 }
