@@ -43,16 +43,16 @@ public final class Bounds {
   public static final int MAX_LIST_ENTRIES = 64;
 
   /**
-   * The most inputs in one {@code MapRequest} (the SDK sends at most 1024): as many as a map may
-   * have unanswered before the server stops reading, so one map holds at most twice that.
-   */
-  public static final int MAX_INPUTS_PER_MAP_MESSAGE = 20_000;
-
-  /**
    * The most inputs one map may have unanswered or unsent before the server stops reading its
    * stream (and resumes at half).
    */
-  public static final int MAX_UNANSWERED_MAP_INPUTS = MAX_INPUTS_PER_MAP_MESSAGE;
+  public static final int MAX_UNANSWERED_MAP_INPUTS = 20_000;
+
+  /**
+   * The most inputs in one {@code MapRequest} (the SDK sends at most 1024): as many as a map may
+   * have unanswered before the server stops reading, so one map holds at most twice that.
+   */
+  public static final int MAX_INPUTS_PER_MAP_MESSAGE = MAX_UNANSWERED_MAP_INPUTS;
 
   /** The most credit one {@code GenerateRequest} may grant (the SDK grants 32 at a time). */
   public static final int MAX_GENERATOR_CREDIT = 1_024;
