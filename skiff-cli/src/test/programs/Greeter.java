@@ -1,7 +1,7 @@
 import dev.skiff.App;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
-import dev.skiff.Period;
+import dev.skiff.Every;
 import dev.skiff.Secret;
 
 /**
@@ -18,7 +18,7 @@ public final class Greeter {
       app.function(Greeter::token, f -> f.secrets(Secret.fromName("greeter-secret").requireKeys("TOKEN")));
 
   static final Function0<String> tick =
-      app.function(Greeter::tick, f -> f.schedule(Period.ofSeconds(1)));
+      app.function(Greeter::tick, f -> f.schedule(Every.seconds(1)));
 
   static String greet(String name) {
     System.out.println("greeting " + name);

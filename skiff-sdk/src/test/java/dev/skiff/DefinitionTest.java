@@ -86,7 +86,7 @@ class DefinitionTest {
   @Test
   void scheduleOnlyOnFunctionsWithoutParameters() {
     App app = App.named("defs");
-    assertThatThrownBy(() -> app.function(DefinitionTest::hello, f -> f.schedule(Period.ofDays(1))))
+    assertThatThrownBy(() -> app.function(DefinitionTest::hello, f -> f.schedule(Every.days(1))))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessage(
             "function 'hello': schedule is only allowed on functions without parameters; it takes 1");

@@ -88,8 +88,7 @@ class WebEndpointDefinitionTest {
     assertThatThrownBy(
             () ->
                 App.named("defs-gen")
-                    .generator(
-                        WebEndpointDefinitionTest::numbers, f -> f.schedule(Period.ofHours(1))))
+                    .generator(WebEndpointDefinitionTest::numbers, f -> f.schedule(Every.hours(1))))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessage(
             "generator 'numbers': schedule is not supported for generators; use a function");

@@ -3,24 +3,25 @@ package dev.skiff.examples;
 import dev.skiff.App;
 import dev.skiff.AppRun;
 import dev.skiff.Cron;
+import dev.skiff.Every;
 import dev.skiff.Function0;
-import dev.skiff.Period;
 import dev.skiff.ScheduledRun;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The guide's scheduling example: {@code Period} runs a function at a fixed rate, {@code Cron} on a
- * cron expression, while the app runs. Here {@code everySecond} runs about three times in three
- * seconds (the guide's {@code Period(days=1)} would take a day; a slow machine waits for two
- * finished runs), then the app's history is printed. Scheduled functions take no arguments.
+ * The guide's scheduling example: {@code Every} (the guide's {@code Period}) runs a function at a
+ * fixed rate, {@code Cron} on a cron expression, while the app runs. Here {@code everySecond} runs
+ * about three times in three seconds (the guide's {@code Period(days=1)} would take a day; a slow
+ * machine waits for two finished runs), then the app's history is printed. Scheduled functions take
+ * no arguments.
  */
 public final class Scheduled {
   static final App app = App.named("scheduled");
 
   // @app.function(schedule=Period(seconds=1))
   static final Function0<Void> everySecond =
-      app.function(Scheduled::everySecond, f -> f.schedule(Period.ofSeconds(1)));
+      app.function(Scheduled::everySecond, f -> f.schedule(Every.seconds(1)));
 
   // @app.function(schedule=Cron("0 */6 * * *"))
   static final Function0<Void> everySixHours =

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.skiff.App;
 import dev.skiff.AppRun;
+import dev.skiff.Every;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
 import dev.skiff.Function2;
-import dev.skiff.Period;
 import dev.skiff.RunOptions;
 import dev.skiff.ScheduledRun;
 import dev.skiff.testing.SkiffExtension;
@@ -41,7 +41,7 @@ class ServerCommandsTest {
   static final Function1<Point, Point> flip = app.function(ServerCommandsTest::flip);
   static final Function1<String, String> fail = app.function(ServerCommandsTest::fail);
   static final Function0<String> tick =
-      app.function(ServerCommandsTest::tick, f -> f.schedule(Period.ofSeconds(1)));
+      app.function(ServerCommandsTest::tick, f -> f.schedule(Every.seconds(1)));
 
   static String greet(String name) {
     System.out.println("greeting " + name);

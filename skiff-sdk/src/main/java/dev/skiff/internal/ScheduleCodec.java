@@ -1,7 +1,7 @@
 package dev.skiff.internal;
 
 import dev.skiff.Cron;
-import dev.skiff.Period;
+import dev.skiff.Every;
 import dev.skiff.Schedule;
 import dev.skiff.proto.CronDef;
 import dev.skiff.proto.ScheduleDef;
@@ -13,7 +13,7 @@ public final class ScheduleCodec {
   /** The schedule as the control plane reads it. */
   public static ScheduleDef toProto(Schedule schedule) {
     return switch (schedule) {
-      case Period p -> ScheduleDef.newBuilder().setPeriodMs(p.interval().toMillis()).build();
+      case Every e -> ScheduleDef.newBuilder().setPeriodMs(e.interval().toMillis()).build();
       case Cron c ->
           ScheduleDef.newBuilder()
               .setCron(CronDef.newBuilder().setExpression(c.expression()).setZone(c.zone().getId()))

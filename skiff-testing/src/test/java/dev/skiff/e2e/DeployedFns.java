@@ -1,11 +1,11 @@
 package dev.skiff.e2e;
 
 import dev.skiff.App;
+import dev.skiff.Every;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
 import dev.skiff.Function2;
 import dev.skiff.Generator1;
-import dev.skiff.Period;
 import dev.skiff.Volume;
 import dev.skiff.WebEndpoint;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class DeployedFns {
   static final Generator1<Integer, Integer> countTo = app.generator(DeployedFns::countTo);
 
   static final Function0<String> tick =
-      app.function(DeployedFns::tick, f -> f.schedule(Period.ofSeconds(1)));
+      app.function(DeployedFns::tick, f -> f.schedule(Every.seconds(1)));
 
   static final WebEndpoint greet = app.webEndpoint(DeployedFns::greet);
 

@@ -7,8 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.skiff.App;
 import dev.skiff.AppRun;
 import dev.skiff.Cron;
+import dev.skiff.Every;
 import dev.skiff.Function0;
-import dev.skiff.Period;
 import dev.skiff.RunOptions;
 import dev.skiff.ScheduledRun;
 import dev.skiff.SkiffException;
@@ -35,8 +35,7 @@ class ScheduleTest {
 
   static final App app = App.named("schedule-e2e");
   static final Function0<Void> tick =
-      app.function(
-          ScheduleTest::tick, f -> f.schedule(Period.ofSeconds(1)).volume("/ticks", TICKS));
+      app.function(ScheduleTest::tick, f -> f.schedule(Every.seconds(1)).volume("/ticks", TICKS));
   static final Function0<Void> newYear =
       app.function(ScheduleTest::newYear, f -> f.schedule(Cron.of("0 0 1 JAN *", "Europe/Paris")));
 

@@ -33,7 +33,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fires the schedules ({@code Period} and {@code Cron}) of running apps, and keeps each app's
+ * Fires the schedules ({@code Every} and {@code Cron}) of running apps, and keeps each app's
  * history of scheduled runs.
  *
  * <p><b>Firing rule.</b> Each scheduled function has one pending fire time, {@code due}. Whenever
