@@ -313,6 +313,7 @@ public final class AppRuntime {
     }
     List<FunctionSpec> specs = specs();
     CreateAppRequest.Builder request = definition(specs, true);
+    options.maxContainers().ifPresent(cap -> capContainers(request, cap));
     // Absolute, because a container's working directory is not this program's (in a sandbox it is
     // a private /tmp).
     request.addAllClasspath(
@@ -346,6 +347,18 @@ public final class AppRuntime {
     }
     RunningApps.add(binding);
     return run;
+  }
+
+  /**
+   * Gives each function that sets no {@code maxContainers} the run's cap (at least its {@code
+   * minContainers}, as the control plane's own default is).
+   */
+  private static void capContainers(CreateAppRequest.Builder request, int cap) {
+    for (FunctionDef.Builder function : request.getFunctionsBuilderList()) {
+      if (function.getMaxContainers() == 0) {
+        function.setMaxContainers(Math.max(cap, function.getMinContainers()));
+      }
+    }
   }
 
   /** The app's functions, in definition order. */

@@ -47,6 +47,14 @@ final class ScalingFns {
 
   static final Function0<Long> adjustable = adjustableApp.function(ScalingFns::pid);
 
+  /** One function with the run's container cap, one with its own. */
+  static final App cappedApp = App.named("scaling-capped");
+
+  static final Function1<Long, Long> uncapped = cappedApp.function(ScalingFns::sleepThenPid);
+
+  static final Function0<Long> ownCap =
+      cappedApp.function(ScalingFns::pid, f -> f.maxContainers(3));
+
   static Integer doubleSlowly(Integer x) throws InterruptedException {
     Thread.sleep(20);
     return 2 * x;

@@ -213,6 +213,28 @@ class ScalingTest {
   }
 
   @Test
+  void theRunsContainerCapAppliesToEachFunctionThatSetsNone() {
+    try (AppRun run = ScalingFns.cappedApp.run(RunOptions.quiet().withMaxContainers(7))) {
+      assertThat(status(run, "sleepThenPid").autoscaler().maxContainers()).isEqualTo(7);
+      assertThat(status(run, "pid").autoscaler().maxContainers()).isEqualTo(3);
+    }
+
+    // A cap of one: three overlapping calls share one container, where the default cap (at least
+    // two) would start a second.
+    try (AppRun run = ScalingFns.cappedApp.run(RunOptions.quiet().withMaxContainers(1))) {
+      List<FunctionCall<Long>> calls =
+          IntStream.range(0, 3).mapToObj(i -> ScalingFns.uncapped.spawn(1_000L)).toList();
+      List<Long> pids = calls.stream().map(c -> c.get(START)).toList();
+      assertThat(new HashSet<>(pids)).hasSize(1);
+      assertThat(status(run, "sleepThenPid").autoscaler().maxContainers()).isEqualTo(1);
+    }
+
+    assertThatThrownBy(() -> RunOptions.quiet().withMaxContainers(0))
+        .isInstanceOf(InvalidConfigurationException.class)
+        .hasMessage("run options: maxContainers was 0; allowed is 1..1000");
+  }
+
+  @Test
   void aRegionThatNoNodeHasFailsAtRun() {
     // This control plane's node is this machine, labelled "local" (PlacementTest labels its own).
     assertThatThrownBy(() -> PlacementFns.euApp.run(RunOptions.quiet()))
