@@ -116,41 +116,93 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
-  /** Applies a batch in one transaction; a write that fails alone fails only its own future. */
+  /**
+   * Applies a batch in one transaction; a write that fails alone (a duplicate key, a bug that
+   * throws) fails only its own future. When the transaction itself fails (the commit, a savepoint,
+   * or the database rolled everything back by itself, as SQLite does on a full disk) every write of
+   * the batch is answered with that failure and nothing of it counts as written.
+   */
   private void commit(List<Pending> batch) {
     List<Pending> applied = new ArrayList<>(batch.size());
     synchronized (db) {
-      try {
-        for (Pending p : batch) {
-          try (Statement sp = connection.createStatement()) {
-            sp.execute("SAVEPOINT w");
-            p.write().apply(connection);
-            sp.execute("RELEASE SAVEPOINT w");
+      SQLException broken = null;
+      int next = 0;
+      while (next < batch.size() && broken == null) {
+        Pending p = batch.get(next++);
+        try (Statement s = connection.createStatement()) {
+          s.execute("SAVEPOINT w");
+          Exception failure = apply(p);
+          if (failure == null) {
+            s.execute("RELEASE SAVEPOINT w");
             applied.add(p);
-          } catch (SQLException e) {
-            try (Statement rb = connection.createStatement()) {
-              rb.execute("ROLLBACK TO SAVEPOINT w");
-              rb.execute("RELEASE SAVEPOINT w");
-            }
-            p.done().completeExceptionally(failed("write", e));
+          } else {
+            p.done().completeExceptionally(failed("write", failure));
+            s.execute("ROLLBACK TO SAVEPOINT w");
+            s.execute("RELEASE SAVEPOINT w");
           }
+        } catch (SQLException e) {
+          p.done().completeExceptionally(failed("write", e));
+          broken = e;
         }
-        connection.commit();
-      } catch (SQLException e) {
-        LOG.log(System.Logger.Level.ERROR, "the store could not commit a batch", e);
+      }
+      if (broken == null) {
         try {
-          connection.rollback();
-        } catch (SQLException ignored) {
-          // The connection is broken; the futures below report the failure.
+          connection.commit();
+        } catch (SQLException e) {
+          broken = e;
         }
-        applied.forEach(p -> p.done().completeExceptionally(failed("commit", e)));
+      }
+      if (broken != null) {
+        LOG.log(System.Logger.Level.ERROR, "the store could not commit a batch", broken);
+        restart();
+        RuntimeException failure = failed("commit", broken);
+        applied.forEach(p -> p.done().completeExceptionally(failure));
+        batch.subList(next, batch.size()).forEach(p -> p.done().completeExceptionally(failure));
         return;
       }
     }
     applied.forEach(p -> p.done().complete(null));
   }
 
-  private RuntimeException failed(String what, SQLException e) {
+  /** Applies one write; what it threw, or null. */
+  private Exception apply(Pending p) {
+    try {
+      p.write().apply(connection);
+      return null;
+    } catch (SQLException | RuntimeException e) {
+      return e;
+    }
+  }
+
+  /**
+   * After a failed transaction: rolls back what is left of it, so that the next batch starts a
+   * fresh one. Where the database already rolled back by itself (SQLite on a full disk) the
+   * rollback fails and the driver would go on as if a transaction were open, so that each later
+   * write would commit alone; switching auto-commit on and off again starts a transaction the
+   * driver knows of.
+   */
+  private void restart() {
+    try {
+      connection.rollback();
+      return;
+    } catch (SQLException e) {
+      LOG.log(System.Logger.Level.DEBUG, "rollback after a failed batch: {0}", e.getMessage());
+    }
+    try {
+      connection.setAutoCommit(true);
+    } catch (SQLException e) {
+      LOG.log(
+          System.Logger.Level.DEBUG, "auto-commit on after a failed batch: {0}", e.getMessage());
+    }
+    try {
+      connection.setAutoCommit(false);
+    } catch (SQLException e) {
+      // The connection is broken; the next batch fails and says so.
+      LOG.log(System.Logger.Level.ERROR, "the store could not start a new transaction", e);
+    }
+  }
+
+  private RuntimeException failed(String what, Exception e) {
     return new UncheckedIOException(
         new IOException("the " + store + " could not " + what + ": " + e.getMessage(), e));
   }
