@@ -174,7 +174,7 @@ class TokenCommandTest {
             "skiff: the Skiff control plane at "
                 + m.group(1)
                 + " refused this client: invalid"
-                + " token\n");
+                + " token (the token from the SKIFF_TOKEN environment variable)\n");
 
     CliProcess.Result badName = skiff("token", "create", "--name", "no/slash");
     assertThat(badName.exitCode()).isEqualTo(1);

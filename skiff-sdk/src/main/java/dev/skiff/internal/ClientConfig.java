@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,12 +26,122 @@ import java.util.Optional;
  * without TLS, on loopback only; with neither, the server's certificate must be signed by a CA of
  * the system trust store. {@code SKIFF_TLS_CA} (a PEM file) overrides all three.
  *
+ * <p>The environment overrides the file field by field ({@link #resolve}): {@code SKIFF_TOKEN}
+ * alone replaces the token sent to the file's server; {@code SKIFF_SERVER} with {@code SKIFF_TOKEN}
+ * replaces both; {@code SKIFF_SERVER} alone is taken only when it names the file's server, since
+ * the file's token must never go to another server.
+ *
  * @param server {@code host:port} of the server
  * @param token the API token
  * @param trust how the client verifies the server (with {@code SKIFF_TLS_CA} applied)
+ * @param serverSource where the address came from, for messages: the config file's path, or {@link
+ *     #SERVER_SOURCE}
+ * @param tokenSource where the token came from, for messages: the config file's path, or {@link
+ *     #TOKEN_SOURCE}
  */
-public record ClientConfig(String server, String token, ServerTrust trust) {
+public record ClientConfig(
+    String server, String token, ServerTrust trust, String serverSource, String tokenSource) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The environment variable naming the server, {@code host:port} (or {@code unix:/path}). */
+  public static final String SERVER_VARIABLE = "SKIFF_SERVER";
+
+  /** The environment variable holding the API token. */
+  public static final String TOKEN_VARIABLE = "SKIFF_TOKEN";
+
+  /** The {@link #serverSource()} of an address taken from {@code SKIFF_SERVER}. */
+  public static final String SERVER_SOURCE = "the SKIFF_SERVER environment variable";
+
+  /** The {@link #tokenSource()} of a token taken from {@code SKIFF_TOKEN}. */
+  public static final String TOKEN_SOURCE = "the SKIFF_TOKEN environment variable";
+
+  /**
+   * The server and token a client uses, from this process's environment and {@link #defaultFile()},
+   * as {@link #resolve(Map, Path)} chooses them.
+   */
+  public static Optional<ClientConfig> resolve() {
+    return resolve(System.getenv(), defaultFile());
+  }
+
+  /**
+   * The server and token a client uses: the environment overrides the file, field by field.
+   *
+   * <ul>
+   *   <li>{@code SKIFF_SERVER} and {@code SKIFF_TOKEN}: both from the environment, the server
+   *       verified as {@link ServerTrust#fromEnvironment(Map)} says (no TLS over a {@code unix:}
+   *       socket); the file is not read.
+   *   <li>{@code SKIFF_TOKEN} alone: the file's server (and the file's way to verify it) with this
+   *       token; refused without a file.
+   *   <li>{@code SKIFF_SERVER} alone: the file's token, only if the file is for that same server;
+   *       otherwise refused, so that the file's token is never sent to another server.
+   *   <li>neither: the file, if there is one.
+   * </ul>
+   *
+   * @param environment the environment variables
+   * @param file the config file, which need not exist
+   * @return empty when neither variable is set and there is no file
+   * @throws SkiffException when the variables and the file do not make one server and its token, or
+   *     the file is not a valid configuration
+   */
+  public static Optional<ClientConfig> resolve(Map<String, String> environment, Path file) {
+    Optional<String> server = variable(environment, SERVER_VARIABLE);
+    Optional<String> token = variable(environment, TOKEN_VARIABLE);
+    if (server.isPresent() && token.isPresent()) {
+      // A Unix socket (a container's way to its control plane) is local: no TLS over it.
+      ServerTrust trust =
+          server.get().startsWith(SkiffClient.UNIX_PREFIX)
+              ? ServerTrust.plaintext()
+              : ServerTrust.fromEnvironment(environment);
+      return Optional.of(
+          new ClientConfig(server.get(), token.get(), trust, SERVER_SOURCE, TOKEN_SOURCE));
+    }
+    Optional<ClientConfig> fromFile = read(file, environment);
+    if (server.isPresent()) {
+      String named = server.get();
+      ClientConfig c =
+          fromFile.orElseThrow(
+              () ->
+                  new SkiffException(
+                      "SKIFF_SERVER is set to '"
+                          + named
+                          + "' but SKIFF_TOKEN is not; set SKIFF_TOKEN to its token too (there is"
+                          + " no "
+                          + file
+                          + " to take one from)"));
+      if (!c.server().equals(named)) {
+        throw new SkiffException(
+            "SKIFF_SERVER is set to '"
+                + named
+                + "' but SKIFF_TOKEN is not, and the token in "
+                + file
+                + " is for the server at "
+                + c.server()
+                + ", so it is not sent to another: set SKIFF_TOKEN to the token of "
+                + named
+                + ", or unset SKIFF_SERVER");
+      }
+      return Optional.of(
+          new ClientConfig(c.server(), c.token(), c.trust(), SERVER_SOURCE, c.tokenSource()));
+    }
+    if (token.isPresent()) {
+      ClientConfig c =
+          fromFile.orElseThrow(
+              () ->
+                  new SkiffException(
+                      "SKIFF_TOKEN is set but no server is configured: set SKIFF_SERVER too, or"
+                          + " start one with 'skiff server' (it writes "
+                          + file
+                          + ")"));
+      return Optional.of(
+          new ClientConfig(c.server(), token.get(), c.trust(), c.serverSource(), TOKEN_SOURCE));
+    }
+    return fromFile;
+  }
+
+  private static Optional<String> variable(Map<String, String> environment, String name) {
+    String value = environment.get(name);
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+  }
 
   /** {@code $SKIFF_HOME/config.json}, or {@code ~/.skiff/config.json}. */
   public static Path defaultFile() {
@@ -49,6 +160,10 @@ public record ClientConfig(String server, String token, ServerTrust trust) {
    * @throws SkiffException if it exists but is not a valid configuration
    */
   public static Optional<ClientConfig> read(Path file) {
+    return read(file, System.getenv());
+  }
+
+  private static Optional<ClientConfig> read(Path file, Map<String, String> environment) {
     if (!Files.isRegularFile(file)) {
       return Optional.empty();
     }
@@ -72,7 +187,9 @@ public record ClientConfig(String server, String token, ServerTrust trust) {
       } else {
         trust = new ServerTrust.Authorities(Optional.empty(), "the system trust store");
       }
-      return Optional.of(new ClientConfig(server, token, ServerTrust.withEnvironment(trust)));
+      return Optional.of(
+          new ClientConfig(
+              server, token, ServerTrust.withEnvironment(trust, environment), source, source));
     } catch (IOException e) {
       throw new SkiffException("the Skiff client config " + file + " is not valid JSON: " + e, e);
     }

@@ -4,7 +4,6 @@ import dev.skiff.SkiffException;
 import dev.skiff.internal.spi.ControlPlaneFactory;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.function.Supplier;
@@ -19,7 +18,9 @@ import java.util.function.Supplier;
  *       over TLS verified with the system trust store or {@code SKIFF_TLS_CA} (or without TLS to a
  *       loopback server if {@code SKIFF_TLS=off});
  *   <li>the client config {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json})
- *       that the long-running server writes, if its server accepts connections;
+ *       that the long-running server writes, if its server accepts connections, with its token
+ *       replaced by {@code SKIFF_TOKEN} if that alone is set ({@link ClientConfig#resolve} has the
+ *       rules, and refuses {@code SKIFF_SERVER} alone for another server than the file's);
  *   <li>otherwise a new embedded control plane in this JVM, closed with the connection.
  * </ol>
  *
@@ -112,50 +113,38 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
     if (fixed != null) {
       return Optional.of(fixed.get());
     }
-    String server = System.getenv("SKIFF_SERVER");
-    if (server != null && !server.isBlank()) {
-      String token = System.getenv("SKIFF_TOKEN");
-      if (token == null || token.isBlank()) {
-        throw new SkiffException(
-            "SKIFF_SERVER is set to '"
-                + server
-                + "' but SKIFF_TOKEN is not; set both, or neither"
-                + " to use an embedded control plane");
-      }
-      announce("skiff: using the server at " + server + " (SKIFF_SERVER)");
-      // A Unix socket (a container's way to its control plane) is local: no TLS over it.
-      ServerTrust trust =
-          server.startsWith(SkiffClient.UNIX_PREFIX)
-              ? ServerTrust.plaintext()
-              : ServerTrust.fromEnvironment();
-      return Optional.of(SkiffClient.connect(server, token, trust));
-    }
-    Path file = ClientConfig.defaultFile();
-    Optional<ClientConfig> config = ClientConfig.read(file);
+    Optional<ClientConfig> config = ClientConfig.resolve();
     if (config.isEmpty()) {
       return Optional.empty();
     }
-    if (config.get().reachable()) {
-      announce("skiff: using the server at " + config.get().server() + " (" + file + ")");
-      return Optional.of(
-          SkiffClient.connect(config.get().server(), config.get().token(), config.get().trust()));
+    ClientConfig c = config.get();
+    String origin =
+        c.serverSource().equals(c.tokenSource())
+            ? c.serverSource()
+            : c.serverSource() + "; token from " + c.tokenSource();
+    if (c.serverSource().equals(ClientConfig.SERVER_SOURCE)) {
+      // Named by the environment: used as it is, and a down server fails the first call, saying so.
+      announce("skiff: using the server at " + c.server() + " (" + origin + ")");
+      return Optional.of(SkiffClient.connect(c));
+    }
+    if (c.reachable()) {
+      announce("skiff: using the server at " + c.server() + " (" + origin + ")");
+      return Optional.of(SkiffClient.connect(c));
     }
     if (serverRequired) {
       throw new SkiffException(
           "the Skiff server at "
-              + config.get().server()
-              + " (from "
-              + file
-              + ") does not answer;"
-              + " start it with skiff server");
+              + c.server()
+              + " (address from "
+              + c.serverSource()
+              + ") does not answer; start it with 'skiff server', or check the address");
     }
     announce(
         "skiff: the server at "
-            + config.get().server()
+            + c.server()
             + " (from "
-            + file
-            + ") does not answer;"
-            + " using an embedded control plane");
+            + c.serverSource()
+            + ") does not answer; using an embedded control plane");
     return Optional.empty();
   }
 

@@ -23,6 +23,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -105,7 +106,12 @@ public sealed interface ServerTrust {
    * {@code configured}.
    */
   static ServerTrust withEnvironment(ServerTrust configured) {
-    String ca = System.getenv(CA_VARIABLE);
+    return withEnvironment(configured, System.getenv());
+  }
+
+  /** As {@link #withEnvironment(ServerTrust)}, with these environment variables. */
+  static ServerTrust withEnvironment(ServerTrust configured, Map<String, String> environment) {
+    String ca = environment.get(CA_VARIABLE);
     if (ca != null && !ca.isBlank()) {
       return new Authorities(Optional.of(Path.of(ca)), CA_VARIABLE + "=" + ca);
     }
@@ -117,7 +123,12 @@ public sealed interface ServerTrust {
    * {@code SKIFF_TLS=off}, else the system trust store.
    */
   static ServerTrust fromEnvironment() {
-    String tls = System.getenv(TLS_VARIABLE);
+    return fromEnvironment(System.getenv());
+  }
+
+  /** As {@link #fromEnvironment()}, with these environment variables. */
+  static ServerTrust fromEnvironment(Map<String, String> environment) {
+    String tls = environment.get(TLS_VARIABLE);
     if (tls != null && tls.equalsIgnoreCase("off")) {
       return new Plaintext(TLS_VARIABLE + "=off");
     }
@@ -129,7 +140,8 @@ public sealed interface ServerTrust {
               + "' is not allowed; use on (the default) or off (loopback"
               + " servers only)");
     }
-    return withEnvironment(new Authorities(Optional.empty(), "the system trust store"));
+    return withEnvironment(
+        new Authorities(Optional.empty(), "the system trust store"), environment);
   }
 
   /** The SHA-256 fingerprint of a certificate, {@code AB:CD:...}. */

@@ -23,10 +23,12 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.ConnectException;
 import java.net.UnixDomainSocketAddress;
 import java.security.cert.CertificateException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 
 /**
@@ -42,14 +44,25 @@ public final class SkiffClient implements AutoCloseable {
 
   private final String target;
   private final Optional<ServerTrust> trust;
+  // Where the address and token came from, for a client of a configured server.
+  private final Optional<ClientConfig> config;
   private final ManagedChannel channel;
   private final ClientApiGrpc.ClientApiBlockingStub blocking;
   private final ClientApiGrpc.ClientApiStub async;
   private final ClientApiGrpc.ClientApiFutureStub future;
 
   private SkiffClient(String target, Optional<ServerTrust> trust, ManagedChannel channel) {
+    this(target, trust, Optional.empty(), channel);
+  }
+
+  private SkiffClient(
+      String target,
+      Optional<ServerTrust> trust,
+      Optional<ClientConfig> config,
+      ManagedChannel channel) {
     this.target = target;
     this.trust = trust;
+    this.config = config;
     this.channel = channel;
     this.blocking = ClientApiGrpc.newBlockingStub(channel);
     this.async = ClientApiGrpc.newStub(channel);
@@ -73,6 +86,21 @@ public final class SkiffClient implements AutoCloseable {
   public static SkiffClient connect(String target, String token, ServerTrust trust) {
     NettyLogging.useJdkLogging();
     return new SkiffClient(target, Optional.of(trust), channel(target, token, trust));
+  }
+
+  /**
+   * Connects (lazily) to a configured server, as {@link #connect(String, String, ServerTrust)}
+   * does; its failures name where the address and the token came from.
+   *
+   * @throws SkiffException if the trust is plaintext and the host is not loopback
+   */
+  public static SkiffClient connect(ClientConfig config) {
+    NettyLogging.useJdkLogging();
+    return new SkiffClient(
+        config.server(),
+        Optional.of(config.trust()),
+        Optional.of(config),
+        channel(config.server(), config.token(), config.trust()));
   }
 
   /**
@@ -196,7 +224,11 @@ public final class SkiffClient implements AutoCloseable {
       case UNAVAILABLE -> unavailable(status, description);
       case UNAUTHENTICATED, PERMISSION_DENIED ->
           new SkiffException(
-              "the Skiff control plane at " + target + " refused this client: " + description);
+              "the Skiff control plane at "
+                  + target
+                  + " refused this client: "
+                  + description
+                  + config.map(SkiffClient::tokenOrigin).orElse(""));
       default ->
           new SkiffException(
               "call to the Skiff control plane failed: " + status.getCode() + " " + description);
@@ -240,8 +272,11 @@ public final class SkiffClient implements AutoCloseable {
             status.asRuntimeException());
       }
     }
+    // Nothing listens there (connection refused): whether TLS is used is beside the point.
+    boolean refused = causes(status).anyMatch(c -> c instanceof ConnectException);
     String hint =
         trust
+            .filter(t -> !refused)
             .filter(t -> t instanceof ServerTrust.Plaintext p && !p.equals(ServerTrust.plaintext()))
             .map(
                 t ->
@@ -250,8 +285,49 @@ public final class SkiffClient implements AutoCloseable {
                         + "; a server with TLS hangs"
                         + " up on it)")
             .orElse("");
+    if (config.isPresent()) {
+      return new SkiffException(
+          "the Skiff server at "
+              + target
+              + " (address from "
+              + config.get().serverSource()
+              + ") is unavailable: "
+              + description
+              + rootCause(status).map(m -> " (" + m + ")").orElse("")
+              + hint
+              + "; start it with 'skiff server', or check the address",
+          status.asRuntimeException());
+    }
     return new SkiffException(
         "the Skiff control plane at " + target + " is unavailable: " + description + hint);
+  }
+
+  /**
+   * Where a refused token came from: " (the token from SOURCE)", and for a token of {@code
+   * SKIFF_TOKEN} sent to the config file's server, that file too.
+   */
+  private static String tokenOrigin(ClientConfig c) {
+    boolean fileServer = !c.serverSource().equals(ClientConfig.SERVER_SOURCE);
+    return c.tokenSource().equals(ClientConfig.TOKEN_SOURCE) && fileServer
+        ? " (the token of " + c.tokenSource() + ", for the server of " + c.serverSource() + ")"
+        : " (the token from " + c.tokenSource() + ")";
+  }
+
+  /** The causes of a failure, outermost first. */
+  private static Stream<Throwable> causes(Status status) {
+    return Stream.iterate(status.getCause(), c -> c != null, Throwable::getCause);
+  }
+
+  /** The message of the innermost cause of a failure, e.g. "Connection refused: /127.0.0.1:1". */
+  private static Optional<String> rootCause(Status status) {
+    Throwable root = status.getCause();
+    if (root == null) {
+      return Optional.empty();
+    }
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return Optional.ofNullable(root.getMessage()).filter(m -> !m.isBlank());
   }
 
   /** True when a failure is gRPC's own cancellation of a call. */
