@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
  * client configuration {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json}, mode
  * 0600) that the SDK and the CLI read. It runs until SIGTERM or SIGINT; then it stops its
- * containers and exits.
+ * containers and exits. It holds its data directory for itself ({@link DataDirectoryLock}): a
+ * second server on the same directory refuses to start, naming the first.
  *
  * <p>Its API port and its web gateway use TLS: with the operator's certificate ({@code --tls-cert},
  * {@code --tls-key}), or else with one it generates on first start and keeps in {@code DATA/tls}.
@@ -158,21 +159,37 @@ public final class SkiffServer implements AutoCloseable {
 
   private final ControlPlane plane;
   private final Optional<String> fingerprint;
+  private final DataDirectoryLock lock;
 
-  private SkiffServer(ControlPlane plane, Optional<String> fingerprint) {
+  private SkiffServer(ControlPlane plane, Optional<String> fingerprint, DataDirectoryLock lock) {
     this.plane = plane;
     this.fingerprint = fingerprint;
+    this.lock = lock;
   }
 
   /**
-   * Starts a server: opens (or creates) its store, restores deployed apps and unfinished calls,
-   * listens, and writes the client configuration.
+   * Starts a server: locks its data directory for itself, opens (or creates) its store, restores
+   * deployed apps and unfinished calls, listens, and writes the client configuration.
    *
+   * @throws IllegalStateException if another server runs on the same data directory, naming its pid
+   *     and address; nothing was touched then
    * @throws UncheckedIOException if the store cannot be opened or the port is taken
    */
   public static SkiffServer start(Options options) {
     Path dataDir = options.dataDir().toAbsolutePath();
     createPrivateDirectory(dataDir);
+    // Before the store and the client config: a second server on this directory would fire every
+    // schedule again and point the clients at itself.
+    DataDirectoryLock lock = DataDirectoryLock.acquire(dataDir);
+    try {
+      return start(options, dataDir, lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static SkiffServer start(Options options, Path dataDir, DataDirectoryLock lock) {
     SqliteStore store = SqliteStore.open(dataDir.resolve("skiff.db"));
     restrict(dataDir.resolve("skiff.db"));
     String token = store.tokens().apiToken();
@@ -224,9 +241,15 @@ public final class SkiffServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    ClientConfig.write(
-        options.configFile(), plane.target(), token, tls.map(ServerCertificate::certificatePem));
-    return new SkiffServer(plane, tls.map(ServerCertificate::fingerprint));
+    try {
+      lock.record("pid " + ProcessHandle.current().pid() + ", listening on " + plane.target());
+      ClientConfig.write(
+          options.configFile(), plane.target(), token, tls.map(ServerCertificate::certificatePem));
+    } catch (RuntimeException e) {
+      plane.close();
+      throw e;
+    }
+    return new SkiffServer(plane, tls.map(ServerCertificate::fingerprint), lock);
   }
 
   /**
@@ -283,10 +306,14 @@ public final class SkiffServer implements AutoCloseable {
     return fingerprint;
   }
 
-  /** Stops every app and container, and closes the store. */
+  /** Stops every app and container, closes the store, and unlocks the data directory. */
   @Override
   public void close() {
-    plane.close();
+    try {
+      plane.close();
+    } finally {
+      lock.close();
+    }
   }
 
   /**

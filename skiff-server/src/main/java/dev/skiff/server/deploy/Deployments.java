@@ -91,6 +91,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
   private final ConcurrentHashMap<String, Deployed> retired = new ConcurrentHashMap<>();
   // The deployment time of names being deployed right now, for resume() during AppDirectory.create.
   private final ConcurrentHashMap<String, Instant> deploying = new ConcurrentHashMap<>();
+  // The app id that resume() saw for a name being deployed right now, by name: a schedule can fire
+  // (a missed tick at once) before AppDirectory.create returns, so resume() enters the id in names
+  // already, and start() takes it out again if the create fails.
+  private final ConcurrentHashMap<String, String> deployingIds = new ConcurrentHashMap<>();
 
   private final SecretStore secrets; // named secrets, resolved when a deployment (re)starts
 
@@ -213,12 +217,17 @@ public final class Deployments implements ScheduleRunner.Persistence {
               SecretEnvironments.resolve(create, secrets),
               AppDefinitions.images(images, create));
     } catch (RuntimeException e) {
+      String id = deployingIds.get(name);
+      if (id != null) {
+        names.remove(id);
+      }
       if (old != null) {
         apps.unretire(old.id());
       }
       throw e;
     } finally {
       deploying.remove(name);
+      deployingIds.remove(name);
     }
     Deployed d = new Deployed(app, version, at, request);
     names.put(app.spec().id(), name);
@@ -376,6 +385,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
     if (anchor == null) {
       return Optional.empty();
     }
+    // The runner fires a missed tick as soon as this returns, before AppDirectory.create does: the
+    // run must already count as one of this deployment (keeps, runStarted).
+    deployingIds.put(name, appId);
+    names.put(appId, name);
     Optional<Instant> last = store.runs().lastTick(name, function).filter(t -> !t.isBefore(anchor));
     return Optional.of(new ScheduleRunner.Resume(anchor, last));
   }

@@ -1,0 +1,19 @@
+package dev.skiff.e2e;
+
+import dev.skiff.App;
+import dev.skiff.Function0;
+import dev.skiff.Every;
+
+/** A deployed app with one function on a two-second period, for the restart tests of schedules. */
+public final class CatchUpFns {
+  static final App app = App.named("catch-up");
+
+  static final Function0<String> beat =
+      app.function(CatchUpFns::beat, f -> f.schedule(Every.seconds(2)));
+
+  static String beat() {
+    return "beat";
+  }
+
+  private CatchUpFns() {}
+}
