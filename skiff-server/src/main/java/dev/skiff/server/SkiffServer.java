@@ -86,7 +86,7 @@ public final class SkiffServer implements AutoCloseable {
     /** Checks the container JVM options and the warm-pool cap. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
-      maxWarmContainers(Integer.toString(maxWarmContainers));
+      SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
     }
 
     /** Options with the default cap on warm-pool containers. */
