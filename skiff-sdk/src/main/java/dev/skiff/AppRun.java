@@ -22,9 +22,20 @@ public interface AppRun extends AutoCloseable {
   List<FunctionStatus> status();
 
   /**
-   * The runs of the app's scheduled functions ({@code Every} and {@code Cron}) so far, oldest first
-   * (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether it is
-   * running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
+   * The warm-pool containers the control plane keeps started for this app's classpath (state {@link
+   * ContainerStatus.State#WARM}): JVMs that have loaded Skiff but no function yet, from which the
+   * next container a function of the app needs is taken. Apps on the same classpath share them;
+   * they stop when no running app uses the classpath. Asks the control plane; a snapshot.
+   * Thread-safe.
+   *
+   * @throws SkiffException if the run is closed or the control plane cannot be reached
+   */
+  List<ContainerStatus> warmContainers();
+
+  /**
+   * The runs of the app's scheduled functions ({@code Every} and {@code Cron}) so far, oldest
+   * first (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether
+   * it is running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
    *
    * @throws SkiffException if the run is closed or the control plane cannot be reached
    */

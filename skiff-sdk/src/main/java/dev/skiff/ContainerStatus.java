@@ -19,7 +19,12 @@ public record ContainerStatus(String id, State state, int runningInputs) {
     /** Ready and running at least one input. */
     BUSY,
     /** Asked to stop (scaled down, app stopping) or killed; its exit is awaited. */
-    STOPPING
+    STOPPING,
+    /**
+     * In the server's warm pool: started ahead of need for the app's classpath, with no function
+     * yet ({@link AppRun#warmContainers()}); the next container a function needs is taken from it.
+     */
+    WARM
   }
 
   /** Checks the values. */

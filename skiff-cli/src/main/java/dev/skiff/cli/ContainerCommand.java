@@ -44,7 +44,9 @@ final class ContainerCommand implements Runnable {
         "Lists the containers of an app (or of every app) per function with their state"
             + " (starting, idle, busy, stopping) and running inputs; each function's own row"
             + " shows its queued and running inputs, and containers still waiting for room on the"
-            + " node are listed with the reason."
+            + " node are listed with the reason. Warm-pool containers (JVMs started ahead of need"
+            + " for the app's classpath, no function yet) are listed with function '-' and state"
+            + " warm; apps on the same classpath list the same ones."
       },
       footer = {"", "Example:", "  skiff container list hello"})
   static final class ListContainers implements Runnable {
@@ -106,6 +108,9 @@ final class ContainerCommand implements Runnable {
               app, f.getFunctionName(), "(waiting)", "waiting: " + f.getWaitingReason(), "0", "");
         }
       }
+      for (ContainerStatus c : status.getWarmContainersList()) {
+        table.row(app, "-", c.getContainerId(), state(c), "0", "");
+      }
     }
 
     private static String state(ContainerStatus c) {
@@ -113,6 +118,7 @@ final class ContainerCommand implements Runnable {
         case CONTAINER_STARTING -> "starting";
         case CONTAINER_IDLE -> "idle";
         case CONTAINER_BUSY -> "busy";
+        case CONTAINER_WARM -> "warm";
         default -> c.getState().name().toLowerCase(Locale.ROOT);
       };
     }

@@ -100,6 +100,14 @@ final class ServerCommand implements Callable<Integer> {
   String backend;
 
   @Option(
+      names = "--max-warm-containers",
+      paramLabel = "N",
+      description =
+          "The most warm-pool containers (JVMs started ahead of need, one per classpath of the"
+              + " running apps) kept in all; default 4, 0 turns the pool off.")
+  Integer maxWarmContainers;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -148,6 +156,10 @@ final class ServerCommand implements Callable<Integer> {
     if (backend != null) {
       args.add("--backend");
       args.add(backend);
+    }
+    if (maxWarmContainers != null) {
+      args.add("--max-warm-containers");
+      args.add(maxWarmContainers.toString());
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

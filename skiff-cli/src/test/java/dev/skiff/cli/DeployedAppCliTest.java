@@ -77,6 +77,13 @@ class DeployedAppCliTest {
 
     assertThat(skiff("container", "list", "greeter").out())
         .containsPattern("(?m)^greeter +greet +c-[a-z0-9]+ +(idle|busy) ");
+    // The warm-pool container started for the app's classpath is listed too, with no function.
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(
+            () ->
+                assertThat(skiff("container", "list", "greeter").out())
+                    .containsPattern("(?m)^greeter +- +c-[a-z0-9]+ +warm +0"));
 
     await()
         .atMost(Duration.ofMinutes(1))

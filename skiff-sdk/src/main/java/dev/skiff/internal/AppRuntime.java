@@ -1,6 +1,7 @@
 package dev.skiff.internal;
 
 import dev.skiff.AppRun;
+import dev.skiff.ContainerStatus;
 import dev.skiff.DeployedApp;
 import dev.skiff.FunctionOptions;
 import dev.skiff.FunctionStatus;
@@ -16,6 +17,7 @@ import dev.skiff.WebRequest;
 import dev.skiff.WebResponse;
 import dev.skiff.WebToken;
 import dev.skiff.proto.AppHistoryRequest;
+import dev.skiff.proto.AppStatus;
 import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.CreateAppResponse;
@@ -484,17 +486,25 @@ public final class AppRuntime {
 
     @Override
     public List<FunctionStatus> status() {
+      return StatusCodec.fromProto(appStatus());
+    }
+
+    @Override
+    public List<ContainerStatus> warmContainers() {
+      return StatusCodec.warmContainers(appStatus());
+    }
+
+    private AppStatus appStatus() {
       synchronized (lock) {
         if (closed) {
           throw new SkiffException("app '" + name + "' is not running: its run was closed");
         }
       }
       try {
-        return StatusCodec.fromProto(
-            connection
-                .client()
-                .blocking()
-                .getAppStatus(AppStatusRequest.newBuilder().setAppId(appId()).build()));
+        return connection
+            .client()
+            .blocking()
+            .getAppStatus(AppStatusRequest.newBuilder().setAppId(appId()).build());
       } catch (RuntimeException e) {
         throw connection.client().translate(e);
       }

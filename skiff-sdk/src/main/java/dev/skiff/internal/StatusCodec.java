@@ -17,6 +17,11 @@ public final class StatusCodec {
     return status.getFunctionsList().stream().map(StatusCodec::function).toList();
   }
 
+  /** The warm-pool containers kept for an app's classpath. */
+  public static List<ContainerStatus> warmContainers(AppStatus status) {
+    return status.getWarmContainersList().stream().map(StatusCodec::container).toList();
+  }
+
   private static FunctionStatus function(dev.skiff.proto.FunctionStatus f) {
     dev.skiff.proto.AutoscalerSettings a = f.getAutoscaler();
     return new FunctionStatus(
@@ -42,6 +47,7 @@ public final class StatusCodec {
           case CONTAINER_STARTING -> ContainerStatus.State.STARTING;
           case CONTAINER_IDLE -> ContainerStatus.State.IDLE;
           case CONTAINER_BUSY -> ContainerStatus.State.BUSY;
+          case CONTAINER_WARM -> ContainerStatus.State.WARM;
           case CONTAINER_STOPPING, CONTAINER_STATE_UNSPECIFIED, UNRECOGNIZED ->
               ContainerStatus.State.STOPPING;
         };

@@ -178,7 +178,14 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.launcher =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-launch-", 0).factory());
     AtomicReference<ContainerEndpoint> listening = new AtomicReference<>();
-    this.pool = new WarmPool(config.warmContainers(), backend, tokens, launcher, listening::get);
+    this.pool =
+        new WarmPool(
+            config.warmContainers(),
+            config.maxWarmContainers(),
+            backend,
+            tokens,
+            launcher,
+            listening::get);
     Placement placement = backend.placement();
     SchedulerContext ctx =
         new SchedulerContext(

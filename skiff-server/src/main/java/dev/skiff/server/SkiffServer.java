@@ -69,6 +69,8 @@ public final class SkiffServer implements AutoCloseable {
    * @param allowUnsandboxed whether containers may run as plain processes where bubblewrap does not
    *     work (without it, such a server refuses to start)
    * @param containerJvmOptions options added to every container's JVM command line
+   * @param backend the name of the container backend
+   * @param maxWarmContainers the most warm-pool containers kept in all (0: no warm pool)
    */
   public record Options(
       Path dataDir,
@@ -80,10 +82,38 @@ public final class SkiffServer implements AutoCloseable {
       Transport transport,
       boolean allowUnsandboxed,
       List<String> containerJvmOptions,
-      String backend) {
-    /** Checks the container JVM options. */
+      String backend,
+      int maxWarmContainers) {
+    /** Checks the container JVM options and the warm-pool cap. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
+      SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
+    }
+
+    /** Options with the default cap on warm-pool containers. */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        int webPort,
+        Duration retention,
+        Path configFile,
+        Transport transport,
+        boolean allowUnsandboxed,
+        List<String> containerJvmOptions,
+        String backend) {
+      this(
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          transport,
+          allowUnsandboxed,
+          containerJvmOptions,
+          backend,
+          ControlPlaneConfig.DEFAULT_MAX_WARM_CONTAINERS);
     }
 
     /** Options with the {@value ContainerBackendProvider#DEFAULT} container backend. */
@@ -225,7 +255,7 @@ public final class SkiffServer implements AutoCloseable {
     try {
       plane =
           ControlPlane.start(
-              ControlPlaneConfig.from(embedded),
+              ControlPlaneConfig.from(embedded).withMaxWarmContainers(options.maxWarmContainers()),
               backend,
               Clock.systemUTC(),
               new ControlPlane.Listen(
@@ -397,6 +427,7 @@ public final class SkiffServer implements AutoCloseable {
     boolean allowUnsandboxed = defaults.allowUnsandboxed();
     List<String> containerJvmOptions = defaults.containerJvmOptions();
     String backend = defaults.backend();
+    int maxWarmContainers = defaults.maxWarmContainers();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -428,13 +459,14 @@ public final class SkiffServer implements AutoCloseable {
         case "--container-jvm-options" ->
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
+        case "--max-warm-containers" -> maxWarmContainers = maxWarmContainers(v);
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
-                    + " --container-jvm-options, --backend, --help");
+                    + " --container-jvm-options, --backend, --max-warm-containers, --help");
       }
     }
     Transport transport;
@@ -462,7 +494,30 @@ public final class SkiffServer implements AutoCloseable {
         transport,
         allowUnsandboxed,
         containerJvmOptions,
-        backend);
+        backend,
+        maxWarmContainers);
+  }
+
+  /**
+   * A {@code --max-warm-containers} value: a whole number 0..{@value
+   * ControlPlaneConfig#MAX_WARM_CONTAINERS_LIMIT}.
+   */
+  static int maxWarmContainers(String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      n = -1;
+    }
+    if (n < 0 || n > ControlPlaneConfig.MAX_WARM_CONTAINERS_LIMIT) {
+      throw new IllegalArgumentException(
+          "--max-warm-containers "
+              + v
+              + " is not a number of containers (0.."
+              + ControlPlaneConfig.MAX_WARM_CONTAINERS_LIMIT
+              + "; 0 turns the warm pool off)");
+    }
+    return n;
   }
 
   private static int port(String option, String v) {

@@ -55,6 +55,28 @@ class SkiffServerOptionsTest {
   }
 
   @Test
+  void theWarmPoolCapDefaultsToFourAndTakesZeroToSixtyFour() {
+    assertThat(DEFAULTS.maxWarmContainers()).isEqualTo(4);
+    assertThat(
+            SkiffServer.parse(new String[] {"--max-warm-containers", "0"}, DEFAULTS)
+                .maxWarmContainers())
+        .isZero();
+    assertThat(
+            SkiffServer.parse(new String[] {"--max-warm-containers", "64"}, DEFAULTS)
+                .maxWarmContainers())
+        .isEqualTo(64);
+    for (String bad : new String[] {"-1", "65", "many"}) {
+      assertThatThrownBy(
+              () -> SkiffServer.parse(new String[] {"--max-warm-containers", bad}, DEFAULTS))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "--max-warm-containers "
+                  + bad
+                  + " is not a number of containers (0..64; 0 turns the warm pool off)");
+    }
+  }
+
+  @Test
   void retentionTakesShortFormsAndIsoDurations() {
     assertThat(SkiffServer.retention("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(SkiffServer.retention("30m")).isEqualTo(Duration.ofMinutes(30));

@@ -124,6 +124,7 @@ final class AppsApi {
           app.functions().values().stream()
               .sorted(Comparator.comparing(FunctionInputs::name))
               .forEach(f -> status.addFunctions(f.status()));
+          status.addAllWarmContainers(apps.warmContainers(app.spec().id()));
           return status.build();
         });
   }

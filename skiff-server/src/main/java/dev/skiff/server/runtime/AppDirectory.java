@@ -1,5 +1,7 @@
 package dev.skiff.server.runtime;
 
+import dev.skiff.proto.ContainerState;
+import dev.skiff.proto.ContainerStatus;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
 import dev.skiff.server.backend.Capability;
@@ -97,6 +99,8 @@ public final class AppDirectory {
       }
       app = new RunningApp(spec, schedulers);
     } while (apps.putIfAbsent(app.spec().id(), app) != null);
+    // Before the listeners: a refused app is stopped, which releases the classpath again.
+    ctx.pool().acquire(classpath.entries());
     try {
       for (Listener l : listeners) {
         l.started(app);
@@ -105,7 +109,6 @@ public final class AppDirectory {
       stop(app.spec().id(), "app '" + name + "' could not be created");
       throw e;
     }
-    ctx.pool().fill(classpath.entries());
     app.schedulers().forEach(FunctionScheduler::start);
     return app;
   }
@@ -187,7 +190,8 @@ public final class AppDirectory {
 
   /**
    * Stops an app: cancels its inputs with {@code reason}, stops its containers, ends its log
-   * streams, and forgets it.
+   * streams, releases its classpath in the warm pool (whose warm containers stop if no other app
+   * uses it), and forgets it.
    *
    * @return false if no such app runs
    */
@@ -198,8 +202,25 @@ public final class AppDirectory {
     }
     listeners.forEach(l -> l.stopped(app));
     app.schedulers().forEach(f -> f.close(reason));
+    ctx.pool().release(app.spec().classpath());
     ctx.logs().closeApp(appId);
     return true;
+  }
+
+  /**
+   * The warm-pool containers kept for the classpath of a running app, as {@code CONTAINER_WARM}
+   * containers with no inputs; empty for no such app.
+   */
+  public List<ContainerStatus> warmContainers(String appId) {
+    return find(appId).stream()
+        .flatMap(a -> ctx.pool().waiting(a.spec().classpath()).stream())
+        .map(
+            id ->
+                ContainerStatus.newBuilder()
+                    .setContainerId(id)
+                    .setState(ContainerState.CONTAINER_WARM)
+                    .build())
+        .toList();
   }
 
   /**

@@ -20,10 +20,12 @@ import java.time.Duration;
  * @param startFailuresBeforeGivingUp consecutive failed container starts after which a function's
  *     queued inputs fail
  * @param maxStartBackoff the longest pause between container starts of a failing function
- * @param warmContainers containers kept started ahead of need per classpath (0: none)
+ * @param warmContainers containers kept started ahead of need per classpath in use (0: none)
  * @param dataDir where what outlives a run is kept (volumes, images, the store)
  * @param buildDirectory where built images and the Maven artifacts they resolve are kept: the data
  *     directory, or a cache that several control planes share
+ * @param maxWarmContainers the most warm containers kept in all, whatever the number of classpaths
+ *     in use (0: none)
  */
 public record ControlPlaneConfig(
     int defaultMaxContainers,
@@ -37,7 +39,13 @@ public record ControlPlaneConfig(
     Duration maxStartBackoff,
     int warmContainers,
     Path dataDir,
-    Path buildDirectory) {
+    Path buildDirectory,
+    int maxWarmContainers) {
+  /** The default of {@link #maxWarmContainers}: four idle JVMs, about 300 MB. */
+  public static final int DEFAULT_MAX_WARM_CONTAINERS = 4;
+
+  /** The most {@link #maxWarmContainers} may be. */
+  public static final int MAX_WARM_CONTAINERS_LIMIT = 64;
 
   public ControlPlaneConfig {
     if (defaultMaxContainers < 1) {
@@ -48,6 +56,64 @@ public record ControlPlaneConfig(
       throw new IllegalArgumentException(
           "startFailuresBeforeGivingUp must be >= 1, was " + startFailuresBeforeGivingUp);
     }
+    if (warmContainers < 0) {
+      throw new IllegalArgumentException("warmContainers must be >= 0, was " + warmContainers);
+    }
+    if (maxWarmContainers < 0 || maxWarmContainers > MAX_WARM_CONTAINERS_LIMIT) {
+      throw new IllegalArgumentException(
+          "maxWarmContainers must be 0.."
+              + MAX_WARM_CONTAINERS_LIMIT
+              + ", was "
+              + maxWarmContainers);
+    }
+  }
+
+  /** Settings with the default cap on warm containers in all. */
+  public ControlPlaneConfig(
+      int defaultMaxContainers,
+      Duration defaultScaledownWindow,
+      Duration defaultTimeout,
+      Duration heartbeatTimeout,
+      Duration stopGrace,
+      Duration brokenStreamGrace,
+      Duration tick,
+      int startFailuresBeforeGivingUp,
+      Duration maxStartBackoff,
+      int warmContainers,
+      Path dataDir,
+      Path buildDirectory) {
+    this(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        defaultTimeout,
+        heartbeatTimeout,
+        stopGrace,
+        brokenStreamGrace,
+        tick,
+        startFailuresBeforeGivingUp,
+        maxStartBackoff,
+        warmContainers,
+        dataDir,
+        buildDirectory,
+        DEFAULT_MAX_WARM_CONTAINERS);
+  }
+
+  /** These settings with another cap on warm containers in all (0 turns them off). */
+  public ControlPlaneConfig withMaxWarmContainers(int max) {
+    return new ControlPlaneConfig(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        defaultTimeout,
+        heartbeatTimeout,
+        stopGrace,
+        brokenStreamGrace,
+        tick,
+        startFailuresBeforeGivingUp,
+        maxStartBackoff,
+        warmContainers,
+        dataDir,
+        buildDirectory,
+        max);
   }
 
   /** Settings whose built images are kept in the data directory. */

@@ -7,6 +7,7 @@ import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.OutputListener;
+import dev.skiff.server.backend.Resources;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.ContainerChannel;
@@ -40,6 +41,17 @@ import java.util.function.Supplier;
  * replaced once it has connected, so there are {@code size} unclaimed warm containers per classpath
  * in use.
  *
+ * <p><b>What it keeps.</b> A classpath is in use while a running app uses it: {@link
+ * dev.skiff.server.runtime.AppDirectory} {@linkplain #acquire acquires} it when an app starts and
+ * {@linkplain #release releases} it when the app stops (stopped, undeployed, replaced by a
+ * redeploy, an ephemeral run's end). The last release stops that classpath's unclaimed warm
+ * containers, so a redeploy with a changed classpath leaves none behind. All unclaimed warm
+ * containers together are at most {@code max}: past it a classpath gets none (its functions start
+ * their containers themselves), until a release makes room. A warm container is a default
+ * container: no CPU or memory reservation or limit, as for a function that sets none (functions
+ * that set limits never take one), so the pool costs at most {@code max} idle JVMs. Unclaimed warm
+ * containers are listed with the apps on their classpath ({@link #waiting}).
+ *
  * <p>Threading: one lock guards the pool's state. It is never held while calling a scheduler (a
  * scheduler calls {@link #claim} under its own lock, so the order is always scheduler, then pool).
  */
@@ -64,23 +76,37 @@ public final class WarmPool {
   }
 
   private final int size;
+  private final int max;
   private final ContainerBackend backend;
   private final Tokens tokens;
   private final Executor launcher;
   private final Supplier<ContainerEndpoint> endpoint;
   private final ReentrantLock lock = new ReentrantLock();
-  // Guarded by lock: unclaimed warm containers by classpath, oldest first; all of them by id.
+  // Guarded by lock: unclaimed warm containers by classpath, oldest first; all of them by id (at
+  // most max); how many running apps use each classpath in use.
   private final Map<List<ClasspathEntry>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
   private final Map<String, Warm> byId = new LinkedHashMap<>();
+  private final Map<List<ClasspathEntry>, Integer> users = new LinkedHashMap<>();
   private boolean closed;
 
+  /**
+   * A pool of {@code size} warm containers per classpath in use, at most {@code max} in all.
+   *
+   * @throws IllegalArgumentException if {@code size} or {@code max} is negative
+   */
   public WarmPool(
       int size,
+      int max,
       ContainerBackend backend,
       Tokens tokens,
       Executor launcher,
       Supplier<ContainerEndpoint> endpoint) {
+    if (size < 0 || max < 0) {
+      throw new IllegalArgumentException(
+          "warm containers per classpath and in all must be >= 0, were " + size + " and " + max);
+    }
     this.size = size;
+    this.max = max;
     this.backend = backend;
     this.tokens = tokens;
     this.launcher = launcher;
@@ -90,10 +116,71 @@ public final class WarmPool {
   /** A pool that never has a warm container. */
   public static WarmPool disabled() {
     return new WarmPool(
-        0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
+        0, 0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
   }
 
-  /** Starts warm containers until {@code size} wait unclaimed for this classpath. */
+  /** An app on {@code classpath} started: keeps warm containers for it until its last release. */
+  public void acquire(List<ClasspathEntry> classpath) {
+    lock.lock();
+    try {
+      users.merge(List.copyOf(classpath), 1, Integer::sum);
+    } finally {
+      lock.unlock();
+    }
+    fill(classpath);
+  }
+
+  /**
+   * An app on {@code classpath} stopped: once no running app uses it, stops its unclaimed warm
+   * containers and lets other classpaths in use have the room.
+   */
+  public void release(List<ClasspathEntry> classpath) {
+    List<ClasspathEntry> key = List.copyOf(classpath);
+    List<Warm> dropped = new ArrayList<>();
+    List<List<ClasspathEntry>> inUse;
+    lock.lock();
+    try {
+      Integer n = users.get(key);
+      if (n == null) {
+        return;
+      }
+      if (n > 1) {
+        users.put(key, n - 1);
+        return;
+      }
+      users.remove(key);
+      ArrayDeque<Warm> waiting = unclaimed.remove(key);
+      if (waiting != null) {
+        for (Warm w : waiting) {
+          byId.remove(w.id);
+          dropped.add(w);
+        }
+      }
+      inUse = List.copyOf(users.keySet());
+    } finally {
+      lock.unlock();
+    }
+    for (Warm w : dropped) {
+      stop(w); // one still being launched is stopped by launch, which finds it dropped
+    }
+    inUse.forEach(this::fill);
+  }
+
+  /** The ids of the unclaimed warm containers of {@code classpath}, oldest first. */
+  public List<String> waiting(List<ClasspathEntry> classpath) {
+    lock.lock();
+    try {
+      ArrayDeque<Warm> waiting = unclaimed.get(classpath);
+      return waiting == null ? List.of() : waiting.stream().map(w -> w.id).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Starts warm containers until {@code size} wait unclaimed for this classpath, if an app uses it,
+   * and while fewer than {@code max} wait in all.
+   */
   public void fill(List<ClasspathEntry> classpath) {
     if (size == 0) {
       return;
@@ -101,12 +188,12 @@ public final class WarmPool {
     List<Warm> started = new ArrayList<>();
     lock.lock();
     try {
-      if (closed) {
+      List<ClasspathEntry> key = List.copyOf(classpath);
+      if (closed || !users.containsKey(key)) {
         return;
       }
-      ArrayDeque<Warm> waiting =
-          unclaimed.computeIfAbsent(List.copyOf(classpath), k -> new ArrayDeque<>());
-      while (waiting.size() < size) {
+      ArrayDeque<Warm> waiting = unclaimed.computeIfAbsent(key, k -> new ArrayDeque<>());
+      while (waiting.size() < size && byId.size() < max) {
         String id = RandomIds.containerId();
         Warm w = new Warm(id, tokens.issue(id, ""), List.copyOf(classpath));
         waiting.add(w);
@@ -227,14 +314,17 @@ public final class WarmPool {
     } finally {
       lock.unlock();
     }
-    for (Warm w : all) {
-      lock.lock();
-      try {
-        w.channel.ifPresent(ContainerChannel::shutdown);
-        w.handle.ifPresent(ContainerHandle::stop);
-      } finally {
-        lock.unlock();
-      }
+    all.forEach(this::stop);
+  }
+
+  /** Tells an unclaimed warm container to exit, and stops its process. */
+  private void stop(Warm w) {
+    lock.lock();
+    try {
+      w.channel.ifPresent(ContainerChannel::shutdown);
+      w.handle.ifPresent(ContainerHandle::stop);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -249,6 +339,16 @@ public final class WarmPool {
   }
 
   private void launch(Warm w) {
+    lock.lock();
+    try {
+      if (!byId.containsKey(w.id) && w.adopter == null) {
+        // Released (or the pool closed) before its turn came: never start it.
+        tokens.revoke(w.token);
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
     ContainerEndpoint at = endpoint.get();
     Map<String, String> env =
         new LinkedHashMap<>(
@@ -268,7 +368,9 @@ public final class WarmPool {
         };
     ContainerHandle handle;
     try {
-      // A warm container has the network (functions that block it take none) and no GPUs.
+      // A warm container has the network (functions that block it take none) and no GPUs, and the
+      // resources of a function that sets none: nothing reserved, no limits (functions with
+      // limits never take one).
       handle =
           backend.start(
               new ContainerSpec(
@@ -277,7 +379,8 @@ public final class WarmPool {
                   env,
                   Map.of(),
                   Optional.empty(),
-                  new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false)),
+                  new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false),
+                  Resources.NONE),
               output);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());
@@ -294,7 +397,8 @@ public final class WarmPool {
     try {
       w.handle = Optional.of(handle);
       adopter = w.adopter;
-      stopNow = closed && adopter == null;
+      // Closed, or released while it started: nobody will claim it.
+      stopNow = (closed || !byId.containsKey(w.id)) && adopter == null;
     } finally {
       lock.unlock();
     }
