@@ -309,7 +309,7 @@ public final class PayloadCodec {
         throw new PayloadException(
             what + " is null, but its type " + c.getName() + " is primitive");
       }
-      if (value == null && type instanceof Class<?> c) {
+      if (value == null && type instanceof Class<?> c && c != Object.class) {
         // A non-null value is checked as it is written; a null of a type that is not a value
         // could not be decoded on the other side either.
         PayloadValues.whyNot(c)

@@ -212,6 +212,8 @@ class PayloadValuesTest {
     for (Object v : values) {
       assertThat(args.decode(args.encode(new Object[] {v}, "f"), "f")).hasSize(1);
     }
+    assertThat(args.decode(args.encode(new Object[] {null}, "f"), "f"))
+        .containsExactly((Object) null);
     PayloadCodec.ArgsCodec typed =
         PayloadCodec.forParameters(
             new Type[] {UUID.class, URI.class, BigDecimal.class, Owned.class, Bean.class});
