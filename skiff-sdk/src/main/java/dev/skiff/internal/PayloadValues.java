@@ -54,6 +54,7 @@ final class PayloadValues {
 
   private static final Set<Class<?>> VALUE_CLASSES =
       Set.of(
+          Void.class,
           Boolean.class,
           Character.class,
           Byte.class,

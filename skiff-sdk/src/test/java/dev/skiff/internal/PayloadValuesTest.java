@@ -214,6 +214,9 @@ class PayloadValuesTest {
     }
     assertThat(args.decode(args.encode(new Object[] {null}, "f"), "f"))
         .containsExactly((Object) null);
+    // What a void function returns.
+    PayloadCodec.ValueCodec nothing = PayloadCodec.forType(Void.class);
+    assertThat(nothing.decode(nothing.encode(null, "result of 'f'"), "result of 'f'")).isNull();
     PayloadCodec.ArgsCodec typed =
         PayloadCodec.forParameters(
             new Type[] {UUID.class, URI.class, BigDecimal.class, Owned.class, Bean.class});
