@@ -41,8 +41,10 @@ import java.util.stream.Stream;
  * enum, a record, an array, a collection, a map (or map entry), an {@code Optional}, a {@code
  * java.time} value, or a bean that can be rebuilt on the other side (a class outside the JDK, not a
  * lambda, anonymous, local or inner class, with a constructor without parameters or a
- * {@code @JsonCreator}). The contents of records, beans, arrays, collections, maps and optionals
- * are checked as they are written, so a value is walked once.
+ * {@code @JsonCreator}). A map key must be a string, primitive or box, {@code BigDecimal}, {@code
+ * BigInteger}, {@code UUID}, {@code URI}, enum or {@code java.time} value: Jackson would write any
+ * other key as its {@code toString()}. The contents of records, beans, arrays, collections, maps
+ * and optionals are checked as they are written, so a value is walked once.
  *
  * <p>The rule is applied by a Jackson {@link Serializers} that Jackson consults once per class (its
  * serializers are cached per class): for a class that is not a value it returns a serializer that
@@ -77,7 +79,7 @@ final class PayloadValues {
       List.of("java.", "javax.", "jdk.", "sun.", "com.sun.");
 
   /** Why instances of a class are not values, or empty when they are; computed once per class. */
-  private static final ClassValue<Optional<String>> WHY_NOT =
+  private static final ClassValue<Optional<String>> WHY_NOT_VALUE =
       new ClassValue<>() {
         @Override
         protected Optional<String> computeValue(Class<?> c) {
@@ -85,9 +87,33 @@ final class PayloadValues {
         }
       };
 
+  /** Why instances of a class cannot be map keys, or empty when they can; once per class. */
+  private static final ClassValue<Optional<String>> WHY_NOT_KEY =
+      new ClassValue<>() {
+        @Override
+        protected Optional<String> computeValue(Class<?> c) {
+          boolean key =
+              c == Object.class
+                  || c.isInterface()
+                  || Modifier.isAbstract(c.getModifiers())
+                  || (c.isPrimitive() && c != void.class)
+                  || Enum.class.isAssignableFrom(c)
+                  || (VALUE_CLASSES.contains(c) && !OPTIONALS.contains(c) && c != Void.class)
+                  || c.getPackageName().equals("java.time");
+          return key
+              ? Optional.empty()
+              : Optional.of(
+                  "a map key must be a String, a primitive or box, BigDecimal, BigInteger, UUID,"
+                      + " URI, an enum or a java.time value");
+        }
+      };
+
+  private static final Set<Class<?>> OPTIONALS =
+      Set.of(Optional.class, OptionalInt.class, OptionalLong.class, OptionalDouble.class);
+
   /** Why instances of {@code c} are not values payloads carry; empty when they are. */
   static Optional<String> whyNot(Class<?> c) {
-    return WHY_NOT.get(c);
+    return WHY_NOT_VALUE.get(c);
   }
 
   private static Optional<String> whyNotAValue(Class<?> c) {
@@ -151,7 +177,8 @@ final class PayloadValues {
 
       @Override
       public void setupModule(SetupContext context) {
-        context.addSerializers(new Refusals());
+        context.addSerializers(new Refusals(WHY_NOT_VALUE, false));
+        context.addKeySerializers(new Refusals(WHY_NOT_KEY, true));
       }
     };
   }
@@ -162,7 +189,12 @@ final class PayloadValues {
    */
   static String describe(NotAValueException e, String what, Object root, Type declared) {
     StringBuilder path = new StringBuilder(what);
-    for (JsonMappingException.Reference r : e.getPath()) {
+    List<JsonMappingException.Reference> refs = e.getPath();
+    if (e.key() && !refs.isEmpty() && refs.get(refs.size() - 1).getFrom() instanceof Map<?, ?>) {
+      // The entry Jackson names is the refused key itself.
+      refs = refs.subList(0, refs.size() - 1);
+    }
+    for (JsonMappingException.Reference r : refs) {
       path.append(" → ");
       if (r.getFrom() instanceof Map<?, ?>) {
         path.append("entry '").append(r.getFieldName()).append('\'');
@@ -173,7 +205,7 @@ final class PayloadValues {
       }
     }
     return path
-        + " → "
+        + (e.key() ? " → key " : " → ")
         + e.refused().getName()
         + " cannot be encoded: "
         + e.why()
@@ -196,11 +228,18 @@ final class PayloadValues {
     private final Class<?> refused;
 
     private final String why;
+    private final boolean key;
 
-    NotAValueException(JsonGenerator g, Class<?> refused, String why) {
+    NotAValueException(JsonGenerator g, Class<?> refused, String why, boolean key) {
       super(g, refused.getName() + " is not a value payloads carry: " + why);
       this.refused = refused;
       this.why = why;
+      this.key = key;
+    }
+
+    /** Whether the refused value was a map key. */
+    boolean key() {
+      return key;
     }
 
     Class<?> refused() {
@@ -212,8 +251,19 @@ final class PayloadValues {
     }
   }
 
-  /** Returns, for a class whose instances are not values, a serializer that refuses them. */
+  /**
+   * Returns, for a class whose instances are not values (or, for keys, not map keys), a serializer
+   * that refuses them.
+   */
   private static final class Refusals extends Serializers.Base {
+    private final ClassValue<Optional<String>> rule;
+    private final boolean keys;
+
+    Refusals(ClassValue<Optional<String>> rule, boolean keys) {
+      this.rule = rule;
+      this.keys = keys;
+    }
+
     @Override
     public JsonSerializer<?> findSerializer(
         SerializationConfig config, JavaType type, BeanDescription beanDesc) {
@@ -231,25 +281,35 @@ final class PayloadValues {
       return refusing(type.getRawClass());
     }
 
-    private static JsonSerializer<?> refusing(Class<?> c) {
-      return whyNot(c).<JsonSerializer<?>>map(why -> new Refusing(c, why)).orElse(null);
+    private JsonSerializer<?> refusing(Class<?> c) {
+      return rule.get(c)
+          .<JsonSerializer<?>>map(why -> new Refusing(c, rule, why, keys))
+          .orElse(null);
     }
   }
 
   /** Refuses every instance of one class. */
   private static final class Refusing extends StdSerializer<Object> {
     private static final long serialVersionUID = 1L;
-    private final String why;
 
-    Refusing(Class<?> c, String why) {
+    @SuppressWarnings("serial") // Serializers are not serialized.
+    private final ClassValue<Optional<String>> rule;
+
+    private final String why;
+    private final boolean key;
+
+    Refusing(Class<?> c, ClassValue<Optional<String>> rule, String why, boolean key) {
       super(c, false);
+      this.rule = rule;
       this.why = why;
+      this.key = key;
     }
 
     @Override
     public void serialize(Object value, JsonGenerator g, SerializerProvider provider)
         throws NotAValueException {
-      throw new NotAValueException(g, value.getClass(), whyNot(value.getClass()).orElse(why));
+      Class<?> c = value.getClass();
+      throw new NotAValueException(g, c, rule.get(c).orElse(why), key);
     }
   }
 }

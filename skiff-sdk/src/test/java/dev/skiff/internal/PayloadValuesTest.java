@@ -143,6 +143,40 @@ class PayloadValuesTest {
   }
 
   @Test
+  void aMapKeyThatCannotBeReadBackIsRefused() {
+    Map<Object, Object> byThread = new LinkedHashMap<>();
+    byThread.put(THREAD, 1);
+    assertThatThrownBy(
+            () -> objectParameter().encode(new Object[] {new Owned("job", byThread)}, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessageStartingWith(
+            "argument 1 of 'f' → field owner → key java.lang.Thread cannot be encoded: a map key"
+                + " must be a String, a primitive or box, BigDecimal, BigInteger, UUID, URI, an"
+                + " enum or a java.time value");
+    PayloadCodec.ArgsCodec byOwned =
+        PayloadCodec.forParameters(new Type[] {new TypeRef<Map<Owned, Integer>>() {}.type()});
+    assertThatThrownBy(() -> byOwned.encode(new Object[] {Map.of(new Owned("a", "b"), 1)}, "f"))
+        .isExactlyInstanceOf(PayloadException.class)
+        .hasMessageStartingWith("argument 1 of 'f' → key " + Owned.class.getName() + " cannot");
+    // Keys that read back still do.
+    PayloadCodec.ArgsCodec keyed =
+        PayloadCodec.forParameters(
+            new Type[] {
+              new TypeRef<Map<Colour, Integer>>() {}.type(),
+              new TypeRef<Map<UUID, Integer>>() {}.type(),
+              new TypeRef<Map<Integer, String>>() {}.type(),
+              new TypeRef<Map<LocalDate, String>>() {}.type()
+            });
+    Object[] maps = {
+      Map.of(Colour.RED, 1),
+      Map.of(UUID.fromString("0b7e1c5e-5a4f-4f50-9b1e-5d2a2c1f9e00"), 2),
+      Map.of(3, "three"),
+      Map.of(LocalDate.of(2026, 1, 2), "day")
+    };
+    assertThat(keyed.decode(keyed.encode(maps, "f"), "f")).containsExactly(maps);
+  }
+
+  @Test
   void aThreadDeepInsideIsNamedByTheWholePath() {
     Bean bean = new Bean();
     bean.setPayload(new Nested("n", List.of(Map.of("k", THREAD))));
