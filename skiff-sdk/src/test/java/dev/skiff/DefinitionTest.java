@@ -185,7 +185,8 @@ class DefinitionTest {
                 + " type java.lang.Runnable, which payloads cannot carry (")
         .hasMessageEndingWith(
             "); allowed: records, enums, collections, maps, arrays, primitives and boxes,"
-                + " String, byte[], Optional, java.time values, beans, null");
+                + " String, byte[], Optional, java.time values, BigDecimal, BigInteger, UUID, URI,"
+                + " beans with a constructor without parameters, null");
     assertThatThrownBy(() -> app.generator(DefinitionTest::emptyItems))
         .isInstanceOf(InvalidConfigurationException.class)
         .hasMessageContaining("yields items of type dev.skiff.DefinitionTest$Empty")

@@ -97,7 +97,7 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
     try {
       while (!closed && inputs.hasNext()) {
         Object[] args = inputs.next();
-        byte[] bytes = spec.args().encode(args, spec.name() + "' (map input " + index + ")");
+        byte[] bytes = spec.args().encode(args, spec.name(), " (map input " + index + ")");
         inFlight.acquire();
         encoded.put(
             IndexedArgs.newBuilder()

@@ -35,7 +35,9 @@ import java.util.Optional;
  * Encodes arguments, results and generator items by the Java types a function declares, as CBOR
  * through Jackson. Never uses Java serialization: a payload can only ever become a value of the
  * declared type (records, enums, collections, maps, arrays, primitives and boxes, {@code String},
- * {@code byte[]}, {@code Optional}, {@code java.time} values, plain beans, and {@code null}).
+ * {@code byte[]}, {@code Optional}, {@code java.time} values, {@code BigDecimal}, {@code
+ * BigInteger}, {@code UUID}, {@code URI}, beans that can be rebuilt, and {@code null}). Anything
+ * else met while encoding is refused, naming the path to it ({@link PayloadValues}).
  *
  * <p>A {@link Signature} holds the readers and writers of one method, built once when the function
  * is defined, so a call allocates no codec objects. Thread-safe.
@@ -69,6 +71,7 @@ public final class PayloadCodec {
     return builder
         .addModule(new Jdk8Module())
         .addModule(new JavaTimeModule())
+        .addModule(PayloadValues.module())
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         // A decimal where a whole number is declared is refused, never truncated (1.5 is not 1).
@@ -134,7 +137,8 @@ public final class PayloadCodec {
   /** What payloads may hold, as error messages say it. */
   public static final String ALLOWED =
       "records, enums, collections, maps, arrays, primitives and boxes,"
-          + " String, byte[], Optional, java.time values, beans, null";
+          + " String, byte[], Optional, java.time values, BigDecimal, BigInteger, UUID, URI,"
+          + " beans with a constructor without parameters, null";
 
   /** The whole-number types and their ranges ({@code min, max}; none for BigInteger). */
   private static final Map<Class<?>, long[]> WHOLE_NUMBER_RANGES =
@@ -305,9 +309,31 @@ public final class PayloadCodec {
         throw new PayloadException(
             what + " is null, but its type " + c.getName() + " is primitive");
       }
+      if (value == null && type instanceof Class<?> c && c != Object.class) {
+        // A non-null value is checked as it is written; a null of a type that is not a value
+        // could not be decoded on the other side either.
+        PayloadValues.whyNot(c)
+            .ifPresent(
+                why -> {
+                  throw new PayloadException(
+                      what
+                          + " is null, but its declared type "
+                          + c.getName()
+                          + " is not a value payloads carry: "
+                          + why
+                          + " (allowed: "
+                          + ALLOWED
+                          + ")");
+                });
+      }
     }
 
     private PayloadException cannotEncode(String what, Object value, Exception e) {
+      for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        if (t instanceof PayloadValues.NotAValueException notAValue) {
+          return new PayloadException(PayloadValues.describe(notAValue, what, value, type), e);
+        }
+      }
       return new PayloadException(
           what
               + " of type "
@@ -343,26 +369,33 @@ public final class PayloadCodec {
      *     encoded
      */
     public byte[] encode(Object[] args, String function) {
+      return encode(args, function, "");
+    }
+
+    /**
+     * Encodes the arguments of one call, naming the function followed by {@code where} (such as
+     * {@code " (map input 3)"}) in messages.
+     *
+     * @throws PayloadException naming the argument's position (1-based) and type, and the path to
+     *     the value inside it that cannot be encoded
+     */
+    public byte[] encode(Object[] args, String function, String where) {
+      String name = "'" + function + "'" + where;
       if (args.length != codecs.length) {
         throw new PayloadException(
-            "function '"
-                + function
-                + "' takes "
-                + codecs.length
-                + " argument(s), got "
-                + args.length);
+            "function " + name + " takes " + codecs.length + " argument(s), got " + args.length);
       }
       ByteArrayOutputStream out = new ByteArrayOutputStream(32 + 16 * args.length);
       try (JsonGenerator g = MAPPER.createGenerator(out)) {
         g.writeStartArray(args, args.length);
         for (int i = 0; i < args.length; i++) {
-          codecs[i].write(g, args[i], "argument " + (i + 1) + " of '" + function + "'");
+          codecs[i].write(g, args[i], "argument " + (i + 1) + " of " + name);
         }
         g.writeEndArray();
       } catch (IOException e) {
-        throw new PayloadException("arguments of '" + function + "' could not be encoded: " + e, e);
+        throw new PayloadException("arguments of " + name + " could not be encoded: " + e, e);
       }
-      return checkSize(out.toByteArray(), "the arguments of '" + function + "'");
+      return checkSize(out.toByteArray(), "the arguments of " + name);
     }
 
     /**

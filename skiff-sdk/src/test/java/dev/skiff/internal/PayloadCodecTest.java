@@ -238,7 +238,8 @@ class PayloadCodecTest {
 
   private static final String ALLOWED =
       " (allowed: records, enums, collections, maps, arrays, primitives and boxes, String, byte[],"
-          + " Optional, java.time values, beans, null)";
+          + " Optional, java.time values, BigDecimal, BigInteger, UUID, URI, beans with a"
+          + " constructor without parameters, null)";
 
   @Test
   void aValueOfAnUnsupportedTypeIsRefusedNamingItsTypeAndWhatIsAllowed() {
