@@ -33,9 +33,9 @@ public interface AppRun extends AutoCloseable {
   List<ContainerStatus> warmContainers();
 
   /**
-   * The runs of the app's scheduled functions ({@code Every} and {@code Cron}) so far, oldest
-   * first (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether
-   * it is running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
+   * The runs of the app's scheduled functions ({@code Every} and {@code Cron}) so far, oldest first
+   * (the newest 1000 are kept): for each, the tick it ran for, when it started, and whether it is
+   * running, succeeded or failed. Asks the control plane; a snapshot. Thread-safe.
    *
    * @throws SkiffException if the run is closed or the control plane cannot be reached
    */

@@ -1,8 +1,8 @@
 package dev.skiff.e2e;
 
 import dev.skiff.App;
-import dev.skiff.Function0;
 import dev.skiff.Every;
+import dev.skiff.Function0;
 
 /** A deployed app with one function on a two-second period, for the restart tests of schedules. */
 public final class CatchUpFns {
