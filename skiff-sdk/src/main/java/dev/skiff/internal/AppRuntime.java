@@ -32,6 +32,7 @@ import java.io.Serializable;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -42,6 +43,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -54,6 +56,9 @@ import java.util.function.Consumer;
  * app runs and a run is started at most once. Thread-safe.
  */
 public final class AppRuntime {
+  /** How long closing a run waits for the control plane to stop its app. */
+  private static final Duration STOP_DEADLINE = Duration.ofSeconds(30);
+
   private final String name;
   // Guards functions, webEndpoints, callableApps, running and deployedUrls.
   private final Object lock = new Object();
@@ -560,6 +565,8 @@ public final class AppRuntime {
         connection
             .client()
             .blocking()
+            // A server that does not answer (paused) must not hold the caller's close forever.
+            .withDeadlineAfter(STOP_DEADLINE.toSeconds(), TimeUnit.SECONDS)
             .stopApp(StopAppRequest.newBuilder().setAppId(appId()).build());
       } catch (RuntimeException e) {
         // The control plane may be gone already; closing must still release everything.

@@ -11,6 +11,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -26,6 +27,7 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.ConnectException;
 import java.net.UnixDomainSocketAddress;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -36,6 +38,12 @@ import javax.net.ssl.SSLException;
  * gRPC failures to {@link SkiffException}s so that gRPC types never reach users. Thread-safe.
  */
 public final class SkiffClient implements AutoCloseable {
+  /** How long a connection with calls in flight may be silent before the client pings. */
+  static final Duration KEEPALIVE = Duration.ofSeconds(15);
+
+  /** How long a ping may go unanswered before the connection counts as lost. */
+  static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(10);
+
   /** The largest message a Skiff channel accepts. */
   public static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
 
@@ -147,9 +155,37 @@ public final class SkiffClient implements AutoCloseable {
         builderFor(target)
             .directExecutor()
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            // A server that stops answering (paused, or gone behind a half-open connection) ends
+            // the calls waiting on it within about KEEPALIVE + KEEPALIVE_TIMEOUT, as UNAVAILABLE;
+            // without pings they would wait forever. The server permits a ping every 10 s.
+            .keepAliveTime(KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+            .keepAliveTimeout(KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
             .intercept(new TokenInterceptor(token));
     trust.grpcContext().ifPresentOrElse(b::sslContext, b::usePlaintext);
-    return b.build();
+    ReconnectNow reconnect = new ReconnectNow();
+    b.intercept(reconnect);
+    ManagedChannel channel = b.build();
+    reconnect.channel = channel;
+    return channel;
+  }
+
+  /**
+   * Makes a call on a channel that lost its server try to connect at once. gRPC otherwise waits out
+   * a reconnect backoff (growing to two minutes) and fails every call meanwhile, so a long-lived
+   * client would keep failing for minutes after its server restarted.
+   */
+  private static final class ReconnectNow implements ClientInterceptor {
+    volatile ManagedChannel channel;
+
+    @Override
+    public <Q, R> ClientCall<Q, R> interceptCall(
+        MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      ManagedChannel c = channel;
+      if (c != null && c.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        c.resetConnectBackoff();
+      }
+      return next.newCall(method, options);
+    }
   }
 
   /** The prefix of a target that names a Unix domain socket: {@code unix:/path/to/socket}. */

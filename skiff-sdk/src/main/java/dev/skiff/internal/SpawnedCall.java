@@ -7,8 +7,11 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.GetResultRequest;
 import dev.skiff.proto.GetResultResponse;
 import dev.skiff.proto.Result;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A spawned call known by id. Waiting is done in long polls of at most {@link #POLL} so that a
@@ -16,6 +19,12 @@ import java.time.Duration;
  */
 public final class SpawnedCall<R> implements FunctionCall<R> {
   private static final Duration POLL = Duration.ofSeconds(30);
+
+  /** How long {@link #get()} waits out a server it cannot reach, such as one restarting. */
+  private static final Duration RIDE_OUT = Duration.ofSeconds(60);
+
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
+  private static final Duration ANSWER_MARGIN = Duration.ofSeconds(30);
 
   private final String id;
   private final SkiffClient client;
@@ -44,7 +53,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
             .map(AppBinding::client)
             .orElseGet(ServerConnection::client);
     SpawnedCall<R> call = new SpawnedCall<>(id, client, null);
-    call.poll(Duration.ZERO); // fails with NotFoundException for an unknown id
+    call.poll(Duration.ZERO, Duration.ZERO); // fails with NotFoundException for an unknown id
     return call;
   }
 
@@ -56,7 +65,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
   @Override
   public R get() {
     while (true) {
-      GetResultResponse r = poll(POLL);
+      GetResultResponse r = poll(POLL, RIDE_OUT);
       if (r.getDone()) {
         return decode(r.getResult());
       }
@@ -65,7 +74,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
 
   @Override
   public R get(Duration timeout) {
-    GetResultResponse r = poll(timeout);
+    GetResultResponse r = poll(timeout, timeout.compareTo(RIDE_OUT) < 0 ? timeout : RIDE_OUT);
     if (!r.getDone()) {
       throw new ResultNotReadyException(
           "call "
@@ -91,20 +100,54 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
     }
   }
 
-  private GetResultResponse poll(Duration timeout) {
-    GetResultResponse r;
-    try {
-      r =
-          client
-              .blocking()
-              .getResult(
-                  GetResultRequest.newBuilder()
-                      .setCallId(id)
-                      .setTimeoutMs(Math.max(0, timeout.toMillis()))
-                      .build());
-    } catch (RuntimeException e) {
-      throw client.translate(e);
+  /**
+   * One long poll of at most {@code timeout}. A server that cannot be reached (restarting, or its
+   * connection just broke) is asked again, with a short backoff, for up to {@code rideOut}: the
+   * call is durable there, so a restart of the server must not fail the wait. Past that the wait
+   * fails with the server's unavailability.
+   */
+  private GetResultResponse poll(Duration timeout, Duration rideOut) {
+    long end = System.nanoTime() + timeout.toNanos();
+    long outageStart = 0;
+    long backoffMillis = 100;
+    while (true) {
+      try {
+        return pollOnce(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+          throw client.translate(e);
+        }
+        long now = System.nanoTime();
+        if (outageStart == 0) {
+          outageStart = now;
+        }
+        if (now - outageStart >= rideOut.toNanos()) {
+          throw client.translate(e);
+        }
+        try {
+          Thread.sleep(backoffMillis);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw client.translate(e);
+        }
+        backoffMillis = Math.min(2 * backoffMillis, MAX_BACKOFF.toMillis());
+        // Reconnect now rather than after gRPC's own backoff, which grows to two minutes.
+        client.channel().resetConnectBackoff();
+      } catch (RuntimeException e) {
+        throw client.translate(e);
+      }
     }
+  }
+
+  private GetResultResponse pollOnce(Duration timeout) {
+    long timeoutMs = Math.max(0, timeout.toMillis());
+    GetResultResponse r =
+        client
+            .blocking()
+            // The server answers within the poll's timeout; the margin covers a slow server, and
+            // the deadline ends a poll that a lost server would never answer.
+            .withDeadlineAfter(timeoutMs + ANSWER_MARGIN.toMillis(), TimeUnit.MILLISECONDS)
+            .getResult(GetResultRequest.newBuilder().setCallId(id).setTimeoutMs(timeoutMs).build());
     synchronized (this) {
       if (resultCodec == null && r.hasFunction()) {
         resultCodec = codecOf(r.getFunction());
