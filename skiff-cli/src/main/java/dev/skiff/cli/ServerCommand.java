@@ -108,6 +108,14 @@ final class ServerCommand implements Callable<Integer> {
   Integer maxWarmContainers;
 
   @Option(
+      names = "--app-lease",
+      paramLabel = "D",
+      description =
+          "How long an app of app.run() lives after its client stops renewing its lease, e.g."
+              + " because it was killed (default 30s; 1s..1h; e.g. 10s, 2m).")
+  String appLease;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -160,6 +168,10 @@ final class ServerCommand implements Callable<Integer> {
     if (maxWarmContainers != null) {
       args.add("--max-warm-containers");
       args.add(maxWarmContainers.toString());
+    }
+    if (appLease != null) {
+      args.add("--app-lease");
+      args.add(appLease);
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

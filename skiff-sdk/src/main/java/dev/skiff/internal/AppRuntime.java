@@ -337,18 +337,27 @@ public final class AppRuntime {
     }
     String appId;
     Map<String, String> webUrls;
+    long leaseMillis;
     try {
       CreateAppResponse created = connection.client().blocking().createApp(request.build());
       appId = created.getAppId();
       webUrls = Map.copyOf(created.getWebUrlsMap());
+      leaseMillis = created.getLeaseMs();
     } catch (RuntimeException e) {
       RuntimeException translated = connection.client().translate(e);
       connection.close();
       throw translated;
     }
+    // A server's ephemeral app lives only while its lease is renewed; an embedded one gives none.
+    Optional<LeaseRenewer> lease =
+        leaseMillis > 0
+            ? Optional.of(
+                LeaseRenewer.start(
+                    connection.client(), name, appId, Duration.ofMillis(leaseMillis)))
+            : Optional.empty();
     AppBinding binding = new AppBinding(name, appId, connection.client(), options.showProgress());
     LogPrinter logs = options.showLogs() ? LogPrinter.start(binding) : null;
-    Run run = new Run(binding, connection, logs, webUrls);
+    Run run = new Run(binding, connection, logs, webUrls, lease);
     synchronized (lock) {
       running = run;
     }
@@ -475,13 +484,20 @@ public final class AppRuntime {
     private final Connection connection;
     private final LogPrinter logs;
     final Map<String, String> webUrls;
+    private final Optional<LeaseRenewer> lease;
     private boolean closed; // guarded by AppRuntime.this.lock
 
-    Run(AppBinding binding, Connection connection, LogPrinter logs, Map<String, String> webUrls) {
+    Run(
+        AppBinding binding,
+        Connection connection,
+        LogPrinter logs,
+        Map<String, String> webUrls,
+        Optional<LeaseRenewer> lease) {
       this.binding = binding;
       this.connection = connection;
       this.logs = logs;
       this.webUrls = webUrls;
+      this.lease = lease;
     }
 
     @Override
@@ -561,6 +577,7 @@ public final class AppRuntime {
         running = null;
       }
       RunningApps.remove(binding);
+      lease.ifPresent(LeaseRenewer::close);
       try {
         connection
             .client()

@@ -25,6 +25,7 @@ import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.logs.StoredLogs;
 import dev.skiff.server.runtime.AppDirectory;
+import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.ContainerEndpoint;
 import dev.skiff.server.runtime.ControlPlaneConfig;
@@ -122,6 +123,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Store store;
   private final Clock clock;
   private final Duration retention;
+  private final Optional<AppLeases> leases;
   private volatile Instant lastSweep = Instant.EPOCH; // written by the sweeper thread only
   private final Duration sweepEvery;
 
@@ -129,7 +131,9 @@ final class ControlPlane implements EmbeddedControlPlane {
    * How a control plane listens and what it keeps: where its API and its web gateway bind, its
    * client token (random when empty), its store (closed with the control plane), whether that store
    * outlives the control plane, how long spawned calls' results are kept, and the certificate its
-   * API and web gateway serve TLS with (none: plaintext, which only a loopback address may use).
+   * API and web gateway serve TLS with (none: plaintext, which only a loopback address may use),
+   * and the lease of its ephemeral apps (none: they live until stopped, which suits an embedded
+   * control plane, whose clients die with it).
    *
    * <p>Only a control plane whose store is {@code durable} (the server) keeps deployed apps, and
    * only it lets finished calls leave memory before their retention (their results are read from
@@ -142,8 +146,12 @@ final class ControlPlane implements EmbeddedControlPlane {
       Store store,
       boolean durable,
       Duration retention,
-      Optional<ServerCertificate> tls) {
-    /** An embedded control plane: free loopback ports, a random token, memory only, no TLS. */
+      Optional<ServerCertificate> tls,
+      Optional<Duration> appLease) {
+    /**
+     * An embedded control plane: free loopback ports, a random token, memory only, no TLS, no
+     * leases.
+     */
     static Listen embedded() {
       return new Listen(
           new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -152,6 +160,7 @@ final class ControlPlane implements EmbeddedControlPlane {
           new InMemoryStore(),
           false,
           Duration.ofDays(7),
+          Optional.empty(),
           Optional.empty());
     }
   }
@@ -223,6 +232,8 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.images = ImageStore.in(config.buildDirectory(), clock, backend.capabilities());
     apps.addListener(schedules);
     apps.addListener(web);
+    this.leases = listen.appLease().map(l -> new AppLeases(apps, l, System::nanoTime));
+    leases.ifPresent(apps::addListener);
     this.calls =
         new CallRegistry(
             // Embedded, calls cannot outlive the registry, which keeps them for the retention.
@@ -252,7 +263,8 @@ final class ControlPlane implements EmbeddedControlPlane {
                 calls,
                 deployments,
                 SecretStore.open(config.dataDir()),
-                volumes),
+                volumes,
+                leases),
             new ImageService(images),
             new ContainerService(containers, pool),
             new BlobService(
@@ -390,6 +402,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private void tick() {
     try {
       apps.tick();
+      leases.ifPresent(AppLeases::stopLapsed);
       deployments.ifPresent(Deployments::tick);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);

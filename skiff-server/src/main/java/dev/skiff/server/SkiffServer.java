@@ -8,6 +8,7 @@ import dev.skiff.server.backend.ContainerBackendProvider;
 import dev.skiff.server.deploy.JarStore;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
+import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
@@ -37,7 +38,7 @@ import java.util.regex.Pattern;
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
  *                                          [--web-port N] [--result-retention 7d]
  *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
- *                                          [--backend NAME]
+ *                                          [--backend NAME] [--app-lease 30s]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -71,6 +72,8 @@ public final class SkiffServer implements AutoCloseable {
    * @param containerJvmOptions options added to every container's JVM command line
    * @param backend the name of the container backend
    * @param maxWarmContainers the most warm-pool containers kept in all (0: no warm pool)
+   * @param appLease how long an ephemeral app lives without its client renewing its lease ({@link
+   *     AppLeases#MIN_LENGTH}..{@link AppLeases#MAX_LENGTH})
    */
   public record Options(
       Path dataDir,
@@ -83,11 +86,41 @@ public final class SkiffServer implements AutoCloseable {
       boolean allowUnsandboxed,
       List<String> containerJvmOptions,
       String backend,
-      int maxWarmContainers) {
-    /** Checks the container JVM options and the warm-pool cap. */
+      int maxWarmContainers,
+      Duration appLease) {
+    /** Checks the container JVM options, the warm-pool cap and the lease. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
       SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
+      checkAppLease(appLease, appLease.toString());
+    }
+
+    /** Options with the default lease of ephemeral apps. */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        int webPort,
+        Duration retention,
+        Path configFile,
+        Transport transport,
+        boolean allowUnsandboxed,
+        List<String> containerJvmOptions,
+        String backend,
+        int maxWarmContainers) {
+      this(
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          transport,
+          allowUnsandboxed,
+          containerJvmOptions,
+          backend,
+          maxWarmContainers,
+          AppLeases.DEFAULT_LENGTH);
     }
 
     /** Options with the default cap on warm-pool containers. */
@@ -265,7 +298,8 @@ public final class SkiffServer implements AutoCloseable {
                   store,
                   true,
                   options.retention(),
-                  tls));
+                  tls,
+                  Optional.of(options.appLease())));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -428,6 +462,7 @@ public final class SkiffServer implements AutoCloseable {
     List<String> containerJvmOptions = defaults.containerJvmOptions();
     String backend = defaults.backend();
     int maxWarmContainers = defaults.maxWarmContainers();
+    Duration appLease = defaults.appLease();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -460,13 +495,15 @@ public final class SkiffServer implements AutoCloseable {
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
         case "--max-warm-containers" -> maxWarmContainers = maxWarmContainers(v);
+        case "--app-lease" -> appLease = checkAppLease(duration(a, v), v);
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
-                    + " --container-jvm-options, --backend, --max-warm-containers, --help");
+                    + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
+                    + " --help");
       }
     }
     Transport transport;
@@ -495,7 +532,25 @@ public final class SkiffServer implements AutoCloseable {
         allowUnsandboxed,
         containerJvmOptions,
         backend,
-        maxWarmContainers);
+        maxWarmContainers,
+        appLease);
+  }
+
+  /**
+   * {@code lease} if it is within {@link AppLeases#MIN_LENGTH}..{@link AppLeases#MAX_LENGTH}.
+   *
+   * @param given the value as the operator wrote it, for the error
+   * @throws IllegalArgumentException naming the bounds otherwise
+   */
+  static Duration checkAppLease(Duration lease, String given) {
+    if (lease.compareTo(AppLeases.MIN_LENGTH) < 0 || lease.compareTo(AppLeases.MAX_LENGTH) > 0) {
+      throw new IllegalArgumentException(
+          "--app-lease "
+              + given
+              + " is outside the allowed 1s..1h (the default is 30s): an ephemeral app whose"
+              + " client stops renewing is stopped after this long");
+    }
+    return lease;
   }
 
   /**
@@ -535,6 +590,18 @@ public final class SkiffServer implements AutoCloseable {
 
   /** {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s}, or an ISO-8601 duration; at least 1 s. */
   static Duration retention(String v) {
+    Duration d = duration("--result-retention", v);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("--result-retention " + v + " is less than 1 s");
+    }
+    return d;
+  }
+
+  /**
+   * The value {@code v} of {@code option}: {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s}, or
+   * ISO-8601.
+   */
+  private static Duration duration(String option, String v) {
     Duration d;
     Matcher m = RETENTION.matcher(v);
     if (m.matches()) {
@@ -551,11 +618,8 @@ public final class SkiffServer implements AutoCloseable {
         d = Duration.parse(v);
       } catch (DateTimeParseException e) {
         throw new IllegalArgumentException(
-            "--result-retention " + v + " is not a duration; use e.g. 7d, 12h, 30m, 90s or PT1H");
+            option + " " + v + " is not a duration; use e.g. 7d, 12h, 30m, 90s or PT1H");
       }
-    }
-    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
-      throw new IllegalArgumentException("--result-retention " + v + " is less than 1 s");
     }
     return d;
   }
@@ -566,7 +630,7 @@ public final class SkiffServer implements AutoCloseable {
         Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
                             [--result-retention D]
                             [--tls-cert FILE --tls-key FILE | --plaintext]
-                            [--allow-unsandboxed] [--backend NAME]
+                            [--allow-unsandboxed] [--backend NAME] [--app-lease D]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -587,6 +651,9 @@ public final class SkiffServer implements AutoCloseable {
                                   this, the server refuses to start there)
           --backend NAME          where containers run (default local: child processes of
                                   this server); an unknown name fails, listing the available
+          --app-lease D           how long an app of app.run() lives after its client stops
+                                  renewing its lease, e.g. when it was killed (default 30s;
+                                  1s..1h); the client renews every third of it
         """);
   }
 

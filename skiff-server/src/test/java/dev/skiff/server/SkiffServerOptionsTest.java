@@ -77,6 +77,26 @@ class SkiffServerOptionsTest {
   }
 
   @Test
+  void appLeaseDefaultsToThirtySecondsAndTakesOneSecondToOneHour() {
+    assertThat(DEFAULTS.appLease()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(SkiffServer.parse(new String[] {"--app-lease", "3s"}, DEFAULTS).appLease())
+        .isEqualTo(Duration.ofSeconds(3));
+    assertThat(SkiffServer.parse(new String[] {"--app-lease", "1h"}, DEFAULTS).appLease())
+        .isEqualTo(Duration.ofHours(1));
+    for (String bad : new String[] {"0s", "PT0.5S", "2h"}) {
+      assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--app-lease", bad}, DEFAULTS))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "--app-lease "
+                  + bad
+                  + " is outside the allowed 1s..1h (the default is 30s): an ephemeral app whose"
+                  + " client stops renewing is stopped after this long");
+    }
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--app-lease", "soon"}, DEFAULTS))
+        .hasMessage("--app-lease soon is not a duration; use e.g. 7d, 12h, 30m, 90s or PT1H");
+  }
+
+  @Test
   void retentionTakesShortFormsAndIsoDurations() {
     assertThat(SkiffServer.retention("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(SkiffServer.retention("30m")).isEqualTo(Duration.ofMinutes(30));

@@ -16,6 +16,8 @@ import dev.skiff.proto.ListAppsRequest;
 import dev.skiff.proto.ListAppsResponse;
 import dev.skiff.proto.LookupFunctionRequest;
 import dev.skiff.proto.LookupFunctionResponse;
+import dev.skiff.proto.RenewAppLeaseRequest;
+import dev.skiff.proto.RenewAppLeaseResponse;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StopAppResponse;
 import dev.skiff.server.auth.Principal;
@@ -26,6 +28,7 @@ import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppClasspath;
 import dev.skiff.server.runtime.AppDirectory;
+import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
@@ -39,8 +42,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The client API's apps: create and stop an ephemeral app, its status and the history of its
- * scheduled runs, the list of apps, and looking up a function of a deployed app by name.
+ * The client API's apps: create and stop an ephemeral app and renew its lease, its status and the
+ * history of its scheduled runs, the list of apps, and looking up a function of a deployed app by
+ * name.
  */
 final class AppsApi {
   private final AppDirectory apps;
@@ -51,6 +55,7 @@ final class AppsApi {
   private final SecretStore secrets;
   private final VolumeStore volumes;
   private final Access access;
+  private final Optional<AppLeases> leases;
 
   AppsApi(
       AppDirectory apps,
@@ -60,7 +65,8 @@ final class AppsApi {
       ImageStore images,
       SecretStore secrets,
       VolumeStore volumes,
-      Access access) {
+      Access access,
+      Optional<AppLeases> leases) {
     this.apps = apps;
     this.deployments = deployments;
     this.schedules = schedules;
@@ -69,6 +75,7 @@ final class AppsApi {
     this.secrets = secrets;
     this.volumes = volumes;
     this.access = access;
+    this.leases = leases;
   }
 
   void createApp(CreateAppRequest request, StreamObserver<CreateAppResponse> response) {
@@ -91,9 +98,43 @@ final class AppsApi {
                   Set.copyOf(request.getCallableAppsList()),
                   secretEnv,
                   AppDefinitions.images(images, request));
+          leases.ifPresent(l -> l.grant(app.spec().id()));
           return CreateAppResponse.newBuilder()
               .setAppId(app.spec().id())
               .putAllWebUrls(web.urls(app))
+              .setLeaseMs(leases.map(l -> l.length().toMillis()).orElse(0L))
+              .build();
+        });
+  }
+
+  void renewAppLease(RenewAppLeaseRequest request, StreamObserver<RenewAppLeaseResponse> response) {
+    Statuses.respond(
+        response,
+        () -> {
+          authorize(request.getAppId());
+          if (leases.isEmpty()) {
+            // Embedded: apps hold no lease, and one that runs needs no renewal.
+            if (apps.find(request.getAppId()).isEmpty()) {
+              throw appNotFound(request.getAppId());
+            }
+            return RenewAppLeaseResponse.getDefaultInstance();
+          }
+          if (!leases.get().renew(request.getAppId())) {
+            if (apps.find(request.getAppId()).isPresent()) {
+              throw Statuses.failedPrecondition(
+                  "app "
+                      + request.getAppId()
+                      + " holds no lease: it is a deployed app, or its lease has just lapsed");
+            }
+            throw Statuses.notFound(
+                "app "
+                    + request.getAppId()
+                    + " not found: it was stopped, or its lease lapsed (no renewal for "
+                    + leases.get().length().toMillis()
+                    + " ms) and the server stopped it");
+          }
+          return RenewAppLeaseResponse.newBuilder()
+              .setLeaseMs(leases.get().length().toMillis())
               .build();
         });
   }

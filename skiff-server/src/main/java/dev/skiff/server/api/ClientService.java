@@ -26,6 +26,8 @@ import dev.skiff.proto.LookupFunctionRequest;
 import dev.skiff.proto.LookupFunctionResponse;
 import dev.skiff.proto.MapRequest;
 import dev.skiff.proto.MapResponse;
+import dev.skiff.proto.RenewAppLeaseRequest;
+import dev.skiff.proto.RenewAppLeaseResponse;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.SpawnResponse;
 import dev.skiff.proto.StopAppRequest;
@@ -46,6 +48,7 @@ import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.runtime.AppDirectory;
+import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretStore;
@@ -73,7 +76,10 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final ContainersApi containers;
   private final DeploymentsApi deployments;
 
-  /** The client API over the control plane's parts; {@code deployments} is empty when embedded. */
+  /**
+   * The client API over the control plane's parts; {@code deployments} is empty when embedded, and
+   * so is {@code leases} (ephemeral apps then hold no lease).
+   */
   public ClientService(
       AppDirectory apps,
       Map<String, Container> containers,
@@ -85,9 +91,11 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       CallRegistry calls,
       Optional<Deployments> deployments,
       SecretStore secrets,
-      VolumeStore volumes) {
+      VolumeStore volumes,
+      Optional<AppLeases> leases) {
     Access access = new Access(apps, deployments);
-    this.apps = new AppsApi(apps, deployments, schedules, web, images, secrets, volumes, access);
+    this.apps =
+        new AppsApi(apps, deployments, schedules, web, images, secrets, volumes, access, leases);
     this.calls = new CallsApi(calls, timer, access);
     this.logs = new LogsApi(apps, containers, logs);
     this.containers = new ContainersApi(containers, access);
@@ -102,6 +110,12 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void stopApp(StopAppRequest request, StreamObserver<StopAppResponse> response) {
     apps.stopApp(request, response);
+  }
+
+  @Override
+  public void renewAppLease(
+      RenewAppLeaseRequest request, StreamObserver<RenewAppLeaseResponse> response) {
+    apps.renewAppLease(request, response);
   }
 
   @Override

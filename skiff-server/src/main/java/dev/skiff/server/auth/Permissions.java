@@ -31,9 +31,9 @@ import java.util.stream.Stream;
  *       the volumes its app mounts.
  * </ul>
  *
- * Everything else (creating, deploying, stopping or rescaling apps, stopping containers, listing
- * apps, building images, creating, listing or deleting volumes) is refused with {@code
- * PERMISSION_DENIED}. Stateless and thread-safe.
+ * Everything else (creating, deploying, stopping, renewing the leases of or rescaling apps,
+ * stopping containers, listing apps, building images, creating, listing or deleting volumes) is
+ * refused with {@code PERMISSION_DENIED}. Stateless and thread-safe.
  */
 public final class Permissions {
   /** What a container token may do, as its refusals say. */
