@@ -8,6 +8,8 @@ import com.google.protobuf.ByteString;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.CallRequest;
+import dev.skiff.proto.CancelRequest;
+import dev.skiff.proto.CancelResponse;
 import dev.skiff.proto.ClientApiGrpc;
 import dev.skiff.proto.ContainerApiGrpc;
 import dev.skiff.proto.ContainerHello;
@@ -32,6 +34,7 @@ import dev.skiff.server.store.LogStore;
 import dev.skiff.server.store.RunStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
+import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.store.TokenStore;
 import dev.skiff.server.testing.FakeBackend;
 import dev.skiff.server.testing.RecordingObserver;
@@ -45,6 +48,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -72,7 +76,7 @@ class TransportThreadsTest {
   @TempDir Path dataDir;
 
   private final FakeBackend backend = new FakeBackend();
-  private final StuckWrites store = new StuckWrites(new InMemoryStore());
+  private final StuckStore store = new StuckStore(new InMemoryStore());
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor();
   private ControlPlane plane;
@@ -93,7 +97,93 @@ class TransportThreadsTest {
   @Test
   void aContainerWaitingForTheDeployLockIsStillHeardFrom() throws Exception {
     plane = start();
-    ClientApiGrpc.ClientApiFutureStub client = ClientApiGrpc.newFutureStub(channel());
+    Busy busy = busyContainer();
+
+    // A deploy takes the deploy lock and its store write hangs, as an fsync on a slow disk does.
+    ListenableFuture<DeployAppResponse> deploy =
+        client()
+            .deployApp(
+                DeployAppRequest.newBuilder()
+                    .setApp(CreateAppRequest.newBuilder().setAppName("other"))
+                    .build());
+    assertThat(store.writing.await(10, TimeUnit.SECONDS)).isTrue();
+    // The function calls the deployed app by name on its own connection, meanwhile.
+    ListenableFuture<Result> crossApp =
+        ClientApiGrpc.newFutureStub(busy.channel)
+            .call(
+                CallRequest.newBuilder()
+                    .setFunction(FunctionRef.newBuilder().setAppName("other").setFunctionName("g"))
+                    .build());
+
+    busy.staysHealthy();
+    store.release();
+    assertThat(deploy.get(10, TimeUnit.SECONDS).getAppId()).isNotEmpty();
+    assertThat(crossApp).failsWithin(Duration.ofSeconds(10));
+    busy.finishes();
+  }
+
+  @Test
+  void aContainerWaitingForAStoreReadIsStillHeardFrom() throws Exception {
+    plane = start();
+    Busy busy = busyContainer();
+
+    // The function cancels a call the server does not know: the server looks in the store, whose
+    // reads hang.
+    ListenableFuture<CancelResponse> cancel =
+        ClientApiGrpc.newFutureStub(busy.channel)
+            .cancel(CancelRequest.newBuilder().setCallId("fc-aaaaaaaaaaaaaaaa").build());
+    assertThat(store.reading.await(10, TimeUnit.SECONDS)).isTrue();
+
+    busy.staysHealthy();
+    store.release();
+    assertThat(cancel).failsWithin(Duration.ofSeconds(10));
+    busy.finishes();
+  }
+
+  /** A container connected as the SDK's worker connects, heartbeating, running one input. */
+  private record Busy(
+      FakeBackend.Puppet puppet,
+      ManagedChannel channel,
+      StreamObserver<ContainerMessage> up,
+      RecordingObserver<ControlMessage> down,
+      ListenableFuture<Result> result) {
+
+    /** Its heartbeats keep it alive for three heartbeat timeouts; its input keeps running. */
+    void staysHealthy() {
+      await()
+          .during(HEARTBEAT_TIMEOUT.multipliedBy(3))
+          .atMost(HEARTBEAT_TIMEOUT.multipliedBy(5))
+          .untilAsserted(
+              () -> {
+                assertThat(puppet.killed || puppet.stopAsked)
+                    .as("the container was told to go")
+                    .isFalse();
+                assertThat(result.isDone()).as("its input ended early").isFalse();
+              });
+    }
+
+    /** It answers its input, and the caller gets that answer. */
+    void finishes() throws Exception {
+      Assignment a = assignment(down).orElseThrow();
+      send(
+          up,
+          ContainerMessage.newBuilder()
+              .setOutputs(
+                  OutputBatch.newBuilder()
+                      .addOutputs(
+                          Output.newBuilder()
+                              .setInputId(a.getInputId())
+                              .setAttempt(a.getAttempt())
+                              .setResult(
+                                  Result.newBuilder().setValue(ByteString.copyFromUtf8("ok")))))
+              .build());
+      assertThat(result.get(10, TimeUnit.SECONDS).getValue().toStringUtf8()).isEqualTo("ok");
+      assertThat(puppet.killed).isFalse();
+    }
+  }
+
+  private Busy busyContainer() throws Exception {
+    ClientApiGrpc.ClientApiFutureStub client = client();
     String app =
         client
             .createApp(
@@ -122,8 +212,7 @@ class TransportThreadsTest {
         SkiffClient.channel(puppet.env("SKIFF_SERVER"), puppet.env("SKIFF_TOKEN"));
     channels.add(containerChannel);
     RecordingObserver<ControlMessage> down = new RecordingObserver<>();
-    StreamObserver<ContainerMessage> up =
-        ContainerApiGrpc.newStub(containerChannel).connect(down);
+    StreamObserver<ContainerMessage> up = ContainerApiGrpc.newStub(containerChannel).connect(down);
     send(
         up,
         ContainerMessage.newBuilder()
@@ -139,49 +228,11 @@ class TransportThreadsTest {
             .build();
     heartbeats.scheduleAtFixedRate(() -> send(up, beat), 0, 100, TimeUnit.MILLISECONDS);
     await().atMost(Duration.ofSeconds(10)).until(() -> assignment(down).isPresent());
+    return new Busy(puppet, containerChannel, up, down, result);
+  }
 
-    // A deploy takes the deploy lock and its store write hangs, as an fsync on a slow disk does.
-    ListenableFuture<DeployAppResponse> deploy =
-        client.deployApp(
-            DeployAppRequest.newBuilder()
-                .setApp(CreateAppRequest.newBuilder().setAppName("other"))
-                .build());
-    assertThat(store.writing.await(10, TimeUnit.SECONDS)).isTrue();
-    // The function calls the deployed app by name on its own connection, meanwhile.
-    ListenableFuture<Result> crossApp =
-        ClientApiGrpc.newFutureStub(containerChannel)
-            .call(
-                CallRequest.newBuilder()
-                    .setFunction(
-                        FunctionRef.newBuilder().setAppName("other").setFunctionName("g"))
-                    .build());
-
-    await()
-        .during(HEARTBEAT_TIMEOUT.multipliedBy(3))
-        .atMost(HEARTBEAT_TIMEOUT.multipliedBy(5))
-        .untilAsserted(
-            () -> {
-              assertThat(puppet.killed || puppet.stopAsked).as("container told to go").isFalse();
-              assertThat(result.isDone()).as("its call ended early").isFalse();
-            });
-
-    store.release();
-    assertThat(deploy.get(10, TimeUnit.SECONDS).getAppId()).isNotEmpty();
-    assertThat(crossApp).failsWithin(Duration.ofSeconds(10));
-    Assignment a = assignment(down).orElseThrow();
-    send(
-        up,
-        ContainerMessage.newBuilder()
-            .setOutputs(
-                OutputBatch.newBuilder()
-                    .addOutputs(
-                        Output.newBuilder()
-                            .setInputId(a.getInputId())
-                            .setAttempt(a.getAttempt())
-                            .setResult(Result.newBuilder().setValue(ByteString.copyFromUtf8("ok")))))
-            .build());
-    assertThat(result.get(10, TimeUnit.SECONDS).getValue().toStringUtf8()).isEqualTo("ok");
-    assertThat(puppet.killed).isFalse();
+  private ClientApiGrpc.ClientApiFutureStub client() {
+    return ClientApiGrpc.newFutureStub(channel());
   }
 
   private static Optional<Assignment> assignment(RecordingObserver<ControlMessage> down) {
@@ -236,13 +287,17 @@ class TransportThreadsTest {
     return c;
   }
 
-  /** A store whose deployment writes hang until {@link #release()}, as on a stuck disk. */
-  private static final class StuckWrites implements Store {
+  /**
+   * A store whose deployment writes and call reads hang until {@link #release()}, as on a stuck
+   * disk.
+   */
+  private static final class StuckStore implements Store {
     final CountDownLatch writing = new CountDownLatch(1);
+    final CountDownLatch reading = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
     private final Store delegate;
 
-    StuckWrites(Store delegate) {
+    StuckStore(Store delegate) {
       this.delegate = delegate;
     }
 
@@ -250,9 +305,45 @@ class TransportThreadsTest {
       released.countDown();
     }
 
+    private void hang() {
+      try {
+        released.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
     @Override
     public CallStore calls() {
-      return delegate.calls();
+      CallStore c = delegate.calls();
+      return new CallStore() {
+        @Override
+        public CompletableFuture<Void> add(StoredCall call) {
+          return c.add(call);
+        }
+
+        @Override
+        public CompletableFuture<Void> finish(String id, byte[] result, Instant at) {
+          return c.finish(id, result, at);
+        }
+
+        @Override
+        public Optional<StoredCall> find(String id) {
+          reading.countDown();
+          hang();
+          return c.find(id);
+        }
+
+        @Override
+        public List<StoredCall> unfinished() {
+          return c.unfinished();
+        }
+
+        @Override
+        public int sweep(Instant before) {
+          return c.sweep(before);
+        }
+      };
     }
 
     @Override
@@ -262,14 +353,7 @@ class TransportThreadsTest {
         @Override
         public CompletableFuture<Void> save(StoredApp app) {
           writing.countDown();
-          return CompletableFuture.runAsync(
-                  () -> {
-                    try {
-                      released.await();
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                    }
-                  })
+          return CompletableFuture.runAsync(StuckStore.this::hang)
               .thenCompose(ignored -> d.save(app));
         }
 
