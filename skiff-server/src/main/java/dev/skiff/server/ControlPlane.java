@@ -29,6 +29,7 @@ import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.ContainerEndpoint;
 import dev.skiff.server.runtime.ControlPlaneConfig;
+import dev.skiff.server.runtime.MonotonicClock;
 import dev.skiff.server.runtime.SchedulerContext;
 import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.WarmPool;
@@ -129,7 +130,9 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Store store;
   private final Clock clock;
   private final Duration retention;
-  private volatile Instant lastSweep = Instant.EPOCH; // written by the sweeper thread only
+  // When results and runs were last swept, on the monotonic clock (a wall clock set back would stop
+  // sweeps for as long); written by the sweeper thread only.
+  private volatile Instant lastSweep;
   private final Duration sweepEvery;
 
   /**
@@ -177,6 +180,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.retention = listen.retention();
     this.sweepEvery =
         listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
+    this.lastSweep = MonotonicClock.system().instant().minus(sweepEvery); // the first tick sweeps
     this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -198,6 +202,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         new SchedulerContext(
             config,
             clock,
+            MonotonicClock.system(),
             timer,
             launcher,
             backend,
@@ -417,11 +422,11 @@ final class ControlPlane implements EmbeddedControlPlane {
   private void sweep() {
     try {
       blobs.sweep(id -> apps.find(id).isPresent());
-      Instant now = clock.instant();
-      if (Duration.between(lastSweep, now).compareTo(sweepEvery) >= 0) {
-        lastSweep = now;
+      Instant tick = MonotonicClock.system().instant();
+      if (Duration.between(lastSweep, tick).compareTo(sweepEvery) >= 0) {
+        lastSweep = tick;
         calls.sweep();
-        store.runs().sweep(now.minus(retention));
+        store.runs().sweep(clock.instant().minus(retention)); // runs keep wall-clock times
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
