@@ -3,6 +3,7 @@ package dev.skiff.server;
 import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.server.api.BlobService;
+import dev.skiff.server.api.BlockingHandlers;
 import dev.skiff.server.api.ClientService;
 import dev.skiff.server.api.ContainerService;
 import dev.skiff.server.api.ContainerSocket;
@@ -29,6 +30,7 @@ import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.ContainerEndpoint;
 import dev.skiff.server.runtime.ControlPlaneConfig;
+import dev.skiff.server.runtime.MonotonicClock;
 import dev.skiff.server.runtime.SchedulerContext;
 import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.WarmPool;
@@ -41,6 +43,8 @@ import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -74,7 +78,10 @@ import java.util.stream.Stream;
  * services on a Unix socket for its containers ({@link ContainerSocket}: container tokens only, the
  * one way out of a container's sandbox), the apps it runs, and the backend its containers run on.
  *
- * <p>The server uses a direct executor: handlers run on transport threads and never block. Timed
+ * <p>The servers use a direct executor: the handlers of the fast path (calls, map and generate
+ * streams, containers' control streams) run on transport threads and never block; every other
+ * handler, which may wait for the store, the deploy lock or the disk, runs on a virtual thread
+ * ({@link BlockingHandlers}), so that a slow store never stops a connection from being read. Timed
  * work (timeouts, retries, stop escalation, the one-second housekeeping tick) runs on one daemon
  * timer thread; sweeps, which wait for the store and delete files, run on a sweeper thread of their
  * own, so that they never delay a timeout; container launches, which fork processes, run on virtual
@@ -101,6 +108,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Tokens tokens;
   private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService launcher;
+  private final ExecutorService handlers; // the handlers that may block (BlockingHandlers)
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final LogFanout logs = new LogFanout();
   private final AppDirectory apps;
@@ -124,7 +132,9 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Clock clock;
   private final Duration retention;
   private final Optional<AppLeases> leases;
-  private volatile Instant lastSweep = Instant.EPOCH; // written by the sweeper thread only
+  // When results and runs were last swept, on the monotonic clock (a wall clock set back would stop
+  // sweeps for as long); written by the sweeper thread only.
+  private volatile Instant lastSweep;
   private final Duration sweepEvery;
 
   /**
@@ -179,6 +189,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.retention = listen.retention();
     this.sweepEvery =
         listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
+    this.lastSweep = MonotonicClock.system().instant().minus(sweepEvery); // the first tick sweeps
     this.tokens = listen.token().map(Tokens::new).orElseGet(Tokens::random);
     this.timer =
         new ScheduledThreadPoolExecutor(
@@ -200,6 +211,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         new SchedulerContext(
             config,
             clock,
+            MonotonicClock.system(),
             timer,
             launcher,
             backend,
@@ -250,7 +262,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             : Optional.empty();
     deployments.ifPresent(schedules::persistence);
     deployments.ifPresent(d -> logs.archive(new StoredLogs(store.logs(), d::nameOf)));
-    List<BindableService> services =
+    List<BindableService> bindable =
         List.of(
             new ClientService(
                 apps,
@@ -273,6 +285,11 @@ final class ControlPlane implements EmbeddedControlPlane {
                 new CrossAppCalls(apps, deployments)::allows),
             new VolumeService(volumes, apps::volumesOf),
             new TokenService(webTokens));
+    this.handlers =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-rpc-", 0).factory());
+    BlockingHandlers blocking = BlockingHandlers.on(handlers);
+    List<ServerServiceDefinition> services =
+        bindable.stream().map(s -> ServerInterceptors.intercept(s, blocking)).toList();
     TokenInterceptor interceptor = new TokenInterceptor(tokens);
     try {
       this.containerSocket = ContainerSocket.open();
@@ -280,6 +297,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
+      handlers.shutdownNow();
       throw e;
     }
     NettyServerBuilder socket =
@@ -325,6 +343,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
+      handlers.shutdownNow();
       throw new UncheckedIOException(
           "could not start the Skiff control plane on " + listen.address() + ": " + e.getMessage(),
           e);
@@ -416,11 +435,11 @@ final class ControlPlane implements EmbeddedControlPlane {
   private void sweep() {
     try {
       blobs.sweep(id -> apps.find(id).isPresent());
-      Instant now = clock.instant();
-      if (Duration.between(lastSweep, now).compareTo(sweepEvery) >= 0) {
-        lastSweep = now;
+      Instant tick = MonotonicClock.system().instant();
+      if (Duration.between(lastSweep, tick).compareTo(sweepEvery) >= 0) {
+        lastSweep = tick;
         calls.sweep();
-        store.runs().sweep(now.minus(retention));
+        store.runs().sweep(clock.instant().minus(retention)); // runs keep wall-clock times
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
@@ -465,6 +484,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       Thread.currentThread().interrupt();
     }
     timer.shutdownNow();
+    handlers.shutdown();
     containerSocket.close();
     blobs.close();
     LOG.log(Level.DEBUG, "control plane on {0} closed", target);

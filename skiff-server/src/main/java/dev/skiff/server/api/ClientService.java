@@ -62,12 +62,14 @@ import java.util.concurrent.ScheduledExecutorService;
  * The client API, what the SDK calls: one gRPC service on the wire, whose RPCs each go to the class
  * of their area: {@link AppsApi}, {@link CallsApi}, {@link LogsApi}, {@link ContainersApi} and
  * {@link DeploymentsApi}, which share {@link Access} (who may act on which app, which function a
- * request names). Runs on gRPC transport threads with a direct executor, so no method blocks: calls
- * that wait for results keep the response observer and complete it when the result arrives (or a
- * timer fires), and deploying runs on a thread of its own. Every failure is answered with a status
- * whose description says what was wrong. {@link Permissions} has already refused the RPCs a
- * container token may not call; the areas let a container act only on resources whose owner, looked
- * up by the server, is its own app, and check every number a caller sends against {@link Bounds}.
+ * request names). Calls, map and generate run on gRPC transport threads with a direct executor, so
+ * they never block: calls that wait for results keep the response observer and complete it when the
+ * result arrives (or a timer fires); the other RPCs, which may wait for the store, run on virtual
+ * threads ({@link BlockingHandlers}), and deploying runs on a thread of its own. Every failure is
+ * answered with a status whose description says what was wrong. {@link Permissions} has already
+ * refused the RPCs a container token may not call; the areas let a container act only on resources
+ * whose owner, looked up by the server, is its own app, and check every number a caller sends
+ * against {@link Bounds}.
  */
 public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final AppsApi apps;

@@ -55,7 +55,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the server was down runs once, at once), and re-queues the unfinished spawned calls of deployed
  * apps under their old ids ({@link Restorer}).
  *
- * <p>Thread-safe: {@link #lock} guards the deployments by name; deploys run one at a time.
+ * <p>Thread-safe: {@link #lock} serializes changes to the deployments by name (deploys run one at a
+ * time); lookups by name take no lock, so that they never wait for a deploy's store write.
  *
  * <p><b>Ownership.</b> Deployments are the single authority for which version of each app name is
  * deployed; the store keeps them. Several control planes sharing a store would need a lease per app
@@ -82,9 +83,11 @@ public final class Deployments implements ScheduleRunner.Persistence {
   private final Clock clock;
   private final JarStore jars;
 
-  // Guards current; deploys, undeploys and the restore at start hold it throughout.
+  // Serializes changes to current: deploys, undeploys and the restore at start hold it throughout
+  // (across the store's write). Lookups read current without it, so that a call naming a deployed
+  // app never waits for a deploy's fsync (they see a new version from when it starts).
   final Object lock = new Object();
-  private final Map<String, Deployed> current = new HashMap<>();
+  private final ConcurrentHashMap<String, Deployed> current = new ConcurrentHashMap<>();
   // Ids of deployed apps (current and retired) and their names; read without the lock.
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
   // Replaced versions still finishing their inputs, by app id.
@@ -304,22 +307,18 @@ public final class Deployments implements ScheduleRunner.Persistence {
    * @throws io.grpc.StatusRuntimeException NOT_FOUND naming the app
    */
   public RunningApp current(String name) {
-    synchronized (lock) {
-      Deployed d = current.get(name);
-      if (d == null) {
-        throw Statuses.notFound("app '" + name + "' is not deployed" + deployedNames());
-      }
-      return d.app();
+    Deployed d = current.get(name);
+    if (d == null) {
+      throw Statuses.notFound("app '" + name + "' is not deployed" + deployedNames());
     }
+    return d.app();
   }
 
   /** Deployed, draining and ephemeral apps, by name. */
   public List<AppSummary> list() {
     List<AppSummary> out = new ArrayList<>();
     Map<String, Deployed> byId = new HashMap<>();
-    synchronized (lock) {
-      current.values().forEach(d -> byId.put(d.id(), d));
-    }
+    current.values().forEach(d -> byId.put(d.id(), d));
     for (RunningApp app : apps.all()) {
       String id = app.spec().id();
       AppSummary.Builder s =
@@ -434,10 +433,8 @@ public final class Deployments implements ScheduleRunner.Persistence {
 
   /** The current deployment of {@code name}, or null if none. */
   RunningApp currentOrNull(String name) {
-    synchronized (lock) {
-      Deployed d = current.get(name);
-      return d == null ? null : d.app();
-    }
+    Deployed d = current.get(name);
+    return d == null ? null : d.app();
   }
 
   /** Stops replaced versions that have finished their inputs. */

@@ -57,7 +57,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
     if (closed) {
       return;
     }
-    Instant now = ctx.clock().instant();
+    Instant now = ctx.ticker().instant();
     FunctionLoad load = measure(now);
     ScalingDecision decision = ctx.autoscaler().decide(policy, load, now);
     if (!decision.waiting().equals(lastWaiting)) {

@@ -40,7 +40,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
   void attachLocked(Container c, ContainerChannel channel) {
     assertLocked();
     c.channel = Optional.of(channel);
-    c.lastSeen = ctx.clock().instant();
+    c.lastSeen = ctx.ticker().instant();
     if (c.phase == Container.Phase.STOPPING) {
       channel.shutdown();
       return;
@@ -147,7 +147,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
   /** Counts a failed start; after several in a row, the queued inputs fail with its error. */
   void startFailed(ErrorKind kind, String message, Optional<ErrorInfo> cause, Outbox out) {
     assertLocked();
-    Instant now = ctx.clock().instant();
+    Instant now = ctx.ticker().instant();
     boolean giveUp = startupGuard.recordFailure(now);
     LOG.log(
         Level.DEBUG,

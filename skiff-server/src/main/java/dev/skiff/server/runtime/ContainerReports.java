@@ -84,7 +84,7 @@ abstract class ContainerReports extends ContainerLauncher {
   public void onReady(Container c) {
     withLock(
         out -> {
-          Instant now = ctx.clock().instant();
+          Instant now = ctx.ticker().instant();
           c.lastSeen = now;
           if (c.phase != Container.Phase.STARTING) {
             return;
@@ -128,7 +128,7 @@ abstract class ContainerReports extends ContainerLauncher {
   public void onHeartbeat(Container c) {
     lock.lock();
     try {
-      c.lastSeen = ctx.clock().instant();
+      c.lastSeen = ctx.ticker().instant();
     } finally {
       lock.unlock();
     }
@@ -139,7 +139,7 @@ abstract class ContainerReports extends ContainerLauncher {
   public void onOutputs(Container c, List<Output> outputs) {
     withLock(
         out -> {
-          Instant now = ctx.clock().instant();
+          Instant now = ctx.ticker().instant();
           c.lastSeen = now;
           for (Output o : outputs) {
             Attempt a = c.attempts.remove(new Attempt.Key(o.getInputId(), o.getAttempt()));
@@ -180,7 +180,7 @@ abstract class ContainerReports extends ContainerLauncher {
   public void onItem(Container c, GeneratorItem item) {
     withLock(
         out -> {
-          c.lastSeen = ctx.clock().instant();
+          c.lastSeen = ctx.ticker().instant();
           Attempt a = c.attempts.get(new Attempt.Key(item.getInputId(), item.getAttempt()));
           if (a != null && a.isCurrent()) {
             InputListener listener = a.input.listener;

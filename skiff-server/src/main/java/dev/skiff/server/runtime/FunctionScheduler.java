@@ -273,7 +273,7 @@ public final class FunctionScheduler extends ContainerReports {
       if (closed) {
         return;
       }
-      Instant now = ctx.clock().instant();
+      Instant now = ctx.ticker().instant();
       Duration limit = ctx.config().heartbeatTimeout();
       for (Container c : containers.values()) {
         if (c.phase == Container.Phase.READY
@@ -293,7 +293,7 @@ public final class FunctionScheduler extends ContainerReports {
   FunctionLoad load() {
     lock.lock();
     try {
-      return measure(ctx.clock().instant());
+      return measure(ctx.ticker().instant());
     } finally {
       lock.unlock();
     }
@@ -351,7 +351,7 @@ public final class FunctionScheduler extends ContainerReports {
   public FunctionStatus status() {
     lock.lock();
     try {
-      Instant now = ctx.clock().instant();
+      Instant now = ctx.ticker().instant();
       FunctionLoad load = measure(now);
       ScalingDecision decision = ctx.autoscaler().decide(policy, load, now);
       int waiting = decision.waiting().isPresent() ? decision.desired() - load.live() : unplaced;

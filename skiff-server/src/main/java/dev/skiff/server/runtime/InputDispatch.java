@@ -72,7 +72,7 @@ abstract class InputDispatch extends FunctionCore {
       c.attempts.put(a.key(), a);
       in.state = new InputState.Running(a);
       a.timer = schedule(() -> onAttemptTimeout(a), timeout);
-      a.startedAt = ctx.clock().instant();
+      a.startedAt = ctx.ticker().instant();
       Assignment assignment = assignment(in, a);
       AssignmentBatch.Builder batch = batches.get(c);
       long bytes = batchBytes.getOrDefault(c, 0L);

@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  * What every {@link FunctionScheduler} of a control plane shares.
  *
  * @param config the control plane's settings
- * @param clock the time source for idle windows, heartbeats and backoff
+ * @param clock the wall clock, for timestamps shown to people (log lines) only
+ * @param ticker a clock that never steps ({@link MonotonicClock}), for every duration: idle
+ *     windows, heartbeat silences, backoffs, run times
  * @param timer runs timeouts, retry delays and stop escalations; its tasks must not block
  * @param launcher runs blocking backend calls (process creation)
  * @param backend where containers run
@@ -35,6 +37,7 @@ import java.util.function.Supplier;
 public record SchedulerContext(
     ControlPlaneConfig config,
     Clock clock,
+    Clock ticker,
     ScheduledExecutorService timer,
     Executor launcher,
     ContainerBackend backend,

@@ -59,6 +59,7 @@ class MapStreamTest {
           new SchedulerContext(
               ControlPlaneConfig.from(EmbeddedConfig.defaults()),
               clock,
+              clock,
               new FakeTimer(clock),
               Runnable::run,
               backend,

@@ -43,7 +43,10 @@ import org.junit.jupiter.api.Test;
  * is driven by the test, so each rule is checked exactly.
  */
 class FunctionSchedulerTest {
+  // The monotonic clock, which the timer moves, and the wall clock, which only the clock-step test
+  // moves.
   private final FakeClock clock = new FakeClock();
+  private final FakeClock wall = new FakeClock();
   private final FakeTimer timer = new FakeTimer(clock);
   private final FakeBackend backend = new FakeBackend();
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
@@ -67,6 +70,7 @@ class FunctionSchedulerTest {
   private final SchedulerContext ctx =
       new SchedulerContext(
           config,
+          wall,
           clock,
           timer,
           Runnable::run,
@@ -622,6 +626,42 @@ class FunctionSchedulerTest {
     assertThat(sink.results).isEmpty(); // retried on a new container
     Simulated next = connect(f, backend.last(), true);
     assertThat(next.assignments().get(0).getAttempt()).isEqualTo(2);
+  }
+
+  @Test
+  void wallClockStepsNeitherLoseNorExpireContainersNorHideDeadOnes() {
+    FunctionScheduler f =
+        function(def().setMinContainers(1).setMaxContainers(2).setScaledownWindowMs(60_000));
+    f.start();
+    Sink sink = submit(f, "a");
+    Sink other = submit(f, "b");
+    assertThat(backend.started).hasSize(2);
+    Simulated busy = connect(f, backend.started.get(0), true);
+    Simulated idle = connect(f, backend.started.get(1), true);
+    Assignment a = busy.assignments().get(0);
+    f.onOutputs(idle.container, List.of(output(idle.assignments().get(0), value("B"))));
+    assertThat(other.results).hasSize(1);
+
+    // The wall clock jumps a day ahead (NTP after a long suspend), between two heartbeats, then
+    // three hours back.
+    wall.advance(Duration.ofDays(1));
+    f.tick();
+    live(f, Duration.ofSeconds(2), busy, idle);
+    wall.set(wall.instant().minus(Duration.ofHours(3)));
+    f.tick();
+    live(f, Duration.ofSeconds(2), busy, idle);
+    assertThat(busy.puppet.killed || idle.puppet.killed).as("declared lost").isFalse();
+    assertThat(busy.toldToShutDown() || idle.toldToShutDown()).as("idled out").isFalse();
+    assertThat(sink.results).isEmpty();
+
+    // Back a day: a container that goes silent now is still found out after the heartbeat timeout.
+    wall.set(wall.instant().minus(Duration.ofDays(1)));
+    live(f, Duration.ofSeconds(11), busy);
+    assertThat(idle.puppet.killed).as("the silent one is declared lost").isTrue();
+    assertThat(busy.puppet.killed).isFalse();
+
+    f.onOutputs(busy.container, List.of(output(a, value("A"))));
+    assertThat(sink.only().getValue().toStringUtf8()).isEqualTo("A");
   }
 
   @Test
