@@ -272,6 +272,7 @@ class TransportThreadsTest {
             store,
             true,
             Duration.ofDays(1),
+            Optional.empty(),
             Optional.empty()));
   }
 

@@ -40,6 +40,7 @@ class AppLeasesTest {
                   0,
                   Path.of("target", "test-data")),
               clock,
+              clock,
               new FakeTimer(clock),
               Runnable::run,
               new FakeBackend(),
