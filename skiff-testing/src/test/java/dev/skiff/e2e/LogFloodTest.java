@@ -49,6 +49,7 @@ class LogFloodTest {
         AppRun flood = FloodFns.floodApp.run(RunOptions.quiet())) {
       assertThat(FloodFns.ping.remote(1)).isEqualTo(2); // its container is up
 
+      AtomicLong continued = new AtomicLong();
       AtomicLong pieces = new AtomicLong();
       AtomicLong shortLines = new AtomicLong();
       AtomicLong dropped = new AtomicLong();
@@ -62,7 +63,10 @@ class LogFloodTest {
                   String text = line.getText();
                   Matcher m = DROPPED.matcher(text);
                   if (text.endsWith("[skiff: line continues]")) {
+                    continued.incrementAndGet();
                     pieces.incrementAndGet();
+                  } else if (text.startsWith("xxxx")) {
+                    pieces.incrementAndGet(); // the last piece
                   } else if (text.startsWith("short line")) {
                     shortLines.incrementAndGet();
                   } else if (m.find()) {
@@ -90,8 +94,14 @@ class LogFloodTest {
       long written = flooding.get(5, TimeUnit.MINUTES); // the flooding container was not killed
       double seconds = (System.nanoTime() - started) / 1e9;
 
+      // Every line written is either received or counted in a report of dropped lines.
+      long total = written + (LINE_MIB << 20) / (16 << 10);
       try {
-        await().atMost(Duration.ofSeconds(30)).until(() -> pieces.get() > 0 && dropped.get() > 0);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () ->
+                    pieces.get() + shortLines.get() + dropped.get() + readerDropped.get() >= total);
       } catch (ConditionTimeoutException e) {
         // Asserted below, after the figures are printed.
       }
@@ -118,8 +128,11 @@ class LogFloodTest {
           heap >> 20);
       assertThat(latencies).isNotEmpty();
       assertThat(heap).as("heap used after GC").isLessThan(HEAP_BOUND);
-      assertThat(pieces.get()).as("pieces of the long line").isPositive();
+      assertThat(continued.get()).as("pieces of the long line that say it continues").isPositive();
       assertThat(dropped.get()).as("lines reported dropped").isPositive();
+      assertThat(pieces.get() + shortLines.get() + dropped.get() + readerDropped.get())
+          .as("lines received or reported dropped")
+          .isEqualTo(total);
     } finally {
       channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }

@@ -12,16 +12,20 @@ import java.util.Optional;
  * Keeps the newest lines of container output per app and hands each new line to every current
  * subscriber of its app.
  *
- * <p><b>What is kept.</b> The newest {@value #KEPT_PER_APP} lines per app, in memory. Lines of an
- * app that is not deployed are kept under its app id and dropped when it stops. Lines of a deployed
- * app are kept under its name (every version shares them) and also written to the {@link Archive}
- * (the server's store), from which the newest ones are loaded the first time the name is touched
- * after a restart; the archive prunes to the same bound.
+ * <p><b>What is kept.</b> The newest {@value #KEPT_PER_APP} lines per app, in memory, and no more
+ * than {@value #KEPT_CHARS_PER_APP} characters of them (a line is at most 16 KiB: backends split
+ * longer ones). Lines of an app that is not deployed are kept under its app id and dropped when it
+ * stops. Lines of a deployed app are kept under its name (every version shares them) and also
+ * written to the {@link Archive} (the server's store), from which the newest ones are loaded the
+ * first time the name is touched after a restart; the archive prunes to the same bound.
  *
  * <p><b>Ordering.</b> One lock guards the kept lines and the subscriptions, and {@link #attach}
  * takes the kept lines and subscribes under it, so a reader that asks for the kept lines and then
- * follows sees every line once, in order. Subscribers never block ({@link LogSubscriber} buffers),
- * so holding the lock while offering is cheap. Thread-safe.
+ * follows sees every line once, in order. Nothing under the lock blocks or grows without bound:
+ * subscribers buffer a bounded amount and drop the rest ({@link LogSubscriber}), the archive takes
+ * lines without waiting and drops them when the store falls behind, and each container's lines are
+ * rate-limited before they get here, so a flood of output holds the lock briefly and boundedly
+ * often. Thread-safe.
  *
  * <p><b>Ownership.</b> The fanout is the single authority for the recent lines and live
  * subscriptions of this control plane's containers; the archive only keeps a deployed app's lines
@@ -30,6 +34,9 @@ import java.util.Optional;
 public final class LogFanout {
   /** How many lines are kept per app, in memory and in the store. */
   static final int KEPT_PER_APP = 10_000;
+
+  /** How many characters of lines are kept per app in memory, at most: 16 Mi. */
+  static final long KEPT_CHARS_PER_APP = 16L << 20;
 
   /** How many appended lines of a deployed app between two prunes of the store. */
   private static final int PRUNE_EVERY = 1_000;
@@ -43,7 +50,7 @@ public final class LogFanout {
 
     void prune(String name, int keep);
 
-    /** The newest {@code limit} stored lines of the deployed app, oldest first. */
+    /** The newest {@code limit} stored lines of the deployed app, oldest first. Does not block. */
     List<LogLine> load(String name, int limit);
 
     /** The deployed app whose stored lines include this container's. */
@@ -58,7 +65,7 @@ public final class LogFanout {
 
   // Guards everything below.
   private final Object lock = new Object();
-  private final Map<String, ArrayDeque<LogLine>> kept = new HashMap<>();
+  private final Map<String, Ring> kept = new HashMap<>();
   // Containers of apps that are not deployed, until their app stops.
   private final Map<String, String> keyOfContainer = new HashMap<>();
   private final Map<String, List<Subscription>> byApp = new HashMap<>();
@@ -76,11 +83,7 @@ public final class LogFanout {
     synchronized (lock) {
       Optional<String> name = deployedName(appId);
       String key = name.map(LogFanout::deployedKey).orElse(appId);
-      ArrayDeque<LogLine> lines = ring(key, name);
-      lines.addLast(line);
-      if (lines.size() > KEPT_PER_APP) {
-        lines.removeFirst();
-      }
+      ring(key, name).add(line);
       if (name.isEmpty()) {
         // Kept until the app stops; a deployed app's containers are found through the archive.
         keyOfContainer.put(line.getContainerId(), key);
@@ -139,7 +142,7 @@ public final class LogFanout {
                 ? Optional.of(key.substring(DEPLOYED.length()))
                 : Optional.empty();
         ArrayDeque<LogLine> lines =
-            name.isPresent() ? ring(key, name) : kept.getOrDefault(key, new ArrayDeque<>());
+            name.isPresent() ? ring(key, name).lines : kept.getOrDefault(key, new Ring()).lines;
         List<LogLine> wanted = new ArrayList<>();
         for (var it = lines.descendingIterator(); it.hasNext() && wanted.size() < tail; ) {
           LogLine line = it.next();
@@ -205,15 +208,29 @@ public final class LogFanout {
   }
 
   /** The kept lines under {@code key}; a deployed app's are first loaded from the archive. */
-  private ArrayDeque<LogLine> ring(String key, Optional<String> name) {
-    ArrayDeque<LogLine> lines = kept.get(key);
-    if (lines == null) {
-      lines = new ArrayDeque<>();
+  private Ring ring(String key, Optional<String> name) {
+    Ring ring = kept.get(key);
+    if (ring == null) {
+      ring = new Ring();
       if (name.isPresent()) {
-        lines.addAll(archive.orElseThrow().load(name.get(), KEPT_PER_APP));
+        archive.orElseThrow().load(name.get(), KEPT_PER_APP).forEach(ring::add);
       }
-      kept.put(key, lines);
+      kept.put(key, ring);
     }
-    return lines;
+    return ring;
+  }
+
+  /** The kept lines under one key, bounded in number and characters. Guarded by the lock. */
+  private static final class Ring {
+    final ArrayDeque<LogLine> lines = new ArrayDeque<>();
+    long chars;
+
+    void add(LogLine line) {
+      lines.addLast(line);
+      chars += line.getText().length();
+      while (lines.size() > KEPT_PER_APP || (chars > KEPT_CHARS_PER_APP && lines.size() > 1)) {
+        chars -= lines.removeFirst().getText().length();
+      }
+    }
   }
 }
