@@ -6,17 +6,19 @@ import java.util.ArrayDeque;
 
 /**
  * One {@code StreamLogs} call. Lines are sent while the client keeps up (gRPC's {@code isReady});
- * otherwise up to {@value #MAX_BUFFERED} wait, and further lines are dropped and counted, with a
- * note to the client once it catches up. Thread-safe.
+ * otherwise up to {@value #MAX_BUFFERED} lines or {@value #MAX_BUFFERED_CHARS} characters wait, and
+ * further lines are dropped and counted, with a note to the client once it catches up. Thread-safe.
  */
 public final class LogSubscriber {
   static final int MAX_BUFFERED = 10_000;
+  static final long MAX_BUFFERED_CHARS = 8L << 20;
 
   private final ServerCallStreamObserver<LogLine> stream;
 
   // Guards everything below, and every call on the stream.
   private final Object lock = new Object();
   private final ArrayDeque<LogLine> buffer = new ArrayDeque<>();
+  private long bufferedChars;
   private long dropped;
   private boolean done;
   private boolean completing;
@@ -30,11 +32,13 @@ public final class LogSubscriber {
       if (done || completing) {
         return;
       }
-      if (buffer.size() >= MAX_BUFFERED) {
+      if (buffer.size() >= MAX_BUFFERED
+          || bufferedChars + line.getText().length() > MAX_BUFFERED_CHARS) {
         dropped++;
         return;
       }
       buffer.addLast(line);
+      bufferedChars += line.getText().length();
       drain();
     }
   }
@@ -56,11 +60,13 @@ public final class LogSubscriber {
           stream.onNext(
               LogLine.newBuilder()
                   .setStderr(true)
-                  .setText("[skiff] " + dropped + " log line(s) dropped: the reader was too slow")
+                  .setText("[skiff: " + dropped + " lines dropped: the reader was too slow]")
                   .build());
           dropped = 0;
         } else {
-          stream.onNext(buffer.removeFirst());
+          LogLine line = buffer.removeFirst();
+          bufferedChars -= line.getText().length();
+          stream.onNext(line);
         }
       }
       if (completing && dropped == 0 && buffer.isEmpty()) {
@@ -85,6 +91,7 @@ public final class LogSubscriber {
     synchronized (lock) {
       done = true;
       buffer.clear();
+      bufferedChars = 0;
     }
   }
 }

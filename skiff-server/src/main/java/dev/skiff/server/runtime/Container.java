@@ -72,6 +72,9 @@ public final class Container {
   Optional<String> killReason = Optional.empty();
   ScheduledFuture<?> startupTimer;
 
+  /** The rate limit on the container's log lines; thread-safe, guarded by itself. */
+  final LogRateLimiter logRate;
+
   Container(String id, String token, FunctionCore scheduler, int slots, Instant createdAt) {
     this.id = id;
     this.token = token;
@@ -81,6 +84,8 @@ public final class Container {
     this.createdAt = createdAt;
     this.idleSince = createdAt;
     this.lastSeen = createdAt;
+    ControlPlaneConfig.LogRate rate = scheduler.ctx.config().logRate();
+    this.logRate = new LogRateLimiter(rate.linesPerSecond(), rate.burst(), System.nanoTime());
   }
 
   /** The function the container serves: its app, its name, and stopping this container. */

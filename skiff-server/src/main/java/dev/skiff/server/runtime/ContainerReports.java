@@ -52,9 +52,50 @@ abstract class ContainerReports extends ContainerLauncher {
     }
   }
 
-  /** One line of a container's output, for the app's log subscribers. */
+  /**
+   * One line of a container's output, for the app's log subscribers, unless the container is over
+   * its log rate; then the line is dropped and counted, and the count reported in a line of its own
+   * once lines get through again.
+   */
   @Override
   public void publishLine(Container c, boolean stderr, String text) {
+    long report = c.logRate.admit(System.nanoTime());
+    if (report < 0) {
+      return;
+    }
+    if (report > 0) {
+      reportDropped(c, report);
+    }
+    publish(c, stderr, text);
+  }
+
+  /** Reports the lines of {@code c} dropped since the last report, if any. */
+  private void flushDropped(Container c) {
+    long report = c.logRate.takeDropped(System.nanoTime());
+    if (report > 0) {
+      reportDropped(c, report);
+    }
+  }
+
+  /**
+   * Reports the lines of each container dropped since its last report, if that was a while ago: a
+   * flood that stopped is reported even when no line follows it. Call without the lock.
+   */
+  void reportDroppedLines(List<Container> of) {
+    long now = System.nanoTime();
+    for (Container c : of) {
+      long report = c.logRate.takeDroppedIfDue(now);
+      if (report > 0) {
+        reportDropped(c, report);
+      }
+    }
+  }
+
+  private void reportDropped(Container c, long dropped) {
+    publish(c, true, LogRateLimiter.droppedLine(dropped, ctx.config().logRate().linesPerSecond()));
+  }
+
+  private void publish(Container c, boolean stderr, String text) {
     ctx.logs()
         .publish(
             app.id(),
@@ -222,6 +263,7 @@ abstract class ContainerReports extends ContainerLauncher {
   /** The container ended: fail what it held, forget it, and replace it if inputs wait. */
   @Override
   public void onExit(Container c, int exitCode, List<String> stderrTail) {
+    flushDropped(c); // the backend reports the exit after the last line of output
     withLock(
         out -> {
           if (containers.get(c.id) != c) {

@@ -3,6 +3,7 @@ package dev.skiff.server.runtime;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * The tunable numbers of a control plane.
@@ -26,6 +27,7 @@ import java.time.Duration;
  *     directory, or a cache that several control planes share
  * @param maxWarmContainers the most warm containers kept in all, whatever the number of classpaths
  *     in use (0: none)
+ * @param logRate how many lines of output per second each container may write to the logs
  */
 public record ControlPlaneConfig(
     int defaultMaxContainers,
@@ -40,7 +42,32 @@ public record ControlPlaneConfig(
     int warmContainers,
     Path dataDir,
     Path buildDirectory,
-    int maxWarmContainers) {
+    int maxWarmContainers,
+    LogRate logRate) {
+  /**
+   * How many lines of output per second one container may write to its app's logs: a token bucket
+   * that refills at {@code linesPerSecond} and holds up to {@code burst} lines. Lines beyond it are
+   * dropped and counted, and the count is reported in a {@code [skiff: N lines dropped ...]} line.
+   *
+   * @param linesPerSecond the sustained rate, at least 1
+   * @param burst how many lines may come at once after a quiet spell, at least 1
+   */
+  public record LogRate(int linesPerSecond, int burst) {
+    /** The default: 1,000 lines per second, bursts of 2,000. */
+    public static final LogRate DEFAULT = new LogRate(1_000, 2_000);
+
+    /** Rejects a rate or burst below 1. */
+    public LogRate {
+      if (linesPerSecond < 1 || burst < 1) {
+        throw new IllegalArgumentException(
+            "the log rate must be at least 1 line per second with a burst of at least 1, was "
+                + linesPerSecond
+                + " lines/s with a burst of "
+                + burst);
+      }
+    }
+  }
+
   /** The default of {@link #maxWarmContainers}: four idle JVMs, about 300 MB. */
   public static final int DEFAULT_MAX_WARM_CONTAINERS = 4;
 
@@ -66,6 +93,39 @@ public record ControlPlaneConfig(
               + ", was "
               + maxWarmContainers);
     }
+    Objects.requireNonNull(logRate, "logRate");
+  }
+
+  /** Settings with the default log rate ({@link LogRate#DEFAULT}). */
+  public ControlPlaneConfig(
+      int defaultMaxContainers,
+      Duration defaultScaledownWindow,
+      Duration defaultTimeout,
+      Duration heartbeatTimeout,
+      Duration stopGrace,
+      Duration brokenStreamGrace,
+      Duration tick,
+      int startFailuresBeforeGivingUp,
+      Duration maxStartBackoff,
+      int warmContainers,
+      Path dataDir,
+      Path buildDirectory,
+      int maxWarmContainers) {
+    this(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        defaultTimeout,
+        heartbeatTimeout,
+        stopGrace,
+        brokenStreamGrace,
+        tick,
+        startFailuresBeforeGivingUp,
+        maxStartBackoff,
+        warmContainers,
+        dataDir,
+        buildDirectory,
+        maxWarmContainers,
+        LogRate.DEFAULT);
   }
 
   /** Settings with the default cap on warm containers in all. */
@@ -113,7 +173,27 @@ public record ControlPlaneConfig(
         warmContainers,
         dataDir,
         buildDirectory,
-        max);
+        max,
+        logRate);
+  }
+
+  /** These settings with another rate of log lines per container. */
+  public ControlPlaneConfig withLogRate(LogRate rate) {
+    return new ControlPlaneConfig(
+        defaultMaxContainers,
+        defaultScaledownWindow,
+        defaultTimeout,
+        heartbeatTimeout,
+        stopGrace,
+        brokenStreamGrace,
+        tick,
+        startFailuresBeforeGivingUp,
+        maxStartBackoff,
+        warmContainers,
+        dataDir,
+        buildDirectory,
+        maxWarmContainers,
+        rate);
   }
 
   /** Settings whose built images are kept in the data directory. */

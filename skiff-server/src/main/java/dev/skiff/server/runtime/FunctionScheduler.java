@@ -268,11 +268,13 @@ public final class FunctionScheduler extends ContainerReports {
   /** Periodic housekeeping: lost containers, idle containers, starts after a backoff. */
   void tick() {
     Outbox out = new Outbox();
+    List<Container> current;
     lock.lock();
     try {
       if (closed) {
         return;
       }
+      current = List.copyOf(containers.values());
       Instant now = ctx.ticker().instant();
       Duration limit = ctx.config().heartbeatTimeout();
       for (Container c : containers.values()) {
@@ -287,6 +289,7 @@ public final class FunctionScheduler extends ContainerReports {
       lock.unlock();
     }
     out.run();
+    reportDroppedLines(current);
   }
 
   /** A consistent snapshot of the function's load, for tests and diagnostics. */

@@ -18,7 +18,7 @@ final class InMemoryLogs implements LogStore {
   private boolean closed;
 
   @Override
-  public CompletableFuture<Void> append(String appName, String containerId, byte[] line) {
+  public CompletableFuture<Boolean> append(String appName, String containerId, byte[] line) {
     synchronized (lock) {
       if (!closed) {
         byApp
@@ -26,11 +26,11 @@ final class InMemoryLogs implements LogStore {
             .addLast(new Line(containerId, line));
       }
     }
-    return CompletableFuture.completedFuture(null);
+    return CompletableFuture.completedFuture(true);
   }
 
   @Override
-  public CompletableFuture<Void> prune(String appName, int keep) {
+  public CompletableFuture<Boolean> prune(String appName, int keep) {
     synchronized (lock) {
       ArrayDeque<Line> lines = byApp.get(appName);
       if (lines != null) {
@@ -42,7 +42,7 @@ final class InMemoryLogs implements LogStore {
         }
       }
     }
-    return CompletableFuture.completedFuture(null);
+    return CompletableFuture.completedFuture(true);
   }
 
   @Override

@@ -9,13 +9,22 @@ import java.util.concurrent.CompletableFuture;
  * (the store does not read it) together with the container that wrote it. Thread-safe.
  */
 public interface LogStore {
-  /** Appends one encoded line that {@code containerId} wrote. Completes once durable. */
-  CompletableFuture<Void> append(String appName, String containerId, byte[] line);
+  /**
+   * Appends one encoded line that {@code containerId} wrote, soon and without waiting: lines never
+   * delay the store's other writes.
+   *
+   * @return completes with true once durable, or at once with false if the line was dropped because
+   *     too many lines wait to be written
+   */
+  CompletableFuture<Boolean> append(String appName, String containerId, byte[] line);
 
   /**
-   * Deletes all but the newest {@code keep} (at least 0) lines of an app. Completes once durable.
+   * Deletes all but the newest {@code keep} (at least 0) lines of an app, soon and without waiting.
+   *
+   * @return completes with true once durable, or at once with false if the prune was dropped
+   *     because too many writes of lines wait
    */
-  CompletableFuture<Void> prune(String appName, int keep);
+  CompletableFuture<Boolean> prune(String appName, int keep);
 
   /** The newest {@code limit} (at least 0) lines of an app, oldest first. */
   List<byte[]> newest(String appName, int limit);

@@ -2,13 +2,10 @@ package dev.skiff.server.backend.local;
 
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.OutputListener;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.OptionalLong;
@@ -57,8 +54,8 @@ final class LocalContainer implements ContainerHandle {
   }
 
   /**
-   * Reads {@code stream} line by line on a virtual thread and hands each line to {@code output};
-   * completes when the stream ends.
+   * Reads {@code stream} line by line on a virtual thread and hands each line to {@code output}, a
+   * line longer than {@link LineSplitter#MAX_LINE_BYTES} in pieces; completes when the stream ends.
    */
   CompletableFuture<Void> pump(InputStream stream, boolean stderr, OutputListener output) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -66,19 +63,20 @@ final class LocalContainer implements ContainerHandle {
         .name("skiff-" + id + (stderr ? "-stderr" : "-stdout"))
         .start(
             () -> {
-              try (BufferedReader reader =
-                  new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                  if (stderr || line.startsWith(JVM_OUT_OF_MEMORY)) {
-                    rememberStderr(line);
-                  }
-                  try {
-                    output.line(stderr, line);
-                  } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "output listener failed", e);
-                  }
-                }
+              try (stream) {
+                new LineSplitter(LineSplitter.MAX_LINE_BYTES)
+                    .split(
+                        stream,
+                        line -> {
+                          if (stderr || line.startsWith(JVM_OUT_OF_MEMORY)) {
+                            rememberStderr(line);
+                          }
+                          try {
+                            output.line(stderr, line);
+                          } catch (RuntimeException e) {
+                            LOG.log(Level.WARNING, "output listener failed", e);
+                          }
+                        });
               } catch (IOException | UncheckedIOException e) {
                 // The process ended and its pipe was closed under us: nothing more to read.
               } finally {

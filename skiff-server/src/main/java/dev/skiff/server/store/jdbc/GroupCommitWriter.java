@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -24,6 +25,12 @@ import java.util.concurrent.TimeUnit;
  * SAVEPOINT}) only, so that any database's store can use it; the SQL of the writes and reads is the
  * store's.
  *
+ * <p><b>Background writes</b> ({@link #writeInBackground}: log lines, which nobody waits for) wait
+ * in a queue of their own, bounded to {@value #MAX_BACKGROUND_QUEUED}; when it is full they are
+ * refused, never queued without bound. They are committed in batches of their own, of at most
+ * {@value #MAX_BACKGROUND_BATCH}, and only while no other write waits: a flood of them delays a
+ * durable write by at most one such batch.
+ *
  * <p><b>Reads</b> run on the caller's thread. The connection is guarded by {@link #db}; the writer
  * holds it only for the length of one batch. {@link #close()} lets queued writes commit, then
  * closes the connection; a write after it fails. Thread-safe.
@@ -31,6 +38,12 @@ import java.util.concurrent.TimeUnit;
 public final class GroupCommitWriter implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
   private static final int MAX_BATCH = 2048;
+
+  /** The most background writes waiting; more are refused. */
+  public static final int MAX_BACKGROUND_QUEUED = 1024;
+
+  /** The most background writes committed together. */
+  private static final int MAX_BACKGROUND_BATCH = 256;
 
   /** One write of a batch: statements on the connection, which the writer commits. */
   @FunctionalInterface
@@ -53,6 +66,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final Object db = new Object();
   private final Connection connection;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(MAX_BACKGROUND_QUEUED);
   private final Thread writer;
   private volatile boolean closed;
 
@@ -80,6 +94,27 @@ public final class GroupCommitWriter implements AutoCloseable {
   }
 
   /**
+   * Queues a write that nobody needs to wait for, behind every other write; a failure of it is
+   * logged.
+   *
+   * @return completes with true once committed, or at once with false if it was refused: {@value
+   *     #MAX_BACKGROUND_QUEUED} such writes wait already, or the store is closed
+   */
+  public CompletableFuture<Boolean> writeInBackground(Write write) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closed || !background.offer(new Pending(write, done))) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return done.whenComplete(
+            (ok, e) -> {
+              if (e != null) {
+                LOG.log(System.Logger.Level.WARNING, "a background write failed: {0}", e);
+              }
+            })
+        .thenApply(ok -> true);
+  }
+
+  /**
    * Runs {@code work} on the caller's thread with the connection to itself.
    *
    * @param what what the work does, for the error: "read the deployed apps"
@@ -99,9 +134,18 @@ public final class GroupCommitWriter implements AutoCloseable {
     List<Pending> batch = new ArrayList<>(MAX_BATCH);
     while (true) {
       try {
-        Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+        Pending first = queue.poll();
+        if (first == null && !background.isEmpty()) {
+          background.drainTo(batch, MAX_BACKGROUND_BATCH);
+          commit(batch);
+          batch.clear();
+          continue;
+        }
         if (first == null) {
-          if (closed) {
+          first = queue.poll(100, TimeUnit.MILLISECONDS);
+        }
+        if (first == null) {
+          if (closed && background.isEmpty()) {
             return;
           }
           continue;

@@ -18,8 +18,8 @@ final class SqliteLogs implements LogStore {
   }
 
   @Override
-  public CompletableFuture<Void> append(String appName, String containerId, byte[] line) {
-    return db.write(
+  public CompletableFuture<Boolean> append(String appName, String containerId, byte[] line) {
+    return db.writeInBackground(
         c -> {
           try (PreparedStatement p =
               c.prepareStatement(
@@ -33,8 +33,8 @@ final class SqliteLogs implements LogStore {
   }
 
   @Override
-  public CompletableFuture<Void> prune(String appName, int keep) {
-    return db.write(
+  public CompletableFuture<Boolean> prune(String appName, int keep) {
+    return db.writeInBackground(
         c -> {
           try (PreparedStatement p =
               c.prepareStatement(

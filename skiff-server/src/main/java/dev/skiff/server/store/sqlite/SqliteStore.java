@@ -23,8 +23,9 @@ import java.util.List;
  * committed write survives a crash of the machine.
  *
  * <p>Writes go through a {@link GroupCommitWriter} (one writer thread, group commits); reads run on
- * the caller's thread. Writes nobody waits for (results, finished runs, log lines) share the same
- * queue and batches as those that callers wait for.
+ * the caller's thread. Log lines are background writes: a bounded queue of their own, committed
+ * only while no other write waits, and dropped when it is full, so that a flood of output never
+ * delays a durable spawn or a schedule's record.
  *
  * <p><b>Schema.</b> Versioned with SQLite's {@code user_version}: {@link #MIGRATIONS} takes a store
  * from each version to the next, each step in one transaction with its new version, so that a crash

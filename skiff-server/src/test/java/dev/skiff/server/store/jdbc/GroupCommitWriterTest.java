@@ -11,8 +11,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -117,5 +119,43 @@ class GroupCommitWriterTest {
     good.get(1, TimeUnit.SECONDS);
     writer.write(insert(2, 10)).get(10, TimeUnit.SECONDS);
     assertThat(rows()).isEqualTo(2);
+  }
+
+  @Test
+  void backgroundWritesAreBoundedAndGoBehindEveryDurableWrite() throws Exception {
+    CountDownLatch blocked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> applied = Collections.synchronizedList(new ArrayList<>());
+    // The writer holds the first background write until released; more queue up behind it.
+    CompletableFuture<Boolean> first =
+        writer.writeInBackground(
+            c -> {
+              blocked.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+    List<CompletableFuture<Boolean>> queued = new ArrayList<>();
+    for (int i = 0; i < GroupCommitWriter.MAX_BACKGROUND_QUEUED; i++) {
+      int n = i;
+      queued.add(writer.writeInBackground(c -> applied.add("background " + n)));
+    }
+    CompletableFuture<Boolean> refused = writer.writeInBackground(c -> applied.add("refused"));
+    assertThat(refused).isCompletedWithValue(false);
+    CompletableFuture<Void> durable = writer.write(c -> applied.add("durable"));
+
+    release.countDown();
+    durable.get(10, TimeUnit.SECONDS);
+    assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture.allOf(queued.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(queued).allSatisfy(f -> assertThat(f).isCompletedWithValue(true));
+    assertThat(applied)
+        .hasSize(GroupCommitWriter.MAX_BACKGROUND_QUEUED + 1)
+        .doesNotContain("refused");
+    // The durable write waited for the batch that was being written, then went ahead of the rest.
+    assertThat(applied.indexOf("durable")).isZero();
   }
 }
