@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
@@ -37,7 +38,10 @@ import java.util.regex.Pattern;
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
  *                                          [--web-port N] [--result-retention 7d]
  *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
- *                                          [--backend NAME]
+ *                                          [--backend NAME] [--max-warm-containers N]
+ *                                          [--max-message-mib N] [--max-blob-mib N]
+ *                                          [--blob-quota-mib N] [--container-memory-mib N]
+ *                                          [--container-pids N]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -71,6 +75,7 @@ public final class SkiffServer implements AutoCloseable {
    * @param containerJvmOptions options added to every container's JVM command line
    * @param backend the name of the container backend
    * @param maxWarmContainers the most warm-pool containers kept in all (0: no warm pool)
+   * @param limits the bounds on messages, blobs and containers
    */
   public record Options(
       Path dataDir,
@@ -83,11 +88,41 @@ public final class SkiffServer implements AutoCloseable {
       boolean allowUnsandboxed,
       List<String> containerJvmOptions,
       String backend,
-      int maxWarmContainers) {
+      int maxWarmContainers,
+      ServerLimits limits) {
     /** Checks the container JVM options and the warm-pool cap. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
       SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
+      Objects.requireNonNull(limits, "limits");
+    }
+
+    /** Options with the default limits ({@link ServerLimits#defaults()}). */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        int webPort,
+        Duration retention,
+        Path configFile,
+        Transport transport,
+        boolean allowUnsandboxed,
+        List<String> containerJvmOptions,
+        String backend,
+        int maxWarmContainers) {
+      this(
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          transport,
+          allowUnsandboxed,
+          containerJvmOptions,
+          backend,
+          maxWarmContainers,
+          ServerLimits.defaults());
     }
 
     /** Options with the default cap on warm-pool containers. */
@@ -242,11 +277,13 @@ public final class SkiffServer implements AutoCloseable {
           ContainerBackendProvider.named(options.backend())
               .create(
                   BackendConfig.server(
-                      options.allowUnsandboxed(),
-                      options.containerJvmOptions(),
-                      name -> VolumeStore.directory(dataDir, name),
-                      ImageStore.resolver(embedded.buildDirectory()),
-                      sha256 -> JarStore.file(dataDir, sha256)));
+                          options.allowUnsandboxed(),
+                          options.containerJvmOptions(),
+                          name -> VolumeStore.directory(dataDir, name),
+                          ImageStore.resolver(embedded.buildDirectory()),
+                          sha256 -> JarStore.file(dataDir, sha256))
+                      .withContainerLimits(
+                          options.limits().containerMemoryMib(), options.limits().containerPids()));
     } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;
@@ -265,7 +302,8 @@ public final class SkiffServer implements AutoCloseable {
                   store,
                   true,
                   options.retention(),
-                  tls));
+                  tls,
+                  options.limits()));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -428,6 +466,7 @@ public final class SkiffServer implements AutoCloseable {
     List<String> containerJvmOptions = defaults.containerJvmOptions();
     String backend = defaults.backend();
     int maxWarmContainers = defaults.maxWarmContainers();
+    ServerLimits limits = defaults.limits();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -460,13 +499,21 @@ public final class SkiffServer implements AutoCloseable {
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
         case "--max-warm-containers" -> maxWarmContainers = maxWarmContainers(v);
+        case "--max-message-mib",
+            "--max-blob-mib",
+            "--blob-quota-mib",
+            "--container-memory-mib",
+            "--container-pids" ->
+            limits = limits.with(a, v);
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
-                    + " --container-jvm-options, --backend, --max-warm-containers, --help");
+                    + " --container-jvm-options, --backend, --max-warm-containers,"
+                    + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
+                    + " --container-memory-mib, --container-pids, --help");
       }
     }
     Transport transport;
@@ -495,7 +542,8 @@ public final class SkiffServer implements AutoCloseable {
         allowUnsandboxed,
         containerJvmOptions,
         backend,
-        maxWarmContainers);
+        maxWarmContainers,
+        limits);
   }
 
   /**
@@ -567,6 +615,8 @@ public final class SkiffServer implements AutoCloseable {
                             [--result-retention D]
                             [--tls-cert FILE --tls-key FILE | --plaintext]
                             [--allow-unsandboxed] [--backend NAME]
+                            [--max-message-mib N] [--max-blob-mib N] [--blob-quota-mib N]
+                            [--container-memory-mib N] [--container-pids N]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -587,6 +637,13 @@ public final class SkiffServer implements AutoCloseable {
                                   this, the server refuses to start there)
           --backend NAME          where containers run (default local: child processes of
                                   this server); an unknown name fails, listing the available
+          --max-message-mib N     the largest gRPC message accepted, in MiB (default 64)
+          --max-blob-mib N        the largest blob (a payload past 4 MiB), in MiB (default 256)
+          --blob-quota-mib N      the most all blobs may hold together, in MiB (default 16384)
+          --container-memory-mib N  the memory limit of a container whose function sets none,
+                                  in MiB (default 2048; 0: none)
+          --container-pids N      the most processes and threads of one container (default
+                                  4096; 0: no limit)
         """);
   }
 
