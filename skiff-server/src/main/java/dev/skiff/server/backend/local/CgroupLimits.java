@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 
 /**
  * Hard memory and CPU limits for container processes through Linux control groups, where this
@@ -56,11 +57,11 @@ final class CgroupLimits {
       String name = "skiff-" + ProcessHandle.current().pid();
       Map<String, String> own = ownGroups(Files.readAllLines(Path.of("/proc/self/cgroup")));
       if (own.containsKey("memory") && own.containsKey("cpu")) {
-        Path memory = createGroup(hierarchy("memory", own.get("memory")).resolve(name));
-        Path cpu = createGroup(hierarchy("cpu", own.get("cpu")).resolve(name));
+        Path memory = createOwnGroup(hierarchy("memory", own.get("memory")).resolve(name));
+        Path cpu = createOwnGroup(hierarchy("cpu", own.get("cpu")).resolve(name));
         Optional<Path> pids = Optional.empty();
         if (own.containsKey("pids")) {
-          pids = Optional.of(createGroup(hierarchy("pids", own.get("pids")).resolve(name)));
+          pids = Optional.of(createOwnGroup(hierarchy("pids", own.get("pids")).resolve(name)));
         } else {
           LOG.log(Level.INFO, "no pids control group for this process; containers' pids unlimited");
         }
@@ -68,7 +69,7 @@ final class CgroupLimits {
       }
       if (own.containsKey("")) {
         Path parent = ROOT.resolve(relative(own.get("")));
-        Path base = createGroup(parent.resolve(name));
+        Path base = createOwnGroup(parent.resolve(name));
         // A v2 group can hand controllers to its children only if it holds no process itself.
         Files.writeString(base.resolve("cgroup.subtree_control"), "+memory +cpu");
         Optional<Path> pids = Optional.empty();
@@ -123,6 +124,43 @@ final class CgroupLimits {
 
   private static String relative(String group) {
     return group.startsWith("/") ? group.substring(1) : group;
+  }
+
+  /**
+   * Removes the groups that control planes killed before they could clean up (kill -9) left under
+   * {@code parent}: {@code skiff-PID} of a process that is gone, with its containers' groups. A
+   * group that still holds a process cannot be removed and stays.
+   */
+  private static void removeStale(Path parent) {
+    try (Stream<Path> dirs = Files.list(parent)) {
+      for (Path d : dirs.toList()) {
+        String n = d.getFileName().toString();
+        if (!n.startsWith("skiff-") || !Files.isDirectory(d)) {
+          continue;
+        }
+        long pid;
+        try {
+          pid = Long.parseLong(n.substring("skiff-".length()));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (ProcessHandle.of(pid).isPresent()) {
+          continue;
+        }
+        try (Stream<Path> groups = Files.list(d)) {
+          groups.filter(Files::isDirectory).forEach(CgroupLimits::removeQuietly);
+        }
+        removeQuietly(d);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "could not look for stale groups in {0}: {1}", parent, e.toString());
+    }
+  }
+
+  /** This backend's group {@code dir}, after removing the stale groups beside it. */
+  private static Path createOwnGroup(Path dir) throws IOException {
+    removeStale(dir.getParent());
+    return createGroup(dir);
   }
 
   private static Path createGroup(Path dir) throws IOException {
