@@ -116,6 +116,42 @@ final class ServerCommand implements Callable<Integer> {
   String appLease;
 
   @Option(
+      names = "--max-message-mib",
+      paramLabel = "N",
+      description =
+          "The largest gRPC message accepted, in MiB (default 64; payloads past 4 MiB travel as"
+              + " blobs).")
+  Integer maxMessageMib;
+
+  @Option(
+      names = "--max-blob-mib",
+      paramLabel = "N",
+      description = "The largest blob (a payload past 4 MiB), in MiB (default 256).")
+  Long maxBlobMib;
+
+  @Option(
+      names = "--blob-quota-mib",
+      paramLabel = "N",
+      description = "The most all stored blobs may hold together, in MiB (default 16384).")
+  Long blobQuotaMib;
+
+  @Option(
+      names = "--container-memory-mib",
+      paramLabel = "N",
+      description =
+          "The memory limit of a container whose function sets none, in MiB (default 2048; 0:"
+              + " none).")
+  Long containerMemoryMib;
+
+  @Option(
+      names = "--container-pids",
+      paramLabel = "N",
+      description =
+          "The most processes and threads of one container, where control groups allow (default"
+              + " 4096; 0: no limit).")
+  Integer containerPids;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -173,7 +209,19 @@ final class ServerCommand implements Callable<Integer> {
       args.add("--app-lease");
       args.add(appLease);
     }
+    addIfSet(args, "--max-message-mib", maxMessageMib);
+    addIfSet(args, "--max-blob-mib", maxBlobMib);
+    addIfSet(args, "--blob-quota-mib", blobQuotaMib);
+    addIfSet(args, "--container-memory-mib", containerMemoryMib);
+    addIfSet(args, "--container-pids", containerPids);
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;
+  }
+
+  private static void addIfSet(List<String> args, String option, Number value) {
+    if (value != null) {
+      args.add(option);
+      args.add(value.toString());
+    }
   }
 }

@@ -42,6 +42,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
   private static final int MAX_BATCH = 1024;
+
+  /**
+   * A batch stops growing past this many bytes, so that a message stays far below the server's
+   * limit (64 MiB by default) even when every input is near the inline limit.
+   */
+  private static final long MAX_BATCH_BYTES = 16L * 1024 * 1024;
+
   private static final int MAX_IN_FLIGHT = 100_000;
 
   private sealed interface Event {}
@@ -136,7 +143,14 @@ final class MapCall implements Iterator<Outcome<Object>>, AutoCloseable {
           continue;
         }
         batch.add(first);
-        encoded.drainTo(batch, MAX_BATCH - 1);
+        long bytes = first.getSerializedSize();
+        IndexedArgs next;
+        while (batch.size() < MAX_BATCH
+            && bytes < MAX_BATCH_BYTES
+            && (next = encoded.poll()) != null) {
+          batch.add(next);
+          bytes += next.getSerializedSize();
+        }
         awaitReady();
         send(
             MapRequest.newBuilder().setInputs(InputBatch.newBuilder().addAllInputs(batch)).build());

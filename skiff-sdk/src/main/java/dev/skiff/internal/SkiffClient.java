@@ -254,6 +254,16 @@ public final class SkiffClient implements AutoCloseable {
           new InvalidConfigurationException(description);
       case UNIMPLEMENTED -> new UnsupportedOptionException(description);
       case ALREADY_EXISTS -> new SkiffException(description);
+      case RESOURCE_EXHAUSTED ->
+          new SkiffException(
+              "the Skiff control plane at "
+                  + target
+                  + " refused a request past one of its limits: "
+                  + description
+                  + (description.startsWith("gRPC message exceeds maximum size")
+                      ? " (bytes; the server's operator can raise it with skiff server"
+                          + " --max-message-mib, default 64)"
+                      : ""));
       case CANCELLED ->
           new FunctionCancelledException(
               description.isEmpty() ? "the call was cancelled" : description);

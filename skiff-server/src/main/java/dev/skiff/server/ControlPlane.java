@@ -39,6 +39,7 @@ import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.InMemoryStore;
 import dev.skiff.server.store.Store;
+import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
 import io.grpc.BindableService;
@@ -55,8 +56,10 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,9 +97,6 @@ import java.util.stream.Stream;
 final class ControlPlane implements EmbeddedControlPlane {
   private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
 
-  /** The largest message the server accepts. */
-  static final int MAX_MESSAGE_BYTES = 300 * 1024 * 1024;
-
   /**
    * How often expired results of spawned calls and scheduled runs are swept (more often for a
    * shorter retention).
@@ -124,7 +124,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final WarmPool pool;
   private final ScheduleRunner schedules;
   private final WebGateway web;
-  private final BlobStore blobs = new BlobStore();
+  private final BlobStore blobs;
   private final ImageStore images;
   private final CallRegistry calls;
   private final Optional<Deployments> deployments;
@@ -142,8 +142,8 @@ final class ControlPlane implements EmbeddedControlPlane {
    * client token (random when empty), its store (closed with the control plane), whether that store
    * outlives the control plane, how long spawned calls' results are kept, and the certificate its
    * API and web gateway serve TLS with (none: plaintext, which only a loopback address may use),
-   * and the lease of its ephemeral apps (none: they live until stopped, which suits an embedded
-   * control plane, whose clients die with it).
+   * the lease of its ephemeral apps (none: they live until stopped, which suits an embedded control
+   * plane, whose clients die with it), and its bounds on messages and blobs.
    *
    * <p>Only a control plane whose store is {@code durable} (the server) keeps deployed apps, and
    * only it lets finished calls leave memory before their retention (their results are read from
@@ -157,10 +157,11 @@ final class ControlPlane implements EmbeddedControlPlane {
       boolean durable,
       Duration retention,
       Optional<ServerCertificate> tls,
-      Optional<Duration> appLease) {
+      Optional<Duration> appLease,
+      ServerLimits limits) {
     /**
      * An embedded control plane: free loopback ports, a random token, memory only, no TLS, no
-     * leases.
+     * leases, the default bounds.
      */
     static Listen embedded() {
       return new Listen(
@@ -171,7 +172,8 @@ final class ControlPlane implements EmbeddedControlPlane {
           false,
           Duration.ofDays(7),
           Optional.empty(),
-          Optional.empty());
+          Optional.empty(),
+          ServerLimits.defaults());
     }
   }
 
@@ -187,6 +189,12 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.clock = clock;
     this.store = listen.store();
     this.retention = listen.retention();
+    long maxBlobBytes = listen.limits().maxBlobMib() * 1024 * 1024 + 64 * 1024; // + framing
+    long blobQuota = listen.limits().blobQuotaMib() * 1024 * 1024;
+    this.blobs =
+        listen.durable()
+            ? BlobStore.in(config.dataDir().resolve("blobs"), maxBlobBytes, blobQuota, clock)
+            : BlobStore.temporary(maxBlobBytes, blobQuota, clock);
     this.sweepEvery =
         listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
     this.lastSweep = MonotonicClock.system().instant().minus(sweepEvery); // the first tick sweeps
@@ -282,6 +290,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             new BlobService(
                 blobs,
                 id -> apps.find(id).isPresent(),
+                id -> deployments.map(d -> d.keeps(id)).orElse(false),
                 new CrossAppCalls(apps, deployments)::allows),
             new VolumeService(volumes, apps::volumesOf),
             new TokenService(webTokens));
@@ -303,7 +312,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     NettyServerBuilder socket =
         NettyServerBuilder.forAddress(listen.address())
             .directExecutor()
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .maxInboundMessageSize(listen.limits().maxMessageBytes())
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
     socket.intercept(PrincipalFilter.noContainers()); // containers use their socket
@@ -320,7 +329,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         containerSocket
             .serverBuilder()
             .directExecutor()
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .maxInboundMessageSize(listen.limits().maxMessageBytes())
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .intercept(PrincipalFilter.containersOnly())
@@ -356,6 +365,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
     listening.set(new ContainerEndpoint(containerSocket.path()));
+    deployments.ifPresent(d -> d.onRequeue(blobs::reown));
     deployments.ifPresent(Deployments::restore);
     long tickMillis = config.tick().toMillis();
     this.ticker =
@@ -429,12 +439,14 @@ final class ControlPlane implements EmbeddedControlPlane {
   }
 
   /**
-   * Deletes the blobs of stopped apps, and every {@link #sweepEvery} the results and runs past
-   * their retention. Runs on the sweeper thread: it waits for the store.
+   * Deletes the blobs of stopped apps and the kept blobs past the retention that no unfinished call
+   * refers to, and every {@link #sweepEvery} the results and runs past their retention. Runs on the
+   * sweeper thread: it waits for the store.
    */
   private void sweep() {
     try {
-      blobs.sweep(id -> apps.find(id).isPresent());
+      Instant now = clock.instant();
+      blobs.sweep(id -> apps.find(id).isPresent(), now.minus(retention), this::pinnedBlobs);
       Instant tick = MonotonicClock.system().instant();
       if (Duration.between(lastSweep, tick).compareTo(sweepEvery) >= 0) {
         lastSweep = tick;
@@ -444,6 +456,15 @@ final class ControlPlane implements EmbeddedControlPlane {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "control plane housekeeping failed", e);
     }
+  }
+
+  /** The blobs that the arguments of unfinished stored calls refer to. */
+  private Set<String> pinnedBlobs() {
+    Set<String> pinned = new HashSet<>();
+    for (StoredCall call : store.calls().unfinished()) {
+      BlobStore.referencedId(call.args()).ifPresent(pinned::add);
+    }
+    return pinned;
   }
 
   @Override

@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
@@ -38,7 +39,11 @@ import java.util.regex.Pattern;
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
  *                                          [--web-port N] [--result-retention 7d]
  *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
- *                                          [--backend NAME] [--app-lease 30s]
+ *                                          [--backend NAME] [--max-warm-containers N]
+ *                                          [--app-lease 30s]
+ *                                          [--max-message-mib N] [--max-blob-mib N]
+ *                                          [--blob-quota-mib N] [--container-memory-mib N]
+ *                                          [--container-pids N]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -74,6 +79,7 @@ public final class SkiffServer implements AutoCloseable {
    * @param maxWarmContainers the most warm-pool containers kept in all (0: no warm pool)
    * @param appLease how long an ephemeral app lives without its client renewing its lease ({@link
    *     AppLeases#MIN_LENGTH}..{@link AppLeases#MAX_LENGTH})
+   * @param limits the bounds on messages, blobs and containers
    */
   public record Options(
       Path dataDir,
@@ -87,15 +93,20 @@ public final class SkiffServer implements AutoCloseable {
       List<String> containerJvmOptions,
       String backend,
       int maxWarmContainers,
-      Duration appLease) {
+      Duration appLease,
+      ServerLimits limits) {
     /** Checks the container JVM options, the warm-pool cap and the lease. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
       SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
       checkAppLease(appLease, appLease.toString());
+      Objects.requireNonNull(limits, "limits");
     }
 
-    /** Options with the default lease of ephemeral apps. */
+    /**
+     * Options with the default lease of ephemeral apps and the default limits ({@link
+     * ServerLimits#defaults()}).
+     */
     public Options(
         Path dataDir,
         String host,
@@ -120,7 +131,8 @@ public final class SkiffServer implements AutoCloseable {
           containerJvmOptions,
           backend,
           maxWarmContainers,
-          AppLeases.DEFAULT_LENGTH);
+          AppLeases.DEFAULT_LENGTH,
+          ServerLimits.defaults());
     }
 
     /** Options with the default cap on warm-pool containers. */
@@ -275,11 +287,13 @@ public final class SkiffServer implements AutoCloseable {
           ContainerBackendProvider.named(options.backend())
               .create(
                   BackendConfig.server(
-                      options.allowUnsandboxed(),
-                      options.containerJvmOptions(),
-                      name -> VolumeStore.directory(dataDir, name),
-                      ImageStore.resolver(embedded.buildDirectory()),
-                      sha256 -> JarStore.file(dataDir, sha256)));
+                          options.allowUnsandboxed(),
+                          options.containerJvmOptions(),
+                          name -> VolumeStore.directory(dataDir, name),
+                          ImageStore.resolver(embedded.buildDirectory()),
+                          sha256 -> JarStore.file(dataDir, sha256))
+                      .withContainerLimits(
+                          options.limits().containerMemoryMib(), options.limits().containerPids()));
     } catch (IllegalArgumentException | IllegalStateException e) {
       store.close();
       throw e;
@@ -299,7 +313,8 @@ public final class SkiffServer implements AutoCloseable {
                   true,
                   options.retention(),
                   tls,
-                  Optional.of(options.appLease())));
+                  Optional.of(options.appLease()),
+                  options.limits()));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -463,6 +478,7 @@ public final class SkiffServer implements AutoCloseable {
     String backend = defaults.backend();
     int maxWarmContainers = defaults.maxWarmContainers();
     Duration appLease = defaults.appLease();
+    ServerLimits limits = defaults.limits();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
@@ -496,6 +512,12 @@ public final class SkiffServer implements AutoCloseable {
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
         case "--max-warm-containers" -> maxWarmContainers = maxWarmContainers(v);
         case "--app-lease" -> appLease = checkAppLease(duration(a, v), v);
+        case "--max-message-mib",
+            "--max-blob-mib",
+            "--blob-quota-mib",
+            "--container-memory-mib",
+            "--container-pids" ->
+            limits = limits.with(a, v);
         default ->
             throw new IllegalArgumentException(
                 "unknown option "
@@ -503,7 +525,8 @@ public final class SkiffServer implements AutoCloseable {
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
                     + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
-                    + " --help");
+                    + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
+                    + " --container-memory-mib, --container-pids, --help");
       }
     }
     Transport transport;
@@ -533,7 +556,8 @@ public final class SkiffServer implements AutoCloseable {
         containerJvmOptions,
         backend,
         maxWarmContainers,
-        appLease);
+        appLease,
+        limits);
   }
 
   /**
@@ -631,6 +655,8 @@ public final class SkiffServer implements AutoCloseable {
                             [--result-retention D]
                             [--tls-cert FILE --tls-key FILE | --plaintext]
                             [--allow-unsandboxed] [--backend NAME] [--app-lease D]
+                            [--max-message-mib N] [--max-blob-mib N] [--blob-quota-mib N]
+                            [--container-memory-mib N] [--container-pids N]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -654,6 +680,13 @@ public final class SkiffServer implements AutoCloseable {
           --app-lease D           how long an app of app.run() lives after its client stops
                                   renewing its lease, e.g. when it was killed (default 30s;
                                   1s..1h); the client renews every third of it
+          --max-message-mib N     the largest gRPC message accepted, in MiB (default 64)
+          --max-blob-mib N        the largest blob (a payload past 4 MiB), in MiB (default 256)
+          --blob-quota-mib N      the most all blobs may hold together, in MiB (default 16384)
+          --container-memory-mib N  the memory limit of a container whose function sets none,
+                                  in MiB (default 2048; 0: none)
+          --container-pids N      the most processes and threads of one container (default
+                                  4096; 0: no limit)
         """);
   }
 

@@ -148,4 +148,25 @@ class SkiffServerOptionsTest {
                     new String[] {"--plaintext", "--tls-cert", "/c", "--tls-key", "/k"}, DEFAULTS))
         .hasMessage("--plaintext turns TLS off, so --tls-cert and --tls-key cannot go with it");
   }
+
+  @Test
+  void theLimitsHaveDocumentedDefaultsAndEachOptionSetsOne() {
+    assertThat(DEFAULTS.limits()).isEqualTo(new ServerLimits(64, 256, 16384, 2048, 4096));
+    assertThat(
+            SkiffServer.parse(
+                    new String[] {
+                      "--max-message-mib", "32",
+                      "--max-blob-mib", "100",
+                      "--blob-quota-mib", "1000",
+                      "--container-memory-mib", "0",
+                      "--container-pids", "512"
+                    },
+                    DEFAULTS)
+                .limits())
+        .isEqualTo(new ServerLimits(32, 100, 1000, 0, 512));
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--max-message-mib", "0"}, DEFAULTS))
+        .hasMessage("--max-message-mib is 0; allowed is 1..1024");
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--container-pids", "x"}, DEFAULTS))
+        .hasMessage("--container-pids x is not a whole number");
+  }
 }

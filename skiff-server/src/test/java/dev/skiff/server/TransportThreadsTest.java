@@ -273,7 +273,8 @@ class TransportThreadsTest {
             true,
             Duration.ofDays(1),
             Optional.empty(),
-            Optional.empty()));
+            Optional.empty(),
+            ServerLimits.defaults()));
   }
 
   private ManagedChannel channel() {

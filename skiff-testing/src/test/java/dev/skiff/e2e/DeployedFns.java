@@ -41,6 +41,13 @@ public final class DeployedFns {
                   .timeout(Duration.ofSeconds(60))
                   .volume("/record", Volume.fromName(RECORD_VOLUME).createIfMissing()));
 
+  /**
+   * The length of a text, after a pause (so that a spawn of it is still running when the server is
+   * killed); a text past 4 MiB travels as a blob.
+   */
+  static final Function1<String, Integer> lengthOf =
+      app.function(DeployedFns::lengthOf, f -> f.timeout(Duration.ofSeconds(30)));
+
   static final Generator1<Integer, Integer> countTo = app.generator(DeployedFns::countTo);
 
   static final Function0<String> tick =
@@ -57,6 +64,11 @@ public final class DeployedFns {
 
   static String greet(String name) {
     return "Hello, " + name + "!";
+  }
+
+  static int lengthOf(String text) throws InterruptedException {
+    Thread.sleep(1000);
+    return text.length();
   }
 
   static int square(int x) {

@@ -292,6 +292,23 @@ class DeployedServerTest {
   }
 
   @Test
+  void aSpawnWithAPayloadPastTheInlineLimitCompletesAfterKillNineAndRestart() throws Exception {
+    DeployedFns.app.deploy();
+    String text = "x".repeat(5 * 1024 * 1024); // past the 4 MiB inline limit: a blob
+    RemoteFunction<Integer> lengthOf =
+        RemoteFunction.fromName("durable", "lengthOf", Integer.class);
+    String id = lengthOf.spawn(text).id();
+    server.kill9();
+    server.restart();
+
+    Path ids = server.home().resolve("large-ids.txt");
+    Files.writeString(ids, id + "\n");
+    String out =
+        server.runJava(Duration.ofMinutes(2), ServerClients.class.getName(), "get", ids.toString());
+    assertThat(out).contains(id + " " + text.length());
+  }
+
+  @Test
   void deployedAppsTheirWebEndpointsAndHistoryComeBackAfterRestart() {
     DeployedApp deployed = DeployedFns.app.deploy();
     int runs;

@@ -50,6 +50,9 @@ import java.util.stream.BaseStream;
  * stop.
  */
 final class Worker {
+  /** An output batch stops growing past this many bytes. */
+  private static final long MAX_OUTPUT_BATCH_BYTES = 16L * 1024 * 1024;
+
   private volatile String function = "?";
   private final CompletableFuture<Bind> bind = new CompletableFuture<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -144,8 +147,13 @@ final class Worker {
       try {
         OutputBatch.Builder batch = OutputBatch.newBuilder();
         Output next;
-        while (batch.getOutputsCount() < 1024 && (next = outputs.poll()) != null) {
+        long bytes = 0;
+        // Far below the server's message limit (64 MiB by default), even with large results.
+        while (batch.getOutputsCount() < 1024
+            && bytes < MAX_OUTPUT_BATCH_BYTES
+            && (next = outputs.poll()) != null) {
           batch.addOutputs(next);
+          bytes += next.getSerializedSize();
         }
         if (batch.getOutputsCount() == 0) {
           continue;
@@ -267,9 +275,25 @@ final class Worker {
       // A web endpoint's input: WebInvocation maps the HTTP request and encodes the answer.
       return guarded(r, () -> Result.newBuilder().setValue(web.handle(a.getArgs())).build());
     }
+    byte[] payload;
+    try {
+      payload = Blobs.incoming(a.getArgs(), client());
+    } catch (PayloadException e) {
+      return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
+    } catch (RuntimeException e) {
+      // The arguments were uploaded as a blob that cannot be fetched: the attempt fails now, rather
+      // than leaving its input without an outcome until its timeout.
+      return error(
+          ErrorCodec.of(
+              ErrorKind.INTERNAL,
+              "could not fetch the arguments of '"
+                  + function
+                  + "' (a payload past the inline limit, stored as a blob on the server): "
+                  + e.getMessage()));
+    }
     Object[] values;
     try {
-      values = args.decode(Blobs.incoming(a.getArgs(), client()), function);
+      values = args.decode(payload, function);
     } catch (PayloadException e) {
       return error(ErrorCodec.of(ErrorKind.ENCODING, e.getMessage()));
     }

@@ -26,21 +26,25 @@ import java.util.function.Predicate;
  * chunks as the stream has room for them, from a virtual thread.
  */
 public final class BlobService extends BlobApiGrpc.BlobApiImplBase {
-  /** The largest blob accepted: the SDK's largest payload plus room for its framing. */
-  static final long MAX_BLOB_BYTES = 256L * 1024 * 1024 + 64 * 1024;
-
   private final BlobStore store;
   private final Predicate<String> appRunning;
+  private final Predicate<String> deployed;
   private final BiPredicate<String, String> mayCall;
 
   /**
+   * @param deployed whether an app is deployed: its blobs are kept past its stop, durably ({@link
+   *     BlobStore#register})
    * @param mayCall whether a container of the first app may call the second ({@link
    *     CrossAppCalls#allows}): the blobs of a call go with it
    */
   public BlobService(
-      BlobStore store, Predicate<String> appRunning, BiPredicate<String, String> mayCall) {
+      BlobStore store,
+      Predicate<String> appRunning,
+      Predicate<String> deployed,
+      BiPredicate<String, String> mayCall) {
     this.store = store;
     this.appRunning = appRunning;
+    this.deployed = deployed;
     this.mayCall = mayCall;
   }
 
@@ -97,16 +101,12 @@ public final class BlobService extends BlobApiGrpc.BlobApiImplBase {
 
       @Override
       protected void checkSize(long size) {
-        if (size > MAX_BLOB_BYTES) {
-          throw Status.RESOURCE_EXHAUSTED
-              .withDescription("a blob may hold at most " + MAX_BLOB_BYTES + " bytes")
-              .asRuntimeException();
-        }
+        store.checkSize(size);
       }
 
       @Override
       protected BlobRef finish(Path file, long size) {
-        BlobStore.Blob b = store.register(appId, file, size);
+        BlobStore.Blob b = store.register(appId, file, size, deployed.test(appId));
         return BlobRef.newBuilder().setId(b.id()).setSize(b.size()).build();
       }
     };

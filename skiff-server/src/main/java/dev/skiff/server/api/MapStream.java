@@ -11,6 +11,7 @@ import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.InputListener;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -39,7 +40,7 @@ import java.util.function.Function;
 public final class MapStream implements StreamObserver<MapRequest> {
   static final int MAX_RESULTS_PER_MESSAGE = 1000;
 
-  /** Results are batched up to about this size, far below the clients' 300 MiB message limit. */
+  /** Results are batched up to about this size, far below the clients' message limit. */
   static final long MAX_BYTES_PER_MESSAGE = 16 * 1024 * 1024;
 
   static final int MAX_UNANSWERED = Bounds.MAX_UNANSWERED_MAP_INPUTS;
@@ -108,8 +109,21 @@ public final class MapStream implements StreamObserver<MapRequest> {
   }
 
   private void submit(List<IndexedArgs> batch) {
-    Bounds.check(
-        "map: ", "inputs in one message", batch.size(), 1, Bounds.MAX_INPUTS_PER_MAP_MESSAGE);
+    if (batch.isEmpty()) {
+      throw Statuses.invalid(
+          "map: a message of inputs has none; allowed is 1.." + Bounds.MAX_INPUTS_PER_MAP_MESSAGE);
+    }
+    if (batch.size() > Bounds.MAX_INPUTS_PER_MAP_MESSAGE) {
+      throw Status.RESOURCE_EXHAUSTED
+          .withDescription(
+              "map: a message holds "
+                  + batch.size()
+                  + " inputs; the server takes at most "
+                  + Bounds.MAX_INPUTS_PER_MAP_MESSAGE
+                  + " inputs per MapRequest (split the inputs over more messages; the SDK sends at"
+                  + " most 1024)")
+          .asRuntimeException();
+    }
     for (IndexedArgs args : batch) {
       Bounds.check("map: ", "index", args.getIndex(), 0, Long.MAX_VALUE);
     }

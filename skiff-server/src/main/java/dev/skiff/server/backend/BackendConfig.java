@@ -22,6 +22,10 @@ import java.util.Objects;
  * @param volumes where the volumes that containers mount by name keep their files
  * @param images where the images that containers run on are found by id
  * @param jars where the stored jars that classpaths name by content hash are found
+ * @param defaultMemoryLimitMib the memory limit of a container whose function sets none, in MiB (0:
+ *     none); a function's own limit always wins
+ * @param pidsLimit the most processes and threads one container may have (0: no limit), where the
+ *     backend can enforce it
  */
 public record BackendConfig(
     Role role,
@@ -32,7 +36,15 @@ public record BackendConfig(
     NodeConfig node,
     VolumeResolver volumes,
     ImageResolver images,
-    JarResolver jars) {
+    JarResolver jars,
+    long defaultMemoryLimitMib,
+    int pidsLimit) {
+  /** The default of {@link #defaultMemoryLimitMib}: 2 GiB. */
+  public static final long DEFAULT_MEMORY_LIMIT_MIB = 2048;
+
+  /** The default of {@link #pidsLimit}. */
+  public static final int DEFAULT_PIDS_LIMIT = 4096;
+
   /** Who runs the control plane the backend serves. */
   public enum Role {
     /** A control plane inside the user's program ({@code App.run()} without a server). */
@@ -50,6 +62,30 @@ public record BackendConfig(
     Objects.requireNonNull(jars, "jars");
     sharedDirectories = List.copyOf(sharedDirectories);
     containerJvmOptions = List.copyOf(containerJvmOptions);
+    if (defaultMemoryLimitMib < 0 || pidsLimit < 0) {
+      throw new IllegalArgumentException(
+          "the default memory limit ("
+              + defaultMemoryLimitMib
+              + " MiB) and the pids limit ("
+              + pidsLimit
+              + ") may not be negative");
+    }
+  }
+
+  /** This configuration with other container limits (0: none). */
+  public BackendConfig withContainerLimits(long defaultMemoryLimitMib, int pidsLimit) {
+    return new BackendConfig(
+        role,
+        sandboxed,
+        allowUnsandboxed,
+        sharedDirectories,
+        containerJvmOptions,
+        node,
+        volumes,
+        images,
+        jars,
+        defaultMemoryLimitMib,
+        pidsLimit);
   }
 
   /**
@@ -70,7 +106,9 @@ public record BackendConfig(
         NodeConfig.detect(),
         volumes,
         images,
-        jars);
+        jars,
+        DEFAULT_MEMORY_LIMIT_MIB,
+        DEFAULT_PIDS_LIMIT);
   }
 
   /** An embedded control plane's settings. */
@@ -91,6 +129,8 @@ public record BackendConfig(
         node,
         volumes,
         images,
-        jars);
+        jars,
+        DEFAULT_MEMORY_LIMIT_MIB,
+        DEFAULT_PIDS_LIMIT);
   }
 }

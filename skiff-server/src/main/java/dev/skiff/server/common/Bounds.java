@@ -49,10 +49,11 @@ public final class Bounds {
   public static final int MAX_UNANSWERED_MAP_INPUTS = 20_000;
 
   /**
-   * The most inputs in one {@code MapRequest} (the SDK sends at most 1024): as many as a map may
-   * have unanswered before the server stops reading, so one map holds at most twice that.
+   * The most inputs in one {@code MapRequest} (the SDK sends at most 1024), checked before any of
+   * them is queued, so that one map holds at most {@link #MAX_UNANSWERED_MAP_INPUTS} plus this
+   * many; past it, RESOURCE_EXHAUSTED.
    */
-  public static final int MAX_INPUTS_PER_MAP_MESSAGE = MAX_UNANSWERED_MAP_INPUTS;
+  public static final int MAX_INPUTS_PER_MAP_MESSAGE = 4_096;
 
   /** The most credit one {@code GenerateRequest} may grant (the SDK grants 32 at a time). */
   public static final int MAX_GENERATOR_CREDIT = 1_024;

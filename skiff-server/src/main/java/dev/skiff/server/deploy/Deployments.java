@@ -1,5 +1,6 @@
 package dev.skiff.server.deploy;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppState;
@@ -37,6 +38,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * The deployed apps of the long-running server: apps registered under their name that run until
@@ -75,6 +77,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
   }
 
   private final AppDirectory apps;
+  private volatile BiConsumer<ByteString, String> onRequeue = (args, appId) -> {};
   private final ImageStore images;
   private final VolumeStore volumes;
   private final Store store;
@@ -120,6 +123,19 @@ public final class Deployments implements ScheduleRunner.Persistence {
     this.jars = new JarStore(JarStore.directory(dataDir));
     this.secrets = SecretStore.open(dataDir);
     calls.deployedApps(names::containsKey);
+  }
+
+  /**
+   * Sets what is told of each call re-queued by {@link #restore()}: its arguments and the id of the
+   * app it now runs on (the blob store hands the blob its arguments refer to to that app). Call
+   * before {@link #restore()}.
+   */
+  public void onRequeue(BiConsumer<ByteString, String> hook) {
+    this.onRequeue = hook;
+  }
+
+  void requeued(ByteString args, String appId) {
+    onRequeue.accept(args, appId);
   }
 
   /** Where the classpath jars of deployments are kept. */

@@ -7,6 +7,7 @@ import dev.skiff.proto.ErrorKind;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
+import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
@@ -74,12 +75,13 @@ final class Restorer {
     int requeued = 0;
     int failed = 0;
     for (StoredCall call : store.calls().unfinished()) {
-      Optional<FunctionInputs> function =
+      Optional<RunningApp> app =
           call.deployed()
               ? Optional.ofNullable(deployments.currentOrNull(call.appName()))
-                  .flatMap(a -> a.function(call.function()))
               : Optional.empty();
+      Optional<FunctionInputs> function = app.flatMap(a -> a.function(call.function()));
       if (function.isPresent()) {
+        deployments.requeued(call.args(), app.get().spec().id());
         calls.adopt(call.id(), function.get(), call.args());
         requeued++;
       } else {

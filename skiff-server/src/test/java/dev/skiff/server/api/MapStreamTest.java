@@ -19,6 +19,7 @@ import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.local.NodeCapacity;
+import dev.skiff.server.common.Bounds;
 import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.runtime.AppSpec;
 import dev.skiff.server.runtime.Container;
@@ -155,18 +156,37 @@ class MapStreamTest {
   @Test
   void readingPausesWhileTooManyInputsAreUnanswered() {
     begin();
-    int before = out.requested;
-    send(0, MapStream.MAX_UNANSWERED);
-    assertThat(out.requested).isEqualTo(before); // no room for another message
+    int sent = 0;
+    int before;
+    do {
+      before = out.requested;
+      send(sent, sent + Bounds.MAX_INPUTS_PER_MAP_MESSAGE);
+      sent += Bounds.MAX_INPUTS_PER_MAP_MESSAGE;
+    } while (out.requested > before);
+    assertThat(sent).isGreaterThanOrEqualTo(MapStream.MAX_UNANSWERED); // no room for another
     connect();
     int answered = 0;
-    while (answered <= MapStream.MAX_UNANSWERED / 2) { // 5000 slots: answer in rounds
+    while (sent - answered >= MapStream.MAX_UNANSWERED / 2) { // 5000 slots: answer in rounds
       List<Assignment> all = assignments();
       assertThat(out.requested).isEqualTo(before);
       answer(all.subList(answered, all.size()));
       answered = all.size();
     }
     assertThat(out.requested).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aMessageWithTooManyInputsIsRefusedBeforeAnyIsQueued() {
+    begin();
+    send(0, Bounds.MAX_INPUTS_PER_MAP_MESSAGE + 1);
+
+    Status status = Status.fromThrowable(out.error);
+    assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(status.getDescription())
+        .contains("holds " + (Bounds.MAX_INPUTS_PER_MAP_MESSAGE + 1) + " inputs")
+        .contains("at most " + Bounds.MAX_INPUTS_PER_MAP_MESSAGE + " inputs per MapRequest");
+    assertThat(function.status().getQueuedInputs()).isZero();
+    assertThat(backend.started).isEmpty(); // nothing was asked of the function
   }
 
   @Test

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.stream.Stream;
 
 /**
  * Hard memory and CPU limits for container processes through Linux control groups, where this
@@ -36,11 +38,14 @@ final class CgroupLimits {
   private final boolean unified;
   private final Path memoryBase; // this backend's group in the memory hierarchy
   private final Path cpuBase; // this backend's group in the cpu hierarchy (same as memory on v2)
+  // This backend's group in the pids hierarchy (same as memory on v2), where there is one.
+  private final Optional<Path> pidsBase;
 
-  private CgroupLimits(boolean unified, Path memoryBase, Path cpuBase) {
+  private CgroupLimits(boolean unified, Path memoryBase, Path cpuBase, Optional<Path> pidsBase) {
     this.unified = unified;
     this.memoryBase = memoryBase;
     this.cpuBase = cpuBase;
+    this.pidsBase = pidsBase;
   }
 
   /**
@@ -52,16 +57,29 @@ final class CgroupLimits {
       String name = "skiff-" + ProcessHandle.current().pid();
       Map<String, String> own = ownGroups(Files.readAllLines(Path.of("/proc/self/cgroup")));
       if (own.containsKey("memory") && own.containsKey("cpu")) {
-        Path memory = createGroup(hierarchy("memory", own.get("memory")).resolve(name));
-        Path cpu = createGroup(hierarchy("cpu", own.get("cpu")).resolve(name));
-        return Optional.of(new CgroupLimits(false, memory, cpu));
+        Path memory = createOwnGroup(hierarchy("memory", own.get("memory")).resolve(name));
+        Path cpu = createOwnGroup(hierarchy("cpu", own.get("cpu")).resolve(name));
+        Optional<Path> pids = Optional.empty();
+        if (own.containsKey("pids")) {
+          pids = Optional.of(createOwnGroup(hierarchy("pids", own.get("pids")).resolve(name)));
+        } else {
+          LOG.log(Level.INFO, "no pids control group for this process; containers' pids unlimited");
+        }
+        return Optional.of(new CgroupLimits(false, memory, cpu, pids));
       }
       if (own.containsKey("")) {
         Path parent = ROOT.resolve(relative(own.get("")));
-        Path base = createGroup(parent.resolve(name));
+        Path base = createOwnGroup(parent.resolve(name));
         // A v2 group can hand controllers to its children only if it holds no process itself.
         Files.writeString(base.resolve("cgroup.subtree_control"), "+memory +cpu");
-        return Optional.of(new CgroupLimits(true, base, base));
+        Optional<Path> pids = Optional.empty();
+        try {
+          Files.writeString(base.resolve("cgroup.subtree_control"), "+pids");
+          pids = Optional.of(base);
+        } catch (IOException e) {
+          LOG.log(Level.INFO, "no pids controller here ({0}); containers' pids unlimited", e);
+        }
+        return Optional.of(new CgroupLimits(true, base, base, pids));
       }
       LOG.log(Level.INFO, "no memory or cpu control group for this process; limits are JVM flags");
     } catch (IOException | RuntimeException e) {
@@ -108,6 +126,43 @@ final class CgroupLimits {
     return group.startsWith("/") ? group.substring(1) : group;
   }
 
+  /**
+   * Removes the groups that control planes killed before they could clean up (kill -9) left under
+   * {@code parent}: {@code skiff-PID} of a process that is gone, with its containers' groups. A
+   * group that still holds a process cannot be removed and stays.
+   */
+  private static void removeStale(Path parent) {
+    try (Stream<Path> dirs = Files.list(parent)) {
+      for (Path d : dirs.toList()) {
+        String n = d.getFileName().toString();
+        if (!n.startsWith("skiff-") || !Files.isDirectory(d)) {
+          continue;
+        }
+        long pid;
+        try {
+          pid = Long.parseLong(n.substring("skiff-".length()));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (ProcessHandle.of(pid).isPresent()) {
+          continue;
+        }
+        try (Stream<Path> groups = Files.list(d)) {
+          groups.filter(Files::isDirectory).forEach(CgroupLimits::removeQuietly);
+        }
+        removeQuietly(d);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "could not look for stale groups in {0}: {1}", parent, e.toString());
+    }
+  }
+
+  /** This backend's group {@code dir}, after removing the stale groups beside it. */
+  private static Path createOwnGroup(Path dir) throws IOException {
+    removeStale(dir.getParent());
+    return createGroup(dir);
+  }
+
   private static Path createGroup(Path dir) throws IOException {
     if (!Files.isDirectory(dir)) {
       Files.createDirectory(dir);
@@ -121,12 +176,21 @@ final class CgroupLimits {
    * @param containerId the container
    * @param memoryLimitMib its memory limit, if it has one
    * @param cpuLimit its CPU limit in cores, if it has one
+   * @param pidsLimit the most processes and threads it may have, if limited (ignored where there is
+   *     no pids controller)
    * @return the groups to join, or empty when it has no limit
    * @throws IOException if the groups cannot be made
    */
-  Optional<Group> create(String containerId, OptionalLong memoryLimitMib, OptionalDouble cpuLimit)
+  Optional<Group> create(
+      String containerId,
+      OptionalLong memoryLimitMib,
+      OptionalDouble cpuLimit,
+      OptionalInt pidsLimit)
       throws IOException {
-    if (memoryLimitMib.isEmpty() && cpuLimit.isEmpty()) {
+    if (pidsBase.isEmpty()) {
+      pidsLimit = OptionalInt.empty();
+    }
+    if (memoryLimitMib.isEmpty() && cpuLimit.isEmpty() && pidsLimit.isEmpty()) {
       return Optional.empty();
     }
     List<Path> dirs = new ArrayList<>();
@@ -157,6 +221,13 @@ final class CgroupLimits {
           Files.writeString(cpu.resolve("cpu.cfs_quota_us"), Long.toString(quota));
         }
       }
+      if (pidsLimit.isPresent()) {
+        Path pids = createGroup(pidsBase.orElseThrow().resolve(containerId)); // memory's on v2
+        if (!dirs.contains(pids)) {
+          dirs.add(pids);
+        }
+        Files.writeString(pids.resolve("pids.max"), Integer.toString(pidsLimit.getAsInt()));
+      }
     } catch (IOException | RuntimeException e) {
       dirs.forEach(CgroupLimits::removeQuietly);
       throw e;
@@ -180,6 +251,7 @@ final class CgroupLimits {
     if (!cpuBase.equals(memoryBase)) {
       removeQuietly(cpuBase);
     }
+    pidsBase.filter(p -> !p.equals(memoryBase)).ifPresent(CgroupLimits::removeQuietly);
   }
 
   private static void removeQuietly(Path dir) {

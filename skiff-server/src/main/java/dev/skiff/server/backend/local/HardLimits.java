@@ -7,17 +7,26 @@ import dev.skiff.server.backend.Resources;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * The limits step of starting a local container: the control groups that make its memory and CPU
- * limits hard, where this machine lets this process create them (detected at the first limited
+ * The limits step of starting a local container: the control groups that make its memory, CPU and
+ * pids limits hard, where this machine lets this process create them (detected at the first limited
  * container). Thread-safe.
  */
 final class HardLimits implements AutoCloseable {
   // Guards cgroups.
   private final Object lock = new Object();
   private Optional<CgroupLimits> cgroups;
+  private final int pidsLimit;
+
+  /**
+   * @param pidsLimit the most processes and threads of each container (0: no limit)
+   */
+  HardLimits(int pidsLimit) {
+    this.pidsLimit = pidsLimit;
+  }
 
   /**
    * The control groups of a container, empty for one without limits or where control groups are not
@@ -31,7 +40,8 @@ final class HardLimits implements AutoCloseable {
         r.memoryLimitMib() > 0 ? OptionalLong.of(r.memoryLimitMib()) : OptionalLong.empty();
     OptionalDouble cpu =
         r.milliCpuLimit() > 0 ? OptionalDouble.of(r.cpuLimitCores()) : OptionalDouble.empty();
-    if (memory.isEmpty() && cpu.isEmpty()) {
+    OptionalInt pids = pidsLimit > 0 ? OptionalInt.of(pidsLimit) : OptionalInt.empty();
+    if (memory.isEmpty() && cpu.isEmpty() && pids.isEmpty()) {
       return Optional.empty();
     }
     Optional<CgroupLimits> limits;
@@ -45,7 +55,7 @@ final class HardLimits implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return limits.get().create(spec.containerId(), memory, cpu);
+      return limits.get().create(spec.containerId(), memory, cpu, pids);
     } catch (IOException | RuntimeException e) {
       throw new ContainerStartException(
           "could not create the control groups that limit container "

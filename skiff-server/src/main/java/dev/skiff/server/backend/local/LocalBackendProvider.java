@@ -34,21 +34,23 @@ public final class LocalBackendProvider extends ContainerBackendProvider {
     return switch (config.role()) {
       case SERVER ->
           LocalProcessBackend.forServer(
-              config.allowUnsandboxed(),
-              config.containerJvmOptions(),
-              config.node(),
-              config.volumes(),
-              config.images(),
-              config.jars());
+                  config.allowUnsandboxed(),
+                  config.containerJvmOptions(),
+                  config.node(),
+                  config.volumes(),
+                  config.images(),
+                  config.jars())
+              .withContainerLimits(config.defaultMemoryLimitMib(), config.pidsLimit());
       case EMBEDDED ->
           LocalProcessBackend.create(
-              config.sandboxed(),
-              config.sharedDirectories(),
-              config.containerJvmOptions(),
-              config.node(),
-              config.volumes(),
-              config.images(),
-              config.jars());
+                  config.sandboxed(),
+                  config.sharedDirectories(),
+                  config.containerJvmOptions(),
+                  config.node(),
+                  config.volumes(),
+                  config.images(),
+                  config.jars())
+              .withContainerLimits(config.defaultMemoryLimitMib(), config.pidsLimit());
     };
   }
 }

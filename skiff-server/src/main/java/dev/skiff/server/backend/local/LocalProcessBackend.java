@@ -2,6 +2,7 @@ package dev.skiff.server.backend.local;
 
 import dev.skiff.internal.container.ContainerEnvironment;
 import dev.skiff.internal.spi.NodeConfig;
+import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ContainerBackend;
@@ -13,6 +14,7 @@ import dev.skiff.server.backend.ImageResolver;
 import dev.skiff.server.backend.JarResolver;
 import dev.skiff.server.backend.OutputListener;
 import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.Resources;
 import dev.skiff.server.backend.VolumeResolver;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -97,7 +99,8 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final List<Path> shared;
   private final ClassDataArchives archives;
   private final JvmCommand jvm;
-  private final HardLimits limits = new HardLimits();
+  private volatile HardLimits limits = new HardLimits(BackendConfig.DEFAULT_PIDS_LIMIT);
+  private volatile long defaultMemoryLimitMib = BackendConfig.DEFAULT_MEMORY_LIMIT_MIB;
   private final NodeCapacity capacity;
   private final SpecMaterials materials;
   private final Set<LocalContainer> live = ConcurrentHashMap.newKeySet();
@@ -352,10 +355,11 @@ public final class LocalProcessBackend implements ContainerBackend {
    * give it its environment ({@link #environment}), then fork it and watch it ({@link #watch}).
    */
   @Override
-  public ContainerHandle start(ContainerSpec spec, OutputListener output) {
+  public ContainerHandle start(ContainerSpec requested, OutputListener output) {
     if (closed.get()) {
       throw new IllegalStateException("the local process backend is closed");
     }
+    ContainerSpec spec = withDefaultMemoryLimit(requested);
     Optional<ContainerImage> image = materials.image(spec);
     refuseWhatCannotRun(spec, image);
     List<String> classpath = materials.classpath(spec, image);
@@ -429,6 +433,36 @@ public final class LocalProcessBackend implements ContainerBackend {
       container.kill();
     }
     return container;
+  }
+
+  /**
+   * Sets the limits of containers whose function sets none: the memory limit (0: none) and the most
+   * processes and threads of each container (0: no limit). Call before the first container starts.
+   */
+  LocalProcessBackend withContainerLimits(long defaultMemoryLimitMib, int pidsLimit) {
+    this.defaultMemoryLimitMib = defaultMemoryLimitMib;
+    this.limits = new HardLimits(pidsLimit);
+    return this;
+  }
+
+  /** The spec with the default memory limit where its function sets none; its own limit wins. */
+  private ContainerSpec withDefaultMemoryLimit(ContainerSpec spec) {
+    Resources r = spec.resources();
+    if (r.memoryLimitMib() > 0 || defaultMemoryLimitMib <= 0) {
+      return spec;
+    }
+    return new ContainerSpec(
+        spec.containerId(),
+        spec.classpath(),
+        spec.environment(),
+        spec.volumes(),
+        spec.image(),
+        spec.reach(),
+        new Resources(
+            r.milliCpuRequest(),
+            r.milliCpuLimit(),
+            r.memoryRequestMib(),
+            Math.max(defaultMemoryLimitMib, r.memoryRequestMib())));
   }
 
   /** Refuses a spec that needs what this backend lacks, or that its policy does not allow. */
