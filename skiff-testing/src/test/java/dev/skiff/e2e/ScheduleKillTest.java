@@ -28,13 +28,13 @@ import org.junit.jupiter.api.Test;
  * the server is killed with SIGKILL again and again, each time a few milliseconds after a tick of a
  * one-second schedule, the moment its run is being recorded and its input submitted. Each round
  * waits until the schedule's container is warm again, so that the tick's input reaches it at once,
- * and durable spawns keep the store's writer busy, so that recording a run takes longer than
- * running it: the window where a run ran but is not yet recorded is wide.
+ * and durable spawns with 2 MiB arguments keep the store's writer busy, so that recording a run
+ * takes longer than running it: the window where a run ran but is not yet recorded is wide.
  */
 @Tag("e2e")
 class ScheduleKillTest {
   /** How many times the server is killed; each round costs about a restart (1-3 s). */
-  private static final int KILLS = 8;
+  private static final int KILLS = 5;
 
   @Test
   void noTickRunsTwiceWhenTheServerIsKilledAgainAndAgainRightAfterATick()
@@ -59,7 +59,7 @@ class ScheduleKillTest {
                           RemoteFunction.fromName("ticks", "nothing", Integer.class);
                       while (!done.get()) {
                         try {
-                          nothing.spawn(1);
+                          nothing.spawn((Object) new byte[2 << 20]);
                         } catch (RuntimeException e) {
                           // the server is down for a moment
                         }

@@ -27,12 +27,15 @@ public final class TickFns {
               f.schedule(Every.seconds(1))
                   .volume("/record", Volume.fromName(VOLUME).createIfMissing()));
 
-  /** Does nothing: its durable spawns keep the server's store busy while the schedule ticks. */
-  static final Function1<Integer, Integer> nothing =
+  /**
+   * Returns its argument's length: durable spawns of it with large arguments keep the server's
+   * store busy while the schedule ticks.
+   */
+  static final Function1<byte[], Integer> nothing =
       app.function(TickFns::nothing, f -> f.concurrentInputs(64).maxContainers(1));
 
-  static int nothing(int x) {
-    return x;
+  static int nothing(byte[] x) {
+    return x.length;
   }
 
   /** Appends a line naming this run to /record/runs (forced to disk), and returns that name. */
