@@ -3,7 +3,6 @@ package dev.skiff.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.skiff.RemoteFunction;
 import dev.skiff.Volume;
 import dev.skiff.internal.ClientConfig;
 import dev.skiff.internal.SkiffClient;
@@ -16,10 +15,8 @@ import dev.skiff.proto.ScheduledRun;
 import dev.skiff.testing.ServerProcess;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -27,18 +24,20 @@ import org.junit.jupiter.api.Test;
  * Each tick of a deployed schedule fires at most once, however the server dies (gap 6 of issue 16):
  * the server is killed with SIGKILL again and again, each time a few milliseconds after a tick of a
  * one-second schedule, the moment its run is being recorded and its input submitted. Each round
- * waits until the schedule's container is warm again, so that the tick's input reaches it at once,
- * and durable spawns with 2 MiB arguments keep the store's writer busy, so that recording a run
- * takes longer than running it: the window where a run ran but is not yet recorded is wide.
+ * waits until the schedule's container is warm again, so that the tick's input reaches it at once.
+ * (Without the fix, a run was recorded only after its input was submitted; this race did not show
+ * in the runs made here, as the store commits within milliseconds, so the test guards the rule
+ * rather than reproducing the old window every time.)
  */
 @Tag("e2e")
 class ScheduleKillTest {
-  /** How many times the server is killed; each round costs about a restart (1-3 s). */
+  /**
+   * How many times the server is killed; each round costs a restart and a warm container (5-10 s).
+   */
   private static final int KILLS = 5;
 
   @Test
-  void noTickRunsTwiceWhenTheServerIsKilledAgainAndAgainRightAfterATick()
-      throws InterruptedException {
+  void noTickRunsTwiceWhenTheServerIsKilledAgainAndAgainRightAfterATick() {
     Random random = new Random();
     try (ServerProcess server = ServerProcess.start()) {
       server.useInThisJvm();
@@ -47,24 +46,6 @@ class ScheduleKillTest {
       try (SkiffClient c = client(server)) {
         deployedAt = deployed(c).getDeployedAtMs();
         await().atMost(Duration.ofSeconds(60)).until(() -> history(c).getRunsCount() >= 1);
-      }
-      AtomicBoolean done = new AtomicBoolean();
-      List<Thread> spawners = new ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        spawners.add(
-            Thread.ofVirtual()
-                .start(
-                    () -> {
-                      RemoteFunction<Integer> nothing =
-                          RemoteFunction.fromName("ticks", "nothing", Integer.class);
-                      while (!done.get()) {
-                        try {
-                          nothing.spawn((Object) new byte[2 << 20]);
-                        } catch (RuntimeException e) {
-                          // the server is down for a moment
-                        }
-                      }
-                    }));
       }
       for (int i = 0; i < KILLS; i++) {
         // Wait for a run that started after the last restart to finish: its container is warm, so
@@ -89,10 +70,6 @@ class ScheduleKillTest {
             .until(() -> System.currentTimeMillis() >= killAt);
         server.kill9();
         server.restart();
-      }
-      done.set(true);
-      for (Thread t : spawners) {
-        t.join();
       }
       try (SkiffClient c = client(server)) {
         // Let the schedule run on until a run after the last restart has finished.

@@ -3,7 +3,6 @@ package dev.skiff.e2e;
 import dev.skiff.App;
 import dev.skiff.Every;
 import dev.skiff.Function0;
-import dev.skiff.Function1;
 import dev.skiff.Volume;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,17 +25,6 @@ public final class TickFns {
           f ->
               f.schedule(Every.seconds(1))
                   .volume("/record", Volume.fromName(VOLUME).createIfMissing()));
-
-  /**
-   * Returns its argument's length: durable spawns of it with large arguments keep the server's
-   * store busy while the schedule ticks.
-   */
-  static final Function1<byte[], Integer> nothing =
-      app.function(TickFns::nothing, f -> f.concurrentInputs(64).maxContainers(1));
-
-  static int nothing(byte[] x) {
-    return x.length;
-  }
 
   /** Appends a line naming this run to /record/runs (forced to disk), and returns that name. */
   static String append() {
