@@ -66,7 +66,9 @@ final class AppCommand implements Runnable {
                   table.row(
                       a.getAppName(),
                       a.getAppId(),
-                      state(a.getState()),
+                      a.getProblem().isEmpty()
+                          ? state(a.getState())
+                          : state(a.getState()) + " (" + a.getProblem() + ")",
                       a.getVersion() == 0 ? "-" : Long.toString(a.getVersion()),
                       a.getDeployedAtMs() == 0
                           ? "-"
@@ -81,6 +83,7 @@ final class AppCommand implements Runnable {
         case APP_DEPLOYED -> "deployed";
         case APP_EPHEMERAL -> "ephemeral";
         case APP_DRAINING -> "draining";
+        case APP_NOT_RESTORED -> "not restored";
         default -> state.name().toLowerCase(Locale.ROOT);
       };
     }

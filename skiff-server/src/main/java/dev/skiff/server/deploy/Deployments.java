@@ -8,6 +8,7 @@ import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.DeployAppResponse;
+import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.ScheduledRun;
@@ -17,6 +18,7 @@ import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppClasspath;
 import dev.skiff.server.runtime.AppDirectory;
+import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
@@ -24,6 +26,7 @@ import dev.skiff.server.secrets.SecretEnvironments;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
+import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.store.StoredRun;
 import dev.skiff.server.web.WebGateway;
 import java.lang.System.Logger.Level;
@@ -103,6 +106,19 @@ public final class Deployments implements ScheduleRunner.Persistence {
   private final ConcurrentHashMap<String, String> deployingIds = new ConcurrentHashMap<>();
 
   private final SecretStore secrets; // named secrets, resolved when a deployment (re)starts
+
+  /**
+   * A stored deployment that could not start after a restart.
+   *
+   * @param version its stored version
+   * @param deployedAt when it was deployed
+   * @param problem why it could not start
+   */
+  record NotRestored(long version, Instant deployedAt, String problem) {}
+
+  // Stored deployments that could not start at restore, by name; their pending durable calls wait
+  // in the store until a restart restores them or a deploy of the name adopts them.
+  private final ConcurrentHashMap<String, NotRestored> notRestored = new ConcurrentHashMap<>();
 
   public Deployments(
       AppDirectory apps,
@@ -189,7 +205,9 @@ public final class Deployments implements ScheduleRunner.Persistence {
     volumes.prepare(name, create.getFunctionsList());
     synchronized (lock) {
       Deployed old = current.get(name);
-      long version = (old != null ? old.version() : 0) + 1;
+      NotRestored failed = notRestored.get(name);
+      long version =
+          Math.max(old != null ? old.version() : 0, failed != null ? failed.version() : 0) + 1;
       Instant now = clock.instant();
       Deployed created = start(request, create, version, now, old);
       try {
@@ -208,6 +226,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
       if (old != null) {
         retired.put(old.id(), old);
         LOG.log(Level.INFO, "app {0}: version {1} replaces {2}", name, version, old.version());
+      }
+      if (failed != null) {
+        notRestored.remove(name);
+        adoptWaitingCalls(name, created.app());
       }
       return response(created);
     }
@@ -254,6 +276,49 @@ public final class Deployments implements ScheduleRunner.Persistence {
     return d;
   }
 
+  /**
+   * Runs the stored, unfinished durable calls of a name that could not be restored on its new
+   * deployment, under their old ids; a call of a function the new version lacks gets a stored
+   * failure naming it.
+   */
+  private void adoptWaitingCalls(String name, RunningApp app) {
+    int adopted = 0;
+    for (StoredCall call : store.calls().unfinished()) {
+      if (!call.deployed() || !call.appName().equals(name) || calls.live(call.id()).isPresent()) {
+        continue;
+      }
+      Optional<FunctionInputs> function = app.function(call.function());
+      if (function.isPresent()) {
+        calls.adopt(call.id(), function.get(), call.args());
+        adopted++;
+      } else {
+        calls.failStored(
+            call.id(),
+            Failures.result(
+                Failures.error(
+                    ErrorKind.CANCELLED,
+                    "call "
+                        + call.id()
+                        + " waited for app '"
+                        + name
+                        + "' to be restored, but its new deployment has no function '"
+                        + call.function()
+                        + "'")));
+      }
+    }
+    LOG.log(Level.INFO, "app {0}: {1} waiting call(s) run on the new deployment", name, adopted);
+  }
+
+  /** Notes a stored deployment that could not start at restore (see {@link #list()}). */
+  void notRestored(String name, long version, Instant deployedAt, String problem) {
+    notRestored.put(name, new NotRestored(version, deployedAt, problem));
+  }
+
+  /** Whether the stored deployment of {@code name} could not start at restore. */
+  boolean isNotRestored(String name) {
+    return notRestored.containsKey(name);
+  }
+
   private DeployAppResponse response(Deployed d) {
     return DeployAppResponse.newBuilder()
         .setAppId(d.id())
@@ -272,6 +337,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
   public void undeploy(String name) {
     synchronized (lock) {
       Deployed d = current.remove(name);
+      if (d == null && notRestored.remove(name) != null) {
+        store.deployments().delete(name).join();
+        return;
+      }
       if (d == null) {
         throw Statuses.notFound("app '" + name + "' is not deployed" + deployedNames());
       }
@@ -330,7 +399,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
     return d.app();
   }
 
-  /** Deployed, draining and ephemeral apps, by name. */
+  /**
+   * Deployed, draining and ephemeral apps, and stored deployments that could not be restored (with
+   * the problem), by name.
+   */
   public List<AppSummary> list() {
     List<AppSummary> out = new ArrayList<>();
     Map<String, Deployed> byId = new HashMap<>();
@@ -357,6 +429,19 @@ public final class Deployments implements ScheduleRunner.Persistence {
       }
       out.add(s.build());
     }
+    notRestored.forEach(
+        (name, n) ->
+            out.add(
+                AppSummary.newBuilder()
+                    .setAppName(name)
+                    .setState(AppState.APP_NOT_RESTORED)
+                    .setVersion(n.version())
+                    .setDeployedAtMs(n.deployedAt().toEpochMilli())
+                    .setProblem(
+                        n.problem()
+                            + "; its pending durable calls wait: fix the cause and restart the"
+                            + " server, or deploy the app again")
+                    .build()));
     out.sort(Comparator.comparing(AppSummary::getAppName).thenComparing(AppSummary::getVersion));
     return out;
   }
@@ -427,7 +512,8 @@ public final class Deployments implements ScheduleRunner.Persistence {
           .runs()
           .add(
               new StoredRun(
-                  runId, name, function, tick, startedAt, Optional.empty(), Optional.empty()));
+                  runId, name, function, tick, startedAt, Optional.empty(), Optional.empty()))
+          .join();
     }
   }
 
@@ -444,7 +530,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
    * listens.
    */
   public void restore() {
-    new Restorer(this, store, calls, jars).restore();
+    new Restorer(this, store, calls, jars, clock).restore();
   }
 
   /** The current deployment of {@code name}, or null if none. */

@@ -10,11 +10,16 @@ import dev.skiff.server.files.FileTransfer;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,10 +34,14 @@ import java.util.regex.Pattern;
  * those, and containers of a deployed app run from the stored jars.
  *
  * <p>Thread-safe: it keeps no state but the files. An upload fills a temporary file in the same
- * directory, checks its digest against the name it declared and moves it into place atomically, so
- * a jar's file is either absent or complete, and two uploads of one jar write the same bytes.
+ * directory, checks its digest against the name it declared, forces it to disk and moves it into
+ * place atomically (then forces the directory), so a jar's file is either absent or complete, and
+ * two uploads of one jar write the same bytes. A file damaged later on disk (truncated by a full
+ * disk or a crash of the machine) is found by its hash: {@link #missing} reports it, so deploys
+ * upload it again and a restore does not start from it.
  */
 public final class JarStore {
+  private static final System.Logger LOG = System.getLogger(JarStore.class.getName());
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final Path jars;
@@ -56,7 +65,9 @@ public final class JarStore {
   }
 
   /**
-   * The jars of {@code sha256s} that the server does not hold.
+   * The jars of {@code sha256s} that the server does not hold intact: absent, or a file whose
+   * content no longer has its sha-256 (truncated or damaged on disk). A damaged file is deleted, so
+   * that the next upload puts the jar back.
    *
    * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT if one is not a sha-256
    */
@@ -64,11 +75,48 @@ public final class JarStore {
     List<String> out = new ArrayList<>();
     for (String sha : sha256s) {
       checkSha(sha);
-      if (!Files.isRegularFile(jarPath(sha))) {
+      if (!intact(sha)) {
         out.add(sha);
       }
     }
     return out;
+  }
+
+  /** Whether the stored file of jar {@code sha} exists and its content has that sha-256. */
+  private boolean intact(String sha) {
+    Path file = jarPath(sha);
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    MessageDigest digest = sha256();
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "stored jar " + file + " could not be read; it counts as missing", e);
+      return false;
+    }
+    if (HexFormat.of().formatHex(digest.digest()).equals(sha)) {
+      return true;
+    }
+    LOG.log(
+        Level.WARNING,
+        "stored jar {0} is damaged (its content does not have its sha-256); it counts as missing"
+            + " and is deleted, to be uploaded again",
+        file);
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "damaged jar " + file + " could not be deleted", e);
+    }
+    return false;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
   }
 
   private Path jarPath(String sha) {
@@ -104,11 +152,7 @@ public final class JarStore {
       protected Path begin(JarChunk first) throws IOException {
         sha = first.getSha256();
         checkSha(sha);
-        try {
-          digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-          throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
+        digest = sha256();
         Files.createDirectories(jars);
         return Files.createTempFile(jars, "upload-", ".tmp");
       }
@@ -145,11 +189,18 @@ public final class JarStore {
               "the uploaded jar's sha-256 is " + actual + ", not " + sha + " as declared");
         }
         try {
+          // Durable before it counts as present: the content, then its name in the directory.
+          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+          }
           Files.move(
               file,
               jarPath(sha),
               StandardCopyOption.ATOMIC_MOVE,
               StandardCopyOption.REPLACE_EXISTING);
+          try (FileChannel dir = FileChannel.open(jars, StandardOpenOption.READ)) {
+            dir.force(true);
+          }
         } catch (IOException e) {
           throw new UncheckedIOException("could not store jar " + sha, e);
         }

@@ -12,6 +12,7 @@ import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,8 +21,10 @@ import java.util.Optional;
  * again under its stored version (its schedules counting from its deployment time and resuming
  * after the last tick that ran, through {@link Deployments#resume}), then the unfinished spawned
  * calls of deployed apps are re-queued under their old ids and the other unfinished calls get a
- * stored failure. A deployment that cannot start (its jars gone, its definition damaged) is logged
- * and left out; the others still start.
+ * stored failure. A deployment that cannot start (a secret deleted, its jars gone or damaged, its
+ * definition damaged) is logged, shown as not restored with the problem ({@code skiff app list}),
+ * and its pending durable calls stay pending in the store: they run when a later restart restores
+ * it or a deploy of its name adopts them. The others still start.
  */
 final class Restorer {
   private static final System.Logger LOG = System.getLogger(Restorer.class.getName());
@@ -30,8 +33,10 @@ final class Restorer {
   private final Store store;
   private final CallRegistry calls;
   private final JarStore jars;
+  private final Clock clock;
 
-  Restorer(Deployments deployments, Store store, CallRegistry calls, JarStore jars) {
+  Restorer(Deployments deployments, Store store, CallRegistry calls, JarStore jars, Clock clock) {
+    this.clock = clock;
     this.deployments = deployments;
     this.store = store;
     this.calls = calls;
@@ -40,8 +45,31 @@ final class Restorer {
 
   /** Brings back the stored deployments, then the unfinished calls. */
   void restore() {
+    endUnfinishedRuns();
     restoreApps();
     requeueCalls();
+  }
+
+  /**
+   * Ends the scheduled runs that the previous server left unfinished, as failed: a run is stored
+   * before its input is submitted, and the input died with that server (or never reached a
+   * container). Their ticks are not fired again: a tick fires at most once.
+   */
+  private void endUnfinishedRuns() {
+    int ended =
+        store
+            .runs()
+            .finishUnfinished(
+                clock.instant(),
+                Failures.result(
+                        Failures.error(
+                            ErrorKind.INTERNAL,
+                            "the server stopped before this scheduled run finished; its tick is"
+                                + " not run again (a tick fires at most once)"))
+                    .toByteArray());
+    if (ended > 0) {
+      LOG.log(Level.INFO, "{0} scheduled run(s) left unfinished by the server were ended", ended);
+    }
   }
 
   /**
@@ -62,6 +90,11 @@ final class Restorer {
           LOG.log(Level.INFO, "app {0} (version {1}) restored", stored.name(), stored.version());
         } catch (InvalidProtocolBufferException | RuntimeException e) {
           LOG.log(Level.ERROR, "deployed app '" + stored.name() + "' could not be restored", e);
+          deployments.notRestored(
+              stored.name(),
+              stored.version(),
+              stored.deployedAt(),
+              "could not be restored: " + Optional.ofNullable(e.getMessage()).orElse(e.toString()));
         }
       }
     }
@@ -74,6 +107,7 @@ final class Restorer {
   private void requeueCalls() {
     int requeued = 0;
     int failed = 0;
+    int waiting = 0;
     for (StoredCall call : store.calls().unfinished()) {
       Optional<RunningApp> app =
           call.deployed()
@@ -84,6 +118,8 @@ final class Restorer {
         deployments.requeued(call.args(), app.get().spec().id());
         calls.adopt(call.id(), function.get(), call.args());
         requeued++;
+      } else if (call.deployed() && deployments.isNotRestored(call.appName())) {
+        waiting++; // runs once its app is restored or redeployed
       } else {
         calls.failStored(
             call.id(),
@@ -100,12 +136,14 @@ final class Restorer {
         failed++;
       }
     }
-    if (requeued + failed > 0) {
+    if (requeued + failed + waiting > 0) {
       LOG.log(
           Level.INFO,
-          "re-queued {0} unfinished call(s) of deployed apps; {1} could not run again",
+          "re-queued {0} unfinished call(s) of deployed apps; {1} could not run again; {2} wait"
+              + " for their app to be restored",
           requeued,
-          failed);
+          failed,
+          waiting);
     }
   }
 }

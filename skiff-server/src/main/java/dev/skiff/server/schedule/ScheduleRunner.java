@@ -52,6 +52,14 @@ import java.util.concurrent.TimeUnit;
  * A tick fires even while an earlier run of the same function is still going (fixed rate): runs are
  * inputs, so they queue and scale like any other input.
  *
+ * <p><b>At most once across crashes.</b> The run of a kept (deployed) function is stored before its
+ * input is submitted ({@link Persistence#runStarted} returns once it is durable), and a restarted
+ * server resumes after the latest stored tick. So a server killed at any moment fires no tick
+ * twice: a tick whose run was stored is never fired again, even if its input never reached a
+ * container (the restore then records that run as failed, with the reason); a tick whose run was
+ * not stored had no input yet, and counts as missed. A run that could not be stored is not
+ * submitted at all.
+ *
  * <p><b>Runs.</b> Each run is an input of the function, submitted through its {@link
  * FunctionInputs}, so the function's retries, timeouts and autoscaling apply. The app's history
  * records each run (its tick, when it was submitted, when it finished and its final result), oldest
@@ -62,7 +70,8 @@ import java.util.concurrent.TimeUnit;
  * jumps is noticed soon; tests drive {@link #tick()} directly.
  *
  * <p><b>Threading.</b> Thread-safe. One lock guards the schedules and histories; inputs are
- * submitted, and results recorded, without holding it across a scheduler call.
+ * submitted, and results recorded, without holding it across a scheduler call. Firing waits for the
+ * store on the timer thread.
  *
  * <p><b>Ownership.</b> The runner is the single authority for when each scheduled function fires;
  * where a deployed app resumes after a restart comes from its {@link Persistence} (the deployments
@@ -139,7 +148,12 @@ public final class ScheduleRunner implements AppDirectory.Listener {
     /** Whether the app's runs are kept (it is deployed). */
     boolean keeps(String appId);
 
-    /** Records the start of a run of a kept function. */
+    /**
+     * Records the start of a run of a kept function, before its input is submitted; returns once
+     * the record is durable.
+     *
+     * @throws RuntimeException if it could not be recorded: the run is then not submitted
+     */
     void runStarted(String appId, String runId, String function, Instant tick, Instant startedAt);
 
     /** Records the end of a run of a kept function. */
@@ -332,14 +346,26 @@ public final class ScheduleRunner implements AppDirectory.Listener {
     }
     LOG.log(Level.DEBUG, "app {0}: scheduled run of ''{1}'' for {2}", appId, s.function(), tick);
     Optional<Persistence> kept = persistence.filter(p -> p.keeps(appId));
-    kept.ifPresent(
-        p -> {
-          String runId = RandomIds.token();
-          synchronized (lock) {
-            keptRuns.put(run, appId + "\u0000" + runId);
-          }
-          p.runStarted(appId, runId, s.function(), tick, now);
-        });
+    if (kept.isPresent()) {
+      // Intent first: the run is durable before its input exists, so a server that dies at any
+      // point after this never fires this tick again (resume counts it as run).
+      String runId = RandomIds.token();
+      try {
+        kept.get().runStarted(appId, runId, s.function(), tick, now);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "scheduled run of '" + s.function() + "' could not be recorded", e);
+        finished(
+            run,
+            Failures.result(
+                Failures.error(
+                    ErrorKind.INTERNAL,
+                    "the scheduled run could not be recorded, so it did not run: " + e)));
+        return;
+      }
+      synchronized (lock) {
+        keptRuns.put(run, appId + "\u0000" + runId);
+      }
+    }
     try {
       s.launcher().submit(result -> finished(run, result));
     } catch (RuntimeException e) {

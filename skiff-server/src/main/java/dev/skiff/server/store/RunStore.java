@@ -20,6 +20,14 @@ public interface RunStore {
   CompletableFuture<Void> finish(String id, Instant at, byte[] result);
 
   /**
+   * Gives every run without an end this end and result (after a restart: runs that a server which
+   * died left unfinished). Completes once durable.
+   *
+   * @return how many runs were ended
+   */
+  int finishUnfinished(Instant at, byte[] result);
+
+  /**
    * The newest {@code limit} (at least 0) runs of an app, oldest first: by start, and runs that
    * started at the same instant in the order they were added.
    */

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -52,6 +53,29 @@ class JarStoreTest {
     try (Stream<Path> s = Files.list(dir.resolve("classpath"))) {
       return s.toList();
     }
+  }
+
+  @Test
+  void aStoredJarTruncatedOnDiskCountsAsMissingAndIsStoredAgainByTheNextUpload() throws Exception {
+    JarStore jars = new JarStore(dir.resolve("classpath"));
+    String sha = sha256(JAR);
+    RecordingObserver<UploadJarResponse> first = new RecordingObserver<>();
+    StreamObserver<JarChunk> upload = jars.upload(first);
+    upload.onNext(chunk(sha, JAR, 0, JAR.length));
+    upload.onCompleted();
+    assertThat(jars.missing(List.of(sha))).isEmpty();
+
+    Path stored = dir.resolve("classpath").resolve(sha + ".jar");
+    Files.write(stored, Arrays.copyOf(JAR, JAR.length / 2));
+    assertThat(jars.missing(List.of(sha))).containsExactly(sha);
+
+    RecordingObserver<UploadJarResponse> again = new RecordingObserver<>();
+    upload = jars.upload(again);
+    upload.onNext(chunk(sha, JAR, 0, JAR.length));
+    upload.onCompleted();
+    assertThat(again.error).isNull();
+    assertThat(jars.missing(List.of(sha))).isEmpty();
+    assertThat(Files.readAllBytes(stored)).isEqualTo(JAR);
   }
 
   @Test

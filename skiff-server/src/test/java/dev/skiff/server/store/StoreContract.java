@@ -1,6 +1,7 @@
 package dev.skiff.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
@@ -253,6 +254,22 @@ public abstract class StoreContract {
     assertThat(r.startedAt()).isEqualTo(T0.plusSeconds(1));
     assertThat(r.finishedAt()).contains(T0.plusSeconds(2));
     assertThat(r.result()).hasValueSatisfying(b -> assertThat(b).containsExactly(7));
+  }
+
+  @Test
+  void finishingUnfinishedRunsEndsOnlyThoseWithoutAnEnd() {
+    store.runs().add(run("r-done", "hello", "tick", T0, T0)).join();
+    store.runs().finish("r-done", T0.plusSeconds(1), new byte[] {1}).join();
+    store.runs().add(run("r-open", "hello", "tick", T0.plusSeconds(2), T0.plusSeconds(2))).join();
+
+    assertThat(store.runs().finishUnfinished(T0.plusSeconds(9), new byte[] {9})).isEqualTo(1);
+
+    assertThat(store.runs().latest("hello", 10))
+        .extracting(r -> r.id(), r -> r.finishedAt().orElseThrow(), r -> r.result().get()[0])
+        .containsExactly(
+            tuple("r-done", T0.plusSeconds(1), (byte) 1),
+            tuple("r-open", T0.plusSeconds(9), (byte) 9));
+    assertThat(store.runs().finishUnfinished(T0.plusSeconds(10), new byte[] {0})).isZero();
   }
 
   @Test

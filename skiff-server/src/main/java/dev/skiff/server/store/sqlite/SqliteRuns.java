@@ -52,6 +52,23 @@ final class SqliteRuns implements RunStore {
   }
 
   @Override
+  public int finishUnfinished(Instant at, byte[] result) {
+    int[] ended = {0};
+    db.write(
+            c -> {
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "UPDATE runs SET finished_at=?, result=? WHERE finished_at IS NULL")) {
+                p.setLong(1, at.toEpochMilli());
+                p.setBytes(2, result);
+                ended[0] = p.executeUpdate();
+              }
+            })
+        .join();
+    return ended[0];
+  }
+
+  @Override
   public List<StoredRun> latest(String appName, int limit) {
     return db.use(
         "read the runs of app '" + appName + "'",
