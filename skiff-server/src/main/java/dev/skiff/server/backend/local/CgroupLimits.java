@@ -273,7 +273,8 @@ final class CgroupLimits {
     /**
      * The launch command for {@code command} that first moves itself into these groups, then {@code
      * exec}s the command, so that the command runs under the limits from its first instruction and
-     * keeps its process id.
+     * keeps its process id. The shell's own {@code PWD} is unset, so that the command's environment
+     * is only what the backend gave it.
      */
     List<String> wrap(List<String> command) {
       List<String> wrapped = new ArrayList<>();
@@ -281,7 +282,7 @@ final class CgroupLimits {
       wrapped.add("-c");
       wrapped.add(
           "for f; do if [ \"$f\" = -- ]; then break; fi; echo $$ > \"$f\" || exit 125; shift; done;"
-              + " shift; exec \"$@\"");
+              + " shift; unset PWD; exec \"$@\"");
       wrapped.add("skiff-cgroup");
       dirs.forEach(d -> wrapped.add(d.resolve("cgroup.procs").toString()));
       wrapped.add("--");
