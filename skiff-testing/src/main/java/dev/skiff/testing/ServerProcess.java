@@ -49,6 +49,9 @@ public final class ServerProcess implements AutoCloseable {
   private final List<String> extraArgs;
   private final boolean fullJit;
   private final List<Process> children = new ArrayList<>();
+  // For startOnSmallDisk: the process that holds the mount namespace in which the data directory
+  // is a tmpfs of a chosen size (it outlives server restarts, and the tmpfs with it); else null.
+  private Process diskHolder;
   private Process server;
   private int port;
   private int webPort;
@@ -81,6 +84,95 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess startWithFullJit(String... extraArgs) {
     return start(true, extraArgs);
+  }
+
+  /**
+   * As {@link #start(String...)}, but with the data directory on a small filesystem of its own (a
+   * tmpfs of {@code bytes}, in a user and mount namespace that only the server enters, via {@code
+   * unshare} and {@code nsenter}), which {@link #resizeDisk} can shrink until it is full and grow
+   * again. The filesystem survives {@link #kill9()} and {@link #restart()}; {@link #close()} ends
+   * it.
+   */
+  public static ServerProcess startOnSmallDisk(long bytes, String... extraArgs) {
+    Path home;
+    try {
+      home = Files.createTempDirectory("skiff-server-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ServerProcess p = new ServerProcess(home, List.of(extraArgs), false);
+    try {
+      Files.createDirectories(p.dataDir);
+      p.diskHolder =
+          new ProcessBuilder("unshare", "-Urm", "--propagation", "private", "sleep", "infinity")
+              .redirectErrorStream(true)
+              .start();
+      p.inDiskNamespace(
+          "mount",
+          "-t",
+          "tmpfs",
+          "-o",
+          "size=" + bytes + ",mode=0700",
+          "tmpfs",
+          p.dataDir.toString());
+      p.launch(0, 0);
+    } catch (IOException | RuntimeException e) {
+      p.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    return p;
+  }
+
+  /** Sets the size of the data directory's filesystem ({@link #startOnSmallDisk} only). */
+  public void resizeDisk(long bytes) {
+    inDiskNamespace("mount", "-o", "remount,size=" + bytes, dataDir.toString());
+  }
+
+  /**
+   * The data directory as this JVM reaches it ({@code /proc/PID/root/...} of the namespace's
+   * holder), to fill or read its filesystem ({@link #startOnSmallDisk} only).
+   */
+  public Path dataDirOnDisk() {
+    if (diskHolder == null) {
+      throw new IllegalStateException("the server was not started on a small disk");
+    }
+    return Path.of("/proc/" + diskHolder.pid() + "/root" + dataDir);
+  }
+
+  private List<String> diskPrefix() {
+    return List.of(
+        "nsenter",
+        "-t",
+        Long.toString(diskHolder.pid()),
+        "-U",
+        "-m",
+        "--preserve-credentials",
+        "--");
+  }
+
+  private void inDiskNamespace(String... command) {
+    List<String> all = new ArrayList<>(diskPrefix());
+    all.addAll(List.of(command));
+    // The holder needs a moment to be in its namespaces: retry briefly while nsenter cannot enter.
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() == 0) {
+          return;
+        }
+        if (System.nanoTime() > end) {
+          throw new IllegalStateException(String.join(" ", all) + " failed: " + out);
+        }
+        Thread.sleep(50);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   private static ServerProcess start(boolean fullJit, String... extraArgs) {
@@ -119,6 +211,9 @@ public final class ServerProcess implements AutoCloseable {
       command.add(String.join(" ", SkiffExtension.QUICK_START_JVM_OPTIONS));
     }
     command.addAll(extraArgs);
+    if (diskHolder != null) {
+      command.addAll(0, diskPrefix()); // nsenter execs the JVM: the server's pid is the JVM's
+    }
     ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
     scrub(b.environment());
     b.environment().put("SKIFF_HOME", home.toString());
@@ -349,6 +444,10 @@ public final class ServerProcess implements AutoCloseable {
               // Best effort: it was sent SIGKILL.
             }
           });
+    }
+    if (diskHolder != null) {
+      diskHolder.destroyForcibly(); // the last process in the namespace: the tmpfs goes with it
+      waitFor(diskHolder);
     }
     try (Stream<Path> walk = Files.walk(home)) {
       walk.sorted(Comparator.reverseOrder())
