@@ -48,6 +48,8 @@ public final class ServerProcess implements AutoCloseable {
   private final Path dataDir;
   private final List<String> extraArgs;
   private final boolean fullJit;
+  // Options for the server's own JVM (not its containers'), after the ones every server gets.
+  private final List<String> jvmOptions;
   private final List<Process> children = new ArrayList<>();
   // For startOnSmallDisk: the process that holds the mount namespace in which the data directory
   // is a tmpfs of a chosen size (it outlives server restarts, and the tmpfs with it); else null.
@@ -63,11 +65,13 @@ public final class ServerProcess implements AutoCloseable {
 
   private boolean installed;
 
-  private ServerProcess(Path home, List<String> extraArgs, boolean fullJit) {
+  private ServerProcess(
+      Path home, List<String> extraArgs, boolean fullJit, List<String> jvmOptions) {
     this.home = home;
     this.dataDir = home.resolve("data");
     this.extraArgs = List.copyOf(extraArgs);
     this.fullJit = fullJit;
+    this.jvmOptions = List.copyOf(jvmOptions);
   }
 
   /**
@@ -75,7 +79,17 @@ public final class ServerProcess implements AutoCloseable {
    * alone: a test's server lives for seconds, and starts on about half the CPU that way.
    */
   public static ServerProcess start(String... extraArgs) {
-    return start(false, extraArgs);
+    return start(false, List.of(), extraArgs);
+  }
+
+  /**
+   * As {@link #start(String...)}, with {@code jvmOptions} added to the server's own JVM (not its
+   * containers': those take {@code --container-jvm-options}), after the options every test server
+   * gets, so that they win; e.g. {@code List.of("-Xmx192m")} to bound its heap. They hold across
+   * {@link #restart()}.
+   */
+  public static ServerProcess startWithJvmOptions(List<String> jvmOptions, String... extraArgs) {
+    return start(false, jvmOptions, extraArgs);
   }
 
   /**
@@ -83,7 +97,7 @@ public final class ServerProcess implements AutoCloseable {
    * outside tests, for measurements.
    */
   public static ServerProcess startWithFullJit(String... extraArgs) {
-    return start(true, extraArgs);
+    return start(true, List.of(), extraArgs);
   }
 
   /**
@@ -100,7 +114,7 @@ public final class ServerProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ServerProcess p = new ServerProcess(home, List.of(extraArgs), false);
+    ServerProcess p = new ServerProcess(home, List.of(extraArgs), false, List.of());
     try {
       Files.createDirectories(p.dataDir);
       p.diskHolder =
@@ -175,14 +189,15 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static ServerProcess start(boolean fullJit, String... extraArgs) {
+  private static ServerProcess start(
+      boolean fullJit, List<String> jvmOptions, String... extraArgs) {
     Path home;
     try {
       home = Files.createTempDirectory("skiff-server-test-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    ServerProcess p = new ServerProcess(home, List.of(extraArgs), fullJit);
+    ServerProcess p = new ServerProcess(home, List.of(extraArgs), fullJit, jvmOptions);
     try {
       p.launch(0, 0);
     } catch (RuntimeException e) {
@@ -197,6 +212,7 @@ public final class ServerProcess implements AutoCloseable {
     if (fullJit) {
       command.removeAll(SkiffExtension.QUICK_START_JVM_OPTIONS);
     }
+    command.addAll(command.indexOf("-cp"), jvmOptions);
     command.add("dev.skiff.server.SkiffServer");
     command.addAll(
         List.of(
