@@ -152,6 +152,14 @@ final class ServerCommand implements Callable<Integer> {
   Integer containerPids;
 
   @Option(
+      names = "--log-rate",
+      paramLabel = "N",
+      description =
+          "The most lines of output per second of one container, with bursts of twice as many;"
+              + " lines beyond it are dropped and counted (default 1000; 1..1000000).")
+  Integer logRate;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -214,6 +222,7 @@ final class ServerCommand implements Callable<Integer> {
     addIfSet(args, "--blob-quota-mib", blobQuotaMib);
     addIfSet(args, "--container-memory-mib", containerMemoryMib);
     addIfSet(args, "--container-pids", containerPids);
+    addIfSet(args, "--log-rate", logRate);
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;
   }

@@ -1,5 +1,7 @@
 package dev.skiff.server;
 
+import dev.skiff.server.runtime.ControlPlaneConfig.LogRate;
+
 /**
  * The server's bounds on what callers send and what containers use, each set by a {@code skiff
  * server} option (see docs/server.md, "Limits"). A caller past one of the first three is answered
@@ -16,13 +18,17 @@ package dev.skiff.server;
  *     ({@code --container-memory-mib}; 0: none)
  * @param containerPids the most processes and threads one container may have ({@code
  *     --container-pids}; 0: no limit)
+ * @param logLinesPerSecond how many lines of output per second each container may write to the
+ *     logs, with bursts of twice as many ({@code --log-rate}); lines beyond it are dropped and
+ *     counted (see docs/logs.md)
  */
 public record ServerLimits(
     int maxMessageMib,
     long maxBlobMib,
     long blobQuotaMib,
     long containerMemoryMib,
-    int containerPids) {
+    int containerPids,
+    int logLinesPerSecond) {
   /** The default of {@link #maxMessageMib}: 64 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_MIB = 64;
 
@@ -40,6 +46,12 @@ public record ServerLimits(
    */
   public static final int DEFAULT_CONTAINER_PIDS = 4096;
 
+  /** The default of {@link #logLinesPerSecond}, {@link LogRate#DEFAULT}'s: 1,000. */
+  public static final int DEFAULT_LOG_LINES_PER_SECOND = LogRate.DEFAULT.linesPerSecond();
+
+  /** The most {@link #logLinesPerSecond} may be. */
+  public static final int MAX_LOG_LINES_PER_SECOND = 1_000_000;
+
   /** Checks each bound; IllegalArgumentException naming the option otherwise. */
   public ServerLimits {
     check("--max-message-mib", maxMessageMib, 1, 1024);
@@ -47,6 +59,7 @@ public record ServerLimits(
     check("--blob-quota-mib", blobQuotaMib, 1, Long.MAX_VALUE / (1024 * 1024));
     check("--container-memory-mib", containerMemoryMib, 0, 1024L * 1024);
     check("--container-pids", containerPids, 0, 4_194_304);
+    checkLogRate(logLinesPerSecond);
   }
 
   /** The defaults. */
@@ -56,12 +69,18 @@ public record ServerLimits(
         DEFAULT_MAX_BLOB_MIB,
         DEFAULT_BLOB_QUOTA_MIB,
         DEFAULT_CONTAINER_MEMORY_MIB,
-        DEFAULT_CONTAINER_PIDS);
+        DEFAULT_CONTAINER_PIDS,
+        DEFAULT_LOG_LINES_PER_SECOND);
   }
 
   /** The largest message, in bytes. */
   public int maxMessageBytes() {
     return maxMessageMib * 1024 * 1024;
+  }
+
+  /** The rate of {@link #logLinesPerSecond}, with bursts of twice as many lines. */
+  public LogRate logRate() {
+    return new LogRate(logLinesPerSecond, 2 * logLinesPerSecond);
   }
 
   /** These limits with {@code option} (one of the {@code skiff server} options above) set. */
@@ -79,22 +98,50 @@ public record ServerLimits(
               maxBlobMib,
               blobQuotaMib,
               containerMemoryMib,
-              containerPids);
+              containerPids,
+              logLinesPerSecond);
       case "--max-blob-mib" ->
-          new ServerLimits(maxMessageMib, v, blobQuotaMib, containerMemoryMib, containerPids);
+          new ServerLimits(
+              maxMessageMib, v, blobQuotaMib, containerMemoryMib, containerPids, logLinesPerSecond);
       case "--blob-quota-mib" ->
-          new ServerLimits(maxMessageMib, maxBlobMib, v, containerMemoryMib, containerPids);
+          new ServerLimits(
+              maxMessageMib, maxBlobMib, v, containerMemoryMib, containerPids, logLinesPerSecond);
       case "--container-memory-mib" ->
-          new ServerLimits(maxMessageMib, maxBlobMib, blobQuotaMib, v, containerPids);
+          new ServerLimits(
+              maxMessageMib, maxBlobMib, blobQuotaMib, v, containerPids, logLinesPerSecond);
       case "--container-pids" ->
           new ServerLimits(
               maxMessageMib,
               maxBlobMib,
               blobQuotaMib,
               containerMemoryMib,
-              (int) Math.min(v, Integer.MAX_VALUE));
+              (int) Math.min(v, Integer.MAX_VALUE),
+              logLinesPerSecond);
+      case "--log-rate" ->
+          new ServerLimits(
+              maxMessageMib,
+              maxBlobMib,
+              blobQuotaMib,
+              containerMemoryMib,
+              containerPids,
+              checkLogRate(v));
       default -> throw new IllegalArgumentException("unknown option " + option);
     };
+  }
+
+  /** {@code --log-rate}'s value if it is within 1..{@value #MAX_LOG_LINES_PER_SECOND}. */
+  private static int checkLogRate(long linesPerSecond) {
+    if (linesPerSecond < 1 || linesPerSecond > MAX_LOG_LINES_PER_SECOND) {
+      throw new IllegalArgumentException(
+          "--log-rate is "
+              + linesPerSecond
+              + "; allowed is 1.."
+              + MAX_LOG_LINES_PER_SECOND
+              + " lines per second per container (the default is "
+              + DEFAULT_LOG_LINES_PER_SECOND
+              + "; lines beyond it are dropped and counted)");
+    }
+    return (int) linesPerSecond;
   }
 
   private static void check(String option, long value, long min, long max) {

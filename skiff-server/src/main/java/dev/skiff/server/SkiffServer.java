@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  *                                          [--app-lease 30s]
  *                                          [--max-message-mib N] [--max-blob-mib N]
  *                                          [--blob-quota-mib N] [--container-memory-mib N]
- *                                          [--container-pids N]
+ *                                          [--container-pids N] [--log-rate N]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -302,7 +302,9 @@ public final class SkiffServer implements AutoCloseable {
     try {
       plane =
           ControlPlane.start(
-              ControlPlaneConfig.from(embedded).withMaxWarmContainers(options.maxWarmContainers()),
+              ControlPlaneConfig.from(embedded)
+                  .withMaxWarmContainers(options.maxWarmContainers())
+                  .withLogRate(options.limits().logRate()),
               backend,
               Clock.systemUTC(),
               new ControlPlane.Listen(
@@ -516,7 +518,8 @@ public final class SkiffServer implements AutoCloseable {
             "--max-blob-mib",
             "--blob-quota-mib",
             "--container-memory-mib",
-            "--container-pids" ->
+            "--container-pids",
+            "--log-rate" ->
             limits = limits.with(a, v);
         default ->
             throw new IllegalArgumentException(
@@ -526,7 +529,7 @@ public final class SkiffServer implements AutoCloseable {
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
                     + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
                     + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
-                    + " --container-memory-mib, --container-pids, --help");
+                    + " --container-memory-mib, --container-pids, --log-rate, --help");
       }
     }
     Transport transport;
@@ -656,7 +659,7 @@ public final class SkiffServer implements AutoCloseable {
                             [--tls-cert FILE --tls-key FILE | --plaintext]
                             [--allow-unsandboxed] [--backend NAME] [--app-lease D]
                             [--max-message-mib N] [--max-blob-mib N] [--blob-quota-mib N]
-                            [--container-memory-mib N] [--container-pids N]
+                            [--container-memory-mib N] [--container-pids N] [--log-rate N]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -687,6 +690,9 @@ public final class SkiffServer implements AutoCloseable {
                                   in MiB (default 2048; 0: none)
           --container-pids N      the most processes and threads of one container (default
                                   4096; 0: no limit)
+          --log-rate N            the most lines of output per second of one container, with
+                                  bursts of twice as many; lines beyond it are dropped and
+                                  counted (default 1000; 1..1000000)
         """);
   }
 

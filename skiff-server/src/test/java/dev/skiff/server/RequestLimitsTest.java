@@ -158,7 +158,8 @@ class RequestLimitsTest {
 
   @Test
   void blobsPastTheirSizeOrTheQuotaAreRefusedNamingTheOption() {
-    ControlPlane plane = start(new ServerLimits(64, 2, 3, 0, 0));
+    ControlPlane plane =
+        start(new ServerLimits(64, 2, 3, 0, 0, ServerLimits.DEFAULT_LOG_LINES_PER_SECOND));
     ManagedChannel c = channel(plane);
     String app = createApp(c);
 

@@ -3,6 +3,7 @@ package dev.skiff.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.skiff.server.runtime.ControlPlaneConfig.LogRate;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -151,7 +152,7 @@ class SkiffServerOptionsTest {
 
   @Test
   void theLimitsHaveDocumentedDefaultsAndEachOptionSetsOne() {
-    assertThat(DEFAULTS.limits()).isEqualTo(new ServerLimits(64, 256, 16384, 2048, 4096));
+    assertThat(DEFAULTS.limits()).isEqualTo(new ServerLimits(64, 256, 16384, 2048, 4096, 1000));
     assertThat(
             SkiffServer.parse(
                     new String[] {
@@ -159,14 +160,38 @@ class SkiffServerOptionsTest {
                       "--max-blob-mib", "100",
                       "--blob-quota-mib", "1000",
                       "--container-memory-mib", "0",
-                      "--container-pids", "512"
+                      "--container-pids", "512",
+                      "--log-rate", "50"
                     },
                     DEFAULTS)
                 .limits())
-        .isEqualTo(new ServerLimits(32, 100, 1000, 0, 512));
+        .isEqualTo(new ServerLimits(32, 100, 1000, 0, 512, 50));
     assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--max-message-mib", "0"}, DEFAULTS))
         .hasMessage("--max-message-mib is 0; allowed is 1..1024");
     assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--container-pids", "x"}, DEFAULTS))
         .hasMessage("--container-pids x is not a whole number");
+  }
+
+  @Test
+  void theLogRateIsLinesPerSecondPerContainerWithBurstsOfTwiceAsMany() {
+    assertThat(DEFAULTS.limits().logRate()).isEqualTo(LogRate.DEFAULT);
+    assertThat(SkiffServer.parse(new String[] {"--log-rate", "50"}, DEFAULTS).limits().logRate())
+        .isEqualTo(new LogRate(50, 100));
+    assertThat(
+            SkiffServer.parse(new String[] {"--log-rate", "1000000"}, DEFAULTS).limits().logRate())
+        .isEqualTo(new LogRate(1_000_000, 2_000_000));
+    String allowed =
+        "; allowed is 1..1000000 lines per second per container (the default is 1000; lines"
+            + " beyond it are dropped and counted)";
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--log-rate", "0"}, DEFAULTS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--log-rate is 0" + allowed);
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--log-rate", "1000001"}, DEFAULTS))
+        .hasMessage("--log-rate is 1000001" + allowed);
+    assertThatThrownBy(
+            () -> SkiffServer.parse(new String[] {"--log-rate", "99999999999"}, DEFAULTS))
+        .hasMessage("--log-rate is 99999999999" + allowed);
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--log-rate", "fast"}, DEFAULTS))
+        .hasMessage("--log-rate fast is not a whole number");
   }
 }
