@@ -76,7 +76,7 @@ public final class DurableFiles {
   /**
    * Forces every regular file and directory under {@code root} (itself included), directories after
    * what they hold. Entries that this process may not open (files of another user in a root file
-   * system) are skipped: see {@link #forceFileSystem}.
+   * system) are skipped and counted: {@link #forceFileSystem} forces those too.
    *
    * @return how many entries could not be opened
    */
