@@ -8,9 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
@@ -212,8 +212,12 @@ public record ClientConfig(
       }
       ObjectNode n = JSON.createObjectNode().put("server", server).put("token", token);
       certificate.ifPresentOrElse(pem -> n.put("certificate", pem), () -> n.put("tls", false));
-      Files.writeString(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      // Complete or not there at all, even after a crash of the machine: forced, then renamed.
+      DurableFiles.write(
+          temp,
+          file,
+          (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n")
+              .getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the Skiff client config " + file, e);
     }

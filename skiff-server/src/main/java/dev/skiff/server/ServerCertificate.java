@@ -1,5 +1,6 @@
 package dev.skiff.server;
 
+import dev.skiff.internal.DurableFiles;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -116,15 +116,15 @@ record ServerCertificate(PrivateKey key, List<X509Certificate> chain) {
       Files.delete(p12);
       PrivateKey k = (PrivateKey) ks.getKey("skiff", PASSWORD.toCharArray());
       X509Certificate c = (X509Certificate) ks.getCertificate("skiff");
-      // Each file complete or not there at all: written aside, then renamed, the key first.
+      // Each file complete or not there at all, even after a crash of the machine: written aside,
+      // forced to disk, then renamed, the key first.
       Path keyNew = dir.resolve("key.pem.new");
       Path certNew = dir.resolve("cert.pem.new");
       writePrivate(keyNew, pem("PRIVATE KEY", k.getEncoded()));
       Files.deleteIfExists(certNew);
       Files.writeString(certNew, pem("CERTIFICATE", c.getEncoded()));
-      Files.move(keyNew, key, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      Files.move(
-          certNew, cert, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      DurableFiles.moveIntoPlace(keyNew, key);
+      DurableFiles.moveIntoPlace(certNew, cert);
       return new ServerCertificate(k, List.of(c));
     } catch (IOException e) {
       throw new UncheckedIOException(

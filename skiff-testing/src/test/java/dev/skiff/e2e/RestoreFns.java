@@ -2,9 +2,16 @@ package dev.skiff.e2e;
 
 import dev.skiff.App;
 import dev.skiff.Function1;
+import dev.skiff.Image;
 import dev.skiff.Secret;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
-/** Deployed apps for {@link RestoreTest}: one that needs a named secret, one that needs none. */
+/**
+ * Deployed apps for {@link RestoreTest}: one that needs a named secret, one that needs none, one
+ * that runs on an image.
+ */
 public final class RestoreFns {
   static final String SECRET = "restore-secret";
 
@@ -17,6 +24,21 @@ public final class RestoreFns {
   static final App plain = App.named("restore-jars-app");
 
   static final Function1<Integer, Integer> square = plain.function(RestoreFns::square);
+
+  static final App withImage = App.named("restore-image-app");
+
+  /** Reads the file that its image's build wrote. */
+  static final Function1<Integer, String> built =
+      withImage.function(
+          RestoreFns::built,
+          f ->
+              f.image(
+                  Image.jdk(Runtime.version().feature())
+                      .runCommands("echo written by the build > out.txt")));
+
+  static String built(int unused) throws IOException {
+    return Files.readString(Path.of("out.txt")).strip();
+  }
 
   static String token(int millis) throws InterruptedException {
     Thread.sleep(millis);

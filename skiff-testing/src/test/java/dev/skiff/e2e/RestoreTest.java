@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A deployment that cannot be restored after a restart does not give up its pending durable calls
  * (gap 7 of issue 16): they wait, visibly, and run once the cause is fixed; a stored jar damaged on
- * disk is found by its hash and uploaded again by the next deploy.
+ * disk is found by its hash and uploaded again by the next deploy; an image with a file truncated
+ * on disk is found at restore and built again by the next deploy, never used broken.
  */
 @Tag("e2e")
 class RestoreTest {
@@ -102,6 +103,43 @@ class RestoreTest {
         assertThat(sha256(jar)).as("the content of %s", jar).isEqualTo(name(jar));
       }
       assertThat(square.remote(8)).isEqualTo(64);
+    }
+  }
+
+  @Test
+  void anImageTruncatedOnDiskIsFoundAtRestartAndRebuiltByTheNextDeploy() throws IOException {
+    try (ServerProcess server = ServerProcess.start()) {
+      server.useInThisJvm();
+      RestoreFns.withImage.deploy();
+      RemoteFunction<String> built =
+          RemoteFunction.fromName("restore-image-app", "built", String.class);
+      assertThat(built.remote(0)).isEqualTo("written by the build");
+      server.stop();
+      Path out;
+      try (Stream<Path> files = Files.walk(server.dataDir().resolve("images"))) {
+        out = files.filter(f -> f.endsWith("files/out.txt")).findFirst().orElseThrow();
+      }
+      // What a crash of the machine leaves of a file whose data never reached the disk.
+      Files.write(out, new byte[0]);
+
+      server.restart();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  server.output().contains("is damaged or incomplete: files/out.txt has 0 bytes"));
+      try (SkiffClient c = client(server)) {
+        AppSummary app =
+            c.blocking().listApps(ListAppsRequest.getDefaultInstance()).getAppsList().stream()
+                .filter(a -> a.getAppName().equals("restore-image-app"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(app.getState()).isEqualTo(AppState.APP_NOT_RESTORED);
+        assertThat(app.getProblem()).contains("found damaged on disk and removed");
+      }
+      RestoreFns.withImage.deploy();
+      assertThat(built.remote(0)).isEqualTo("written by the build");
+      assertThat(out).hasContent("written by the build");
     }
   }
 

@@ -43,8 +43,9 @@ public final class AppDefinitions {
                               + request.getAppName()
                               + "': image '"
                               + f.getImageId()
-                              + "' is not built on this control"
-                              + " plane; build it with ImageApi.BuildImage first"));
+                              + "' is not built on this control plane (or was found damaged"
+                              + " on disk and removed: see the server log); build it with"
+                              + " ImageApi.BuildImage, as a deploy does"));
       out.put(f.getName(), ImageRuntime.of(image));
     }
     return out;

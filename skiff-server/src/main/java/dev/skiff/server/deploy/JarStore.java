@@ -1,6 +1,7 @@
 package dev.skiff.server.deploy;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.internal.DurableFiles;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.JarChunk;
@@ -14,11 +15,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -190,17 +188,7 @@ public final class JarStore {
         }
         try {
           // Durable before it counts as present: the content, then its name in the directory.
-          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-          }
-          Files.move(
-              file,
-              jarPath(sha),
-              StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
-          try (FileChannel dir = FileChannel.open(jars, StandardOpenOption.READ)) {
-            dir.force(true);
-          }
+          DurableFiles.moveIntoPlace(file, jarPath(sha));
         } catch (IOException e) {
           throw new UncheckedIOException("could not store jar " + sha, e);
         }

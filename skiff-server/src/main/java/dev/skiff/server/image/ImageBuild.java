@@ -1,5 +1,6 @@
 package dev.skiff.server.image;
 
+import dev.skiff.internal.DurableFiles;
 import dev.skiff.proto.AddLocalStep;
 import dev.skiff.proto.ImageFile;
 import dev.skiff.proto.ImageManifest;
@@ -37,11 +38,13 @@ import java.util.stream.Stream;
  * One build of one image, step by step, in a temporary directory that becomes {@code <images>/<id>}
  * when every step succeeded.
  *
- * <p>Layout of an image directory: {@code image.pb} (the {@link ImageManifest}), {@code lib/} (the
- * resolved Maven artifacts, in classpath order), and either {@code files/} (the file tree of a JDK
- * image: added files and the working directory, where build commands run) or {@code rootfs/} (the
- * root file system of a Debian image, made with {@code mmdebstrap --variant=minbase bookworm};
- * build commands run inside it with bubblewrap, which gives them the network to install packages).
+ * <p>Layout of an image directory: {@code image.pb} (the {@link ImageManifest}), {@code contents}
+ * and {@code image.sum} (the list of its entries and the completion marker, see {@link
+ * ImageContents}), {@code lib/} (the resolved Maven artifacts, in classpath order), and either
+ * {@code files/} (the file tree of a JDK image: added files and the working directory, where build
+ * commands run) or {@code rootfs/} (the root file system of a Debian image, made with {@code
+ * mmdebstrap --variant=minbase bookworm}; build commands run inside it with bubblewrap, which gives
+ * them the network to install packages).
  *
  * <p>Steps run in recipe order; {@code env} applies to later build commands too, and {@code
  * workdir} to later relative paths. A step that fails throws {@link ImageBuildFailure} with its
@@ -145,12 +148,15 @@ final class ImageBuild {
               .putAllMounts(mounts)
               .build();
       Files.write(tmp.resolve(MANIFEST), manifest.toByteArray());
+      // On disk before it counts as built: the tree forced, the completion marker written last.
+      ImageContents.seal(tmp);
       Path target = imagesDir.resolve(id);
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
         throw new UncheckedIOException("image " + id + " appeared while it was built", e);
       }
+      DurableFiles.forceDirectory(imagesDir);
       done = true;
       return new BuiltImage(id, target, manifest);
     } catch (IOException e) {

@@ -1,15 +1,18 @@
 package dev.skiff.server.image;
 
+import dev.skiff.internal.DurableFiles;
 import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.ImageResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.Optional;
@@ -17,14 +20,18 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The images of a control plane, in {@code <data-dir>/images/<id>/}, and the Maven artifacts they
  * use, in {@code <data-dir>/maven}.
  *
- * <p>An image is built at most once: {@link #build} first looks for {@code <id>/image.pb}; if it is
- * missing, the image is built in a temporary directory beside it and renamed into place when
- * complete, so a half-built image is never seen, and a failed build leaves nothing behind. Builds
+ * <p>An image is built at most once: {@link #build} first looks for a complete {@code <id>/}; if it
+ * is missing, the image is built in a temporary directory beside it, forced to disk, sealed with a
+ * completion marker written last ({@link ImageContents}) and renamed into place, so a half-built
+ * image is never seen, and a failed build leaves nothing behind. An image found damaged later (a
+ * file truncated or lost by a crash of the machine, the marker missing) is removed when it is
+ * looked up, saying so in the server log, and the next build of its recipe builds it again. Builds
  * of one id are serialised within this JVM (one lock object per id) and across processes sharing
  * the data directory (a file lock on {@code <id>.lock}); a second request for an image that is
  * being built waits and then finds it built. Different images build in parallel.
@@ -32,6 +39,7 @@ import java.util.function.Consumer;
  * <p>{@link #close()} kills the build commands still running. Thread-safe.
  */
 public final class ImageStore implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
   private final Path imagesDir;
   private final MavenArtifacts maven;
   private final InstalledJdks jdks;
@@ -97,6 +105,28 @@ public final class ImageStore implements AutoCloseable {
       prefixed.accept("using the cached image " + id);
       return new Result(existing.get(), true, clock.millis() - start);
     }
+    return underLock(
+        id,
+        () -> {
+          Optional<BuiltImage> meanwhile = findLocked(id);
+          if (meanwhile.isPresent()) {
+            prefixed.accept("using the image " + id + ", built meanwhile by another request");
+            return new Result(meanwhile.get(), true, clock.millis() - start);
+          }
+          prefixed.accept("building image " + id);
+          BuiltImage built =
+              new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running, capabilities)
+                  .run();
+          prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
+          return new Result(built, false, clock.millis() - start);
+        });
+  }
+
+  /**
+   * Runs {@code action} holding the build lock of image {@code id}: within this JVM and, with a
+   * file lock on {@code <id>.lock}, across processes sharing the directory.
+   */
+  private <T> T underLock(String id, Supplier<T> action) {
     ReentrantLock lock = buildLocks.computeIfAbsent(id, k -> new ReentrantLock());
     lock.lock();
     try {
@@ -108,17 +138,7 @@ public final class ImageStore implements AutoCloseable {
               StandardOpenOption.WRITE)) {
         FileLock fileLock = channel.lock(); // released when the channel closes
         assert fileLock.isValid();
-        existing = find(id);
-        if (existing.isPresent()) {
-          prefixed.accept("using the image " + id + ", built meanwhile by another request");
-          return new Result(existing.get(), true, clock.millis() - start);
-        }
-        prefixed.accept("building image " + id);
-        BuiltImage built =
-            new ImageBuild(id, imagesDir, recipe, jdks, maven, prefixed, running, capabilities)
-                .run();
-        prefixed.accept("built image " + id + " in " + (clock.millis() - start) + " ms");
-        return new Result(built, false, clock.millis() - start);
+        return action.get();
       }
     } catch (IOException e) {
       throw new UncheckedIOException("could not lock image " + id + " in " + imagesDir, e);
@@ -127,32 +147,91 @@ public final class ImageStore implements AutoCloseable {
     }
   }
 
-  /** The built image with this id. */
+  /**
+   * The built image with this id, if it is complete on disk. An image found damaged or incomplete
+   * (a file missing or truncated, its completion marker missing: see {@link ImageContents}) is
+   * never used: it is removed, saying so in the server log, so that the next build of its recipe
+   * builds it again.
+   */
   public Optional<BuiltImage> find(String id) {
-    return find(imagesDir, id);
+    if (!validId(id) || !Files.exists(imagesDir.resolve(id))) {
+      return Optional.empty();
+    }
+    Optional<BuiltImage> image = findIntact(id);
+    return image.isPresent() ? image : underLock(id, () -> findLocked(id));
+  }
+
+  /**
+   * As {@link #find}, holding the build lock of {@code id}, so that removing a damaged image is
+   * safe.
+   */
+  private Optional<BuiltImage> findLocked(String id) {
+    Optional<String> damage = ImageContents.damage(imagesDir.resolve(id), true);
+    if (damage.isEmpty()) {
+      return Optional.of(read(id, imagesDir.resolve(id)));
+    }
+    if (Files.exists(imagesDir.resolve(id))) {
+      removeDamaged(id, damage.get());
+    }
+    return Optional.empty();
+  }
+
+  private Optional<BuiltImage> findIntact(String id) {
+    Path dir = imagesDir.resolve(id);
+    if (!Files.isDirectory(dir) || ImageContents.damage(dir, true).isPresent()) {
+      return Optional.empty();
+    }
+    return Optional.of(read(id, dir));
+  }
+
+  private void removeDamaged(String id, String why) {
+    Path dir = imagesDir.resolve(id);
+    LOG.log(
+        Level.WARNING,
+        "image {0} in {1} is damaged or incomplete: {2}; it is removed and not used, and the next"
+            + " build of its recipe builds it again",
+        id,
+        imagesDir,
+        why);
+    try {
+      // Aside first, atomically, so that no one sees it half deleted.
+      Path aside = Files.createTempDirectory(imagesDir, ".damaged-" + id + "-");
+      Files.move(dir, aside.resolve(id), StandardCopyOption.ATOMIC_MOVE);
+      DurableFiles.forceDirectory(imagesDir);
+      ImageBuild.deleteTree(aside);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "could not remove the damaged image " + id + " from " + imagesDir, e);
+    }
   }
 
   /**
    * Finds the images built in {@code dir} (as {@link #in} keeps them) for a container backend,
-   * which runs containers on an image it is given by id.
+   * which runs containers on an image it is given by id. It checks each image's completion marker
+   * and hashes, not each of its files: {@link #find} did that when the app was deployed or
+   * restored.
    */
   public static ImageResolver resolver(Path dir) {
     Path imagesDir = dir.resolve("images");
-    return id -> find(imagesDir, id).map(BuiltImage::container);
+    return id -> {
+      if (!validId(id)) {
+        return Optional.empty();
+      }
+      Path image = imagesDir.resolve(id);
+      return Files.isDirectory(image) && ImageContents.damage(image, false).isEmpty()
+          ? Optional.of(read(id, image).container())
+          : Optional.empty();
+    };
   }
 
-  private static Optional<BuiltImage> find(Path imagesDir, String id) {
-    if (!id.matches("[0-9a-f]{" + RecipeHash.ID_LENGTH + "}")) {
-      return Optional.empty();
-    }
-    Path dir = imagesDir.resolve(id);
-    Path manifest = dir.resolve(ImageBuild.MANIFEST);
-    if (!Files.isRegularFile(manifest)) {
-      return Optional.empty();
-    }
+  private static boolean validId(String id) {
+    return id.matches("[0-9a-f]{" + RecipeHash.ID_LENGTH + "}");
+  }
+
+  private static BuiltImage read(String id, Path dir) {
     try {
-      return Optional.of(
-          new BuiltImage(id, dir, ImageManifest.parseFrom(Files.readAllBytes(manifest))));
+      return new BuiltImage(
+          id, dir, ImageManifest.parseFrom(Files.readAllBytes(dir.resolve(ImageBuild.MANIFEST))));
     } catch (IOException e) {
       throw new UncheckedIOException("could not read the manifest of image " + id, e);
     }

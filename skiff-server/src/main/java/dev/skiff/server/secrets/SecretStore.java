@@ -6,15 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.skiff.InvalidConfigurationException;
 import dev.skiff.NotFoundException;
 import dev.skiff.SkiffException;
+import dev.skiff.internal.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,9 +47,11 @@ import javax.crypto.spec.SecretKeySpec;
  * by its owner only; it is created with the first secret. Values are never logged, never put in an
  * exception message and never written anywhere in clear.
  *
- * <p>Files are replaced atomically (written aside, then renamed), so a control plane reading the
- * store while {@code skiff secret create} writes it sees the old secret or the new one, never half
- * of one. Methods are thread-safe; separate processes may use the same store.
+ * <p>Files are replaced atomically (written aside, forced to disk, renamed, the directory forced:
+ * {@link DurableFiles}), so a control plane reading the store while {@code skiff secret create}
+ * writes it, or after a crash of the machine or a full disk cut a write short, sees the old secret
+ * or the new one, never half of one. The key file is forced before it takes its name. Methods are
+ * thread-safe; separate processes may use the same store.
  */
 public final class SecretStore {
   private static final String NAME_RULE = "[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}";
@@ -166,12 +167,8 @@ public final class SecretStore {
           }
         }
         Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp", ownerOnly());
-        try {
-          Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(file));
-          move(tmp, fileOf(name));
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
+        DurableFiles.write(
+            tmp, fileOf(name), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(file));
       } catch (IOException e) {
         throw new SkiffException("could not write secret '" + name + "' to " + dir + ": " + e);
       }
@@ -258,6 +255,7 @@ public final class SecretStore {
         if (!Files.deleteIfExists(fileOf(name))) {
           throw new NotFoundException("secret '" + name + "' not found in " + dir);
         }
+        DurableFiles.forceDirectory(dir); // gone for good, not back after a crash of the machine
       } catch (IOException e) {
         throw new SkiffException("could not delete secret '" + name + "': " + e);
       }
@@ -344,8 +342,10 @@ public final class SecretStore {
         Path tmp = Files.createTempFile(keyFile.getParent(), ".secret-", ".key", ownerOnly());
         try {
           Files.write(tmp, key, StandardOpenOption.WRITE);
+          DurableFiles.force(tmp);
           // Never replace a key another process created meanwhile: its secrets would be lost.
           Files.createLink(keyFile, tmp);
+          DurableFiles.forceDirectory(keyFile.getParent());
         } finally {
           Files.deleteIfExists(tmp);
         }
@@ -360,14 +360,6 @@ public final class SecretStore {
 
   private static FileAttribute<?> ownerOnly() {
     return PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
   }
 
   private static void checkName(String name) {

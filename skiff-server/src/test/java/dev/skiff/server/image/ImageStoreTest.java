@@ -142,6 +142,58 @@ class ImageStoreTest {
   }
 
   @Test
+  void anImageWithATruncatedFileIsRebuiltNotUsed() throws IOException {
+    ImageRecipe recipe = recipe("echo built by the build > out.txt");
+    try (ImageStore store = store()) {
+      BuiltImage built = store.build(recipe, line -> {}).image();
+      Path out = Path.of(built.workdir()).resolve("out.txt");
+      // What a crash of the machine leaves of a file whose data never reached the disk.
+      Files.write(out, new byte[0]);
+
+      assertThat(ImageStore.resolver(data).find(built.id())).isPresent(); // marker and hashes hold
+      List<String> log = Collections.synchronizedList(new ArrayList<>());
+      ImageStore.Result again = store.build(recipe, log::add);
+
+      assertThat(again.cached()).isFalse();
+      assertThat(log).anyMatch(l -> l.endsWith("building image " + built.id()));
+      assertThat(out).hasContent("built by the build");
+      assertThat(store.find(built.id())).isPresent();
+    }
+  }
+
+  @Test
+  void anImageWithoutItsCompletionMarkerIsNeverFoundAndIsRebuilt() throws IOException {
+    ImageRecipe recipe = withFile("the added file");
+    try (ImageStore store = store()) {
+      BuiltImage built = store.build(recipe, line -> {}).image();
+      // A build cut off after its directory took its name but before its marker reached the disk.
+      Files.delete(built.directory().resolve(ImageContents.MARKER));
+
+      assertThat(store.find(built.id())).isEmpty();
+      assertThat(ImageStore.resolver(data).find(built.id())).isEmpty();
+      assertThat(built.directory()).doesNotExist(); // removed, so that the next build makes it
+      ImageStore.Result again = store.build(recipe, line -> {});
+      assertThat(again.cached()).isFalse();
+      assertThat(Path.of(again.image().workdir()).resolve("a.txt")).hasContent("the added file");
+    }
+  }
+
+  @Test
+  void anImageWithAMissingOrDamagedFileIsNotFound() throws IOException {
+    try (ImageStore store = store()) {
+      BuiltImage one = store.build(recipe("mkdir d; echo x > d/f"), line -> {}).image();
+      BuiltImage two = store.build(recipe("echo y > g"), line -> {}).image();
+      Files.delete(Path.of(one.workdir()).resolve("d/f"));
+      Files.write(two.directory().resolve(ImageBuild.MANIFEST), new byte[] {1, 2, 3});
+
+      assertThat(store.find(one.id())).isEmpty();
+      assertThat(ImageStore.resolver(data).find(two.id())).isEmpty();
+      assertThat(store.find(two.id())).isEmpty();
+      assertThat(store.build(recipe("mkdir d; echo x > d/f"), line -> {}).cached()).isFalse();
+    }
+  }
+
+  @Test
   void installedJdksAreFoundByTheirReleaseFiles(@TempDir Path jvms) throws IOException {
     Path fake = jvms.resolve("fake-jdk-22");
     Files.createDirectories(fake.resolve("bin"));
