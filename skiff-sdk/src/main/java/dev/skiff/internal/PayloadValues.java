@@ -131,6 +131,11 @@ final class PayloadValues {
     if (c.isHidden() || c.isSynthetic()) {
       return Optional.of("it is a lambda or hidden class, which cannot be rebuilt");
     }
+    if (c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
+      // A declared type (Number, CharSequence, Iterable, a user's interface): its values are
+      // checked by their own classes, which are never abstract.
+      return Optional.empty();
+    }
     String name = c.getName();
     if (JDK_PACKAGES.stream().anyMatch(name::startsWith)) {
       return Optional.of(name + " is a JDK class that is not a value");
@@ -143,10 +148,6 @@ final class PayloadValues {
           "it is an inner class, which only an instance of "
               + c.getEnclosingClass().getName()
               + " could rebuild (make it static)");
-    }
-    if (c.isInterface() || Modifier.isAbstract(c.getModifiers())) {
-      // A declared type: its values are checked by their own classes.
-      return Optional.empty();
     }
     if (!hasCreator(c)) {
       return Optional.of(

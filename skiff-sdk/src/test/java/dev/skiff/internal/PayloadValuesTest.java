@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -216,6 +217,24 @@ class PayloadValuesTest {
     assertThatThrownBy(() -> objectParameter().encode(new Object[] {new StringBuilder("x")}, "f"))
         .isExactlyInstanceOf(PayloadException.class)
         .hasMessageContaining("java.lang.StringBuilder is a JDK class that is not a value");
+  }
+
+  @Test
+  void abstractJdkTypesDeclaredAsParametersOrResultsStillCarryTheirValues() {
+    PayloadCodec.ArgsCodec args =
+        PayloadCodec.forParameters(
+            new Type[] {
+              Number.class, CharSequence.class, new TypeRef<Iterable<String>>() {}.type()
+            });
+    Object[] back = args.decode(args.encode(new Object[] {5, "cs", List.of("a")}, "f"), "f");
+    assertThat(back[0]).isEqualTo(5);
+    assertThat(back[1]).hasToString("cs");
+    assertThat(back[2]).asInstanceOf(InstanceOfAssertFactories.ITERABLE).containsExactly("a");
+    PayloadCodec.ValueCodec number = PayloadCodec.forType(Number.class);
+    assertThat(number.decode(number.encode(7L, "result of 'f'"), "result of 'f'")).isEqualTo(7);
+    // A CharSequence travels as its text.
+    PayloadCodec.ValueCodec text = PayloadCodec.forType(CharSequence.class);
+    assertThat(text.decode(text.encode(new StringBuilder("sb"), "r"), "r")).hasToString("sb");
   }
 
   @Test
