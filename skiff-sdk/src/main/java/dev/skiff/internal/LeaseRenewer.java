@@ -11,13 +11,17 @@ import java.util.concurrent.TimeUnit;
  * Keeps the lease of an ephemeral app that a server gave it (docs/server.md, "Leases of ephemeral
  * apps"): renews it every third of its length, from a daemon thread of its own, so that the app
  * runs while this JVM does and the server stops it soon after this JVM is killed or cut off. Each
- * renewal has a deadline of a third of the lease, so a half-open connection cannot hold it up; a
- * failed renewal is tried again at the next period. When the server answers that the app is gone
- * (its lease lapsed), renewing ends and one line on stderr says so.
+ * renewal has a deadline of half a period, so a half-open connection cannot hold it up, and a
+ * failed renewal is tried again after {@link #RETRY} (reconnecting at once), not a whole period
+ * later: one stalled renewal must not cost the app its lease. When the server answers that the app
+ * is gone (its lease lapsed), renewing ends and one line on stderr says so.
  *
  * <p>Thread-safe; {@link #close()} stops the renewals.
  */
 final class LeaseRenewer implements AutoCloseable {
+  /** How soon a failed renewal is tried again (at most a period). */
+  static final Duration RETRY = Duration.ofMillis(500);
+
   private final SkiffClient client;
   private final String appName;
   private final String appId;
@@ -37,17 +41,25 @@ final class LeaseRenewer implements AutoCloseable {
   /** Starts renewing the lease of {@code lease} of the app {@code appId}. */
   static LeaseRenewer start(SkiffClient client, String appName, String appId, Duration lease) {
     LeaseRenewer renewer = new LeaseRenewer(client, appName, appId, lease);
-    renewer.timer.scheduleWithFixedDelay(
-        renewer::renew, renewer.periodMillis, renewer.periodMillis, TimeUnit.MILLISECONDS);
+    renewer.next(renewer.periodMillis);
     return renewer;
   }
 
+  private void next(long delayMillis) {
+    if (!timer.isShutdown()) {
+      timer.schedule(this::renew, delayMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
   private void renew() {
+    long started = System.nanoTime();
+    boolean renewed = false;
     try {
       client
           .blocking()
-          .withDeadlineAfter(periodMillis, TimeUnit.MILLISECONDS)
+          .withDeadlineAfter(Math.max(1, periodMillis / 2), TimeUnit.MILLISECONDS)
           .renewAppLease(RenewAppLeaseRequest.newBuilder().setAppId(appId).build());
+      renewed = true;
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND && !timer.isShutdown()) {
         timer.shutdown();
@@ -59,10 +71,17 @@ final class LeaseRenewer implements AutoCloseable {
                 + ") no longer runs on the server: "
                 + e.getStatus().getDescription());
       }
-      // Otherwise (the server is slow, restarting or out of reach): the next period tries again,
-      // and the server stops the app if none gets through within the lease.
+      // Otherwise (the server is slow, restarting or out of reach): tried again soon, and the
+      // server stops the app if none gets through within the lease.
     } catch (RuntimeException e) {
-      // As above: a renewal that fails is retried at the next period.
+      // As above.
+    }
+    if (renewed) {
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      next(Math.max(0, periodMillis - tookMillis));
+    } else {
+      client.channel().resetConnectBackoff();
+      next(Math.min(periodMillis, RETRY.toMillis()));
     }
   }
 

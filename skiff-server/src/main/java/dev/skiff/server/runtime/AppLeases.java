@@ -76,8 +76,8 @@ public final class AppLeases implements AppDirectory.Listener {
    * @return false if the app holds no lease: it was never granted one, or it lapsed or was stopped
    */
   public boolean renew(String appId) {
-    long now = nanoTime.getAsLong();
     synchronized (lock) {
+      long now = nanoTime.getAsLong(); // read under the lock: stopLapsed must not see it stale
       Long deadline = deadlines.get(appId);
       if (deadline == null || now - deadline >= 0) {
         // A lapsed lease is not revived, even before stopLapsed has stopped its app.
@@ -102,6 +102,9 @@ public final class AppLeases implements AppDirectory.Listener {
               lapsed.add(id);
             }
           });
+      // Removed here, under the lock: a renewal from now on is refused, rather than told it
+      // renewed a lease whose app is about to be stopped.
+      lapsed.forEach(deadlines::remove);
     }
     for (String id : lapsed) {
       String reason =
@@ -112,9 +115,6 @@ public final class AppLeases implements AppDirectory.Listener {
       String name = apps.find(id).map(a -> a.spec().name()).orElse("?");
       if (apps.stop(id, "app stopped: " + reason)) {
         LOG.log(Level.WARNING, "stopped ephemeral app ''{0}'' ({1}): {2}", name, id, reason);
-      }
-      synchronized (lock) {
-        deadlines.remove(id);
       }
     }
   }
