@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the call's {@link Context} (its principal, its cancellation). Thread-safe.
  */
 public final class BlockingHandlers implements ServerInterceptor {
+  private static final System.Logger LOG = System.getLogger(BlockingHandlers.class.getName());
+
   /** Full method names whose handlers never block and stay on the transport thread. */
   static final Set<String> INLINE =
       Set.of(
@@ -103,14 +105,22 @@ public final class BlockingHandlers implements ServerInterceptor {
                       r.run();
                     } catch (RuntimeException e) {
                       fail(e);
+                    } catch (Error e) {
+                      // A StackOverflowError, a class that failed to load: the call still ends.
+                      fail(e);
+                      throw e;
                     }
                   }));
     }
 
-    private void fail(RuntimeException e) {
+    private void fail(Throwable e) {
+      LOG.log(System.Logger.Level.ERROR, "a handler of the control plane failed", e);
       try {
+        // The cause stays in the server's log: its text (SQL, paths) is not for callers.
         call.close(
-            Status.UNKNOWN.withDescription("the server failed: " + e).withCause(e), new Metadata());
+            Status.UNKNOWN.withDescription(
+                "the server failed to handle this call (" + e.getClass().getSimpleName() + ")"),
+            new Metadata());
       } catch (IllegalStateException alreadyClosed) {
         // The handler had answered before it threw.
       }
