@@ -70,7 +70,12 @@ final class DataDirectoryLock implements AutoCloseable {
               + "); stop that server first, or give this one another --data-dir");
     }
     DataDirectoryLock held = new DataDirectoryLock(channel, lock);
-    held.record("pid " + ProcessHandle.current().pid() + ", starting");
+    try {
+      held.record("pid " + ProcessHandle.current().pid() + ", starting");
+    } catch (RuntimeException e) {
+      held.close(); // e.g. a full disk: the lock must not outlive this failed start
+      throw e;
+    }
     return held;
   }
 
