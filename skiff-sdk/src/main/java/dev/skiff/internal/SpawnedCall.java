@@ -24,7 +24,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
   private static final Duration RIDE_OUT = Duration.ofSeconds(60);
 
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(2);
-  private static final Duration ANSWER_MARGIN = Duration.ofSeconds(30);
+  private static final Duration ANSWER_MARGIN = Duration.ofSeconds(5);
 
   private final String id;
   private final SkiffClient client;
@@ -53,7 +53,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
             .map(AppBinding::client)
             .orElseGet(ServerConnection::client);
     SpawnedCall<R> call = new SpawnedCall<>(id, client, null);
-    call.poll(Duration.ZERO, Duration.ZERO); // fails with NotFoundException for an unknown id
+    call.poll(Duration.ZERO, Duration.ZERO, true); // fails with NotFoundException for an unknown id
     return call;
   }
 
@@ -65,7 +65,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
   @Override
   public R get() {
     while (true) {
-      GetResultResponse r = poll(POLL, RIDE_OUT);
+      GetResultResponse r = poll(POLL, RIDE_OUT, false);
       if (r.getDone()) {
         return decode(r.getResult());
       }
@@ -74,7 +74,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
 
   @Override
   public R get(Duration timeout) {
-    GetResultResponse r = poll(timeout, timeout.compareTo(RIDE_OUT) < 0 ? timeout : RIDE_OUT);
+    GetResultResponse r = poll(timeout, RIDE_OUT, true);
     if (!r.getDone()) {
       throw new ResultNotReadyException(
           "call "
@@ -103,10 +103,11 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
   /**
    * One long poll of at most {@code timeout}. A server that cannot be reached (restarting, or its
    * connection just broke) is asked again, with a short backoff, for up to {@code rideOut}: the
-   * call is durable there, so a restart of the server must not fail the wait. Past that the wait
-   * fails with the server's unavailability.
+   * call is durable there, so a restart of the server must not fail the wait. Past that, or past
+   * {@code timeout} when the wait is {@code bounded} by it, the wait fails with the server's
+   * unavailability.
    */
-  private GetResultResponse poll(Duration timeout, Duration rideOut) {
+  private GetResultResponse poll(Duration timeout, Duration rideOut, boolean bounded) {
     long end = System.nanoTime() + timeout.toNanos();
     long outageStart = 0;
     long backoffMillis = 100;
@@ -121,7 +122,7 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
         if (outageStart == 0) {
           outageStart = now;
         }
-        if (now - outageStart >= rideOut.toNanos()) {
+        if (now - outageStart >= rideOut.toNanos() || (bounded && now - end >= 0)) {
           throw client.translate(e);
         }
         try {
