@@ -1,17 +1,16 @@
 package dev.skiff.server.files;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.internal.DurableFiles;
 import dev.skiff.server.common.RandomIds;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
@@ -205,10 +204,10 @@ public final class BlobStore implements AutoCloseable {
         Path dir = Files.createDirectories(keptDir.get().resolve(appId));
         target = dir.resolve(id);
         Files.setLastModifiedTime(file, FileTime.from(now)); // when it was stored, after a restart
-        force(file);
+        DurableFiles.force(file);
         Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-        force(dir);
-        force(keptDir.get());
+        DurableFiles.forceDirectory(dir);
+        DurableFiles.forceDirectory(keptDir.get());
       } catch (IOException e) {
         delete(file);
         delete(target);
@@ -260,7 +259,7 @@ public final class BlobStore implements AutoCloseable {
       Path dir = Files.createDirectories(keptDir.orElseThrow().resolve(appId));
       Path target = dir.resolve(b.id());
       Files.move(b.file(), target, StandardCopyOption.ATOMIC_MOVE);
-      force(dir);
+      DurableFiles.forceDirectory(dir);
       synchronized (lock) {
         blobs.put(b.id(), new Blob(b.id(), appId, target, b.size(), b.createdAt(), true));
       }
@@ -341,15 +340,6 @@ public final class BlobStore implements AutoCloseable {
       }
     }
     delete(path);
-  }
-
-  /** fsync: a file's bytes, or a directory's entries. */
-  private static void force(Path path) throws IOException {
-    try (FileChannel c =
-        FileChannel.open(
-            path, Files.isDirectory(path) ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
-      c.force(true);
-    }
   }
 
   /** Where uploads are written, and temporary blobs stay. */
