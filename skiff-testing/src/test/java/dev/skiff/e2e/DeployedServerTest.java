@@ -67,7 +67,7 @@ class DeployedServerTest {
   @BeforeAll
   static void startServer() {
     server = ServerProcess.start();
-    config = ClientConfig.read(server.home().resolve("config.json")).orElseThrow();
+    config = server.clientConfig();
     server.useInThisJvm();
   }
 

@@ -154,7 +154,7 @@ class TransportSecurityTest {
   @Test
   void aClientNeverSendsItsTokenToAPlaintextImpostorOnTheServersPort() {
     try (ServerProcess server = ServerProcess.start()) {
-      String token = ClientConfig.read(server.home().resolve("config.json")).orElseThrow().token();
+      String token = server.clientConfig().token();
       int port = Integer.parseInt(server.target().substring(server.target().lastIndexOf(':') + 1));
       server.stop(); // the real server is down; an impostor takes its port
 
@@ -177,7 +177,7 @@ class TransportSecurityTest {
   void aClientNeverSendsItsTokenToATlsImpostorWithAnotherCertificate() {
     Keytool other = Keytool.generate(temp, "impostor");
     try (ServerProcess server = ServerProcess.start()) {
-      String token = ClientConfig.read(server.home().resolve("config.json")).orElseThrow().token();
+      String token = server.clientConfig().token();
       int port = Integer.parseInt(server.target().substring(server.target().lastIndexOf(':') + 1));
       server.stop();
 

@@ -40,7 +40,7 @@ class WarmPoolServerTest {
   @BeforeAll
   static void startServer() {
     server = ServerProcess.start();
-    config = ClientConfig.read(server.home().resolve("config.json")).orElseThrow();
+    config = server.clientConfig();
     server.useInThisJvm();
   }
 
