@@ -104,88 +104,10 @@ public final class SkiffServer implements AutoCloseable {
     }
 
     /**
-     * Options with the default lease of ephemeral apps and the default limits ({@link
-     * ServerLimits#defaults()}).
+     * Options with a generated certificate, running containers only in the sandbox of the {@value
+     * ContainerBackendProvider#DEFAULT} backend, and the defaults of the warm pool, the lease of
+     * ephemeral apps and the limits ({@link ServerLimits#defaults()}).
      */
-    public Options(
-        Path dataDir,
-        String host,
-        int port,
-        int webPort,
-        Duration retention,
-        Path configFile,
-        Transport transport,
-        boolean allowUnsandboxed,
-        List<String> containerJvmOptions,
-        String backend,
-        int maxWarmContainers) {
-      this(
-          dataDir,
-          host,
-          port,
-          webPort,
-          retention,
-          configFile,
-          transport,
-          allowUnsandboxed,
-          containerJvmOptions,
-          backend,
-          maxWarmContainers,
-          AppLeases.DEFAULT_LENGTH,
-          ServerLimits.defaults());
-    }
-
-    /** Options with the default cap on warm-pool containers. */
-    public Options(
-        Path dataDir,
-        String host,
-        int port,
-        int webPort,
-        Duration retention,
-        Path configFile,
-        Transport transport,
-        boolean allowUnsandboxed,
-        List<String> containerJvmOptions,
-        String backend) {
-      this(
-          dataDir,
-          host,
-          port,
-          webPort,
-          retention,
-          configFile,
-          transport,
-          allowUnsandboxed,
-          containerJvmOptions,
-          backend,
-          ControlPlaneConfig.DEFAULT_MAX_WARM_CONTAINERS);
-    }
-
-    /** Options with the {@value ContainerBackendProvider#DEFAULT} container backend. */
-    public Options(
-        Path dataDir,
-        String host,
-        int port,
-        int webPort,
-        Duration retention,
-        Path configFile,
-        Transport transport,
-        boolean allowUnsandboxed,
-        List<String> containerJvmOptions) {
-      this(
-          dataDir,
-          host,
-          port,
-          webPort,
-          retention,
-          configFile,
-          transport,
-          allowUnsandboxed,
-          containerJvmOptions,
-          ContainerBackendProvider.DEFAULT);
-    }
-
-    /** Options with a generated certificate, running containers only in the sandbox. */
     public Options(
         Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
       this(
@@ -197,7 +119,11 @@ public final class SkiffServer implements AutoCloseable {
           configFile,
           new Transport.GeneratedCertificate(),
           false,
-          List.of());
+          List.of(),
+          ContainerBackendProvider.DEFAULT,
+          ControlPlaneConfig.DEFAULT_MAX_WARM_CONTAINERS,
+          AppLeases.DEFAULT_LENGTH,
+          ServerLimits.defaults());
     }
 
     /**
