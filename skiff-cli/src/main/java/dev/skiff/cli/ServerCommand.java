@@ -160,6 +160,35 @@ final class ServerCommand implements Callable<Integer> {
   Integer logRate;
 
   @Option(
+      names = "--web-max-buffered-mib",
+      paramLabel = "N",
+      description =
+          "The most request-body bytes the web endpoints hold at once, in MiB; a request past it"
+              + " is answered 503 with Retry-After (default 256).")
+  Long webMaxBufferedMib;
+
+  @Option(
+      names = "--web-max-connections",
+      paramLabel = "N",
+      description = "The most open connections to the web endpoints (default 4096).")
+  Integer webMaxConnections;
+
+  @Option(
+      names = "--web-idle-timeout",
+      paramLabel = "D",
+      description =
+          "A web connection that sends nothing for this long is closed (default 30s; 1s..1h).")
+  String webIdleTimeout;
+
+  @Option(
+      names = "--web-read-timeout",
+      paramLabel = "D",
+      description =
+          "A web request's body must arrive within this long, else it is answered 408"
+              + " (default 30s; 1s..1h).")
+  String webReadTimeout;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -223,6 +252,16 @@ final class ServerCommand implements Callable<Integer> {
     addIfSet(args, "--container-memory-mib", containerMemoryMib);
     addIfSet(args, "--container-pids", containerPids);
     addIfSet(args, "--log-rate", logRate);
+    addIfSet(args, "--web-max-buffered-mib", webMaxBufferedMib);
+    addIfSet(args, "--web-max-connections", webMaxConnections);
+    if (webIdleTimeout != null) {
+      args.add("--web-idle-timeout");
+      args.add(webIdleTimeout);
+    }
+    if (webReadTimeout != null) {
+      args.add("--web-read-timeout");
+      args.add(webReadTimeout);
+    }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;
   }

@@ -257,7 +257,14 @@ public final class AppRuntime {
     }
     Invoker<Object> invoker = define(lambda, web.function(), false, arity);
     WebEndpointSpec spec =
-        new WebEndpointSpec(web.method(), web.label(), web.requiresAuth(), raw, parameters);
+        new WebEndpointSpec(
+            web.method(),
+            web.label(),
+            web.requiresAuth(),
+            raw,
+            parameters,
+            web.maxBodyBytes(),
+            web.maxConcurrentRequests());
     synchronized (lock) {
       webEndpoints.put(invoker.spec().name(), spec);
     }

@@ -16,9 +16,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param requiresAuth whether requests need a web token
  * @param raw whether the method takes the whole {@code WebRequest}
  * @param parameters the simple form's parameter names, in order
+ * @param maxBodyBytes the largest request body taken
+ * @param maxConcurrentRequests the most requests the gateway takes at once
  */
 public record WebEndpointSpec(
-    String method, String label, boolean requiresAuth, boolean raw, List<String> parameters) {
+    String method,
+    String label,
+    boolean requiresAuth,
+    boolean raw,
+    List<String> parameters,
+    long maxBodyBytes,
+    int maxConcurrentRequests) {
   private static final ConcurrentHashMap<Method, WebEndpointSpec> BY_METHOD =
       new ConcurrentHashMap<>();
 
@@ -45,6 +53,8 @@ public record WebEndpointSpec(
         .setRequiresAuth(requiresAuth)
         .setRaw(raw)
         .addAllParameters(parameters)
+        .setMaxBodyBytes(maxBodyBytes)
+        .setMaxConcurrentRequests(maxConcurrentRequests)
         .build();
   }
 }

@@ -247,6 +247,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             tokens,
             webTokens,
             config.defaultTimeout(),
+            listen.limits().web(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
     this.images = ImageStore.in(config.buildDirectory(), clock, backend.capabilities());

@@ -1,6 +1,9 @@
 package dev.skiff.server;
 
 import dev.skiff.server.runtime.ControlPlaneConfig.LogRate;
+import dev.skiff.server.web.WebLimits;
+import java.time.Duration;
+import java.util.Objects;
 
 /**
  * The server's bounds on what callers send and what containers use, each set by a {@code skiff
@@ -21,6 +24,7 @@ import dev.skiff.server.runtime.ControlPlaneConfig.LogRate;
  * @param logLinesPerSecond how many lines of output per second each container may write to the
  *     logs, with bursts of twice as many ({@code --log-rate}); lines beyond it are dropped and
  *     counted (see docs/logs.md)
+ * @param web the web gateway's bounds ({@code --web-*})
  */
 public record ServerLimits(
     int maxMessageMib,
@@ -28,7 +32,8 @@ public record ServerLimits(
     long blobQuotaMib,
     long containerMemoryMib,
     int containerPids,
-    int logLinesPerSecond) {
+    int logLinesPerSecond,
+    WebLimits web) {
   /** The default of {@link #maxMessageMib}: 64 MiB. */
   public static final int DEFAULT_MAX_MESSAGE_MIB = 64;
 
@@ -60,6 +65,7 @@ public record ServerLimits(
     check("--container-memory-mib", containerMemoryMib, 0, 1024L * 1024);
     check("--container-pids", containerPids, 0, 4_194_304);
     checkLogRate(logLinesPerSecond);
+    Objects.requireNonNull(web, "web");
   }
 
   /** The defaults. */
@@ -70,7 +76,8 @@ public record ServerLimits(
         DEFAULT_BLOB_QUOTA_MIB,
         DEFAULT_CONTAINER_MEMORY_MIB,
         DEFAULT_CONTAINER_PIDS,
-        DEFAULT_LOG_LINES_PER_SECOND);
+        DEFAULT_LOG_LINES_PER_SECOND,
+        WebLimits.defaults());
   }
 
   /** The largest message, in bytes. */
@@ -85,6 +92,13 @@ public record ServerLimits(
 
   /** These limits with {@code option} (one of the {@code skiff server} options above) set. */
   ServerLimits with(String option, String value) {
+    if (option.equals("--web-idle-timeout") || option.equals("--web-read-timeout")) {
+      Duration d = SkiffServer.duration(option, value);
+      return withWeb(
+          option.equals("--web-idle-timeout")
+              ? new WebLimits(web.maxBufferedMib(), web.maxConnections(), d, web.readTimeout())
+              : new WebLimits(web.maxBufferedMib(), web.maxConnections(), web.idleTimeout(), d));
+    }
     long v;
     try {
       v = Long.parseLong(value.strip());
@@ -92,6 +106,15 @@ public record ServerLimits(
       throw new IllegalArgumentException(option + " " + value + " is not a whole number", e);
     }
     return switch (option) {
+      case "--web-max-buffered-mib" ->
+          withWeb(new WebLimits(v, web.maxConnections(), web.idleTimeout(), web.readTimeout()));
+      case "--web-max-connections" ->
+          withWeb(
+              new WebLimits(
+                  web.maxBufferedMib(),
+                  (int) Math.min(v, Integer.MAX_VALUE),
+                  web.idleTimeout(),
+                  web.readTimeout()));
       case "--max-message-mib" ->
           new ServerLimits(
               (int) Math.min(v, Integer.MAX_VALUE / 2),
@@ -99,16 +122,29 @@ public record ServerLimits(
               blobQuotaMib,
               containerMemoryMib,
               containerPids,
-              logLinesPerSecond);
+              logLinesPerSecond,
+              web);
       case "--max-blob-mib" ->
           new ServerLimits(
-              maxMessageMib, v, blobQuotaMib, containerMemoryMib, containerPids, logLinesPerSecond);
+              maxMessageMib,
+              v,
+              blobQuotaMib,
+              containerMemoryMib,
+              containerPids,
+              logLinesPerSecond,
+              web);
       case "--blob-quota-mib" ->
           new ServerLimits(
-              maxMessageMib, maxBlobMib, v, containerMemoryMib, containerPids, logLinesPerSecond);
+              maxMessageMib,
+              maxBlobMib,
+              v,
+              containerMemoryMib,
+              containerPids,
+              logLinesPerSecond,
+              web);
       case "--container-memory-mib" ->
           new ServerLimits(
-              maxMessageMib, maxBlobMib, blobQuotaMib, v, containerPids, logLinesPerSecond);
+              maxMessageMib, maxBlobMib, blobQuotaMib, v, containerPids, logLinesPerSecond, web);
       case "--container-pids" ->
           new ServerLimits(
               maxMessageMib,
@@ -116,7 +152,8 @@ public record ServerLimits(
               blobQuotaMib,
               containerMemoryMib,
               (int) Math.min(v, Integer.MAX_VALUE),
-              logLinesPerSecond);
+              logLinesPerSecond,
+              web);
       case "--log-rate" ->
           new ServerLimits(
               maxMessageMib,
@@ -124,9 +161,22 @@ public record ServerLimits(
               blobQuotaMib,
               containerMemoryMib,
               containerPids,
-              checkLogRate(v));
+              checkLogRate(v),
+              web);
       default -> throw new IllegalArgumentException("unknown option " + option);
     };
+  }
+
+  /** These limits with the web gateway's {@code web}. */
+  ServerLimits withWeb(WebLimits web) {
+    return new ServerLimits(
+        maxMessageMib,
+        maxBlobMib,
+        blobQuotaMib,
+        containerMemoryMib,
+        containerPids,
+        logLinesPerSecond,
+        web);
   }
 
   /** {@code --log-rate}'s value if it is within 1..{@value #MAX_LOG_LINES_PER_SECOND}. */

@@ -44,6 +44,8 @@ import java.util.regex.Pattern;
  *                                          [--max-message-mib N] [--max-blob-mib N]
  *                                          [--blob-quota-mib N] [--container-memory-mib N]
  *                                          [--container-pids N] [--log-rate N]
+ *                                          [--web-max-buffered-mib N] [--web-max-connections N]
+ *                                          [--web-idle-timeout 30s] [--web-read-timeout 30s]
  * </pre>
  *
  * <p>On first start it creates an API token (kept in the store) and, on every start, writes the
@@ -445,7 +447,11 @@ public final class SkiffServer implements AutoCloseable {
             "--blob-quota-mib",
             "--container-memory-mib",
             "--container-pids",
-            "--log-rate" ->
+            "--log-rate",
+            "--web-max-buffered-mib",
+            "--web-max-connections",
+            "--web-idle-timeout",
+            "--web-read-timeout" ->
             limits = limits.with(a, v);
         default ->
             throw new IllegalArgumentException(
@@ -455,7 +461,9 @@ public final class SkiffServer implements AutoCloseable {
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
                     + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
                     + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
-                    + " --container-memory-mib, --container-pids, --log-rate, --help");
+                    + " --container-memory-mib, --container-pids, --log-rate,"
+                    + " --web-max-buffered-mib, --web-max-connections, --web-idle-timeout,"
+                    + " --web-read-timeout, --help");
       }
     }
     Transport transport;
@@ -554,7 +562,7 @@ public final class SkiffServer implements AutoCloseable {
    * The value {@code v} of {@code option}: {@code 7d}, {@code 12h}, {@code 30m}, {@code 90s}, or
    * ISO-8601.
    */
-  private static Duration duration(String option, String v) {
+  static Duration duration(String option, String v) {
     Duration d;
     Matcher m = RETENTION.matcher(v);
     if (m.matches()) {
@@ -586,6 +594,8 @@ public final class SkiffServer implements AutoCloseable {
                             [--allow-unsandboxed] [--backend NAME] [--app-lease D]
                             [--max-message-mib N] [--max-blob-mib N] [--blob-quota-mib N]
                             [--container-memory-mib N] [--container-pids N] [--log-rate N]
+                            [--web-max-buffered-mib N] [--web-max-connections N]
+                            [--web-idle-timeout D] [--web-read-timeout D]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db.
@@ -619,6 +629,13 @@ public final class SkiffServer implements AutoCloseable {
           --log-rate N            the most lines of output per second of one container, with
                                   bursts of twice as many; lines beyond it are dropped and
                                   counted (default 1000; 1..1000000)
+          --web-max-buffered-mib N  the most request-body bytes the web endpoints hold at once,
+                                  in MiB; a request past it gets 503 (default 256)
+          --web-max-connections N the most open connections to the web endpoints (default 4096)
+          --web-idle-timeout D    a web connection that sends nothing for this long is closed
+                                  (default 30s; 1s..1h)
+          --web-read-timeout D    a web request's body must arrive within this long, else 408
+                                  (default 30s; 1s..1h)
         """);
   }
 

@@ -18,6 +18,7 @@ import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.InMemoryStore;
 import dev.skiff.server.testing.FakeBackend;
 import dev.skiff.server.testing.RecordingObserver;
+import dev.skiff.server.web.WebLimits;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -159,7 +160,9 @@ class RequestLimitsTest {
   @Test
   void blobsPastTheirSizeOrTheQuotaAreRefusedNamingTheOption() {
     ControlPlane plane =
-        start(new ServerLimits(64, 2, 3, 0, 0, ServerLimits.DEFAULT_LOG_LINES_PER_SECOND));
+        start(
+            new ServerLimits(
+                64, 2, 3, 0, 0, ServerLimits.DEFAULT_LOG_LINES_PER_SECOND, WebLimits.defaults()));
     ManagedChannel c = channel(plane);
     String app = createApp(c);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.server.runtime.ControlPlaneConfig.LogRate;
+import dev.skiff.server.web.WebLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -152,7 +153,9 @@ class SkiffServerOptionsTest {
 
   @Test
   void theLimitsHaveDocumentedDefaultsAndEachOptionSetsOne() {
-    assertThat(DEFAULTS.limits()).isEqualTo(new ServerLimits(64, 256, 16384, 2048, 4096, 1000));
+    WebLimits web = new WebLimits(256, 4096, Duration.ofSeconds(30), Duration.ofSeconds(30));
+    assertThat(DEFAULTS.limits())
+        .isEqualTo(new ServerLimits(64, 256, 16384, 2048, 4096, 1000, web));
     assertThat(
             SkiffServer.parse(
                     new String[] {
@@ -161,15 +164,32 @@ class SkiffServerOptionsTest {
                       "--blob-quota-mib", "1000",
                       "--container-memory-mib", "0",
                       "--container-pids", "512",
-                      "--log-rate", "50"
+                      "--log-rate", "50",
+                      "--web-max-buffered-mib", "16",
+                      "--web-max-connections", "100",
+                      "--web-idle-timeout", "5s",
+                      "--web-read-timeout", "2m"
                     },
                     DEFAULTS)
                 .limits())
-        .isEqualTo(new ServerLimits(32, 100, 1000, 0, 512, 50));
+        .isEqualTo(
+            new ServerLimits(
+                32,
+                100,
+                1000,
+                0,
+                512,
+                50,
+                new WebLimits(16, 100, Duration.ofSeconds(5), Duration.ofMinutes(2))));
     assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--max-message-mib", "0"}, DEFAULTS))
         .hasMessage("--max-message-mib is 0; allowed is 1..1024");
     assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--container-pids", "x"}, DEFAULTS))
         .hasMessage("--container-pids x is not a whole number");
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--web-read-timeout", "2h"}, DEFAULTS))
+        .hasMessage("--web-read-timeout is 7200s; allowed is 1s..1h (the default is 30s)");
+    assertThatThrownBy(
+            () -> SkiffServer.parse(new String[] {"--web-max-buffered-mib", "0"}, DEFAULTS))
+        .hasMessage("--web-max-buffered-mib is 0; allowed is 1..1048576");
   }
 
   @Test

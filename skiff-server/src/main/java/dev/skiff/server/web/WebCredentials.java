@@ -1,14 +1,12 @@
 package dev.skiff.server.web;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
 import dev.skiff.server.auth.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 
 /**
  * What a web request may carry: never the client token (that would hand a function's caller the
@@ -27,17 +25,14 @@ final class WebCredentials {
   /** Whether the client token appears in the request's path, query or headers. */
   // Every part is scanned, so how long this takes does not tell where (or whether) the token is.
   @SuppressWarnings("ShortCircuitBoolean")
-  boolean carriesClientToken(HttpExchange exchange) {
-    String query = Optional.ofNullable(exchange.getRequestURI().getRawQuery()).orElse("");
+  boolean carriesClientToken(String rawPath, String rawQuery, HttpFields headers) {
+    String query = rawQuery == null ? "" : rawQuery;
     boolean found =
-        holdsClientToken(exchange.getRequestURI().getRawPath())
+        holdsClientToken(rawPath)
             | holdsClientToken(query)
             | holdsClientToken(WebGateway.decode(query));
-    for (Map.Entry<String, List<String>> header : exchange.getRequestHeaders().entrySet()) {
-      found |= holdsClientToken(header.getKey());
-      for (String value : header.getValue()) {
-        found |= holdsClientToken(value);
-      }
+    for (HttpField header : headers) {
+      found |= holdsClientToken(header.getName()) | holdsClientToken(header.getValue());
     }
     return found;
   }
@@ -76,9 +71,9 @@ final class WebCredentials {
   }
 
   /** Why the request's web token does not admit it (after "web endpoint /a/b "), if it does not. */
-  Optional<String> checkWebToken(Headers headers) {
-    String key = headers.getFirst(WebTokens.KEY_HEADER);
-    String secret = headers.getFirst(WebTokens.SECRET_HEADER);
+  Optional<String> checkWebToken(HttpFields headers) {
+    String key = headers.get(WebTokens.KEY_HEADER);
+    String secret = headers.get(WebTokens.SECRET_HEADER);
     if (key == null || secret == null) {
       return Optional.of(
           "requires auth: send a web token's key id and secret in the "

@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.skiff.WebEndpointOptions;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
@@ -32,9 +30,11 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,14 +46,37 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The HTTP gateway of the control plane: serves each web endpoint of a running app at {@code
- * http://127.0.0.1:PORT/<app name>/<label>} on loopback.
+ * http://127.0.0.1:PORT/<app name>/<label>} on loopback, over HTTP/1.1 and HTTP/2 (with TLS,
+ * negotiated by ALPN; without, by prior knowledge or upgrade), on a Jetty server whose handlers run
+ * on virtual threads.
  *
  * <p><b>Requests are inputs.</b> The gateway does not load user classes. It turns an HTTP request
  * into an {@link HttpInput} (method, path below the endpoint, query, headers, body) and submits it
@@ -65,8 +88,16 @@ import javax.net.ssl.SSLContext;
  * <p><b>Refused before any container is involved.</b> An unknown path (404), a method the endpoint
  * does not take (405, with {@code Allow}), a request that carries the client token anywhere (401),
  * a missing or wrong web token on an endpoint that requires auth (401, with {@code
- * WWW-Authenticate}), a body over {@link #MAX_BODY_BYTES} (413) and a simple POST endpoint's body
- * that is not a JSON object (400).
+ * WWW-Authenticate}), a body over the endpoint's {@code maxBodyBytes} (413, told by its {@code
+ * Content-Length} before it is read, or as it arrives), a simple POST endpoint's body that is not a
+ * JSON object (400).
+ *
+ * <p><b>Bounded under load.</b> Each endpoint takes at most its {@code maxConcurrentRequests} at
+ * once (429 beyond); all bodies held at once fit in {@link WebLimits#maxBufferedMib} (503 beyond);
+ * both say {@code Retry-After}. A body must arrive within {@link WebLimits#readTimeout} (408), a
+ * connection that sends nothing for {@link WebLimits#idleTimeout} is closed, and at most {@link
+ * WebLimits#maxConnections} are open. A client that goes away while its request waits has its input
+ * cancelled ({@link ClientWatch}).
  *
  * <p><b>No credential reaches function code.</b> Endpoints that require auth take {@link WebTokens
  * web tokens} in the {@code Skiff-Key} and {@code Skiff-Secret} headers, which are never forwarded
@@ -79,16 +110,19 @@ import javax.net.ssl.SSLContext;
  * 502, a container that could not start or an app that stopped 503.
  *
  * <p>Routes are unique: an app whose endpoint path is taken by another running app is refused.
- * Thread-safe; each exchange runs on its own virtual thread.
+ * Thread-safe.
  */
 public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebGateway.class.getName());
 
-  /** The largest request body accepted. */
-  static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
-
   /** How long past the function's own timeouts the gateway waits before it gives up itself. */
   private static final Duration GRACE = Duration.ofSeconds(30);
+
+  /** What a refused request is told to wait before it tries again, in seconds. */
+  private static final String RETRY_AFTER_SECONDS = "1";
+
+  /** Bodies of unknown length are read in pieces of at most this many bytes. */
+  private static final int READ_STEP = 64 * 1024;
 
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,17 +133,43 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
    * @param appId the app that serves it
    * @param path {@code /<app name>/<label>}
    * @param function the endpoint's function
+   * @param requests a permit per request the endpoint takes at once
    */
-  private record Route(String appId, String path, FunctionInputs function) {
+  private record Route(String appId, String path, FunctionInputs function, Semaphore requests) {
     WebEndpointDef def() {
       return function.def().getWebEndpoint();
+    }
+
+    long maxBodyBytes() {
+      long max = def().getMaxBodyBytes();
+      return max > 0 ? max : WebEndpointOptions.DEFAULT_MAX_BODY_BYTES;
+    }
+
+    static int maxConcurrentRequests(WebEndpointDef def) {
+      int max = def.getMaxConcurrentRequests();
+      return max > 0 ? max : WebEndpointOptions.DEFAULT_MAX_CONCURRENT_REQUESTS;
+    }
+  }
+
+  /** A request answered with a status of the gateway's own, before or instead of any input. */
+  private static final class Refusal extends Exception {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+    private final transient Map<String, String> headers;
+
+    Refusal(int status, String message, Map<String, String> headers) {
+      super(message, null, false, false);
+      this.status = status;
+      this.headers = headers;
     }
   }
 
   private final WebCredentials credentials;
   private final Duration defaultTimeout;
-  private final ExecutorService executor;
-  private final HttpServer server;
+  private final WebLimits limits;
+  private final BodyBudget buffered;
+  private final ExecutorService handlers;
+  private final Server server;
   private final String baseUrl;
   private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
 
@@ -117,32 +177,74 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       Tokens tokens,
       WebTokens webTokens,
       Duration defaultTimeout,
+      WebLimits limits,
       InetSocketAddress address,
       Optional<SSLContext> tls)
-      throws IOException {
+      throws Exception {
     this.credentials = new WebCredentials(tokens, webTokens);
     this.defaultTimeout = defaultTimeout;
-    this.executor =
+    this.limits = limits;
+    this.buffered = new BodyBudget(limits.maxBufferedBytes());
+    this.handlers =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-web-", 0).factory());
+    QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+    threads.setName("skiff-web-io");
+    threads.setVirtualThreadsExecutor(handlers);
+    this.server = new Server(threads);
+    server.setStopTimeout(0);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    ServerConnector connector;
     if (tls.isPresent()) {
-      HttpsServer https = HttpsServer.create(address, 0);
-      https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
-      this.server = https;
+      SecureRequestCustomizer secure = new SecureRequestCustomizer();
+      secure.setSniHostCheck(false); // the certificate is the operator's; clients check it
+      http.addCustomizer(secure);
+      SslContextFactory.Server ssl = new SslContextFactory.Server();
+      ssl.setSslContext(tls.get());
+      ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+      alpn.setDefaultProtocol("http/1.1");
+      connector =
+          new ServerConnector(
+              server,
+              new SslConnectionFactory(ssl, alpn.getProtocol()),
+              alpn,
+              new HTTP2ServerConnectionFactory(http),
+              new HttpConnectionFactory(http));
     } else {
-      this.server = HttpServer.create(address, 0);
+      connector =
+          new ServerConnector(
+              server, new HttpConnectionFactory(http), new HTTP2CServerConnectionFactory(http));
     }
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
+    connector.setHost(address.getAddress().getHostAddress());
+    connector.setPort(address.getPort());
+    connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    server.addConnector(connector);
+    server.addBean(new ConnectionLimit(limits.maxConnections(), connector));
+    server.setHandler(
+        new Handler.Abstract() {
+          @Override
+          public boolean handle(Request request, Response response, Callback callback) {
+            WebGateway.this.handle(request, response, callback);
+            return true;
+          }
+        });
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      handlers.shutdownNow();
+      throw e;
+    }
     this.baseUrl =
         (tls.isPresent() ? "https://" : "http://")
             + InetAddress.getLoopbackAddress().getHostAddress()
             + ":"
-            + server.getAddress().getPort();
+            + connector.getLocalPort();
   }
 
   /**
-   * Starts a gateway on a free loopback port.
+   * Starts a gateway on a free loopback port, with the default limits.
    *
    * @param tokens whose client token the gateway refuses to pass on
    * @param webTokens the tokens that admit requests to endpoints that require auth
@@ -154,6 +256,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
         tokens,
         webTokens,
         defaultTimeout,
+        WebLimits.defaults(),
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
         Optional.empty());
   }
@@ -166,13 +269,15 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       Tokens tokens,
       WebTokens webTokens,
       Duration defaultTimeout,
+      WebLimits limits,
       InetSocketAddress address,
       Optional<SSLContext> tls) {
     try {
-      return new WebGateway(tokens, webTokens, defaultTimeout, address, tls);
-    } catch (IOException e) {
+      return new WebGateway(tokens, webTokens, defaultTimeout, limits, address, tls);
+    } catch (Exception e) {
       throw new UncheckedIOException(
-          "could not start the Skiff web gateway on " + address + ": " + e.getMessage(), e);
+          "could not start the Skiff web gateway on " + address + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
     }
   }
 
@@ -214,6 +319,23 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       if (f.hasSchedule()) {
         throw Statuses.invalid(fn + "a web endpoint cannot have a schedule");
       }
+      if (w.getMaxBodyBytes() < 0 || w.getMaxBodyBytes() > WebEndpointOptions.MAX_BODY_BYTES) {
+        throw Statuses.invalid(
+            fn
+                + "maxBodyBytes is "
+                + w.getMaxBodyBytes()
+                + "; allowed is 1.."
+                + WebEndpointOptions.MAX_BODY_BYTES);
+      }
+      if (w.getMaxConcurrentRequests() < 0
+          || w.getMaxConcurrentRequests() > WebEndpointOptions.MAX_CONCURRENT_REQUESTS) {
+        throw Statuses.invalid(
+            fn
+                + "maxConcurrentRequests is "
+                + w.getMaxConcurrentRequests()
+                + "; allowed is 1.."
+                + WebEndpointOptions.MAX_CONCURRENT_REQUESTS);
+      }
     }
   }
 
@@ -240,7 +362,12 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
         continue;
       }
       String path = path(app, f);
-      Route route = new Route(app.spec().id(), path, f);
+      Route route =
+          new Route(
+              app.spec().id(),
+              path,
+              f,
+              new Semaphore(Route.maxConcurrentRequests(f.def().getWebEndpoint())));
       Route taken = routes.putIfAbsent(path, route);
       if (taken != null) {
         added.forEach(r -> routes.remove(r.path(), r));
@@ -265,135 +392,264 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.log(Level.WARNING, "the web gateway did not stop cleanly", e);
+    }
+    handlers.shutdownNow(); // requests still waiting cancel their inputs
   }
 
   // ------------------------------------------------------------------------------ requests
 
-  private void handle(HttpExchange exchange) {
-    try (exchange) {
-      try {
-        serve(exchange);
-      } catch (IOException e) {
-        // The client went away.
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "web gateway failed on " + exchange.getRequestURI(), e);
-        send(exchange, 500, error("internal error in the Skiff web gateway: " + e), Map.of());
+  /** One request and how it is answered: at most once. */
+  private static final class Exchange {
+    final Request request;
+    final Response response;
+    final Callback callback;
+    final String rawPath;
+    final String method;
+    private final AtomicBoolean answered = new AtomicBoolean();
+    boolean closeConnection;
+
+    Exchange(Request request, Response response, Callback callback) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.rawPath = request.getHttpURI().getPath();
+      this.method = request.getMethod();
+    }
+
+    void send(int status, byte[] body, Map<String, String> headers, String contentType) {
+      if (!answered.compareAndSet(false, true)) {
+        return;
       }
-    } catch (IOException e) {
-      // The client went away.
+      response.setStatus(status);
+      headers.forEach((k, v) -> response.getHeaders().add(k, v));
+      if (contentType != null) {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+      }
+      if (closeConnection) {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
+      response.write(true, ByteBuffer.wrap(body), callback);
+    }
+
+    void sendJson(int status, byte[] json, Map<String, String> headers) {
+      send(status, json, headers, "application/json");
     }
   }
 
-  private void serve(HttpExchange exchange) throws IOException {
-    String rawPath = exchange.getRequestURI().getRawPath();
-    String[] segments = rawPath.split("/", 4); // "", app, label, rest
+  private void handle(Request request, Response response, Callback callback) {
+    Exchange exchange = new Exchange(request, response, callback);
+    try {
+      serve(exchange);
+    } catch (Refusal r) {
+      exchange.sendJson(r.status, error(r.getMessage()), r.headers);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "web gateway failed on " + exchange.rawPath, e);
+      exchange.sendJson(500, error("internal error in the Skiff web gateway: " + e), Map.of());
+    }
+  }
+
+  private void serve(Exchange exchange) throws Refusal {
+    String[] segments = exchange.rawPath.split("/", 4); // "", app, label, rest
     Route route = segments.length >= 3 ? routes.get("/" + segments[1] + "/" + segments[2]) : null;
     String rest = segments.length == 4 ? "/" + segments[3] : "";
-    String method = exchange.getRequestMethod();
+    String method = exchange.method;
     if (route == null || (!route.def().getRaw() && !rest.isEmpty() && !rest.equals("/"))) {
-      send(
-          exchange,
+      throw new Refusal(
           404,
-          error(
-              "no web endpoint at "
-                  + rawPath
-                  + "; endpoints are served at /<app name>/<label> while their app runs"),
+          "no web endpoint at "
+              + exchange.rawPath
+              + "; endpoints are served at /<app name>/<label> while their app runs",
           Map.of());
-      return;
     }
     WebEndpointDef def = route.def();
     if (!def.getRaw() && !def.getMethod().equals(method)) {
-      send(
-          exchange,
+      throw new Refusal(
           405,
-          error(
-              "web endpoint "
-                  + route.path()
-                  + " takes "
-                  + def.getMethod()
-                  + " requests, not "
-                  + method),
+          "web endpoint " + route.path() + " takes " + def.getMethod() + " requests, not " + method,
           Map.of("Allow", def.getMethod()));
-      return;
     }
-    if (credentials.carriesClientToken(exchange)) {
-      refuseClientToken(exchange, route);
-      return;
+    Request request = exchange.request;
+    String rawQuery = request.getHttpURI().getQuery();
+    if (credentials.carriesClientToken(exchange.rawPath, rawQuery, request.getHeaders())) {
+      throw clientTokenRefusal(route);
     }
     if (def.getRequiresAuth()) {
-      Optional<String> refusal = credentials.checkWebToken(exchange.getRequestHeaders());
+      Optional<String> refusal = credentials.checkWebToken(request.getHeaders());
       if (refusal.isPresent()) {
-        send(
-            exchange,
+        throw new Refusal(
             401,
-            error("web endpoint " + route.path() + " " + refusal.get()),
+            "web endpoint " + route.path() + " " + refusal.get(),
             Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
-        return;
       }
     }
-    byte[] body;
-    try (InputStream in = exchange.getRequestBody()) {
-      body = in.readNBytes(MAX_BODY_BYTES + 1);
+    if (!route.requests().tryAcquire()) {
+      exchange.closeConnection = true; // its body, if any, is not read
+      throw new Refusal(
+          429,
+          "web endpoint "
+              + route.path()
+              + " is serving "
+              + Route.maxConcurrentRequests(def)
+              + " requests, the most it takes at once; retry later, or raise its"
+              + " maxConcurrentRequests",
+          Map.of("Retry-After", RETRY_AFTER_SECONDS));
     }
-    if (body.length > MAX_BODY_BYTES) {
-      send(
-          exchange,
-          413,
-          error(
-              "the request body is over "
-                  + MAX_BODY_BYTES
-                  + " bytes, the most a web endpoint takes"),
-          Map.of());
-      return;
-    }
-    if (credentials.holdsClientToken(body)) {
-      refuseClientToken(exchange, route);
-      return;
-    }
-    if (!def.getRaw() && method.equals("POST")) {
-      Optional<String> problem = notAJsonObject(body);
-      if (problem.isPresent()) {
-        send(exchange, 400, error("web endpoint " + route.path() + ": " + problem.get()), Map.of());
-        return;
+    long[] held = {0};
+    try {
+      byte[] body = readBody(exchange, route, held);
+      if (credentials.holdsClientToken(body)) {
+        throw clientTokenRefusal(route);
       }
+      if (!def.getRaw() && method.equals("POST")) {
+        Optional<String> problem = notAJsonObject(body);
+        if (problem.isPresent()) {
+          throw new Refusal(400, "web endpoint " + route.path() + ": " + problem.get(), Map.of());
+        }
+      }
+      ByteString input = httpInput(exchange, rest, body).toByteString();
+      body = null; // only the encoded input is kept from here on
+      Result result = call(exchange, route, input);
+      respond(exchange, route, result);
+    } finally {
+      buffered.give(held[0]);
+      route.requests().release();
     }
-    HttpInput.Builder request =
-        HttpInput.newBuilder().setMethod(method).setPath(rest).setBody(ByteString.copyFrom(body));
-    query(exchange.getRequestURI().getRawQuery())
+  }
+
+  /**
+   * Reads the request's body whole, within the endpoint's size limit, the gateway's body budget
+   * (adding what it takes to {@code held[0]}) and the read timeout.
+   */
+  private byte[] readBody(Exchange exchange, Route route, long[] held) throws Refusal {
+    Request request = exchange.request;
+    long max = route.maxBodyBytes();
+    long declared = request.getLength();
+    if (declared > max) {
+      exchange.closeConnection = true;
+      throw tooLarge(route, "its Content-Length is " + declared);
+    }
+    if (declared > 0) {
+      if (!buffered.tryTake(declared)) {
+        exchange.closeConnection = true;
+        throw busy();
+      }
+      held[0] = declared;
+    }
+    AtomicBoolean late = new AtomicBoolean();
+    Scheduler.Task deadline =
+        server
+            .getScheduler()
+            .schedule(
+                () -> {
+                  late.set(true);
+                  request.fail(new TimeoutException("the request body arrived too slowly"));
+                },
+                limits.readTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      if (declared >= 0) {
+        byte[] body = in.readNBytes((int) declared);
+        if (body.length < declared) {
+          throw new IOException("the body ended before its Content-Length");
+        }
+        return body;
+      }
+      // Of unknown length (chunked): counted against the limit and the budget as it arrives.
+      byte[] body = new byte[0];
+      byte[] chunk = new byte[READ_STEP];
+      int size = 0;
+      for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+        if (size + n > max) {
+          exchange.closeConnection = true;
+          throw tooLarge(route, "it is longer");
+        }
+        if (!buffered.tryTake(n)) {
+          exchange.closeConnection = true;
+          throw busy();
+        }
+        held[0] += n;
+        if (size + n > body.length) {
+          body = Arrays.copyOf(body, (int) Math.min(max, Math.max(2L * body.length, size + n)));
+        }
+        System.arraycopy(chunk, 0, body, size, n);
+        size += n;
+      }
+      return body.length == size ? body : Arrays.copyOf(body, size);
+    } catch (IOException e) {
+      exchange.closeConnection = true;
+      if (late.get()) {
+        throw new Refusal(
+            408,
+            "the request body did not arrive within "
+                + Failures.format(limits.readTimeout())
+                + " (the server's --web-read-timeout)",
+            Map.of());
+      }
+      throw new Refusal(400, "the request body could not be read: " + e.getMessage(), Map.of());
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private static Refusal tooLarge(Route route, String why) {
+    return new Refusal(
+        413,
+        "web endpoint "
+            + route.path()
+            + " takes request bodies of at most "
+            + route.maxBodyBytes()
+            + " bytes, and "
+            + why
+            + "; the endpoint's maxBodyBytes sets the limit",
+        Map.of());
+  }
+
+  private Refusal busy() {
+    return new Refusal(
+        503,
+        "the Skiff web gateway holds "
+            + limits.maxBufferedMib()
+            + " MiB of request bodies, the most it holds at once (the server's"
+            + " --web-max-buffered-mib); retry later",
+        Map.of("Retry-After", RETRY_AFTER_SECONDS));
+  }
+
+  private static HttpInput httpInput(Exchange exchange, String rest, byte[] body) {
+    HttpInput.Builder input =
+        HttpInput.newBuilder()
+            .setMethod(exchange.method)
+            .setPath(rest)
+            .setBody(UnsafeByteOperations.unsafeWrap(body));
+    query(exchange.request.getHttpURI().getQuery())
         .forEach(
             (name, values) ->
                 values.forEach(
-                    v -> request.addQuery(HttpField.newBuilder().setName(name).setValue(v))));
-    exchange
-        .getRequestHeaders()
-        .forEach(
-            (name, values) -> {
-              if (!WebCredentials.isWebTokenHeader(name)) {
-                values.forEach(
-                    v -> request.addHeaders(HttpField.newBuilder().setName(name).setValue(v)));
-              }
-            });
-    Result result = call(route, request.build());
-    respond(exchange, route, result);
+                    v -> input.addQuery(HttpField.newBuilder().setName(name).setValue(v))));
+    for (org.eclipse.jetty.http.HttpField h : exchange.request.getHeaders()) {
+      if (h.getName() != null && !WebCredentials.isWebTokenHeader(h.getName())) {
+        input.addHeaders(HttpField.newBuilder().setName(h.getName()).setValue(h.getValue()));
+      }
+    }
+    return input.build();
   }
 
   // ------------------------------------------------------------------------------ credentials
 
-  private static void refuseClientToken(HttpExchange exchange, Route route) throws IOException {
-    send(
-        exchange,
+  private static Refusal clientTokenRefusal(Route route) {
+    return new Refusal(
         401,
-        error(
-            "web endpoint "
-                + route.path()
-                + " takes web tokens, not the client"
-                + " token: create one with 'skiff token create' and send its key id and secret in the "
-                + WebTokens.KEY_HEADER
-                + " and "
-                + WebTokens.SECRET_HEADER
-                + " headers"),
+        "web endpoint "
+            + route.path()
+            + " takes web tokens, not the client"
+            + " token: create one with 'skiff token create' and send its key id and secret in the "
+            + WebTokens.KEY_HEADER
+            + " and "
+            + WebTokens.SECRET_HEADER
+            + " headers",
         Map.of("WWW-Authenticate", "Skiff-Key realm=\"skiff\""));
   }
 
@@ -416,12 +672,30 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
-  /** Submits the request as an input and waits for its result (on this virtual thread). */
-  private Result call(Route route, HttpInput request) {
+  /**
+   * Submits the request as an input and waits for its result (on this virtual thread), cancelling
+   * the input if the client goes away meanwhile.
+   */
+  private Result call(Exchange exchange, Route route, ByteString request) {
     CompletableFuture<Result> done = new CompletableFuture<>();
     FunctionInputs function = route.function();
-    Input input = function.newInput(request.toByteString(), done::complete);
+    Input input = function.newInput(request, done::complete);
     function.submit(input);
+    ClientWatch watch =
+        ClientWatch.start(
+            exchange.request,
+            () -> function.cancel(input, "the web client went away before the answer"));
+    try {
+      return await(route, function, input, done);
+    } finally {
+      if (watch.stop()) {
+        exchange.closeConnection = true;
+      }
+    }
+  }
+
+  private Result await(
+      Route route, FunctionInputs function, Input input, CompletableFuture<Result> done) {
     FunctionDef def = function.def();
     Duration timeout =
         def.getTimeoutMs() > 0 ? Duration.ofMillis(def.getTimeoutMs()) : defaultTimeout;
@@ -445,7 +719,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
-  private void respond(HttpExchange exchange, Route route, Result result) throws IOException {
+  private static void respond(Exchange exchange, Route route, Result result) {
     if (result.hasError()) {
       ErrorInfo e = result.getError();
       String where = "web endpoint " + route.path() + ": ";
@@ -455,16 +729,16 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           body.put("error", where + e.getClassName() + ": " + e.getMessage());
           body.put("exception", e.getClassName());
           body.put("message", e.getMessage());
-          send(exchange, 500, json(body), Map.of());
+          exchange.sendJson(500, json(body), Map.of());
         }
         case TIMEOUT, STARTUP_TIMEOUT ->
-            send(exchange, 504, error(where + e.getMessage()), Map.of());
-        case CONTAINER_CRASHED -> send(exchange, 502, error(where + e.getMessage()), Map.of());
+            exchange.sendJson(504, error(where + e.getMessage()), Map.of());
+        case CONTAINER_CRASHED -> exchange.sendJson(502, error(where + e.getMessage()), Map.of());
         case STARTUP_FAILED, CANCELLED ->
-            send(exchange, 503, error(where + e.getMessage()), Map.of());
-        case INVALID_ARGUMENT -> send(exchange, 400, error(where + e.getMessage()), Map.of());
+            exchange.sendJson(503, error(where + e.getMessage()), Map.of());
+        case INVALID_ARGUMENT -> exchange.sendJson(400, error(where + e.getMessage()), Map.of());
         default ->
-            send(exchange, 500, error(where + e.getKind() + ": " + e.getMessage()), Map.of());
+            exchange.sendJson(500, error(where + e.getKind() + ": " + e.getMessage()), Map.of());
       }
       return;
     }
@@ -472,32 +746,23 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     try {
       out = HttpOutput.parseFrom(result.getValue());
     } catch (InvalidProtocolBufferException e) {
-      send(
-          exchange,
+      exchange.sendJson(
           502,
           error(
               "web endpoint " + route.path() + ": the container's answer is not an HTTP response"),
           Map.of());
       return;
     }
+    String contentType = null;
     for (HttpField h : out.getHeadersList()) {
-      exchange.getResponseHeaders().add(h.getName(), h.getValue());
+      if (h.getName().equalsIgnoreCase("Content-Type")) {
+        contentType = h.getValue();
+      } else {
+        exchange.response.getHeaders().add(h.getName(), h.getValue());
+      }
     }
-    byte[] body = out.getBody().toByteArray();
     int status = out.getStatus() == 0 ? 200 : out.getStatus();
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      exchange.getResponseBody().write(body);
-    }
-  }
-
-  private static void send(
-      HttpExchange exchange, int status, byte[] json, Map<String, String> headers)
-      throws IOException {
-    headers.forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, json.length);
-    exchange.getResponseBody().write(json);
+    exchange.send(status, out.getBody().toByteArray(), Map.of(), contentType);
   }
 
   private static byte[] error(String message) {
