@@ -187,7 +187,10 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     this.buffered = new BodyBudget(limits.maxBufferedBytes());
     this.handlers =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-web-", 0).factory());
-    QueuedThreadPool threads = new QueuedThreadPool(32, 2);
+    // Platform threads for Jetty's selectors and acceptors only (their number grows with the
+    // cores, so Jetty's own maximum stays); handlers run on virtual threads.
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setMinThreads(2);
     threads.setName("skiff-web-io");
     threads.setVirtualThreadsExecutor(handlers);
     this.server = new Server(threads);
