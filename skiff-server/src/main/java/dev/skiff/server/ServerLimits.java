@@ -92,91 +92,70 @@ public record ServerLimits(
 
   /** These limits with {@code option} (one of the {@code skiff server} options above) set. */
   ServerLimits with(String option, String value) {
-    if (option.equals("--web-idle-timeout") || option.equals("--web-read-timeout")) {
-      Duration d = SkiffServer.duration(option, value);
-      return withWeb(
-          option.equals("--web-idle-timeout")
-              ? new WebLimits(web.maxBufferedMib(), web.maxConnections(), d, web.readTimeout())
-              : new WebLimits(web.maxBufferedMib(), web.maxConnections(), web.idleTimeout(), d));
+    Draft d = new Draft(this);
+    switch (option) {
+      case "--max-message-mib" ->
+          d.maxMessageMib = (int) Math.min(wholeNumber(option, value), Integer.MAX_VALUE / 2);
+      case "--max-blob-mib" -> d.maxBlobMib = wholeNumber(option, value);
+      case "--blob-quota-mib" -> d.blobQuotaMib = wholeNumber(option, value);
+      case "--container-memory-mib" -> d.containerMemoryMib = wholeNumber(option, value);
+      case "--container-pids" ->
+          d.containerPids = (int) Math.min(wholeNumber(option, value), Integer.MAX_VALUE);
+      case "--log-rate" -> d.logLinesPerSecond = checkLogRate(wholeNumber(option, value));
+      case "--web-max-buffered-mib" -> d.maxBufferedMib = wholeNumber(option, value);
+      case "--web-max-connections" ->
+          d.maxConnections = (int) Math.min(wholeNumber(option, value), Integer.MAX_VALUE);
+      case "--web-idle-timeout" -> d.idleTimeout = SkiffServer.duration(option, value);
+      case "--web-read-timeout" -> d.readTimeout = SkiffServer.duration(option, value);
+      default -> throw new IllegalArgumentException("unknown option " + option);
     }
-    long v;
+    return d.build();
+  }
+
+  /** The limits as they are being changed by {@link #with}, one option at a time. */
+  private static final class Draft {
+    int maxMessageMib;
+    long maxBlobMib;
+    long blobQuotaMib;
+    long containerMemoryMib;
+    int containerPids;
+    int logLinesPerSecond;
+    long maxBufferedMib;
+    int maxConnections;
+    Duration idleTimeout;
+    Duration readTimeout;
+
+    Draft(ServerLimits l) {
+      maxMessageMib = l.maxMessageMib;
+      maxBlobMib = l.maxBlobMib;
+      blobQuotaMib = l.blobQuotaMib;
+      containerMemoryMib = l.containerMemoryMib;
+      containerPids = l.containerPids;
+      logLinesPerSecond = l.logLinesPerSecond;
+      maxBufferedMib = l.web.maxBufferedMib();
+      maxConnections = l.web.maxConnections();
+      idleTimeout = l.web.idleTimeout();
+      readTimeout = l.web.readTimeout();
+    }
+
+    ServerLimits build() {
+      return new ServerLimits(
+          maxMessageMib,
+          maxBlobMib,
+          blobQuotaMib,
+          containerMemoryMib,
+          containerPids,
+          logLinesPerSecond,
+          new WebLimits(maxBufferedMib, maxConnections, idleTimeout, readTimeout));
+    }
+  }
+
+  private static long wholeNumber(String option, String value) {
     try {
-      v = Long.parseLong(value.strip());
+      return Long.parseLong(value.strip());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(option + " " + value + " is not a whole number", e);
     }
-    return switch (option) {
-      case "--web-max-buffered-mib" ->
-          withWeb(new WebLimits(v, web.maxConnections(), web.idleTimeout(), web.readTimeout()));
-      case "--web-max-connections" ->
-          withWeb(
-              new WebLimits(
-                  web.maxBufferedMib(),
-                  (int) Math.min(v, Integer.MAX_VALUE),
-                  web.idleTimeout(),
-                  web.readTimeout()));
-      case "--max-message-mib" ->
-          new ServerLimits(
-              (int) Math.min(v, Integer.MAX_VALUE / 2),
-              maxBlobMib,
-              blobQuotaMib,
-              containerMemoryMib,
-              containerPids,
-              logLinesPerSecond,
-              web);
-      case "--max-blob-mib" ->
-          new ServerLimits(
-              maxMessageMib,
-              v,
-              blobQuotaMib,
-              containerMemoryMib,
-              containerPids,
-              logLinesPerSecond,
-              web);
-      case "--blob-quota-mib" ->
-          new ServerLimits(
-              maxMessageMib,
-              maxBlobMib,
-              v,
-              containerMemoryMib,
-              containerPids,
-              logLinesPerSecond,
-              web);
-      case "--container-memory-mib" ->
-          new ServerLimits(
-              maxMessageMib, maxBlobMib, blobQuotaMib, v, containerPids, logLinesPerSecond, web);
-      case "--container-pids" ->
-          new ServerLimits(
-              maxMessageMib,
-              maxBlobMib,
-              blobQuotaMib,
-              containerMemoryMib,
-              (int) Math.min(v, Integer.MAX_VALUE),
-              logLinesPerSecond,
-              web);
-      case "--log-rate" ->
-          new ServerLimits(
-              maxMessageMib,
-              maxBlobMib,
-              blobQuotaMib,
-              containerMemoryMib,
-              containerPids,
-              checkLogRate(v),
-              web);
-      default -> throw new IllegalArgumentException("unknown option " + option);
-    };
-  }
-
-  /** These limits with the web gateway's {@code web}. */
-  ServerLimits withWeb(WebLimits web) {
-    return new ServerLimits(
-        maxMessageMib,
-        maxBlobMib,
-        blobQuotaMib,
-        containerMemoryMib,
-        containerPids,
-        logLinesPerSecond,
-        web);
   }
 
   /** {@code --log-rate}'s value if it is within 1..{@value #MAX_LOG_LINES_PER_SECOND}. */

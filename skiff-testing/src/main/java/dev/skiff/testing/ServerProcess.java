@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -338,6 +339,23 @@ public final class ServerProcess implements AutoCloseable {
   /** What the server printed so far (stdout and stderr). */
   public String output() {
     return output.toString();
+  }
+
+  /**
+   * The most resident memory the server's process has had (its {@code VmHWM}), in KiB; empty once
+   * it has exited.
+   */
+  public OptionalLong peakRssKib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return OptionalLong.of(Long.parseLong(line.replaceAll("\\D", "")));
+        }
+      }
+    } catch (IOException e) {
+      // The process has exited.
+    }
+    return OptionalLong.empty();
   }
 
   /** Kills the server with SIGKILL and waits for it to be gone. */

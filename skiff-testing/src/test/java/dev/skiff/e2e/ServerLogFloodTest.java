@@ -10,15 +10,11 @@ import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.StreamLogsRequest;
 import dev.skiff.testing.ServerProcess;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
@@ -74,7 +70,7 @@ class ServerLogFloodTest {
               e);
         }
         latencies.add(System.nanoTime() - t);
-        peakRssKib = peakRssKib(server.pid()).orElse(peakRssKib);
+        peakRssKib = server.peakRssKib().orElse(peakRssKib);
       }
       long shortLines = flooded.get(1, TimeUnit.SECONDS); // the flooding container was not killed
       double seconds = (System.nanoTime() - started) / 1e9;
@@ -87,7 +83,7 @@ class ServerLogFloodTest {
               .until(
                   () -> markers(config, flooding.appId()),
                   m -> m.contains(CONTINUES) && m.stream().anyMatch(t -> t.contains(RATE_DROPPED)));
-      peakRssKib = peakRssKib(server.pid()).orElseThrow();
+      peakRssKib = server.peakRssKib().orElseThrow();
       Collections.sort(latencies);
       System.out.printf(
           "server log flood: %d MiB line, then %d short lines, in %.1f s; server -Xmx192m, peak"
@@ -133,20 +129,6 @@ class ServerLogFloodTest {
       }
     }
     return found;
-  }
-
-  /** The most resident memory the process has had (VmHWM), in KiB; empty once it is gone. */
-  private static OptionalLong peakRssKib(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return OptionalLong.of(Long.parseLong(line.replaceAll("\\D", "")));
-        }
-      }
-    } catch (IOException e) {
-      // The process has exited.
-    }
-    return OptionalLong.empty();
   }
 
   private static String tail(String output) {

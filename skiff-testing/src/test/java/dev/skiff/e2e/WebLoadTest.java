@@ -19,13 +19,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -130,7 +127,7 @@ class WebLoadTest {
         long peakRssKib = 0;
         for (Future<?> f : uploads) {
           f.get(3, TimeUnit.MINUTES);
-          peakRssKib = Math.max(peakRssKib, peakRssKib(server.pid()).orElse(0));
+          peakRssKib = Math.max(peakRssKib, server.peakRssKib().orElse(0));
         }
         Map<String, Integer> counts = new TreeMap<>();
         outcomes.forEach((k, v) -> counts.put(k, v.get()));
@@ -214,7 +211,7 @@ class WebLoadTest {
         }
 
         assertThat(get(ping.webUrl() + "?n=2")).isEqualTo("\"pong 2\"");
-        peakRssKib = Math.max(peakRssKib, peakRssKib(server.pid()).orElse(0));
+        peakRssKib = Math.max(peakRssKib, server.peakRssKib().orElse(0));
         System.out.printf("web load: server -Xmx256m, peak RSS %d MiB%n", peakRssKib >> 10);
         assertThat(alive(server)).isTrue();
         assertThat(server.output()).doesNotContain("OutOfMemoryError");
@@ -300,19 +297,5 @@ class WebLoadTest {
 
   private static boolean alive(ServerProcess server) {
     return ProcessHandle.of(server.pid()).map(ProcessHandle::isAlive).orElse(false);
-  }
-
-  /** The most resident memory the process has had (VmHWM), in KiB; empty once it is gone. */
-  private static OptionalLong peakRssKib(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return OptionalLong.of(Long.parseLong(line.replaceAll("\\D", "")));
-        }
-      }
-    } catch (IOException e) {
-      // The process has exited.
-    }
-    return OptionalLong.empty();
   }
 }
