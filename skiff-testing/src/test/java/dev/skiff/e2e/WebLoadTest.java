@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Test;
 /**
  * A public web endpoint under abuse, against a real {@code skiff server} with a 256 MiB heap that
  * ends on an OutOfMemoryError: 300 concurrent 16 MiB POSTs (4.7 GiB of bodies), then thousands of
- * GETs whose clients go away before the answer, then a client too slow to send its body. The server
- * answers what it can take, refuses the rest with 429 or 503 and {@code Retry-After}, cancels the
- * inputs of clients that left, times out the slow one with 408, and stays up. The server's peak RSS
- * is printed, not asserted.
+ * GETs whose clients go away before the answer (over HTTP/1.1, and over HTTP/2 with curl), then a
+ * client too slow to send its body. The server answers what it can take, refuses the rest with 429
+ * or 503 and {@code Retry-After}, cancels the inputs of clients that left, times out the slow one
+ * with 408, and stays up. The server's peak RSS is printed, not asserted.
  */
 @Tag("e2e")
 class WebLoadTest {
@@ -200,6 +200,37 @@ class WebLoadTest {
                 () ->
                     assertThat(inputs(run, "hold"))
                         .as("inputs left after every client went away")
+                        .isZero());
+
+        // HTTP/2 (curl, prior knowledge): 50 streams on 50 connections, whose clients are killed.
+        List<Process> curls = new ArrayList<>();
+        try {
+          for (int i = 0; i < 50; i++) {
+            curls.add(
+                new ProcessBuilder(
+                        "curl", "-s", "--http2-prior-knowledge", hold.webUrl() + "?n=h2-" + i)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start());
+          }
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .untilAsserted(
+                  () ->
+                      assertThat(inputs(run, "hold"))
+                          .as("inputs of the HTTP/2 clients")
+                          .isEqualTo(50));
+        } finally {
+          for (Process curl : curls) {
+            curl.destroyForcibly().waitFor();
+          }
+        }
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () ->
+                    assertThat(inputs(run, "hold"))
+                        .as("inputs left after the HTTP/2 clients were killed")
                         .isZero());
 
         // A client that sends 10 bytes of a 1,000-byte body, then nothing: 408 after 5 s.
