@@ -89,9 +89,11 @@ class WebEndpointTest {
   }
 
   static WebResponse echo(WebRequest request) {
+    // A Content-Length of its own is dropped: the gateway frames the answer.
     return new WebResponse(
         201,
-        Map.of("X-Echo-Method", request.method(), "Content-Type", "text/plain"),
+        Map.of(
+            "X-Echo-Method", request.method(), "Content-Type", "text/plain", "Content-Length", "3"),
         (request.path() + "?" + request.queryParam("q").orElse("-") + " " + request.bodyText())
             .getBytes(StandardCharsets.UTF_8));
   }
@@ -266,6 +268,7 @@ class WebEndpointTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(201);
     assertThat(r.headers().firstValue("X-Echo-Method")).hasValue("PUT");
+    assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain");
     assertThat(r.body()).isEqualTo("/a/b?1 body!");
   }
 

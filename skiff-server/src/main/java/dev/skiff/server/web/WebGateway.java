@@ -38,6 +38,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -123,6 +124,10 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
 
   /** Bodies of unknown length are read in pieces of at most this many bytes. */
   private static final int READ_STEP = 64 * 1024;
+
+  /** Headers of a function's response that the gateway sets itself, as it frames the answer. */
+  private static final Set<String> FRAMING_HEADERS =
+      Set.of("content-length", "transfer-encoding", "connection", "keep-alive", "upgrade");
 
   private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_\\-]{0,62}");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -760,7 +765,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     for (HttpField h : out.getHeadersList()) {
       if (h.getName().equalsIgnoreCase("Content-Type")) {
         contentType = h.getValue();
-      } else {
+      } else if (!FRAMING_HEADERS.contains(h.getName().toLowerCase(Locale.ROOT))) {
         exchange.response.getHeaders().add(h.getName(), h.getValue());
       }
     }
