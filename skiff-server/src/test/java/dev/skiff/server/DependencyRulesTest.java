@@ -3,6 +3,7 @@ package dev.skiff.server;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -124,6 +125,17 @@ class DependencyRulesTest {
             .filter(p -> ruled.stream().noneMatch(r -> p.equals(r) || p.startsWith(r + ".")))
             .toList();
     assertThat(unruled).as("server packages without a dependency rule").isEmpty();
+  }
+
+  @Test
+  void onlyTheWebPackageUsesTheHttpServer() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(SERVER + ".web")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.eclipse.jetty..", "com.sun.net.httpserver..")
+        .check(server);
   }
 
   @Test
