@@ -14,14 +14,16 @@ public final class RedeployBlobFns {
 
   static final App app = App.named("redeploy-blobs");
 
-  /** Sleeps a second, then returns the length of {@code text}. */
+  /** Returns the length of {@code text}; for "busy", after two seconds. */
   static final Function1<String, Integer> measure =
       app.function(
           RedeployBlobFns::measure,
           f -> f.secrets(Secret.fromName(SECRET)).maxContainers(1).concurrentInputs(1));
 
   static int measure(String text) throws InterruptedException {
-    Thread.sleep(1000);
+    if (text.equals("busy")) {
+      Thread.sleep(2000);
+    }
     return text.length();
   }
 

@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.skiff.DeployedApp;
 import dev.skiff.FunctionCall;
 import dev.skiff.RemoteFunction;
+import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.GetResultRequest;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.testing.ServerProcess;
 import java.time.Clock;
@@ -57,6 +60,14 @@ class RedeployBlobTest {
     return RemoteFunction.fromName("redeploy-blobs", "measure", Integer.class);
   }
 
+  /** Whether call {@code id} has its result. */
+  private static boolean done(String id) {
+    ClientConfig config = server.clientConfig();
+    try (SkiffClient c = SkiffClient.connect(config.server(), config.token(), config.trust())) {
+      return c.blocking().getResult(GetResultRequest.newBuilder().setCallId(id).build()).getDone();
+    }
+  }
+
   /** Spawns a call that keeps the one container busy, then the large one, which waits. */
   private static String spawnLargeBehindABusyContainer() {
     measure().spawn("busy");
@@ -69,6 +80,7 @@ class RedeployBlobTest {
     String id = spawnLargeBehindABusyContainer();
     DeployedApp v2 = RedeployBlobFns.app.deploy();
     assertThat(v2.version()).isEqualTo(v1.version() + 1);
+    assertThat(done(id)).as("the large call is still pending after the redeploy").isFalse();
     assertThat(FunctionCall.<Integer>fromId(id).get(Duration.ofSeconds(60)))
         .isEqualTo(TEXT.length());
   }
@@ -78,6 +90,7 @@ class RedeployBlobTest {
     RedeployBlobFns.app.deploy();
     String id = spawnLargeBehindABusyContainer();
     RedeployBlobFns.app.deploy();
+    assertThat(done(id)).as("the large call is still pending after the redeploy").isFalse();
     server.kill9();
     server.restart();
     assertThat(FunctionCall.<Integer>fromId(id).get(Duration.ofSeconds(60)))
