@@ -142,8 +142,9 @@ public final class Deployments implements ScheduleRunner.Persistence {
   }
 
   /**
-   * Sets what is told of each call re-queued by {@link #restore()}: its arguments and the id of the
-   * app it now runs on (the blob store hands the blob its arguments refer to to that app). Call
+   * Sets what is told of each call re-queued by {@link #restore()} or adopted by a deploy of an app
+   * that could not be restored: its arguments and the id of the app it now runs on (the blob store
+   * hands the blob its arguments refer to to that app, whose containers may then read it). Call
    * before {@link #restore()}.
    */
   public void onRequeue(BiConsumer<ByteString, String> hook) {
@@ -278,8 +279,8 @@ public final class Deployments implements ScheduleRunner.Persistence {
 
   /**
    * Runs the stored, unfinished durable calls of a name that could not be restored on its new
-   * deployment, under their old ids; a call of a function the new version lacks gets a stored
-   * failure naming it.
+   * deployment, under their old ids, their argument blobs handed to the new app id; a call of a
+   * function the new version lacks gets a stored failure naming it.
    */
   private void adoptWaitingCalls(String name, RunningApp app) {
     int adopted = 0;
@@ -289,6 +290,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
       }
       Optional<FunctionInputs> function = app.function(call.function());
       if (function.isPresent()) {
+        requeued(call.args(), app.spec().id()); // its argument blob, if any, goes with it
         calls.adopt(call.id(), function.get(), call.args());
         adopted++;
       } else {

@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * durable spawn whose argument it is survives a crash of the server; it is deleted once it is older
  * than the result retention and no unfinished call refers to it. After a restart, the kept blobs
  * are found again in the directory; a re-queued call's blob is handed to its app's new id ({@link
- * #reown}).
+ * #reown}), as is that of a call adopted by the deploy of an app that could not be restored.
  *
  * <p><b>Bounds.</b> One blob holds at most {@code maxBlobBytes}, all blobs together at most {@code
  * quotaBytes}; past either, the upload is refused with {@code RESOURCE_EXHAUSTED} naming the limit

@@ -10,17 +10,25 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The images of a control plane, in {@code <data-dir>/images/<id>/}, and the Maven artifacts they
@@ -36,10 +44,19 @@ import java.util.function.Supplier;
  * the data directory (a file lock on {@code <id>.lock}); a second request for an image that is
  * being built waits and then finds it built. Different images build in parallel.
  *
+ * <p><b>Leftovers.</b> A process that dies during a build leaves its {@code .build-<id>-*}
+ * directory, and one that dies while deleting a damaged image leaves it in a {@code
+ * .damaged-<id>-*} directory. A new store deletes them when it opens, each holding the file lock of
+ * its image id, so never while another process sharing the directory builds that image (those stay
+ * until a later open).
+ *
  * <p>{@link #close()} kills the build commands still running. Thread-safe.
  */
 public final class ImageStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ImageStore.class.getName());
+  // What a build (ImageBuild) or the removal of a damaged image leaves if its process dies.
+  private static final Pattern LEFTOVER =
+      Pattern.compile("\\.(?:build|damaged)-([0-9a-f]{" + RecipeHash.ID_LENGTH + "})-.*");
   private final Path imagesDir;
   private final MavenArtifacts maven;
   private final InstalledJdks jdks;
@@ -66,6 +83,55 @@ public final class ImageStore implements AutoCloseable {
     this.maven = new MavenArtifacts(mavenRepository);
     this.jdks = jdks;
     this.clock = clock;
+    removeLeftovers();
+  }
+
+  /**
+   * Deletes the build and damaged-image directories that processes which died left behind, each
+   * image id's holding its build lock: one another process (or another store in this JVM) holds is
+   * being built, and its directories stay.
+   */
+  private void removeLeftovers() {
+    Map<String, List<Path>> byId;
+    try (Stream<Path> files = Files.list(imagesDir)) {
+      byId =
+          files
+              .map(p -> LEFTOVER.matcher(p.getFileName().toString()))
+              .filter(Matcher::matches)
+              .collect(
+                  Collectors.groupingBy(
+                      m -> m.group(1),
+                      Collectors.mapping(m -> imagesDir.resolve(m.group()), Collectors.toList())));
+    } catch (NoSuchFileException e) {
+      return; // nothing built yet
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "could not list " + imagesDir + " for leftover builds", e);
+      return;
+    }
+    byId.forEach(
+        (id, dirs) -> {
+          try (FileChannel channel =
+                  FileChannel.open(
+                      imagesDir.resolve(id + ".lock"),
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.WRITE);
+              FileLock lock = channel.tryLock()) {
+            if (lock == null) {
+              return; // another process builds this image now
+            }
+            dirs.forEach(ImageBuild::deleteTree);
+            LOG.log(
+                Level.INFO,
+                "removed {0} leftover build or damaged-image director(y/ies) of image {1} from {2}",
+                dirs.size(),
+                id,
+                imagesDir);
+          } catch (OverlappingFileLockException e) {
+            // Another store in this JVM builds this image now.
+          } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not remove the leftovers of image " + id, e);
+          }
+        });
   }
 
   /**

@@ -10,8 +10,10 @@ import dev.skiff.proto.ImageRecipe;
 import dev.skiff.proto.ImageStep;
 import dev.skiff.proto.StringList;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -209,5 +211,43 @@ class ImageStoreTest {
         .isInstanceOf(ImageBuildFailure.class)
         .hasMessageStartingWith("JDK 98 is not installed on this node; installed: JDK 22 (")
         .hasMessageContaining("JDK " + JDK + " (");
+  }
+
+  @Test
+  void openingTheStoreRemovesLeftoverBuildAndDamagedDirectoriesButNotThoseOfARunningBuild()
+      throws IOException {
+    Path images = Files.createDirectories(data.resolve("images"));
+    String crashed = RecipeHash.of(recipe("crashed"));
+    String busy = RecipeHash.of(recipe("busy"));
+    String built = RecipeHash.of(recipe("built"));
+    // What a process killed during a build, or while deleting a damaged image, leaves behind.
+    Path build = Files.createDirectories(images.resolve(".build-" + crashed + "-123/opt"));
+    Files.writeString(build.resolve("half.txt"), "half");
+    Path damaged =
+        Files.createDirectories(images.resolve(".damaged-" + crashed + "-456/" + crashed));
+    Files.writeString(damaged.resolve("a.txt"), "a");
+    // A build of another image, running now in another process that holds its lock.
+    Path running = Files.createDirectories(images.resolve(".build-" + busy + "-789"));
+    Path image = Files.createDirectories(images.resolve(built));
+    Path other = Files.createDirectories(images.resolve(".build-elsewhere"));
+
+    try (FileChannel channel =
+            FileChannel.open(
+                images.resolve(busy + ".lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        var lock = channel.lock()) {
+      assertThat(lock.isValid()).isTrue();
+      store().close();
+    }
+
+    assertThat(images.resolve(".build-" + crashed + "-123")).doesNotExist();
+    assertThat(images.resolve(".damaged-" + crashed + "-456")).doesNotExist();
+    assertThat(running).as("the directory of a build that is running").isDirectory();
+    assertThat(image).isDirectory();
+    assertThat(other).as("not named as a build of an image id").isDirectory();
+
+    store().close(); // no build of it runs now
+    assertThat(running).doesNotExist();
   }
 }
