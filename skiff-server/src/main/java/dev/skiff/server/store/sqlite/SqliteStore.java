@@ -7,6 +7,11 @@ import dev.skiff.server.store.RunStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.TokenStore;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
+import dev.skiff.server.store.jdbc.JdbcCalls;
+import dev.skiff.server.store.jdbc.JdbcDeployments;
+import dev.skiff.server.store.jdbc.JdbcLogs;
+import dev.skiff.server.store.jdbc.JdbcRuns;
+import dev.skiff.server.store.jdbc.JdbcTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,19 +41,19 @@ import java.util.List;
  */
 public final class SqliteStore implements Store {
   private final GroupCommitWriter db;
-  private final SqliteCalls calls;
-  private final SqliteDeployments deployments;
-  private final SqliteRuns runs;
-  private final SqliteLogs logs;
-  private final SqliteTokens tokens;
+  private final JdbcCalls calls;
+  private final JdbcDeployments deployments;
+  private final JdbcRuns runs;
+  private final JdbcLogs logs;
+  private final JdbcTokens tokens;
 
   private SqliteStore(Connection connection) {
     this.db = new GroupCommitWriter(connection, "Skiff store");
-    this.calls = new SqliteCalls(db);
-    this.deployments = new SqliteDeployments(db);
-    this.runs = new SqliteRuns(db);
-    this.logs = new SqliteLogs(db);
-    this.tokens = new SqliteTokens(db);
+    this.calls = new JdbcCalls(db, "rowid");
+    this.deployments = new JdbcDeployments(db);
+    this.runs = new JdbcRuns(db, "rowid");
+    this.logs = new JdbcLogs(db);
+    this.tokens = new JdbcTokens(db);
   }
 
   /**
