@@ -135,10 +135,9 @@ public final class PostgresStore implements Store {
   }
 
   private static UncheckedIOException failed(String url, Throwable cause) {
-    return new UncheckedIOException(
-        new IOException(
-            "could not open the Skiff store in the database " + url + ": " + cause.getMessage(),
-            cause));
+    String message =
+        "could not open the Skiff store in the database " + url + ": " + cause.getMessage();
+    return new UncheckedIOException(message, new IOException(message, cause));
   }
 
   @Override
