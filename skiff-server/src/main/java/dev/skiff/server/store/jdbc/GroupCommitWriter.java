@@ -20,7 +20,8 @@ import javax.sql.DataSource;
  * #MAX_BATCH}), applies them in one transaction, commits once, and only then completes their
  * futures. So a thousand concurrent writes that callers wait for (a spawned call must be durable
  * before {@code spawn} answers) cost a handful of commits, not a thousand. A write that fails alone
- * (a duplicate key) is rolled back to its savepoint and fails only its own future.
+ * (a duplicate key) fails only its own future: the batch is then applied again with a savepoint
+ * around each write, and the failing one rolled back to its savepoint.
  *
  * <p>Plain JDBC and standard SQL ({@code SAVEPOINT}, {@code RELEASE SAVEPOINT}, {@code ROLLBACK TO
  * SAVEPOINT}) only, so that any database's store can use it; the SQL of the writes and reads is the
@@ -211,22 +212,20 @@ public final class GroupCommitWriter implements AutoCloseable {
     applied.forEach(p -> p.done().complete(null));
   }
 
+  /**
+   * Applies the batch and commits it: first all writes at once, without a savepoint each (a
+   * savepoint costs a database server two round trips per write); if one of them fails, the
+   * transaction is rolled back and the batch applied again write by write, each under a savepoint,
+   * so that the failing write fails alone.
+   */
   private void applyAndCommit(Connection c, List<Pending> batch, List<Pending> applied)
       throws SQLException {
     try {
-      for (Pending p : batch) {
-        try (Statement s = c.createStatement()) {
-          s.execute("SAVEPOINT w");
-          Exception failure = apply(p, c);
-          if (failure == null) {
-            s.execute("RELEASE SAVEPOINT w");
-            applied.add(p);
-          } else {
-            p.done().completeExceptionally(failed("write", failure));
-            s.execute("ROLLBACK TO SAVEPOINT w");
-            s.execute("RELEASE SAVEPOINT w");
-          }
-        }
+      if (applyAll(c, batch)) {
+        applied.addAll(batch);
+      } else {
+        c.rollback();
+        applyEach(c, batch, applied);
       }
       c.commit();
     } catch (SQLException e) {
@@ -235,8 +234,36 @@ public final class GroupCommitWriter implements AutoCloseable {
     }
   }
 
+  /** Applies every write of the batch; false, with nothing decided, as soon as one fails. */
+  private static boolean applyAll(Connection c, List<Pending> batch) {
+    for (Pending p : batch) {
+      if (apply(p, c) != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void applyEach(Connection c, List<Pending> batch, List<Pending> applied)
+      throws SQLException {
+    for (Pending p : batch) {
+      try (Statement s = c.createStatement()) {
+        s.execute("SAVEPOINT w");
+        Exception failure = apply(p, c);
+        if (failure == null) {
+          s.execute("RELEASE SAVEPOINT w");
+          applied.add(p);
+        } else {
+          p.done().completeExceptionally(failed("write", failure));
+          s.execute("ROLLBACK TO SAVEPOINT w");
+          s.execute("RELEASE SAVEPOINT w");
+        }
+      }
+    }
+  }
+
   /** Applies one write; what it threw, or null. */
-  private Exception apply(Pending p, Connection c) {
+  private static Exception apply(Pending p, Connection c) {
     try {
       p.write().apply(c);
       return null;
