@@ -43,8 +43,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * password authentication, so that the store's credentials are exercised for real.
  */
 public final class LocalPostgres implements AutoCloseable {
-  static final String USER = "skiff";
-  static final String PASSWORD = "test-password";
+  /** The server's user, which owns every database. */
+  public static final String USER = "skiff";
+
+  /** The password of {@link #USER}. */
+  public static final String PASSWORD = "test-password";
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(LocalPostgres.class);
