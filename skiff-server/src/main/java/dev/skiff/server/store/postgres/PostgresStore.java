@@ -2,18 +2,8 @@ package dev.skiff.server.store.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.skiff.server.store.CallStore;
-import dev.skiff.server.store.DeploymentStore;
-import dev.skiff.server.store.LogStore;
-import dev.skiff.server.store.RunStore;
-import dev.skiff.server.store.Store;
-import dev.skiff.server.store.TokenStore;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
-import dev.skiff.server.store.jdbc.JdbcCalls;
-import dev.skiff.server.store.jdbc.JdbcDeployments;
-import dev.skiff.server.store.jdbc.JdbcLogs;
-import dev.skiff.server.store.jdbc.JdbcRuns;
-import dev.skiff.server.store.jdbc.JdbcTokens;
+import dev.skiff.server.store.jdbc.JdbcStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -45,7 +35,7 @@ import java.util.Optional;
  *
  * <p>{@link #close()} lets queued writes commit, then closes the pool. Thread-safe.
  */
-public final class PostgresStore implements Store {
+public final class PostgresStore extends JdbcStore {
   /** The prefix of the JDBC URL of a PostgreSQL database. */
   public static final String URL_PREFIX = "jdbc:postgresql:";
 
@@ -56,21 +46,10 @@ public final class PostgresStore implements Store {
   private static final long MIGRATION_LOCK = 0x736b696666L;
 
   private final HikariDataSource pool;
-  private final GroupCommitWriter db;
-  private final JdbcCalls calls;
-  private final JdbcDeployments deployments;
-  private final JdbcRuns runs;
-  private final JdbcLogs logs;
-  private final JdbcTokens tokens;
 
   private PostgresStore(HikariDataSource pool) {
+    super(new GroupCommitWriter(pool, "Skiff store"), "seq");
     this.pool = pool;
-    this.db = new GroupCommitWriter(pool, "Skiff store");
-    this.calls = new JdbcCalls(db, "seq");
-    this.deployments = new JdbcDeployments(db);
-    this.runs = new JdbcRuns(db, "seq");
-    this.logs = new JdbcLogs(db);
-    this.tokens = new JdbcTokens(db);
   }
 
   /**
@@ -138,31 +117,6 @@ public final class PostgresStore implements Store {
     String message =
         "could not open the Skiff store in the database " + url + ": " + cause.getMessage();
     return new UncheckedIOException(message, new IOException(message, cause));
-  }
-
-  @Override
-  public CallStore calls() {
-    return calls;
-  }
-
-  @Override
-  public DeploymentStore deployments() {
-    return deployments;
-  }
-
-  @Override
-  public RunStore runs() {
-    return runs;
-  }
-
-  @Override
-  public LogStore logs() {
-    return logs;
-  }
-
-  @Override
-  public TokenStore tokens() {
-    return tokens;
   }
 
   // ------------------------------------------------------------------------- schema
@@ -256,13 +210,13 @@ public final class PostgresStore implements Store {
 
   /** The schema version of this store's database. */
   public int schemaVersion() {
-    return db.use("read the schema version", c -> schemaVersion(c).orElse(0));
+    return db().use("read the schema version", c -> schemaVersion(c).orElse(0));
   }
 
   /** Commits what is queued, then closes the pool. */
   @Override
   public void close() {
-    db.close();
+    super.close();
     pool.close();
   }
 }

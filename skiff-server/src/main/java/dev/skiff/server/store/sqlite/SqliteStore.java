@@ -1,17 +1,7 @@
 package dev.skiff.server.store.sqlite;
 
-import dev.skiff.server.store.CallStore;
-import dev.skiff.server.store.DeploymentStore;
-import dev.skiff.server.store.LogStore;
-import dev.skiff.server.store.RunStore;
-import dev.skiff.server.store.Store;
-import dev.skiff.server.store.TokenStore;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
-import dev.skiff.server.store.jdbc.JdbcCalls;
-import dev.skiff.server.store.jdbc.JdbcDeployments;
-import dev.skiff.server.store.jdbc.JdbcLogs;
-import dev.skiff.server.store.jdbc.JdbcRuns;
-import dev.skiff.server.store.jdbc.JdbcTokens;
+import dev.skiff.server.store.jdbc.JdbcStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,21 +29,9 @@ import java.util.List;
  *
  * <p>{@link #close()} lets queued writes commit, then closes the file. Thread-safe.
  */
-public final class SqliteStore implements Store {
-  private final GroupCommitWriter db;
-  private final JdbcCalls calls;
-  private final JdbcDeployments deployments;
-  private final JdbcRuns runs;
-  private final JdbcLogs logs;
-  private final JdbcTokens tokens;
-
+public final class SqliteStore extends JdbcStore {
   private SqliteStore(Connection connection) {
-    this.db = new GroupCommitWriter(connection, "Skiff store");
-    this.calls = new JdbcCalls(db, "rowid");
-    this.deployments = new JdbcDeployments(db);
-    this.runs = new JdbcRuns(db, "rowid");
-    this.logs = new JdbcLogs(db);
-    this.tokens = new JdbcTokens(db);
+    super(new GroupCommitWriter(connection, "Skiff store"), "rowid");
   }
 
   /**
@@ -86,31 +64,6 @@ public final class SqliteStore implements Store {
     } catch (IOException e) {
       throw new UncheckedIOException("could not create the directory of the store " + file, e);
     }
-  }
-
-  @Override
-  public CallStore calls() {
-    return calls;
-  }
-
-  @Override
-  public DeploymentStore deployments() {
-    return deployments;
-  }
-
-  @Override
-  public RunStore runs() {
-    return runs;
-  }
-
-  @Override
-  public LogStore logs() {
-    return logs;
-  }
-
-  @Override
-  public TokenStore tokens() {
-    return tokens;
   }
 
   // ------------------------------------------------------------------------- schema
@@ -190,12 +143,6 @@ public final class SqliteStore implements Store {
 
   /** The schema version of this store. */
   public int schemaVersion() {
-    return db.use("read the schema version", SqliteStore::schemaVersion);
-  }
-
-  /** Commits what is queued and closes the database file. */
-  @Override
-  public void close() {
-    db.close();
+    return db().use("read the schema version", SqliteStore::schemaVersion);
   }
 }

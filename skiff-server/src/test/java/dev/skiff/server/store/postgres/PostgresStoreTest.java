@@ -3,7 +3,7 @@ package dev.skiff.server.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
+import dev.skiff.server.store.StoreContract;
 import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.store.sqlite.SqliteStore;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PostgresStoreTest {
   private static final Optional<String> USER = Optional.of(LocalPostgres.USER);
   private static final Optional<String> PASSWORD = Optional.of(LocalPostgres.PASSWORD);
-  private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+  private static final Instant T0 = StoreContract.T0;
 
   private final LocalPostgres postgres;
 
@@ -39,16 +39,7 @@ class PostgresStoreTest {
   }
 
   private static StoredCall call(String id) {
-    return new StoredCall(
-        id,
-        "app",
-        true,
-        "f",
-        ByteString.copyFrom(new byte[] {1}),
-        ByteString.copyFrom(new byte[] {2, 3}),
-        T0,
-        Optional.empty(),
-        Optional.empty());
+    return StoreContract.call(id, T0);
   }
 
   private static int count(String url, String sql) throws SQLException {
