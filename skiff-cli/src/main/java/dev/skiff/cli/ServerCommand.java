@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
     name = "server",
     description = {
       "Runs the long-running Skiff server until SIGTERM or Ctrl-C: deployed apps, their schedules"
-          + " and web endpoints, and spawned calls are kept in DIR/skiff.db and come back after a"
-          + " restart.",
+          + " and web endpoints, and spawned calls are kept in DIR/skiff.db (or the PostgreSQL"
+          + " database of --database) and come back after a restart.",
       "On start it writes the client configuration $SKIFF_HOME/config.json (default"
           + " ~/.skiff/config.json) with its address, API token and TLS certificate, which programs"
           + " and the other skiff commands read.",
@@ -189,6 +189,25 @@ final class ServerCommand implements Callable<Integer> {
   String webReadTimeout;
 
   @Option(
+      names = "--database",
+      paramLabel = "URL",
+      description =
+          "Keep the store in this PostgreSQL database instead of DIR/skiff.db:"
+              + " jdbc:postgresql://HOST:PORT/DATABASE, without a password (refused). The user is"
+              + " $SKIFF_DATABASE_USER (else the URL's user=), the password"
+              + " $SKIFF_DATABASE_PASSWORD or --database-password-file. Jars, images, secrets,"
+              + " blobs and volumes stay in DIR.")
+  String database;
+
+  @Option(
+      names = "--database-password-file",
+      paramLabel = "FILE",
+      description =
+          "Read the database password from FILE (its first line) instead of"
+              + " $SKIFF_DATABASE_PASSWORD.")
+  Path databasePasswordFile;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -261,6 +280,14 @@ final class ServerCommand implements Callable<Integer> {
     if (webReadTimeout != null) {
       args.add("--web-read-timeout");
       args.add(webReadTimeout);
+    }
+    if (database != null) {
+      args.add("--database");
+      args.add(database);
+    }
+    if (databasePasswordFile != null) {
+      args.add("--database-password-file");
+      args.add(databasePasswordFile.toString());
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

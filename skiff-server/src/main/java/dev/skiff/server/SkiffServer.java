@@ -10,6 +10,8 @@ import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.ControlPlaneConfig;
+import dev.skiff.server.store.Store;
+import dev.skiff.server.store.postgres.PostgresStore;
 import dev.skiff.server.store.sqlite.SqliteStore;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -82,6 +85,8 @@ public final class SkiffServer implements AutoCloseable {
    * @param appLease how long an ephemeral app lives without its client renewing its lease ({@link
    *     AppLeases#MIN_LENGTH}..{@link AppLeases#MAX_LENGTH})
    * @param limits the bounds on messages, blobs and containers
+   * @param database the PostgreSQL database to keep the store in; empty: the SQLite file {@code
+   *     DIR/skiff.db}
    */
   public record Options(
       Path dataDir,
@@ -96,13 +101,15 @@ public final class SkiffServer implements AutoCloseable {
       String backend,
       int maxWarmContainers,
       Duration appLease,
-      ServerLimits limits) {
+      ServerLimits limits,
+      Optional<Database> database) {
     /** Checks the container JVM options, the warm-pool cap and the lease. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
       SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
       checkAppLease(appLease, appLease.toString());
       Objects.requireNonNull(limits, "limits");
+      Objects.requireNonNull(database, "database");
     }
 
     /**
@@ -125,7 +132,8 @@ public final class SkiffServer implements AutoCloseable {
           ContainerBackendProvider.DEFAULT,
           ControlPlaneConfig.DEFAULT_MAX_WARM_CONTAINERS,
           AppLeases.DEFAULT_LENGTH,
-          ServerLimits.defaults());
+          ServerLimits.defaults(),
+          Optional.empty());
     }
 
     /**
@@ -142,6 +150,30 @@ public final class SkiffServer implements AutoCloseable {
           ClientConfig.defaultFile());
     }
   }
+
+  /**
+   * A PostgreSQL database for the store, shared by every server given it. Its user comes from
+   * {@value #DATABASE_USER_VARIABLE} (else the URL's {@code user=}, else the driver's default), its
+   * password from {@code passwordFile} (the file's first line) or else {@value
+   * #DATABASE_PASSWORD_VARIABLE}: never from the command line, which every user of the machine can
+   * read.
+   *
+   * @param url a PostgreSQL JDBC URL without a password ({@link PostgresStore#checkUrl})
+   * @param passwordFile where the password is; empty: {@value #DATABASE_PASSWORD_VARIABLE}
+   */
+  public record Database(String url, Optional<Path> passwordFile) {
+    /** Checks the URL. */
+    public Database {
+      PostgresStore.checkUrl(url);
+      Objects.requireNonNull(passwordFile, "passwordFile");
+    }
+  }
+
+  /** The environment variable with the database user of {@code --database}. */
+  public static final String DATABASE_USER_VARIABLE = "SKIFF_DATABASE_USER";
+
+  /** The environment variable with the database password of {@code --database}. */
+  public static final String DATABASE_PASSWORD_VARIABLE = "SKIFF_DATABASE_PASSWORD";
 
   /** How the server's API port and web gateway are protected. */
   public sealed interface Transport {
@@ -193,8 +225,7 @@ public final class SkiffServer implements AutoCloseable {
   }
 
   private static SkiffServer start(Options options, Path dataDir, DataDirectoryLock lock) {
-    SqliteStore store = SqliteStore.open(dataDir.resolve("skiff.db"));
-    restrict(dataDir.resolve("skiff.db"));
+    Store store = openStore(options, dataDir, System.getenv());
     String token = store.tokens().apiToken();
     InetSocketAddress address;
     Optional<ServerCertificate> tls;
@@ -259,6 +290,35 @@ public final class SkiffServer implements AutoCloseable {
       throw e;
     }
     return new SkiffServer(plane, tls.map(ServerCertificate::fingerprint), lock);
+  }
+
+  /**
+   * The store: the PostgreSQL database of {@code --database}, with the credentials of {@link
+   * Database}, else the SQLite file in the data directory (readable by this user only).
+   *
+   * @throws UncheckedIOException if it cannot be opened, naming the database and the cause
+   */
+  static Store openStore(Options options, Path dataDir, Map<String, String> env) {
+    if (options.database().isPresent()) {
+      Database database = options.database().get();
+      Optional<String> password;
+      if (database.passwordFile().isPresent()) {
+        Path file = database.passwordFile().get();
+        try {
+          password = Optional.of(Files.readString(file).lines().findFirst().orElse(""));
+        } catch (IOException e) {
+          throw new UncheckedIOException(
+              "could not read --database-password-file " + file + ": " + e.getMessage(), e);
+        }
+      } else {
+        password = Optional.ofNullable(env.get(DATABASE_PASSWORD_VARIABLE));
+      }
+      return PostgresStore.open(
+          database.url(), Optional.ofNullable(env.get(DATABASE_USER_VARIABLE)), password);
+    }
+    SqliteStore store = SqliteStore.open(dataDir.resolve("skiff.db"));
+    restrict(dataDir.resolve("skiff.db"));
+    return store;
   }
 
   /**
@@ -382,6 +442,7 @@ public final class SkiffServer implements AutoCloseable {
             + server.fingerprint().map(f -> "TLS certificate SHA-256 " + f).orElse("no TLS")
             + "; data in "
             + options.dataDir().toAbsolutePath()
+            + options.database().map(d -> ", store in " + d.url()).orElse("")
             + "; client config in "
             + options.configFile());
     System.out.flush();
@@ -411,6 +472,8 @@ public final class SkiffServer implements AutoCloseable {
     ServerLimits limits = defaults.limits();
     Optional<Path> tlsCert = Optional.empty();
     Optional<Path> tlsKey = Optional.empty();
+    Optional<String> databaseUrl = defaults.database().map(Database::url);
+    Optional<Path> databasePasswordFile = defaults.database().flatMap(Database::passwordFile);
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -437,6 +500,8 @@ public final class SkiffServer implements AutoCloseable {
         case "--result-retention" -> retention = retention(v);
         case "--tls-cert" -> tlsCert = Optional.of(Path.of(v));
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
+        case "--database" -> databaseUrl = Optional.of(PostgresStore.checkUrl(v));
+        case "--database-password-file" -> databasePasswordFile = Optional.of(Path.of(v));
         case "--container-jvm-options" ->
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
@@ -458,7 +523,8 @@ public final class SkiffServer implements AutoCloseable {
                 "unknown option "
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
-                    + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed,"
+                    + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --database,"
+                    + " --database-password-file,"
                     + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
                     + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
                     + " --container-memory-mib, --container-pids, --log-rate,"
@@ -466,6 +532,13 @@ public final class SkiffServer implements AutoCloseable {
                     + " --web-read-timeout, --help");
       }
     }
+    if (databasePasswordFile.isPresent() && databaseUrl.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--database-password-file needs --database: it is the password of that database (the"
+              + " SQLite file in the data directory has none)");
+    }
+    Optional<Path> passwordFile = databasePasswordFile;
+    Optional<Database> database = databaseUrl.map(url -> new Database(url, passwordFile));
     Transport transport;
     if (tlsCert.isPresent() != tlsKey.isPresent()) {
       throw new IllegalArgumentException(
@@ -494,7 +567,8 @@ public final class SkiffServer implements AutoCloseable {
         backend,
         maxWarmContainers,
         appLease,
-        limits);
+        limits,
+        database);
   }
 
   /**
@@ -596,9 +670,10 @@ public final class SkiffServer implements AutoCloseable {
                             [--container-memory-mib N] [--container-pids N] [--log-rate N]
                             [--web-max-buffered-mib N] [--web-max-connections N]
                             [--web-idle-timeout D] [--web-read-timeout D]
+                            [--database URL [--database-password-file FILE]]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
-        calls in DIR/skiff.db.
+        calls in DIR/skiff.db, or in the PostgreSQL database of --database.
 
           --data-dir DIR          data directory (default $SKIFF_HOME/data or ~/.skiff/data)
           --host HOST             address to listen on (default 127.0.0.1, loopback only)
@@ -636,6 +711,13 @@ public final class SkiffServer implements AutoCloseable {
                                   (default 30s; 1s..1h)
           --web-read-timeout D    a web request's body must arrive within this long, else 408
                                   (default 30s; 1s..1h)
+          --database URL          keep the store in this PostgreSQL database instead of
+                                  DIR/skiff.db: jdbc:postgresql://HOST:PORT/DATABASE, without a
+                                  password; the user is $SKIFF_DATABASE_USER (else the URL's
+                                  user=), the password $SKIFF_DATABASE_PASSWORD; jars, images,
+                                  secrets, blobs and volumes stay in DIR
+          --database-password-file FILE  read the database password from FILE (its first line)
+                                  instead of $SKIFF_DATABASE_PASSWORD
         """);
   }
 

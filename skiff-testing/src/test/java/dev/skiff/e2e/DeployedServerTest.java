@@ -37,8 +37,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -233,62 +231,9 @@ class DeployedServerTest {
   @Test
   void spawnsThatReturnedCompleteExactlyOnceAfterKillNineAndRestart() throws Exception {
     DeployedFns.app.deploy();
-    Path record =
-        server
-            .dataDir()
-            .resolve("volumes")
-            .resolve(DeployedFns.RECORD_VOLUME)
-            .resolve("record.txt");
-    Path ids = server.home().resolve("ids.txt");
-    Files.createFile(ids);
-    Process spawner =
-        server.startJava(
-            server.home().resolve("spawner.log"),
-            ServerClients.class.getName(),
-            "spawn",
-            "1000",
-            "record.txt",
-            ids.toString());
-    await()
-        .atMost(Duration.ofMinutes(2))
-        .until(() -> Files.readAllLines(ids).size() >= 300 || !spawner.isAlive());
-    List<ProcessHandle> containers =
-        ProcessHandle.of(server.pid()).orElseThrow().descendants().toList();
-    server.kill9();
-    spawner.waitFor();
-    // Containers do not outlive their server for long.
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(() -> containers.stream().noneMatch(ProcessHandle::isAlive));
-
-    List<String> lines = Files.readAllLines(ids);
-    Map<String, Integer> accepted = new HashMap<>();
-    for (String line : lines) {
-      String[] parts = line.split(" ", -1);
-      accepted.put(parts[0], Integer.parseInt(parts[1]));
-    }
-    assertThat(accepted).hasSizeGreaterThanOrEqualTo(300);
-    // Every concurrent spawn that returned got a call id of its own.
-    assertThat(accepted).hasSameSizeAs(lines);
-
+    Map<String, Integer> accepted = KilledSpawns.spawnAndKill(server, 1000, 300);
     server.restart();
-    String out =
-        server.runJava(Duration.ofMinutes(5), ServerClients.class.getName(), "get", ids.toString());
-
-    Map<String, Integer> results =
-        out.lines()
-            .filter(l -> l.startsWith("fc-"))
-            .map(l -> l.split(" "))
-            .collect(Collectors.toMap(p -> p[0], p -> Integer.parseInt(p[1])));
-    assertThat(results).hasSameSizeAs(accepted);
-    accepted.forEach((id, input) -> assertThat(results.get(id)).as(id).isEqualTo(input * 2));
-    List<Integer> runs = Files.readAllLines(record).stream().map(Integer::parseInt).toList();
-    Set<Integer> ran = Set.copyOf(runs);
-    assertThat(ran).containsAll(accepted.values());
-    System.out.printf(
-        "kill -9 with %d of 1000 spawns returned: %d runs recorded for %d distinct inputs"
-            + " (%d ran again after the restart)%n",
-        accepted.size(), runs.size(), ran.size(), runs.size() - ran.size());
+    KilledSpawns.checkCompletedOnce(server, accepted, "SQLite store, 1000 spawns");
   }
 
   @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class StoreContract {
   /** A moment with whole milliseconds, which every store keeps exactly. */
-  protected static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+  public static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
 
   private Store store;
 
@@ -42,7 +42,8 @@ public abstract class StoreContract {
     store.close();
   }
 
-  static StoredCall call(String id, Instant at) {
+  /** An unfinished call of app {@code app}, function {@code f}, created at {@code at}. */
+  public static StoredCall call(String id, Instant at) {
     return new StoredCall(
         id,
         "app",

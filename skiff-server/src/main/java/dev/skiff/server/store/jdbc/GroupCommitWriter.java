@@ -12,14 +12,16 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 
 /**
- * One JDBC connection that a store reads on and writes through, with writes
+ * The JDBC connection (or pool) that a store reads on and writes through, with writes
  * <em>group-committed</em>: one writer thread takes every write waiting in its queue (up to {@value
  * #MAX_BATCH}), applies them in one transaction, commits once, and only then completes their
  * futures. So a thousand concurrent writes that callers wait for (a spawned call must be durable
  * before {@code spawn} answers) cost a handful of commits, not a thousand. A write that fails alone
- * (a duplicate key) is rolled back to its savepoint and fails only its own future.
+ * (a duplicate key) fails only its own future: the batch is then applied again with a savepoint
+ * around each write, and the failing one rolled back to its savepoint.
  *
  * <p>Plain JDBC and standard SQL ({@code SAVEPOINT}, {@code RELEASE SAVEPOINT}, {@code ROLLBACK TO
  * SAVEPOINT}) only, so that any database's store can use it; the SQL of the writes and reads is the
@@ -31,9 +33,10 @@ import java.util.concurrent.TimeUnit;
  * {@value #MAX_BACKGROUND_BATCH}, and only while no other write waits: a flood of them delays a
  * durable write by at most one such batch.
  *
- * <p><b>Reads</b> run on the caller's thread. The connection is guarded by {@link #db}; the writer
- * holds it only for the length of one batch. {@link #close()} lets queued writes commit, then
- * closes the connection; a write after it fails. Thread-safe.
+ * <p><b>Connections.</b> On one connection (SQLite's file) reads run on the caller's thread in turn
+ * with the writer, which holds the connection only for the length of one batch. On a pool (a
+ * database server) each batch and each read takes a connection of its own. {@link #close()} lets
+ * queued writes commit, then closes the one connection; a write after it fails. Thread-safe.
  */
 public final class GroupCommitWriter implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(GroupCommitWriter.class.getName());
@@ -52,7 +55,7 @@ public final class GroupCommitWriter implements AutoCloseable {
     void apply(Connection c) throws SQLException;
   }
 
-  /** Work on the connection while no write runs: a read, or a write of its own that commits. */
+  /** Work on a connection to itself (no write runs on it meanwhile): a read. */
   @FunctionalInterface
   public interface Work<T> {
     /** Does the work and returns its result. */
@@ -61,23 +64,50 @@ public final class GroupCommitWriter implements AutoCloseable {
 
   private record Pending(Write write, CompletableFuture<Void> done) {}
 
+  /** Where the writer and the readers get a connection, not in auto-commit. */
+  private interface Connections {
+    /** Runs {@code work} with a connection to itself. */
+    <T> T with(Work<T> work) throws SQLException;
+
+    /** After a failed transaction on {@code c}: makes {@code c} ready for the next one. */
+    void recover(Connection c);
+
+    /** Releases what this holds. */
+    void close();
+  }
+
   private final String store;
-  // Guards every use of the connection: reads, work, and the writer's batches.
-  private final Object db = new Object();
-  private final Connection connection;
+  private final Connections connections;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(MAX_BACKGROUND_QUEUED);
   private final Thread writer;
   private volatile boolean closed;
 
   /**
-   * Starts the writer thread.
+   * Starts the writer thread on one connection, which reads share with it (an embedded database's
+   * one file).
    *
    * @param connection the connection to use, not in auto-commit; closed by {@link #close()}
    * @param store what the store is called in errors, such as {@code "Skiff store"}
    */
   public GroupCommitWriter(Connection connection, String store) {
-    this.connection = connection;
+    this(new OneConnection(connection), store);
+  }
+
+  /**
+   * Starts the writer thread on a pool (a database server): each batch and each read takes a
+   * connection of its own from it, so that reads run side by side and a broken connection is
+   * replaced by the pool. The pool stays the caller's, to close after this writer.
+   *
+   * @param pool hands out connections not in auto-commit
+   * @param store what the store is called in errors, such as {@code "Skiff store"}
+   */
+  public GroupCommitWriter(DataSource pool, String store) {
+    this(new Pooled(pool), store);
+  }
+
+  private GroupCommitWriter(Connections connections, String store) {
+    this.connections = connections;
     this.store = store;
     this.writer = Thread.ofPlatform().name("skiff-store-writer").daemon().start(this::writeLoop);
   }
@@ -121,12 +151,10 @@ public final class GroupCommitWriter implements AutoCloseable {
    * @throws UncheckedIOException if it fails
    */
   public <T> T use(String what, Work<T> work) {
-    synchronized (db) {
-      try {
-        return work.apply(connection);
-      } catch (SQLException e) {
-        throw failed(what, e);
-      }
+    try {
+      return connections.with(work);
+    } catch (SQLException e) {
+      throw failed(what, e);
     }
   }
 
@@ -163,86 +191,84 @@ public final class GroupCommitWriter implements AutoCloseable {
   /**
    * Applies a batch in one transaction; a write that fails alone (a duplicate key, a bug that
    * throws) fails only its own future. When the transaction itself fails (the commit, a savepoint,
-   * or the database rolled everything back by itself, as SQLite does on a full disk) every write of
-   * the batch is answered with that failure and nothing of it counts as written.
+   * no connection to be had, or the database rolled everything back by itself, as SQLite does on a
+   * full disk) every write of the batch is answered with that failure and nothing of it counts as
+   * written.
    */
   private void commit(List<Pending> batch) {
     List<Pending> applied = new ArrayList<>(batch.size());
-    synchronized (db) {
-      SQLException broken = null;
-      int next = 0;
-      while (next < batch.size() && broken == null) {
-        Pending p = batch.get(next++);
-        try (Statement s = connection.createStatement()) {
-          s.execute("SAVEPOINT w");
-          Exception failure = apply(p);
-          if (failure == null) {
-            s.execute("RELEASE SAVEPOINT w");
-            applied.add(p);
-          } else {
-            p.done().completeExceptionally(failed("write", failure));
-            s.execute("ROLLBACK TO SAVEPOINT w");
-            s.execute("RELEASE SAVEPOINT w");
-          }
-        } catch (SQLException e) {
-          p.done().completeExceptionally(failed("write", e));
-          broken = e;
-        }
-      }
-      if (broken == null) {
-        try {
-          connection.commit();
-        } catch (SQLException e) {
-          broken = e;
-        }
-      }
-      if (broken != null) {
-        LOG.log(System.Logger.Level.ERROR, "the store could not commit a batch", broken);
-        restart();
-        RuntimeException failure = failed("commit", broken);
-        applied.forEach(p -> p.done().completeExceptionally(failure));
-        batch.subList(next, batch.size()).forEach(p -> p.done().completeExceptionally(failure));
-        return;
-      }
+    try {
+      connections.with(
+          c -> {
+            applyAndCommit(c, batch, applied);
+            return null;
+          });
+    } catch (SQLException e) {
+      LOG.log(System.Logger.Level.ERROR, "the store could not commit a batch", e);
+      RuntimeException failure = failed("commit", e);
+      batch.forEach(p -> p.done().completeExceptionally(failure));
+      return;
     }
     applied.forEach(p -> p.done().complete(null));
   }
 
-  /** Applies one write; what it threw, or null. */
-  private Exception apply(Pending p) {
+  /**
+   * Applies the batch and commits it: first all writes at once, without a savepoint each (a
+   * savepoint costs a database server two round trips per write); if one of them fails, the
+   * transaction is rolled back and the batch applied again write by write, each under a savepoint,
+   * so that the failing write fails alone.
+   */
+  private void applyAndCommit(Connection c, List<Pending> batch, List<Pending> applied)
+      throws SQLException {
     try {
-      p.write().apply(connection);
-      return null;
-    } catch (SQLException | RuntimeException e) {
-      return e;
+      if (applyAll(c, batch)) {
+        applied.addAll(batch);
+      } else {
+        c.rollback();
+        applyEach(c, batch, applied);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      connections.recover(c);
+      throw e;
     }
   }
 
-  /**
-   * After a failed transaction: rolls back what is left of it, so that the next batch starts a
-   * fresh one. Where the database already rolled back by itself (SQLite on a full disk) the
-   * rollback fails and the driver would go on as if a transaction were open, so that each later
-   * write would commit alone; switching auto-commit on and off again starts a transaction the
-   * driver knows of.
-   */
-  private void restart() {
-    try {
-      connection.rollback();
-      return;
-    } catch (SQLException e) {
-      LOG.log(System.Logger.Level.DEBUG, "rollback after a failed batch: {0}", e.getMessage());
+  /** Applies every write of the batch; false, with nothing decided, as soon as one fails. */
+  private static boolean applyAll(Connection c, List<Pending> batch) {
+    for (Pending p : batch) {
+      if (apply(p, c) != null) {
+        return false;
+      }
     }
-    try {
-      connection.setAutoCommit(true);
-    } catch (SQLException e) {
-      LOG.log(
-          System.Logger.Level.DEBUG, "auto-commit on after a failed batch: {0}", e.getMessage());
+    return true;
+  }
+
+  private void applyEach(Connection c, List<Pending> batch, List<Pending> applied)
+      throws SQLException {
+    for (Pending p : batch) {
+      try (Statement s = c.createStatement()) {
+        s.execute("SAVEPOINT w");
+        Exception failure = apply(p, c);
+        if (failure == null) {
+          s.execute("RELEASE SAVEPOINT w");
+          applied.add(p);
+        } else {
+          p.done().completeExceptionally(failed("write", failure));
+          s.execute("ROLLBACK TO SAVEPOINT w");
+          s.execute("RELEASE SAVEPOINT w");
+        }
+      }
     }
+  }
+
+  /** Applies one write; what it threw, or null. */
+  private static Exception apply(Pending p, Connection c) {
     try {
-      connection.setAutoCommit(false);
-    } catch (SQLException e) {
-      // The connection is broken; the next batch fails and says so.
-      LOG.log(System.Logger.Level.ERROR, "the store could not start a new transaction", e);
+      p.write().apply(c);
+      return null;
+    } catch (SQLException | RuntimeException e) {
+      return e;
     }
   }
 
@@ -251,7 +277,7 @@ public final class GroupCommitWriter implements AutoCloseable {
         new IOException("the " + store + " could not " + what + ": " + e.getMessage(), e));
   }
 
-  /** Commits what is queued and closes the connection. */
+  /** Commits what is queued and closes the one connection (a pool stays open). */
   @Override
   public void close() {
     closed = true;
@@ -260,12 +286,87 @@ public final class GroupCommitWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    synchronized (db) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        LOG.log(System.Logger.Level.WARNING, "closing the store failed", e);
+    connections.close();
+  }
+
+  /** One connection that the writer and the readers take turns on. */
+  private static final class OneConnection implements Connections {
+    // Guards every use of the connection: reads, work, and the writer's batches.
+    private final Object lock = new Object();
+    private final Connection connection;
+
+    OneConnection(Connection connection) {
+      this.connection = connection;
+    }
+
+    @Override
+    public <T> T with(Work<T> work) throws SQLException {
+      synchronized (lock) {
+        return work.apply(connection);
       }
     }
+
+    /**
+     * After a failed transaction: rolls back what is left of it, so that the next batch starts a
+     * fresh one. Where the database already rolled back by itself (SQLite on a full disk) the
+     * rollback fails and the driver would go on as if a transaction were open, so that each later
+     * write would commit alone; switching auto-commit on and off again starts a transaction the
+     * driver knows of.
+     */
+    @Override
+    public void recover(Connection c) {
+      try {
+        c.rollback();
+        return;
+      } catch (SQLException e) {
+        LOG.log(System.Logger.Level.DEBUG, "rollback after a failed batch: {0}", e.getMessage());
+      }
+      try {
+        c.setAutoCommit(true);
+      } catch (SQLException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG, "auto-commit on after a failed batch: {0}", e.getMessage());
+      }
+      try {
+        c.setAutoCommit(false);
+      } catch (SQLException e) {
+        // The connection is broken; the next batch fails and says so.
+        LOG.log(System.Logger.Level.ERROR, "the store could not start a new transaction", e);
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (lock) {
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          LOG.log(System.Logger.Level.WARNING, "closing the store failed", e);
+        }
+      }
+    }
+  }
+
+  /** A pool: a connection for each batch and each read. */
+  private record Pooled(DataSource pool) implements Connections {
+    @Override
+    public <T> T with(Work<T> work) throws SQLException {
+      try (Connection c = pool.getConnection()) {
+        return work.apply(c);
+      }
+    }
+
+    @Override
+    public void recover(Connection c) {
+      try {
+        c.rollback();
+      } catch (SQLException e) {
+        // Closing the connection hands it back; the pool drops a broken one.
+        LOG.log(System.Logger.Level.DEBUG, "rollback after a failed batch: {0}", e.getMessage());
+      }
+    }
+
+    @Override
+    public void close() {}
   }
 }

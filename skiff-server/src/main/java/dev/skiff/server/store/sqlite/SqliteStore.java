@@ -1,12 +1,7 @@
 package dev.skiff.server.store.sqlite;
 
-import dev.skiff.server.store.CallStore;
-import dev.skiff.server.store.DeploymentStore;
-import dev.skiff.server.store.LogStore;
-import dev.skiff.server.store.RunStore;
-import dev.skiff.server.store.Store;
-import dev.skiff.server.store.TokenStore;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
+import dev.skiff.server.store.jdbc.JdbcStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,21 +29,9 @@ import java.util.List;
  *
  * <p>{@link #close()} lets queued writes commit, then closes the file. Thread-safe.
  */
-public final class SqliteStore implements Store {
-  private final GroupCommitWriter db;
-  private final SqliteCalls calls;
-  private final SqliteDeployments deployments;
-  private final SqliteRuns runs;
-  private final SqliteLogs logs;
-  private final SqliteTokens tokens;
-
+public final class SqliteStore extends JdbcStore {
   private SqliteStore(Connection connection) {
-    this.db = new GroupCommitWriter(connection, "Skiff store");
-    this.calls = new SqliteCalls(db);
-    this.deployments = new SqliteDeployments(db);
-    this.runs = new SqliteRuns(db);
-    this.logs = new SqliteLogs(db);
-    this.tokens = new SqliteTokens(db);
+    super(new GroupCommitWriter(connection, "Skiff store"), "rowid");
   }
 
   /**
@@ -81,31 +64,6 @@ public final class SqliteStore implements Store {
     } catch (IOException e) {
       throw new UncheckedIOException("could not create the directory of the store " + file, e);
     }
-  }
-
-  @Override
-  public CallStore calls() {
-    return calls;
-  }
-
-  @Override
-  public DeploymentStore deployments() {
-    return deployments;
-  }
-
-  @Override
-  public RunStore runs() {
-    return runs;
-  }
-
-  @Override
-  public LogStore logs() {
-    return logs;
-  }
-
-  @Override
-  public TokenStore tokens() {
-    return tokens;
   }
 
   // ------------------------------------------------------------------------- schema
@@ -185,12 +143,6 @@ public final class SqliteStore implements Store {
 
   /** The schema version of this store. */
   public int schemaVersion() {
-    return db.use("read the schema version", SqliteStore::schemaVersion);
-  }
-
-  /** Commits what is queued and closes the database file. */
-  @Override
-  public void close() {
-    db.close();
+    return db().use("read the schema version", SqliteStore::schemaVersion);
   }
 }

@@ -1,8 +1,7 @@
-package dev.skiff.server.store.sqlite;
+package dev.skiff.server.store.jdbc;
 
 import dev.skiff.server.store.StoredWebToken;
 import dev.skiff.server.store.TokenStore;
-import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,43 +9,55 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link TokenStore} in the {@code meta} (the API token, key {@code token}) and {@code web_tokens}
- * tables. Thread-safe.
+ * tables, in SQL that SQLite and PostgreSQL share. Thread-safe.
  */
-final class SqliteTokens implements TokenStore {
+public final class JdbcTokens implements TokenStore {
   private final GroupCommitWriter db;
 
-  SqliteTokens(GroupCommitWriter db) {
+  /** A repository that writes through {@code db}. */
+  public JdbcTokens(GroupCommitWriter db) {
     this.db = db;
   }
 
   @Override
   public String apiToken() {
-    // Read and, on first use, written with the connection held, so two callers get one token.
+    Optional<String> stored = storedApiToken();
+    if (stored.isPresent()) {
+      return stored.get();
+    }
+    // Two callers (or two servers on one database) may both get here: the first insert wins, and
+    // both read back the one that won.
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    String token = HexFormat.of().formatHex(bytes);
+    db.write(
+            c -> {
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "INSERT INTO meta (key, value) VALUES ('token', ?)"
+                          + " ON CONFLICT (key) DO NOTHING")) {
+                p.setString(1, token);
+                p.executeUpdate();
+              }
+            })
+        .join();
+    return storedApiToken().orElseThrow();
+  }
+
+  private Optional<String> storedApiToken() {
     return db.use(
-        "store the API token",
+        "read the API token",
         c -> {
           try (PreparedStatement p =
-              c.prepareStatement("SELECT value FROM meta WHERE key='token'")) {
-            try (ResultSet r = p.executeQuery()) {
-              if (r.next()) {
-                return r.getString(1);
-              }
-            }
+                  c.prepareStatement("SELECT value FROM meta WHERE key='token'");
+              ResultSet r = p.executeQuery()) {
+            return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
           }
-          byte[] bytes = new byte[32];
-          new SecureRandom().nextBytes(bytes);
-          String token = HexFormat.of().formatHex(bytes);
-          try (PreparedStatement p =
-              c.prepareStatement("INSERT INTO meta (key, value) VALUES ('token', ?)")) {
-            p.setString(1, token);
-            p.executeUpdate();
-            c.commit();
-          }
-          return token;
         });
   }
 

@@ -1,8 +1,7 @@
-package dev.skiff.server.store.sqlite;
+package dev.skiff.server.store.jdbc;
 
 import dev.skiff.server.store.RunStore;
 import dev.skiff.server.store.StoredRun;
-import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
@@ -11,12 +10,23 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link RunStore} in the {@code runs} table. Thread-safe. */
-final class SqliteRuns implements RunStore {
+/**
+ * {@link RunStore} in the {@code runs} table, in SQL that SQLite and PostgreSQL share. Thread-safe.
+ */
+public final class JdbcRuns implements RunStore {
   private final GroupCommitWriter db;
+  private final String insertionOrder;
 
-  SqliteRuns(GroupCommitWriter db) {
+  /**
+   * A repository that writes through {@code db}.
+   *
+   * @param db the store's writer
+   * @param insertionOrder the column that orders rows as they were inserted: SQLite's {@code
+   *     rowid}, a generated column elsewhere
+   */
+  public JdbcRuns(GroupCommitWriter db, String insertionOrder) {
     this.db = db;
+    this.insertionOrder = insertionOrder;
   }
 
   @Override
@@ -76,8 +86,11 @@ final class SqliteRuns implements RunStore {
           try (PreparedStatement p =
               c.prepareStatement(
                   "SELECT id, app_name, function, scheduled_at, started_at, finished_at, result"
-                      + " FROM (SELECT rowid AS seq, * FROM runs WHERE app_name=?"
-                      + " ORDER BY started_at DESC, seq DESC LIMIT ?) ORDER BY started_at, seq")) {
+                      + " FROM (SELECT "
+                      + insertionOrder
+                      + " AS seq, id, app_name, function, scheduled_at, started_at, finished_at,"
+                      + " result FROM runs WHERE app_name=? ORDER BY started_at DESC, seq DESC"
+                      + " LIMIT ?) AS newest ORDER BY started_at, seq")) {
             p.setString(1, appName);
             p.setInt(2, limit);
             try (ResultSet r = p.executeQuery()) {

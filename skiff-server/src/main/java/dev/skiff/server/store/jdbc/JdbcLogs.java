@@ -1,7 +1,6 @@
-package dev.skiff.server.store.sqlite;
+package dev.skiff.server.store.jdbc;
 
 import dev.skiff.server.store.LogStore;
-import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -9,11 +8,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link LogStore} in the {@code logs} table, ordered by its autoincrement key. Thread-safe. */
-final class SqliteLogs implements LogStore {
+/**
+ * {@link LogStore} in the {@code logs} table, ordered by its generated key {@code seq}, in SQL that
+ * SQLite and PostgreSQL share. Thread-safe.
+ */
+public final class JdbcLogs implements LogStore {
   private final GroupCommitWriter db;
 
-  SqliteLogs(GroupCommitWriter db) {
+  /** A repository that writes through {@code db}. */
+  public JdbcLogs(GroupCommitWriter db) {
     this.db = db;
   }
 
@@ -56,7 +59,7 @@ final class SqliteLogs implements LogStore {
           try (PreparedStatement p =
               c.prepareStatement(
                   "SELECT line FROM (SELECT seq, line FROM logs WHERE app_name=?"
-                      + " ORDER BY seq DESC LIMIT ?) ORDER BY seq")) {
+                      + " ORDER BY seq DESC LIMIT ?) AS newest ORDER BY seq")) {
             p.setString(1, appName);
             p.setInt(2, limit);
             try (ResultSet r = p.executeQuery()) {

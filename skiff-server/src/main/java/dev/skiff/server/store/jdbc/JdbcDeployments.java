@@ -1,8 +1,7 @@
-package dev.skiff.server.store.sqlite;
+package dev.skiff.server.store.jdbc;
 
 import dev.skiff.server.store.DeploymentStore;
 import dev.skiff.server.store.StoredApp;
-import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
@@ -10,11 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link DeploymentStore} in the {@code apps} table. Thread-safe. */
-final class SqliteDeployments implements DeploymentStore {
+/**
+ * {@link DeploymentStore} in the {@code apps} table, in SQL that SQLite and PostgreSQL share.
+ * Thread-safe.
+ */
+public final class JdbcDeployments implements DeploymentStore {
   private final GroupCommitWriter db;
 
-  SqliteDeployments(GroupCommitWriter db) {
+  /** A repository that writes through {@code db}. */
+  public JdbcDeployments(GroupCommitWriter db) {
     this.db = db;
   }
 
@@ -24,8 +27,9 @@ final class SqliteDeployments implements DeploymentStore {
         c -> {
           try (PreparedStatement p =
               c.prepareStatement(
-                  "INSERT OR REPLACE INTO apps (name, version, deployed_at, definition)"
-                      + " VALUES (?, ?, ?, ?)")) {
+                  "INSERT INTO apps (name, version, deployed_at, definition) VALUES (?, ?, ?, ?)"
+                      + " ON CONFLICT (name) DO UPDATE SET version=excluded.version,"
+                      + " deployed_at=excluded.deployed_at, definition=excluded.definition")) {
             p.setString(1, app.name());
             p.setLong(2, app.version());
             p.setLong(3, app.deployedAt().toEpochMilli());

@@ -1,9 +1,8 @@
-package dev.skiff.server.store.sqlite;
+package dev.skiff.server.store.jdbc;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.StoredCall;
-import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
@@ -12,12 +11,26 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link CallStore} in the {@code calls} table. Thread-safe. */
-final class SqliteCalls implements CallStore {
-  private final GroupCommitWriter db;
+/**
+ * {@link CallStore} in the {@code calls} table, in SQL that SQLite and PostgreSQL share.
+ * Thread-safe.
+ */
+public final class JdbcCalls implements CallStore {
+  private static final byte[] NONE = new byte[0];
 
-  SqliteCalls(GroupCommitWriter db) {
+  private final GroupCommitWriter db;
+  private final String insertionOrder;
+
+  /**
+   * A repository that writes through {@code db}.
+   *
+   * @param db the store's writer
+   * @param insertionOrder the column that orders rows as they were inserted: SQLite's {@code
+   *     rowid}, a generated column elsewhere
+   */
+  public JdbcCalls(GroupCommitWriter db, String insertionOrder) {
     this.db = db;
+    this.insertionOrder = insertionOrder;
   }
 
   @Override
@@ -46,10 +59,11 @@ final class SqliteCalls implements CallStore {
         c -> {
           try (PreparedStatement p =
               c.prepareStatement(
-                  "UPDATE calls SET result=?, finished_at=?, args=x'' WHERE id=? AND result IS NULL")) {
+                  "UPDATE calls SET result=?, finished_at=?, args=? WHERE id=? AND result IS NULL")) {
             p.setBytes(1, result);
             p.setLong(2, at.toEpochMilli());
-            p.setString(3, id);
+            p.setBytes(3, NONE);
+            p.setString(4, id);
             p.executeUpdate();
           }
         });
@@ -63,7 +77,7 @@ final class SqliteCalls implements CallStore {
 
   @Override
   public List<StoredCall> unfinished() {
-    return select("WHERE result IS NULL ORDER BY created_at, rowid");
+    return select("WHERE result IS NULL ORDER BY created_at, " + insertionOrder);
   }
 
   private List<StoredCall> select(String where, String... params) {

@@ -1,0 +1,74 @@
+package dev.skiff.server.store.jdbc;
+
+import dev.skiff.server.store.CallStore;
+import dev.skiff.server.store.DeploymentStore;
+import dev.skiff.server.store.LogStore;
+import dev.skiff.server.store.RunStore;
+import dev.skiff.server.store.Store;
+import dev.skiff.server.store.TokenStore;
+
+/**
+ * A {@link Store} whose repositories are the shared JDBC ones ({@code Jdbc*}), all writing through
+ * one {@link GroupCommitWriter}; a database's store adds its schema and how it connects.
+ * Thread-safe.
+ */
+public abstract class JdbcStore implements Store {
+  private final GroupCommitWriter db;
+  private final JdbcCalls calls;
+  private final JdbcDeployments deployments;
+  private final JdbcRuns runs;
+  private final JdbcLogs logs;
+  private final JdbcTokens tokens;
+
+  /**
+   * A store on {@code db}.
+   *
+   * @param db the writer, closed by {@link #close()}
+   * @param insertionOrder the column that orders rows as they were inserted: SQLite's {@code
+   *     rowid}, a generated column elsewhere
+   */
+  protected JdbcStore(GroupCommitWriter db, String insertionOrder) {
+    this.db = db;
+    this.calls = new JdbcCalls(db, insertionOrder);
+    this.deployments = new JdbcDeployments(db);
+    this.runs = new JdbcRuns(db, insertionOrder);
+    this.logs = new JdbcLogs(db);
+    this.tokens = new JdbcTokens(db);
+  }
+
+  /** The writer the repositories use, for what a database's store reads of its own. */
+  protected final GroupCommitWriter db() {
+    return db;
+  }
+
+  @Override
+  public final CallStore calls() {
+    return calls;
+  }
+
+  @Override
+  public final DeploymentStore deployments() {
+    return deployments;
+  }
+
+  @Override
+  public final RunStore runs() {
+    return runs;
+  }
+
+  @Override
+  public final LogStore logs() {
+    return logs;
+  }
+
+  @Override
+  public final TokenStore tokens() {
+    return tokens;
+  }
+
+  /** Commits what is queued and closes the writer. */
+  @Override
+  public void close() {
+    db.close();
+  }
+}
