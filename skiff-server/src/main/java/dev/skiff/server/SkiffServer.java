@@ -313,8 +313,16 @@ public final class SkiffServer implements AutoCloseable {
       } else {
         password = Optional.ofNullable(env.get(DATABASE_PASSWORD_VARIABLE));
       }
-      return PostgresStore.open(
-          database.url(), Optional.ofNullable(env.get(DATABASE_USER_VARIABLE)), password);
+      PostgresStore store =
+          PostgresStore.open(
+              database.url(), Optional.ofNullable(env.get(DATABASE_USER_VARIABLE)), password);
+      try {
+        store.holdExclusively(database.url());
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+      return store;
     }
     SqliteStore store = SqliteStore.open(dataDir.resolve("skiff.db"));
     restrict(dataDir.resolve("skiff.db"));

@@ -94,4 +94,29 @@ class SkiffServerDatabaseTest {
         .hasMessageStartingWith("could not open the Skiff store in the database " + url + ": ")
         .hasMessageContaining("refused");
   }
+
+  @Test
+  void oneServerHoldsADatabaseUntilItsStoreCloses() {
+    Map<String, String> env =
+        Map.of(
+            SkiffServer.DATABASE_USER_VARIABLE,
+            LocalPostgres.USER,
+            SkiffServer.DATABASE_PASSWORD_VARIABLE,
+            LocalPostgres.PASSWORD);
+    String url = postgres.newDatabase();
+    SkiffServer.Options options = parse("--database", url);
+    try (Store first = SkiffServer.openStore(options, dir, env)) {
+      assertThatThrownBy(() -> SkiffServer.openStore(options, dir, env))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              "another Skiff server runs on the database "
+                  + url
+                  + "; one server keeps its store in a database at a time (stop the other one,"
+                  + " or give this one a database of its own)");
+      assertThat(first.tokens().apiToken()).hasSize(64); // the first one goes on
+    }
+    try (Store next = SkiffServer.openStore(options, dir, env)) {
+      assertThat(next.tokens().apiToken()).hasSize(64);
+    }
+  }
 }
