@@ -55,6 +55,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
@@ -437,7 +438,9 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       if (contentType != null) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
       }
-      if (closeConnection) {
+      // HTTP/2 has no Connection header: there a body left unread resets the stream alone.
+      if (closeConnection
+          && request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_2) {
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
       }
       response.write(true, ByteBuffer.wrap(body), callback);
