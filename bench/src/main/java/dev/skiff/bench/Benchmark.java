@@ -10,7 +10,9 @@ enum Benchmark {
   COLD_START("cold_start", EnumSet.of(Phase.COLD_START)),
   MEMORY("memory", EnumSet.of(Phase.IDLE_MEMORY, Phase.QUEUED_SPAWNS)),
   SPAWN_ENQUEUE("spawn_enqueue", EnumSet.of(Phase.QUEUED_SPAWNS)),
-  SPAWN_DURABILITY("spawn_durability", EnumSet.of(Phase.SPAWN_DURABILITY));
+  SPAWN_DURABILITY("spawn_durability", EnumSet.of(Phase.SPAWN_DURABILITY)),
+  SPAWN_DURABILITY_POSTGRES(
+      "spawn_durability_postgres", EnumSet.of(Phase.SPAWN_DURABILITY_POSTGRES));
 
   private final String id;
 

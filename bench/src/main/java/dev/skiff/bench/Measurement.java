@@ -1,5 +1,7 @@
 package dev.skiff.bench;
 
+import java.util.List;
+
 /** What one phase of the harness measured: Skiff's figures and the same run's baselines. */
 sealed interface Measurement {
 
@@ -76,6 +78,32 @@ sealed interface Measurement {
    */
   record SpawnDurability(int spawns, int threads, int rounds, double perS, double baselinePerS)
       implements Measurement {}
+
+  /**
+   * Concurrent spawns on the long-running server with its store in PostgreSQL against the same with
+   * it in SQLite, in spawns per second over each side's timed rounds.
+   *
+   * @param spawns spawns per round
+   * @param threads threads spawning concurrently
+   * @param blocksPerSide blocks (a server each) per side, alternating, SQLite first
+   * @param roundsPerBlock timed rounds in each block
+   * @param perS PostgreSQL's rate
+   * @param baselinePerS SQLite's rate
+   * @param blocks each block's side and rate, in the order they ran, e.g. {@code SQLite 1,234}
+   */
+  record SpawnDurabilityPostgres(
+      int spawns,
+      int threads,
+      int blocksPerSide,
+      int roundsPerBlock,
+      double perS,
+      double baselinePerS,
+      List<String> blocks)
+      implements Measurement {
+    public SpawnDurabilityPostgres {
+      blocks = List.copyOf(blocks);
+    }
+  }
 
   /**
    * Spawning inputs of a blocked function, and the heap they take while queued.

@@ -9,6 +9,8 @@ enum Phase {
   COLD_START("cold_start"),
   /** Starts a long-running server as a child JVM for its measured side. */
   SPAWN_DURABILITY("spawn_durability"),
+  /** Starts PostgreSQL and, in turn, servers on it and on SQLite. */
+  SPAWN_DURABILITY_POSTGRES("spawn_durability_postgres"),
   /** Spawn rate and queued-input heap; last, because it fills the heap. */
   QUEUED_SPAWNS("spawn_enqueue + queued heap");
 

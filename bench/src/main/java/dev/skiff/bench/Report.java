@@ -286,6 +286,37 @@ final class Report {
                 .decimal("baseline_per_s", m.baselinePerS())
                 .toString());
       }
+      case SPAWN_DURABILITY_POSTGRES -> {
+        var m = get(Phase.SPAWN_DURABILITY_POSTGRES, Measurement.SpawnDurabilityPostgres.class);
+        rows.add(
+            new Row(
+                "spawn_durability_postgres (/s)",
+                rate(m.perS()),
+                rate(m.baselinePerS()),
+                ratio(m.perS(), m.baselinePerS())));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "spawn_durability_postgres: the rounds of spawn_durability (%d concurrent spawns"
+                    + " from %d threads, every result then read and checked) on the long-running"
+                    + " server with its store in PostgreSQL (a local server started by the bench,"
+                    + " fsync on, loopback, a new database per block); baseline: the same with its"
+                    + " store in SQLite (synchronous=FULL). The sides run in blocks, %d per side,"
+                    + " alternating, SQLite first (a new server each, %d warm-up and %d timed"
+                    + " round(s));"
+                    + " per block (/s): %s. Here ratio < 1 means PostgreSQL is slower.",
+                m.spawns(),
+                m.threads(),
+                m.blocksPerSide(),
+                sizes.durableWarmupRounds(),
+                m.roundsPerBlock(),
+                String.join(", ", m.blocks())));
+        json.add(
+            new JsonLine(b.id())
+                .decimal("per_s", m.perS())
+                .decimal("baseline_per_s", m.baselinePerS())
+                .toString());
+      }
       case SPAWN_ENQUEUE -> {
         var m = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);
         rows.add(new Row("spawn_enqueue, 1 thread (/s)", rate(m.perS()), "-", "-"));

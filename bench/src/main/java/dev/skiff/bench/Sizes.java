@@ -20,6 +20,8 @@ import java.time.Duration;
  *     #SPAWN_DURABILITY_THREADS} threads
  * @param durableWarmupRounds untimed rounds per side first
  * @param durableRounds interleaved timed rounds per side
+ * @param durableBlocks blocks per side of {@code spawn_durability_postgres} (a server each,
+ *     alternating between the sides), among which the side's {@code durableRounds} are shared
  * @param phaseLimit the most one phase may take before it is stopped and reported as failed
  * @param totalLimit the most the whole run may take before the harness exits
  */
@@ -37,6 +39,7 @@ record Sizes(
     int durableSpawns,
     int durableWarmupRounds,
     int durableRounds,
+    int durableBlocks,
     Duration phaseLimit,
     Duration totalLimit) {
 
@@ -46,7 +49,7 @@ record Sizes(
   /** Platform threads that spawn concurrently in {@code spawn_durability}. */
   static final int SPAWN_DURABILITY_THREADS = 64;
 
-  /** The full run: about five minutes on two cores. */
+  /** The full run: about six minutes on two cores. */
   static Sizes full() {
     return new Sizes(
         "full",
@@ -62,11 +65,12 @@ record Sizes(
         1_000,
         2,
         6,
+        2,
         Duration.ofMinutes(4),
         Duration.ofMinutes(15));
   }
 
-  /** The quick run ({@code --quick}): about three minutes including the build. */
+  /** The quick run ({@code --quick}): three to four minutes including the build. */
   static Sizes quick() {
     return new Sizes(
         "quick",
@@ -82,8 +86,11 @@ record Sizes(
         500,
         1,
         2,
+        1,
         Duration.ofSeconds(50),
-        Duration.ofSeconds(180));
+        // All phases of a quick run (spawn_durability_postgres alone takes about 30 s), with a
+        // margin for a busy machine.
+        Duration.ofSeconds(240));
   }
 
   /**
@@ -105,6 +112,7 @@ record Sizes(
         durableSpawns,
         durableWarmupRounds,
         durableRounds,
+        durableBlocks,
         limit,
         total.compareTo(totalLimit) > 0 ? total : totalLimit);
   }

@@ -78,8 +78,8 @@ final class SpawnDurabilityBenchmark {
    * Spawns {@code inc(0..n-1)} from the pool's threads and returns the nanoseconds until every
    * spawn returned; then checks every result and that the call ids are distinct.
    */
-  private static long round(
-      Function1<Integer, Integer> inc, ExecutorService pool, int n, Sizes sizes) throws Exception {
+  static long round(Function1<Integer, Integer> inc, ExecutorService pool, int n, Sizes sizes)
+      throws Exception {
     long start = System.nanoTime();
     List<Future<FunctionCall<Integer>>> spawns = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -105,7 +105,7 @@ final class SpawnDurabilityBenchmark {
     return elapsed;
   }
 
-  private static void check(int actual, int expected, String what) {
+  static void check(int actual, int expected, String what) {
     if (actual != expected) {
       throw new IllegalStateException(what + " was " + actual + ", not " + expected);
     }

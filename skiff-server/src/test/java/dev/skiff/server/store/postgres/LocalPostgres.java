@@ -76,7 +76,7 @@ public final class LocalPostgres implements AutoCloseable {
       return context
           .getRoot()
           .getStore(NAMESPACE)
-          .getOrComputeIfAbsent(LocalPostgres.class, k -> start(), LocalPostgres.class);
+          .getOrComputeIfAbsent(LocalPostgres.class, k -> start(false), LocalPostgres.class);
     }
   }
 
@@ -106,7 +106,15 @@ public final class LocalPostgres implements AutoCloseable {
     return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
   }
 
-  private static LocalPostgres start() {
+  /**
+   * Starts one outside JUnit (the bench does), which the caller closes. With {@code fsync} false,
+   * as for tests, commits skip the disk flushes; with it true, a commit is on disk when it returns,
+   * as in production (PostgreSQL's default), for measurements that compare durable stores. A
+   * shutdown hook also stops it.
+   *
+   * @throws IllegalStateException if there are no PostgreSQL binaries, or it did not start
+   */
+  public static LocalPostgres start(boolean fsync) {
     Path bin = binaries();
     Path dir;
     try {
@@ -149,9 +157,9 @@ public final class LocalPostgres implements AutoCloseable {
                       "listen_addresses=127.0.0.1",
                       "-c",
                       "unix_socket_directories=" + dir,
-                      // Tests never crash the machine: skip the disk flushes, keep the commits.
+                      // Tests never crash the machine: they may skip the disk flushes.
                       "-c",
-                      "fsync=off",
+                      "fsync=" + (fsync ? "on" : "off"),
                       "-c",
                       "max_connections=200"))
               .redirectErrorStream(true)
