@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -209,7 +210,7 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   private void launch(int onPort, int onWebPort) {
-    List<String> command = new ArrayList<>(javaCommand());
+    List<String> command = serverJavaCommand();
     if (fullJit) {
       command.removeAll(SkiffExtension.QUICK_START_JVM_OPTIONS);
     }
@@ -428,10 +429,33 @@ public final class ServerProcess implements AutoCloseable {
   }
 
   private static List<String> javaCommand() {
+    List<String> command = baseJavaCommand();
+    command.addAll(List.of("-Xshare:auto", "-cp", System.getProperty("java.class.path")));
+    return command;
+  }
+
+  /** The server's JVM: with the {@link ServerAotCache} where there is one, else as others. */
+  private static List<String> serverJavaCommand() {
+    List<String> command = baseJavaCommand();
+    Optional<ServerAotCache> cache = ServerAotCache.get(command);
+    if (cache.isEmpty()) {
+      return javaCommand();
+    }
+    command.addAll(
+        List.of(
+            "-XX:AOTCache=" + cache.get().file,
+            // A cache this JVM cannot use (other options) is skipped; the server's output says
+            // nothing of it.
+            "-Xlog:aot=off,cds=off",
+            "-cp",
+            cache.get().classpath));
+    return command;
+  }
+
+  private static List<String> baseJavaCommand() {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC"));
     command.addAll(SkiffExtension.QUICK_START_JVM_OPTIONS);
-    command.addAll(List.of("-Xshare:auto", "-cp", System.getProperty("java.class.path")));
     return command;
   }
 
