@@ -87,7 +87,16 @@ public final class WarmPool {
   private final Map<List<ClasspathEntry>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
   private final Map<String, Warm> byId = new LinkedHashMap<>();
   private final Map<List<ClasspathEntry>, Integer> users = new LinkedHashMap<>();
+  // Guarded by lock: warm containers of each classpath that failed or died in a row, unclaimed.
+  private final Map<List<ClasspathEntry>, Integer> failures = new HashMap<>();
   private boolean closed;
+
+  /**
+   * How many unclaimed warm containers of a classpath may fail or die in a row, each replaced at
+   * once, before the pool stops replacing them until one connects (or a claimed one connects and
+   * refills the pool).
+   */
+  static final int MAX_FAILURES_IN_A_ROW = 3;
 
   /**
    * A pool of {@code size} warm containers per classpath in use, at most {@code max} in all.
@@ -282,6 +291,7 @@ public final class WarmPool {
         return false;
       }
       w.channel = Optional.of(channel);
+      failures.remove(w.classpath); // this one started: the classpath's containers can start
       if (closed) {
         channel.shutdown();
       }
@@ -385,9 +395,12 @@ public final class WarmPool {
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());
       Container c = adopterOf(w);
+      boolean unclaimed = lostUnclaimed(w);
       forget(w);
       if (c != null) {
         c.scheduler.onAdoptedLaunchFailed(c, e);
+      } else if (unclaimed) {
+        replaceFailed(w.classpath);
       }
       return;
     }
@@ -416,10 +429,61 @@ public final class WarmPool {
               if (c != null) {
                 c.scheduler.onExit(c, code, handle.stderrTail());
               } else {
-                LOG.log(Level.DEBUG, "warm container {0} exited with {1}", w.id, code);
+                boolean unclaimed = lostUnclaimed(w);
                 forget(w);
+                if (unclaimed) {
+                  LOG.log(
+                      Level.WARNING,
+                      "warm container {0} exited with {1} before any function took it: {2}",
+                      w.id,
+                      code,
+                      String.join("\n", handle.stderrTail()));
+                  replaceFailed(w.classpath);
+                } else {
+                  LOG.log(Level.DEBUG, "warm container {0} exited with {1}", w.id, code);
+                }
               }
             });
+  }
+
+  /**
+   * Whether {@code w}, which failed to start or exited, was still waiting to be claimed: the pool
+   * neither dropped it (a release takes it out first) nor is closing, so it died on its own.
+   */
+  private boolean lostUnclaimed(Warm w) {
+    lock.lock();
+    try {
+      return !closed && w.adopter == null && byId.containsKey(w.id);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Replaces a warm container of {@code classpath} that failed or died, unless {@value
+   * #MAX_FAILURES_IN_A_ROW} have in a row: a classpath whose containers cannot start must not start
+   * them in a loop.
+   */
+  private void replaceFailed(List<ClasspathEntry> classpath) {
+    int inARow;
+    lock.lock();
+    try {
+      inARow = failures.merge(classpath, 1, Integer::sum);
+    } finally {
+      lock.unlock();
+    }
+    if (inARow > MAX_FAILURES_IN_A_ROW) {
+      if (inARow == MAX_FAILURES_IN_A_ROW + 1) {
+        LOG.log(
+            Level.WARNING,
+            "warm containers failed "
+                + MAX_FAILURES_IN_A_ROW
+                + " times in a row for one classpath; none are started for it until a container"
+                + " of it starts");
+      }
+      return;
+    }
+    fill(classpath);
   }
 
   private Container adopterOf(Warm w) {

@@ -82,4 +82,33 @@ class WarmPoolTest {
     pool.acquire(ONE);
     assertThat(backend.last().spec.resources()).isEqualTo(Resources.NONE);
   }
+
+  @Test
+  void aWarmContainerThatDiesIsReplacedButNotInALoop() {
+    WarmPool pool = pool(1, 4, Runnable::run);
+    pool.acquire(ONE);
+    assertThat(backend.started).hasSize(1);
+    backend.last().exit(1); // e.g. its sandbox could not be set up
+    assertThat(backend.started).as("a replacement").hasSize(2);
+    assertThat(pool.waiting(ONE)).containsExactly(backend.last().id());
+    for (int i = 1; i < WarmPool.MAX_FAILURES_IN_A_ROW; i++) {
+      backend.last().exit(1);
+    }
+    assertThat(backend.started).hasSize(1 + WarmPool.MAX_FAILURES_IN_A_ROW);
+    backend.last().exit(1); // one failure too many in a row: no more
+    assertThat(backend.started).hasSize(1 + WarmPool.MAX_FAILURES_IN_A_ROW);
+    assertThat(pool.waiting(ONE)).isEmpty();
+
+    pool.fill(ONE); // as when a claimed container of the classpath connects
+    assertThat(backend.started).hasSize(2 + WarmPool.MAX_FAILURES_IN_A_ROW);
+  }
+
+  @Test
+  void warmContainersStoppedByAReleaseAreNotReplaced() {
+    WarmPool pool = pool(1, 4, Runnable::run);
+    pool.acquire(ONE);
+    pool.release(ONE);
+    assertThat(backend.last().stopAsked).isTrue();
+    assertThat(backend.started).hasSize(1);
+  }
 }
