@@ -22,7 +22,10 @@ import java.time.Duration;
  * @param durableRounds interleaved timed rounds per side
  * @param durableBlocks blocks per side of {@code spawn_durability_postgres} (a server each,
  *     alternating between the sides), among which the side's {@code durableRounds} are shared
- * @param webWarmupS seconds of untimed wrk load per side of {@code web_endpoint} first
+ * @param webWarmupS seconds of untimed wrk load on {@code web_endpoint}'s Skiff side first (the JIT
+ *     compilers of the harness and container JVMs take that long to settle: rounds right after a 5
+ *     s warm-up served half the requests/s of later ones); the bare side, plain Jetty, gets at most
+ *     {@link #WEB_BARE_WARMUP_S}
  * @param webRounds alternating rounds per side of {@code web_endpoint}, at {@link #WEB_CONNECTIONS}
  *     connections and then (as many again) at 1 connection
  * @param webRoundS seconds of each round at {@link #WEB_CONNECTIONS} connections
@@ -61,6 +64,9 @@ record Sizes(
   /** Connections (over {@link #WEB_THREADS} wrk threads) of {@code web_endpoint}'s rounds. */
   static final int WEB_CONNECTIONS = 16;
 
+  /** The most seconds of untimed wrk load on {@code web_endpoint}'s bare side. */
+  static final int WEB_BARE_WARMUP_S = 5;
+
   /** wrk's threads in {@code web_endpoint}'s rounds at {@link #WEB_CONNECTIONS} connections. */
   static final int WEB_THREADS = 2;
 
@@ -81,7 +87,7 @@ record Sizes(
         2,
         6,
         2,
-        5,
+        20,
         5,
         5,
         3,
@@ -106,7 +112,7 @@ record Sizes(
         1,
         2,
         1,
-        3,
+        10,
         2,
         3,
         2,

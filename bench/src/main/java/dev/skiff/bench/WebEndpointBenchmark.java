@@ -30,8 +30,9 @@ import org.eclipse.jetty.util.Fields;
  * <p>The bare server runs in this JVM, where the gateway runs too (the embedded control plane is
  * in-process): the same JVM, heap, garbage collector and JIT-compiled Jetty code serve both sides,
  * so the difference between them is Skiff's work and not two JVMs' settings or warm-up. The sides
- * never run at once. Each gets an untimed warm-up at {@link Sizes#WEB_CONNECTIONS} connections;
- * then the rounds alternate (and so does who goes first), first at {@link Sizes#WEB_CONNECTIONS}
+ * never run at once. Each gets an untimed warm-up at {@link Sizes#WEB_CONNECTIONS} connections
+ * (Skiff's longer: it has two JVMs' JIT compilers to settle, the bare side only Jetty's); then the
+ * rounds alternate (and so does who goes first), first at {@link Sizes#WEB_CONNECTIONS}
  * connections, then at 1 connection for single-request latency. Every response must be a 2xx:
  * before the rounds, one request per side must answer 200 with the same body, and a round with a
  * non-2xx answer or socket error fails the benchmark.
@@ -58,8 +59,9 @@ final class WebEndpointBenchmark {
     int conns = Sizes.WEB_CONNECTIONS;
     int threads = Sizes.WEB_THREADS;
     wrk.run(skiffUrl, Optional.empty(), threads, conns, sizes.webWarmupS());
-    wrk.run(bareUrl, Optional.empty(), threads, conns, sizes.webWarmupS());
-    progress.step("warm-up, " + sizes.webWarmupS() + " s per side");
+    int bareWarmupS = Math.min(sizes.webWarmupS(), Sizes.WEB_BARE_WARMUP_S);
+    wrk.run(bareUrl, Optional.empty(), threads, conns, bareWarmupS);
+    progress.step("warm-up, " + sizes.webWarmupS() + " s Skiff, " + bareWarmupS + " s bare");
 
     List<Wrk.Result> skiff = new ArrayList<>();
     List<Wrk.Result> baseline = new ArrayList<>();
