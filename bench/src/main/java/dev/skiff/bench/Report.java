@@ -241,8 +241,8 @@ final class Report {
                     + " 12, handlers on virtual threads), one warm container running up to %d"
                     + " inputs at once; baseline: the same request answered with the same bytes by"
                     + " a bare handler on a Jetty server configured as the gateway, in this JVM (no"
-                    + " input, no container). After a warm-up of %d s (Skiff) and %d s (bare), %d alternating"
-                    + " round(s) of %d s per side at %d connections (wrk -t%d), then as many of %d"
+                    + " input, no container). After a warm-up of %d s (Skiff) and %d s (bare),"
+                    + " %d alternating round(s) of %d s per side at %d connections (wrk -t%d), then as many of %d"
                     + " s at 1 connection; medians of the rounds; every answer was 2xx. p99 at %d"
                     + " connections: Skiff %.0f us, bare %.0f us. Load average %s before, %s"
                     + " after. Here the ratio of req/s < 1 means Skiff serves fewer.",
