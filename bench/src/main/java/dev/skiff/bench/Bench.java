@@ -11,10 +11,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The benchmark harness, run by {@code bench/run}: measures Skiff on the embedded control plane
- * (warm remote latency, map throughput, cold start, memory, spawn rate) and the long-running
- * server's durable spawns (against memory, and with the store in PostgreSQL against SQLite), each
- * against a baseline measured in the same run, and prints a table and then one JSON line per
- * benchmark on stdout. Progress goes to stderr.
+ * (warm remote latency, map throughput, cold start, a web endpoint under wrk, memory, spawn rate)
+ * and the long-running server's durable spawns (against memory, and with the store in PostgreSQL
+ * against SQLite), each against a baseline measured in the same run, and prints a table and then
+ * one JSON line per benchmark on stdout. Progress goes to stderr.
  *
  * <p>Design: the run is a fixed sequence of {@link Phase}s. Each phase runs on its own thread in
  * its own {@link Cleanup} scope (app runs, child processes) with a time limit; a phase that fails
@@ -26,16 +26,16 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>
  * bench/run [--quick]
- *     [--only remote_latency,map_throughput,cold_start,memory,spawn_enqueue,spawn_durability,
- *            spawn_durability_postgres]
+ *     [--only remote_latency,map_throughput,cold_start,web_endpoint,memory,spawn_enqueue,
+ *            spawn_durability,spawn_durability_postgres]
  * </pre>
  */
 public final class Bench {
   private static final String USAGE =
       """
       usage: bench/run [--quick] [--only BENCH[,BENCH...]] [--phase-limit SECONDS]
-        benchmarks: remote_latency, map_throughput, cold_start, memory, spawn_enqueue,
-                    spawn_durability, spawn_durability_postgres
+        benchmarks: remote_latency, map_throughput, cold_start, web_endpoint, memory,
+                    spawn_enqueue, spawn_durability, spawn_durability_postgres
         --phase-limit: the most one phase may take (default 50 quick, 240 full)\
       """;
 
@@ -206,6 +206,7 @@ public final class Bench {
       case REMOTE_LATENCY -> RemoteLatencyBenchmark.run(sizes, scope, echo);
       case MAP_THROUGHPUT -> MapThroughputBenchmark.run(sizes, scope, echo);
       case COLD_START -> ColdStartBenchmark.run(sizes, scope);
+      case WEB_ENDPOINT -> WebEndpointBenchmark.run(sizes, scope);
       case SPAWN_DURABILITY -> SpawnDurabilityBenchmark.run(sizes, scope);
       case SPAWN_DURABILITY_POSTGRES -> SpawnDurabilityPostgresBenchmark.run(sizes, scope);
       case QUEUED_SPAWNS -> MemoryBenchmarks.queued(sizes, scope);

@@ -2,6 +2,7 @@ package dev.skiff.bench;
 
 import dev.skiff.App;
 import dev.skiff.Function1;
+import dev.skiff.WebEndpoint;
 import java.time.Duration;
 
 /**
@@ -46,6 +47,25 @@ final class BenchFunctions {
   static final Function1<Integer, Integer> memorySpawnInc =
       MEMORY_SPAWN_APP.function(BenchFunctions::inc);
 
+  /** {@code web_endpoint}'s app: {@link #hello} served at {@code /bench-web/hello?name=...}. */
+  static final App WEB_APP = App.named("bench-web");
+
+  /**
+   * A simple-form GET endpoint on one warm container ({@code minContainers(1)}, and {@code
+   * maxContainers(1)} so that no second container starts during a round) that runs as many inputs
+   * at once as wrk opens connections.
+   */
+  static final WebEndpoint webHello =
+      WEB_APP.webEndpoint(
+          BenchFunctions::hello,
+          w ->
+              w.label("hello")
+                  .function(
+                      f ->
+                          f.minContainers(1)
+                              .maxContainers(1)
+                              .concurrentInputs(Sizes.WEB_CONNECTIONS)));
+
   /** The trivial function: returns its argument. */
   static String echo(String s) {
     return s;
@@ -54,6 +74,11 @@ final class BenchFunctions {
   /** Returns its argument plus one: a trivial function whose results tell the inputs apart. */
   static int inc(int x) {
     return x + 1;
+  }
+
+  /** The web endpoint's trivial function: {@code "hello " + name}. */
+  static String hello(String name) {
+    return "hello " + name;
   }
 
   /** Returns {@link #WARM} at once; blocks for {@link #HOLD} on any other argument. */

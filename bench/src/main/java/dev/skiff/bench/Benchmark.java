@@ -9,6 +9,7 @@ enum Benchmark {
   MAP_THROUGHPUT("map_throughput", EnumSet.of(Phase.MAP_THROUGHPUT)),
   COLD_START("cold_start", EnumSet.of(Phase.COLD_START)),
   MEMORY("memory", EnumSet.of(Phase.IDLE_MEMORY, Phase.QUEUED_SPAWNS)),
+  WEB_ENDPOINT("web_endpoint", EnumSet.of(Phase.WEB_ENDPOINT)),
   SPAWN_ENQUEUE("spawn_enqueue", EnumSet.of(Phase.QUEUED_SPAWNS)),
   SPAWN_DURABILITY("spawn_durability", EnumSet.of(Phase.SPAWN_DURABILITY)),
   SPAWN_DURABILITY_POSTGRES(

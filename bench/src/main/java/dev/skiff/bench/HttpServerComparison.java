@@ -1,7 +1,6 @@
 package dev.skiff.bench;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,10 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToDoubleFunction;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Compares three HTTP servers for Skiff's web gateway on a trivial endpoint: the JDK's {@code
@@ -37,12 +34,6 @@ import java.util.regex.Pattern;
  */
 public final class HttpServerComparison {
   private static final long WATCHDOG_S = 240;
-  private static final Pattern PERCENTILE =
-      Pattern.compile("^\\s*(50|99)(?:\\.000)?%\\s+([0-9.]+)(us|ms|s)\\s*$");
-  private static final Pattern REQUESTS_PER_S = Pattern.compile("^Requests/sec:\\s+([0-9.]+)");
-  private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses:\\s+(\\d+)");
-  private static final Pattern SOCKET_ERRORS =
-      Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
   private static final String LUA =
       """
       wrk.method = "POST"
@@ -59,22 +50,19 @@ public final class HttpServerComparison {
           new Contender("jetty-12", JettyBenchServer.class),
           new Contender("helidon-4", HelidonBenchServer.class));
 
-  /** One wrk run's figures. */
-  record WrkResult(double requestsPerS, double p50Us, double p99Us, long errors) {}
-
   private final int rounds;
   private final int seconds;
   private final int warmup;
   private final int connections;
-  private final String wrk;
   private final Cleanup cleanup = new Cleanup("http-servers");
+  private final Wrk wrk;
 
   private HttpServerComparison(Map<String, String> options) {
     this.rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
     this.seconds = Integer.parseInt(options.getOrDefault("seconds", "8"));
     this.warmup = Integer.parseInt(options.getOrDefault("warmup", "5"));
     this.connections = Integer.parseInt(options.getOrDefault("connections", "64"));
-    this.wrk = options.getOrDefault("wrk", "wrk");
+    this.wrk = new Wrk(options.getOrDefault("wrk", "wrk"), cleanup);
   }
 
   /** Runs the comparison; exits 1 on failure. */
@@ -123,7 +111,7 @@ public final class HttpServerComparison {
 
   private void run() throws Exception {
     long started = System.nanoTime();
-    String loadBefore = loadAverage();
+    String loadBefore = Wrk.loadAverage();
     log("load average before: " + loadBefore);
     Path lua = Files.createTempFile("skiff-http-bench", ".lua");
     AutoCloseable deleteLua = () -> Files.deleteIfExists(lua);
@@ -152,26 +140,26 @@ public final class HttpServerComparison {
       log(contender.name() + ": warm-up " + warmup + " s at " + connections + " connections");
       wrk(ports.get(contender), lua, 2, connections, warmup);
     }
-    Map<Contender, List<WrkResult>> results = new LinkedHashMap<>();
+    Map<Contender, List<Wrk.Result>> results = new LinkedHashMap<>();
     CONTENDERS.forEach(c -> results.put(c, new ArrayList<>()));
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < CONTENDERS.size(); i++) {
         // Alternate who goes first, so that no server always follows the same one.
         Contender contender = CONTENDERS.get((i + round) % CONTENDERS.size());
-        WrkResult result = wrk(ports.get(contender), lua, 2, connections, seconds);
+        Wrk.Result result = wrk(ports.get(contender), lua, 2, connections, seconds);
         results.get(contender).add(result);
         log(String.format(Locale.ROOT, "round %d %s: %s", round + 1, contender.name(), result));
       }
     }
-    Map<Contender, WrkResult> single = new LinkedHashMap<>();
+    Map<Contender, Wrk.Result> single = new LinkedHashMap<>();
     for (Contender contender : CONTENDERS) {
-      WrkResult result = wrk(ports.get(contender), lua, 1, 1, Math.max(3, seconds / 2));
+      Wrk.Result result = wrk(ports.get(contender), lua, 1, 1, Math.max(3, seconds / 2));
       single.put(contender, result);
       log(String.format(Locale.ROOT, "1 connection %s: %s", contender.name(), result));
     }
     Map<Contender, Double> rss = new LinkedHashMap<>();
     processes.forEach((c, p) -> rss.put(c, ProcessMemory.rssMib(p.pid())));
-    String loadAfter = loadAverage();
+    String loadAfter = Wrk.loadAverage();
     report(results, single, rss, loadBefore, loadAfter, (System.nanoTime() - started) / 1e9);
   }
 
@@ -251,113 +239,26 @@ public final class HttpServerComparison {
     }
   }
 
-  /** Runs wrk for {@code seconds}, killed if it overruns by 15 s, and parses what it printed. */
-  private WrkResult wrk(int port, Path lua, int threads, int conns, int seconds) throws Exception {
-    List<String> command =
-        List.of(
-            wrk,
-            "-t" + threads,
-            "-c" + conns,
-            "-d" + seconds + "s",
-            "--timeout",
-            "5s",
-            "--latency",
-            "-s",
-            lua.toString(),
-            "http://127.0.0.1:" + port + HttpBenchEndpoint.PATH);
-    Process process;
-    try {
-      process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .start();
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "could not start wrk (" + wrk + "; install it, or pass --wrk PATH): " + e, e);
-    }
-    try (ChildProcess child = ChildProcess.of("wrk", process, cleanup)) {
-      String output = readAll(process, seconds + 15);
-      if (process.exitValue() != 0) {
-        throw new IllegalStateException("wrk exited " + process.exitValue() + ":\n" + output);
-      }
-      return parse(output);
-    }
-  }
-
-  private static String readAll(Process process, long limitS) throws Exception {
-    StringBuilder output = new StringBuilder();
-    Thread reader =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  try {
-                    output.append(
-                        new String(
-                            process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-                  } catch (IOException e) {
-                    // The process was killed; its output is incomplete.
-                  }
-                });
-    if (!process.waitFor(limitS, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("wrk still running after " + limitS + " s; killed");
-    }
-    reader.join(TimeUnit.SECONDS.toMillis(5));
-    return output.toString();
-  }
-
-  static WrkResult parse(String output) {
-    double p50 = Double.NaN;
-    double p99 = Double.NaN;
-    double perS = Double.NaN;
-    long errors = 0;
-    for (String line : output.split("\n")) {
-      Matcher m = PERCENTILE.matcher(line);
-      if (m.matches()) {
-        double value = Double.parseDouble(m.group(2));
-        double us =
-            switch (m.group(3)) {
-              case "us" -> value;
-              case "ms" -> value * 1_000;
-              default -> value * 1_000_000;
-            };
-        if (m.group(1).equals("50")) {
-          p50 = us;
-        } else {
-          p99 = us;
-        }
-      }
-      m = REQUESTS_PER_S.matcher(line);
-      if (m.find()) {
-        perS = Double.parseDouble(m.group(1));
-      }
-      m = NON_2XX.matcher(line);
-      if (m.find()) {
-        errors += Long.parseLong(m.group(1));
-      }
-      m = SOCKET_ERRORS.matcher(line);
-      if (m.find()) {
-        for (int g = 1; g <= 4; g++) {
-          errors += Long.parseLong(m.group(g));
-        }
-      }
-    }
-    if (Double.isNaN(p50) || Double.isNaN(p99) || Double.isNaN(perS)) {
-      throw new IllegalStateException("could not read wrk's output:\n" + output);
-    }
-    return new WrkResult(perS, p50, p99, errors);
+  /** Runs wrk against the server's endpoint with the POST script. */
+  private Wrk.Result wrk(int port, Path lua, int threads, int conns, int seconds)
+      throws InterruptedException {
+    return wrk.run(
+        "http://127.0.0.1:" + port + HttpBenchEndpoint.PATH,
+        Optional.of(lua),
+        threads,
+        conns,
+        seconds);
   }
 
   private void report(
-      Map<Contender, List<WrkResult>> results,
-      Map<Contender, WrkResult> single,
+      Map<Contender, List<Wrk.Result>> results,
+      Map<Contender, Wrk.Result> single,
       Map<Contender, Double> rss,
       String loadBefore,
       String loadAfter,
       double elapsedS) {
     Contender baseline = CONTENDERS.get(0);
-    double basePerS = median(results.get(baseline), WrkResult::requestsPerS);
+    double basePerS = Wrk.median(results.get(baseline), Wrk.Result::requestsPerS);
     System.out.printf(
         Locale.ROOT,
         "HTTP servers, POST %s (%d B JSON in, small JSON out), %d cores, Java %s, %.0f s;"
@@ -391,17 +292,17 @@ public final class HttpServerComparison {
         "RSS MiB",
         "errors");
     for (Contender contender : CONTENDERS) {
-      List<WrkResult> rs = results.get(contender);
-      double perS = median(rs, WrkResult::requestsPerS);
-      WrkResult one = single.get(contender);
-      long errors = rs.stream().mapToLong(WrkResult::errors).sum() + one.errors();
+      List<Wrk.Result> rs = results.get(contender);
+      double perS = Wrk.median(rs, Wrk.Result::requestsPerS);
+      Wrk.Result one = single.get(contender);
+      long errors = rs.stream().mapToLong(Wrk.Result::errors).sum() + one.errors();
       System.out.printf(
           Locale.ROOT,
           "  %-15s %,9.0f %9.3f %9.3f %6.2fx  %,9.0f %9.3f %9.3f  %7.1f  %d%n",
           contender.name(),
           perS,
-          median(rs, WrkResult::p50Us) / 1000,
-          median(rs, WrkResult::p99Us) / 1000,
+          Wrk.median(rs, Wrk.Result::p50Us) / 1000,
+          Wrk.median(rs, Wrk.Result::p99Us) / 1000,
           perS / basePerS,
           one.requestsPerS(),
           one.p50Us() / 1000,
@@ -412,7 +313,7 @@ public final class HttpServerComparison {
     System.out.println();
     for (Contender contender : CONTENDERS) {
       StringBuilder rounds = new StringBuilder();
-      for (WrkResult r : results.get(contender)) {
+      for (Wrk.Result r : results.get(contender)) {
         rounds.append(
             String.format(
                 Locale.ROOT,
@@ -425,36 +326,21 @@ public final class HttpServerComparison {
     }
     System.out.println();
     for (Contender contender : CONTENDERS) {
-      List<WrkResult> rs = results.get(contender);
-      WrkResult one = single.get(contender);
+      List<Wrk.Result> rs = results.get(contender);
+      Wrk.Result one = single.get(contender);
       System.out.printf(
           Locale.ROOT,
           "{\"bench\":\"http_server\",\"server\":\"%s\",\"per_s\":%.1f,\"p50_us\":%.0f,"
               + "\"p99_us\":%.0f,\"single_per_s\":%.1f,\"single_p50_us\":%.0f,"
               + "\"single_p99_us\":%.0f,\"rss_mib\":%.1f}%n",
           contender.name(),
-          median(rs, WrkResult::requestsPerS),
-          median(rs, WrkResult::p50Us),
-          median(rs, WrkResult::p99Us),
+          Wrk.median(rs, Wrk.Result::requestsPerS),
+          Wrk.median(rs, Wrk.Result::p50Us),
+          Wrk.median(rs, Wrk.Result::p99Us),
           one.requestsPerS(),
           one.p50Us(),
           one.p99Us(),
           rss.get(contender));
-    }
-  }
-
-  private static double median(List<WrkResult> results, ToDoubleFunction<WrkResult> figure) {
-    double[] values = results.stream().mapToDouble(figure).sorted().toArray();
-    int n = values.length;
-    return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
     }
   }
 

@@ -106,6 +106,32 @@ sealed interface Measurement {
   }
 
   /**
+   * A Skiff web endpoint under {@code wrk} against the same request on a bare Jetty endpoint
+   * configured as the gateway is: medians over alternating rounds, p50 in microseconds.
+   *
+   * @param connections wrk's connections in the loaded rounds
+   * @param rounds rounds per side, at {@code connections} and (as many) at 1 connection
+   * @param perS Skiff's requests per second at {@code connections}
+   * @param singleP50Us Skiff's p50 at 1 connection (single-request latency)
+   * @param loadBefore the machine's load averages before the phase
+   * @param loadAfter the same after it
+   */
+  record WebEndpoint(
+      int connections,
+      int rounds,
+      double p50Us,
+      double p99Us,
+      double perS,
+      double baselineP50Us,
+      double baselineP99Us,
+      double baselinePerS,
+      double singleP50Us,
+      double baselineSingleP50Us,
+      String loadBefore,
+      String loadAfter)
+      implements Measurement {}
+
+  /**
    * Spawning inputs of a blocked function, and the heap they take while queued.
    *
    * @param queued inputs spawned sequentially and queued when the heap was measured

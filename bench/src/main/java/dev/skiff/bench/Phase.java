@@ -7,6 +7,8 @@ enum Phase {
   REMOTE_LATENCY("remote_latency"),
   MAP_THROUGHPUT("map_throughput"),
   COLD_START("cold_start"),
+  /** Drives a web endpoint and a bare Jetty endpoint with wrk. */
+  WEB_ENDPOINT("web_endpoint"),
   /** Starts a long-running server as a child JVM for its measured side. */
   SPAWN_DURABILITY("spawn_durability"),
   /** Starts PostgreSQL and, in turn, servers on it and on SQLite. */

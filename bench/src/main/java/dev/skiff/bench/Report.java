@@ -212,6 +212,63 @@ final class Report {
                 .decimal("baseline_p50_ms", m.baselineP50Ms())
                 .toString());
       }
+      case WEB_ENDPOINT -> {
+        var m = get(Phase.WEB_ENDPOINT, Measurement.WebEndpoint.class);
+        String at = m.connections() + " conns";
+        rows.add(
+            new Row(
+                "web_endpoint p50, " + at + " (us)",
+                i(Math.round(m.p50Us())),
+                i(Math.round(m.baselineP50Us())),
+                ratio(m.p50Us(), m.baselineP50Us())));
+        rows.add(
+            new Row(
+                "web_endpoint, " + at + " (req/s)",
+                rate(m.perS()),
+                rate(m.baselinePerS()),
+                ratio(m.perS(), m.baselinePerS())));
+        rows.add(
+            new Row(
+                "web_endpoint p50, 1 conn (us)",
+                i(Math.round(m.singleP50Us())),
+                i(Math.round(m.baselineSingleP50Us())),
+                ratio(m.singleP50Us(), m.baselineSingleP50Us())));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "web_endpoint: wrk GET /bench-web/hello?name=x, a simple-form web endpoint"
+                    + " (String hello(String name)) on the embedded control plane's gateway (Jetty"
+                    + " 12, handlers on virtual threads), one warm container running up to %d"
+                    + " inputs at once; baseline: the same request answered with the same bytes by"
+                    + " a bare handler on a Jetty server configured as the gateway, in this JVM (no"
+                    + " input, no container). After a warm-up of %d s (Skiff) and %d s (bare),"
+                    + " %d alternating round(s) of %d s per side at %d connections (wrk -t%d), then as many of %d"
+                    + " s at 1 connection; medians of the rounds; every answer was 2xx. p99 at %d"
+                    + " connections: Skiff %.0f us, bare %.0f us. Load average %s before, %s"
+                    + " after. Here the ratio of req/s < 1 means Skiff serves fewer.",
+                Sizes.WEB_CONNECTIONS,
+                sizes.webWarmupS(),
+                Math.min(sizes.webWarmupS(), Sizes.WEB_BARE_WARMUP_S),
+                m.rounds(),
+                sizes.webRoundS(),
+                m.connections(),
+                Sizes.WEB_THREADS,
+                sizes.webSingleS(),
+                m.connections(),
+                m.p99Us(),
+                m.baselineP99Us(),
+                m.loadBefore(),
+                m.loadAfter()));
+        json.add(
+            new JsonLine(b.id())
+                .integer("p50_us", Math.round(m.p50Us()))
+                .decimal("per_s", m.perS())
+                .integer("baseline_p50_us", Math.round(m.baselineP50Us()))
+                .decimal("baseline_per_s", m.baselinePerS())
+                .integer("single_p50_us", Math.round(m.singleP50Us()))
+                .integer("baseline_single_p50_us", Math.round(m.baselineSingleP50Us()))
+                .toString());
+      }
       case MEMORY -> {
         var idle = get(Phase.IDLE_MEMORY, Measurement.IdleMemory.class);
         var queued = get(Phase.QUEUED_SPAWNS, Measurement.QueuedSpawns.class);

@@ -22,6 +22,14 @@ import java.time.Duration;
  * @param durableRounds interleaved timed rounds per side
  * @param durableBlocks blocks per side of {@code spawn_durability_postgres} (a server each,
  *     alternating between the sides), among which the side's {@code durableRounds} are shared
+ * @param webWarmupS seconds of untimed wrk load on {@code web_endpoint}'s Skiff side first (the JIT
+ *     compilers of the harness and container JVMs take that long to settle: rounds right after a 5
+ *     s warm-up served half the requests/s of later ones); the bare side, plain Jetty, gets at most
+ *     {@link #WEB_BARE_WARMUP_S}
+ * @param webRounds alternating rounds per side of {@code web_endpoint}, at {@link #WEB_CONNECTIONS}
+ *     connections and then (as many again) at 1 connection
+ * @param webRoundS seconds of each round at {@link #WEB_CONNECTIONS} connections
+ * @param webSingleS seconds of each round at 1 connection
  * @param phaseLimit the most one phase may take before it is stopped and reported as failed
  * @param totalLimit the most the whole run may take before the harness exits
  */
@@ -40,6 +48,10 @@ record Sizes(
     int durableWarmupRounds,
     int durableRounds,
     int durableBlocks,
+    int webWarmupS,
+    int webRounds,
+    int webRoundS,
+    int webSingleS,
     Duration phaseLimit,
     Duration totalLimit) {
 
@@ -48,6 +60,15 @@ record Sizes(
 
   /** Platform threads that spawn concurrently in {@code spawn_durability}. */
   static final int SPAWN_DURABILITY_THREADS = 64;
+
+  /** Connections (over {@link #WEB_THREADS} wrk threads) of {@code web_endpoint}'s rounds. */
+  static final int WEB_CONNECTIONS = 16;
+
+  /** The most seconds of untimed wrk load on {@code web_endpoint}'s bare side. */
+  static final int WEB_BARE_WARMUP_S = 5;
+
+  /** wrk's threads in {@code web_endpoint}'s rounds at {@link #WEB_CONNECTIONS} connections. */
+  static final int WEB_THREADS = 2;
 
   /** The full run: about six minutes on two cores. */
   static Sizes full() {
@@ -66,6 +87,10 @@ record Sizes(
         2,
         6,
         2,
+        20,
+        5,
+        5,
+        3,
         Duration.ofMinutes(4),
         Duration.ofMinutes(15));
   }
@@ -87,10 +112,14 @@ record Sizes(
         1,
         2,
         1,
+        10,
+        2,
+        3,
+        2,
         Duration.ofSeconds(50),
-        // All phases of a quick run (spawn_durability_postgres alone takes about 30 s), with a
-        // margin for a busy machine.
-        Duration.ofSeconds(240));
+        // All phases of a quick run (spawn_durability_postgres and web_endpoint alone take about
+        // 30 s each), with a margin for a busy machine.
+        Duration.ofSeconds(300));
   }
 
   /**
@@ -113,6 +142,10 @@ record Sizes(
         durableWarmupRounds,
         durableRounds,
         durableBlocks,
+        webWarmupS,
+        webRounds,
+        webRoundS,
+        webSingleS,
         limit,
         total.compareTo(totalLimit) > 0 ? total : totalLimit);
   }
