@@ -123,6 +123,9 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   /** What a refused request is told to wait before it tries again, in seconds. */
   private static final String RETRY_AFTER_SECONDS = "1";
 
+  /** The most bytes of a refused request's body that are read and dropped, to end it cleanly. */
+  private static final int DISCARD_LIMIT = 64 * 1024;
+
   /** Bodies of unknown length are read in pieces of at most this many bytes. */
   private static final int READ_STEP = 64 * 1024;
 
@@ -420,6 +423,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     final String method;
     private final AtomicBoolean answered = new AtomicBoolean();
     boolean closeConnection;
+    boolean bodyRead; // reading the body began
 
     Exchange(Request request, Response response, Callback callback) {
       this.request = request;
@@ -456,6 +460,9 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     try {
       serve(exchange);
     } catch (Refusal r) {
+      if (!exchange.bodyRead && !exchange.closeConnection) {
+        discardSmallBody(exchange);
+      }
       exchange.sendJson(r.status, error(r.getMessage()), r.headers);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "web gateway failed on " + exchange.rawPath, e);
@@ -536,6 +543,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
    * (adding what it takes to {@code held[0]}) and the read timeout.
    */
   private byte[] readBody(Exchange exchange, Route route, long[] held) throws Refusal {
+    exchange.bodyRead = true;
     Request request = exchange.request;
     long max = route.maxBodyBytes();
     long declared = request.getLength();
@@ -601,6 +609,41 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
             Map.of());
       }
       throw new Refusal(400, "the request body could not be read: " + e.getMessage(), Map.of());
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  /**
+   * Reads and drops the small body of a request refused before its body was read, so that the
+   * refusal ends the request cleanly (a client still sending would otherwise see its connection
+   * closed, or its HTTP/2 stream reset, before it reads the answer). A body over {@value
+   * #DISCARD_LIMIT} bytes, or one that does not arrive within the read timeout, is left unread and
+   * the connection closed after the answer instead.
+   */
+  private void discardSmallBody(Exchange exchange) {
+    Request request = exchange.request;
+    long declared = request.getLength();
+    if (declared == 0) {
+      return;
+    }
+    if (declared > DISCARD_LIMIT) {
+      exchange.closeConnection = true;
+      return;
+    }
+    Scheduler.Task deadline =
+        server
+            .getScheduler()
+            .schedule(
+                () -> request.fail(new TimeoutException("the request body arrived too slowly")),
+                limits.readTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      if (in.readNBytes(DISCARD_LIMIT + 1).length > DISCARD_LIMIT) {
+        exchange.closeConnection = true;
+      }
+    } catch (IOException e) {
+      exchange.closeConnection = true;
     } finally {
       deadline.cancel();
     }
