@@ -67,6 +67,7 @@ public final class WarmPool {
     private Optional<ContainerHandle> handle = Optional.empty();
     private Optional<ContainerChannel> channel = Optional.empty();
     private Container adopter;
+    private boolean diedUnclaimed;
 
     Warm(String id, String token, List<ClasspathEntry> classpath) {
       this.id = id;
@@ -394,12 +395,10 @@ public final class WarmPool {
               output);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());
-      Container c = adopterOf(w);
-      boolean unclaimed = lostUnclaimed(w);
-      forget(w);
+      Container c = adopterOrForget(w);
       if (c != null) {
         c.scheduler.onAdoptedLaunchFailed(c, e);
-      } else if (unclaimed) {
+      } else if (diedUnclaimed(w)) {
         replaceFailed(w.classpath);
       }
       return;
@@ -425,13 +424,11 @@ public final class WarmPool {
         .onExit()
         .thenAccept(
             code -> {
-              Container c = adopterOf(w);
+              Container c = adopterOrForget(w);
               if (c != null) {
                 c.scheduler.onExit(c, code, handle.stderrTail());
               } else {
-                boolean unclaimed = lostUnclaimed(w);
-                forget(w);
-                if (unclaimed) {
+                if (diedUnclaimed(w)) {
                   LOG.log(
                       Level.WARNING,
                       "warm container {0} exited with {1} before any function took it: {2}",
@@ -447,13 +444,29 @@ public final class WarmPool {
   }
 
   /**
-   * Whether {@code w}, which failed to start or exited, was still waiting to be claimed: the pool
-   * neither dropped it (a release takes it out first) nor is closing, so it died on its own.
+   * The container that claimed {@code w}, which failed to start or exited; if none did, forgets
+   * {@code w} in the same step, so that no claim can take it afterwards (a claim between the two
+   * would leave its container waiting for a process that is gone). Remembers whether it died
+   * waiting to be claimed: the pool neither dropped it (a release takes it out first) nor is
+   * closing.
    */
-  private boolean lostUnclaimed(Warm w) {
+  private Container adopterOrForget(Warm w) {
     lock.lock();
     try {
-      return !closed && w.adopter == null && byId.containsKey(w.id);
+      if (w.adopter == null) {
+        w.diedUnclaimed = !closed && byId.containsKey(w.id);
+        forget(w);
+      }
+      return w.adopter;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean diedUnclaimed(Warm w) {
+    lock.lock();
+    try {
+      return w.diedUnclaimed;
     } finally {
       lock.unlock();
     }
