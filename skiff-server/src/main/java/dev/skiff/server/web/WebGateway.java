@@ -559,16 +559,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       held[0] = declared;
     }
     AtomicBoolean late = new AtomicBoolean();
-    Scheduler.Task deadline =
-        server
-            .getScheduler()
-            .schedule(
-                () -> {
-                  late.set(true);
-                  request.fail(new TimeoutException("the request body arrived too slowly"));
-                },
-                limits.readTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+    Scheduler.Task deadline = readDeadline(request, late);
     try (InputStream in = Content.Source.asInputStream(request)) {
       if (declared >= 0) {
         byte[] body = in.readNBytes((int) declared);
@@ -631,13 +622,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       exchange.closeConnection = true;
       return;
     }
-    Scheduler.Task deadline =
-        server
-            .getScheduler()
-            .schedule(
-                () -> request.fail(new TimeoutException("the request body arrived too slowly")),
-                limits.readTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+    Scheduler.Task deadline = readDeadline(request, new AtomicBoolean());
     try (InputStream in = Content.Source.asInputStream(request)) {
       if (in.readNBytes(DISCARD_LIMIT + 1).length > DISCARD_LIMIT) {
         exchange.closeConnection = true;
@@ -647,6 +632,22 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     } finally {
       deadline.cancel();
     }
+  }
+
+  /**
+   * Fails the reads of {@code request}'s body once {@link WebLimits#readTimeout} has passed, and
+   * sets {@code late} when it does; cancel the task once the body is read.
+   */
+  private Scheduler.Task readDeadline(Request request, AtomicBoolean late) {
+    return server
+        .getScheduler()
+        .schedule(
+            () -> {
+              late.set(true);
+              request.fail(new TimeoutException("the request body arrived too slowly"));
+            },
+            limits.readTimeout().toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   private static Refusal tooLarge(Route route, String why) {
