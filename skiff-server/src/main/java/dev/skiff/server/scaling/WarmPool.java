@@ -67,7 +67,6 @@ public final class WarmPool {
     private Optional<ContainerHandle> handle = Optional.empty();
     private Optional<ContainerChannel> channel = Optional.empty();
     private Container adopter;
-    private boolean diedUnclaimed;
 
     Warm(String id, String token, List<ClasspathEntry> classpath) {
       this.id = id;
@@ -395,10 +394,10 @@ public final class WarmPool {
               output);
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not start a warm container: " + e.getMessage());
-      Container c = adopterOrForget(w);
-      if (c != null) {
-        c.scheduler.onAdoptedLaunchFailed(c, e);
-      } else if (diedUnclaimed(w)) {
+      Ended ended = ended(w);
+      if (ended.adopter() != null) {
+        ended.adopter().scheduler.onAdoptedLaunchFailed(ended.adopter(), e);
+      } else if (ended.unclaimed()) {
         replaceFailed(w.classpath);
       }
       return;
@@ -424,11 +423,11 @@ public final class WarmPool {
         .onExit()
         .thenAccept(
             code -> {
-              Container c = adopterOrForget(w);
-              if (c != null) {
-                c.scheduler.onExit(c, code, handle.stderrTail());
+              Ended ended = ended(w);
+              if (ended.adopter() != null) {
+                ended.adopter().scheduler.onExit(ended.adopter(), code, handle.stderrTail());
               } else {
-                if (diedUnclaimed(w)) {
+                if (ended.unclaimed()) {
                   LOG.log(
                       Level.WARNING,
                       "warm container {0} exited with {1} before any function took it: {2}",
@@ -444,29 +443,28 @@ public final class WarmPool {
   }
 
   /**
-   * The container that claimed {@code w}, which failed to start or exited; if none did, forgets
-   * {@code w} in the same step, so that no claim can take it afterwards (a claim between the two
-   * would leave its container waiting for a process that is gone). Remembers whether it died
-   * waiting to be claimed: the pool neither dropped it (a release takes it out first) nor is
-   * closing.
+   * What became of a warm container that failed to start or exited.
+   *
+   * @param adopter the container that claimed it; null if none did
+   * @param unclaimed whether it died waiting to be claimed: the pool neither dropped it (a release
+   *     takes it out first) nor is closing
    */
-  private Container adopterOrForget(Warm w) {
-    lock.lock();
-    try {
-      if (w.adopter == null) {
-        w.diedUnclaimed = !closed && byId.containsKey(w.id);
-        forget(w);
-      }
-      return w.adopter;
-    } finally {
-      lock.unlock();
-    }
-  }
+  private record Ended(Container adopter, boolean unclaimed) {}
 
-  private boolean diedUnclaimed(Warm w) {
+  /**
+   * What became of {@code w}, which failed to start or exited; if nothing claimed it, forgets it in
+   * the same step, so that no claim can take it afterwards (a claim between the two would leave its
+   * container waiting for a process that is gone).
+   */
+  private Ended ended(Warm w) {
     lock.lock();
     try {
-      return w.diedUnclaimed;
+      if (w.adopter != null) {
+        return new Ended(w.adopter, false);
+      }
+      boolean unclaimed = !closed && byId.containsKey(w.id);
+      forget(w);
+      return new Ended(null, unclaimed);
     } finally {
       lock.unlock();
     }
