@@ -154,7 +154,24 @@ public final class PostgresStore extends JdbcStore {
               "CREATE INDEX logs_by_container ON logs (container_id)"),
           List.of(
               "CREATE TABLE web_tokens (key_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                  + " created_at BIGINT NOT NULL, secret_sha256 BYTEA NOT NULL)"));
+                  + " created_at BIGINT NOT NULL, secret_sha256 BYTEA NOT NULL)"),
+          // Shared bytes: jars, payload blobs and image recipes that every replica reads, in
+          // chunks of at most a few MiB each.
+          List.of(
+              "CREATE TABLE shared_objects (kind TEXT NOT NULL, key TEXT NOT NULL,"
+                  + " size BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (kind, key))",
+              "CREATE TABLE shared_chunks (kind TEXT NOT NULL, key TEXT NOT NULL,"
+                  + " n INTEGER NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (kind, key, n))"),
+          // Replicas (heartbeats, addresses) and the leases by which each owns apps: the owner of
+          // an app holds it until expires_at (the database's clock); epoch grows by one with every
+          // new owner, and ownership-dependent writes carry it (fencing).
+          List.of(
+              "CREATE TABLE replicas (id TEXT PRIMARY KEY, address TEXT NOT NULL,"
+                  + " web_address TEXT NOT NULL, certificate TEXT, started_at BIGINT NOT NULL,"
+                  + " heartbeat_at BIGINT NOT NULL)",
+              "CREATE TABLE app_owners (app TEXT PRIMARY KEY, owner TEXT,"
+                  + " epoch BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+                  + " acquired_at BIGINT NOT NULL, reason TEXT)"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();

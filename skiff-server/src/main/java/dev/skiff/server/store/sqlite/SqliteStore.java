@@ -95,7 +95,22 @@ public final class SqliteStore extends JdbcStore {
               "CREATE INDEX IF NOT EXISTS logs_by_container ON logs (container_id)"),
           List.of(
               "CREATE TABLE IF NOT EXISTS web_tokens (key_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                  + " created_at INTEGER NOT NULL, secret_sha256 BLOB NOT NULL)"));
+                  + " created_at INTEGER NOT NULL, secret_sha256 BLOB NOT NULL)"),
+          // Shared bytes (jars, payload blobs, image recipes): used by replicas on PostgreSQL, kept
+          // here so that version n holds the same tables in both stores.
+          List.of(
+              "CREATE TABLE IF NOT EXISTS shared_objects (kind TEXT NOT NULL, key TEXT NOT NULL,"
+                  + " size INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, key))",
+              "CREATE TABLE IF NOT EXISTS shared_chunks (kind TEXT NOT NULL, key TEXT NOT NULL,"
+                  + " n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (kind, key, n))"),
+          // Replicas and the leases by which each owns apps (PostgreSQL; see above).
+          List.of(
+              "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, address TEXT NOT NULL,"
+                  + " web_address TEXT NOT NULL, certificate TEXT, started_at INTEGER NOT NULL,"
+                  + " heartbeat_at INTEGER NOT NULL)",
+              "CREATE TABLE IF NOT EXISTS app_owners (app TEXT PRIMARY KEY, owner TEXT,"
+                  + " epoch INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+                  + " acquired_at INTEGER NOT NULL, reason TEXT)"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();

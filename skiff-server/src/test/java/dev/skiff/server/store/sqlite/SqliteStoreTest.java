@@ -49,7 +49,7 @@ class SqliteStoreTest {
   @Test
   void aNewStoreHasTheCurrentSchemaVersion() {
     try (SqliteStore store = SqliteStore.open(dir.resolve("skiff.db"))) {
-      assertThat(store.schemaVersion()).isEqualTo(SqliteStore.SCHEMA_VERSION).isEqualTo(2);
+      assertThat(store.schemaVersion()).isEqualTo(SqliteStore.SCHEMA_VERSION).isEqualTo(4);
     }
   }
 
