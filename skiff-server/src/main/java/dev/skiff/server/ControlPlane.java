@@ -2,6 +2,9 @@ package dev.skiff.server;
 
 import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
+import dev.skiff.proto.AppLease;
+import dev.skiff.proto.ClusterStatus;
+import dev.skiff.proto.ReplicaStatus;
 import dev.skiff.server.api.BlobService;
 import dev.skiff.server.api.BlockingHandlers;
 import dev.skiff.server.api.ClientService;
@@ -18,6 +21,8 @@ import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.calls.CallRegistry;
+import dev.skiff.server.cluster.Forwarding;
+import dev.skiff.server.cluster.Ownership;
 import dev.skiff.server.deploy.CrossAppCalls;
 import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.files.BlobStore;
@@ -38,7 +43,9 @@ import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.server.store.CallStore;
 import dev.skiff.server.store.InMemoryStore;
+import dev.skiff.server.store.LeaseStore;
 import dev.skiff.server.store.Store;
+import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
@@ -132,6 +139,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Clock clock;
   private final Duration retention;
   private final Optional<AppLeases> leases;
+  private final Optional<Ownership> ownership;
+  private final Optional<Forwarding> forwarding;
   // When results and runs were last swept, on the monotonic clock (a wall clock set back would stop
   // sweeps for as long); written by the sweeper thread only.
   private volatile Instant lastSweep;
@@ -158,7 +167,32 @@ final class ControlPlane implements EmbeddedControlPlane {
       Duration retention,
       Optional<ServerCertificate> tls,
       Optional<Duration> appLease,
-      ServerLimits limits) {
+      ServerLimits limits,
+      Optional<Replication> replication) {
+    /** How a control plane listens without replicas. */
+    Listen(
+        InetSocketAddress address,
+        InetSocketAddress webAddress,
+        Optional<String> token,
+        Store store,
+        boolean durable,
+        Duration retention,
+        Optional<ServerCertificate> tls,
+        Optional<Duration> appLease,
+        ServerLimits limits) {
+      this(
+          address,
+          webAddress,
+          token,
+          store,
+          durable,
+          retention,
+          tls,
+          appLease,
+          limits,
+          Optional.empty());
+    }
+
     /**
      * An embedded control plane: free loopback ports, a random token, memory only, no TLS, no
      * leases, the default bounds.
@@ -173,9 +207,21 @@ final class ControlPlane implements EmbeddedControlPlane {
           Duration.ofDays(7),
           Optional.empty(),
           Optional.empty(),
-          ServerLimits.defaults());
+          ServerLimits.defaults(),
+          Optional.empty());
     }
   }
+
+  /**
+   * A control plane that is one of several replicas on a database that can share apps ({@link
+   * Store#leases()}).
+   *
+   * @param id this replica's id, unique among them
+   * @param lease the length of its apps' leases
+   * @param advertise where the others and clients reach its API ({@code host:port}); empty: the
+   *     address it listens on
+   */
+  record Replication(String id, Duration lease, Optional<String> advertise) {}
 
   private ControlPlane(ControlPlaneConfig config, ContainerBackend backend, Clock clock) {
     this(config, backend, clock, Listen.embedded());
@@ -269,6 +315,39 @@ final class ControlPlane implements EmbeddedControlPlane {
             ? Optional.of(
                 new Deployments(apps, store, calls, web, images, volumes, clock, config.dataDir()))
             : Optional.empty();
+    this.ownership =
+        listen
+            .replication()
+            .filter(r -> deployments.isPresent())
+            .map(
+                r -> {
+                  LeaseStore leaseStore =
+                      store
+                          .leases()
+                          .orElseThrow(
+                              () ->
+                                  new IllegalArgumentException(
+                                      "replicas need a store that several servers share (a"
+                                          + " PostgreSQL --database)"));
+                  return new Ownership(
+                      leaseStore,
+                      r.id(),
+                      r.lease(),
+                      () -> store.deployments().all().stream().map(StoredApp::name).toList());
+                });
+    ownership.ifPresent(
+        o -> {
+          store.leases().orElseThrow().fenceWritesBy(o::epochOf);
+          deployments.orElseThrow().replicated(o);
+          leases.ifPresent(
+              l ->
+                  l.announce(
+                      id -> {
+                        o.claimNow("#" + id, "created through this replica");
+                        o.running("#" + id, id);
+                      },
+                      id -> handlersLater(() -> o.forget("#" + id))));
+        });
     deployments.ifPresent(schedules::persistence);
     deployments.ifPresent(d -> logs.archive(new StoredLogs(store.logs(), d::nameOf)));
     List<BindableService> bindable =
@@ -285,7 +364,8 @@ final class ControlPlane implements EmbeddedControlPlane {
                 deployments,
                 SecretStore.open(config.dataDir()),
                 volumes,
-                leases),
+                leases,
+                this::clusterStatus),
             new ImageService(images),
             new ContainerService(containers, pool),
             new BlobService(
@@ -297,6 +377,16 @@ final class ControlPlane implements EmbeddedControlPlane {
             new TokenService(webTokens));
     this.handlers =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("skiff-rpc-", 0).factory());
+    this.forwarding =
+        ownership.map(
+            o ->
+                new Forwarding(
+                    o,
+                    listen.limits().maxMessageBytes(),
+                    id -> apps.find(id).isPresent(),
+                    id -> calls.live(id).isPresent(),
+                    calls::stored,
+                    handlers));
     BlockingHandlers blocking = BlockingHandlers.on(handlers);
     List<ServerServiceDefinition> services =
         bindable.stream().map(s -> ServerInterceptors.intercept(s, blocking)).toList();
@@ -316,6 +406,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             .maxInboundMessageSize(listen.limits().maxMessageBytes())
             .permitKeepAliveTime(10, TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true);
+    // Runs after the token check and the principal filter (server interceptors run in reverse).
+    forwarding.ifPresent(socket::intercept);
     socket.intercept(PrincipalFilter.noContainers()); // containers use their socket
     socket.intercept(interceptor);
     // The same services without a socket, for a client in this JVM: its calls skip the loopback
@@ -367,7 +459,33 @@ final class ControlPlane implements EmbeddedControlPlane {
     this.target = host + ":" + server.getPort();
     listening.set(new ContainerEndpoint(containerSocket.path()));
     deployments.ifPresent(d -> d.onRequeue(blobs::reown));
-    deployments.ifPresent(Deployments::restore);
+    if (ownership.isPresent()) {
+      Replication r = listen.replication().orElseThrow();
+      String webHost = web.baseUrl().replaceFirst("^https?://", "");
+      ownership
+          .get()
+          .start(
+              new LeaseStore.Replica(
+                  r.id(),
+                  r.advertise().orElse(target),
+                  webHost,
+                  listen.tls().map(ServerCertificate::certificatePem),
+                  clock.millis(),
+                  0),
+              new Ownership.Listener() {
+                @Override
+                public void taken(String app, String reason) {
+                  deployments.orElseThrow().takeOver(app, reason);
+                }
+
+                @Override
+                public void lost(String app, String why) {
+                  deployments.orElseThrow().lost(app, why);
+                }
+              });
+    } else {
+      deployments.ifPresent(Deployments::restore);
+    }
     long tickMillis = config.tick().toMillis();
     this.ticker =
         timer.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
@@ -419,6 +537,52 @@ final class ControlPlane implements EmbeddedControlPlane {
   @Override
   public String token() {
     return tokens.clientToken();
+  }
+
+  /**
+   * The replicas and their leases, read from the database now; a control plane without replicas
+   * answers with itself alone.
+   */
+  private ClusterStatus clusterStatus() {
+    ClusterStatus.Builder b = ClusterStatus.newBuilder();
+    if (ownership.isEmpty()) {
+      return b.setReplicated(false)
+          .addReplicas(
+              ReplicaStatus.newBuilder()
+                  .setId("")
+                  .setAddress(target)
+                  .setWebAddress(web.baseUrl().replaceFirst("^https?://", ""))
+                  .setLive(true))
+          .build();
+    }
+    Ownership o = ownership.get();
+    b.setReplicated(true).setReplica(o.id()).setLeaseMs(o.leaseLength().toMillis());
+    for (LeaseStore.Replica r : o.replicas()) {
+      b.addReplicas(
+          ReplicaStatus.newBuilder()
+              .setId(r.id())
+              .setAddress(r.address())
+              .setWebAddress(r.webAddress())
+              .setStartedAtMs(r.startedAtMs())
+              .setHeartbeatAgeMs(r.heartbeatAgeMs())
+              .setLive(r.heartbeatAgeMs() < o.leaseLength().toMillis()));
+    }
+    for (LeaseStore.Lease l : o.leases()) {
+      b.addLeases(
+          AppLease.newBuilder()
+              .setApp(l.app())
+              .setOwner(l.owner().orElse(""))
+              .setEpoch(l.epoch())
+              .setExpiresInMs(l.expiresInMs())
+              .setHeldForMs(l.heldForMs())
+              .setReason(l.reason()));
+    }
+    return b.build();
+  }
+
+  /** Runs {@code work} on a virtual thread: it waits for the store. */
+  private static void handlersLater(Runnable work) {
+    Thread.ofVirtual().name("skiff-lease-end").start(work);
   }
 
   private void placeWaiting() {
@@ -480,6 +644,10 @@ final class ControlPlane implements EmbeddedControlPlane {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Gives up this replica's leases first: the others take its apps over at once, and the failures
+    // that stopping its apps causes are refused by the store (they belong to the new owners).
+    ownership.ifPresent(Ownership::close);
+    forwarding.ifPresent(Forwarding::close);
     schedules.close();
     web.close();
     // Closed before the apps stop, so that the failures their shutdown causes are not stored as

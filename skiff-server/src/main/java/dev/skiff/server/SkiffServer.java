@@ -5,6 +5,8 @@ import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
+import dev.skiff.server.cluster.Ownership;
+import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.deploy.JarStore;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
@@ -160,15 +162,75 @@ public final class SkiffServer implements AutoCloseable {
    * #DATABASE_PASSWORD_VARIABLE}: never from the command line, which every user of the machine can
    * read.
    *
+   * <p>Every server on one database is a <em>replica</em>: each owns some of the deployed apps
+   * through a lease of {@code lease}, renews it, and takes over the apps of a replica that stops
+   * renewing (see docs/scale-out.md).
+   *
    * @param url a PostgreSQL JDBC URL without a password ({@link PostgresStore#checkUrl})
    * @param passwordFile where the password is; empty: {@value #DATABASE_PASSWORD_VARIABLE}
+   * @param replicaId this replica's id among those on the database; empty: a random one
+   * @param lease how long an app stays with a replica that stopped renewing its lease
+   * @param advertise where clients and the other replicas reach this one ({@code host:port});
+   *     empty: the address it listens on
    */
-  public record Database(String url, Optional<Path> passwordFile) {
-    /** Checks the URL. */
+  public record Database(
+      String url,
+      Optional<Path> passwordFile,
+      Optional<String> replicaId,
+      Duration lease,
+      Optional<String> advertise) {
+    /** A replica id: letters, digits, '-', '_' and '.', at most 64. */
+    private static final Pattern REPLICA_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    /** Checks the URL, the replica id, the lease and the advertised address. */
     public Database {
       PostgresStore.checkUrl(url);
       Objects.requireNonNull(passwordFile, "passwordFile");
+      replicaId.ifPresent(
+          id -> {
+            if (!REPLICA_ID.matcher(id).matches()) {
+              throw new IllegalArgumentException(
+                  "--replica-id '"
+                      + id
+                      + "' is not allowed: use 1 to 64 letters, digits, '.', '-' or '_'");
+            }
+          });
+      if (lease.compareTo(Ownership.MIN_LEASE) < 0 || lease.compareTo(Ownership.MAX_LEASE) > 0) {
+        throw new IllegalArgumentException(
+            "--replica-lease "
+                + lease.toMillis()
+                + "ms is outside "
+                + Ownership.MIN_LEASE.toSeconds()
+                + "s.."
+                + Ownership.MAX_LEASE.toMinutes()
+                + "m");
+      }
+      advertise.ifPresent(SkiffServer::checkHostPort);
     }
+
+    /** A database whose replica has a random id, the default lease, and advertises its address. */
+    public Database(String url, Optional<Path> passwordFile) {
+      this(url, passwordFile, Optional.empty(), Ownership.DEFAULT_LEASE, Optional.empty());
+    }
+  }
+
+  /** Checks a {@code host:port} of {@code --advertise}. */
+  private static String checkHostPort(String address) {
+    int colon = address.lastIndexOf(':');
+    boolean ok = colon > 0;
+    if (ok) {
+      try {
+        int port = Integer.parseInt(address.substring(colon + 1));
+        ok = port >= 1 && port <= 65535;
+      } catch (NumberFormatException e) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "--advertise '" + address + "' is not HOST:PORT (a port 1..65535), e.g. 10.0.0.5:7733");
+    }
+    return address;
   }
 
   /** The environment variable with the database user of {@code --database}. */
@@ -277,7 +339,15 @@ public final class SkiffServer implements AutoCloseable {
                   options.retention(),
                   tls,
                   Optional.of(options.appLease()),
-                  options.limits()));
+                  options.limits(),
+                  options
+                      .database()
+                      .map(
+                          d ->
+                              new ControlPlane.Replication(
+                                  d.replicaId().orElseGet(SkiffServer::randomReplicaId),
+                                  d.lease(),
+                                  d.advertise()))));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -318,12 +388,6 @@ public final class SkiffServer implements AutoCloseable {
       PostgresStore store =
           PostgresStore.open(
               database.url(), Optional.ofNullable(env.get(DATABASE_USER_VARIABLE)), password);
-      try {
-        store.holdExclusively(database.url());
-      } catch (RuntimeException e) {
-        store.close();
-        throw e;
-      }
       return store;
     }
     SqliteStore store = SqliteStore.open(dataDir.resolve("skiff.db"));
@@ -474,6 +538,10 @@ public final class SkiffServer implements AutoCloseable {
     }
   }
 
+  private static String randomReplicaId() {
+    return "replica-" + RandomIds.token().substring(0, 8);
+  }
+
   /** Reads the command line; null means --help. */
   static Options parse(String[] args, Options defaults) {
     Path dataDir = defaults.dataDir();
@@ -491,6 +559,9 @@ public final class SkiffServer implements AutoCloseable {
     Optional<Path> tlsKey = Optional.empty();
     Optional<String> databaseUrl = defaults.database().map(Database::url);
     Optional<Path> databasePasswordFile = defaults.database().flatMap(Database::passwordFile);
+    Optional<String> replicaId = defaults.database().flatMap(Database::replicaId);
+    Optional<Duration> replicaLease = defaults.database().map(Database::lease);
+    Optional<String> advertise = defaults.database().flatMap(Database::advertise);
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -519,6 +590,9 @@ public final class SkiffServer implements AutoCloseable {
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
         case "--database" -> databaseUrl = Optional.of(PostgresStore.checkUrl(v));
         case "--database-password-file" -> databasePasswordFile = Optional.of(Path.of(v));
+        case "--replica-id" -> replicaId = Optional.of(v);
+        case "--replica-lease" -> replicaLease = Optional.of(duration(a, v));
+        case "--advertise" -> advertise = Optional.of(checkHostPort(v));
         case "--container-jvm-options" ->
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
@@ -541,7 +615,7 @@ public final class SkiffServer implements AutoCloseable {
                     + a
                     + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --database,"
-                    + " --database-password-file,"
+                    + " --database-password-file, --replica-id, --replica-lease, --advertise,"
                     + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
                     + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
                     + " --container-memory-mib, --container-pids, --log-rate,"
@@ -554,8 +628,18 @@ public final class SkiffServer implements AutoCloseable {
           "--database-password-file needs --database: it is the password of that database (the"
               + " SQLite file in the data directory has none)");
     }
+    if (databaseUrl.isEmpty()
+        && (replicaId.isPresent() || replicaLease.isPresent() || advertise.isPresent())) {
+      throw new IllegalArgumentException(
+          "--replica-id, --replica-lease and --advertise need --database: replicas share a"
+              + " PostgreSQL database (the SQLite file in the data directory serves one server)");
+    }
     Optional<Path> passwordFile = databasePasswordFile;
-    Optional<Database> database = databaseUrl.map(url -> new Database(url, passwordFile));
+    Optional<String> id = replicaId;
+    Duration lease = replicaLease.orElse(Ownership.DEFAULT_LEASE);
+    Optional<String> advertised = advertise;
+    Optional<Database> database =
+        databaseUrl.map(url -> new Database(url, passwordFile, id, lease, advertised));
     Transport transport;
     if (tlsCert.isPresent() != tlsKey.isPresent()) {
       throw new IllegalArgumentException(

@@ -96,7 +96,7 @@ class SkiffServerDatabaseTest {
   }
 
   @Test
-  void oneServerHoldsADatabaseUntilItsStoreCloses() {
+  void serversOnOneDatabaseAreReplicasThatShareItsToken() {
     Map<String, String> env =
         Map.of(
             SkiffServer.DATABASE_USER_VARIABLE,
@@ -105,18 +105,38 @@ class SkiffServerDatabaseTest {
             LocalPostgres.PASSWORD);
     String url = postgres.newDatabase();
     SkiffServer.Options options = parse("--database", url);
-    try (Store first = SkiffServer.openStore(options, dir, env)) {
-      assertThatThrownBy(() -> SkiffServer.openStore(options, dir, env))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessage(
-              "another Skiff server runs on the database "
-                  + url
-                  + "; one server keeps its store in a database at a time (stop the other one,"
-                  + " or give this one a database of its own)");
-      assertThat(first.tokens().apiToken()).hasSize(64); // the first one goes on
+    try (Store first = SkiffServer.openStore(options, dir, env);
+        Store second = SkiffServer.openStore(options, dir, env)) {
+      assertThat(second.tokens().apiToken()).isEqualTo(first.tokens().apiToken()).hasSize(64);
+      assertThat(first.leases()).isPresent();
     }
-    try (Store next = SkiffServer.openStore(options, dir, env)) {
-      assertThat(next.tokens().apiToken()).hasSize(64);
-    }
+  }
+
+  @Test
+  void replicaOptionsNeedADatabaseAndAreChecked() {
+    assertThatThrownBy(() -> parse("--replica-lease", "5s"))
+        .hasMessageContaining("need --database");
+    assertThatThrownBy(
+            () -> parse("--database", "jdbc:postgresql://h/db", "--replica-lease", "1s"))
+        .hasMessageContaining("--replica-lease 1000ms is outside 2s..5m");
+    assertThatThrownBy(() -> parse("--database", "jdbc:postgresql://h/db", "--replica-id", "a b"))
+        .hasMessageContaining("--replica-id 'a b' is not allowed");
+    assertThatThrownBy(() -> parse("--database", "jdbc:postgresql://h/db", "--advertise", "h"))
+        .hasMessageContaining("--advertise 'h' is not HOST:PORT");
+    SkiffServer.Database d =
+        parse(
+                "--database",
+                "jdbc:postgresql://h/db",
+                "--replica-id",
+                "r1",
+                "--replica-lease",
+                "4s",
+                "--advertise",
+                "10.0.0.5:7733")
+            .database()
+            .orElseThrow();
+    assertThat(d.replicaId()).contains("r1");
+    assertThat(d.lease()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(d.advertise()).contains("10.0.0.5:7733");
   }
 }

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 
 /**
  * The client API's calls: call, map and generate (answered as results arrive), spawn, and the
@@ -75,9 +76,23 @@ final class CallsApi {
     return map;
   }
 
+  /** A call id that a client may propose: {@code fc-} and 16 to 64 letters, digits, - or _. */
+  private static final Pattern PROPOSED_ID = Pattern.compile("fc-[A-Za-z0-9_-]{16,64}");
+
   void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
     FunctionInputs function;
+    Optional<String> proposed =
+        request.getCallId().isEmpty() ? Optional.empty() : Optional.of(request.getCallId());
     try {
+      if (proposed.isPresent() && !PROPOSED_ID.matcher(proposed.get()).matches()) {
+        throw Statuses.invalid(
+            "call_id '"
+                + (proposed.get().length() > 80
+                    ? proposed.get().substring(0, 80) + "..."
+                    : proposed.get())
+                + "' is not a call id a client may propose: use \"fc-\" and 16 to 64 letters,"
+                + " digits, '-' or '_', or leave it empty for one the server makes");
+      }
       function = access.resolve(request.getFunction(), false);
     } catch (RuntimeException e) {
       response.onError(Statuses.of(e));
@@ -86,6 +101,7 @@ final class CallsApi {
     calls.spawn(
         function,
         request.getArgs(),
+        proposed,
         id -> {
           try {
             response.onNext(SpawnResponse.newBuilder().setCallId(id).build());
@@ -186,6 +202,18 @@ final class CallsApi {
 
   private static void answer(
       StreamObserver<GetResultResponse> stream, SpawnedCall call, Optional<Result> result) {
+    if (result.isPresent() && result.get() == SpawnedCall.MOVED) {
+      try {
+        stream.onError(
+            Statuses.unavailable(
+                "the app of call "
+                    + call.id
+                    + " moved to another replica, which runs it now; ask again"));
+      } catch (RuntimeException e) {
+        // The caller went away meanwhile.
+      }
+      return;
+    }
     GetResultResponse.Builder r =
         GetResultResponse.newBuilder().setDone(result.isPresent()).setFunction(call.function.def());
     result.ifPresent(r::setResult);

@@ -8,6 +8,8 @@ import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.CancelRequest;
 import dev.skiff.proto.CancelResponse;
 import dev.skiff.proto.ClientApiGrpc;
+import dev.skiff.proto.ClusterStatus;
+import dev.skiff.proto.ClusterStatusRequest;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.CreateAppResponse;
 import dev.skiff.proto.DeployAppRequest;
@@ -43,6 +45,7 @@ import dev.skiff.proto.UploadJarResponse;
 import dev.skiff.server.auth.Permissions;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.common.Bounds;
+import dev.skiff.server.common.Statuses;
 import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
@@ -57,6 +60,7 @@ import io.grpc.stub.StreamObserver;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 
 /**
  * The client API, what the SDK calls: one gRPC service on the wire, whose RPCs each go to the class
@@ -77,6 +81,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final LogsApi logs;
   private final ContainersApi containers;
   private final DeploymentsApi deployments;
+  private final Supplier<ClusterStatus> cluster;
 
   /**
    * The client API over the control plane's parts; {@code deployments} is empty when embedded, and
@@ -94,8 +99,10 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       Optional<Deployments> deployments,
       SecretStore secrets,
       VolumeStore volumes,
-      Optional<AppLeases> leases) {
+      Optional<AppLeases> leases,
+      Supplier<ClusterStatus> cluster) {
     Access access = new Access(apps, deployments);
+    this.cluster = cluster;
     this.apps =
         new AppsApi(apps, deployments, schedules, web, images, secrets, volumes, access, leases);
     this.calls = new CallsApi(calls, timer, access);
@@ -128,6 +135,17 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void getAppHistory(AppHistoryRequest request, StreamObserver<AppHistory> response) {
     apps.getAppHistory(request, response);
+  }
+
+  @Override
+  public void getClusterStatus(
+      ClusterStatusRequest request, StreamObserver<ClusterStatus> response) {
+    Statuses.respond(
+        response,
+        () -> {
+          Access.clientOnly("read the cluster status");
+          return cluster.get();
+        });
   }
 
   @Override

@@ -81,12 +81,26 @@ public final class CallRegistry {
   public void spawn(
       FunctionInputs function,
       ByteString args,
+      Optional<String> proposedId,
       Consumer<String> accepted,
       Consumer<RuntimeException> failed) {
+    if (proposedId.isPresent()) {
+      String id = proposedId.get();
+      SpawnedCall live = calls.get(id);
+      if (live != null) {
+        // A retry of a spawn whose answer was lost: the call runs already.
+        if (live.function == function) {
+          accepted.accept(id);
+        } else {
+          failed.accept(reused(id));
+        }
+        return;
+      }
+    }
     SpawnedCall call;
     do {
-      call = newCall(RandomIds.callId(), function, args);
-    } while (calls.putIfAbsent(call.id, call) != null);
+      call = newCall(proposedId.orElseGet(RandomIds::callId), function, args);
+    } while (calls.putIfAbsent(call.id, call) != null && proposedId.isEmpty());
     SpawnedCall c = call;
     StoredCall row =
         new StoredCall(
@@ -105,6 +119,19 @@ public final class CallRegistry {
             (ok, error) -> {
               if (error != null) {
                 calls.remove(c.id, c);
+                if (proposedId.isPresent() && storedAlready(row)) {
+                  accepted.accept(c.id); // its first try was stored (on this or another replica)
+                  return;
+                }
+                if (SpawnedCall.fenced(error)) {
+                  failed.accept(
+                      Statuses.unavailable(
+                          "app '"
+                              + function.app().name()
+                              + "' moved to another replica before the call was stored; spawn it"
+                              + " again"));
+                  return;
+                }
                 failed.accept(
                     Statuses.failedPrecondition(
                         "the call could not be stored, so it was not started: "
@@ -122,6 +149,23 @@ public final class CallRegistry {
               }
               accepted.accept(c.id);
             });
+  }
+
+  /** Whether a call with the same id, app and function as {@code row} is stored. */
+  private boolean storedAlready(StoredCall row) {
+    try {
+      return store
+          .find(row.id())
+          .filter(s -> s.appName().equals(row.appName()) && s.function().equals(row.function()))
+          .isPresent();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static RuntimeException reused(String id) {
+    return Statuses.invalid(
+        "call id '" + id + "' is taken by another call; a proposed call id must be new");
   }
 
   /** Re-queues a stored, unfinished call of a deployed app under its old id (after a restart). */
@@ -145,10 +189,19 @@ public final class CallRegistry {
         result ->
             store
                 .finish(id, result.toByteArray(), clock.instant())
-                .exceptionally(
-                    e -> {
-                      LOG.log(Level.ERROR, "the result of call " + id + " could not be stored", e);
-                      return null;
+                .whenComplete(
+                    (ok, e) -> {
+                      if (e == null) {
+                        return;
+                      }
+                      if (SpawnedCall.fenced(e)) {
+                        // Its app moved: the new owner runs it again and stores its result.
+                        calls.remove(id);
+                        LOG.log(Level.INFO, "call {0} moved with its app: {1}", id, e.getMessage());
+                      } else {
+                        LOG.log(
+                            Level.ERROR, "the result of call " + id + " could not be stored", e);
+                      }
                     }),
         clock);
   }

@@ -4,11 +4,15 @@ import com.google.protobuf.ByteString;
 import dev.skiff.proto.Result;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
+import dev.skiff.server.store.jdbc.Fence;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The record of one {@code Spawn}: its function, its input and, once there, its result; and the
@@ -16,6 +20,12 @@ import java.util.function.Consumer;
  * stores it. Thread-safe.
  */
 public final class SpawnedCall {
+  /**
+   * What waiters get instead of a result when this replica may not store the call's result: its app
+   * moved to another replica, which runs the call again and stores its result.
+   */
+  public static final Result MOVED = Result.newBuilder().build();
+
   public final String id;
   public final FunctionInputs function;
   public final Input input;
@@ -23,14 +33,19 @@ public final class SpawnedCall {
   // Guards result and waiters.
   private final Object lock = new Object();
   private Result result;
+  private boolean completing;
   private final List<Consumer<Result>> waiters = new ArrayList<>();
 
-  private final Consumer<Result> onResult;
+  private final Function<Result, CompletionStage<Void>> onResult;
   private final Clock clock;
   private volatile long finishedAtMillis;
 
   private SpawnedCall(
-      String id, FunctionInputs function, ByteString args, Consumer<Result> onResult, Clock clock) {
+      String id,
+      FunctionInputs function,
+      ByteString args,
+      Function<Result, CompletionStage<Void>> onResult,
+      Clock clock) {
     this.id = id;
     this.function = function;
     this.onResult = onResult;
@@ -40,15 +55,22 @@ public final class SpawnedCall {
 
   /** A call record with a new input; the caller submits {@link #input} once it has stored it. */
   static SpawnedCall create(String id, FunctionInputs function, ByteString args) {
-    return new SpawnedCall(id, function, args, r -> {}, Clock.systemUTC());
+    return new SpawnedCall(
+        id, function, args, r -> CompletableFuture.completedFuture(null), Clock.systemUTC());
   }
 
   /**
-   * A call record with a new input whose result is also handed, once, to {@code onResult} (which
-   * stores it).
+   * A call record with a new input whose result is handed, once, to {@code onResult}, which stores
+   * it; waiters get the result once it is stored, or {@link #MOVED} if the store refused it because
+   * the call's app moved to another replica ({@link Fence.FencedException}). A result that could
+   * not be stored for another reason still reaches the waiters (the failure is logged).
    */
   static SpawnedCall create(
-      String id, FunctionInputs function, ByteString args, Consumer<Result> onResult, Clock clock) {
+      String id,
+      FunctionInputs function,
+      ByteString args,
+      Function<Result, CompletionStage<Void>> onResult,
+      Clock clock) {
     return new SpawnedCall(id, function, args, onResult, clock);
   }
 
@@ -91,17 +113,38 @@ public final class SpawnedCall {
   }
 
   private void complete(Result r) {
-    List<Consumer<Result>> toCall;
     synchronized (lock) {
-      if (result != null) {
+      if (result != null || completing) {
         return;
       }
-      result = r;
-      finishedAtMillis = clock.millis();
-      toCall = List.copyOf(waiters);
-      waiters.clear();
+      completing = true;
     }
-    onResult.accept(r);
-    toCall.forEach(w -> w.accept(r));
+    onResult
+        .apply(r)
+        .whenComplete(
+            (ok, error) -> {
+              boolean moved = error != null && fenced(error);
+              List<Consumer<Result>> toCall;
+              synchronized (lock) {
+                if (!moved) {
+                  result = r;
+                  finishedAtMillis = clock.millis();
+                }
+                toCall = List.copyOf(waiters);
+                waiters.clear();
+              }
+              Result given = moved ? MOVED : r;
+              toCall.forEach(w -> w.accept(given));
+            });
+  }
+
+  /** Whether this replica may not store the result: its app belongs to another replica now. */
+  static boolean fenced(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof Fence.FencedException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -23,6 +23,11 @@ public final class Statuses {
     return Status.PERMISSION_DENIED.withDescription(description).asRuntimeException();
   }
 
+  /** Try again (here or at another replica): what it needs is moving between replicas. */
+  public static StatusRuntimeException unavailable(String description) {
+    return Status.UNAVAILABLE.withDescription(description).asRuntimeException();
+  }
+
   public static StatusRuntimeException failedPrecondition(String description) {
     return Status.FAILED_PRECONDITION.withDescription(description).asRuntimeException();
   }

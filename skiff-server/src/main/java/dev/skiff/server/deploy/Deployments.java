@@ -9,10 +9,12 @@ import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.DeployAppResponse;
 import dev.skiff.proto.ErrorKind;
+import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.server.calls.CallRegistry;
+import dev.skiff.server.cluster.Ownership;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
@@ -24,6 +26,7 @@ import dev.skiff.server.runtime.RunningApp;
 import dev.skiff.server.schedule.ScheduleRunner;
 import dev.skiff.server.secrets.SecretEnvironments;
 import dev.skiff.server.secrets.SecretStore;
+import dev.skiff.server.store.LeaseStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
@@ -107,6 +110,11 @@ public final class Deployments implements ScheduleRunner.Persistence {
 
   private final SecretStore secrets; // named secrets, resolved when a deployment (re)starts
 
+  // Set on a replica (several servers on one database): which apps this one owns.
+  private volatile Optional<Ownership> ownership = Optional.empty();
+  // Names this replica took over and is starting: calls for them are asked to come again.
+  private final Set<String> takingOver = ConcurrentHashMap.newKeySet();
+
   /**
    * A stored deployment that could not start after a restart.
    *
@@ -149,6 +157,78 @@ public final class Deployments implements ScheduleRunner.Persistence {
    */
   public void onRequeue(BiConsumer<ByteString, String> hook) {
     this.onRequeue = hook;
+  }
+
+  /**
+   * Makes these deployments a replica's: a deploy takes the app's lease first, an app runs only
+   * while this replica owns it, and apps are started and stopped as their leases come and go
+   * ({@link #takeOver}, {@link #lost}). Call before the ownership starts, instead of {@link
+   * #restore()}.
+   */
+  public void replicated(Ownership ownership) {
+    this.ownership = Optional.of(ownership);
+  }
+
+  /**
+   * Starts a stored deployment whose lease this replica took (its owner died or gave it up): ends
+   * the runs the owner left unfinished, starts the app, and re-queues its unfinished calls.
+   */
+  public void takeOver(String name, String reason) {
+    takingOver.add(name);
+    try {
+      synchronized (lock) {
+        if (current.containsKey(name) || ownership.map(o -> !o.owns(name)).orElse(false)) {
+          return; // deployed here meanwhile, or lost again already
+        }
+        Optional<StoredApp> stored = stored(name);
+        if (stored.isEmpty()) {
+          ownership.ifPresent(o -> o.forget(name)); // undeployed meanwhile
+          return;
+        }
+        new Restorer(this, store, calls, jars, clock).takeOver(stored.get());
+        Deployed d = current.get(name);
+        if (d != null) {
+          ownership.ifPresent(o -> o.running(name, d.id()));
+          LOG.log(
+              Level.INFO,
+              "app {0} (version {1}) runs on this replica now: {2}",
+              name,
+              d.version(),
+              reason);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "taking over app '" + name + "' failed", e);
+    } finally {
+      takingOver.remove(name);
+    }
+  }
+
+  /**
+   * Stops a deployed app here that this replica no longer owns, writing nothing for it: its calls
+   * and schedules go on at its new owner.
+   */
+  public void lost(String name, String why) {
+    synchronized (lock) {
+      notRestored.remove(name);
+      Deployed d = current.remove(name);
+      String reason = "app '" + name + "' moved to another replica (" + why + ")";
+      if (d != null) {
+        names.remove(d.id());
+        apps.stop(d.id(), reason);
+      }
+      for (Deployed r : List.copyOf(retired.values())) {
+        if (r.app().spec().name().equals(name)) {
+          retired.remove(r.id());
+          names.remove(r.id());
+          apps.stop(r.id(), reason);
+        }
+      }
+    }
+  }
+
+  private Optional<StoredApp> stored(String name) {
+    return store.deployments().all().stream().filter(a -> a.name().equals(name)).findFirst();
   }
 
   void requeued(ByteString args, String appId) {
@@ -204,6 +284,9 @@ public final class Deployments implements ScheduleRunner.Persistence {
     CreateAppRequest create = jars.withStoredClasspath(request);
     AppDefinitions.check(apps, create);
     volumes.prepare(name, create.getFunctionsList());
+    if (ownership.isPresent()) {
+      own(name);
+    }
     synchronized (lock) {
       Deployed old = current.get(name);
       NotRestored failed = notRestored.get(name);
@@ -232,7 +315,28 @@ public final class Deployments implements ScheduleRunner.Persistence {
         notRestored.remove(name);
         adoptWaitingCalls(name, created.app());
       }
+      ownership.ifPresent(o -> o.running(name, created.id()));
       return response(created);
+    }
+  }
+
+  /**
+   * Makes this replica the owner of {@code name} before it deploys it: takes its lease if nobody
+   * holds it (a new name, or one whose owner died), and starts the stored deployment of the name
+   * first if there is one (its pending calls and schedules), so that the deploy replaces it as a
+   * redeploy would.
+   *
+   * @throws io.grpc.StatusRuntimeException UNAVAILABLE if another replica owns it
+   */
+  private void own(String name) {
+    Ownership o = ownership.orElseThrow();
+    boolean had = o.owns(name);
+    if (!had && !o.claimNow(name, "deployed through this replica")) {
+      throw Statuses.unavailable(
+          "app '" + name + "' is owned by another replica; deploy again (it is forwarded there)");
+    }
+    if (!had && !current.containsKey(name) && stored(name).isPresent()) {
+      takeOver(name, "deployed through this replica, which did not run it");
     }
   }
 
@@ -341,12 +445,14 @@ public final class Deployments implements ScheduleRunner.Persistence {
       Deployed d = current.remove(name);
       if (d == null && notRestored.remove(name) != null) {
         store.deployments().delete(name).join();
+        ownership.ifPresent(o -> o.forget(name));
         return;
       }
       if (d == null) {
         throw Statuses.notFound("app '" + name + "' is not deployed" + deployedNames());
       }
       store.deployments().delete(name).join();
+      ownership.ifPresent(o -> o.forget(name));
       names.remove(d.id());
       apps.stop(d.id(), "app '" + name + "' was undeployed");
       for (Deployed r : List.copyOf(retired.values())) {
@@ -395,6 +501,10 @@ public final class Deployments implements ScheduleRunner.Persistence {
    */
   public RunningApp current(String name) {
     Deployed d = current.get(name);
+    if (d == null && takingOver.contains(name)) {
+      throw Statuses.unavailable(
+          "app '" + name + "' is starting on this replica, which just took it over; ask again");
+    }
     if (d == null) {
       throw Statuses.notFound("app '" + name + "' is not deployed" + deployedNames());
     }
@@ -444,7 +554,44 @@ public final class Deployments implements ScheduleRunner.Persistence {
                             + "; its pending durable calls wait: fix the cause and restart the"
                             + " server, or deploy the app again")
                     .build()));
+    ownership.ifPresent(o -> out.addAll(elsewhere(o)));
     out.sort(Comparator.comparing(AppSummary::getAppName).thenComparing(AppSummary::getVersion));
+    return out;
+  }
+
+  /** The stored deployments that other replicas run (or that are moving between replicas). */
+  private List<AppSummary> elsewhere(Ownership o) {
+    Map<String, LeaseStore.Lease> leases = new HashMap<>();
+    o.leases().forEach(l -> leases.put(l.app(), l));
+    List<AppSummary> out = new ArrayList<>();
+    for (StoredApp stored : store.deployments().all()) {
+      if (current.containsKey(stored.name()) || notRestored.containsKey(stored.name())) {
+        continue;
+      }
+      AppSummary.Builder s =
+          AppSummary.newBuilder()
+              .setAppName(stored.name())
+              .setState(AppState.APP_DEPLOYED)
+              .setVersion(stored.version())
+              .setDeployedAtMs(stored.deployedAt().toEpochMilli());
+      try {
+        DeployAppRequest request = DeployAppRequest.parseFrom(stored.definition());
+        request.getApp().getFunctionsList().stream()
+            .map(FunctionDef::getName)
+            .sorted()
+            .forEach(s::addFunctionNames);
+      } catch (InvalidProtocolBufferException e) {
+        s.setProblem("its stored definition is damaged: " + e.getMessage());
+      }
+      LeaseStore.Lease lease = leases.get(stored.name());
+      if (lease == null || lease.free()) {
+        s.setReplica("(moving: no replica owns it right now)");
+      } else {
+        s.setReplica(lease.owner().orElse(""));
+        lease.appId().ifPresent(s::setAppId);
+      }
+      out.add(s.build());
+    }
     return out;
   }
 

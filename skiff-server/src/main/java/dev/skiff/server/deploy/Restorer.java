@@ -15,6 +15,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * What runs when the server starts to bring deployed apps back: every stored deployment starts
@@ -47,7 +48,37 @@ final class Restorer {
   void restore() {
     endUnfinishedRuns();
     restoreApps();
-    requeueCalls();
+    requeueCalls(name -> true, false);
+  }
+
+  /**
+   * Brings back one stored deployment that this replica took over from another (which died, or gave
+   * it up): ends the runs that the other left unfinished, starts the app, and re-queues its
+   * unfinished spawned calls. The caller holds the deployments' lock.
+   */
+  void takeOver(StoredApp stored) {
+    int ended =
+        store
+            .runs()
+            .finishUnfinished(
+                stored.name(),
+                clock.instant(),
+                Failures.result(
+                        Failures.error(
+                            ErrorKind.INTERNAL,
+                            "the replica that ran this scheduled run stopped owning its app before"
+                                + " it finished; its tick is not run again (a tick fires at most"
+                                + " once)"))
+                    .toByteArray());
+    if (ended > 0) {
+      LOG.log(
+          Level.INFO,
+          "{0} scheduled run(s) of app {1} left unfinished by its previous owner were ended",
+          ended,
+          stored.name());
+    }
+    restoreApp(stored);
+    requeueCalls(stored.name()::equals, true);
   }
 
   /**
@@ -79,24 +110,29 @@ final class Restorer {
   private void restoreApps() {
     synchronized (deployments.lock) {
       for (StoredApp stored : store.deployments().all()) {
-        try {
-          DeployAppRequest request = DeployAppRequest.parseFrom(stored.definition());
-          List<String> missing = jars.missing(request.getJarsList());
-          if (!missing.isEmpty()) {
-            throw new IllegalStateException("its classpath jars are gone: " + missing);
-          }
-          CreateAppRequest create = jars.withStoredClasspath(request);
-          deployments.start(request, create, stored.version(), stored.deployedAt(), null);
-          LOG.log(Level.INFO, "app {0} (version {1}) restored", stored.name(), stored.version());
-        } catch (InvalidProtocolBufferException | RuntimeException e) {
-          LOG.log(Level.ERROR, "deployed app '" + stored.name() + "' could not be restored", e);
-          deployments.notRestored(
-              stored.name(),
-              stored.version(),
-              stored.deployedAt(),
-              "could not be restored: " + Optional.ofNullable(e.getMessage()).orElse(e.toString()));
-        }
+        restoreApp(stored);
       }
+    }
+  }
+
+  /** Starts one stored deployment, or notes why it could not start. */
+  private void restoreApp(StoredApp stored) {
+    try {
+      DeployAppRequest request = DeployAppRequest.parseFrom(stored.definition());
+      List<String> missing = jars.missing(request.getJarsList());
+      if (!missing.isEmpty()) {
+        throw new IllegalStateException("its classpath jars are gone: " + missing);
+      }
+      CreateAppRequest create = jars.withStoredClasspath(request);
+      deployments.start(request, create, stored.version(), stored.deployedAt(), null);
+      LOG.log(Level.INFO, "app {0} (version {1}) restored", stored.name(), stored.version());
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      LOG.log(Level.ERROR, "deployed app '" + stored.name() + "' could not be restored", e);
+      deployments.notRestored(
+          stored.name(),
+          stored.version(),
+          stored.deployedAt(),
+          "could not be restored: " + Optional.ofNullable(e.getMessage()).orElse(e.toString()));
     }
   }
 
@@ -104,11 +140,14 @@ final class Restorer {
    * Re-queues the unfinished spawned calls of deployed apps under their old ids; other unfinished
    * calls get a stored failure.
    */
-  private void requeueCalls() {
+  private void requeueCalls(Predicate<String> ofApp, boolean takeover) {
     int requeued = 0;
     int failed = 0;
     int waiting = 0;
     for (StoredCall call : store.calls().unfinished()) {
+      if (!ofApp.test(call.appName()) || (takeover && !call.deployed())) {
+        continue; // another app's, or (taking over) an ephemeral app's: it lives on its replica
+      }
       Optional<RunningApp> app =
           call.deployed()
               ? Optional.ofNullable(deployments.currentOrNull(call.appName()))

@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -40,6 +43,9 @@ public final class AppLeases implements AppDirectory.Listener {
   private final Object lock = new Object();
   // Guarded by lock: the monotonic deadline (nanoTime) of each leased app, by app id.
   private final Map<String, Long> deadlines = new HashMap<>();
+  private final Set<String> announced = ConcurrentHashMap.newKeySet(); // granted, not yet ended
+  private volatile Consumer<String> granted = id -> {};
+  private volatile Consumer<String> ended = id -> {};
 
   /**
    * Leases of {@code length} on the apps of {@code apps}, timed by {@code nanoTime} (a monotonic
@@ -68,6 +74,18 @@ public final class AppLeases implements AppDirectory.Listener {
     synchronized (lock) {
       deadlines.put(appId, nanoTime.getAsLong() + length.toNanos());
     }
+    announced.add(appId);
+    granted.accept(appId);
+  }
+
+  /**
+   * Tells {@code granted} of each app given a lease from now on, and {@code ended} of each such app
+   * that stops (a replica records which of them it runs, so that the others route their requests).
+   * Call before the first grant.
+   */
+  public void announce(Consumer<String> granted, Consumer<String> ended) {
+    this.granted = granted;
+    this.ended = ended;
   }
 
   /**
@@ -128,6 +146,9 @@ public final class AppLeases implements AppDirectory.Listener {
   public void stopped(RunningApp app) {
     synchronized (lock) {
       deadlines.remove(app.spec().id());
+    }
+    if (announced.remove(app.spec().id())) {
+      ended.accept(app.spec().id());
     }
   }
 }

@@ -67,6 +67,20 @@ final class InMemoryRuns implements RunStore {
   }
 
   @Override
+  public int finishUnfinished(String appName, Instant at, byte[] result) {
+    int ended = 0;
+    synchronized (lock) {
+      for (StoredRun r : List.copyOf(runs.values())) {
+        if (r.appName().equals(appName) && r.finishedAt().isEmpty()) {
+          finish(r.id(), at, result);
+          ended++;
+        }
+      }
+    }
+    return ended;
+  }
+
+  @Override
   public List<StoredRun> latest(String appName, int limit) {
     List<StoredRun> ofApp = new ArrayList<>();
     synchronized (lock) {

@@ -28,6 +28,14 @@ public interface RunStore {
   int finishUnfinished(Instant at, byte[] result);
 
   /**
+   * Gives every run of {@code appName} without an end this end and result (a replica that takes the
+   * app over: runs that its previous owner left unfinished). Completes once durable.
+   *
+   * @return how many runs were ended
+   */
+  int finishUnfinished(String appName, Instant at, byte[] result);
+
+  /**
    * The newest {@code limit} (at least 0) runs of an app, oldest first: by start, and runs that
    * started at the same instant in the order they were added.
    */

@@ -1,5 +1,7 @@
 package dev.skiff.server.store;
 
+import java.util.Optional;
+
 /**
  * What a control plane keeps beyond one request: its repositories, one per concern. The server
  * keeps them in a database in its data directory ({@link
@@ -27,6 +29,14 @@ public interface Store extends AutoCloseable {
 
   /** The API token and the web tokens. */
   TokenStore tokens();
+
+  /**
+   * The replicas sharing this store and their apps' leases, if several servers can share it (a
+   * database server); empty for a store of one server.
+   */
+  default Optional<LeaseStore> leases() {
+    return Optional.empty();
+  }
 
   /**
    * Lets writes already accepted complete, then releases what the store holds. What a write after

@@ -20,6 +20,7 @@ public final class JdbcCalls implements CallStore {
 
   private final GroupCommitWriter db;
   private final String insertionOrder;
+  private final Fence fence;
 
   /**
    * A repository that writes through {@code db}.
@@ -27,16 +28,21 @@ public final class JdbcCalls implements CallStore {
    * @param db the store's writer
    * @param insertionOrder the column that orders rows as they were inserted: SQLite's {@code
    *     rowid}, a generated column elsewhere
+   * @param fence checked before a write for a deployed app's call (its owner writes it)
    */
-  public JdbcCalls(GroupCommitWriter db, String insertionOrder) {
+  public JdbcCalls(GroupCommitWriter db, String insertionOrder, Fence fence) {
     this.db = db;
     this.insertionOrder = insertionOrder;
+    this.fence = fence;
   }
 
   @Override
   public CompletableFuture<Void> add(StoredCall call) {
     return db.write(
         c -> {
+          if (call.deployed()) {
+            fence.check(c, call.appName());
+          }
           try (PreparedStatement p =
               c.prepareStatement(
                   "INSERT INTO calls (id, app_name, deployed, function, definition, args,"
@@ -57,6 +63,20 @@ public final class JdbcCalls implements CallStore {
   public CompletableFuture<Void> finish(String id, byte[] result, Instant at) {
     return db.write(
         c -> {
+          // A deployed app's call is finished by its app's owner only.
+          try (PreparedStatement q =
+              c.prepareStatement(
+                  "SELECT app_name, deployed FROM calls WHERE id=? AND result IS NULL")) {
+            q.setString(1, id);
+            try (ResultSet r = q.executeQuery()) {
+              if (!r.next()) {
+                return; // not stored, or finished already: the first result wins
+              }
+              if (r.getInt(2) != 0) {
+                fence.check(c, r.getString(1));
+              }
+            }
+          }
           try (PreparedStatement p =
               c.prepareStatement(
                   "UPDATE calls SET result=?, finished_at=?, args=? WHERE id=? AND result IS NULL")) {

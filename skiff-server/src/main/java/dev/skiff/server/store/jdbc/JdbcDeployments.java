@@ -15,16 +15,22 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class JdbcDeployments implements DeploymentStore {
   private final GroupCommitWriter db;
+  private final Fence fence;
 
-  /** A repository that writes through {@code db}. */
-  public JdbcDeployments(GroupCommitWriter db) {
+  /**
+   * A repository that writes through {@code db}, checking {@code fence} before every write (an
+   * app's owner deploys and undeploys it).
+   */
+  public JdbcDeployments(GroupCommitWriter db, Fence fence) {
     this.db = db;
+    this.fence = fence;
   }
 
   @Override
   public CompletableFuture<Void> save(StoredApp app) {
     return db.write(
         c -> {
+          fence.check(c, app.name());
           try (PreparedStatement p =
               c.prepareStatement(
                   "INSERT INTO apps (name, version, deployed_at, definition) VALUES (?, ?, ?, ?)"
@@ -43,6 +49,7 @@ public final class JdbcDeployments implements DeploymentStore {
   public CompletableFuture<Void> delete(String name) {
     return db.write(
         c -> {
+          fence.check(c, name);
           try (PreparedStatement p = c.prepareStatement("DELETE FROM apps WHERE name=?")) {
             p.setString(1, name);
             p.executeUpdate();

@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 public final class JdbcRuns implements RunStore {
   private final GroupCommitWriter db;
   private final String insertionOrder;
+  private final Fence fence;
 
   /**
    * A repository that writes through {@code db}.
@@ -23,16 +24,19 @@ public final class JdbcRuns implements RunStore {
    * @param db the store's writer
    * @param insertionOrder the column that orders rows as they were inserted: SQLite's {@code
    *     rowid}, a generated column elsewhere
+   * @param fence checked before every write of a run (its app's owner writes it)
    */
-  public JdbcRuns(GroupCommitWriter db, String insertionOrder) {
+  public JdbcRuns(GroupCommitWriter db, String insertionOrder, Fence fence) {
     this.db = db;
     this.insertionOrder = insertionOrder;
+    this.fence = fence;
   }
 
   @Override
   public CompletableFuture<Void> add(StoredRun run) {
     return db.write(
         c -> {
+          fence.check(c, run.appName());
           try (PreparedStatement p =
               c.prepareStatement(
                   "INSERT INTO runs (id, app_name, function, scheduled_at, started_at)"
@@ -51,6 +55,15 @@ public final class JdbcRuns implements RunStore {
   public CompletableFuture<Void> finish(String id, Instant at, byte[] result) {
     return db.write(
         c -> {
+          try (PreparedStatement q = c.prepareStatement("SELECT app_name FROM runs WHERE id=?")) {
+            q.setString(1, id);
+            try (ResultSet r = q.executeQuery()) {
+              if (!r.next()) {
+                return; // not stored
+              }
+              fence.check(c, r.getString(1));
+            }
+          }
           try (PreparedStatement p =
               c.prepareStatement("UPDATE runs SET finished_at=?, result=? WHERE id=?")) {
             p.setLong(1, at.toEpochMilli());
@@ -71,6 +84,26 @@ public final class JdbcRuns implements RunStore {
                       "UPDATE runs SET finished_at=?, result=? WHERE finished_at IS NULL")) {
                 p.setLong(1, at.toEpochMilli());
                 p.setBytes(2, result);
+                ended[0] = p.executeUpdate();
+              }
+            })
+        .join();
+    return ended[0];
+  }
+
+  @Override
+  public int finishUnfinished(String appName, Instant at, byte[] result) {
+    int[] ended = {0};
+    db.write(
+            c -> {
+              fence.check(c, appName);
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "UPDATE runs SET finished_at=?, result=? WHERE app_name=? AND finished_at IS"
+                          + " NULL")) {
+                p.setLong(1, at.toEpochMilli());
+                p.setBytes(2, result);
+                p.setString(3, appName);
                 ended[0] = p.executeUpdate();
               }
             })

@@ -19,6 +19,7 @@ public abstract class JdbcStore implements Store {
   private final JdbcRuns runs;
   private final JdbcLogs logs;
   private final JdbcTokens tokens;
+  private volatile Fence fence = Fence.none();
 
   /**
    * A store on {@code db}.
@@ -29,11 +30,20 @@ public abstract class JdbcStore implements Store {
    */
   protected JdbcStore(GroupCommitWriter db, String insertionOrder) {
     this.db = db;
-    this.calls = new JdbcCalls(db, insertionOrder);
-    this.deployments = new JdbcDeployments(db);
-    this.runs = new JdbcRuns(db, insertionOrder);
+    Fence fenced = (c, app) -> fence.check(c, app);
+    this.calls = new JdbcCalls(db, insertionOrder, fenced);
+    this.deployments = new JdbcDeployments(db, fenced);
+    this.runs = new JdbcRuns(db, insertionOrder, fenced);
     this.logs = new JdbcLogs(db);
     this.tokens = new JdbcTokens(db);
+  }
+
+  /**
+   * Makes every write that depends on owning an app check {@code fence} first (a replica's leases);
+   * until then, and for a store only one server uses, nothing is checked.
+   */
+  public final void fenceWith(Fence fence) {
+    this.fence = fence;
   }
 
   /** The writer the repositories use, for what a database's store reads of its own. */

@@ -2,6 +2,7 @@ package dev.skiff.server.store.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.skiff.server.store.LeaseStore;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import dev.skiff.server.store.jdbc.JdbcStore;
 import java.io.IOException;
@@ -16,8 +17,8 @@ import java.util.Optional;
 
 /**
  * The store of a server on PostgreSQL, reached through a HikariCP pool. The store itself can be
- * opened by several processes at once (its tests do); a server makes itself the only one on its
- * database with {@link #holdExclusively}, until replicas share apps through leases.
+ * opened by several processes at once: every server on one database is a replica, and they share
+ * apps through the leases of {@link #leases()}.
  *
  * <p>Writes go through a {@link GroupCommitWriter} on the pool (one writer thread, group commits:
  * concurrent spawns share a commit, and each is acknowledged only once its commit returned, which
@@ -46,15 +47,19 @@ public final class PostgresStore extends JdbcStore {
   /** The key of the advisory lock that migrations hold: "skiff" in ASCII. */
   private static final long MIGRATION_LOCK = 0x736b696666L;
 
-  /** The key of the advisory lock a server holds on its database while it runs: "skiffsrv". */
-  private static final long SERVER_LOCK = 0x736b696666737276L;
-
   private final HikariDataSource pool;
-  private Connection holder; // holds SERVER_LOCK; guarded by this
+
+  private final PostgresLeases leases;
 
   private PostgresStore(HikariDataSource pool) {
     super(new GroupCommitWriter(pool, "Skiff store"), "seq");
     this.pool = pool;
+    this.leases = new PostgresLeases(pool, this::fenceWith);
+  }
+
+  @Override
+  public Optional<LeaseStore> leases() {
+    return Optional.of(leases);
   }
 
   /**
@@ -171,7 +176,8 @@ public final class PostgresStore extends JdbcStore {
                   + " heartbeat_at BIGINT NOT NULL)",
               "CREATE TABLE app_owners (app TEXT PRIMARY KEY, owner TEXT,"
                   + " epoch BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
-                  + " acquired_at BIGINT NOT NULL, reason TEXT)"));
+                  + " acquired_at BIGINT NOT NULL, reason TEXT, app_id TEXT)",
+              "CREATE SEQUENCE app_owner_epochs"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();
@@ -235,68 +241,10 @@ public final class PostgresStore extends JdbcStore {
     return db().use("read the schema version", c -> schemaVersion(c).orElse(0));
   }
 
-  /**
-   * Makes this store's server the only one on its database until {@link #close()}: takes a
-   * session-level advisory lock on a connection kept for it. Several servers on one database would
-   * each restore the same apps, fire the same ticks and run the same pending calls; until replicas
-   * share apps through leases, one holds the database. A server that dies loses its session, and
-   * the lock with it, as soon as PostgreSQL sees its connection close.
-   *
-   * @throws IllegalStateException if another server holds the database, or the lock cannot be asked
-   *     for
-   */
-  public synchronized void holdExclusively(String url) {
-    if (holder != null) {
-      return;
-    }
-    Connection c = null;
-    try {
-      c = pool.getConnection();
-      c.setAutoCommit(true); // a session lock, and no transaction left open while it is held
-      boolean taken;
-      try (Statement s = c.createStatement();
-          ResultSet r = s.executeQuery("SELECT pg_try_advisory_lock(" + SERVER_LOCK + ")")) {
-        taken = r.next() && r.getBoolean(1);
-      }
-      if (!taken) {
-        throw new IllegalStateException(
-            "another Skiff server runs on the database "
-                + url
-                + "; one server keeps its store in a database at a time (stop the other one,"
-                + " or give this one a database of its own)");
-      }
-      holder = c;
-      c = null;
-    } catch (SQLException e) {
-      throw new IllegalStateException(
-          "could not lock the database " + url + " for this server: " + e.getMessage(), e);
-    } finally {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (SQLException e) {
-          // Going back to the pool failed: the pool replaces the connection.
-        }
-      }
-    }
-  }
-
-  /** Commits what is queued, then gives up the database's lock and closes the pool. */
+  /** Commits what is queued, then closes the pool. */
   @Override
   public void close() {
     super.close();
-    synchronized (this) {
-      if (holder != null) {
-        // The pool keeps the connection's session, so the lock is given up before it goes back.
-        try (Connection c = holder;
-            Statement s = c.createStatement()) {
-          s.execute("SELECT pg_advisory_unlock(" + SERVER_LOCK + ")");
-        } catch (SQLException e) {
-          // Closing the pool below ends the session, and the lock with it.
-        }
-        holder = null;
-      }
-    }
     pool.close();
   }
 }

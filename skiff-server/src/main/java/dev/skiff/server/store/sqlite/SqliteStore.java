@@ -110,7 +110,7 @@ public final class SqliteStore extends JdbcStore {
                   + " heartbeat_at INTEGER NOT NULL)",
               "CREATE TABLE IF NOT EXISTS app_owners (app TEXT PRIMARY KEY, owner TEXT,"
                   + " epoch INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
-                  + " acquired_at INTEGER NOT NULL, reason TEXT)"));
+                  + " acquired_at INTEGER NOT NULL, reason TEXT, app_id TEXT)"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();
