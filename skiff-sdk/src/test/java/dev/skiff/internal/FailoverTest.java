@@ -19,21 +19,34 @@ import dev.skiff.proto.Result;
 import dev.skiff.proto.SpawnResponse;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client of a server with several replicas fails over between them: real gRPC servers on
@@ -238,5 +251,129 @@ class FailoverTest {
 
     assertThatThrownBy(() -> firstApp(client)).hasMessageContaining("single is taking");
     assertThat(replica.listCalls).hasValue(1);
+  }
+
+  @Test
+  void eachReplicaMayPresentItsOwnPinnedCertificate(@TempDir Path dir) throws Exception {
+    SelfSigned one = SelfSigned.generate(dir, "one");
+    SelfSigned two = SelfSigned.generate(dir, "two");
+    SelfSigned stranger = SelfSigned.generate(dir, "stranger");
+    String first = serveTls(new Replica("one", 0), one);
+    String second = serveTls(new Replica("two", 0), two);
+    String target = first + "," + second;
+    Path config = dir.resolve("config.json");
+    Files.writeString(
+        config,
+        "{\"server\": \""
+            + target
+            + "\", \"token\": \"t\", \"certificates\": ["
+            + quoted(one.pem())
+            + ", "
+            + quoted(two.pem())
+            + "]}");
+    SkiffClient client = SkiffClient.connect(ClientConfig.resolve(Map.of(), config).orElseThrow());
+    clients.add(client);
+
+    assertThat(firstApp(client)).isEqualTo("one");
+    serverOf(first).shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    assertThat(firstApp(client)).isEqualTo("two");
+
+    // A replica with a certificate pinned for none of them is sent nothing, and not retried.
+    String impostor = serveTls(new Replica("impostor", 0), stranger);
+    Files.writeString(
+        config,
+        "{\"server\": \""
+            + impostor
+            + ","
+            + second
+            + "\", \"token\": \"t\", \"certificates\": ["
+            + quoted(one.pem())
+            + "]}");
+    SkiffClient pinnedToOne =
+        SkiffClient.connect(ClientConfig.resolve(Map.of(), config).orElseThrow());
+    clients.add(pinnedToOne);
+    assertThatThrownBy(
+            () -> {
+              try {
+                firstApp(pinnedToOne);
+              } catch (RuntimeException e) {
+                throw pinnedToOne.translate(e);
+              }
+            })
+        .hasMessageContaining("is not trusted, so it was sent nothing");
+  }
+
+  private static String quoted(String pem) {
+    return "\"" + pem.replace("\n", "\\n") + "\"";
+  }
+
+  private String serveTls(Replica replica, SelfSigned cert) throws IOException {
+    Server s =
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            .sslContext(
+                GrpcSslContexts.configure(
+                        SslContextBuilder.forServer(cert.keyManagers()), SslProvider.JDK)
+                    .build())
+            .addService(replica)
+            .build()
+            .start();
+    servers.add(s);
+    return "127.0.0.1:" + s.getPort();
+  }
+
+  /** A self-signed certificate for 127.0.0.1, made with the JDK's keytool as an operator would. */
+  private record SelfSigned(KeyStore keyStore) {
+    static SelfSigned generate(Path dir, String cn) throws Exception {
+      Path p12 = dir.resolve(cn + ".p12");
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                  "-genkeypair",
+                  "-alias",
+                  "server",
+                  "-keyalg",
+                  "EC",
+                  "-groupname",
+                  "secp256r1",
+                  "-validity",
+                  "30",
+                  "-dname",
+                  "CN=" + cn,
+                  "-ext",
+                  "san=ip:127.0.0.1",
+                  "-keystore",
+                  p12.toString(),
+                  "-storetype",
+                  "PKCS12",
+                  "-storepass",
+                  "changeit")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0).as(out).isTrue();
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(p12)) {
+        ks.load(in, "changeit".toCharArray());
+      }
+      return new SelfSigned(ks);
+    }
+
+    String pem() throws Exception {
+      return "-----BEGIN CERTIFICATE-----\n"
+          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+              .encodeToString(keyStore.getCertificate("server").getEncoded())
+          + "\n-----END CERTIFICATE-----\n";
+    }
+
+    KeyManagerFactory keyManagers() {
+      try {
+        KeyManagerFactory f =
+            KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        f.init(keyStore, "changeit".toCharArray());
+        return f;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 }
