@@ -226,7 +226,12 @@ final class UnavailableRetry implements ClientInterceptor {
         cancelled = true;
         c = current;
         l = listener;
-        closeHere = scheduled != null && scheduled.cancel(false);
+        // Between tries (or before the first) no try will close the caller's listener: close it
+        // here. A retry already starting sees the flag and makes no try.
+        closeHere = scheduled != null || c == null;
+        if (scheduled != null) {
+          scheduled.cancel(false);
+        }
       }
       if (c != null && !closeHere) {
         c.cancel(message, cause);

@@ -23,6 +23,8 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,10 +41,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.KeyManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -245,6 +249,44 @@ class FailoverTest {
   }
 
   @Test
+  void aCallCancelledBetweenTriesEndsCancelled() throws Exception {
+    Replica replica = new Replica("stuck", Integer.MAX_VALUE);
+    SkiffClient client = connect(closedAddress() + "," + serve(replica));
+    CompletableFuture<Status> closed = new CompletableFuture<>();
+    AtomicReference<ClientCallStreamObserver<ListAppsRequest>> call = new AtomicReference<>();
+    client
+        .async()
+        .listApps(
+            ListAppsRequest.getDefaultInstance(),
+            new ClientResponseObserver<ListAppsRequest, ListAppsResponse>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<ListAppsRequest> requests) {
+                call.set(requests);
+              }
+
+              @Override
+              public void onNext(ListAppsResponse value) {
+                closed.complete(Status.OK);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                closed.complete(Status.fromThrowable(t));
+              }
+
+              @Override
+              public void onCompleted() {
+                closed.complete(Status.OK);
+              }
+            });
+    await().atMost(Duration.ofSeconds(30)).until(() -> replica.listCalls.get() >= 2);
+
+    call.get().cancel("the caller gave up", null);
+
+    assertThat(closed.get(30, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+  }
+
+  @Test
   void oneAddressIsNotRetried() throws IOException {
     Replica replica = new Replica("single", 1);
     SkiffClient client = connect(serve(replica));
@@ -303,6 +345,27 @@ class FailoverTest {
         .hasMessageContaining("is not trusted, so it was sent nothing");
   }
 
+  @Test
+  void withCertificateAuthoritiesEachReplicaIsCheckedForItsOwnHostName(@TempDir Path dir)
+      throws Exception {
+    SelfSigned byIp = SelfSigned.generate(dir, "by-ip", "ip:127.0.0.1");
+    SelfSigned byName = SelfSigned.generate(dir, "by-name", "dns:localhost");
+    String first = serveTls(new Replica("by-ip", 0), byIp);
+    String second = serveTls(new Replica("by-name", 0), byName);
+    Path cas = dir.resolve("cas.pem");
+    Files.writeString(cas, byIp.pem() + byName.pem());
+    String target = first + ",localhost:" + serverOf(second).getPort();
+    SkiffClient client =
+        SkiffClient.connect(
+            target, "t", new ServerTrust.Authorities(Optional.of(cas), "SKIFF_TLS_CA=" + cas));
+    clients.add(client);
+
+    assertThat(firstApp(client)).isEqualTo("by-ip");
+    serverOf(first).shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    // Checked as localhost, its own name: the first replica's (127.0.0.1) would not match.
+    assertThat(firstApp(client)).isEqualTo("by-name");
+  }
+
   private static String quoted(String pem) {
     return "\"" + pem.replace("\n", "\\n") + "\"";
   }
@@ -324,6 +387,10 @@ class FailoverTest {
   /** A self-signed certificate for 127.0.0.1, made with the JDK's keytool as an operator would. */
   private record SelfSigned(KeyStore keyStore) {
     static SelfSigned generate(Path dir, String cn) throws Exception {
+      return generate(dir, cn, "ip:127.0.0.1");
+    }
+
+    static SelfSigned generate(Path dir, String cn, String san) throws Exception {
       Path p12 = dir.resolve(cn + ".p12");
       Process p =
           new ProcessBuilder(
@@ -340,7 +407,7 @@ class FailoverTest {
                   "-dname",
                   "CN=" + cn,
                   "-ext",
-                  "san=ip:127.0.0.1",
+                  "san=" + san,
                   "-keystore",
                   p12.toString(),
                   "-storetype",
