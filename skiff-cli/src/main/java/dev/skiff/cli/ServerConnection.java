@@ -10,9 +10,9 @@ import java.nio.file.Path;
  * Finds and connects to the long-running server: the client configuration {@code config.json}
  * ({@code {"server": "host:port", "token": "...", "certificate": "..."}}) in {@code $SKIFF_HOME},
  * else in {@code ~/.skiff}, which {@code skiff server} writes when it starts, overridden field by
- * field by the environment variables {@code SKIFF_SERVER} ({@code host:port}) and {@code
- * SKIFF_TOKEN} as {@link ClientConfig#resolve} says. The server is verified as {@link ServerTrust}
- * says before the token is sent.
+ * field by the environment variables {@code SKIFF_SERVER} ({@code host:port}, or several replicas'
+ * {@code host1:port,host2:port}) and {@code SKIFF_TOKEN} as {@link ClientConfig#resolve} says. The
+ * server is verified as {@link ServerTrust} says before the token is sent.
  */
 final class ServerConnection {
   private ServerConnection() {}

@@ -167,4 +167,55 @@ class ServerChoiceTest {
       CliProcess.deleteTree(down);
     }
   }
+
+  @Test
+  void skiffServerMayListReplicasAndTheOneThatAnswersIsUsed() throws IOException {
+    String down = closedAddress();
+    Map<String, String> env =
+        Map.of(
+            "SKIFF_SERVER",
+            down + "," + skiff.target(),
+            "SKIFF_TOKEN",
+            skiff.token(),
+            "SKIFF_TLS",
+            "off");
+    CliProcess.Result call = skiff(home, env, "call", "server-choice", "add", "4", "5");
+    assertThat(call.exitCode()).as(call.err()).isZero();
+    assertThat(call.out()).isEqualTo("9\n");
+
+    CliProcess.Result bad =
+        skiff(
+            home,
+            Map.of("SKIFF_SERVER", skiff.target() + ",", "SKIFF_TOKEN", "t", "SKIFF_TLS", "off"),
+            "app",
+            "list");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err())
+        .isEqualTo(
+            "skiff: the server address '"
+                + skiff.target()
+                + ",' (from the SKIFF_SERVER environment variable) is not valid: entry 2 is"
+                + " empty; give host:port, or several replicas' addresses separated by commas"
+                + " (host1:7733,host2:7733), each once\n");
+
+    String alsoDown = closedAddress();
+    CliProcess.Result allDown =
+        skiff(
+            home,
+            Map.of(
+                "SKIFF_SERVER",
+                down + "," + alsoDown,
+                "SKIFF_TOKEN",
+                "t",
+                "SKIFF_TLS",
+                "off",
+                "SKIFF_FAILOVER_TIMEOUT",
+                "1"),
+            "app",
+            "list");
+    assertThat(allDown.exitCode()).isEqualTo(1);
+    assertThat(allDown.err())
+        .contains("gave up after", down + ", " + alsoDown, "SKIFF_FAILOVER_TIMEOUT")
+        .hasLineCount(1);
+  }
 }

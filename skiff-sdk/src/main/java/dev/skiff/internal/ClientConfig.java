@@ -12,8 +12,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The client configuration that the long-running server writes and the SDK and CLI read: {@code
@@ -21,17 +24,23 @@ import java.util.Optional;
  * "127.0.0.1:7733", "token": "...", "certificate": "-----BEGIN CERTIFICATE-----..."}}, readable by
  * its owner only.
  *
+ * <p>{@code "server"} (and {@code SKIFF_SERVER}) may list several replicas of one server, {@code
+ * "host1:7733,host2:7733"}: the client connects to the first that answers and fails over to the
+ * others ({@link SkiffClient#channel(String, String, ServerTrust)}).
+ *
  * <p>How the client verifies the server before it sends the token: {@code "certificate"} (PEM) pins
- * the server's certificate, so the client trusts exactly it; {@code "tls": false} means a server
- * without TLS, on loopback only; with neither, the server's certificate must be signed by a CA of
- * the system trust store. {@code SKIFF_TLS_CA} (a PEM file) overrides all three.
+ * the server's certificate, so the client trusts exactly it ({@code "certificates"}, a list of PEM
+ * texts, pins one per replica, any of which any replica may present); {@code "tls": false} means a
+ * server without TLS, on loopback only; with neither, the server's certificate must be signed by a
+ * CA of the system trust store. {@code SKIFF_TLS_CA} (a PEM file) overrides all three.
  *
  * <p>The environment overrides the file field by field ({@link #resolve}): {@code SKIFF_TOKEN}
  * alone replaces the token sent to the file's server; {@code SKIFF_SERVER} with {@code SKIFF_TOKEN}
  * replaces both; {@code SKIFF_SERVER} alone is taken only when it names the file's server, since
  * the file's token must never go to another server.
  *
- * @param server {@code host:port} of the server
+ * @param server {@code host:port} of the server, or several replicas' {@code host:port} separated
+ *     by commas
  * @param token the API token
  * @param trust how the client verifies the server (with {@code SKIFF_TLS_CA} applied)
  * @param serverSource where the address came from, for messages: the config file's path, or {@link
@@ -86,6 +95,7 @@ public record ClientConfig(
   public static Optional<ClientConfig> resolve(Map<String, String> environment, Path file) {
     Optional<String> server = variable(environment, SERVER_VARIABLE);
     Optional<String> token = variable(environment, TOKEN_VARIABLE);
+    server.ifPresent(s -> ServerAddresses.parse(s, SERVER_SOURCE));
     if (server.isPresent() && token.isPresent()) {
       // A Unix socket (a container's way to its control plane) is local: no TLS over it.
       ServerTrust trust =
@@ -108,7 +118,8 @@ public record ClientConfig(
                           + " no "
                           + file
                           + " to take one from)"));
-      if (!c.server().equals(named)) {
+      if (!Set.copyOf(c.servers())
+          .equals(Set.copyOf(ServerAddresses.parse(named, SERVER_SOURCE)))) {
         throw new SkiffException(
             "SKIFF_SERVER is set to '"
                 + named
@@ -121,7 +132,7 @@ public record ClientConfig(
                 + ", or unset SKIFF_SERVER");
       }
       return Optional.of(
-          new ClientConfig(c.server(), c.token(), c.trust(), SERVER_SOURCE, c.tokenSource()));
+          new ClientConfig(named, c.token(), c.trust(), SERVER_SOURCE, c.tokenSource()));
     }
     if (token.isPresent()) {
       ClientConfig c =
@@ -180,10 +191,25 @@ public record ClientConfig(
       }
       ServerTrust trust;
       String source = file.toString();
+      ServerAddresses.parse(server, source);
       if (n.path("tls").isBoolean() && !n.path("tls").asBoolean()) {
         trust = new ServerTrust.Plaintext("\"tls\": false in " + source);
-      } else if (n.path("certificate").isTextual()) {
-        trust = ServerTrust.pinned(n.path("certificate").asText(), source);
+      } else if (n.path("certificate").isTextual() || n.path("certificates").isArray()) {
+        List<String> pems = new ArrayList<>();
+        if (n.path("certificate").isTextual()) {
+          pems.add(n.path("certificate").asText());
+        }
+        for (JsonNode pem : n.path("certificates")) {
+          if (!pem.isTextual()) {
+            throw new SkiffException(
+                "\"certificates\" in "
+                    + file
+                    + " must be a list of PEM certificates (strings), one per replica; found "
+                    + pem);
+          }
+          pems.add(pem.asText());
+        }
+        trust = ServerTrust.pinned(pems, source);
       } else {
         trust = new ServerTrust.Authorities(Optional.empty(), "the system trust store");
       }
@@ -223,20 +249,36 @@ public record ClientConfig(
     }
   }
 
-  /** Whether something accepts TCP connections at {@link #server()} within a short time. */
+  /**
+   * The addresses of {@link #server()}: one, or one per replica of a server given as {@code
+   * host1:port,host2:port}.
+   *
+   * @throws SkiffException if the text is not a valid list of addresses
+   */
+  public List<String> servers() {
+    return ServerAddresses.parse(server, serverSource);
+  }
+
+  /**
+   * Whether something accepts TCP connections at {@link #server()} (at any of its addresses) within
+   * a short time.
+   */
   public boolean reachable() {
-    int colon = server.lastIndexOf(':');
-    if (colon <= 0) {
-      return false;
+    for (String address : servers()) {
+      int colon = address.lastIndexOf(':');
+      if (colon <= 0) {
+        continue;
+      }
+      try (Socket s = new Socket()) {
+        s.connect(
+            new InetSocketAddress(
+                address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+            1000);
+        return true;
+      } catch (IOException | RuntimeException e) {
+        // Try the next replica.
+      }
     }
-    try (Socket s = new Socket()) {
-      s.connect(
-          new InetSocketAddress(
-              server.substring(0, colon), Integer.parseInt(server.substring(colon + 1))),
-          1000);
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return false;
   }
 }

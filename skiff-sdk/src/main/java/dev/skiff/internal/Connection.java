@@ -14,9 +14,10 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li>a server installed for this JVM by a test fixture ({@link #installDefault});
- *   <li>the environment variables {@code SKIFF_SERVER} ({@code host:port}) and {@code SKIFF_TOKEN},
- *       over TLS verified with the system trust store or {@code SKIFF_TLS_CA} (or without TLS to a
- *       loopback server if {@code SKIFF_TLS=off});
+ *   <li>the environment variables {@code SKIFF_SERVER} ({@code host:port}, or several replicas'
+ *       {@code host1:port,host2:port}) and {@code SKIFF_TOKEN}, over TLS verified with the system
+ *       trust store or {@code SKIFF_TLS_CA} (or without TLS to a loopback server if {@code
+ *       SKIFF_TLS=off});
  *   <li>the client config {@code $SKIFF_HOME/config.json} (default {@code ~/.skiff/config.json})
  *       that the long-running server writes, if its server accepts connections, with its token
  *       replaced by {@code SKIFF_TOKEN} if that alone is set ({@link ClientConfig#resolve} has the

@@ -11,7 +11,9 @@ import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.UpdateAutoscalerRequest;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -114,7 +116,9 @@ public final class Invoker<R> {
   /** Starts one call whose result is kept under an id. */
   public FunctionCall<R> spawn(Object... args) {
     AppBinding b = binding.get();
-    CallRequest request = request(b, args);
+    // The id is chosen here so that a Spawn retried after its answer was lost (UnavailableRetry)
+    // gets the call its first try made, not a second one.
+    CallRequest request = request(b, args).toBuilder().setCallId(newCallId()).build();
     String id;
     try {
       id = b.client().blocking().spawn(request).getCallId();
@@ -123,6 +127,15 @@ public final class Invoker<R> {
     }
     return new SpawnedCall<>(id, b.client(), spec);
   }
+
+  /** A new call id: {@code "fc-"} and 22 random URL-safe Base64 characters (128 bits). */
+  static String newCallId() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return "fc-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   /**
    * Runs one call per input. The stream yields one outcome per input; closing it early cancels the

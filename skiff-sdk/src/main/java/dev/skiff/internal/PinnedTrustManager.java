@@ -3,20 +3,21 @@ package dev.skiff.internal;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Accepts exactly the pinned certificate as the server's (its chain's first certificate), and no
+ * Accepts exactly a pinned certificate as the server's (its chain's first certificate), and no
  * client. Being an {@link X509ExtendedTrustManager}, the JDK adds no host name check of its own.
  */
 final class PinnedTrustManager extends X509ExtendedTrustManager {
   private final ServerTrust.Pinned pinned;
-  private final String expected;
+  private final List<String> expected;
 
   PinnedTrustManager(ServerTrust.Pinned pinned) {
     this.pinned = pinned;
-    this.expected = ServerTrust.fingerprint(pinned.certificate());
+    this.expected = pinned.certificates().stream().map(ServerTrust::fingerprint).toList();
   }
 
   private void check(X509Certificate[] chain) throws CertificateException {
@@ -24,16 +25,18 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
       throw new CertificateException("the server presented no certificate");
     }
     String got = ServerTrust.fingerprint(chain[0]);
-    if (!got.equals(expected)) {
+    if (!expected.contains(got)) {
       throw new CertificateException(
           "its certificate ("
               + chain[0].getSubjectX500Principal().getName()
               + ", SHA-256 "
               + got
-              + ") is not the one pinned in "
+              + ") is not "
+              + (expected.size() == 1 ? "the one" : "one of those")
+              + " pinned in "
               + pinned.source()
               + " (SHA-256 "
-              + expected
+              + String.join(", ", expected)
               + ")");
     }
     chain[0].checkValidity();
@@ -77,6 +80,6 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public X509Certificate[] getAcceptedIssuers() {
-    return new X509Certificate[] {pinned.certificate()};
+    return pinned.certificates().toArray(X509Certificate[]::new);
   }
 }

@@ -22,7 +22,9 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -36,8 +38,9 @@ import javax.net.ssl.X509TrustManager;
  * leaves it.
  *
  * <ul>
- *   <li>{@link Pinned}: exactly one certificate (the one the server wrote into its client config);
- *       the host name is not checked, since the certificate itself is the identity.
+ *   <li>{@link Pinned}: exactly the certificates pinned (the one the server wrote into its client
+ *       config, or one per replica of a server with several addresses); the host name is not
+ *       checked, since the certificate itself is the identity.
  *   <li>{@link Authorities}: certificates signed by the CAs of a PEM file ({@code SKIFF_TLS_CA}),
  *       or by the JDK's system trust store; the host name must match the certificate.
  *   <li>{@link Plaintext}: no TLS, for a server on loopback only (an embedded control plane, or a
@@ -55,12 +58,32 @@ public sealed interface ServerTrust {
   String source();
 
   /**
-   * Trusts exactly one certificate.
+   * Trusts exactly these certificates: one server's, or one per replica of a server with several
+   * ({@code SKIFF_SERVER=host1:7733,host2:7733}); any replica may present any of them, since all of
+   * them are the same server (one database, one token).
    *
-   * @param certificate the server's certificate
-   * @param source where it was pinned, e.g. the client config's path
+   * @param certificates the servers' certificates, at least one
+   * @param source where they were pinned, e.g. the client config's path
    */
-  record Pinned(X509Certificate certificate, String source) implements ServerTrust {}
+  record Pinned(List<X509Certificate> certificates, String source) implements ServerTrust {
+    /** Pins one certificate. */
+    public Pinned(X509Certificate certificate, String source) {
+      this(List.of(certificate), source);
+    }
+
+    /** Copies the list. */
+    public Pinned {
+      certificates = List.copyOf(certificates);
+      if (certificates.isEmpty()) {
+        throw new IllegalArgumentException("no certificate to pin from " + source);
+      }
+    }
+
+    /** The first pinned certificate (the only one of a single server). */
+    public X509Certificate certificate() {
+      return certificates.get(0);
+    }
+  }
 
   /**
    * Trusts certificates signed by the CAs (or equal to the certificates) of a PEM file, or by the
@@ -89,12 +112,29 @@ public sealed interface ServerTrust {
    * @throws SkiffException if the text holds no certificate
    */
   static Pinned pinned(String pem, String source) {
+    return pinned(List.of(pem), source);
+  }
+
+  /**
+   * Certificates pinned from PEM texts (each may hold several certificates), e.g. one per replica.
+   *
+   * @throws SkiffException if a text is not PEM certificates, or there is no certificate at all
+   */
+  static Pinned pinned(List<String> pems, String source) {
     try {
-      Certificate c =
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(
-                  new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-      return new Pinned((X509Certificate) c, source);
+      List<X509Certificate> certificates = new ArrayList<>();
+      for (String pem : pems) {
+        for (Certificate c :
+            CertificateFactory.getInstance("X.509")
+                .generateCertificates(
+                    new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+          certificates.add((X509Certificate) c);
+        }
+      }
+      if (certificates.isEmpty()) {
+        throw new CertificateException("no certificate found");
+      }
+      return new Pinned(certificates, source);
     } catch (CertificateException | ClassCastException e) {
       throw new SkiffException(
           "the certificate in " + source + " is not a PEM X.509 certificate: " + e.getMessage(), e);

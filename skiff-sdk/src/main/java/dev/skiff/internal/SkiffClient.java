@@ -28,6 +28,7 @@ import java.net.ConnectException;
 import java.net.UnixDomainSocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -150,9 +151,23 @@ public final class SkiffClient implements AutoCloseable {
    * @throws SkiffException if {@code trust} is plaintext and the host is not loopback
    */
   public static ManagedChannel channel(String target, String token, ServerTrust trust) {
-    trust.checkTarget(target);
+    return channel(target, token, trust, UnavailableRetry.budget(System.getenv()));
+  }
+
+  /**
+   * As {@link #channel(String, String, ServerTrust)}; a target of several replicas' addresses
+   * ({@code host1:port,host2:port}) gets a channel that connects to the first that accepts (gRPC's
+   * {@code pick_first} over {@link ServerListResolver}'s list) and retries safe calls that fail
+   * with {@code UNAVAILABLE} for up to {@code retryBudget} ({@link UnavailableRetry}). A target of
+   * one address gets neither.
+   */
+  static ManagedChannel channel(
+      String target, String token, ServerTrust trust, Duration retryBudget) {
+    List<String> addresses = ServerAddresses.parse(target, "the client's server address");
+    addresses.forEach(trust::checkTarget);
+    boolean replicas = addresses.size() > 1;
     NettyChannelBuilder b =
-        builderFor(target)
+        (replicas ? replicasBuilder(addresses) : builderFor(target))
             .directExecutor()
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             // A server that stops answering (paused, or gone behind a half-open connection) ends
@@ -164,10 +179,32 @@ public final class SkiffClient implements AutoCloseable {
     trust.grpcContext().ifPresentOrElse(b::sslContext, b::usePlaintext);
     ReconnectNow reconnect = new ReconnectNow();
     b.intercept(reconnect);
+    UnavailableRetry retry =
+        new UnavailableRetry(addresses, replicas ? retryBudget : Duration.ZERO, System::nanoTime);
+    b.intercept(retry);
     ManagedChannel channel = b.build();
     reconnect.channel = channel;
+    retry.channel(channel);
     return channel;
   }
+
+  /**
+   * A channel builder for several replicas of one server: {@code pick_first} over their addresses
+   * in the order given, each address with its own authority (so TLS checks each replica's host
+   * name), and a connect timeout short enough that a replica whose machine is gone does not hold up
+   * the next.
+   */
+  @SuppressWarnings(
+      "deprecation") // nameResolverFactory: the one way to give a channel a fixed list
+  private static NettyChannelBuilder replicasBuilder(List<String> addresses) {
+    return NettyChannelBuilder.forTarget(ServerListResolver.SCHEME + ":///replicas")
+        .nameResolverFactory(ServerListResolver.factory(addresses))
+        .defaultLoadBalancingPolicy("pick_first")
+        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) REPLICA_CONNECT_TIMEOUT.toMillis());
+  }
+
+  /** How long a connection to one of several replicas may take before the next is tried. */
+  static final Duration REPLICA_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   /**
    * Makes a call on a channel that lost its server try to connect at once. gRPC otherwise waits out

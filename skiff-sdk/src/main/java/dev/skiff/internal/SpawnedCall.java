@@ -7,7 +7,7 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.GetResultRequest;
 import dev.skiff.proto.GetResultResponse;
 import dev.skiff.proto.Result;
-import io.grpc.Status;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -103,8 +103,10 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
   /**
    * One long poll of at most {@code timeout}. A server that cannot be reached (restarting, or its
    * connection just broke) is asked again, with a short backoff, for up to {@code rideOut}: the
-   * call is durable there, so a restart of the server must not fail the wait. Past that, or past
-   * {@code timeout} when the wait is {@code bounded} by it, the wait fails with the server's
+   * call is durable there, so a restart of the server must not fail the wait. With several
+   * replicas, the channel asks whichever of them accepts a connection, so a poll outlives the death
+   * of the replica it was waiting on and the takeover of the call's app by another. Past that, or
+   * past {@code timeout} when the wait is {@code bounded} by it, the wait fails with the server's
    * unavailability.
    */
   private GetResultResponse poll(Duration timeout, Duration rideOut, boolean bounded) {
@@ -115,7 +117,10 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
       try {
         return pollOnce(Duration.ofNanos(Math.max(0, end - System.nanoTime())));
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+        // A poll is a read: lost with its server (or reset by a replica shutting down, unless
+        // this thread was interrupted), it is asked again, of whichever replica answers now.
+        if (Thread.currentThread().isInterrupted()
+            || !UnavailableRetry.retryable(e.getStatus(), Context.current())) {
           throw client.translate(e);
         }
         long now = System.nanoTime();
