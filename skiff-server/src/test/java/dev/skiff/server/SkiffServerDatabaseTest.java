@@ -116,8 +116,7 @@ class SkiffServerDatabaseTest {
   void replicaOptionsNeedADatabaseAndAreChecked() {
     assertThatThrownBy(() -> parse("--replica-lease", "5s"))
         .hasMessageContaining("need --database");
-    assertThatThrownBy(
-            () -> parse("--database", "jdbc:postgresql://h/db", "--replica-lease", "1s"))
+    assertThatThrownBy(() -> parse("--database", "jdbc:postgresql://h/db", "--replica-lease", "1s"))
         .hasMessageContaining("--replica-lease 1000ms is outside 2s..5m");
     assertThatThrownBy(() -> parse("--database", "jdbc:postgresql://h/db", "--replica-id", "a b"))
         .hasMessageContaining("--replica-id 'a b' is not allowed");
