@@ -2,6 +2,7 @@ package dev.skiff.server.store.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.skiff.server.store.SharedBytes;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import dev.skiff.server.store.jdbc.JdbcStore;
 import java.io.IOException;
@@ -50,11 +51,22 @@ public final class PostgresStore extends JdbcStore {
   private static final long SERVER_LOCK = 0x736b696666737276L;
 
   private final HikariDataSource pool;
+  private final PostgresSharedBytes sharedBytes;
   private Connection holder; // holds SERVER_LOCK; guarded by this
 
   private PostgresStore(HikariDataSource pool) {
     super(new GroupCommitWriter(pool, "Skiff store"), "seq");
     this.pool = pool;
+    this.sharedBytes = new PostgresSharedBytes(pool);
+  }
+
+  /**
+   * The jars, blobs and image recipes in this database, which every server on it reads; see {@link
+   * PostgresSharedBytes}.
+   */
+  @Override
+  public SharedBytes sharedBytes() {
+    return sharedBytes;
   }
 
   /**
