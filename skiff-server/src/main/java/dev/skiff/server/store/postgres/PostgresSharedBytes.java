@@ -100,8 +100,9 @@ final class PostgresSharedBytes implements SharedBytes {
     return transaction(
         "store the shared " + name(kind, key),
         c -> {
-          try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-            lock.setLong(1, ((long) kind.ordinal() << 32) ^ key.hashCode());
+          try (PreparedStatement lock =
+              c.prepareStatement("SELECT pg_advisory_xact_lock(hashtext(?))")) {
+            lock.setString(1, name(kind, key));
             lock.execute();
           }
           deleteRows(c, kind, key);

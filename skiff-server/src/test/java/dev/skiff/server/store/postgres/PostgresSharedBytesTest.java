@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -147,15 +148,22 @@ class PostgresSharedBytesTest {
     AtomicBoolean failed = new AtomicBoolean();
     InputStream broken =
         new InputStream() {
-          private int sent;
+          private long sent;
 
           @Override
-          public int read() throws IOException {
-            if (sent++ > CHUNK + 5) {
+          public int read() {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            if (sent > CHUNK) { // after the first chunk went to the database
               failed.set(true);
               throw new IOException("the upload broke off");
             }
-            return 1;
+            Arrays.fill(b, off, off + len, (byte) 1);
+            sent += len;
+            return len;
           }
         };
     assertThatThrownBy(() -> one.sharedBytes().put(Kind.BLOB, "b", broken))
