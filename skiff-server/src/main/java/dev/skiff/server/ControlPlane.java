@@ -193,7 +193,12 @@ final class ControlPlane implements EmbeddedControlPlane {
     long blobQuota = listen.limits().blobQuotaMib() * 1024 * 1024;
     this.blobs =
         listen.durable()
-            ? BlobStore.in(config.dataDir().resolve("blobs"), maxBlobBytes, blobQuota, clock)
+            ? BlobStore.in(
+                config.dataDir().resolve("blobs"),
+                maxBlobBytes,
+                blobQuota,
+                clock,
+                store.sharedBytes())
             : BlobStore.temporary(maxBlobBytes, blobQuota, clock);
     this.sweepEvery =
         listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
