@@ -255,7 +255,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             listen.limits().web(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
-    this.images = ImageStore.in(config.buildDirectory(), clock, backend.capabilities());
+    this.images =
+        ImageStore.in(config.buildDirectory(), clock, backend.capabilities(), store.sharedBytes());
     apps.addListener(schedules);
     apps.addListener(web);
     this.leases = listen.appLease().map(l -> new AppLeases(apps, l, System::nanoTime));
