@@ -239,7 +239,12 @@ final class ControlPlane implements EmbeddedControlPlane {
     long blobQuota = listen.limits().blobQuotaMib() * 1024 * 1024;
     this.blobs =
         listen.durable()
-            ? BlobStore.in(config.dataDir().resolve("blobs"), maxBlobBytes, blobQuota, clock)
+            ? BlobStore.in(
+                config.dataDir().resolve("blobs"),
+                maxBlobBytes,
+                blobQuota,
+                clock,
+                store.sharedBytes())
             : BlobStore.temporary(maxBlobBytes, blobQuota, clock);
     this.sweepEvery =
         listen.retention().compareTo(SWEEP_EVERY) < 0 ? listen.retention() : SWEEP_EVERY;
@@ -296,7 +301,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             listen.limits().web(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
-    this.images = ImageStore.in(config.buildDirectory(), clock, backend.capabilities());
+    this.images =
+        ImageStore.in(config.buildDirectory(), clock, backend.capabilities(), store.sharedBytes());
     apps.addListener(schedules);
     apps.addListener(web);
     this.leases = listen.appLease().map(l -> new AppLeases(apps, l, System::nanoTime));

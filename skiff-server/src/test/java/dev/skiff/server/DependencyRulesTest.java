@@ -37,10 +37,10 @@ class DependencyRulesTest {
   static {
     MAY_USE.put("common", List.of());
     MAY_USE.put("auth", List.of("common"));
-    MAY_USE.put("files", List.of("common"));
+    MAY_USE.put("files", List.of("common", "store"));
     MAY_USE.put("secrets", List.of("common"));
     MAY_USE.put("logs", List.of("store.."));
-    MAY_USE.put("image", List.of("backend.."));
+    MAY_USE.put("image", List.of("backend..", "store"));
     MAY_USE.put("backend..", List.of("backend..", "common"));
     MAY_USE.put("store..", List.of("store.."));
     MAY_USE.put(

@@ -114,7 +114,14 @@ public final class BlobService extends BlobApiGrpc.BlobApiImplBase {
 
   @Override
   public void getBlob(BlobRef request, StreamObserver<BlobChunk> response) {
-    BlobStore.Blob blob = store.find(request.getId()).orElse(null);
+    BlobStore.Blob blob;
+    try {
+      // On a store shared by replicas, one taken by another replica is copied here first.
+      blob = store.find(request.getId()).orElse(null);
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+      return;
+    }
     if (blob == null) {
       response.onError(
           Status.NOT_FOUND

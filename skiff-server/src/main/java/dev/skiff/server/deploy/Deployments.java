@@ -144,7 +144,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
     this.calls = calls;
     this.web = web;
     this.clock = clock;
-    this.jars = new JarStore(JarStore.directory(dataDir));
+    this.jars = new JarStore(JarStore.directory(dataDir), store.sharedBytes());
     this.secrets = SecretStore.open(dataDir);
     calls.deployedApps(names::containsKey);
   }

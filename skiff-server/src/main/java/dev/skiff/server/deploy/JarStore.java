@@ -8,6 +8,7 @@ import dev.skiff.proto.JarChunk;
 import dev.skiff.proto.UploadJarResponse;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.files.FileTransfer;
+import dev.skiff.server.store.SharedBytes;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -37,16 +39,28 @@ import java.util.regex.Pattern;
  * two uploads of one jar write the same bytes. A file damaged later on disk (truncated by a full
  * disk or a crash of the machine) is found by its hash: {@link #missing} reports it, so deploys
  * upload it again and a restore does not start from it.
+ *
+ * <p><b>Replicas.</b> On a store that several control planes share ({@link SharedBytes#shared()}),
+ * an upload is also put in the shared bytes before it is answered, so every replica on the store
+ * can use it: {@link #missing} counts a jar there as present, and a replica that lacks a jar on its
+ * own disk copies it from there into its directory, checking its sha-256, when a deployment of it
+ * is started ({@link #withStoredClasspath}). A jar held intact on disk but not shared (uploaded
+ * while the server ran alone on its store) is shared when {@link #missing} finds it.
  */
 public final class JarStore {
   private static final System.Logger LOG = System.getLogger(JarStore.class.getName());
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private final Path jars;
+  private final SharedBytes shared;
 
-  /** A jar store in {@code dir} (created with the first upload). */
-  JarStore(Path dir) {
+  /**
+   * A jar store in {@code dir} (created with the first upload) that shares its jars with the other
+   * control planes on {@code shared}.
+   */
+  JarStore(Path dir, SharedBytes shared) {
     this.jars = dir;
+    this.shared = shared;
   }
 
   /** Where the jar store of the control plane with data directory {@code dataDir} keeps them. */
@@ -65,19 +79,77 @@ public final class JarStore {
   /**
    * The jars of {@code sha256s} that the server does not hold intact: absent, or a file whose
    * content no longer has its sha-256 (truncated or damaged on disk). A damaged file is deleted, so
-   * that the next upload puts the jar back.
+   * that the next upload puts the jar back. A jar in the shared bytes of a store shared with other
+   * control planes is present, and one held here but not shared yet is put there.
    *
    * @throws io.grpc.StatusRuntimeException INVALID_ARGUMENT if one is not a sha-256
+   * @throws UncheckedIOException if the shared bytes could not be asked
    */
   public List<String> missing(List<String> sha256s) {
+    sha256s.forEach(JarStore::checkSha);
+    Set<String> inShared = shared.existing(SharedBytes.Kind.JAR, sha256s);
     List<String> out = new ArrayList<>();
     for (String sha : sha256s) {
-      checkSha(sha);
-      if (!intact(sha)) {
+      boolean here = intact(sha);
+      if (here && shared.shared() && !inShared.contains(sha)) {
+        shared.put(SharedBytes.Kind.JAR, sha, jarPath(sha));
+        LOG.log(Level.INFO, "jar {0}, held here only, was put in the shared bytes", sha);
+      } else if (!here && !inShared.contains(sha)) {
         out.add(sha);
       }
     }
     return out;
+  }
+
+  /**
+   * Makes sure that jar {@code sha} is on this machine's disk: copies it from the shared bytes if
+   * it is not, checking its sha-256 before it is moved into place.
+   *
+   * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION if it is neither here nor shared
+   * @throws UncheckedIOException if it could not be copied, or its copy has another sha-256
+   */
+  private void fetch(String sha) {
+    Path target = jarPath(sha);
+    if (Files.isRegularFile(target)) {
+      return;
+    }
+    InputStream source =
+        shared
+            .open(SharedBytes.Kind.JAR, sha)
+            .orElseThrow(
+                () ->
+                    Statuses.failedPrecondition(
+                        "classpath jar "
+                            + sha
+                            + " is neither on this server's disk nor in the store's shared bytes;"
+                            + " upload it again (skiff deploy does)"));
+    Path temp = null;
+    try (InputStream in = source) {
+      Files.createDirectories(jars);
+      temp = Files.createTempFile(jars, "shared-", ".tmp");
+      MessageDigest digest = sha256();
+      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), digest)) {
+        in.transferTo(out);
+      }
+      String actual = HexFormat.of().formatHex(digest.digest());
+      if (!actual.equals(sha)) {
+        throw new IOException("its copy in the shared bytes has the sha-256 " + actual);
+      }
+      DurableFiles.moveIntoPlace(temp, target);
+      temp = null;
+      LOG.log(Level.INFO, "jar {0} was copied from the shared bytes", sha);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "could not copy classpath jar " + sha + " from the shared bytes: " + e.getMessage(), e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException e) {
+          LOG.log(Level.WARNING, "could not delete " + temp, e);
+        }
+      }
+    }
   }
 
   /** Whether the stored file of jar {@code sha} exists and its content has that sha-256. */
@@ -128,18 +200,28 @@ public final class JarStore {
     }
   }
 
-  /** The app a deployment defines, its classpath the stored files of the jars it names. */
+  /**
+   * The app a deployment defines, its classpath the stored files of the jars it names; a jar that
+   * is not on this machine's disk is copied from the shared bytes first.
+   *
+   * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION if a jar is neither here nor shared
+   * @throws UncheckedIOException if a jar could not be copied from the shared bytes
+   */
   CreateAppRequest withStoredClasspath(DeployAppRequest request) {
     CreateAppRequest.Builder b = request.getApp().toBuilder().clearClasspath();
-    request.getJarsList().forEach(sha -> b.addClasspath(jarPath(sha).toString()));
+    for (String sha : request.getJarsList()) {
+      checkSha(sha);
+      fetch(sha);
+      b.addClasspath(jarPath(sha).toString());
+    }
     return b.build();
   }
 
   /**
    * Receives one jar upload with the chunked upload the blob and volume services use: the first
    * chunk names the jar's sha-256; the bytes are written to a temporary file, checked against that
-   * digest, then moved into place. Answers with the jar's digest and size, or with an error naming
-   * what was wrong.
+   * digest, then moved into place and put in the shared bytes. Answers with the jar's digest and
+   * size once both are durable, or with an error naming what was wrong.
    */
   public StreamObserver<JarChunk> upload(StreamObserver<UploadJarResponse> response) {
     return new FileTransfer.Upload<JarChunk, UploadJarResponse>(response, "jar upload") {
@@ -191,6 +273,11 @@ public final class JarStore {
           DurableFiles.moveIntoPlace(file, jarPath(sha));
         } catch (IOException e) {
           throw new UncheckedIOException("could not store jar " + sha, e);
+        }
+        // Then for the other replicas: an acknowledged jar is one that every replica can use. A
+        // jar is named by its content, so one already shared is not sent again.
+        if (!shared.existing(SharedBytes.Kind.JAR, List.of(sha)).contains(sha)) {
+          shared.put(SharedBytes.Kind.JAR, sha, jarPath(sha));
         }
         return UploadJarResponse.newBuilder().setSha256(sha).setSize(size).build();
       }

@@ -3,9 +3,13 @@ package dev.skiff.server.files;
 import com.google.protobuf.ByteString;
 import dev.skiff.internal.DurableFiles;
 import dev.skiff.server.common.RandomIds;
+import dev.skiff.server.store.SharedBytes;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,10 +20,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -41,6 +48,17 @@ import java.util.stream.Stream;
  * <p><b>Bounds.</b> One blob holds at most {@code maxBlobBytes}, all blobs together at most {@code
  * quotaBytes}; past either, the upload is refused with {@code RESOURCE_EXHAUSTED} naming the limit
  * and its {@code skiff server} option.
+ *
+ * <p><b>Replicas.</b> On a store that several control planes share ({@link SharedBytes#shared()}),
+ * every blob is also put in the shared bytes before its upload is answered, under its id, behind a
+ * one-line header that names its app, whether it is kept and when it was stored. A replica asked
+ * for a blob it does not hold ({@link #find}: a container's GetBlob, or {@link #reown} of a call
+ * that this replica took over) copies it from there to its own disk, where it counts against the
+ * quota like any other, and keeps its app (so reading it is authorised as on the replica that took
+ * the upload). Sweeping deletes the shared copy with the local one where the decision holds for
+ * every replica: a kept blob past the retention and not pinned (its time and the unfinished calls
+ * are the same for all), and a temporary blob by the replica that took its upload, whose app it
+ * was.
  */
 public final class BlobStore implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BlobStore.class.getName());
@@ -56,7 +74,11 @@ public final class BlobStore implements AutoCloseable {
   public record Blob(
       String id, String appId, Path file, long size, Instant createdAt, boolean kept) {}
 
+  private static final String HEADER = "skiff-blob 1 ";
+  private static final int MAX_HEADER = 256;
+
   private final Optional<Path> keptDir;
+  private final SharedBytes shared;
   private final long maxBlobBytes;
   private final long quotaBytes;
   private final Clock clock;
@@ -65,9 +87,15 @@ public final class BlobStore implements AutoCloseable {
   private final Map<String, Blob> blobs = new HashMap<>();
   private long total;
   private Path temp; // created on first use
+  private final Set<String> copies = new HashSet<>(); // ids of blobs copied from the shared bytes
+  // Copies from the shared bytes under way, by blob id, so that two finds copy a blob once.
+  private final ConcurrentHashMap<String, CompletableFuture<Optional<Blob>>> copying =
+      new ConcurrentHashMap<>();
 
-  private BlobStore(Optional<Path> keptDir, long maxBlobBytes, long quotaBytes, Clock clock) {
+  private BlobStore(
+      Optional<Path> keptDir, long maxBlobBytes, long quotaBytes, Clock clock, SharedBytes shared) {
     this.keptDir = keptDir;
+    this.shared = shared;
     this.maxBlobBytes = maxBlobBytes;
     this.quotaBytes = quotaBytes;
     this.clock = clock;
@@ -75,15 +103,22 @@ public final class BlobStore implements AutoCloseable {
 
   /** A store of temporary files only: its blobs go when it closes (an embedded control plane). */
   public static BlobStore temporary(long maxBlobBytes, long quotaBytes, Clock clock) {
-    return new BlobStore(Optional.empty(), maxBlobBytes, quotaBytes, clock);
+    return new BlobStore(Optional.empty(), maxBlobBytes, quotaBytes, clock, SharedBytes.none());
+  }
+
+  /** {@link #in(Path, long, long, Clock, SharedBytes)} for a server alone on its store. */
+  public static BlobStore in(Path dir, long maxBlobBytes, long quotaBytes, Clock clock) {
+    return in(dir, maxBlobBytes, quotaBytes, clock, SharedBytes.none());
   }
 
   /**
    * A store that keeps the blobs of deployed apps in {@code dir}, finding those kept before (a
-   * restart), and that deletes what an earlier run left half-written.
+   * restart), and that deletes what an earlier run left half-written; its blobs are shared with the
+   * other control planes on {@code shared}.
    */
-  public static BlobStore in(Path dir, long maxBlobBytes, long quotaBytes, Clock clock) {
-    BlobStore store = new BlobStore(Optional.of(dir), maxBlobBytes, quotaBytes, clock);
+  public static BlobStore in(
+      Path dir, long maxBlobBytes, long quotaBytes, Clock clock, SharedBytes shared) {
+    BlobStore store = new BlobStore(Optional.of(dir), maxBlobBytes, quotaBytes, clock, shared);
     try {
       Files.createDirectories(dir);
       try (Stream<Path> apps = Files.list(dir)) {
@@ -185,16 +220,55 @@ public final class BlobStore implements AutoCloseable {
   }
 
   /**
-   * Makes an uploaded file a blob of {@code appId}; a kept one is made durable first. Throws
-   * RESOURCE_EXHAUSTED if it does not fit the quota (the file is then deleted).
+   * Makes an uploaded file a blob of {@code appId}; a kept one is made durable first, and on a
+   * shared store the blob is put in the shared bytes before this returns. Throws RESOURCE_EXHAUSTED
+   * if it does not fit the quota (the file is then deleted).
    *
    * @param keep whether it is kept past its app's stop (a deployed app's blob)
+   * @throws UncheckedIOException if it could not be stored or shared (nothing of it is then kept)
    */
   public Blob register(String appId, Path file, long size, boolean keep) {
+    Blob b = add(appId, file, size, keep);
+    if (shared.shared()) {
+      try (InputStream in =
+          new SequenceInputStream(
+              new ByteArrayInputStream(header(b)), Files.newInputStream(b.file()))) {
+        shared.put(SharedBytes.Kind.BLOB, b.id(), in);
+      } catch (IOException | RuntimeException e) {
+        synchronized (lock) {
+          if (blobs.remove(b.id()) != null) {
+            total -= b.size();
+          }
+        }
+        delete(b.file());
+        throw e instanceof IOException io
+            ? new UncheckedIOException("cannot share blob " + b.id(), io)
+            : (RuntimeException) e;
+      }
+    }
+    return b;
+  }
+
+  /** The line before a blob's bytes in the shared bytes: its app, whether kept, when stored. */
+  private static byte[] header(Blob b) {
+    return (HEADER
+            + b.appId()
+            + " "
+            + (b.kept() ? "kept" : "temporary")
+            + " "
+            + b.createdAt().toEpochMilli()
+            + "\n")
+        .getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private Blob add(String appId, Path file, long size, boolean keep) {
+    return add(newId(), appId, file, size, keep, clock.instant());
+  }
+
+  /** Makes {@code file} blob {@code id} of {@code appId}, stored at {@code now}. */
+  private Blob add(String id, String appId, Path file, long size, boolean keep, Instant now) {
     checkSize(size);
-    String id = newId();
     Path target = file;
-    Instant now = clock.instant();
     boolean kept = keep && keptDir.isPresent();
     if (kept) {
       if (!APP.matcher(appId).matches()) {
@@ -238,10 +312,92 @@ public final class BlobStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The blob {@code id}: one this store holds, or on a shared store one that another control plane
+   * took, copied from the shared bytes to this store's disk first.
+   *
+   * @throws StatusRuntimeException RESOURCE_EXHAUSTED if a shared blob does not fit this store's
+   *     quota
+   * @throws UncheckedIOException if a shared blob could not be copied
+   */
   public Optional<Blob> find(String id) {
     synchronized (lock) {
-      return Optional.ofNullable(blobs.get(id));
+      Blob b = blobs.get(id);
+      if (b != null || !shared.shared() || !ID.matcher(id).matches()) {
+        return Optional.ofNullable(b);
+      }
     }
+    CompletableFuture<Optional<Blob>> mine = new CompletableFuture<>();
+    CompletableFuture<Optional<Blob>> running = copying.putIfAbsent(id, mine);
+    if (running != null) {
+      return running.join();
+    }
+    try {
+      Optional<Blob> copied = copyShared(id);
+      mine.complete(copied);
+      return copied;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      copying.remove(id, mine);
+    }
+  }
+
+  /** Copies blob {@code id} from the shared bytes to this store, if it is there. */
+  private Optional<Blob> copyShared(String id) {
+    synchronized (lock) {
+      if (blobs.containsKey(id)) {
+        return Optional.of(blobs.get(id));
+      }
+    }
+    Optional<InputStream> found = shared.open(SharedBytes.Kind.BLOB, id);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = newFile();
+    try (InputStream in = found.get()) {
+      String[] header = readHeader(in, id);
+      String appId = header[0];
+      boolean keep = header[1].equals("kept") && keptDir.isPresent();
+      Instant storedAt = Instant.ofEpochMilli(Long.parseLong(header[2]));
+      long size;
+      try (var out = Files.newOutputStream(file)) {
+        size = in.transferTo(out);
+      }
+      Blob b = add(id, appId, file, size, keep, storedAt);
+      synchronized (lock) {
+        copies.add(id);
+      }
+      LOG.log(System.Logger.Level.DEBUG, "blob {0} was copied from the shared bytes", id);
+      return Optional.of(b);
+    } catch (IOException | NumberFormatException e) {
+      delete(file);
+      throw new UncheckedIOException(
+          "could not copy blob " + id + " from the shared bytes: " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
+    } catch (RuntimeException e) {
+      delete(file);
+      throw e;
+    }
+  }
+
+  /** Reads a shared blob's header line: its app id, "kept" or "temporary", its time in millis. */
+  private static String[] readHeader(InputStream in, String id) throws IOException {
+    StringBuilder line = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0 || line.length() >= MAX_HEADER) {
+        throw new IOException("its header is damaged");
+      }
+      line.append((char) c);
+    }
+    String[] parts = line.toString().split(" ", -1);
+    if (!line.toString().startsWith(HEADER)
+        || parts.length != 5
+        || !APP.matcher(parts[2]).matches()) {
+      throw new IOException("its header '" + line + "' is not one of blob " + id);
+    }
+    return new String[] {parts[2], parts[3], parts[4]};
   }
 
   /**
@@ -291,7 +447,9 @@ public final class BlobStore implements AutoCloseable {
   /**
    * Deletes the blobs that are no longer needed: a temporary blob once its app stops, a kept blob
    * once it was stored before {@code expiredBefore}; but never a blob that {@code pinned} (the
-   * blobs unfinished calls refer to, asked only when there is something to delete) names.
+   * blobs unfinished calls refer to, asked only when there is something to delete) names. On a
+   * shared store, the shared copy goes too: of a kept blob always (the retention and the unfinished
+   * calls are the same for every replica), of a temporary blob if it was uploaded here.
    */
   public void sweep(
       Predicate<String> appRunning, Instant expiredBefore, Supplier<Set<String>> pinned) {
@@ -313,13 +471,30 @@ public final class BlobStore implements AutoCloseable {
       if (keep.contains(b.id())) {
         continue;
       }
+      boolean copy;
       synchronized (lock) {
         if (blobs.remove(b.id()) == null) {
           continue;
         }
         total -= b.size();
+        copy = copies.remove(b.id());
       }
       delete(b.file());
+      if (b.kept() || !copy) {
+        deleteShared(b.id());
+      }
+    }
+  }
+
+  private void deleteShared(String id) {
+    if (!shared.shared()) {
+      return;
+    }
+    try {
+      shared.delete(SharedBytes.Kind.BLOB, id);
+    } catch (UncheckedIOException e) {
+      // A kept blob's shared copy is deleted by whichever replica sweeps it next.
+      LOG.log(System.Logger.Level.WARNING, "could not delete the shared copy of blob " + id, e);
     }
   }
 
@@ -355,16 +530,29 @@ public final class BlobStore implements AutoCloseable {
     }
   }
 
-  /** Deletes the temporary blobs (kept ones stay for the next start). */
+  /**
+   * Deletes the temporary blobs (kept ones stay for the next start), and the shared copies of those
+   * uploaded here.
+   */
   @Override
   public void close() {
     List<Blob> all;
+    Set<String> copied;
     synchronized (lock) {
       all = List.copyOf(blobs.values());
+      copied = Set.copyOf(copies);
       blobs.clear();
+      copies.clear();
       total = 0;
     }
-    all.stream().filter(b -> !b.kept()).forEach(b -> delete(b.file()));
+    for (Blob b : all) {
+      if (!b.kept()) {
+        delete(b.file());
+        if (!copied.contains(b.id())) {
+          deleteShared(b.id());
+        }
+      }
+    }
     synchronized (lock) {
       if (temp != null) {
         try (var files = Files.list(temp)) {

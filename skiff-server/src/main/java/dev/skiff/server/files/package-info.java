@@ -5,6 +5,7 @@
  *
  * <p><b>Owns:</b> the blob and volume directories under the data directory.
  *
- * <p><b>May use:</b> {@code common}.
+ * <p><b>May use:</b> {@code common}; {@code store} for its {@code SharedBytes} only (the blobs that
+ * replicas on one store share).
  */
 package dev.skiff.server.files;

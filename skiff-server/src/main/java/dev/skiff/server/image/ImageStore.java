@@ -5,7 +5,10 @@ import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.ImageResolver;
+import dev.skiff.server.store.SharedBytes;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
@@ -50,6 +53,14 @@ import java.util.stream.Stream;
  * its image id, so never while another process sharing the directory builds that image (those stay
  * until a later open).
  *
+ * <p><b>Replicas.</b> On a store that several control planes share ({@link SharedBytes#shared()}),
+ * the recipe of every image built or found here is put in the shared bytes under the image's id. A
+ * replica asked for an image id it has not built ({@link #find}: a deployment or app that names it,
+ * made through another replica, or restored or taken over here) loads the recipe from there, checks
+ * that it hashes to that id, and builds the image itself, as the replica that was asked to build it
+ * did: images are reproducible from their recipe (pinned JDK, Maven coordinates, the bytes of added
+ * files), so each replica builds its own copy rather than copying directories.
+ *
  * <p>{@link #close()} kills the build commands still running. Thread-safe.
  */
 public final class ImageStore implements AutoCloseable {
@@ -67,9 +78,10 @@ public final class ImageStore implements AutoCloseable {
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
 
   private final Capabilities capabilities;
+  private final SharedBytes shared;
 
   ImageStore(Path imagesDir, Path mavenRepository, InstalledJdks jdks, Clock clock) {
-    this(imagesDir, mavenRepository, jdks, clock, Capabilities.all());
+    this(imagesDir, mavenRepository, jdks, clock, Capabilities.all(), SharedBytes.none());
   }
 
   ImageStore(
@@ -77,8 +89,10 @@ public final class ImageStore implements AutoCloseable {
       Path mavenRepository,
       InstalledJdks jdks,
       Clock clock,
-      Capabilities capabilities) {
+      Capabilities capabilities,
+      SharedBytes shared) {
     this.capabilities = capabilities;
+    this.shared = shared;
     this.imagesDir = imagesDir;
     this.maven = new MavenArtifacts(mavenRepository);
     this.jdks = jdks;
@@ -142,8 +156,22 @@ public final class ImageStore implements AutoCloseable {
    *     root file system of their own, are refused before anything is built where it cannot
    */
   public static ImageStore in(Path dir, Clock clock, Capabilities capabilities) {
+    return in(dir, clock, capabilities, SharedBytes.none());
+  }
+
+  /**
+   * As {@link #in(Path, Clock, Capabilities)}, sharing the recipes of its images with the other
+   * control planes on {@code shared}.
+   */
+  public static ImageStore in(
+      Path dir, Clock clock, Capabilities capabilities, SharedBytes shared) {
     return new ImageStore(
-        dir.resolve("images"), dir.resolve("maven"), InstalledJdks.scan(), clock, capabilities);
+        dir.resolve("images"),
+        dir.resolve("maven"),
+        InstalledJdks.scan(),
+        clock,
+        capabilities,
+        shared);
   }
 
   /**
@@ -156,17 +184,28 @@ public final class ImageStore implements AutoCloseable {
   public record Result(BuiltImage image, boolean cached, long elapsedMillis) {}
 
   /**
-   * Builds the image of {@code recipe}, or finds it built.
+   * Builds the image of {@code recipe}, or finds it built; on a shared store, its recipe is in the
+   * shared bytes when this returns.
    *
    * @param log told each line of build output, already prefixed with {@code [image <id>]}
    * @throws ImageBuildFailure if a step fails
+   * @throws UncheckedIOException if its recipe could not be shared
    */
   public Result build(ImageRecipe recipe, Consumer<String> log) {
+    Result result = buildHere(recipe, log);
+    String id = result.image().id();
+    if (shared.shared() && !shared.existing(SharedBytes.Kind.IMAGE, List.of(id)).contains(id)) {
+      shared.put(SharedBytes.Kind.IMAGE, id, new ByteArrayInputStream(recipe.toByteArray()));
+    }
+    return result;
+  }
+
+  private Result buildHere(ImageRecipe recipe, Consumer<String> log) {
     long start = clock.millis();
     String id = RecipeHash.of(recipe);
     String prefix = "[image " + id.substring(0, 6) + "] ";
     Consumer<String> prefixed = line -> log.accept(prefix + line);
-    Optional<BuiltImage> existing = find(id);
+    Optional<BuiltImage> existing = findHere(id);
     if (existing.isPresent()) {
       prefixed.accept("using the cached image " + id);
       return new Result(existing.get(), true, clock.millis() - start);
@@ -218,8 +257,47 @@ public final class ImageStore implements AutoCloseable {
    * (a file missing or truncated, its completion marker missing: see {@link ImageContents}) is
    * never used: it is removed, saying so in the server log, so that the next build of its recipe
    * builds it again.
+   *
+   * <p>On a shared store, an image not built here whose recipe another replica shared is built here
+   * from that recipe first (which takes as long as a build does; its output goes to the server
+   * log).
+   *
+   * @throws ImageBuildFailure if building a shared recipe fails here
+   * @throws UncheckedIOException if the shared recipe could not be read, or does not hash to {@code
+   *     id}
    */
   public Optional<BuiltImage> find(String id) {
+    Optional<BuiltImage> here = findHere(id);
+    if (here.isPresent() || !shared.shared() || !validId(id)) {
+      return here;
+    }
+    Optional<InputStream> stored = shared.open(SharedBytes.Kind.IMAGE, id);
+    if (stored.isEmpty()) {
+      return Optional.empty();
+    }
+    ImageRecipe recipe;
+    try (InputStream in = stored.get()) {
+      recipe = ImageRecipe.parseFrom(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "could not read the shared recipe of image " + id + ": " + e.getMessage(), e);
+    }
+    if (!RecipeHash.of(recipe).equals(id)) {
+      throw new UncheckedIOException(
+          new IOException(
+              "the shared recipe of image "
+                  + id
+                  + " hashes to "
+                  + RecipeHash.of(recipe)
+                  + "; it is not used (build the image again with ImageApi.BuildImage)"));
+    }
+    LOG.log(
+        Level.INFO, "image {0} was built by another replica; building it here from its recipe", id);
+    return Optional.of(buildHere(recipe, line -> LOG.log(Level.INFO, "{0}", line)).image());
+  }
+
+  /** The built image with this id on this machine's disk, if it is complete (see {@link #find}). */
+  private Optional<BuiltImage> findHere(String id) {
     if (!validId(id) || !Files.exists(imagesDir.resolve(id))) {
       return Optional.empty();
     }

@@ -6,6 +6,7 @@
  *
  * <p><b>Owns:</b> the built images under the build directory.
  *
- * <p><b>May use:</b> {@code backend} (the image a container runs on).
+ * <p><b>May use:</b> {@code backend} (the image a container runs on); {@code store} for its {@code
+ * SharedBytes} only (the recipes that replicas on one store share).
  */
 package dev.skiff.server.image;

@@ -39,6 +39,14 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * The jars, blobs and image recipes that every control plane on this store can read: {@link
+   * SharedBytes#none()} (the default) for a store that one control plane has to itself.
+   */
+  default SharedBytes sharedBytes() {
+    return SharedBytes.none();
+  }
+
+  /**
    * Lets writes already accepted complete, then releases what the store holds. What a write after
    * closing does is the implementation's: the database fails it, the in-memory store drops it.
    */

@@ -4,8 +4,10 @@
  * dev.skiff.server.store.DeploymentStore deployed apps}, {@link dev.skiff.server.store.RunStore
  * scheduled runs}, {@link dev.skiff.server.store.LogStore deployed apps' log lines}, {@link
  * dev.skiff.server.store.TokenStore the API and web tokens}) gathered by {@link
- * dev.skiff.server.store.Store}, the records they hold ({@code Stored*}), and {@link
- * dev.skiff.server.store.InMemoryStore}, the implementation an embedded control plane uses.
+ * dev.skiff.server.store.Store}, the {@link dev.skiff.server.store.SharedBytes bytes that control
+ * planes on one store share} (jars, blobs, image recipes), the records they hold ({@code Stored*}),
+ * and {@link dev.skiff.server.store.InMemoryStore}, the implementation an embedded control plane
+ * uses.
  *
  * <p>Owns the shape of stored state, not its meaning: repositories keep encoded bytes (requests,
  * results, log lines) that the control plane encodes and decodes. May use the JDK and protobuf's

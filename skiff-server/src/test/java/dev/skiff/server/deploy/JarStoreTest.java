@@ -8,6 +8,7 @@ import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.JarChunk;
 import dev.skiff.proto.UploadJarResponse;
+import dev.skiff.server.store.SharedBytes;
 import dev.skiff.server.testing.RecordingObserver;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -57,7 +58,7 @@ class JarStoreTest {
 
   @Test
   void aStoredJarTruncatedOnDiskCountsAsMissingAndIsStoredAgainByTheNextUpload() throws Exception {
-    JarStore jars = new JarStore(dir.resolve("classpath"));
+    JarStore jars = new JarStore(dir.resolve("classpath"), SharedBytes.none());
     String sha = sha256(JAR);
     RecordingObserver<UploadJarResponse> first = new RecordingObserver<>();
     StreamObserver<JarChunk> upload = jars.upload(first);
@@ -80,7 +81,7 @@ class JarStoreTest {
 
   @Test
   void jarUploadedInChunksIsStoredUnderItsDigestAndNoLongerMissing() throws Exception {
-    JarStore jars = new JarStore(dir.resolve("classpath"));
+    JarStore jars = new JarStore(dir.resolve("classpath"), SharedBytes.none());
     String sha = sha256(JAR);
     assertThat(jars.missing(List.of(sha))).containsExactly(sha);
 
@@ -109,7 +110,7 @@ class JarStoreTest {
 
   @Test
   void jarWhoseBytesDoNotMatchItsDeclaredDigestIsRefusedAndNotKept() throws Exception {
-    JarStore jars = new JarStore(dir.resolve("classpath"));
+    JarStore jars = new JarStore(dir.resolve("classpath"), SharedBytes.none());
     String declared = sha256("other bytes".getBytes(StandardCharsets.UTF_8));
 
     RecordingObserver<UploadJarResponse> response = new RecordingObserver<>();
@@ -128,7 +129,7 @@ class JarStoreTest {
 
   @Test
   void uploadWhoseFirstChunkNamesNoDigestIsRefusedBeforeAnyFile() throws Exception {
-    JarStore jars = new JarStore(dir.resolve("classpath"));
+    JarStore jars = new JarStore(dir.resolve("classpath"), SharedBytes.none());
 
     RecordingObserver<UploadJarResponse> response = new RecordingObserver<>();
     StreamObserver<JarChunk> upload = jars.upload(response);
@@ -147,7 +148,7 @@ class JarStoreTest {
   @Test
   void uploadWithoutChunksIsRefused() {
     RecordingObserver<UploadJarResponse> response = new RecordingObserver<>();
-    new JarStore(dir.resolve("classpath")).upload(response).onCompleted();
+    new JarStore(dir.resolve("classpath"), SharedBytes.none()).upload(response).onCompleted();
 
     assertThat(code(response.error)).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(response.error)
@@ -156,7 +157,7 @@ class JarStoreTest {
 
   @Test
   void uploadTheCallerCancelsLeavesNoFile() throws Exception {
-    JarStore jars = new JarStore(dir.resolve("classpath"));
+    JarStore jars = new JarStore(dir.resolve("classpath"), SharedBytes.none());
     String sha = sha256(JAR);
 
     RecordingObserver<UploadJarResponse> response = new RecordingObserver<>();
@@ -170,7 +171,7 @@ class JarStoreTest {
 
   @Test
   void missingRefusesWhatIsNotADigest() {
-    JarStore jars = new JarStore(dir.resolve("classpath"));
+    JarStore jars = new JarStore(dir.resolve("classpath"), SharedBytes.none());
 
     assertThatThrownBy(() -> jars.missing(List.of("x".repeat(64))))
         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))

@@ -3,6 +3,7 @@ package dev.skiff.server.store.postgres;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.skiff.server.store.LeaseStore;
+import dev.skiff.server.store.SharedBytes;
 import dev.skiff.server.store.jdbc.GroupCommitWriter;
 import dev.skiff.server.store.jdbc.JdbcStore;
 import java.io.IOException;
@@ -48,18 +49,28 @@ public final class PostgresStore extends JdbcStore {
   private static final long MIGRATION_LOCK = 0x736b696666L;
 
   private final HikariDataSource pool;
-
   private final PostgresLeases leases;
+  private final PostgresSharedBytes sharedBytes;
 
   private PostgresStore(HikariDataSource pool) {
     super(new GroupCommitWriter(pool, "Skiff store"), "seq");
     this.pool = pool;
     this.leases = new PostgresLeases(pool, this::fenceWith);
+    this.sharedBytes = new PostgresSharedBytes(pool);
   }
 
   @Override
   public Optional<LeaseStore> leases() {
     return Optional.of(leases);
+  }
+
+  /**
+   * The jars, blobs and image recipes in this database, which every server on it reads; see {@link
+   * PostgresSharedBytes}.
+   */
+  @Override
+  public SharedBytes sharedBytes() {
+    return sharedBytes;
   }
 
   /**
