@@ -343,6 +343,25 @@ final class ControlPlane implements EmbeddedControlPlane {
                 });
     ownership.ifPresent(
         o -> {
+          web.forwardTo(
+              new WebGateway.Elsewhere() {
+                @Override
+                public String replicaId() {
+                  return o.id();
+                }
+
+                @Override
+                public WebGateway.Peer route(String appName) {
+                  return switch (o.ownerOf(appName)) {
+                    case Ownership.Owner.Here h -> new WebGateway.Peer.None();
+                    case Ownership.Owner.Nobody n -> new WebGateway.Peer.None();
+                    case Ownership.Owner.Moving m -> new WebGateway.Peer.Moving(m.why());
+                    case Ownership.Owner.There t ->
+                        new WebGateway.Peer.At(
+                            t.replica().id(), t.replica().webAddress(), t.replica().certificate());
+                  };
+                }
+              });
           store.leases().orElseThrow().fenceWritesBy(o::epochOf);
           deployments.orElseThrow().replicated(o);
           leases.ifPresent(

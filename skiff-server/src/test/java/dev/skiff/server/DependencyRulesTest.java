@@ -49,6 +49,7 @@ class DependencyRulesTest {
     MAY_USE.put("calls", List.of("common", "runtime", "store.."));
     MAY_USE.put("schedule", List.of("common", "runtime"));
     MAY_USE.put("web", List.of("common", "auth", "runtime", "store.."));
+    MAY_USE.put("cluster", List.of("auth", "store.."));
     MAY_USE.put(
         "deploy",
         List.of(
@@ -60,6 +61,7 @@ class DependencyRulesTest {
             "files",
             "image",
             "secrets",
+            "cluster",
             "store.."));
     MAY_USE.put(
         "api",

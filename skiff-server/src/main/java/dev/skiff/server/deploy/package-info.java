@@ -12,7 +12,8 @@
  *
  * <p><b>May use:</b> {@code runtime} (starting and stopping apps, whether a function can ever be
  * placed), {@code calls} (re-queueing spawned calls), {@code store}, {@code schedule}, {@code web},
- * {@code files} (volumes, the chunked upload), {@code secrets}, {@code image} and {@code common}.
- * It does not use {@code api}: the gRPC edge calls it.
+ * {@code files} (volumes, the chunked upload), {@code secrets}, {@code image}, {@code cluster} (on
+ * a replica: which apps it owns) and {@code common}. It does not use {@code api}: the gRPC edge
+ * calls it.
  */
 package dev.skiff.server.deploy;

@@ -23,15 +23,23 @@ import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.RunningApp;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,6 +61,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -181,6 +190,63 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private final Server server;
   private final String baseUrl;
   private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
+  private volatile Optional<Elsewhere> elsewhere = Optional.empty();
+  // The clients that forward to other replicas, by the certificate they trust ("": plain HTTP).
+  private final ConcurrentHashMap<String, HttpClient> peers = new ConcurrentHashMap<>();
+
+  /**
+   * Where the requests for apps that another replica runs go (several replicas on one database).
+   */
+  public interface Elsewhere {
+    /** This replica's id, sent with a forwarded request. */
+    String replicaId();
+
+    /** Where requests for the app {@code appName} go, if not here. */
+    Peer route(String appName);
+  }
+
+  /** Where a request for an app that does not run here goes. */
+  public sealed interface Peer {
+    /** Nowhere: no replica runs it (404). */
+    record None() implements Peer {}
+
+    /** The replica with this web address runs it; forward the request there. */
+    record At(String id, String webAddress, Optional<String> certificatePem) implements Peer {}
+
+    /** It is moving between replicas (503, retry soon). */
+    record Moving(String why) implements Peer {}
+  }
+
+  /** The header of a request that another replica forwarded: that replica's id. */
+  static final String FORWARDED_BY = "X-Skiff-Forwarded-By";
+
+  /** Headers a forwarded request or its answer does not carry on (hop by hop, or set anew). */
+  private static final Set<String> NOT_FORWARDED =
+      Set.of(
+          "connection",
+          "content-length",
+          "content-type",
+          "expect",
+          "host",
+          "keep-alive",
+          "proxy-authenticate",
+          "proxy-authorization",
+          "te",
+          "trailer",
+          "transfer-encoding",
+          "upgrade",
+          "date",
+          "server",
+          ":status",
+          FORWARDED_BY.toLowerCase(Locale.ROOT));
+
+  /**
+   * Forwards requests for apps that another replica runs to that replica's gateway ({@code
+   * elsewhere}); without it, they are answered 404.
+   */
+  public void forwardTo(Elsewhere elsewhere) {
+    this.elsewhere = Optional.of(elsewhere);
+  }
 
   private WebGateway(
       Tokens tokens,
@@ -410,6 +476,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       LOG.log(Level.WARNING, "the web gateway did not stop cleanly", e);
     }
     handlers.shutdownNow(); // requests still waiting cancel their inputs
+    peers.values().forEach(HttpClient::shutdownNow);
   }
 
   // ------------------------------------------------------------------------------ requests
@@ -475,6 +542,12 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     Route route = segments.length >= 3 ? routes.get("/" + segments[1] + "/" + segments[2]) : null;
     String rest = segments.length == 4 ? "/" + segments[3] : "";
     String method = exchange.method;
+    if (route == null && segments.length >= 3 && elsewhere.isPresent()) {
+      forwardIfElsewhere(exchange, segments[1], elsewhere.get());
+      if (exchange.answered.get()) {
+        return;
+      }
+    }
     if (route == null || (!route.def().getRaw() && !rest.isEmpty() && !rest.equals("/"))) {
       throw new Refusal(
           404,
@@ -535,6 +608,139 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     } finally {
       buffered.give(held[0]);
       route.requests().release();
+    }
+  }
+
+  /**
+   * Passes a request for an app that another replica runs on to that replica's gateway, its body
+   * streamed as it comes (the owner applies the endpoint's limits), and its answer back; a request
+   * that another replica forwarded here is never forwarded again.
+   */
+  private void forwardIfElsewhere(Exchange exchange, String appName, Elsewhere where)
+      throws Refusal {
+    Request request = exchange.request;
+    String by = request.getHeaders().get(FORWARDED_BY);
+    Peer peer = where.route(URLDecoder.decode(appName, StandardCharsets.UTF_8));
+    switch (peer) {
+      case Peer.None none -> {}
+      case Peer.Moving moving ->
+          throw new Refusal(503, moving.why(), Map.of("Retry-After", RETRY_AFTER_SECONDS));
+      case Peer.At at when by != null ->
+          throw new Refusal(
+              503,
+              "replica "
+                  + by
+                  + " forwarded this request here, but app '"
+                  + appName
+                  + "' runs on replica "
+                  + at.id()
+                  + " now; retry",
+              Map.of("Retry-After", RETRY_AFTER_SECONDS));
+      case Peer.At at -> forward(exchange, at, where.replicaId());
+    }
+  }
+
+  private void forward(Exchange exchange, Peer.At at, String replicaId) throws Refusal {
+    Request request = exchange.request;
+    String query = request.getHttpURI().getQuery();
+    URI uri =
+        URI.create(
+            (at.certificatePem().isPresent() ? "https://" : "http://")
+                + at.webAddress()
+                + exchange.rawPath
+                + (query == null ? "" : "?" + query));
+    exchange.bodyRead = true;
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri)
+            .timeout(defaultTimeout.plus(limits.readTimeout()))
+            .method(
+                exchange.method,
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> Content.Source.asInputStream(request)));
+    for (var field : request.getHeaders()) {
+      if (!NOT_FORWARDED.contains(field.getLowerCaseName())) {
+        b.header(field.getName(), field.getValue());
+      }
+    }
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (contentType != null) {
+      b.header("Content-Type", contentType);
+    }
+    b.header(FORWARDED_BY, replicaId);
+    HttpResponse<byte[]> answer;
+    try {
+      answer =
+          peerClient(at.certificatePem()).send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      exchange.closeConnection = true;
+      throw new Refusal(
+          503,
+          "replica "
+              + at.id()
+              + ", which runs app of "
+              + exchange.rawPath
+              + ", could not be reached ("
+              + e.getMessage()
+              + "); retry: another replica takes its apps over once its lease lapses",
+          Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Refusal(503, "the gateway is stopping", Map.of());
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    answer
+        .headers()
+        .map()
+        .forEach(
+            (name, values) -> {
+              if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT)) && !values.isEmpty()) {
+                headers.put(name, String.join(", ", values));
+              }
+            });
+    exchange.send(
+        answer.statusCode(),
+        answer.body(),
+        headers,
+        answer.headers().firstValue("content-type").orElse(null));
+  }
+
+  /**
+   * The client that reaches the replicas that publish {@code certificatePem} (trusting it alone),
+   * or plain HTTP ones.
+   */
+  private HttpClient peerClient(Optional<String> certificatePem) {
+    return peers.computeIfAbsent(
+        certificatePem.orElse(""),
+        pem -> {
+          HttpClient.Builder b =
+              HttpClient.newBuilder()
+                  .executor(handlers)
+                  .connectTimeout(Duration.ofSeconds(5))
+                  .followRedirects(HttpClient.Redirect.NEVER);
+          if (!pem.isEmpty()) {
+            b.sslContext(trusting(pem));
+          }
+          return b.build();
+        });
+  }
+
+  private static SSLContext trusting(String pem) {
+    try {
+      KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+      trusted.load(null, null);
+      trusted.setCertificateEntry(
+          "replica",
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(
+                  new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII))));
+      TrustManagerFactory tm =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tm.init(trusted);
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(null, tm.getTrustManagers(), null);
+      return ssl;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("a replica published an unusable certificate: " + e, e);
     }
   }
 
