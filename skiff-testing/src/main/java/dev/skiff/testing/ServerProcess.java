@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -189,6 +190,30 @@ public final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  /**
+   * As {@link #start(String...)}, after {@code prepare} was given the data directory (created,
+   * empty) to set up before the server first starts, e.g. a volumes directory shared with other
+   * servers.
+   */
+  public static ServerProcess startPrepared(Consumer<Path> prepare, String... extraArgs) {
+    Path home;
+    try {
+      home = Files.createTempDirectory("skiff-server-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    ServerProcess p = new ServerProcess(home, List.of(extraArgs), false, List.of());
+    try {
+      Files.createDirectories(p.dataDir);
+      prepare.accept(p.dataDir);
+      p.launch(0, 0);
+    } catch (IOException | RuntimeException e) {
+      p.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+    }
+    return p;
   }
 
   private static ServerProcess start(
@@ -365,6 +390,33 @@ public final class ServerProcess implements AutoCloseable {
     waitFor(server);
   }
 
+  /** Pauses the server with SIGSTOP (its containers go on); {@link #resume()} continues it. */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Continues a server paused by {@link #pause()} (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(server.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + server.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Stops the server with SIGTERM (a clean shutdown) and waits for it to exit. */
   public int stop() {
     server.destroy();
@@ -385,6 +437,14 @@ public final class ServerProcess implements AutoCloseable {
    * killed by {@link #close()} if still running.
    */
   public Process startJava(Path log, String mainClass, String... args) {
+    return startJava(log, Map.of(), mainClass, args);
+  }
+
+  /**
+   * As {@link #startJava(Path, String, String...)}, with {@code env} added to its environment (e.g.
+   * {@code SKIFF_SERVER} listing several replicas).
+   */
+  public Process startJava(Path log, Map<String, String> env, String mainClass, String... args) {
     List<String> command = new ArrayList<>(javaCommand());
     command.add(mainClass);
     command.addAll(List.of(args));
@@ -392,6 +452,7 @@ public final class ServerProcess implements AutoCloseable {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     scrub(b.environment());
     b.environment().put("SKIFF_HOME", home.toString());
+    b.environment().putAll(env);
     try {
       Process p = b.start();
       children.add(p);
@@ -407,9 +468,14 @@ public final class ServerProcess implements AutoCloseable {
    * @throws IllegalStateException if it fails or runs too long
    */
   public String runJava(Duration limit, String mainClass, String... args) {
+    return runJava(limit, Map.of(), mainClass, args);
+  }
+
+  /** As {@link #runJava(Duration, String, String...)}, with {@code env} added. */
+  public String runJava(Duration limit, Map<String, String> env, String mainClass, String... args) {
     try {
       Path log = Files.createTempFile(home, "java-", ".log");
-      Process p = startJava(log, mainClass, args);
+      Process p = startJava(log, env, mainClass, args);
       if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException(

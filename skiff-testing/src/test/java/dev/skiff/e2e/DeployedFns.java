@@ -55,6 +55,15 @@ public final class DeployedFns {
 
   static final WebEndpoint greet = app.webEndpoint(DeployedFns::greet);
 
+  /** The pid of the container that ran it, after {@code millis} ms. */
+  static final Function1<Integer, Long> pidAfter =
+      app.function(DeployedFns::pidAfter, f -> f.timeout(Duration.ofSeconds(60)));
+
+  static long pidAfter(int millis) throws InterruptedException {
+    Thread.sleep(millis);
+    return ProcessHandle.current().pid();
+  }
+
   /** The options the container's JVM was started with, joined by spaces. */
   static final Function0<String> jvmArguments = app.function(DeployedFns::jvmArguments);
 

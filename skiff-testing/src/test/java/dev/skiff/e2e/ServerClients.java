@@ -18,8 +18,9 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code lookup}: remote, map, starmap-free map, spawn and remoteGen on app "durable";
- *   <li>{@code spawn N RECORD IDS}: spawns N calls of {@code record} concurrently (RECORD: a file
- *       name in its volume), appending {@code id input} to IDS as each spawn returns;
+ *   <li>{@code spawn N RECORD IDS [THREADS]}: spawns N calls of {@code record} from THREADS threads
+ *       (default 64; RECORD: a file name in its volume), appending {@code id input} to IDS as each
+ *       spawn returns;
  *   <li>{@code fallback}: an ephemeral run and a deploy, for a config whose server is down;
  *   <li>{@code square N}: one call of {@code square} on app "durable", printing {@code square=R} or
  *       {@code failed: MESSAGE};
@@ -31,7 +32,12 @@ public final class ServerClients {
   public static void main(String[] args) throws Exception {
     switch (args[0]) {
       case "lookup" -> lookup();
-      case "spawn" -> spawn(Integer.parseInt(args[1]), args[2], Path.of(args[3]));
+      case "spawn" ->
+          spawn(
+              Integer.parseInt(args[1]),
+              args[2],
+              Path.of(args[3]),
+              args.length > 4 ? Integer.parseInt(args[4]) : 64);
       case "get" -> get(Path.of(args[1]));
       case "fallback" -> fallback();
       case "square" -> square(Integer.parseInt(args[1]));
@@ -55,11 +61,11 @@ public final class ServerClients {
     }
   }
 
-  private static void spawn(int n, String recordFile, Path ids) throws Exception {
+  private static void spawn(int n, String recordFile, Path ids, int threads) throws Exception {
     RemoteFunction<Integer> record = RemoteFunction.fromName("durable", "record", Integer.class);
     long start = System.nanoTime();
     try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(ids));
-        ExecutorService pool = Executors.newFixedThreadPool(64)) {
+        ExecutorService pool = Executors.newFixedThreadPool(threads)) {
       for (int i = 0; i < n; i++) {
         int input = i;
         pool.submit(

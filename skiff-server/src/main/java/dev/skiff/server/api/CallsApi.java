@@ -127,7 +127,10 @@ final class CallsApi {
       Bounds.check("", "timeout_ms", request.getTimeoutMs(), 0, Bounds.MAX_DURATION_MS);
       Optional<SpawnedCall> live = calls.live(request.getCallId());
       if (live.isEmpty()) {
-        answerStored(response, request.getCallId());
+        Optional<GetResultRequest> again = answerStored(stream, request);
+        if (again.isPresent()) {
+          getResult(again.get(), response); // it became live here meanwhile (taken over)
+        }
         return;
       }
       call = live.get();
@@ -173,12 +176,47 @@ final class CallsApi {
             });
   }
 
-  /** Answers from the store: a call of an earlier run of the server, or one not known at all. */
-  private void answerStored(StreamObserver<GetResultResponse> response, String callId) {
+  /** How often a wait for a call that is not held here looks at the store again. */
+  private static final long STORED_POLL_MS = 200;
+
+  /**
+   * Answers from the store: a call of an earlier run of the server, one that a replica which owns
+   * its app now may not have started yet, or one not known at all. An unfinished one is waited for
+   * (on this handler's virtual thread) within the request's timeout, looking at the store again
+   * every {@value #STORED_POLL_MS} ms.
+   *
+   * @return the request to serve as a live call with the time left, if it became live here
+   */
+  private Optional<GetResultRequest> answerStored(
+      ServerCallStreamObserver<GetResultResponse> response, GetResultRequest request) {
+    String callId = request.getCallId();
     if (Principal.current() instanceof Principal.Container) {
       throw notFoundCall(callId);
     }
-    StoredCall stored = calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.getTimeoutMs());
+    while (true) {
+      StoredCall stored = calls.stored(callId).orElseThrow(() -> notFoundCall(callId));
+      long left = end - System.nanoTime();
+      if (stored.result().isPresent() || left <= 0 || response.isCancelled()) {
+        answer(response, stored, callId);
+        return Optional.empty();
+      }
+      try {
+        Thread.sleep(Math.min(STORED_POLL_MS, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        answer(response, stored, callId);
+        return Optional.empty();
+      }
+      if (calls.live(callId).isPresent()) {
+        long leftMs = Math.max(0, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
+        return Optional.of(request.toBuilder().setTimeoutMs(leftMs).build());
+      }
+    }
+  }
+
+  private static void answer(
+      StreamObserver<GetResultResponse> response, StoredCall stored, String callId) {
     GetResultResponse.Builder r = GetResultResponse.newBuilder();
     try {
       r.setFunction(FunctionDef.parseFrom(stored.definition()));
@@ -188,8 +226,12 @@ final class CallsApi {
     } catch (InvalidProtocolBufferException e) {
       throw Statuses.failedPrecondition("the stored call '" + callId + "' is damaged: " + e);
     }
-    response.onNext(r.build());
-    response.onCompleted();
+    try {
+      response.onNext(r.build());
+      response.onCompleted();
+    } catch (RuntimeException e) {
+      // The caller went away meanwhile.
+    }
   }
 
   private static StatusRuntimeException notFoundCall(String callId) {

@@ -67,6 +67,7 @@ public final class Forwarding implements ServerInterceptor {
   }
 
   private static final Route LOCAL = new Route.Local();
+  private static final Route UNKNOWN = new Route.Local();
 
   private final Ownership ownership;
   private final PeerChannels peers;
@@ -140,24 +141,52 @@ public final class Forwarding implements ServerInterceptor {
 
   /** Decides where a request goes by its first message; {@code decided} gets the route. */
   private void route(Object first, Consumer<Route> decided) {
-    switch (first) {
-      case CallRequest r -> decided.accept(byFunction(r.getFunction()));
-      case MapRequest r -> decided.accept(r.hasFunction() ? byFunction(r.getFunction()) : LOCAL);
-      case GenerateRequest r ->
-          decided.accept(r.hasStart() ? byFunction(r.getStart().getFunction()) : LOCAL);
-      case GetResultRequest r -> byCall(r.getCallId(), true, decided);
-      case CancelRequest r -> byCall(r.getCallId(), false, decided);
-      case StopAppRequest r -> decided.accept(byAppId(r.getAppId()));
-      case RenewAppLeaseRequest r -> decided.accept(byAppId(r.getAppId()));
-      case StreamLogsRequest r -> decided.accept(byAppId(r.getAppId()));
-      case UpdateAutoscalerRequest r -> decided.accept(byFunction(r.getFunction()));
-      case AppStatusRequest r -> decided.accept(byAppId(r.getAppId()));
-      case AppHistoryRequest r -> decided.accept(byAppId(r.getAppId()));
-      case DeployAppRequest r -> decided.accept(byName(r.getApp().getAppName()));
-      case UndeployAppRequest r -> decided.accept(byName(r.getAppName()));
-      case LookupFunctionRequest r -> decided.accept(byName(r.getAppName()));
-      default -> decided.accept(LOCAL);
+    Route route = routeNow(first, decided);
+    if (route == null) {
+      return; // decided later
     }
+    if (route != UNKNOWN) {
+      decided.accept(route);
+      return;
+    }
+    // The last scan did not know the app: ask the database before serving it here.
+    blocking.execute(
+        () -> {
+          Route again;
+          try {
+            ownership.refresh();
+            again = routeNow(first, decided);
+          } catch (RuntimeException e) {
+            again = LOCAL; // served here, which answers what it knows
+          }
+          if (again != null) {
+            decided.accept(again == UNKNOWN ? LOCAL : again);
+          }
+        });
+  }
+
+  /**
+   * Where a request goes as far as memory tells: a route, {@link #UNKNOWN} if its app is not known
+   * here, or null if {@code later} will be told (a spawned call looked up in the database).
+   */
+  private Route routeNow(Object first, Consumer<Route> later) {
+    return switch (first) {
+      case CallRequest r -> byFunction(r.getFunction());
+      case MapRequest r -> r.hasFunction() ? byFunction(r.getFunction()) : LOCAL;
+      case GenerateRequest r -> r.hasStart() ? byFunction(r.getStart().getFunction()) : LOCAL;
+      case GetResultRequest r -> byCall(r.getCallId(), true, later);
+      case CancelRequest r -> byCall(r.getCallId(), false, later);
+      case StopAppRequest r -> byAppId(r.getAppId());
+      case RenewAppLeaseRequest r -> byAppId(r.getAppId());
+      case StreamLogsRequest r -> byAppId(r.getAppId());
+      case UpdateAutoscalerRequest r -> byFunction(r.getFunction());
+      case AppStatusRequest r -> byAppId(r.getAppId());
+      case AppHistoryRequest r -> byAppId(r.getAppId());
+      case DeployAppRequest r -> byName(r.getApp().getAppName());
+      case UndeployAppRequest r -> byName(r.getAppName());
+      case LookupFunctionRequest r -> byName(r.getAppName());
+      default -> LOCAL;
+    };
   }
 
   private Route byFunction(FunctionRef ref) {
@@ -167,7 +196,7 @@ public final class Forwarding implements ServerInterceptor {
   private Route byName(String name) {
     return switch (ownership.ownerOf(name)) {
       case Ownership.Owner.Here h -> LOCAL;
-      case Ownership.Owner.Nobody n -> LOCAL;
+      case Ownership.Owner.Nobody n -> UNKNOWN;
       case Ownership.Owner.There t -> new Route.Remote(t.replica());
       case Ownership.Owner.Moving m ->
           new Route.Refused(Status.UNAVAILABLE.withDescription(m.why()));
@@ -184,7 +213,7 @@ public final class Forwarding implements ServerInterceptor {
     }
     return switch (owner.get()) {
       case Ownership.Owner.Here h -> LOCAL;
-      case Ownership.Owner.Nobody n -> LOCAL;
+      case Ownership.Owner.Nobody n -> UNKNOWN;
       case Ownership.Owner.There t -> new Route.Remote(t.replica());
       case Ownership.Owner.Moving m ->
           new Route.Refused(Status.UNAVAILABLE.withDescription(m.why()));
@@ -195,10 +224,9 @@ public final class Forwarding implements ServerInterceptor {
    * A spawned call goes where its app is, unless this replica holds it: a deployed app's call by
    * the app's owner; a finished call is answered from the database anywhere.
    */
-  private void byCall(String callId, boolean read, Consumer<Route> decided) {
+  private Route byCall(String callId, boolean read, Consumer<Route> decided) {
     if (callId.isEmpty() || liveCall.test(callId)) {
-      decided.accept(LOCAL);
-      return;
+      return LOCAL;
     }
     blocking.execute(
         () -> {
@@ -211,9 +239,12 @@ public final class Forwarding implements ServerInterceptor {
               route = LOCAL;
             } else {
               route = byName(stored.get().appName());
-              if (route instanceof Route.Local && read) {
-                // Its app is here, or has no owner: the database answers.
-                route = LOCAL;
+              if (route == UNKNOWN) {
+                ownership.refresh();
+                route = byName(stored.get().appName());
+              }
+              if (route instanceof Route.Local) {
+                route = LOCAL; // its app is here, or has no owner: the database answers
               }
             }
           } catch (RuntimeException e) {
@@ -224,6 +255,7 @@ public final class Forwarding implements ServerInterceptor {
           }
           decided.accept(route);
         });
+    return null;
   }
 
   // --------------------------------------------------------------------------- the call

@@ -208,6 +208,14 @@ public final class Ownership implements AutoCloseable {
     return r.heartbeatAgeMs() < length.toMillis();
   }
 
+  /**
+   * Reads the leases and replicas from the database now (blocking) rather than waiting for the next
+   * scan: for a request whose app the last scan did not know (deployed or taken over since).
+   */
+  public void refresh() {
+    snapshot = snapshotOf(store.replicas(), store.leases());
+  }
+
   /** Every other live replica, as of the last scan. */
   public List<Replica> others() {
     return snapshot.replicas().values().stream()

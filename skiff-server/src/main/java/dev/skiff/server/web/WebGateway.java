@@ -715,6 +715,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           HttpClient.Builder b =
               HttpClient.newBuilder()
                   .executor(handlers)
+                  .version(HttpClient.Version.HTTP_1_1)
                   .connectTimeout(Duration.ofSeconds(5))
                   .followRedirects(HttpClient.Redirect.NEVER);
           if (!pem.isEmpty()) {

@@ -63,17 +63,21 @@ public final class JdbcCalls implements CallStore {
   public CompletableFuture<Void> finish(String id, byte[] result, Instant at) {
     return db.write(
         c -> {
-          // A deployed app's call is finished by its app's owner only.
+          // A deployed app's call is finished by its app's owner only: a replica that lost the app
+          // is refused even if the new owner stored a result already.
           try (PreparedStatement q =
               c.prepareStatement(
-                  "SELECT app_name, deployed FROM calls WHERE id=? AND result IS NULL")) {
+                  "SELECT app_name, deployed, result IS NULL FROM calls WHERE id=?")) {
             q.setString(1, id);
             try (ResultSet r = q.executeQuery()) {
               if (!r.next()) {
-                return; // not stored, or finished already: the first result wins
+                return; // not stored
               }
               if (r.getInt(2) != 0) {
                 fence.check(c, r.getString(1));
+              }
+              if (!r.getBoolean(3)) {
+                return; // finished already: the first result wins
               }
             }
           }
