@@ -9,6 +9,7 @@ import dev.skiff.proto.ScheduledRun;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StreamLogsRequest;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -58,12 +59,19 @@ final class AppCommand implements Runnable {
       try (SkiffClient client = ServerConnection.connect()) {
         apps = AppRefs.list(client);
       }
-      Table table = new Table("NAME", "ID", "STATE", "VERSION", "DEPLOYED", "FUNCTIONS");
+      boolean replicated = apps.stream().anyMatch(a -> !a.getReplica().isEmpty());
+      Table table =
+          replicated
+              ? new Table("NAME", "ID", "STATE", "VERSION", "DEPLOYED", "FUNCTIONS", "REPLICA")
+              : new Table("NAME", "ID", "STATE", "VERSION", "DEPLOYED", "FUNCTIONS");
       apps.stream()
           .sorted(Comparator.comparing(AppSummary::getAppName).thenComparing(AppSummary::getAppId))
           .forEach(
               a ->
-                  table.row(
+                  row(
+                      table,
+                      replicated,
+                      a.getReplica().isEmpty() ? "(this one)" : a.getReplica(),
                       a.getAppName(),
                       a.getAppId(),
                       a.getProblem().isEmpty()
@@ -76,6 +84,16 @@ final class AppCommand implements Runnable {
                       String.join(",", a.getFunctionNamesList())));
       table.print(spec.commandLine().getOut());
       spec.commandLine().getOut().flush();
+    }
+
+    private static void row(Table table, boolean replicated, String replica, String... cells) {
+      if (!replicated) {
+        table.row(cells);
+        return;
+      }
+      String[] withReplica = Arrays.copyOf(cells, cells.length + 1);
+      withReplica[cells.length] = replica;
+      table.row(withReplica);
     }
 
     private static String state(AppState state) {

@@ -1,12 +1,22 @@
 package dev.skiff.cli;
 
+import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.AppLease;
+import dev.skiff.proto.ClusterStatus;
+import dev.skiff.proto.ClusterStatusRequest;
+import dev.skiff.proto.ReplicaStatus;
 import dev.skiff.server.SkiffServer;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code skiff server}: the long-running control plane, in this process. */
 @Command(
@@ -21,7 +31,13 @@ import picocli.CommandLine.Option;
       "Its API and web endpoints use TLS, with --tls-cert/--tls-key or a certificate it generates;"
           + " --plaintext is for loopback only."
     },
-    footer = {"", "Example:", "  skiff server --port 7733"})
+    subcommands = {ServerCommand.Status.class},
+    footer = {
+      "",
+      "Examples:",
+      "  skiff server --port 7733",
+      "  skiff server status    (the replicas of the server and the apps each owns)"
+    })
 final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
@@ -208,6 +224,30 @@ final class ServerCommand implements Callable<Integer> {
   Path databasePasswordFile;
 
   @Option(
+      names = "--replica-id",
+      paramLabel = "ID",
+      description =
+          "With --database: this replica's id among the servers on the database (default: a"
+              + " random one; 1-64 of letters, digits, '.', '-', '_').")
+  String replicaId;
+
+  @Option(
+      names = "--replica-lease",
+      paramLabel = "D",
+      description =
+          "With --database: how long a replica that stops renewing keeps its apps before another"
+              + " takes them over (default: 10s; 2s..5m).")
+  String replicaLease;
+
+  @Option(
+      names = "--advertise",
+      paramLabel = "HOST:PORT",
+      description =
+          "With --database: where clients and the other replicas reach this one (default: the"
+              + " address it listens on).")
+  String advertise;
+
+  @Option(
       names = "--plaintext",
       description = "No TLS; refused unless --host is a loopback address.")
   boolean plaintext;
@@ -285,6 +325,18 @@ final class ServerCommand implements Callable<Integer> {
       args.add("--database");
       args.add(database);
     }
+    if (replicaId != null) {
+      args.add("--replica-id");
+      args.add(replicaId);
+    }
+    if (replicaLease != null) {
+      args.add("--replica-lease");
+      args.add(replicaLease);
+    }
+    if (advertise != null) {
+      args.add("--advertise");
+      args.add(advertise);
+    }
     if (databasePasswordFile != null) {
       args.add("--database-password-file");
       args.add(databasePasswordFile.toString());
@@ -297,6 +349,81 @@ final class ServerCommand implements Callable<Integer> {
     if (value != null) {
       args.add(option);
       args.add(value.toString());
+    }
+  }
+
+  /** {@code skiff server status}: the replicas and the apps each owns. */
+  @Command(
+      name = "status",
+      description = {
+        "Shows the server's replicas (several servers on one PostgreSQL database): each one's"
+            + " address, when it started and how long ago its last heartbeat was; then each app's"
+            + " lease: its owner, the lease's epoch, when it lapses, and why its owner took it.",
+        "A server without replicas shows itself alone."
+      })
+  static final class Status implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+      ClusterStatus status;
+      try (SkiffClient client = ServerConnection.connect()) {
+        try {
+          status = client.blocking().getClusterStatus(ClusterStatusRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+          throw client.translate(e);
+        }
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (!status.getReplicated()) {
+        ReplicaStatus self = status.getReplicas(0);
+        out.println(
+            "one server (no replicas): API " + self.getAddress() + ", web " + self.getWebAddress());
+        out.flush();
+        return;
+      }
+      out.println(
+          "answered by replica "
+              + status.getReplica()
+              + "; an app moves to another replica "
+              + Duration.ofMillis(status.getLeaseMs()).toSeconds()
+              + " s after its owner stops renewing its lease");
+      Table replicas =
+          new Table("REPLICA", "ADDRESS", "WEB", "STATE", "HEARTBEAT", "STARTED", "APPS");
+      for (ReplicaStatus r : status.getReplicasList()) {
+        long apps =
+            status.getLeasesList().stream()
+                .filter(l -> l.getOwner().equals(r.getId()) && l.getExpiresInMs() >= 0)
+                .count();
+        replicas.row(
+            r.getId(),
+            r.getAddress(),
+            r.getWebAddress(),
+            r.getLive() ? "live" : "dead",
+            ago(r.getHeartbeatAgeMs()),
+            Instant.ofEpochMilli(r.getStartedAtMs()).toString(),
+            Long.toString(apps));
+      }
+      replicas.print(out);
+      out.println();
+      Table leases = new Table("APP", "OWNER", "EPOCH", "LEASE", "HELD", "WHY");
+      for (AppLease l : status.getLeasesList()) {
+        leases.row(
+            l.getApp(),
+            l.getOwner().isEmpty() ? "-" : l.getOwner(),
+            Long.toString(l.getEpoch()),
+            l.getExpiresInMs() >= 0
+                ? "lapses in " + ago(l.getExpiresInMs())
+                : "free (lapsed " + ago(-l.getExpiresInMs()) + " ago)",
+            ago(l.getHeldForMs()),
+            l.getReason());
+      }
+      leases.print(out);
+      out.flush();
+    }
+
+    private static String ago(long ms) {
+      return ms < 10_000 ? ms + " ms" : Duration.ofMillis(ms).toSeconds() + " s";
     }
   }
 }

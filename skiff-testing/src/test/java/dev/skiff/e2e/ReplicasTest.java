@@ -245,14 +245,54 @@ class ReplicasTest {
     }
   }
 
+  @Test
+  void replicasServingTlsForwardToEachOtherTrustingThePublishedCertificate(LocalPostgres postgres)
+      throws Exception {
+    startReplicas(postgres, 2, false);
+    ServerProcess r1 = replicas.get(0);
+    ServerProcess r2 = replicas.get(1);
+    Connection.installDefault(r1.target(), token(), r1.clientConfig().trust());
+    DeployedFns.app.deploy();
+    // Each replica has a certificate of its own; replica 2 reaches replica 1 through its own.
+    Connection.installDefault(r2.target(), token(), r2.clientConfig().trust());
+    assertThat(RemoteFunction.fromName("durable", "square", Integer.class).remote(8)).isEqualTo(64);
+    try (HttpClient http = HttpClient.newBuilder().sslContext(r2.sslContext()).build()) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(r2.webBaseUrl() + "/durable/greet?name=tls"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("\"Hello, tls!\"");
+    }
+  }
+
   // ------------------------------------------------------------------------------ helpers
 
   private void start(LocalPostgres postgres, int n) throws IOException {
+    startReplicas(postgres, n, true);
+  }
+
+  private void startReplicas(LocalPostgres postgres, int n, boolean plaintext) throws IOException {
     Path password = dir.resolve("db-password");
     Files.writeString(password, LocalPostgres.PASSWORD + "\n");
     String url = postgres.newDatabase() + "?user=" + LocalPostgres.USER;
     Path volumes = Files.createDirectories(dir.resolve("volumes"));
     for (int i = 1; i <= n; i++) {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "--database",
+                  url,
+                  "--database-password-file",
+                  password.toString(),
+                  "--replica-id",
+                  "r" + i,
+                  "--replica-lease",
+                  LEASE));
+      if (plaintext) {
+        args.add("--plaintext");
+      }
       replicas.add(
           ServerProcess.startPrepared(
               data -> {
@@ -262,15 +302,7 @@ class ReplicasTest {
                   throw new UncheckedIOException(e);
                 }
               },
-              "--plaintext",
-              "--database",
-              url,
-              "--database-password-file",
-              password.toString(),
-              "--replica-id",
-              "r" + i,
-              "--replica-lease",
-              LEASE));
+              args.toArray(String[]::new)));
     }
   }
 
