@@ -1,6 +1,7 @@
 package dev.skiff.server;
 
 import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.DurableFiles;
 import dev.skiff.internal.spi.EmbeddedConfig;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -214,6 +216,9 @@ public final class SkiffServer implements AutoCloseable {
     }
   }
 
+  /** A replica id: letters, digits, '-', '_' and '.', at most 64. */
+  private static final Pattern REPLICA_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
   /** Checks a {@code host:port} of {@code --advertise}. */
   private static String checkHostPort(String address) {
     int colon = address.lastIndexOf(':');
@@ -345,7 +350,7 @@ public final class SkiffServer implements AutoCloseable {
                       .map(
                           d ->
                               new ControlPlane.Replication(
-                                  d.replicaId().orElseGet(SkiffServer::randomReplicaId),
+                                  d.replicaId().orElseGet(() -> replicaIdIn(dataDir)),
                                   d.lease(),
                                   d.advertise()))));
     } catch (RuntimeException e) {
@@ -538,8 +543,31 @@ public final class SkiffServer implements AutoCloseable {
     }
   }
 
-  private static String randomReplicaId() {
-    return "replica-" + RandomIds.token().substring(0, 8);
+  /**
+   * The replica id kept in the data directory ({@code DIR/replica-id}), made on first start: a
+   * restarted replica is the same replica, and takes its apps back at once.
+   */
+  static String replicaIdIn(Path dataDir) {
+    Path file = dataDir.resolve("replica-id");
+    try {
+      if (Files.exists(file)) {
+        String id = Files.readString(file).strip();
+        if (!REPLICA_ID.matcher(id).matches()) {
+          throw new IllegalArgumentException("'" + id + "' is not a replica id");
+        }
+        return id;
+      }
+      String id = "replica-" + RandomIds.token().substring(0, 8);
+      DurableFiles.write(
+          dataDir.resolve(".replica-id.tmp"), file, (id + "\n").getBytes(StandardCharsets.UTF_8));
+      return id;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read or write " + file + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          file + " holds no usable replica id (" + e.getMessage() + "); delete it for a new one",
+          e);
+    }
   }
 
   /** Reads the command line; null means --help. */

@@ -155,6 +155,21 @@ public final class Ownership implements AutoCloseable {
     this.self = self;
     this.listener = listener;
     store.heartbeat(self);
+    // The apps this replica owned before it restarted are its own again at once, under new epochs
+    // (a write of its previous run still queued somewhere is refused).
+    store
+        .adopt(id, length)
+        .forEach(
+            (app, epoch) -> {
+              held.put(app, epoch);
+              LOG.log(
+                  Level.INFO,
+                  "replica {0} takes back app {1} (epoch {2}): it owned it before it restarted",
+                  id,
+                  app,
+                  epoch);
+              events.execute(() -> listener.taken(app, "this replica restarted"));
+            });
     scanner.scheduleWithFixedDelay(this::scan, 0, scanEvery().toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -193,7 +208,11 @@ public final class Ownership implements AutoCloseable {
 
   private Owner ownerBy(Lease lease, Snapshot s) {
     Replica r = lease.owner().map(s.replicas()::get).orElse(null);
-    if (lease.free() || r == null || !live(r) || r.id().equals(id)) {
+    if (lease.free()
+        || r == null
+        || !live(r)
+        || r.id().equals(id)
+        || r.address().equals(self.address())) { // a previous run of this process, on its port
       return new Owner.Moving(
           "app '"
               + lease.app()

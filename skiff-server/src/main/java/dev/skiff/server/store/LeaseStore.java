@@ -2,6 +2,7 @@ package dev.skiff.server.store;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -110,6 +111,15 @@ public interface LeaseStore {
    * Records the id of the app that runs under the lease of {@code app} held under {@code epoch}.
    */
   void running(String app, long epoch, String appId);
+
+  /**
+   * Takes back, under new epochs, the leases of deployed apps that {@code replica} held before it
+   * restarted (its data directory's lock makes it the only process of that id), and forgets its
+   * ephemeral apps' leases (those apps died with it).
+   *
+   * @return the epoch of each app taken back
+   */
+  Map<String, Long> adopt(String replica, Duration length);
 
   /**
    * Releases one lease held under {@code epoch}, so that another replica may take it at once; its

@@ -11,8 +11,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -241,6 +243,38 @@ final class PostgresLeases implements LeaseStore {
             p.setString(2, app);
             p.setLong(3, epoch);
             return p.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public Map<String, Long> adopt(String replica, Duration length) {
+    return tx(
+        "take back the leases of replica " + replica,
+        c -> {
+          try (PreparedStatement d =
+                  c.prepareStatement("DELETE FROM app_owners WHERE owner=? AND app LIKE '#%'");
+              PreparedStatement u =
+                  c.prepareStatement(
+                      "UPDATE app_owners SET epoch=nextval('app_owner_epochs'), expires_at="
+                          + NOW
+                          + " + ?, acquired_at="
+                          + NOW
+                          + ", reason=?, app_id=NULL WHERE owner=? AND expires_at >= "
+                          + NOW
+                          + " RETURNING app, epoch")) {
+            d.setString(1, replica);
+            d.executeUpdate();
+            u.setLong(1, length.toMillis());
+            u.setString(2, "this replica restarted");
+            u.setString(3, replica);
+            Map<String, Long> out = new HashMap<>();
+            try (ResultSet r = u.executeQuery()) {
+              while (r.next()) {
+                out.put(r.getString(1), r.getLong(2));
+              }
+            }
+            return out;
           }
         });
   }
