@@ -51,6 +51,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -362,6 +363,17 @@ class TransportThreadsTest {
         @Override
         public CompletableFuture<Void> delete(String name) {
           return d.delete(name);
+        }
+
+        @Override
+        public CompletableFuture<Void> saveAutoscaler(
+            String appName, long version, String function, byte[] settings) {
+          return d.saveAutoscaler(appName, version, function, settings);
+        }
+
+        @Override
+        public Map<String, byte[]> autoscalers(String appName, long version) {
+          return d.autoscalers(appName, version);
         }
 
         @Override

@@ -8,10 +8,14 @@ import dev.skiff.RemoteFunction;
 import dev.skiff.internal.ClientConfig;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.AppState;
+import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.AppSummary;
+import dev.skiff.proto.AutoscalerSettings;
+import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.GetResultRequest;
 import dev.skiff.proto.GetResultResponse;
 import dev.skiff.proto.ListAppsRequest;
+import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.server.secrets.SecretStore;
 import dev.skiff.testing.ServerProcess;
 import java.io.IOException;
@@ -37,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * A deployment that cannot be restored after a restart does not give up its pending durable calls
  * (gap 7 of issue 16): they wait, visibly, and run once the cause is fixed; a stored jar damaged on
  * disk is found by its hash and uploaded again by the next deploy; an image with a file truncated
- * on disk is found at restore and built again by the next deploy, never used broken.
+ * on disk is found at restore and built again by the next deploy, never used broken; the autoscaler
+ * settings that UpdateAutoscaler gave a deployed function come back with it, until a redeploy.
  */
 @Tag("e2e")
 class RestoreTest {
@@ -77,6 +82,41 @@ class RestoreTest {
       server.restart();
       assertThat(FunctionCall.<String>fromId(call.id()).get(Duration.ofSeconds(60)))
           .isEqualTo("t-2");
+    }
+  }
+
+  @Test
+  void anAutoscalerOverrideOfADeployedFunctionOutlivesAKillAndARedeployResetsIt() {
+    try (ServerProcess server = ServerProcess.start()) {
+      server.useInThisJvm();
+      RestoreFns.plain.deploy();
+      try (SkiffClient c = client(server)) {
+        AutoscalerSettings declared = autoscaler(c, "restore-jars-app", "square");
+        AutoscalerSettings override =
+            declared.toBuilder().setMinContainers(1).setMaxContainers(5).build();
+        c.blocking()
+            .updateAutoscaler(
+                UpdateAutoscalerRequest.newBuilder()
+                    .setFunction(
+                        FunctionRef.newBuilder()
+                            .setAppName("restore-jars-app")
+                            .setFunctionName("square"))
+                    .setSettings(override)
+                    .build());
+        server.kill9();
+
+        server.restart();
+        try (SkiffClient after = client(server)) {
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .untilAsserted(
+                  () ->
+                      assertThat(autoscaler(after, "restore-jars-app", "square"))
+                          .isEqualTo(override));
+          RestoreFns.plain.deploy(); // a new version starts from its declared settings
+          assertThat(autoscaler(after, "restore-jars-app", "square")).isEqualTo(declared);
+        }
+      }
     }
   }
 
@@ -164,6 +204,25 @@ class RestoreTest {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The autoscaler settings in effect for a function of the current version of a deployed app. */
+  private static AutoscalerSettings autoscaler(SkiffClient c, String app, String function) {
+    String id =
+        c.blocking().listApps(ListAppsRequest.getDefaultInstance()).getAppsList().stream()
+            .filter(a -> a.getAppName().equals(app) && a.getState() == AppState.APP_DEPLOYED)
+            .findFirst()
+            .orElseThrow()
+            .getAppId();
+    return c
+        .blocking()
+        .getAppStatus(AppStatusRequest.newBuilder().setAppId(id).build())
+        .getFunctionsList()
+        .stream()
+        .filter(f -> f.getFunctionName().equals(function))
+        .findFirst()
+        .orElseThrow()
+        .getAutoscaler();
   }
 
   private static GetResultResponse result(SkiffClient c, String callId) {

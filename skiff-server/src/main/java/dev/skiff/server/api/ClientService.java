@@ -107,7 +107,7 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
         new AppsApi(apps, deployments, schedules, web, images, secrets, volumes, access, leases);
     this.calls = new CallsApi(calls, timer, access);
     this.logs = new LogsApi(apps, containers, logs);
-    this.containers = new ContainersApi(containers, access);
+    this.containers = new ContainersApi(containers, access, deployments);
     this.deployments = new DeploymentsApi(access);
   }
 

@@ -9,20 +9,28 @@ import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.proto.UpdateAutoscalerResponse;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.FunctionInputs;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
-/** The client API's containers: stopping one, and how many a function keeps (its autoscaler). */
+/**
+ * The client API's containers: stopping one, and how many a function keeps (its autoscaler; the
+ * settings given to a deployed app's current version are stored by {@link Deployments} first).
+ */
 final class ContainersApi {
   private final Map<String, Container> containers;
   private final Access access;
+  private final Optional<Deployments> deployments;
 
-  ContainersApi(Map<String, Container> containers, Access access) {
+  ContainersApi(
+      Map<String, Container> containers, Access access, Optional<Deployments> deployments) {
     this.containers = containers;
     this.access = access;
+    this.deployments = deployments;
   }
 
   void stopContainer(StopContainerRequest request, StreamObserver<StopContainerResponse> response) {
@@ -67,11 +75,18 @@ final class ContainersApi {
                     + a.getMinContainers()
                     + ")");
           }
-          function.updateAutoscaler(
-              a.getMinContainers(),
-              a.getMaxContainers(),
-              a.getBufferContainers(),
-              Duration.ofMillis(a.getScaledownWindowMs()));
+          Runnable apply =
+              () ->
+                  function.updateAutoscaler(
+                      a.getMinContainers(),
+                      a.getMaxContainers(),
+                      a.getBufferContainers(),
+                      Duration.ofMillis(a.getScaledownWindowMs()));
+          if (deployments.isPresent()) {
+            deployments.get().updateAutoscaler(function.app().id(), function.name(), a, apply);
+          } else {
+            apply.run();
+          }
           return UpdateAutoscalerResponse.getDefaultInstance();
         });
   }

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.skiff.proto.AppHistory;
 import dev.skiff.proto.AppState;
 import dev.skiff.proto.AppSummary;
+import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.DeployAppResponse;
@@ -35,6 +36,7 @@ import dev.skiff.server.web.WebGateway;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
@@ -57,6 +60,11 @@ import java.util.function.BiConsumer;
  * <em>retired</em>: its schedules and web endpoints move to the new one at once, calls by name go
  * to the new one, and the old one keeps running only the inputs it already had. It is stopped once
  * it has none ({@link #tick()}).
+ *
+ * <p><b>Autoscaler overrides.</b> {@code UpdateAutoscaler} on a function of a deployed app's
+ * current version is stored ({@link #updateAutoscaler}) and applied again whenever that version
+ * starts (restart, takeover by another replica); a new version starts from its declared settings
+ * and the overrides of the old one are forgotten, as in Modal.
  *
  * <p><b>Restart.</b> {@link #restore()} starts every stored deployment again, with its schedules
  * counting from its deployment time and resuming after the last tick that ran (a tick missed while
@@ -127,6 +135,9 @@ public final class Deployments implements ScheduleRunner.Persistence {
   // Stored deployments that could not start at restore, by name; their pending durable calls wait
   // in the store until a restart restores them or a deploy of the name adopts them.
   private final ConcurrentHashMap<String, NotRestored> notRestored = new ConcurrentHashMap<>();
+
+  // Serializes stored autoscaler overrides with applying them (see updateAutoscaler).
+  private final Object autoscalerLock = new Object();
 
   public Deployments(
       AppDirectory apps,
@@ -640,6 +651,92 @@ public final class Deployments implements ScheduleRunner.Persistence {
     names.put(appId, name);
     Optional<Instant> last = store.runs().lastTick(name, function).filter(t -> !t.isBefore(anchor));
     return Optional.of(new ScheduleRunner.Resume(anchor, last));
+  }
+
+  /**
+   * Changes the autoscaler of a function of app {@code appId}: when the app is the current version
+   * of a deployed app, the settings are stored first (they last across restarts and takeovers until
+   * the next deploy of the name), and {@code apply} runs only once they are durable; for any other
+   * app (ephemeral, or a replaced version draining its inputs) {@code apply} just runs.
+   *
+   * @throws io.grpc.StatusRuntimeException FAILED_PRECONDITION if the settings could not be stored
+   *     (e.g. another replica owns the app now); nothing changes then
+   */
+  public void updateAutoscaler(
+      String appId, String function, AutoscalerSettings settings, Runnable apply) {
+    String name = names.get(appId);
+    Deployed d = name == null ? null : current.get(name);
+    if (d == null || !d.id().equals(appId)) {
+      apply.run();
+      return;
+    }
+    synchronized (autoscalerLock) { // a later update is stored and applied after an earlier one
+      try {
+        store
+            .deployments()
+            .saveAutoscaler(name, d.version(), function, settings.toByteArray())
+            .join();
+      } catch (RuntimeException e) {
+        Throwable cause =
+            e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        throw Statuses.failedPrecondition(
+            "function '"
+                + function
+                + "' of app '"
+                + name
+                + "': its autoscaler settings could not be stored, so they were not changed: "
+                + cause.getMessage());
+      }
+      apply.run();
+    }
+  }
+
+  /**
+   * Applies the stored autoscaler overrides of version {@code version} of {@code name} to the
+   * functions of its current app, which that version just started as; an override that cannot be
+   * applied (damaged, or of a function the app lacks) is logged and skipped.
+   */
+  void applyStoredAutoscalers(String name, long version) {
+    RunningApp app = currentOrNull(name);
+    if (app == null) {
+      return;
+    }
+    store
+        .deployments()
+        .autoscalers(name, version)
+        .forEach(
+            (function, bytes) -> {
+              try {
+                AutoscalerSettings a = AutoscalerSettings.parseFrom(bytes);
+                FunctionInputs f =
+                    app.function(function)
+                        .orElseThrow(
+                            () -> new IllegalStateException("the app has no such function"));
+                f.updateAutoscaler(
+                    a.getMinContainers(),
+                    a.getMaxContainers(),
+                    a.getBufferContainers(),
+                    Duration.ofMillis(a.getScaledownWindowMs()));
+                LOG.log(
+                    Level.INFO,
+                    "app {0} (version {1}): function {2} keeps its autoscaler override {3}",
+                    name,
+                    version,
+                    function,
+                    a.toString().replace('\n', ' ').trim());
+              } catch (InvalidProtocolBufferException | RuntimeException e) {
+                LOG.log(
+                    Level.WARNING,
+                    "app '"
+                        + name
+                        + "' (version "
+                        + version
+                        + "): the stored autoscaler override of function '"
+                        + function
+                        + "' was not applied: "
+                        + e.getMessage());
+              }
+            });
   }
 
   /** The name of the deployed app this app id is a version of, if it is one. */

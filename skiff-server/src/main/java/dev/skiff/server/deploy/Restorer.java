@@ -20,12 +20,13 @@ import java.util.function.Predicate;
 /**
  * What runs when the server starts to bring deployed apps back: every stored deployment starts
  * again under its stored version (its schedules counting from its deployment time and resuming
- * after the last tick that ran, through {@link Deployments#resume}), then the unfinished spawned
- * calls of deployed apps are re-queued under their old ids and the other unfinished calls get a
- * stored failure. A deployment that cannot start (a secret deleted, its jars gone or damaged, its
- * definition damaged) is logged, shown as not restored with the problem ({@code skiff app list}),
- * and its pending durable calls stay pending in the store: they run when a later restart restores
- * it or a deploy of its name adopts them. The others still start.
+ * after the last tick that ran, through {@link Deployments#resume}) with the autoscaler overrides
+ * stored for that version, then the unfinished spawned calls of deployed apps are re-queued under
+ * their old ids and the other unfinished calls get a stored failure. A deployment that cannot start
+ * (a secret deleted, its jars gone or damaged, its definition damaged) is logged, shown as not
+ * restored with the problem ({@code skiff app list}), and its pending durable calls stay pending in
+ * the store: they run when a later restart restores it or a deploy of its name adopts them. The
+ * others still start.
  */
 final class Restorer {
   private static final System.Logger LOG = System.getLogger(Restorer.class.getName());
@@ -125,6 +126,7 @@ final class Restorer {
       }
       CreateAppRequest create = jars.withStoredClasspath(request);
       deployments.start(request, create, stored.version(), stored.deployedAt(), null);
+      deployments.applyStoredAutoscalers(stored.name(), stored.version());
       LOG.log(Level.INFO, "app {0} (version {1}) restored", stored.name(), stored.version());
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       LOG.log(Level.ERROR, "deployed app '" + stored.name() + "' could not be restored", e);

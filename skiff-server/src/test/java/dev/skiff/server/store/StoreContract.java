@@ -213,6 +213,39 @@ public abstract class StoreContract {
     assertThat(store.deployments().all()).extracting(StoredApp::name).containsExactly("api");
   }
 
+  @Test
+  void autoscalerOverridesAreKeptPerFunctionOfTheirVersionAndALaterOneReplacesTheEarlier() {
+    store.deployments().save(new StoredApp("web", 3, T0, bytes("web v3"))).join();
+    store.deployments().saveAutoscaler("web", 3, "f", bytes("f 1")).join();
+    store.deployments().saveAutoscaler("web", 3, "g", bytes("g 1")).join();
+    store.deployments().saveAutoscaler("web", 3, "f", bytes("f 2")).join();
+    store.deployments().saveAutoscaler("api", 1, "f", bytes("api f")).join();
+
+    assertThat(store.deployments().autoscalers("web", 3))
+        .containsOnlyKeys("f", "g")
+        .hasEntrySatisfying("f", b -> assertThat(text(b)).isEqualTo("f 2"))
+        .hasEntrySatisfying("g", b -> assertThat(text(b)).isEqualTo("g 1"));
+    assertThat(store.deployments().autoscalers("web", 2)).isEmpty();
+    assertThat(store.deployments().autoscalers("nothing", 3)).isEmpty();
+  }
+
+  @Test
+  void aNewVersionOrAnUndeployForgetsTheAutoscalerOverridesOfItsName() {
+    store.deployments().save(new StoredApp("web", 1, T0, bytes("web v1"))).join();
+    store.deployments().save(new StoredApp("api", 1, T0, bytes("api v1"))).join();
+    store.deployments().saveAutoscaler("web", 1, "f", bytes("web f")).join();
+    store.deployments().saveAutoscaler("api", 1, "f", bytes("api f")).join();
+
+    store.deployments().save(new StoredApp("web", 2, T0, bytes("web v2"))).join();
+    store.deployments().saveAutoscaler("web", 2, "g", bytes("web g")).join();
+    store.deployments().save(new StoredApp("web", 2, T0, bytes("web v2 again"))).join();
+
+    assertThat(store.deployments().autoscalers("web", 1)).isEmpty();
+    assertThat(store.deployments().autoscalers("web", 2)).containsOnlyKeys("g");
+    store.deployments().delete("api").join();
+    assertThat(store.deployments().autoscalers("api", 1)).isEmpty();
+  }
+
   // ------------------------------------------------------------------------------ runs
 
   @Test

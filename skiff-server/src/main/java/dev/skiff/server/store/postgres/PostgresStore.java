@@ -188,7 +188,12 @@ public final class PostgresStore extends JdbcStore {
               "CREATE TABLE app_owners (app TEXT PRIMARY KEY, owner TEXT,"
                   + " epoch BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
                   + " acquired_at BIGINT NOT NULL, reason TEXT, app_id TEXT)",
-              "CREATE SEQUENCE app_owner_epochs"));
+              "CREATE SEQUENCE app_owner_epochs",
+              // The autoscaler settings that UpdateAutoscaler gave functions of deployed apps,
+              // applied when that version starts (restart, takeover); a new version forgets them.
+              "CREATE TABLE autoscaler_overrides (app_name TEXT NOT NULL,"
+                  + " version BIGINT NOT NULL, function TEXT NOT NULL, settings BYTEA NOT NULL,"
+                  + " PRIMARY KEY (app_name, function))"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();

@@ -103,14 +103,18 @@ public final class SqliteStore extends JdbcStore {
                   + " size INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (kind, key))",
               "CREATE TABLE IF NOT EXISTS shared_chunks (kind TEXT NOT NULL, key TEXT NOT NULL,"
                   + " n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (kind, key, n))"),
-          // Replicas and the leases by which each owns apps (PostgreSQL; see above).
+          // Replicas and the leases by which each owns apps (PostgreSQL; see above), and the
+          // autoscaler overrides of deployed functions.
           List.of(
               "CREATE TABLE IF NOT EXISTS replicas (id TEXT PRIMARY KEY, address TEXT NOT NULL,"
                   + " web_address TEXT NOT NULL, certificate TEXT, started_at INTEGER NOT NULL,"
                   + " heartbeat_at INTEGER NOT NULL)",
               "CREATE TABLE IF NOT EXISTS app_owners (app TEXT PRIMARY KEY, owner TEXT,"
                   + " epoch INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
-                  + " acquired_at INTEGER NOT NULL, reason TEXT, app_id TEXT)"));
+                  + " acquired_at INTEGER NOT NULL, reason TEXT, app_id TEXT)",
+              "CREATE TABLE IF NOT EXISTS autoscaler_overrides (app_name TEXT NOT NULL,"
+                  + " version INTEGER NOT NULL, function TEXT NOT NULL, settings BLOB NOT NULL,"
+                  + " PRIMARY KEY (app_name, function))"));
 
   /** The schema version this code writes. */
   public static final int SCHEMA_VERSION = MIGRATIONS.size();

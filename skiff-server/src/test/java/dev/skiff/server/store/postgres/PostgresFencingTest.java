@@ -76,6 +76,7 @@ class PostgresFencingTest {
     a.calls().add(call("fc-1", true)).join();
     a.calls().add(call("fc-eph", false)).join();
     a.runs().add(run("r-1")).join();
+    a.deployments().saveAutoscaler("shop", 1, "buy", new byte[] {1}).join();
     // While a holds it, b can neither take it nor write for it.
     assertThat(leases.claim("shop", "b", Duration.ofSeconds(5), "try")).isEmpty();
     assertThat(b.calls().finish("fc-1", new byte[] {9}, T0)).failsWithin(10, TimeUnit.SECONDS);
@@ -99,6 +100,8 @@ class PostgresFencingTest {
     assertFenced(a.runs().finish("r-1", T0.plusSeconds(2), new byte[] {7}));
     assertFenced(a.deployments().save(new StoredApp("shop", 2, T0, new byte[] {2})));
     assertFenced(a.deployments().delete("shop"));
+    assertFenced(a.deployments().saveAutoscaler("shop", 1, "buy", new byte[] {2}));
+    assertThat(a.deployments().autoscalers("shop", 1).get("buy")).containsExactly(1);
     assertThat(a.calls().find("fc-1").orElseThrow().result()).isEmpty();
     assertThat(a.calls().find("fc-2")).isEmpty();
     assertThat(a.runs().latest("shop", 10)).extracting(StoredRun::id).containsExactly("r-1");
