@@ -558,8 +558,8 @@ public final class SkiffServer implements AutoCloseable {
         return id;
       }
       String id = "replica-" + RandomIds.token().substring(0, 8);
-      DurableFiles.write(
-          dataDir.resolve(".replica-id.tmp"), file, (id + "\n").getBytes(StandardCharsets.UTF_8));
+      Path temp = Files.createTempFile(dataDir, ".replica-id-", ".tmp");
+      DurableFiles.write(temp, file, (id + "\n").getBytes(StandardCharsets.UTF_8));
       return id;
     } catch (IOException e) {
       throw new UncheckedIOException("could not read or write " + file + ": " + e.getMessage(), e);
