@@ -537,6 +537,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
               .setAppId(id)
               .setAppName(app.spec().name())
               .addAllFunctionNames(app.functions().keySet().stream().sorted().toList());
+      ownership.ifPresent(o -> s.setReplica(o.id()));
       Deployed d = byId.get(id);
       Deployed r = retired.get(id);
       if (d != null) {
