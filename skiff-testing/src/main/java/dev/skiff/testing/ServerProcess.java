@@ -111,33 +111,23 @@ public final class ServerProcess implements AutoCloseable {
    * it.
    */
   public static ServerProcess startOnSmallDisk(long bytes, String... extraArgs) {
-    Path home;
-    try {
-      home = Files.createTempDirectory("skiff-server-test-");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    ServerProcess p = new ServerProcess(home, List.of(extraArgs), false, List.of());
-    try {
-      Files.createDirectories(p.dataDir);
-      p.diskHolder =
-          new ProcessBuilder("unshare", "-Urm", "--propagation", "private", "sleep", "infinity")
-              .redirectErrorStream(true)
-              .start();
-      p.inDiskNamespace(
-          "mount",
-          "-t",
-          "tmpfs",
-          "-o",
-          "size=" + bytes + ",mode=0700",
-          "tmpfs",
-          p.dataDir.toString());
-      p.launch(0, 0);
-    } catch (IOException | RuntimeException e) {
-      p.close();
-      throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
-    }
-    return p;
+    return startIn(
+        p -> {
+          p.diskHolder =
+              new ProcessBuilder("unshare", "-Urm", "--propagation", "private", "sleep", "infinity")
+                  .redirectErrorStream(true)
+                  .start();
+          p.inDiskNamespace(
+              "mount",
+              "-t",
+              "tmpfs",
+              "-o",
+              "size=" + bytes + ",mode=0700",
+              "tmpfs",
+              p.dataDir.toString());
+          p.launch(0, 0);
+        },
+        extraArgs);
   }
 
   /** Sets the size of the data directory's filesystem ({@link #startOnSmallDisk} only). */
@@ -198,6 +188,16 @@ public final class ServerProcess implements AutoCloseable {
    * servers.
    */
   public static ServerProcess startPrepared(Consumer<Path> prepare, String... extraArgs) {
+    return startIn(
+        p -> {
+          prepare.accept(p.dataDir);
+          p.launch(0, 0);
+        },
+        extraArgs);
+  }
+
+  /** A server in a new temporary home whose data directory {@code start} prepares and launches. */
+  private static ServerProcess startIn(StartStep start, String... extraArgs) {
     Path home;
     try {
       home = Files.createTempDirectory("skiff-server-test-");
@@ -207,13 +207,16 @@ public final class ServerProcess implements AutoCloseable {
     ServerProcess p = new ServerProcess(home, List.of(extraArgs), false, List.of());
     try {
       Files.createDirectories(p.dataDir);
-      prepare.accept(p.dataDir);
-      p.launch(0, 0);
+      start.run(p);
     } catch (IOException | RuntimeException e) {
       p.close();
       throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
     }
     return p;
+  }
+
+  private interface StartStep {
+    void run(ServerProcess p) throws IOException;
   }
 
   private static ServerProcess start(

@@ -75,13 +75,7 @@ final class KilledSpawns {
             ServerClients.class.getName(),
             "get",
             server.home().resolve(IDS).toString());
-    Map<String, Integer> results =
-        out.lines()
-            .filter(l -> l.startsWith("fc-"))
-            .map(l -> l.split(" "))
-            .collect(Collectors.toMap(p -> p[0], p -> Integer.parseInt(p[1])));
-    assertThat(results).hasSameSizeAs(accepted);
-    accepted.forEach((id, input) -> assertThat(results.get(id)).as(id).isEqualTo(input * 2));
+    checkResults(out, accepted);
     Path record =
         server
             .dataDir()
@@ -95,6 +89,23 @@ final class KilledSpawns {
         "%s: kill -9 with %d spawns returned: %d runs recorded for %d distinct inputs"
             + " (%d ran again after the restart)%n",
         what, accepted.size(), runs.size(), ran.size(), runs.size() - ran.size());
+  }
+
+  /**
+   * Checks the output of {@code ServerClients get}: a result for every spawn that returned, its
+   * input doubled.
+   *
+   * @return the results by call id
+   */
+  static Map<String, Integer> checkResults(String out, Map<String, Integer> accepted) {
+    Map<String, Integer> results =
+        out.lines()
+            .filter(l -> l.startsWith("fc-"))
+            .map(l -> l.split(" "))
+            .collect(Collectors.toMap(p -> p[0], p -> Integer.parseInt(p[1])));
+    assertThat(results).hasSameSizeAs(accepted);
+    accepted.forEach((id, input) -> assertThat(results.get(id)).as(id).isEqualTo(input * 2));
+    return results;
   }
 
   private KilledSpawns() {}

@@ -152,13 +152,7 @@ class ReplicasTest {
             ServerClients.class.getName(),
             "get",
             ids.toString());
-    Map<String, Integer> results =
-        out.lines()
-            .filter(l -> l.startsWith("fc-"))
-            .map(l -> l.split(" "))
-            .collect(Collectors.toMap(p -> p[0], p -> Integer.parseInt(p[1])));
-    assertThat(results).hasSameSizeAs(accepted);
-    accepted.forEach((id, input) -> assertThat(results.get(id)).as(id).isEqualTo(input * 2));
+    Map<String, Integer> results = KilledSpawns.checkResults(out, accepted);
     List<Integer> runs =
         Files.readAllLines(
                 dir.resolve("volumes").resolve(DeployedFns.RECORD_VOLUME).resolve("record.txt"))

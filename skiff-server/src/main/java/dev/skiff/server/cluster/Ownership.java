@@ -261,9 +261,11 @@ public final class Ownership implements AutoCloseable {
    * @return whether this replica holds it now
    */
   public boolean claimNow(String app, String reason) {
-    if (held.containsKey(app)) {
-      return true;
-    }
+    return held.containsKey(app) || claim(app, reason, "owns");
+  }
+
+  /** Takes the lease of {@code app} if nobody holds it, and logs it ({@code verb} the app). */
+  private boolean claim(String app, String reason, String verb) {
     OptionalLong epoch = store.claim(app, id, length, reason);
     if (epoch.isEmpty()) {
       return false;
@@ -271,8 +273,9 @@ public final class Ownership implements AutoCloseable {
     held.put(app, epoch.getAsLong());
     LOG.log(
         Level.INFO,
-        "replica {0} owns app {1} (epoch {2}): {3}",
+        "replica {0} {1} app {2} (epoch {3}): {4}",
         id,
+        verb,
         app,
         epoch.getAsLong(),
         reason);
@@ -438,18 +441,9 @@ public final class Ownership implements AutoCloseable {
   }
 
   private boolean take(String app, String reason) {
-    OptionalLong epoch = store.claim(app, id, length, reason);
-    if (epoch.isEmpty()) {
+    if (!claim(app, reason, "takes over")) {
       return false;
     }
-    held.put(app, epoch.getAsLong());
-    LOG.log(
-        Level.INFO,
-        "replica {0} takes over app {1} (epoch {2}): {3}",
-        id,
-        app,
-        epoch.getAsLong(),
-        reason);
     events.execute(() -> listener.taken(app, reason));
     return true;
   }
