@@ -142,8 +142,10 @@ class WebLoadTest {
                         || k.equals("503 Retry-After: 1")
                         || k.equals("408")
                         || k.startsWith("refused, then the connection closed"));
-        assertThat(counts).containsKey("200 " + BODY);
         assertThat(counts.getOrDefault("503 Retry-After: 1", 0)).isPositive();
+        // How many of the flood were taken whole depends on how busy the machine is (each body
+        // must arrive within the read timeout); once the flood is over, one is taken whole.
+        assertThat(post(client, body, false)).isEqualTo("200 " + BODY);
 
         // A body larger than the endpoint takes is refused by its Content-Length, unread.
         try (Socket s = new Socket("127.0.0.1", webPort(server))) {
