@@ -7,11 +7,13 @@ import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -143,6 +145,14 @@ public final class PodAgent implements AutoCloseable {
       return;
     }
     Container c = pod.getSpec().getContainers().get(0);
+    Optional<String> unschedulable = unschedulable(pod, c);
+    if (unschedulable.isPresent()) {
+      started.remove(name); // tried again when the pod changes
+      if (!alreadySaid(pod, unschedulable.get())) {
+        setScheduling(name, unschedulable.get());
+      }
+      return;
+    }
     String pullError = c.getImage() == null ? null : pullErrors.remove(c.getImage());
     if (pullError != null) {
       setStatus(
@@ -334,6 +344,135 @@ public final class PodAgent implements AutoCloseable {
       }
     }
     return env;
+  }
+
+  // ------------------------------------------------------------------------------ scheduling
+
+  /**
+   * Why no declared node can run the pod now, as the scheduler would say, if none can: its required
+   * node affinity (In expressions) and its resource requests against each node's labels and
+   * allocatable resources. Without declared nodes, every pod fits.
+   */
+  private Optional<String> unschedulable(Pod pod, Container c) {
+    List<Node> nodes = client.nodes().list().getItems();
+    if (nodes.isEmpty()) {
+      return Optional.empty();
+    }
+    int byAffinity = 0;
+    int byResources = 0;
+    for (Node n : nodes) {
+      if (!matchesAffinity(pod, n)) {
+        byAffinity++;
+      } else if (!fits(c, n)) {
+        byResources++;
+      } else {
+        return Optional.empty();
+      }
+    }
+    List<String> why = new ArrayList<>();
+    if (byAffinity > 0) {
+      why.add(byAffinity + " node(s) didn't match Pod's node affinity/selector");
+    }
+    if (byResources > 0) {
+      why.add(byResources + " Insufficient resources");
+    }
+    return Optional.of(
+        "0/" + nodes.size() + " nodes are available: " + String.join(", ", why) + ".");
+  }
+
+  private static boolean alreadySaid(Pod pod, String message) {
+    return pod.getStatus() != null
+        && Optional.ofNullable(pod.getStatus().getConditions()).orElse(List.of()).stream()
+            .anyMatch(
+                c ->
+                    "PodScheduled".equals(c.getType())
+                        && "False".equals(c.getStatus())
+                        && message.equals(c.getMessage()));
+  }
+
+  private static boolean matchesAffinity(Pod pod, Node n) {
+    var affinity = pod.getSpec().getAffinity();
+    if (affinity == null
+        || affinity.getNodeAffinity() == null
+        || affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution() == null) {
+      return true;
+    }
+    Map<String, String> labels = Optional.ofNullable(n.getMetadata().getLabels()).orElse(Map.of());
+    var terms =
+        affinity
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms();
+    for (var term : terms) { // terms are ORed, expressions ANDed
+      boolean all = true;
+      for (var e : Optional.ofNullable(term.getMatchExpressions()).orElse(List.of())) {
+        String value = labels.get(e.getKey());
+        boolean ok =
+            switch (e.getOperator()) {
+              case "In" -> value != null && e.getValues().contains(value);
+              case "NotIn" -> value == null || !e.getValues().contains(value);
+              case "Exists" -> value != null;
+              case "DoesNotExist" -> value == null;
+              default -> false;
+            };
+        all &= ok;
+      }
+      if (all) {
+        return true;
+      }
+    }
+    return terms.isEmpty();
+  }
+
+  private static boolean fits(Container c, Node n) {
+    if (c.getResources() == null
+        || n.getStatus() == null
+        || n.getStatus().getAllocatable() == null) {
+      return true;
+    }
+    Map<String, Quantity> want = new HashMap<>();
+    Optional.ofNullable(c.getResources().getRequests()).ifPresent(want::putAll);
+    Optional.ofNullable(c.getResources().getLimits())
+        .ifPresent(l -> l.forEach((k, v) -> want.putIfAbsent(k, v)));
+    Map<String, Quantity> has = n.getStatus().getAllocatable();
+    for (var e : want.entrySet()) {
+      Quantity cap = has.get(e.getKey());
+      if (cap == null) {
+        if (e.getValue().getNumericalAmount().signum() > 0) {
+          return false;
+        }
+      } else if (e.getValue().getNumericalAmount().compareTo(cap.getNumericalAmount()) > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void setScheduling(String pod, String message) {
+    PodCondition unscheduled =
+        new PodConditionBuilder()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage(message)
+            .build();
+    try {
+      client
+          .pods()
+          .inNamespace(namespace)
+          .withName(pod)
+          .editStatus(
+              p -> {
+                p.setStatus(
+                    new PodStatusBuilder()
+                        .withPhase("Pending")
+                        .withConditions(unscheduled)
+                        .build());
+                return p;
+              });
+    } catch (RuntimeException e) {
+      // The pod was deleted meanwhile.
+    }
   }
 
   // ------------------------------------------------------------------------------ status

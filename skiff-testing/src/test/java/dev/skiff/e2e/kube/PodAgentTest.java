@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -87,6 +90,41 @@ class PodAgentTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> agent.runningPods().contains("four"));
       client.pods().inNamespace("t").withName("four").delete();
       await().atMost(Duration.ofSeconds(30)).until(() -> !agent.runningPods().contains("four"));
+
+      // With nodes declared, a pod that no node can hold waits with the scheduler's reason.
+      client
+          .nodes()
+          .resource(
+              new NodeBuilder()
+                  .withNewMetadata()
+                  .withName("cpu-node")
+                  .withLabels(Map.of("topology.kubernetes.io/region", "eu-west"))
+                  .endMetadata()
+                  .withNewStatus()
+                  .withAllocatable(Map.of("cpu", new Quantity("4"), "memory", new Quantity("8Gi")))
+                  .endStatus()
+                  .build())
+          .create();
+      Pod big = pod("five", "img:1", "exit 0");
+      big.getSpec()
+          .getContainers()
+          .get(0)
+          .setResources(
+              new ResourceRequirementsBuilder()
+                  .withLimits(Map.of("nvidia.com/gpu", new Quantity("1")))
+                  .build());
+      client.pods().inNamespace("t").resource(big).create();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  status("five") != null
+                      && status("five").getConditions() != null
+                      && status("five").getConditions().stream()
+                          .anyMatch(c -> "Unschedulable".equals(c.getReason())));
+      assertThat(status("five").getConditions().get(0).getMessage())
+          .isEqualTo("0/1 nodes are available: 1 Insufficient resources.");
+      assertThat(agent.runningPods()).doesNotContain("five");
     }
   }
 
