@@ -14,7 +14,7 @@ public final class RedeployBlobFns {
 
   static final App app = App.named("redeploy-blobs");
 
-  /** Returns the length of {@code text}; for "busy", after five seconds. */
+  /** Returns the length of {@code text}; for "busy", after ten seconds. */
   static final Function1<String, Integer> measure =
       app.function(
           RedeployBlobFns::measure,
@@ -22,7 +22,7 @@ public final class RedeployBlobFns {
 
   static int measure(String text) throws InterruptedException {
     if (text.equals("busy")) {
-      Thread.sleep(5000); // longer than a redeploy takes, even on a busy machine
+      Thread.sleep(10_000); // longer than a redeploy takes, even on a busy machine
     }
     return text.length();
   }
