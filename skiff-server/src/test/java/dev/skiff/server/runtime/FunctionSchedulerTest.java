@@ -21,6 +21,7 @@ import dev.skiff.proto.RetryPolicy;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ClasspathEntry;
+import dev.skiff.server.backend.ResourceRequest.GpuChoice;
 import dev.skiff.server.backend.Resources;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
@@ -528,7 +529,15 @@ class FunctionSchedulerTest {
         .extracting(p -> p.env("CUDA_VISIBLE_DEVICES"))
         .containsExactly("0", "1");
     assertThat(backend.last().env("SKIFF_GPU_TYPE")).isEqualTo("A100");
-    assertThat(backend.last().spec.resources()).isEqualTo(new Resources(0, 1500, 1024, 2048));
+    assertThat(backend.last().spec.resources())
+        .isEqualTo(
+            new Resources(
+                0,
+                1500,
+                1024,
+                2048,
+                List.of(GpuChoice.parse("H100"), GpuChoice.parse("A100")),
+                List.of()));
     FunctionStatus status = f.status();
     assertThat(status.getWaitingContainers()).isEqualTo(1);
     assertThat(status.getWaitingReason())
