@@ -3,9 +3,13 @@ package dev.skiff.server.backend.kubernetes;
 import dev.skiff.server.backend.BackendConfig;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerBackendProvider;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The {@code kubernetes} backend: containers as pods of the cluster that the server's Kubernetes
@@ -22,15 +26,26 @@ public final class KubernetesBackendProvider extends ContainerBackendProvider {
     return "kubernetes";
   }
 
-  /** Whether a Kubernetes configuration names a cluster here (without contacting it). */
+  /**
+   * Whether a cluster is configured here, without contacting it: the server runs in a pod ({@code
+   * KUBERNETES_SERVICE_HOST} set), or a kubeconfig file exists ({@code KUBECONFIG}, else {@code
+   * ~/.kube/config}).
+   */
   @Override
   public boolean isAvailable() {
-    try {
-      String master = Config.autoConfigure(null).getMasterUrl();
-      return master != null && !master.isBlank();
-    } catch (RuntimeException e) {
-      return false;
+    return configured(System.getenv(), Path.of(System.getProperty("user.home")));
+  }
+
+  static boolean configured(Map<String, String> env, Path home) {
+    if (!env.getOrDefault("KUBERNETES_SERVICE_HOST", "").isBlank()) {
+      return true;
     }
+    String kubeconfig = env.getOrDefault("KUBECONFIG", "");
+    if (!kubeconfig.isBlank()) {
+      return Arrays.stream(kubeconfig.split(File.pathSeparator))
+          .anyMatch(f -> !f.isBlank() && Files.isRegularFile(Path.of(f)));
+    }
+    return Files.isRegularFile(home.resolve(".kube").resolve("config"));
   }
 
   @Override
