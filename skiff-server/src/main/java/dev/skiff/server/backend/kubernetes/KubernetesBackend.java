@@ -27,7 +27,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -73,8 +72,6 @@ public final class KubernetesBackend implements ContainerBackend {
   private final PodManifests manifests;
   private final ClusterPlacement placement = new ClusterPlacement();
   private final Map<String, PodContainer> containers = new ConcurrentHashMap<>();
-  private final Map<String, OwnerReference> appOwners = new ConcurrentHashMap<>();
-  private final Set<String> claims = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService nodeRefresh;
   private final SharedIndexInformer<Pod> informer;
   private volatile boolean closed;
@@ -226,59 +223,47 @@ public final class KubernetesBackend implements ContainerBackend {
     return container;
   }
 
-  /** The owner reference to the app's config map, which it creates on first use. */
+  /**
+   * The owner reference to the app's config map, which it creates on first use. Read again for each
+   * pod, never cached: a config map deleted (to delete the app's pods) and created again has a new
+   * uid, and a pod owned by a uid that no longer exists would be collected at once.
+   */
   private Optional<OwnerReference> appOwner(String app) {
     if (app.isEmpty()) {
       return Optional.empty();
     }
+    String name = PodManifests.appConfigMapName(app);
     try {
-      return Optional.of(
-          appOwners.computeIfAbsent(
-              app,
-              a -> {
-                var resource =
-                    client
-                        .configMaps()
-                        .inNamespace(settings.namespace())
-                        .withName(PodManifests.appConfigMapName(a));
-                ConfigMap existing = resource.get();
-                ConfigMap owner =
-                    existing != null
-                        ? existing
-                        : client
-                            .configMaps()
-                            .inNamespace(settings.namespace())
-                            .resource(manifests.appConfigMap(a))
-                            .create();
-                return PodManifests.ownedBy(owner);
-              }));
+      ConfigMap owner = client.configMaps().inNamespace(settings.namespace()).withName(name).get();
+      if (owner == null) {
+        owner =
+            client
+                .configMaps()
+                .inNamespace(settings.namespace())
+                .resource(manifests.appConfigMap(app))
+                .create();
+      }
+      return Optional.of(PodManifests.ownedBy(owner));
     } catch (KubernetesClientException e) {
       throw new ContainerStartException(
-          "could not create config map "
-              + PodManifests.appConfigMapName(app)
-              + ": "
-              + e.getMessage(),
-          e);
+          "could not create config map " + name + " for app '" + app + "': " + e.getMessage(), e);
     }
   }
 
-  /** Creates the volume's claim unless it exists. */
+  /**
+   * Creates the volume's claim unless it exists (looked up for each pod: someone may delete it).
+   */
   private void ensureClaim(String volume) {
-    if (claims.contains(volume)) {
-      return;
-    }
     String name = PodManifests.claimName(volume);
     try {
-      var resource =
-          client.persistentVolumeClaims().inNamespace(settings.namespace()).withName(name);
-      if (resource.get() == null) {
+      if (client.persistentVolumeClaims().inNamespace(settings.namespace()).withName(name).get()
+          == null) {
         client
             .persistentVolumeClaims()
             .inNamespace(settings.namespace())
             .resource(manifests.claim(volume))
             .create();
       }
-      claims.add(volume);
     } catch (KubernetesClientException e) {
       throw new ContainerStartException(
           "could not create volume claim "
