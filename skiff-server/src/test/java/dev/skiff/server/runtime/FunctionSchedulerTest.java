@@ -34,6 +34,7 @@ import dev.skiff.server.testing.RecordingObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -507,6 +508,21 @@ class FunctionSchedulerTest {
     assertThat(backend.last().env("SKIFF_CONCURRENT_INPUTS")).isEqualTo("10");
     assertThat(f.status().getTargetInputs()).isEqualTo(5);
     assertThat(f.status().getMaxInputs()).isEqualTo(10);
+  }
+
+  @Test
+  void aContainerItsClusterHoldsBackCountsAsWaitingWithTheClustersReason() {
+    FunctionScheduler f = function(def());
+    submit(f, "x");
+    assertThat(backend.started).hasSize(1);
+
+    backend.last().waiting =
+        Optional.of("pod skiff-c-1 is not scheduled (Unschedulable): 0/3 nodes");
+
+    FunctionStatus status = f.status();
+    assertThat(status.getWaitingContainers()).isEqualTo(1);
+    assertThat(status.getWaitingReason())
+        .isEqualTo("pod skiff-c-1 is not scheduled (Unschedulable): 0/3 nodes");
   }
 
   @Test
