@@ -52,18 +52,18 @@ record KubernetesSettings(
 
   KubernetesSettings {
     Objects.requireNonNull(storageClass, "storageClass");
-    for (var e :
-        Map.of(
-                NAMESPACE, namespace,
-                IMAGE, image,
-                VOLUME_SIZE, volumeSize,
-                CONTROL_PLANE_ID, controlPlaneId,
-                CONTROL_PLANE, controlPlane,
-                JAR_URL, jarUrl)
-            .entrySet()) {
-      if (e.getValue().isBlank()) {
+    String[][] required = {
+      {NAMESPACE, namespace},
+      {IMAGE, image},
+      {VOLUME_SIZE, volumeSize},
+      {CONTROL_PLANE_ID, controlPlaneId},
+      {CONTROL_PLANE, controlPlane},
+      {JAR_URL, jarUrl}
+    };
+    for (String[] setting : required) {
+      if (setting[1].isBlank()) {
         throw new IllegalArgumentException(
-            e.getKey() + " is empty; the Kubernetes backend needs it set");
+            setting[0] + " is empty; the Kubernetes backend needs it set");
       }
     }
     if (!jarUrl.endsWith("/")) {

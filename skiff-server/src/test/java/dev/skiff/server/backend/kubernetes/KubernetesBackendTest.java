@@ -328,6 +328,43 @@ class KubernetesBackendTest {
   }
 
   @Test
+  void anEvictedPodCrashesWithTheReason() {
+    ContainerHandle handle = backend().start(spec("c-1", Map.of(), Resources.NONE), (s, l) -> {});
+
+    setStatus(
+        "c-1",
+        p ->
+            p.withNewStatus()
+                .withPhase("Failed")
+                .withReason("Evicted")
+                .withMessage("The node was low on resource: ephemeral-storage.")
+                .endStatus());
+
+    assertThat(handle.onExit()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(1);
+    assertThat(handle.stderrTail())
+        .singleElement()
+        .asString()
+        .contains("(Evicted): The node was low on resource: ephemeral-storage.");
+  }
+
+  @Test
+  void aPodDeletedBySomeoneElseCountsAsKilled() {
+    ContainerHandle handle = backend().start(spec("c-1", Map.of(), Resources.NONE), (s, l) -> {});
+
+    client.pods().inNamespace(NS).withName("skiff-c-1").delete();
+
+    assertThat(handle.onExit()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(137);
+    assertThat(handle.stderrTail())
+        .singleElement()
+        .asString()
+        .contains("was deleted before its container ended");
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(client.secrets().inNamespace(NS).withName("skiff-c-1").get()).isNull());
+  }
+
+  @Test
   void anImageThatCannotBePulledFailsTheStartNamingIt() {
     KubernetesBackend b = backend(Duration.ofSeconds(30));
     CompletableFuture<ContainerHandle> start =
