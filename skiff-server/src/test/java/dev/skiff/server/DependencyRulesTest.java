@@ -42,6 +42,7 @@ class DependencyRulesTest {
     MAY_USE.put("logs", List.of("store.."));
     MAY_USE.put("image", List.of("backend..", "store"));
     MAY_USE.put("backend..", List.of("backend..", "common"));
+    MAY_USE.put("backend.kubernetes", List.of("backend", "common"));
     MAY_USE.put("store..", List.of("store.."));
     MAY_USE.put(
         "runtime", List.of("common", "auth", "backend..", "scaling", "image", "files", "logs"));
@@ -127,6 +128,17 @@ class DependencyRulesTest {
             .filter(p -> ruled.stream().noneMatch(r -> p.equals(r) || p.startsWith(r + ".")))
             .toList();
     assertThat(unruled).as("server packages without a dependency rule").isEmpty();
+  }
+
+  @Test
+  void onlyTheKubernetesBackendUsesTheKubernetesClient() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(SERVER + ".backend.kubernetes")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.fabric8..")
+        .check(server);
   }
 
   @Test

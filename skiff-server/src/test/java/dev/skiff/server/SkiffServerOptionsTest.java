@@ -112,9 +112,9 @@ class SkiffServerOptionsTest {
     // "plain" is a test-only backend, registered in the test resources' META-INF/services.
     assertThat(SkiffServer.parse(new String[] {"--backend", "plain"}, DEFAULTS).backend())
         .isEqualTo("plain");
-    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--backend", "kubernetes"}, DEFAULTS))
+    assertThatThrownBy(() -> SkiffServer.parse(new String[] {"--backend", "nomad"}, DEFAULTS))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown container backend 'kubernetes'; available: local, plain");
+        .hasMessage("unknown container backend 'nomad'; available: local, plain");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.skiff.server.backend;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
@@ -34,6 +35,16 @@ public interface ContainerHandle {
 
   /** Ends the container at once (SIGKILL for a process). Returns at once; idempotent. */
   void kill();
+
+  /**
+   * Why the container, created, still waits to run, e.g. "0/3 nodes are available: 3 Insufficient
+   * nvidia.com/gpu" for a pod its cluster cannot schedule yet; empty when it does not wait (or the
+   * backend places containers itself and says so through its {@link Placement}). The control plane
+   * shows it as its function's waiting reason. The default: never waits.
+   */
+  default Optional<String> waitingReason() {
+    return Optional.empty();
+  }
 
   /** The last lines (at most 50) that the container wrote to stderr, oldest first. */
   List<String> stderrTail();

@@ -277,6 +277,8 @@ abstract class ContainerLauncher extends ContainerLifecycle {
         resources.milliCpuRequest(),
         resources.milliCpuLimit(),
         resources.memoryRequestMib(),
-        resources.memoryLimitMib());
+        resources.memoryLimitMib(),
+        resources.gpus(),
+        resources.regions());
   }
 }

@@ -7,6 +7,7 @@ import dev.skiff.proto.ContainerStatus;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.Result;
+import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.scaling.Autoscaler;
@@ -17,6 +18,7 @@ import dev.skiff.server.scaling.ScalingPolicy;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -349,6 +351,17 @@ public final class FunctionScheduler extends ContainerReports {
         });
   }
 
+  /** Why each created container that its backend still holds back waits; under the lock. */
+  private List<String> heldBackReasons() {
+    List<String> reasons = new ArrayList<>();
+    for (Container c : containers.values()) {
+      if (c.phase == Container.Phase.STARTING) {
+        c.handle.flatMap(ContainerHandle::waitingReason).ifPresent(reasons::add);
+      }
+    }
+    return reasons;
+  }
+
   /** What the function runs now: its containers and their states, and what the autoscaler wants. */
   @Override
   public FunctionStatus status() {
@@ -359,6 +372,12 @@ public final class FunctionScheduler extends ContainerReports {
       ScalingDecision decision = ctx.autoscaler().decide(policy, load, now);
       int waiting = decision.waiting().isPresent() ? decision.desired() - load.live() : unplaced;
       Optional<String> why = decision.waiting().or(() -> unplacedReason);
+      if (why.isEmpty()) {
+        // A backend whose cluster places containers: created ones that its scheduler holds back.
+        List<String> held = heldBackReasons();
+        waiting += held.size();
+        why = held.stream().findFirst();
+      }
       FunctionStatus.Builder status =
           FunctionStatus.newBuilder()
               .setFunctionName(name)

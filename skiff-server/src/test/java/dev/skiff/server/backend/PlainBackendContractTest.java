@@ -23,8 +23,8 @@ class PlainBackendContractTest extends ContainerBackendContract {
 
   @Test
   void anUnknownBackendIsRefusedListingTheAvailableOnes() {
-    assertThatThrownBy(() -> ContainerBackendProvider.named("kubernetes"))
+    assertThatThrownBy(() -> ContainerBackendProvider.named("nomad"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("unknown container backend 'kubernetes'; available: local, plain");
+        .hasMessage("unknown container backend 'nomad'; available: local, plain");
   }
 }

@@ -21,6 +21,7 @@ import dev.skiff.proto.RetryPolicy;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ClasspathEntry;
+import dev.skiff.server.backend.ResourceRequest.GpuChoice;
 import dev.skiff.server.backend.Resources;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
@@ -33,6 +34,7 @@ import dev.skiff.server.testing.RecordingObserver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -509,6 +511,21 @@ class FunctionSchedulerTest {
   }
 
   @Test
+  void aContainerItsClusterHoldsBackCountsAsWaitingWithTheClustersReason() {
+    FunctionScheduler f = function(def());
+    submit(f, "x");
+    assertThat(backend.started).hasSize(1);
+
+    backend.last().waiting =
+        Optional.of("pod skiff-c-1 is not scheduled (Unschedulable): 0/3 nodes");
+
+    FunctionStatus status = f.status();
+    assertThat(status.getWaitingContainers()).isEqualTo(1);
+    assertThat(status.getWaitingReason())
+        .isEqualTo("pod skiff-c-1 is not scheduled (Unschedulable): 0/3 nodes");
+  }
+
+  @Test
   void containersGetTheirOwnGpusAndLimitsAndWaitForRoomWithAReason() {
     FunctionScheduler f =
         function(
@@ -528,7 +545,15 @@ class FunctionSchedulerTest {
         .extracting(p -> p.env("CUDA_VISIBLE_DEVICES"))
         .containsExactly("0", "1");
     assertThat(backend.last().env("SKIFF_GPU_TYPE")).isEqualTo("A100");
-    assertThat(backend.last().spec.resources()).isEqualTo(new Resources(0, 1500, 1024, 2048));
+    assertThat(backend.last().spec.resources())
+        .isEqualTo(
+            new Resources(
+                0,
+                1500,
+                1024,
+                2048,
+                List.of(GpuChoice.parse("H100"), GpuChoice.parse("A100")),
+                List.of()));
     FunctionStatus status = f.status();
     assertThat(status.getWaitingContainers()).isEqualTo(1);
     assertThat(status.getWaitingReason())

@@ -8,6 +8,7 @@ import dev.skiff.server.backend.Placement;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +58,9 @@ public final class FakeBackend implements ContainerBackend {
     final List<String> stderr = new ArrayList<>();
     public volatile boolean stopAsked;
     public volatile boolean killed;
+
+    /** What {@link #waitingReason()} says: a cluster holding the container back. */
+    public volatile Optional<String> waiting = Optional.empty();
 
     Puppet(ContainerSpec spec, OutputListener output) {
       this.spec = spec;
@@ -108,6 +112,11 @@ public final class FakeBackend implements ContainerBackend {
     public void kill() {
       killed = true;
       exit(137);
+    }
+
+    @Override
+    public Optional<String> waitingReason() {
+      return waiting;
     }
 
     @Override

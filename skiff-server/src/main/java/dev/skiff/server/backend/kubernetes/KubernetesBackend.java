@@ -1,0 +1,427 @@
+package dev.skiff.server.backend.kubernetes;
+
+import dev.skiff.server.backend.Capabilities;
+import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ContainerBackend;
+import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerSpec;
+import dev.skiff.server.backend.ContainerStartException;
+import dev.skiff.server.backend.OutputListener;
+import dev.skiff.server.backend.Placement;
+import dev.skiff.server.backend.ResourceRequest;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.LogWatch;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Containers as pods of a Kubernetes cluster, one pod per container in one namespace. Each pod runs
+ * a registry image with a Java runtime and the pod boot class (from the {@code skiff-boot} config
+ * map), which fetches the container's jars from the control plane and runs the container
+ * entrypoint; the container's token and the function's secrets reach it through a Secret of its
+ * own, never in clear in the pod. Volumes are claims ({@code skiff-volume-<name>}, ReadWriteMany)
+ * created on first use. Every pod and secret of an app is owned by the app's config map ({@code
+ * skiff-app-<app>}), so that deleting the config map deletes them through the cluster's garbage
+ * collection.
+ *
+ * <p>Design: one informer watches the namespace's pods labelled with this control plane's id and
+ * drives each {@link PodContainer} from the pods' status (no polling per pod); the node inventory,
+ * which decides whether a request could ever fit ({@link ClusterPlacement}), is listed at start and
+ * every minute (the backend may list nodes, not watch them). {@link #start} creates the secret and
+ * the pod, then waits a bounded while ({@link KubernetesSettings#startWait()}) for the pod to run,
+ * to wait for a node, or to fail to pull its image, which it reports as a {@link
+ * ContainerStartException}. A pod that ends is deleted with its secret. At start the backend
+ * deletes the pods (and their secrets) that a previous run of this control plane left: the control
+ * plane re-creates the containers it needs.
+ *
+ * <p>Thread-safe: the containers map is concurrent; everything else is set at construction.
+ */
+public final class KubernetesBackend implements ContainerBackend {
+  private static final Logger LOG = System.getLogger(KubernetesBackend.class.getName());
+
+  /** How often the node inventory is listed again. */
+  private static final long NODE_REFRESH_SECONDS = 60;
+
+  /** The longest piece of a log line handed on (at most 16 KiB of UTF-8). */
+  private static final int MAX_LINE_CHARS = 4096;
+
+  private final KubernetesClient client;
+  private final KubernetesSettings settings;
+  private final PodManifests manifests;
+  private final ClusterPlacement placement = new ClusterPlacement();
+  private final Map<String, PodContainer> containers = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService nodeRefresh;
+  private final SharedIndexInformer<Pod> informer;
+  private volatile boolean closed;
+
+  /**
+   * A backend on {@code client}'s cluster: creates the boot jar's config map, deletes what a
+   * previous run left, lists the nodes and starts watching its pods.
+   *
+   * @param bootJar the pod boot jar's bytes
+   */
+  KubernetesBackend(
+      KubernetesClient client,
+      KubernetesSettings settings,
+      List<String> containerJvmOptions,
+      Supplier<byte[]> bootJar) {
+    this.client = client;
+    this.settings = settings;
+    this.manifests = new PodManifests(settings, containerJvmOptions);
+    publishBootJar(bootJar.get());
+    removeLeftovers();
+    refreshNodes();
+    this.nodeRefresh =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("skiff-kubernetes-nodes").daemon().factory());
+    nodeRefresh.scheduleWithFixedDelay(
+        this::refreshNodes, NODE_REFRESH_SECONDS, NODE_REFRESH_SECONDS, TimeUnit.SECONDS);
+    this.informer =
+        client
+            .pods()
+            .inNamespace(settings.namespace())
+            .withLabel(
+                PodManifests.CONTROL_PLANE, PodManifests.labelValue(settings.controlPlaneId()))
+            .inform(new PodEvents(), 0);
+  }
+
+  /** Creates the boot jar's config map, or updates it when it holds other bytes. */
+  private void publishBootJar(byte[] jar) {
+    ConfigMap wanted = manifests.bootConfigMap(jar);
+    var resource =
+        client
+            .configMaps()
+            .inNamespace(settings.namespace())
+            .withName(PodManifests.BOOT_CONFIG_MAP);
+    ConfigMap existing = resource.get();
+    if (existing == null) {
+      client.configMaps().inNamespace(settings.namespace()).resource(wanted).create();
+    } else if (!wanted.getBinaryData().equals(existing.getBinaryData())) {
+      existing.setBinaryData(wanted.getBinaryData());
+      client.configMaps().inNamespace(settings.namespace()).resource(existing).update();
+    }
+  }
+
+  /** Deletes the pods, and their secrets, that an earlier run of this control plane left. */
+  private void removeLeftovers() {
+    List<Pod> left =
+        client
+            .pods()
+            .inNamespace(settings.namespace())
+            .withLabel(
+                PodManifests.CONTROL_PLANE, PodManifests.labelValue(settings.controlPlaneId()))
+            .list()
+            .getItems();
+    for (Pod pod : left) {
+      String name = pod.getMetadata().getName();
+      LOG.log(Level.INFO, "deleting pod {0}, left by an earlier run of this control plane", name);
+      client.pods().inNamespace(settings.namespace()).withName(name).withGracePeriod(0).delete();
+      client.secrets().inNamespace(settings.namespace()).withName(name).delete();
+    }
+  }
+
+  private void refreshNodes() {
+    try {
+      placement.update(NodeInventory.of(client.nodes().list().getItems()));
+    } catch (KubernetesClientException e) {
+      LOG.log(Level.WARNING, "could not list the cluster's nodes: {0}", e.getMessage());
+    }
+  }
+
+  @Override
+  public ContainerHandle start(ContainerSpec spec, OutputListener output) {
+    if (closed) {
+      throw new ContainerStartException("the Kubernetes backend is closed");
+    }
+    if (spec.image().isPresent()) {
+      throw new ContainerStartException(
+          "image "
+              + spec.image().get()
+              + " was built on the control plane's machine; the Kubernetes backend runs registry"
+              + " images only (pods run "
+              + settings.image()
+              + ")");
+    }
+    ResourceRequest request =
+        new ResourceRequest(0, 0, 0, 0, spec.resources().gpus(), spec.resources().regions());
+    NodeInventory.mixedGpuCounts(request)
+        .ifPresent(
+            why -> {
+              throw new ContainerStartException(why);
+            });
+    Optional<OwnerReference> owner = appOwner(PodManifests.appOf(spec));
+    Pod pod =
+        manifests.pod(
+            spec, owner, PodManifests.gpuProducts(spec.resources(), placement.inventory()));
+    spec.volumes().values().forEach(this::ensureClaim);
+    String name = pod.getMetadata().getName();
+    PodContainer container =
+        new PodContainer(
+            spec.containerId(),
+            name,
+            settings.image(),
+            settings.stopGrace().toSeconds(),
+            grace -> deletePod(name, grace));
+    containers.put(name, container);
+    try {
+      client
+          .secrets()
+          .inNamespace(settings.namespace())
+          .resource(manifests.secret(spec, owner))
+          .create();
+      client.pods().inNamespace(settings.namespace()).resource(pod).create();
+    } catch (KubernetesClientException e) {
+      containers.remove(name);
+      deleteSecret(name);
+      throw new ContainerStartException("could not create pod " + name + ": " + e.getMessage(), e);
+    }
+    try {
+      container.settled().get(settings.startWait().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      containers.remove(name);
+      deletePod(name, 0);
+      deleteSecret(name);
+      throw e.getCause() instanceof ContainerStartException cse
+          ? cse
+          : new ContainerStartException("pod " + name + " did not start", e.getCause());
+    } catch (TimeoutException e) {
+      // Still pulling its image or starting: it is created, which is all start() promises.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    container.running().thenRun(() -> followLog(container, output));
+    container
+        .onExit()
+        .whenComplete(
+            (code, failure) -> {
+              containers.remove(name);
+              deletePod(name, 0);
+              deleteSecret(name);
+            });
+    return container;
+  }
+
+  /**
+   * The owner reference to the app's config map, which it creates on first use. Read again for each
+   * pod, never cached: a config map deleted (to delete the app's pods) and created again has a new
+   * uid, and a pod owned by a uid that no longer exists would be collected at once.
+   */
+  private Optional<OwnerReference> appOwner(String app) {
+    if (app.isEmpty()) {
+      return Optional.empty();
+    }
+    String name = PodManifests.appConfigMapName(app);
+    try {
+      ConfigMap owner = client.configMaps().inNamespace(settings.namespace()).withName(name).get();
+      if (owner == null) {
+        owner =
+            client
+                .configMaps()
+                .inNamespace(settings.namespace())
+                .resource(manifests.appConfigMap(app))
+                .create();
+      }
+      return Optional.of(PodManifests.ownedBy(owner));
+    } catch (KubernetesClientException e) {
+      throw new ContainerStartException(
+          "could not create config map " + name + " for app '" + app + "': " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates the volume's claim unless it exists (looked up for each pod: someone may delete it).
+   */
+  private void ensureClaim(String volume) {
+    String name = PodManifests.claimName(volume);
+    try {
+      if (client.persistentVolumeClaims().inNamespace(settings.namespace()).withName(name).get()
+          == null) {
+        client
+            .persistentVolumeClaims()
+            .inNamespace(settings.namespace())
+            .resource(manifests.claim(volume))
+            .create();
+      }
+    } catch (KubernetesClientException e) {
+      throw new ContainerStartException(
+          "could not create volume claim "
+              + name
+              + " for volume '"
+              + volume
+              + "': "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private void deletePod(String name, long graceSeconds) {
+    try {
+      client
+          .pods()
+          .inNamespace(settings.namespace())
+          .withName(name)
+          .withGracePeriod(graceSeconds)
+          .delete();
+    } catch (KubernetesClientException e) {
+      LOG.log(Level.WARNING, "could not delete pod {0}: {1}", name, e.getMessage());
+    }
+  }
+
+  private void deleteSecret(String name) {
+    try {
+      client.secrets().inNamespace(settings.namespace()).withName(name).delete();
+    } catch (KubernetesClientException e) {
+      LOG.log(Level.WARNING, "could not delete secret {0}: {1}", name, e.getMessage());
+    }
+  }
+
+  /**
+   * Hands on each line of the pod's log until it ends. The log merges stdout and stderr, so every
+   * line arrives as stdout; a long line in pieces, as {@link OutputListener} says.
+   */
+  private void followLog(PodContainer container, OutputListener output) {
+    Thread.ofVirtual()
+        .name("skiff-log-" + container.podName())
+        .start(
+            () -> {
+              try (LogWatch watch =
+                      client
+                          .pods()
+                          .inNamespace(settings.namespace())
+                          .withName(container.podName())
+                          .inContainer(PodManifests.CONTAINER_NAME)
+                          .watchLog();
+                  BufferedReader reader =
+                      new BufferedReader(
+                          new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+                container.onExit().whenComplete((code, failure) -> watch.close());
+                StringBuilder line = new StringBuilder();
+                int c;
+                while ((c = reader.read()) >= 0) {
+                  if (c == '\n') {
+                    output.line(false, line.toString());
+                    line.setLength(0);
+                  } else if (c != '\r') {
+                    line.append((char) c);
+                    if (line.length() == MAX_LINE_CHARS) {
+                      output.line(false, line + "[skiff: line continues]");
+                      line.setLength(0);
+                    }
+                  }
+                }
+                if (!line.isEmpty()) {
+                  output.line(false, line.toString());
+                }
+              } catch (IOException | KubernetesClientException e) {
+                LOG.log(
+                    Level.DEBUG, "log of pod {0} ended: {1}", container.podName(), e.getMessage());
+              }
+            });
+  }
+
+  /** {@code host:port} of the control plane's TCP listener for containers: pods dial it. */
+  @Override
+  public String advertisedEndpoint(Path controlSocket) {
+    return settings.controlPlane();
+  }
+
+  @Override
+  public Placement placement() {
+    return placement;
+  }
+
+  /**
+   * Volumes, GPUs and secrets; no root file system of a built image (pods run a registry image),
+   * and no sandbox in Skiff's sense (a pod is isolated from the control plane's machine, but its
+   * network is not blocked).
+   */
+  @Override
+  public Capabilities capabilities() {
+    return new Capabilities(
+        Map.of(
+            Capability.ROOT_FS,
+            "the Kubernetes backend runs registry images only (pods run "
+                + settings.image()
+                + "), not images built on the control plane's machine",
+            Capability.SANDBOX,
+            "the Kubernetes backend does not block a pod's network"));
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<PodContainer> running = List.copyOf(containers.values());
+    running.forEach(PodContainer::stop);
+    try {
+      CompletableFuture.allOf(
+              running.stream().map(PodContainer::onExit).toArray(CompletableFuture[]::new))
+          .get(settings.stopGrace().toSeconds() + 5, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      running.forEach(PodContainer::kill);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running.forEach(PodContainer::kill);
+    }
+    informer.close();
+    nodeRefresh.shutdownNow();
+    client.close();
+  }
+
+  /** Routes the informer's pod events to their containers. */
+  private final class PodEvents implements ResourceEventHandler<Pod> {
+    @Override
+    public void onAdd(Pod pod) {
+      route(pod).ifPresent(c -> c.observe(pod));
+    }
+
+    @Override
+    public void onUpdate(Pod before, Pod pod) {
+      route(pod).ifPresent(c -> c.observe(pod));
+    }
+
+    @Override
+    public void onDelete(Pod pod, boolean finalStateUnknown) {
+      route(pod).ifPresent(c -> c.deleted(pod));
+    }
+
+    private Optional<PodContainer> route(Pod pod) {
+      return Optional.ofNullable(containers.get(pod.getMetadata().getName()));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "kubernetes backend (namespace "
+        + settings.namespace()
+        + ", control plane "
+        + settings.controlPlaneId()
+        + ", "
+        + containers.size()
+        + " pods)";
+  }
+}
