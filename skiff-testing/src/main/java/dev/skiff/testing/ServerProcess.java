@@ -54,6 +54,8 @@ public final class ServerProcess implements AutoCloseable {
   // Options for the server's own JVM (not its containers'), after the ones every server gets.
   private final List<String> jvmOptions;
   private final List<Process> children = new ArrayList<>();
+  // Added to the server's environment (after the SKIFF_ variables of this JVM are removed).
+  private Map<String, String> environment = Map.of();
   // For startOnSmallDisk: the process that holds the mount namespace in which the data directory
   // is a tmpfs of a chosen size (it outlives server restarts, and the tmpfs with it); else null.
   private Process diskHolder;
@@ -196,6 +198,20 @@ public final class ServerProcess implements AutoCloseable {
         extraArgs);
   }
 
+  /**
+   * As {@link #start(String...)}, with {@code environment} added to the server's environment (it
+   * holds across {@link #restart()}), e.g. the settings of a container backend.
+   */
+  public static ServerProcess startWithEnvironment(
+      Map<String, String> environment, String... extraArgs) {
+    return startIn(
+        p -> {
+          p.environment = Map.copyOf(environment);
+          p.launch(0, 0);
+        },
+        extraArgs);
+  }
+
   /** A server in a new temporary home whose data directory {@code start} prepares and launches. */
   private static ServerProcess startIn(StartStep start, String... extraArgs) {
     Path home;
@@ -263,6 +279,7 @@ public final class ServerProcess implements AutoCloseable {
     ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
     scrub(b.environment());
     b.environment().put("SKIFF_HOME", home.toString());
+    b.environment().putAll(environment);
     try {
       server = b.start();
     } catch (IOException e) {
