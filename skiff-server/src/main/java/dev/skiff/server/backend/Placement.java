@@ -2,6 +2,7 @@ package dev.skiff.server.backend;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Where and whether a container fits: a backend's answer to "may one more container of this {@link
@@ -82,10 +83,18 @@ public interface Placement {
    * keeps no account of capacity.
    */
   static Placement unbounded() {
+    return unbounded(request -> Optional.empty());
+  }
+
+  /**
+   * As {@link #unbounded()}, refusing the requests that {@code neverFits} says no node could ever
+   * hold (e.g. judged from a cluster's node inventory).
+   */
+  static Placement unbounded(Function<ResourceRequest, Optional<String>> neverFits) {
     return new Placement() {
       @Override
       public Optional<String> neverFits(ResourceRequest request) {
-        return Optional.empty();
+        return neverFits.apply(request);
       }
 
       @Override

@@ -48,10 +48,10 @@ import java.util.function.Supplier;
  *
  * <p>Design: one informer watches the namespace's pods labelled with this control plane's id and
  * drives each {@link PodContainer} from the pods' status (no polling per pod); the node inventory,
- * which decides whether a request could ever fit ({@link ClusterPlacement}), is listed at start and
- * every minute (the backend may list nodes, not watch them). {@link #start} creates the secret and
- * the pod, then waits a bounded while ({@link KubernetesSettings#startWait()}) for the pod to run,
- * to wait for a node, or to fail to pull its image, which it reports as a {@link
+ * which decides whether a request could ever fit ({@link NodeInventory#neverFits}), is listed at
+ * start and every minute (the backend may list nodes, not watch them). {@link #start} creates the
+ * secret and the pod, then waits a bounded while ({@link KubernetesSettings#startWait()}) for the
+ * pod to run, to wait for a node, or to fail to pull its image, which it reports as a {@link
  * ContainerStartException}. A pod that ends is deleted with its secret. At start the backend
  * deletes the pods (and their secrets) that a previous run of this control plane left: the control
  * plane re-creates the containers it needs.
@@ -70,7 +70,12 @@ public final class KubernetesBackend implements ContainerBackend {
   private final KubernetesClient client;
   private final KubernetesSettings settings;
   private final PodManifests manifests;
-  private final ClusterPlacement placement = new ClusterPlacement();
+  // The cluster's scheduler places pods, so every request is placed at once and reserves nothing; a
+  // pod that no node has room for yet stays pending, and its handle says why. A request that no
+  // node
+  // could ever hold is refused up front from the last node listing (replaced whole).
+  private volatile NodeInventory inventory = NodeInventory.UNKNOWN;
+  private final Placement placement = Placement.unbounded(r -> inventory.neverFits(r));
   private final Map<String, PodContainer> containers = new ConcurrentHashMap<>();
   private final ScheduledExecutorService nodeRefresh;
   private final SharedIndexInformer<Pod> informer;
@@ -144,7 +149,7 @@ public final class KubernetesBackend implements ContainerBackend {
 
   private void refreshNodes() {
     try {
-      placement.update(NodeInventory.of(client.nodes().list().getItems()));
+      inventory = NodeInventory.of(client.nodes().list().getItems());
     } catch (KubernetesClientException e) {
       LOG.log(Level.WARNING, "could not list the cluster's nodes: {0}", e.getMessage());
     }
@@ -172,9 +177,7 @@ public final class KubernetesBackend implements ContainerBackend {
               throw new ContainerStartException(why);
             });
     Optional<OwnerReference> owner = appOwner(PodManifests.appOf(spec));
-    Pod pod =
-        manifests.pod(
-            spec, owner, PodManifests.gpuProducts(spec.resources(), placement.inventory()));
+    Pod pod = manifests.pod(spec, owner, PodManifests.gpuProducts(spec.resources(), inventory));
     spec.volumes().values().forEach(this::ensureClaim);
     String name = pod.getMetadata().getName();
     PodContainer container =

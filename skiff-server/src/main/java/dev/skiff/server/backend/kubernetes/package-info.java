@@ -4,8 +4,8 @@
  * dev.skiff.server.backend.kubernetes.KubernetesBackendProvider} under the name {@code kubernetes}.
  * {@link dev.skiff.server.backend.kubernetes.PodManifests} makes the objects (pod, secret, the
  * app's owner config map, volume claims, the boot jar's config map), {@link
- * dev.skiff.server.backend.kubernetes.PodContainer} follows one pod through an informer, and {@link
- * dev.skiff.server.backend.kubernetes.ClusterPlacement} refuses requests that no node of the {@link
+ * dev.skiff.server.backend.kubernetes.PodContainer} follows one pod through an informer, and the
+ * backend's placement refuses requests that no node of the {@link
  * dev.skiff.server.backend.kubernetes.NodeInventory} could hold.
  *
  * <p>Owns: the Kubernetes objects it creates (labelled {@code app.kubernetes.io/managed-by=skiff}
