@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import dev.skiff.internal.PayloadCodec;
+import dev.skiff.internal.ServerTrust;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.internal.container.ContainerMain;
 import dev.skiff.proto.AppStatusRequest;
@@ -86,38 +87,42 @@ class RemoteContainersTest {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
   private ControlPlane plane;
+  private String pem = ""; // the certificate pods pin; empty: plaintext
 
   @BeforeEach
   void start() {
+    plane = start(Optional.empty());
+  }
+
+  private ControlPlane start(Optional<ServerCertificate> tls) {
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    plane =
-        ControlPlane.start(
-            new ControlPlaneConfig(
-                4,
-                Duration.ofSeconds(60),
-                Duration.ofSeconds(300),
-                Duration.ofSeconds(30),
-                Duration.ofMillis(200),
-                Duration.ofMillis(200),
-                Duration.ofMillis(100),
-                3,
-                Duration.ofSeconds(60),
-                0,
-                dataDir),
-            backend,
-            Clock.systemUTC(),
-            new ControlPlane.Listen(
-                loopback,
-                loopback,
-                Optional.empty(),
-                new InMemoryStore(),
-                true,
-                Duration.ofDays(1),
-                Optional.empty(),
-                Optional.empty(),
-                ServerLimits.defaults(),
-                Optional.empty(),
-                Optional.of(loopback)));
+    return ControlPlane.start(
+        new ControlPlaneConfig(
+            4,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(300),
+            Duration.ofSeconds(30),
+            Duration.ofMillis(200),
+            Duration.ofMillis(200),
+            Duration.ofMillis(100),
+            3,
+            Duration.ofSeconds(60),
+            0,
+            dataDir),
+        backend,
+        Clock.systemUTC(),
+        new ControlPlane.Listen(
+            loopback,
+            loopback,
+            Optional.empty(),
+            new InMemoryStore(),
+            true,
+            Duration.ofDays(1),
+            tls,
+            Optional.empty(),
+            ServerLimits.defaults(),
+            Optional.empty(),
+            Optional.of(loopback)));
   }
 
   @AfterEach
@@ -195,6 +200,11 @@ class RemoteContainersTest {
 
   @Test
   void podBootFetchesChecksAndRunsTheEntrypointWhichDialsTheContainerPort() throws Exception {
+    // As in production: TLS, which the pod pins to the control plane's certificate.
+    ServerCertificate certificate = ServerCertificate.generated(scratch.resolve("tls"), List.of());
+    plane.close();
+    plane = start(Optional.of(certificate));
+    pem = certificate.certificatePem();
     List<String> jars = new ArrayList<>();
     jars.add(storeFile(functionJar()));
     for (Path jar : sdkClasspath()) {
@@ -278,7 +288,7 @@ class RemoteContainersTest {
     env.put("SKIFF_CLASSPATH", String.join(",", classpath));
     env.put("SKIFF_JAR_URL", plane.webBaseUrl() + "/_skiff/jars/");
     env.put("SKIFF_CONTROL_PLANE", plane.containerTarget().orElseThrow());
-    env.put("SKIFF_CONTROL_PLANE_CERT", "");
+    env.put("SKIFF_CONTROL_PLANE_CERT", pem);
     env.put("SKIFF_CACHE_DIR", cache.toString());
     env.remove("SKIFF_PARENT_PID");
     env.remove("SKIFF_SERVER"); // a pod has no Unix socket: only the TCP listener
@@ -436,10 +446,12 @@ class RemoteContainersTest {
     Metadata headers = new Metadata();
     headers.put(TokenInterceptor.AUTHORIZATION, "Bearer " + token);
     ManagedChannel c =
-        NettyChannelBuilder.forTarget(target)
-            .usePlaintext()
-            .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
-            .build();
+        pem.isEmpty()
+            ? NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .intercept(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .build()
+            : SkiffClient.channel(target, token, ServerTrust.pinned(pem, "the test"));
     channels.add(c);
     return c;
   }
