@@ -91,7 +91,10 @@ import java.util.stream.Stream;
 /**
  * A running control plane: a gRPC server on a loopback port serving the client APIs, the same
  * services on a Unix socket for its containers ({@link ContainerSocket}: container tokens only, the
- * one way out of a container's sandbox), the apps it runs, and the backend its containers run on.
+ * one way out of a container's sandbox) and, when asked, on a TCP port for containers on other
+ * machines (container tokens only, with the API's TLS), the apps it runs, and the backend its
+ * containers run on. Its web gateway serves those containers their app's stored jars ({@link
+ * JarEndpoint}).
  *
  * <p>The servers use a direct executor: the handlers of the fast path (calls, map and generate
  * streams, containers' control streams) run on transport threads and never block; every other

@@ -24,6 +24,7 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.Ready;
 import dev.skiff.proto.Result;
+import dev.skiff.proto.WebEndpointDef;
 import dev.skiff.server.auth.TokenInterceptor;
 import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.kubernetes.PodBootJar;
@@ -196,6 +197,27 @@ class RemoteContainersTest {
     assertThat(get(other, Optional.of(token)).statusCode()).isEqualTo(403);
     assertThat(get("0".repeat(64), Optional.of(token)).statusCode()).isEqualTo(404);
     assertThat(get("not-a-sha", Optional.of(token)).statusCode()).isEqualTo(404);
+
+    // No app's endpoint can sit under the gateway's own paths.
+    assertThatThrownBy(
+            () ->
+                client()
+                    .createApp(
+                        CreateAppRequest.newBuilder()
+                            .setAppName("_skiff")
+                            .addClasspath("/app.jar")
+                            .addFunctions(
+                                FunctionDef.newBuilder()
+                                    .setName("g")
+                                    .setClassName("com.example.G")
+                                    .setMethodName("g")
+                                    .setWebEndpoint(
+                                        WebEndpointDef.newBuilder()
+                                            .setLabel("jars")
+                                            .setMethod("GET")))
+                            .build())
+                    .get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("app '_skiff' cannot have web endpoints");
   }
 
   @Test

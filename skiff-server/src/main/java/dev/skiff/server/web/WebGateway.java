@@ -124,7 +124,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * 502, a container that could not start or an app that stopped 503.
  *
  * <p>Routes are unique: an app whose endpoint path is taken by another running app is refused.
- * Thread-safe.
+ *
+ * <p><b>The gateway's own paths</b> start with {@code /_skiff/} and are answered before any route
+ * (app names start with a letter or digit): the jar endpoint {@code GET /_skiff/jars/<sha256>}
+ * ({@link JarEndpoint}), from which pods on other machines fetch their app's jars with their
+ * container token. Thread-safe.
  */
 public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebGateway.class.getName());
@@ -384,6 +388,15 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     for (FunctionDef f : request.getFunctionsList()) {
       if (!f.hasWebEndpoint()) {
         continue;
+      }
+      if (request.getAppName().startsWith("_")) {
+        // The SDK never makes such a name; a raw client could, and its endpoints would sit under
+        // the gateway's own paths (JarEndpoint.RESERVED), which are answered first.
+        throw Statuses.invalid(
+            "app '"
+                + request.getAppName()
+                + "' cannot have web endpoints: app names start with a letter or digit, and paths"
+                + " under /_ are the gateway's own");
       }
       String fn = "web endpoint '" + f.getName() + "' of app '" + request.getAppName() + "': ";
       WebEndpointDef w = f.getWebEndpoint();
