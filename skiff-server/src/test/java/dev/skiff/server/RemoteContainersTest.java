@@ -343,7 +343,7 @@ class RemoteContainersTest {
     Path proto = Path.of(URI.create(location(ContainerMessage.class)));
     jars.add(asJar(sdk));
     jars.add(asJar(proto));
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator, -1)) {
       Path p = Path.of(entry);
       String name = p.getFileName().toString();
       if (name.endsWith(".jar")
