@@ -72,6 +72,15 @@ final class ServerCommand implements Callable<Integer> {
   Integer webPort;
 
   @Option(
+      names = "--container-port",
+      paramLabel = "N",
+      description =
+          "A port on the host where containers on other machines (pods of the Kubernetes"
+              + " backend) reach the server, with its TLS; container tokens only (default: 0,"
+              + " none).")
+  Integer containerPort;
+
+  @Option(
       names = "--result-retention",
       paramLabel = "D",
       description = "How long results of spawned calls are kept (default: 7d; e.g. 12h, 30m, 90s).")
@@ -270,6 +279,10 @@ final class ServerCommand implements Callable<Integer> {
     if (webPort != null) {
       args.add("--web-port");
       args.add(webPort.toString());
+    }
+    if (containerPort != null) {
+      args.add("--container-port");
+      args.add(containerPort.toString());
     }
     if (retention != null) {
       args.add("--result-retention");

@@ -17,6 +17,7 @@ import dev.skiff.server.auth.PrincipalFilter;
 import dev.skiff.server.auth.TokenInterceptor;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.Placement;
@@ -25,6 +26,7 @@ import dev.skiff.server.cluster.Forwarding;
 import dev.skiff.server.cluster.Ownership;
 import dev.skiff.server.deploy.CrossAppCalls;
 import dev.skiff.server.deploy.Deployments;
+import dev.skiff.server.deploy.JarStore;
 import dev.skiff.server.files.BlobStore;
 import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
@@ -47,6 +49,7 @@ import dev.skiff.server.store.LeaseStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
+import dev.skiff.server.web.JarEndpoint;
 import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
 import io.grpc.BindableService;
@@ -60,6 +63,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,12 +85,16 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * A running control plane: a gRPC server on a loopback port serving the client APIs, the same
  * services on a Unix socket for its containers ({@link ContainerSocket}: container tokens only, the
- * one way out of a container's sandbox), the apps it runs, and the backend its containers run on.
+ * one way out of a container's sandbox) and, when asked, on a TCP port for containers on other
+ * machines (container tokens only, with the API's TLS), the apps it runs, and the backend its
+ * containers run on. Its web gateway serves those containers their app's stored jars ({@link
+ * JarEndpoint}).
  *
  * <p>The servers use a direct executor: the handlers of the fast path (calls, map and generate
  * streams, containers' control streams) run on transport threads and never block; every other
@@ -123,6 +131,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Server inProcess;
   private final ContainerSocket containerSocket;
   private final Server containerServer;
+  private final Optional<Server> containerTcpServer;
+  private final Optional<String> containerTarget;
   private final String inProcessName;
   private final String target;
   private final ScheduledFuture<?> ticker;
@@ -152,7 +162,8 @@ final class ControlPlane implements EmbeddedControlPlane {
    * outlives the control plane, how long spawned calls' results are kept, and the certificate its
    * API and web gateway serve TLS with (none: plaintext, which only a loopback address may use),
    * the lease of its ephemeral apps (none: they live until stopped, which suits an embedded control
-   * plane, whose clients die with it), and its bounds on messages and blobs.
+   * plane, whose clients die with it), its bounds on messages and blobs, and where it listens over
+   * TCP for containers on other machines (none: its containers use the Unix socket only).
    *
    * <p>Only a control plane whose store is {@code durable} (the server) keeps deployed apps, and
    * only it lets finished calls leave memory before their retention (their results are read from
@@ -168,7 +179,34 @@ final class ControlPlane implements EmbeddedControlPlane {
       Optional<ServerCertificate> tls,
       Optional<Duration> appLease,
       ServerLimits limits,
-      Optional<Replication> replication) {
+      Optional<Replication> replication,
+      Optional<InetSocketAddress> containerAddress) {
+    /** How a control plane listens without a TCP listener for containers. */
+    Listen(
+        InetSocketAddress address,
+        InetSocketAddress webAddress,
+        Optional<String> token,
+        Store store,
+        boolean durable,
+        Duration retention,
+        Optional<ServerCertificate> tls,
+        Optional<Duration> appLease,
+        ServerLimits limits,
+        Optional<Replication> replication) {
+      this(
+          address,
+          webAddress,
+          token,
+          store,
+          durable,
+          retention,
+          tls,
+          appLease,
+          limits,
+          replication,
+          Optional.empty());
+    }
+
     /** How a control plane listens without replicas. */
     Listen(
         InetSocketAddress address,
@@ -301,6 +339,27 @@ final class ControlPlane implements EmbeddedControlPlane {
             listen.limits().web(),
             listen.webAddress(),
             listen.tls().map(ServerCertificate::jdk));
+    web.serveJars(
+        new JarEndpoint.Jars() {
+          @Override
+          public Optional<Set<String>> classpathOf(String appId) {
+            return apps.find(appId)
+                .map(
+                    app ->
+                        app.spec().classpath().stream()
+                            .flatMap(
+                                e ->
+                                    e instanceof ClasspathEntry.Jar j
+                                        ? Stream.of(j.sha256())
+                                        : Stream.empty())
+                            .collect(Collectors.toUnmodifiableSet()));
+          }
+
+          @Override
+          public Path file(String sha256) {
+            return JarStore.file(config.dataDir(), sha256);
+          }
+        });
     this.images =
         ImageStore.in(config.buildDirectory(), clock, backend.capabilities(), store.sharedBytes());
     apps.addListener(schedules);
@@ -453,11 +512,33 @@ final class ControlPlane implements EmbeddedControlPlane {
             .intercept(PrincipalFilter.containersOnly())
             .intercept(interceptor);
     services.forEach(forContainers::addService);
+    // The same for containers on other machines (pods), over TCP with the API's TLS.
+    Optional<NettyServerBuilder> forRemoteContainers =
+        listen
+            .containerAddress()
+            .map(
+                a -> {
+                  NettyServerBuilder b =
+                      NettyServerBuilder.forAddress(a)
+                          .directExecutor()
+                          .maxInboundMessageSize(listen.limits().maxMessageBytes())
+                          .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                          .permitKeepAliveWithoutCalls(true)
+                          .intercept(PrincipalFilter.containersOnly())
+                          .intercept(interceptor);
+                  listen.tls().ifPresent(c -> b.sslContext(c.grpc()));
+                  services.forEach(b::addService);
+                  return b;
+                });
     Server started = null;
     Server containersStarted = null;
+    Server remoteStarted = null;
     try {
       started = socket.build().start();
       containersStarted = forContainers.build().start();
+      if (forRemoteContainers.isPresent()) {
+        remoteStarted = forRemoteContainers.get().build().start();
+      }
       this.inProcess = local.build().start();
     } catch (IOException e) {
       if (started != null) {
@@ -466,22 +547,39 @@ final class ControlPlane implements EmbeddedControlPlane {
       if (containersStarted != null) {
         containersStarted.shutdownNow();
       }
+      if (remoteStarted != null) {
+        remoteStarted.shutdownNow();
+      }
       containerSocket.close();
       web.close();
       timer.shutdownNow();
       launcher.shutdownNow();
       handlers.shutdownNow();
       throw new UncheckedIOException(
-          "could not start the Skiff control plane on " + listen.address() + ": " + e.getMessage(),
+          "could not start the Skiff control plane on "
+              + listen.address()
+              + listen.containerAddress().map(a -> " (containers: " + a + ")").orElse("")
+              + ": "
+              + e.getMessage(),
           e);
     }
     this.server = started;
     this.containerServer = containersStarted;
+    this.containerTcpServer = Optional.ofNullable(remoteStarted);
     String host =
         listen.address().getAddress().isAnyLocalAddress()
             ? InetAddress.getLoopbackAddress().getHostAddress()
             : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
+    this.containerTarget =
+        containerTcpServer.map(
+            s ->
+                listen
+                        .containerAddress()
+                        .map(a -> a.getAddress().isAnyLocalAddress() ? host : a.getHostString())
+                        .orElse(host)
+                    + ":"
+                    + s.getPort());
     listening.set(new ContainerEndpoint(containerSocket.path()));
     deployments.ifPresent(d -> d.onRequeue(blobs::reown));
     if (ownership.isPresent()) {
@@ -547,6 +645,14 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The URL of the web gateway, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */
   String webBaseUrl() {
     return web.baseUrl();
+  }
+
+  /**
+   * Where the TCP listener for containers listens ({@code host:port}, the port it got), if it has
+   * one.
+   */
+  Optional<String> containerTarget() {
+    return containerTarget;
   }
 
   @Override
@@ -692,6 +798,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     backend.close();
     inProcess.shutdownNow();
     containerServer.shutdownNow();
+    containerTcpServer.ifPresent(Server::shutdownNow);
     server.shutdownNow();
     try {
       server.awaitTermination(5, TimeUnit.SECONDS);

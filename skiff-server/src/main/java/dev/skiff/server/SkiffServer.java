@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * java -cp ... dev.skiff.server.SkiffServer [--data-dir DIR] [--host HOST] [--port N]
- *                                          [--web-port N] [--result-retention 7d]
+ *                                          [--web-port N] [--container-port N]
+ *                                          [--result-retention 7d]
  *                                          [--tls-cert FILE --tls-key FILE | --plaintext]
  *                                          [--backend NAME] [--max-warm-containers N]
  *                                          [--app-lease 30s]
@@ -93,6 +94,9 @@ public final class SkiffServer implements AutoCloseable {
    * @param limits the bounds on messages, blobs and containers
    * @param database the PostgreSQL database to keep the store in; empty: the SQLite file {@code
    *     DIR/skiff.db}
+   * @param containerPort the port of the TCP listener for containers on other machines (pods of the
+   *     Kubernetes backend), on {@code host}, with the API's TLS; 0: none (containers use the Unix
+   *     socket only)
    */
   public record Options(
       Path dataDir,
@@ -108,14 +112,50 @@ public final class SkiffServer implements AutoCloseable {
       int maxWarmContainers,
       Duration appLease,
       ServerLimits limits,
-      Optional<Database> database) {
-    /** Checks the container JVM options, the warm-pool cap and the lease. */
+      Optional<Database> database,
+      int containerPort) {
+    /** Checks the container JVM options, the warm-pool cap, the lease and the container port. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
+      SkiffServer.port("--container-port", Integer.toString(containerPort));
       SkiffServer.maxWarmContainers(Integer.toString(maxWarmContainers));
       checkAppLease(appLease, appLease.toString());
       Objects.requireNonNull(limits, "limits");
       Objects.requireNonNull(database, "database");
+    }
+
+    /** Options without a TCP listener for containers. */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        int webPort,
+        Duration retention,
+        Path configFile,
+        Transport transport,
+        boolean allowUnsandboxed,
+        List<String> containerJvmOptions,
+        String backend,
+        int maxWarmContainers,
+        Duration appLease,
+        ServerLimits limits,
+        Optional<Database> database) {
+      this(
+          dataDir,
+          host,
+          port,
+          webPort,
+          retention,
+          configFile,
+          transport,
+          allowUnsandboxed,
+          containerJvmOptions,
+          backend,
+          maxWarmContainers,
+          appLease,
+          limits,
+          database,
+          0);
     }
 
     /**
@@ -352,7 +392,11 @@ public final class SkiffServer implements AutoCloseable {
                               new ControlPlane.Replication(
                                   d.replicaId().orElseGet(() -> replicaIdIn(dataDir)),
                                   d.lease(),
-                                  d.advertise()))));
+                                  d.advertise())),
+                  options.containerPort() == 0
+                      ? Optional.empty()
+                      : Optional.of(
+                          new InetSocketAddress(address.getAddress(), options.containerPort()))));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -576,6 +620,7 @@ public final class SkiffServer implements AutoCloseable {
     String host = defaults.host();
     int port = defaults.port();
     int webPort = defaults.webPort();
+    int containerPort = defaults.containerPort();
     Duration retention = defaults.retention();
     boolean allowUnsandboxed = defaults.allowUnsandboxed();
     List<String> containerJvmOptions = defaults.containerJvmOptions();
@@ -613,6 +658,7 @@ public final class SkiffServer implements AutoCloseable {
         case "--host" -> host = v;
         case "--port" -> port = port(a, v);
         case "--web-port" -> webPort = port(a, v);
+        case "--container-port" -> containerPort = port(a, v);
         case "--result-retention" -> retention = retention(v);
         case "--tls-cert" -> tlsCert = Optional.of(Path.of(v));
         case "--tls-key" -> tlsKey = Optional.of(Path.of(v));
@@ -641,7 +687,8 @@ public final class SkiffServer implements AutoCloseable {
             throw new IllegalArgumentException(
                 "unknown option "
                     + a
-                    + "; allowed: --data-dir, --host, --port, --web-port, --result-retention,"
+                    + "; allowed: --data-dir, --host, --port, --web-port, --container-port,"
+                    + " --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --database,"
                     + " --database-password-file, --replica-id, --replica-lease, --advertise,"
                     + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
@@ -697,7 +744,8 @@ public final class SkiffServer implements AutoCloseable {
         maxWarmContainers,
         appLease,
         limits,
-        database);
+        database,
+        containerPort);
   }
 
   /**
@@ -792,7 +840,7 @@ public final class SkiffServer implements AutoCloseable {
     out.println(
         """
         Usage: skiff server [--data-dir DIR] [--host HOST] [--port N] [--web-port N]
-                            [--result-retention D]
+                            [--container-port N] [--result-retention D]
                             [--tls-cert FILE --tls-key FILE | --plaintext]
                             [--allow-unsandboxed] [--backend NAME] [--app-lease D]
                             [--max-message-mib N] [--max-blob-mib N] [--blob-quota-mib N]
@@ -808,6 +856,9 @@ public final class SkiffServer implements AutoCloseable {
           --host HOST             address to listen on (default 127.0.0.1, loopback only)
           --port N                port of the API (default 7733; 0 for any free port)
           --web-port N            port of the web endpoints (default 7734; 0 for any free port)
+          --container-port N      port on HOST where containers on other machines (pods of
+                                  --backend kubernetes) reach the server, with its TLS;
+                                  container tokens only (default 0: none)
           --result-retention D    how long results of spawned calls are kept (default 7d;
                                   e.g. 12h, 30m, 90s)
           --tls-cert FILE         the certificate (PEM, the server's first, then any

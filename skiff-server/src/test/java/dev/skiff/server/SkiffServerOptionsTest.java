@@ -32,6 +32,19 @@ class SkiffServerOptionsTest {
   }
 
   @Test
+  void theContainerPortIsOffUnlessGiven() {
+    assertThat(DEFAULTS.containerPort()).isZero();
+    assertThat(SkiffServer.parse(new String[] {}, DEFAULTS).containerPort()).isZero();
+    assertThat(
+            SkiffServer.parse(new String[] {"--container-port", "7735"}, DEFAULTS).containerPort())
+        .isEqualTo(7735);
+    assertThatThrownBy(
+            () -> SkiffServer.parse(new String[] {"--container-port", "70000"}, DEFAULTS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--container-port 70000 is not a port (0..65535)");
+  }
+
+  @Test
   void containerJvmOptionsAreSplitAtSpacesAndChecked() {
     assertThat(DEFAULTS.containerJvmOptions()).isEmpty();
     assertThat(

@@ -22,6 +22,18 @@ public final class ContainerEnvironment {
   /** What the container dials to reach its control plane, e.g. {@code unix:/path}. */
   public static final String SERVER = "SKIFF_SERVER";
 
+  /**
+   * The control plane's TCP listener for containers, {@code host:port}, which a pod on another
+   * machine dials; when set (not empty) it overrides {@value #SERVER}.
+   */
+  public static final String CONTROL_PLANE = "SKIFF_CONTROL_PLANE";
+
+  /**
+   * The PEM certificate of the control plane, pinned by a container that dials it over TCP; empty:
+   * plaintext, which only a loopback address may use.
+   */
+  public static final String CONTROL_PLANE_CERT = "SKIFF_CONTROL_PLANE_CERT";
+
   /** The container's token, which authenticates it to the control plane. */
   public static final String TOKEN = "SKIFF_TOKEN";
 
@@ -72,7 +84,7 @@ public final class ContainerEnvironment {
   /**
    * Who a container is and where it reaches its control plane.
    *
-   * @param server what it dials ({@value #SERVER})
+   * @param server what it dials ({@value #CONTROL_PLANE} when set, else {@value #SERVER})
    * @param token its token ({@value #TOKEN})
    * @param containerId its short id ({@value #CONTAINER_ID})
    */
@@ -181,7 +193,17 @@ public final class ContainerEnvironment {
    * @throws MissingVariableException naming the first variable that is missing
    */
   public static Identity identity(Map<String, String> env) {
-    return new Identity(require(env, SERVER), require(env, TOKEN), require(env, CONTAINER_ID));
+    String tcp = env.get(CONTROL_PLANE);
+    String server = tcp != null && !tcp.isBlank() ? tcp.strip() : require(env, SERVER);
+    return new Identity(server, require(env, TOKEN), require(env, CONTAINER_ID));
+  }
+
+  /**
+   * The PEM certificate the container pins for its control plane ({@value #CONTROL_PLANE_CERT}), if
+   * set and not empty.
+   */
+  public static Optional<String> controlPlaneCertificate(Map<String, String> env) {
+    return Optional.ofNullable(env.get(CONTROL_PLANE_CERT)).filter(s -> !s.isBlank());
   }
 
   /** Whether the container is a warm one, which learns its function from a {@code Bind}. */

@@ -2,6 +2,7 @@ package dev.skiff.internal.container;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.App;
+import dev.skiff.SkiffException;
 import dev.skiff.internal.AppBinding;
 import dev.skiff.internal.ContainerContext;
 import dev.skiff.internal.ErrorCodec;
@@ -9,6 +10,7 @@ import dev.skiff.internal.FunctionSpec;
 import dev.skiff.internal.MethodResolver;
 import dev.skiff.internal.NettyLogging;
 import dev.skiff.internal.PayloadCodec;
+import dev.skiff.internal.ServerTrust;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.proto.Bind;
 import dev.skiff.proto.ContainerApiGrpc;
@@ -57,7 +59,14 @@ public final class ContainerMain {
     String containerId = identity.containerId();
     watchParent(env);
 
-    ManagedChannel channel = SkiffClient.channel(server, token);
+    ServerTrust trust =
+        parse(
+            () ->
+                ContainerEnvironment.controlPlaneCertificate(env)
+                    .<ServerTrust>map(
+                        pem -> ServerTrust.pinned(pem, ContainerEnvironment.CONTROL_PLANE_CERT))
+                    .orElseGet(ServerTrust::plaintext));
+    ManagedChannel channel = SkiffClient.channel(server, token, trust);
     Worker worker = new Worker();
     worker.connect(ContainerApiGrpc.newStub(channel));
     worker.send(
@@ -80,7 +89,8 @@ public final class ContainerMain {
       NetworkGate.await(
           ContainerEnvironment.networkInterface(
               env)); // user code runs with the network its function was given, or not at all
-      Class<?> owner = Class.forName(target.className(), true, ClassLoader.getSystemClassLoader());
+      Class<?> owner =
+          Class.forName(target.className(), true, ContainerMain.class.getClassLoader());
       method = MethodResolver.find(owner, target.methodName(), target.descriptor());
     } catch (Throwable t) {
       Throwable cause =
@@ -147,11 +157,14 @@ public final class ContainerMain {
     return value;
   }
 
-  /** Parses the environment; a process not started by Skiff says so and exits with 2. */
+  /**
+   * Parses the environment; a process not started by Skiff, or given a certificate that is not one,
+   * says so and exits with 2.
+   */
   private static <T> T parse(Supplier<T> parser) {
     try {
       return parser.get();
-    } catch (ContainerEnvironment.MissingVariableException e) {
+    } catch (ContainerEnvironment.MissingVariableException | SkiffException e) {
       System.err.println("skiff: " + e.getMessage());
       Runtime.getRuntime().halt(2);
       throw e; // not reached

@@ -28,6 +28,23 @@ class ContainerEnvironmentTest {
   }
 
   @Test
+  void aPodDialsTheControlPlanesTcpListenerPinningItsCertificate() {
+    Map<String, String> env = new HashMap<>(ContainerEnvironment.pooled(ID));
+    assertThat(ContainerEnvironment.controlPlaneCertificate(env)).isEmpty();
+    env.put("SKIFF_CONTROL_PLANE", "");
+    env.put("SKIFF_CONTROL_PLANE_CERT", " ");
+    assertThat(ContainerEnvironment.identity(env).server()).isEqualTo("unix:/s.sock");
+    assertThat(ContainerEnvironment.controlPlaneCertificate(env)).isEmpty();
+    env.put("SKIFF_CONTROL_PLANE", "10.0.0.5:7735");
+    env.put("SKIFF_CONTROL_PLANE_CERT", "-----BEGIN CERTIFICATE-----");
+    assertThat(ContainerEnvironment.identity(env).server()).isEqualTo("10.0.0.5:7735");
+    assertThat(ContainerEnvironment.controlPlaneCertificate(env))
+        .contains("-----BEGIN CERTIFICATE-----");
+    env.remove("SKIFF_SERVER");
+    assertThat(ContainerEnvironment.identity(env).server()).isEqualTo("10.0.0.5:7735");
+  }
+
+  @Test
   void aWarmContainerHasItsIdentityAndNoFunction() {
     Map<String, String> env = ContainerEnvironment.pooled(ID);
     assertThat(ContainerEnvironment.isPooled(env)).isTrue();

@@ -26,6 +26,7 @@ import dev.skiff.server.runtime.RunningApp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
@@ -37,6 +38,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
@@ -121,7 +124,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * 502, a container that could not start or an app that stopped 503.
  *
  * <p>Routes are unique: an app whose endpoint path is taken by another running app is refused.
- * Thread-safe.
+ *
+ * <p><b>The gateway's own paths</b> start with {@code /_skiff/} and are answered before any route
+ * (app names start with a letter or digit): the jar endpoint {@code GET /_skiff/jars/<sha256>}
+ * ({@link JarEndpoint}), from which pods on other machines fetch their app's jars with their
+ * container token. Thread-safe.
  */
 public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebGateway.class.getName());
@@ -183,6 +190,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   }
 
   private final WebCredentials credentials;
+  private final JarEndpoint jarEndpoint;
   private final Duration defaultTimeout;
   private final WebLimits limits;
   private final BodyBudget buffered;
@@ -241,6 +249,15 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           FORWARDED_BY.toLowerCase(Locale.ROOT));
 
   /**
+   * Serves the stored jars of {@code jars} at {@code /_skiff/jars/<sha256>} to containers of the
+   * apps whose classpath holds them ({@link JarEndpoint}); until called, every jar is unknown
+   * (404).
+   */
+  public void serveJars(JarEndpoint.Jars jars) {
+    jarEndpoint.serve(jars);
+  }
+
+  /**
    * Forwards requests for apps that another replica runs to that replica's gateway ({@code
    * elsewhere}); without it, they are answered 404.
    */
@@ -257,6 +274,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       Optional<SSLContext> tls)
       throws Exception {
     this.credentials = new WebCredentials(tokens, webTokens);
+    this.jarEndpoint = new JarEndpoint(tokens);
     this.defaultTimeout = defaultTimeout;
     this.limits = limits;
     this.buffered = new BodyBudget(limits.maxBufferedBytes());
@@ -370,6 +388,15 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     for (FunctionDef f : request.getFunctionsList()) {
       if (!f.hasWebEndpoint()) {
         continue;
+      }
+      if (request.getAppName().startsWith("_")) {
+        // The SDK never makes such a name; a raw client could, and its endpoints would sit under
+        // the gateway's own paths (JarEndpoint.RESERVED), which are answered first.
+        throw Statuses.invalid(
+            "app '"
+                + request.getAppName()
+                + "' cannot have web endpoints: app names start with a letter or digit, and paths"
+                + " under /_ are the gateway's own");
       }
       String fn = "web endpoint '" + f.getName() + "' of app '" + request.getAppName() + "': ";
       WebEndpointDef w = f.getWebEndpoint();
@@ -517,6 +544,25 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       response.write(true, ByteBuffer.wrap(body), callback);
     }
 
+    /** Sends a jar, streamed from its file; a read that fails ends the response as failed. */
+    void sendFile(Path file, long size) {
+      if (!answered.compareAndSet(false, true)) {
+        return;
+      }
+      response.setStatus(200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, JarEndpoint.CONTENT_TYPE);
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, size);
+      try (InputStream in = Files.newInputStream(file);
+          OutputStream out = Content.Sink.asOutputStream(response)) {
+        in.transferTo(out);
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "could not send " + file, e);
+        callback.failed(e);
+        return;
+      }
+      callback.succeeded();
+    }
+
     void sendJson(int status, byte[] json, Map<String, String> headers) {
       send(status, json, headers, "application/json");
     }
@@ -538,6 +584,11 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   }
 
   private void serve(Exchange exchange) throws Refusal {
+    // The gateway's own paths come before every app's route, so that none can shadow them.
+    if (exchange.rawPath.startsWith(JarEndpoint.RESERVED)) {
+      serveJar(exchange);
+      return;
+    }
     String[] segments = exchange.rawPath.split("/", 4); // "", app, label, rest
     Route route = segments.length >= 3 ? routes.get("/" + segments[1] + "/" + segments[2]) : null;
     String rest = segments.length == 4 ? "/" + segments[3] : "";
@@ -608,6 +659,22 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     } finally {
       buffered.give(held[0]);
       route.requests().release();
+    }
+  }
+
+  private void serveJar(Exchange exchange) throws Refusal {
+    JarEndpoint.Answer answer =
+        jarEndpoint.answer(
+            exchange.method,
+            exchange.rawPath,
+            exchange.request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    switch (answer) {
+      case JarEndpoint.Answer.Refused r ->
+          throw new Refusal(
+              r.status(),
+              r.message(),
+              r.status() == 401 ? Map.of("WWW-Authenticate", "Bearer realm=\"skiff\"") : Map.of());
+      case JarEndpoint.Answer.Jar j -> exchange.sendFile(j.file(), j.size());
     }
   }
 

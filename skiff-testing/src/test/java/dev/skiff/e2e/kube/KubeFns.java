@@ -1,0 +1,71 @@
+package dev.skiff.e2e.kube;
+
+import dev.skiff.App;
+import dev.skiff.Function0;
+import dev.skiff.Function1;
+import dev.skiff.Generator1;
+import dev.skiff.Volume;
+import dev.skiff.WebEndpoint;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** The app that the Kubernetes backend's end-to-end test deploys: each of its functions in pods. */
+public final class KubeFns {
+  static final App app = App.named("kube");
+
+  static final Function1<Integer, Integer> square = app.function(KubeFns::square);
+
+  static final Generator1<Integer, Integer> countTo = app.generator(KubeFns::countTo);
+
+  /**
+   * Crashes its container (the JVM halts) the first time, answers the second: its volume, a claim
+   * every pod of it mounts, remembers the first try.
+   */
+  static final Function1<String, String> crashOnce =
+      app.function(
+          KubeFns::crashOnce,
+          f -> f.retries(2).volume("/state", Volume.fromName("kube-state").createIfMissing()));
+
+  /** Runs past its timeout. */
+  static final Function0<String> slow =
+      app.function(KubeFns::slow, f -> f.timeout(Duration.ofSeconds(2)));
+
+  static final WebEndpoint greet = app.webEndpoint(KubeFns::greet);
+
+  static int square(int x) {
+    return x * x;
+  }
+
+  static Stream<Integer> countTo(int n) {
+    return IntStream.range(0, n).boxed();
+  }
+
+  static String crashOnce(String marker) {
+    Path tried = Path.of("/state").resolve(marker);
+    if (!Files.exists(tried)) {
+      try {
+        Files.createFile(tried);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Runtime.getRuntime().halt(3);
+    }
+    return "survived " + marker;
+  }
+
+  static String slow() throws InterruptedException {
+    Thread.sleep(60_000);
+    return "too late";
+  }
+
+  static String greet(String name) {
+    return "Hello from a pod, " + name + "!";
+  }
+
+  private KubeFns() {}
+}
