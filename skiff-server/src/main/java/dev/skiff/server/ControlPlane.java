@@ -297,8 +297,9 @@ final class ControlPlane implements EmbeddedControlPlane {
     AtomicReference<ContainerEndpoint> listening = new AtomicReference<>();
     this.pool =
         new WarmPool(
-            config.warmContainers(),
-            config.maxWarmContainers(),
+            // A backend whose containers are made for their function keeps no warm pool.
+            backend.startsGenericContainers() ? config.warmContainers() : 0,
+            backend.startsGenericContainers() ? config.maxWarmContainers() : 0,
             backend,
             tokens,
             launcher,

@@ -53,6 +53,16 @@ public interface ContainerBackend extends AutoCloseable {
   }
 
   /**
+   * Whether containers may be started before any function needs them and handed to one later (the
+   * warm pool). A backend whose containers carry their function's resources, volumes and labels
+   * from the start (a pod's spec cannot change once it runs) says no, and every container is then
+   * started for its function. The default: yes.
+   */
+  default boolean startsGenericContainers() {
+    return true;
+  }
+
+  /**
    * Ends every container this backend started and still runs: asks each to stop, kills what has not
    * exited after a short grace period, and waits until they are gone. Idempotent.
    */

@@ -31,9 +31,11 @@ public final class KubeFns {
           KubeFns::crashOnce,
           f -> f.retries(2).volume("/state", Volume.fromName("kube-state").createIfMissing()));
 
-  /** Runs past its timeout. */
+  /** Runs past its timeout (its pod may take longer than that to start). */
   static final Function0<String> slow =
-      app.function(KubeFns::slow, f -> f.timeout(Duration.ofSeconds(2)));
+      app.function(
+          KubeFns::slow,
+          f -> f.timeout(Duration.ofSeconds(2)).startupTimeout(Duration.ofSeconds(60)));
 
   static final WebEndpoint greet = app.webEndpoint(KubeFns::greet);
 

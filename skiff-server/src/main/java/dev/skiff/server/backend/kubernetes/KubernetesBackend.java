@@ -350,6 +350,15 @@ public final class KubernetesBackend implements ContainerBackend {
     return settings.controlPlane();
   }
 
+  /**
+   * False: a pod's resources, node affinity, volumes and labels are its function's, fixed when it
+   * is created, so no pod is started ahead for whichever function comes.
+   */
+  @Override
+  public boolean startsGenericContainers() {
+    return false;
+  }
+
   @Override
   public Placement placement() {
     return placement;
