@@ -39,6 +39,29 @@ public final class KubeFns {
 
   static final WebEndpoint greet = app.webEndpoint(KubeFns::greet);
 
+  /** Holds its pod for {@code seconds}. */
+  static final Function1<Integer, Integer> hold = app.function(KubeFns::hold);
+
+  /** Echoes; its pods are started only when a test says so. */
+  static final Function1<String, String> echo = app.function(KubeFns::echo);
+
+  /** Needs an A100 GPU. */
+  static final Function1<String, String> onGpu =
+      app.function(KubeFns::onGpu, f -> f.gpu("A100").startupTimeout(Duration.ofSeconds(60)));
+
+  static int hold(int seconds) throws InterruptedException {
+    Thread.sleep(seconds * 1000L);
+    return seconds;
+  }
+
+  static String echo(String s) {
+    return s;
+  }
+
+  static String onGpu(String s) {
+    return "on a GPU: " + s;
+  }
+
   static int square(int x) {
     return x * x;
   }

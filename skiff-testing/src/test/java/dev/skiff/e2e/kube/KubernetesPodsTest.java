@@ -4,11 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.ContainerCrashedException;
+import dev.skiff.ContainerStartupException;
 import dev.skiff.FunctionCall;
 import dev.skiff.FunctionTimeoutException;
 import dev.skiff.RemoteFunction;
+import dev.skiff.internal.ClientConfig;
+import dev.skiff.internal.SkiffClient;
+import dev.skiff.proto.AppStatusRequest;
+import dev.skiff.proto.FunctionStatus;
+import dev.skiff.proto.ListAppsRequest;
 import dev.skiff.testing.ServerProcess;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.io.IOException;
@@ -20,6 +29,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -62,6 +72,12 @@ class KubernetesPodsTest {
             "127.0.0.1:" + containerPort,
             "SKIFF_KUBERNETES_JAR_URL",
             "http://127.0.0.1:" + webPort + "/_skiff/jars/");
+    // The cluster's nodes: one for CPU work, one with an A100 (the backend lists them at start).
+    node("cpu-node", Map.of(), Map.of("cpu", "8", "memory", "16Gi"));
+    node(
+        "gpu-node",
+        Map.of("nvidia.com/gpu.product", "A100"),
+        Map.of("cpu", "8", "memory", "16Gi", "nvidia.com/gpu", "1"));
     try (PodAgent agent =
         new PodAgent(client, NAMESPACE, Files.createDirectories(dir.resolve("agent"))).start()) {
       run(env, containerPort, webPort, agent);
@@ -82,6 +98,22 @@ class KubernetesPodsTest {
             Integer.toString(containerPort),
             "--web-port",
             Integer.toString(webPort))) {
+      try {
+        scenarios(server, agent);
+      } finally {
+        // The server's log and each pod's output, for a failure's post-mortem.
+        Path logs = Files.createDirectories(Path.of("target", "kubernetes-logs"));
+        Files.writeString(logs.resolve("server.log"), server.output());
+        for (String pod : agent.loggedPods()) {
+          Files.writeString(logs.resolve(pod + ".log"), agent.log(pod));
+        }
+      }
+      server.stop();
+    }
+  }
+
+  private void scenarios(ServerProcess server, PodAgent agent) throws Exception {
+    {
       server.useInThisJvm();
       KubeFns.app.deploy();
       RemoteFunction<Integer> square = RemoteFunction.fromName("kube", "square", Integer.class);
@@ -130,10 +162,100 @@ class KubernetesPodsTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("\"Hello from a pod, agent!\"");
       }
+      // A pod killed by the OOM killer: the call fails with the reason.
+      FunctionCall<Integer> held = RemoteFunction.fromName("kube", "hold", Integer.class).spawn(60);
+      // Every running pod of the function (the autoscaler may have started more than one).
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> status(server, "hold").getRunningInputs() > 0);
+      runningPodsOf(agent, "hold").forEach(agent::killForMemory);
+      assertThatThrownBy(() -> held.get(Duration.ofSeconds(60)))
+          .isInstanceOf(ContainerCrashedException.class)
+          .hasMessageContaining("out of memory");
+
+      // The image cannot be pulled: the function's containers cannot start, and the error says why.
+      agent.failPullsOf("eclipse-temurin:21-jre", "ErrImagePull");
+      assertThatThrownBy(
+              () -> RemoteFunction.fromName("kube", "echo", String.class).remote("never"))
+          .isInstanceOf(ContainerStartupException.class)
+          .hasMessageContaining("eclipse-temurin:21-jre");
+      agent.clearPullFailures();
+
+      // The GPU node is gone: a GPU call waits, and the function's status says why.
+      client.nodes().withName("gpu-node").delete();
+      FunctionCall<String> onGpu =
+          RemoteFunction.fromName("kube", "onGpu", String.class).spawn("x");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> waitingReason(server, "onGpu").contains("Unschedulable"));
+      assertThat(waitingReason(server, "onGpu"))
+          .contains("didn't match Pod's node affinity/selector");
+      onGpu.cancel();
+
+      // No node could ever hold an H100: the deploy is refused, naming the request.
+      assertThatThrownBy(KubeImpossibleFns.app::deploy).hasMessageContaining("H100");
+
       System.out.printf(
           "kubernetes backend: %d pods created; running now: %s%n",
           client.pods().inNamespace(NAMESPACE).list().getItems().size(), agent.runningPods());
-      server.stop();
+    }
+  }
+
+  private void node(String name, Map<String, String> labels, Map<String, String> allocatable) {
+    Map<String, Quantity> resources = new HashMap<>();
+    allocatable.forEach((k, v) -> resources.put(k, new Quantity(v)));
+    client
+        .nodes()
+        .resource(
+            new NodeBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewStatus()
+                .withAllocatable(resources)
+                .endStatus()
+                .build())
+        .create();
+  }
+
+  /** The running pods of {@code function}, by its label. */
+  private List<String> runningPodsOf(PodAgent agent, String function) {
+    return client
+        .pods()
+        .inNamespace(NAMESPACE)
+        .withLabel("skiff.dev/function", function)
+        .list()
+        .getItems()
+        .stream()
+        .map(p -> p.getMetadata().getName())
+        .filter(agent.runningPods()::contains)
+        .toList();
+  }
+
+  /** Why a function of the deployed app "kube" waits, as the client API shows it. */
+  private static String waitingReason(ServerProcess server, String function) {
+    return status(server, function).getWaitingReason();
+  }
+
+  /** The status of a function of the deployed app "kube", as the client API shows it. */
+  private static FunctionStatus status(ServerProcess server, String function) {
+    ClientConfig config = server.clientConfig();
+    try (SkiffClient c = SkiffClient.connect(config.server(), config.token(), config.trust())) {
+      String id =
+          c.blocking().listApps(ListAppsRequest.getDefaultInstance()).getAppsList().stream()
+              .filter(a -> a.getAppName().equals("kube"))
+              .findFirst()
+              .orElseThrow()
+              .getAppId();
+      return c
+          .blocking()
+          .getAppStatus(AppStatusRequest.newBuilder().setAppId(id).build())
+          .getFunctionsList()
+          .stream()
+          .filter(f -> f.getFunctionName().equals(function))
+          .findFirst()
+          .orElse(FunctionStatus.getDefaultInstance());
     }
   }
 

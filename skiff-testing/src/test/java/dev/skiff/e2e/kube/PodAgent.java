@@ -109,6 +109,16 @@ public final class PodAgent implements AutoCloseable {
     pullErrors.put(image, reason);
   }
 
+  /** Every pod of {@code image} fails to pull with {@code reason} from now on, until cleared. */
+  public void failPullsOf(String image, String reason) {
+    pullErrors.put(image, "always:" + reason);
+  }
+
+  /** Pods of every image pull again. */
+  public void clearPullFailures() {
+    pullErrors.clear();
+  }
+
   /** Ends a running pod as the OOM killer would: its process killed, exit 137, OOMKilled. */
   public void killForMemory(String pod) {
     Process p = running.get(pod);
@@ -128,6 +138,11 @@ public final class PodAgent implements AutoCloseable {
     synchronized (b) {
       return b.toString();
     }
+  }
+
+  /** The names of the pods that have run a process. */
+  public Set<String> loggedPods() {
+    return Set.copyOf(logs.keySet());
   }
 
   /** The names of the pods whose process runs now. */
@@ -153,7 +168,12 @@ public final class PodAgent implements AutoCloseable {
       }
       return;
     }
-    String pullError = c.getImage() == null ? null : pullErrors.remove(c.getImage());
+    String pullError = c.getImage() == null ? null : pullErrors.get(c.getImage());
+    if (pullError != null && pullError.startsWith("always:")) {
+      pullError = pullError.substring("always:".length());
+    } else if (pullError != null) {
+      pullErrors.remove(c.getImage());
+    }
     if (pullError != null) {
       setStatus(
           name,
