@@ -15,11 +15,19 @@ import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.ListAppsRequest;
 import dev.skiff.testing.ServerProcess;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -32,8 +40,13 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,11 +59,39 @@ import org.junit.jupiter.api.io.TempDir;
  * after a container crash, a timeout, a web endpoint.
  */
 @Tag("e2e")
-@EnableKubernetesMockClient(crud = true, https = false)
 class KubernetesPodsTest {
   private static final String NAMESPACE = "skiff-test";
 
-  KubernetesClient client;
+  private KubernetesMockServer api;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void startApi() {
+    api =
+        new KubernetesMockServer(
+            new Context(),
+            new MockWebServer(),
+            new HashMap<>(),
+            new KubernetesCrudDispatcher(),
+            false);
+    api.init();
+    client = api.createClient();
+  }
+
+  /**
+   * Closes the client, then the mock API. The mock's own shutdown can time out waiting for
+   * connections that killed processes left half-open (a server or pod killed -9 mid-watch); that is
+   * the mock's housekeeping, not what this test checks, so it is logged, not failed.
+   */
+  @AfterEach
+  void stopApi() {
+    client.close();
+    try {
+      api.destroy();
+    } catch (IllegalStateException e) {
+      System.out.println("the mock Kubernetes API did not shut down cleanly: " + e);
+    }
+  }
 
   @TempDir Path dir;
 
@@ -81,6 +122,10 @@ class KubernetesPodsTest {
     try (PodAgent agent =
         new PodAgent(client, NAMESPACE, Files.createDirectories(dir.resolve("agent"))).start()) {
       run(env, containerPort, webPort, agent);
+      // Every call the server made to the Kubernetes API is one its Role grants.
+      Set<String> used = backendCalls();
+      System.out.println("kubernetes backend: API calls made: " + used);
+      assertThat(used).isNotEmpty().isSubsetOf(granted());
       // A stopped control plane's pods go with it.
       await().atMost(Duration.ofSeconds(60)).until(() -> agent.runningPods().isEmpty());
     }
@@ -257,6 +302,66 @@ class KubernetesPodsTest {
           .findFirst()
           .orElse(FunctionStatus.getDefaultInstance());
     }
+  }
+
+  /**
+   * The calls the server made (its kubeconfig's token marks them; the agent and this test send
+   * none) as "resource verb" pairs, the way RBAC names them.
+   */
+  private Set<String> backendCalls() throws InterruptedException {
+    Set<String> used = new TreeSet<>();
+    RecordedRequest r;
+    while ((r = api.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      if ("Bearer mock-token".equals(r.getHeader("Authorization"))) {
+        used.add(permission(r.getMethod(), r.getPath()));
+      }
+    }
+    return used;
+  }
+
+  private static String permission(String method, String path) {
+    URI uri = URI.create(path);
+    List<String> parts = List.of(uri.getPath().replaceFirst("^/api/v1/", "").split("/"));
+    if (parts.get(0).equals("namespaces") && parts.size() > 2) {
+      parts = parts.subList(2, parts.size());
+    }
+    String resource = parts.get(0) + (parts.size() > 2 ? "/" + parts.get(2) : "");
+    boolean named = parts.size() > 1;
+    String query = uri.getQuery() == null ? "" : uri.getQuery();
+    String verb =
+        switch (method) {
+          case "GET" -> named ? "get" : query.contains("watch=true") ? "watch" : "list";
+          case "POST" -> "create";
+          case "PUT" -> "update";
+          case "PATCH" -> "patch";
+          case "DELETE" -> named ? "delete" : "deletecollection";
+          default -> method;
+        };
+    return resource + " " + verb;
+  }
+
+  /** What deploy/kubernetes/'s Role and ClusterRole grant, as "resource verb" pairs. */
+  private Set<String> granted() throws IOException {
+    Set<String> granted = new TreeSet<>();
+    Path manifests = Path.of("..", "deploy", "kubernetes");
+    for (String file : List.of("20-role.yaml", "21-cluster-role.yaml")) {
+      try (var in = Files.newInputStream(manifests.resolve(file))) {
+        for (HasMetadata item : client.load(in).items()) {
+          List<PolicyRule> rules =
+              item instanceof Role role
+                  ? role.getRules()
+                  : item instanceof ClusterRole cr ? cr.getRules() : List.of();
+          for (PolicyRule rule : rules) {
+            for (String resource : rule.getResources()) {
+              for (String verb : rule.getVerbs()) {
+                granted.add(resource + " " + verb);
+              }
+            }
+          }
+        }
+      }
+    }
+    return granted;
   }
 
   private static int freePort() throws IOException {
