@@ -259,21 +259,32 @@ final class ImageBuild {
               + " without whitespace, at most 512 characters",
           "");
     }
+    refuseUnrunnable(recipe, capabilities);
+    registry = reference;
+    workdir = "";
+    log.accept(
+        "recorded the registry image " + reference + " (not built: its containers run on it)");
+  }
+
+  /**
+   * Refuses a registry image where the container backend cannot run one: before it is recorded, and
+   * when it is found recorded (by another server sharing the build cache).
+   */
+  static void refuseUnrunnable(ImageRecipe recipe, Capabilities capabilities) {
+    if (recipe.getStepsCount() == 0 || !recipe.getSteps(0).hasRegistry()) {
+      return;
+    }
     Optional<String> cannot = capabilities.whyNot(Capability.REGISTRY_IMAGE);
     if (cannot.isPresent()) {
       throw new ImageBuildFailure(
-          name,
+          describe(recipe.getSteps(0)),
           "image "
-              + reference
+              + recipe.getSteps(0).getRegistry()
               + " comes from a container registry, which this server's container backend cannot"
               + " run: "
               + cannot.get(),
           "");
     }
-    registry = reference;
-    workdir = "";
-    log.accept(
-        "recorded the registry image " + reference + " (not built: its containers run on it)");
   }
 
   private void registryStep(String name, ImageStep step) {

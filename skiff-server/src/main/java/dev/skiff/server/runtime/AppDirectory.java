@@ -149,8 +149,9 @@ public final class AppDirectory {
 
   /**
    * Refuses an app with a function on a registry image where the backend cannot pull one (the local
-   * backend), before anything is applied: a build of such an image is refused too, but one recorded
-   * by another server sharing the build cache would otherwise pass.
+   * backend), before anything is applied. Building such an image is refused already; this covers an
+   * app that names one by id without building it (a deployment restored or taken over here, an
+   * image recorded by another server sharing the build cache).
    *
    * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function, its image
    *     and why

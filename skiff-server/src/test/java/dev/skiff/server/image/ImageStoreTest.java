@@ -116,7 +116,7 @@ class ImageStoreTest {
   }
 
   @Test
-  void aRegistryImageIsRefusedBeforeAnythingIsRecordedWhereTheBackendCannotRunIt()
+  void aRegistryImageIsRefusedWhereTheBackendCannotRunItEvenWhenRecordedInASharedCache()
       throws IOException {
     String why =
         "the local backend runs containers as processes on this machine and cannot pull and run"
@@ -130,6 +130,7 @@ class ImageStoreTest {
             Capabilities.all().without(Capability.REGISTRY_IMAGE, why),
             SharedBytes.none());
 
+    Files.createDirectories(data.resolve("images"));
     assertThatThrownBy(() -> local.build(registry("registry.example/team/jre:21"), line -> {}))
         .isInstanceOf(ImageBuildFailure.class)
         .hasMessageContaining("image registry.example/team/jre:21 comes from a container registry")
@@ -137,6 +138,11 @@ class ImageStoreTest {
     try (var left = Files.list(data.resolve("images"))) {
       assertThat(left.filter(p -> !p.getFileName().toString().endsWith(".lock"))).isEmpty();
     }
+    // Recorded by a server that can run it, in a build cache this one shares: refused all the same.
+    store().build(registry("registry.example/team/jre:21"), line -> {});
+    assertThatThrownBy(() -> local.build(registry("registry.example/team/jre:21"), line -> {}))
+        .isInstanceOf(ImageBuildFailure.class)
+        .hasMessageContaining("--backend kubernetes");
   }
 
   @Test
