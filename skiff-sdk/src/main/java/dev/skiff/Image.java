@@ -17,6 +17,21 @@ import java.util.regex.Pattern;
 public final class Image {
   private static final Pattern MAVEN_COORDINATE =
       Pattern.compile("[A-Za-z0-9_.\\-]+:[A-Za-z0-9_.\\-]+(:[A-Za-z0-9_.\\-]+){1,3}");
+  private static final String HOST_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+  private static final String PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+  // [registry[:port]/]name(/name)*[:tag][@sha256:digest], as container registries name images.
+  private static final Pattern REGISTRY_REFERENCE =
+      Pattern.compile(
+          "(?:"
+              + HOST_LABEL
+              + "(?:\\."
+              + HOST_LABEL
+              + ")*(?::[0-9]{1,5})?/)?"
+              + PATH_COMPONENT
+              + "(?:/"
+              + PATH_COMPONENT
+              + ")*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?");
+  private static final int MAX_REFERENCE_LENGTH = 512;
 
   /** One step of an image recipe. */
   public sealed interface Step {
@@ -43,6 +58,9 @@ public final class Image {
 
     /** Run shell commands at build time. */
     record RunCommands(List<String> commands) implements Step {}
+
+    /** Run on this image of a container registry, as it is: nothing is built. */
+    record Registry(String reference) implements Step {}
   }
 
   private final List<Step> steps;
@@ -78,13 +96,49 @@ public final class Image {
   }
 
   /**
+   * An image of a container registry, used as it is as the base of the function's containers:
+   * {@code [registry[:port]/]name[:tag][@sha256:digest]}, e.g. {@code eclipse-temurin:21-jre} or
+   * {@code registry.example/team/jre:21}. Skiff does not build it, and no other step than {@link
+   * #env(String, String)} and {@link #workdir(String)} (absolute) may follow: what the containers
+   * need (libraries, files, tools) must be baked into the image itself. The image must have a Java
+   * 21 (or later) runtime on its {@code PATH} as {@code java}: containers run Skiff's boot class
+   * with it, which fetches the app's jars from the control plane.
+   *
+   * <p>Only a container backend that pulls images runs it (the Kubernetes backend, {@code skiff
+   * server --backend kubernetes}); the local backend refuses the app when it is run or deployed.
+   *
+   * @throws InvalidConfigurationException if the reference is blank, contains whitespace or is not
+   *     a reference of the form above
+   */
+  public static Image fromRegistry(String reference) {
+    if (reference == null || reference.isBlank()) {
+      throw new InvalidConfigurationException(
+          "image: fromRegistry needs an image reference, e.g. \"eclipse-temurin:21-jre\"");
+    }
+    if (reference.length() > MAX_REFERENCE_LENGTH
+        || !REGISTRY_REFERENCE.matcher(reference).matches()) {
+      throw new InvalidConfigurationException(
+          "image: fromRegistry(\""
+              + reference
+              + "\") is not an image reference; allowed is"
+              + " [registry[:port]/]name[/name...][:tag][@sha256:<64 hex digits>] (names in"
+              + " lower case, no whitespace, at most "
+              + MAX_REFERENCE_LENGTH
+              + " characters), e.g. \"registry.example/team/jre:21\"");
+    }
+    return new Image(List.of(new Step.Registry(reference)));
+  }
+
+  /**
    * Adds Maven artifacts ({@code group:artifact:version}) and their runtime dependencies, resolved
    * from Maven Central by the control plane, to the containers' classpath, after the caller's own.
    * An artifact that cannot be resolved fails the build naming it.
    *
-   * @throws InvalidConfigurationException if a coordinate is malformed
+   * @throws InvalidConfigurationException if a coordinate is malformed, or on a {@link
+   *     #fromRegistry registry image}
    */
   public Image maven(String... coordinates) {
+    requireBuildable("maven");
     for (String c : coordinates) {
       if (c == null || !MAVEN_COORDINATE.matcher(c).matches()) {
         throw new InvalidConfigurationException(
@@ -97,9 +151,11 @@ public final class Image {
   /**
    * Installs Debian packages (only on {@link #debianSlim()} images; on others the build fails).
    *
-   * @throws InvalidConfigurationException if a name is not a valid Debian package name
+   * @throws InvalidConfigurationException if a name is not a valid Debian package name, or on a
+   *     {@link #fromRegistry registry image}
    */
   public Image aptInstall(String... packages) {
+    requireBuildable("aptInstall");
     for (String p : packages) {
       if (p == null || !p.matches("[a-z0-9][a-z0-9+.\\-]*(=[A-Za-z0-9.+~:\\-]+)?")) {
         throw new InvalidConfigurationException(
@@ -129,9 +185,11 @@ public final class Image {
    * root file system of their own). The file's content is part of the image's identity: changing it
    * builds a new image.
    *
-   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}
+   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}, or on a
+   *     registry image
    */
   public Image addLocalFile(Path source, String target) {
+    requireBuildable("addLocalFile");
     return with(new Step.AddLocal(Objects.requireNonNull(source, "source"), target(target)));
   }
 
@@ -139,20 +197,30 @@ public final class Image {
    * Copies a local directory (recursively) into the image; {@code target} as for {@link
    * #addLocalFile(Path, String)}.
    *
-   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}
+   * @throws InvalidConfigurationException if the target is empty or contains {@code ..}, or on a
+   *     registry image
    */
   public Image addLocalDir(Path source, String target) {
+    requireBuildable("addLocalDir");
     return with(new Step.AddLocal(Objects.requireNonNull(source, "source"), target(target)));
   }
 
   /**
    * Sets the container's working directory, where {@code runCommands} also run: absolute inside a
-   * {@link #debianSlim()} image (default {@code /root}); relative to the image's own directory
-   * otherwise (by default the image's directory itself).
+   * {@link #debianSlim()} image (default {@code /root}) and in a {@link #fromRegistry registry
+   * image} (default: the image's own); relative to the image's own directory otherwise (by default
+   * the image's directory itself).
    *
-   * @throws InvalidConfigurationException if the path is empty or contains {@code ..}
+   * @throws InvalidConfigurationException if the path is empty or contains {@code ..}, or is
+   *     relative on a registry image
    */
   public Image workdir(String path) {
+    if (registry() && (path == null || !path.startsWith("/"))) {
+      throw new InvalidConfigurationException(
+          "image: workdir(\""
+              + path
+              + "\") on a registry image must be an absolute path inside that image");
+    }
     return with(new Step.Workdir(target(path)));
   }
 
@@ -161,9 +229,11 @@ public final class Image {
    * (inside the root file system of a {@link #debianSlim()} image). A command that exits non-zero
    * fails the build with an {@link ImageBuildException} showing its output.
    *
-   * @throws InvalidConfigurationException if there is no command or one is blank
+   * @throws InvalidConfigurationException if there is no command or one is blank, or on a registry
+   *     image
    */
   public Image runCommands(String... commands) {
+    requireBuildable("runCommands");
     if (commands.length == 0) {
       throw new InvalidConfigurationException("image: runCommands needs at least one command");
     }
@@ -178,6 +248,23 @@ public final class Image {
   /** The recipe, in order. */
   public List<Step> steps() {
     return steps;
+  }
+
+  private boolean registry() {
+    return steps.get(0) instanceof Step.Registry;
+  }
+
+  private void requireBuildable(String step) {
+    if (steps.get(0) instanceof Step.Registry r) {
+      throw new InvalidConfigurationException(
+          "image: "
+              + step
+              + " cannot follow Image.fromRegistry(\""
+              + r.reference()
+              + "\"): Skiff does not build on top of a registry image (only env and workdir may"
+              + " follow); bake it into the image itself, or build on Image.jdk(..) or"
+              + " Image.debianSlim() instead");
+    }
   }
 
   private Image with(Step step) {

@@ -96,6 +96,7 @@ public final class ImageBuilds {
         case Image.Step.AddLocal a -> s.setAddLocal(addLocal(a, bytes));
         case Image.Step.Workdir w -> s.setWorkdir(w.path());
         case Image.Step.RunCommands r -> s.setRunCommands(list(r.commands()));
+        case Image.Step.Registry r -> s.setRegistry(r.reference());
       }
       recipe.addSteps(s);
     }

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Without the sandbox, JDK images with relative paths work and what needs the sandbox (absolute
- * targets, Debian images) is refused before anything is built.
+ * targets, Debian images) is refused before anything is built; so is a registry image, which the
+ * local backend never runs.
  */
 @Tag("e2e")
 class ImagesWithoutSandboxTest {
@@ -50,6 +51,25 @@ class ImagesWithoutSandboxTest {
       debian.function(
           ImagesWithoutSandboxTest::readRelative,
           f -> f.image(Image.debianSlim().aptInstall("jq")));
+
+  static final App registry = App.named("images-plain-registry");
+  static final Function0<String> onRegistry =
+      registry.function(
+          ImagesWithoutSandboxTest::readRelative,
+          f -> f.image(Image.fromRegistry("registry.example/team/jre:21")));
+
+  @Test
+  void aRegistryImageIsRefusedBeforeTheAppRunsSayingItNeedsTheKubernetesBackend() {
+    assertThatThrownBy(() -> registry.run(RunOptions.quiet()))
+        .isInstanceOfSatisfying(
+            ImageBuildException.class,
+            e -> {
+              assertThat(e.step()).isEqualTo("fromRegistry(\"registry.example/team/jre:21\")");
+              assertThat(e.getMessage())
+                  .contains("image registry.example/team/jre:21 comes from a container registry")
+                  .contains("--backend kubernetes");
+            });
+  }
 
   @Test
   void aJdkImageWithRelativePathsRunsAsAPlainProcess() {

@@ -39,6 +39,14 @@ public record Capabilities(Map<Capability, String> lacking) {
     return new Capabilities(fewer);
   }
 
+  /** These capabilities with {@code capability} lacking, for {@code reason}. */
+  public Capabilities without(Capability capability, String reason) {
+    Map<Capability, String> more = new EnumMap<>(Capability.class);
+    more.putAll(lacking);
+    more.put(capability, reason);
+    return new Capabilities(more);
+  }
+
   /** Whether {@code capability} is present. */
   public boolean has(Capability capability) {
     return !lacking.containsKey(capability);

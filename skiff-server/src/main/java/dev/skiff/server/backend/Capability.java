@@ -14,5 +14,9 @@ public enum Capability {
   /** GPU devices handed to the container alone. */
   GPUS,
   /** Secret values in its environment, which only a sandbox (or the operator's word) protects. */
-  SECRETS
+  SECRETS,
+  /**
+   * An image of a container registry as its root, pulled by reference ({@code Image.fromRegistry}).
+   */
+  REGISTRY_IMAGE
 }

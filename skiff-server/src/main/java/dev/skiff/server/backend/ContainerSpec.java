@@ -26,6 +26,8 @@ import java.util.Set;
  *     ImageResolver}); empty: the app's classpath on the backend's own JDK
  * @param reach what the container may reach beyond its files: the control plane, the network, GPUs
  * @param resources what it reserves and its limits, which the backend enforces
+ * @param registryImage the registry image it runs on, pulled by the backend (only one that has
+ *     {@link Capability#REGISTRY_IMAGE}); then {@code image} is empty
  */
 public record ContainerSpec(
     String containerId,
@@ -34,7 +36,26 @@ public record ContainerSpec(
     Map<String, String> volumes,
     Optional<String> image,
     Reach reach,
-    Resources resources) {
+    Resources resources,
+    Optional<RegistryImage> registryImage) {
+  /**
+   * An image of a container registry that a container runs on as it is ({@code
+   * Image.fromRegistry}): it has {@code java} (21 or later) on its {@code PATH}.
+   *
+   * @param reference {@code [registry[:port]/]name[:tag][@sha256:digest]}
+   * @param environment the variables its recipe sets, under the container's own
+   * @param workdir the working directory its recipe sets (absolute); empty: the image's own
+   */
+  public record RegistryImage(
+      String reference, Map<String, String> environment, Optional<String> workdir) {
+    /** Copies the map; rejects nulls. */
+    public RegistryImage {
+      Objects.requireNonNull(reference, "reference");
+      environment = Map.copyOf(environment);
+      Objects.requireNonNull(workdir, "workdir");
+    }
+  }
+
   /**
    * What a container may reach beyond its files.
    *
@@ -72,6 +93,22 @@ public record ContainerSpec(
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(reach, "reach");
     Objects.requireNonNull(resources, "resources");
+    Objects.requireNonNull(registryImage, "registryImage");
+    if (image.isPresent() && registryImage.isPresent()) {
+      throw new IllegalArgumentException("a container runs on a built image or a registry image");
+    }
+  }
+
+  /** A container on a built image (or none), not a registry image. */
+  public ContainerSpec(
+      String containerId,
+      List<ClasspathEntry> classpath,
+      Map<String, String> environment,
+      Map<String, String> volumes,
+      Optional<String> image,
+      Reach reach,
+      Resources resources) {
+    this(containerId, classpath, environment, volumes, image, reach, resources, Optional.empty());
   }
 
   /** A container without reservations or limits. */
@@ -115,6 +152,9 @@ public record ContainerSpec(
     }
     if (reach.holdsSecrets()) {
       needs.add(Capability.SECRETS);
+    }
+    if (registryImage.isPresent()) {
+      needs.add(Capability.REGISTRY_IMAGE);
     }
     return needs;
   }

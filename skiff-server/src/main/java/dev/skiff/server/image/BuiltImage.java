@@ -17,6 +17,17 @@ import java.util.Optional;
  * @param manifest what was recorded when it was built
  */
 public record BuiltImage(String id, Path directory, ImageManifest manifest) {
+  /**
+   * The registry image its containers run on, for an image that was recorded rather than built
+   * ({@code Image.fromRegistry}): then it has no JDK, classpath or files of its own, and {@link
+   * #workdir()} is absolute inside that image, or empty for the image's own.
+   */
+  public Optional<String> registryImage() {
+    return manifest.getRegistryImage().isEmpty()
+        ? Optional.empty()
+        : Optional.of(manifest.getRegistryImage());
+  }
+
   /** The home of the JDK its containers run on. */
   public Path javaHome() {
     return Path.of(manifest.getJavaHome());
@@ -73,11 +84,12 @@ public record BuiltImage(String id, Path directory, ImageManifest manifest) {
   }
 
   /**
-   * The containers' working directory: a path inside the root file system for a Debian image, else
-   * a host path inside the image's directory.
+   * The containers' working directory: a path inside the root file system for a Debian image or
+   * inside a registry image (empty: the image's own), else a host path inside the image's
+   * directory.
    */
   public String workdir() {
-    return manifest.getDebian()
+    return manifest.getDebian() || registryImage().isPresent()
         ? manifest.getWorkdir()
         : directory.resolve(manifest.getWorkdir()).toString();
   }

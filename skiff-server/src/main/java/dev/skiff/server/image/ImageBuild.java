@@ -73,7 +73,10 @@ final class ImageBuild {
   // Files added at absolute paths to a JDK image: path in the container -> path relative to tmp.
   private final Map<String, String> mounts = new LinkedHashMap<>();
   // A JDK image: relative to tmp ("files" or "files/..."). A Debian image: absolute inside rootfs.
+  // A registry image: absolute inside it, or empty for the image's own.
   private String workdir;
+  // The reference of a registry image, which is recorded, not built; null for a built image.
+  private String registry;
 
   ImageBuild(
       String id,
@@ -127,9 +130,15 @@ final class ImageBuild {
           }
           debianBase(include);
         }
+        case REGISTRY -> {
+          registryBase(base);
+          i = 1;
+        }
         default ->
             throw new ImageBuildFailure(
-                describe(base), "an image starts with Image.jdk(..) or Image.debianSlim()", "");
+                describe(base),
+                "an image starts with Image.jdk(..), Image.debianSlim() or Image.fromRegistry(..)",
+                "");
       }
       for (; i < steps.size(); i++) {
         step(steps.get(i));
@@ -139,8 +148,9 @@ final class ImageBuild {
       }
       ImageManifest manifest =
           ImageManifest.newBuilder()
-              .setJavaHome(jdk.home().toString())
-              .setJavaFeature(jdk.feature())
+              .setJavaHome(jdk == null ? "" : jdk.home().toString())
+              .setJavaFeature(jdk == null ? 0 : jdk.feature())
+              .setRegistryImage(registry == null ? "" : registry)
               .addAllClasspath(classpath)
               .putAllEnv(env)
               .setWorkdir(workdir)
@@ -170,10 +180,16 @@ final class ImageBuild {
 
   private void step(ImageStep step) throws IOException {
     String name = describe(step);
+    if (registry != null) {
+      registryStep(name, step);
+      return;
+    }
     switch (step.getStepCase()) {
-      case JDK, DEBIAN_SLIM ->
+      case JDK, DEBIAN_SLIM, REGISTRY ->
           throw new ImageBuildFailure(
-              name, "a base (jdk or debianSlim) can only be the first step of an image", "");
+              name,
+              "a base (jdk, debianSlim or fromRegistry) can only be the first step of an image",
+              "");
       case MAVEN -> {
         log.accept("resolving " + String.join(", ", step.getMaven().getValuesList()));
         List<Path> jars = maven.resolve(name, step.getMaven().getValuesList(), log);
@@ -222,6 +238,72 @@ final class ImageBuild {
         }
       }
       case STEP_NOT_SET -> throw new ImageBuildFailure(name, "an empty step", "");
+    }
+  }
+
+  // ------------------------------------------------------------------ registry
+
+  /**
+   * A registry image is recorded, not built: a backend that can pull it must be there (else it is
+   * refused before the app runs), and only env and an absolute workdir may follow.
+   */
+  private void registryBase(ImageStep base) {
+    String name = describe(base);
+    String reference = base.getRegistry();
+    if (reference.isBlank()
+        || reference.length() > 512
+        || reference.chars().anyMatch(Character::isWhitespace)) {
+      throw new ImageBuildFailure(
+          name,
+          "not an image reference; allowed is [registry[:port]/]name[:tag][@sha256:digest]"
+              + " without whitespace, at most 512 characters",
+          "");
+    }
+    refuseUnrunnable(recipe, capabilities);
+    registry = reference;
+    workdir = "";
+    log.accept(
+        "recorded the registry image " + reference + " (not built: its containers run on it)");
+  }
+
+  /**
+   * Refuses a registry image where the container backend cannot run one: before it is recorded, and
+   * when it is found recorded (by another server sharing the build cache).
+   */
+  static void refuseUnrunnable(ImageRecipe recipe, Capabilities capabilities) {
+    if (recipe.getStepsCount() == 0 || !recipe.getSteps(0).hasRegistry()) {
+      return;
+    }
+    Optional<String> cannot = capabilities.whyNot(Capability.REGISTRY_IMAGE);
+    if (cannot.isPresent()) {
+      throw new ImageBuildFailure(
+          describe(recipe.getSteps(0)),
+          "image "
+              + recipe.getSteps(0).getRegistry()
+              + " comes from a container registry, which this server's container backend cannot"
+              + " run: "
+              + cannot.get(),
+          "");
+    }
+  }
+
+  private void registryStep(String name, ImageStep step) {
+    switch (step.getStepCase()) {
+      case ENV -> env.put(step.getEnv().getName(), step.getEnv().getValue());
+      case WORKDIR -> {
+        if (!step.getWorkdir().startsWith("/")) {
+          throw new ImageBuildFailure(
+              name, "the working directory of a registry image must be an absolute path", "");
+        }
+        workdir = Path.of(step.getWorkdir()).normalize().toString();
+      }
+      default ->
+          throw new ImageBuildFailure(
+              name,
+              "Skiff does not build on top of a registry image (fromRegistry(\""
+                  + registry
+                  + "\")): only env and workdir may follow it; bake this step into the image",
+              "");
     }
   }
 
@@ -446,6 +528,7 @@ final class ImageBuild {
               + ")";
       case WORKDIR -> "workdir(" + quote(step.getWorkdir()) + ")";
       case RUN_COMMANDS -> "runCommands(" + quoteAll(step.getRunCommands().getValuesList()) + ")";
+      case REGISTRY -> "fromRegistry(" + quote(step.getRegistry()) + ")";
       case STEP_NOT_SET -> "(empty step)";
     };
   }

@@ -205,6 +205,7 @@ public final class ImageStore implements AutoCloseable {
     String id = RecipeHash.of(recipe);
     String prefix = "[image " + id.substring(0, 6) + "] ";
     Consumer<String> prefixed = line -> log.accept(prefix + line);
+    ImageBuild.refuseUnrunnable(recipe, capabilities);
     Optional<BuiltImage> existing = findHere(id);
     if (existing.isPresent()) {
       prefixed.accept("using the cached image " + id);

@@ -48,6 +48,7 @@ final class RecipeHash {
         case ADD_LOCAL -> putFiles(sha, step.getAddLocal());
         case WORKDIR -> put(sha, step.getWorkdir());
         case RUN_COMMANDS -> putAll(sha, step.getRunCommands().getValuesList());
+        case REGISTRY -> put(sha, step.getRegistry());
       }
     }
     return HexFormat.of().formatHex(sha.digest()).substring(0, ID_LENGTH);

@@ -83,6 +83,7 @@ public final class AppDirectory {
       Set<String> callableApps,
       Map<String, Map<String, String>> secretEnv,
       Map<String, ImageRuntime> images) {
+    refuseRegistryImagesWhereUnsupported(name, images);
     RunningApp app;
     do {
       AppSpec spec = new AppSpec(RandomIds.appId(), name, classpath.entries(), callableApps);
@@ -144,6 +145,40 @@ public final class AppDirectory {
                 + " the container sandbox: "
                 + why.get())
         .asRuntimeException();
+  }
+
+  /**
+   * Refuses an app with a function on a registry image where the backend cannot pull one (the local
+   * backend), before anything is applied. Building such an image is refused already; this covers an
+   * app that names one by id without building it (a deployment restored or taken over here, an
+   * image recorded by another server sharing the build cache).
+   *
+   * @throws io.grpc.StatusRuntimeException UNIMPLEMENTED naming the first such function, its image
+   *     and why
+   */
+  private void refuseRegistryImagesWhereUnsupported(
+      String appName, Map<String, ImageRuntime> images) {
+    Optional<String> why = ctx.backend().capabilities().whyNot(Capability.REGISTRY_IMAGE);
+    if (why.isEmpty()) {
+      return;
+    }
+    images.entrySet().stream()
+        .filter(e -> e.getValue().registry().isPresent())
+        .min(Map.Entry.comparingByKey())
+        .ifPresent(
+            e -> {
+              throw Status.UNIMPLEMENTED
+                  .withDescription(
+                      "function '"
+                          + e.getKey()
+                          + "' of app '"
+                          + appName
+                          + "' runs on the registry image "
+                          + e.getValue().registry().get().reference()
+                          + ", which this server's container backend cannot run: "
+                          + why.get())
+                  .asRuntimeException();
+            });
   }
 
   /**

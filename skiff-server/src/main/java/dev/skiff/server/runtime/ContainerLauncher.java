@@ -210,13 +210,14 @@ abstract class ContainerLauncher extends ContainerLifecycle {
             app.classpath(),
             environment(c),
             VolumeStore.mounts(def),
-            image.map(ImageRuntime::id),
+            image.flatMap(ImageRuntime::builtId),
             new ContainerSpec.Reach(
                 Optional.of(ctx.containerEndpoint().get().socket()),
                 !def.getBlockNetwork(),
                 placing.map(Placement.Reservation::gpuIndexes).orElse(List.of()),
                 !secretEnv.isEmpty()),
-            containerResources());
+            containerResources(),
+            image.flatMap(ImageRuntime::registry));
     out.add(
         () -> {
           try {

@@ -259,7 +259,19 @@ abstract class ContainerBackendContract {
                 Map.of(),
                 Map.of(),
                 Optional.empty(),
-                new ContainerSpec.Reach(Optional.empty(), false, List.of(), true)));
+                new ContainerSpec.Reach(Optional.empty(), false, List.of(), true)),
+            Capability.REGISTRY_IMAGE,
+            new ContainerSpec(
+                "c-ct0013",
+                classpath(),
+                Map.of(),
+                Map.of(),
+                Optional.empty(),
+                ContainerSpec.Reach.none(),
+                Resources.NONE,
+                Optional.of(
+                    new ContainerSpec.RegistryImage(
+                        "registry.example/team/jre:21", Map.of(), Optional.empty()))));
     for (var e : needing.entrySet()) {
       Set<Capability> needs = EnumSet.copyOf(e.getValue().needs());
       e.getValue().image().flatMap(images()::find).ifPresent(i -> needs.addAll(i.needs()));

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.proto.AddLocalStep;
+import dev.skiff.proto.ImageEnvStep;
 import dev.skiff.proto.ImageFile;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.proto.ImageStep;
 import dev.skiff.proto.StringList;
+import dev.skiff.server.backend.Capabilities;
+import dev.skiff.server.backend.Capability;
+import dev.skiff.server.store.SharedBytes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,6 +22,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -70,6 +75,74 @@ class ImageStoreTest {
     assertThat(RecipeHash.of(withFile("one"))).isNotEqualTo(RecipeHash.of(withFile("two")));
     assertThat(RecipeHash.of(recipe("a", "b"))).isNotEqualTo(RecipeHash.of(recipe("ab")));
     assertThat(RecipeHash.of(recipe())).matches("[0-9a-f]{" + RecipeHash.ID_LENGTH + "}");
+  }
+
+  static ImageRecipe registry(String reference) {
+    return ImageRecipe.newBuilder()
+        .addSteps(ImageStep.newBuilder().setRegistry(reference))
+        .addSteps(
+            ImageStep.newBuilder()
+                .setEnv(ImageEnvStep.newBuilder().setName("GREETING").setValue("hello")))
+        .addSteps(ImageStep.newBuilder().setWorkdir("/srv/app"))
+        .build();
+  }
+
+  @Test
+  void aRegistryImageIsRecordedNotBuiltWithItsEnvironmentAndWorkingDirectory() {
+    ImageStore.Result result = store().build(registry("registry.example/team/jre:21"), line -> {});
+
+    assertThat(result.image().id())
+        .isEqualTo(RecipeHash.of(registry("registry.example/team/jre:21")));
+    assertThat(result.image().registryImage()).contains("registry.example/team/jre:21");
+    assertThat(result.image().env()).containsExactly(Map.entry("GREETING", "hello"));
+    assertThat(result.image().workdir()).isEqualTo("/srv/app");
+    assertThat(store().find(result.image().id()).flatMap(BuiltImage::registryImage))
+        .contains("registry.example/team/jre:21");
+    assertThat(RecipeHash.of(registry("a/jre:21")))
+        .isNotEqualTo(RecipeHash.of(registry("a/jre:22")));
+  }
+
+  @Test
+  void aBuildStepOnARegistryImageIsRefused() {
+    ImageRecipe recipe =
+        registry("jre:21").toBuilder()
+            .addSteps(
+                ImageStep.newBuilder().setRunCommands(StringList.newBuilder().addValues("make")))
+            .build();
+    assertThatThrownBy(() -> store().build(recipe, line -> {}))
+        .isInstanceOf(ImageBuildFailure.class)
+        .hasMessageContaining("Skiff does not build on top of a registry image")
+        .hasMessageContaining("bake this step into the image");
+  }
+
+  @Test
+  void aRegistryImageIsRefusedWhereTheBackendCannotRunItEvenWhenRecordedInASharedCache()
+      throws IOException {
+    String why =
+        "the local backend runs containers as processes on this machine and cannot pull and run"
+            + " an image of a container registry; start the server with --backend kubernetes";
+    ImageStore local =
+        new ImageStore(
+            data.resolve("images"),
+            data.resolve("maven"),
+            InstalledJdks.of(List.of(Path.of(System.getProperty("java.home")))),
+            Clock.systemUTC(),
+            Capabilities.all().without(Capability.REGISTRY_IMAGE, why),
+            SharedBytes.none());
+
+    Files.createDirectories(data.resolve("images"));
+    assertThatThrownBy(() -> local.build(registry("registry.example/team/jre:21"), line -> {}))
+        .isInstanceOf(ImageBuildFailure.class)
+        .hasMessageContaining("image registry.example/team/jre:21 comes from a container registry")
+        .hasMessageContaining("--backend kubernetes");
+    try (var left = Files.list(data.resolve("images"))) {
+      assertThat(left.filter(p -> !p.getFileName().toString().endsWith(".lock"))).isEmpty();
+    }
+    // Recorded by a server that can run it, in a build cache this one shares: refused all the same.
+    store().build(registry("registry.example/team/jre:21"), line -> {});
+    assertThatThrownBy(() -> local.build(registry("registry.example/team/jre:21"), line -> {}))
+        .isInstanceOf(ImageBuildFailure.class)
+        .hasMessageContaining("--backend kubernetes");
   }
 
   @Test

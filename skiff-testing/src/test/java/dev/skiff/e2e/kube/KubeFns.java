@@ -4,6 +4,7 @@ import dev.skiff.App;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
 import dev.skiff.Generator1;
+import dev.skiff.Image;
 import dev.skiff.Volume;
 import dev.skiff.WebEndpoint;
 import java.io.IOException;
@@ -48,6 +49,20 @@ public final class KubeFns {
   /** Needs an A100 GPU. */
   static final Function1<String, String> onGpu =
       app.function(KubeFns::onGpu, f -> f.gpu("A100").startupTimeout(Duration.ofSeconds(60)));
+
+  /** Runs on a registry image, whose recipe sets GREETING (the agent runs it on the host JDK). */
+  static final Function1<String, String> onRegistry =
+      app.function(
+          KubeFns::onRegistry,
+          f ->
+              f.image(
+                  Image.fromRegistry("registry.example/team/jre:21")
+                      .env("GREETING", "hello from the registry image")
+                      .workdir("/srv/app")));
+
+  static String onRegistry(String name) {
+    return System.getenv("GREETING") + ", " + name;
+  }
 
   static int hold(int seconds) throws InterruptedException {
     Thread.sleep(seconds * 1000L);

@@ -207,6 +207,21 @@ class KubernetesPodsTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).isEqualTo("\"Hello from a pod, agent!\"");
       }
+      // A function on a registry image: its pods run that image, with the recipe's environment
+      // and working directory.
+      assertThat(RemoteFunction.fromName("kube", "onRegistry", String.class).remote("agent"))
+          .isEqualTo("hello from the registry image, agent");
+      assertThat(client.pods().inNamespace(NAMESPACE).list().getItems())
+          .filteredOn(
+              p -> "onRegistry".equals(p.getMetadata().getLabels().get("skiff.dev/function")))
+          .isNotEmpty()
+          .allSatisfy(
+              p -> {
+                var c = p.getSpec().getContainers().get(0);
+                assertThat(c.getImage()).isEqualTo("registry.example/team/jre:21");
+                assertThat(c.getWorkingDir()).isEqualTo("/srv/app");
+              });
+
       // A pod killed by the OOM killer: the call fails with the reason.
       FunctionCall<Integer> held = RemoteFunction.fromName("kube", "hold", Integer.class).spawn(60);
       // Every running pod of the function (the autoscaler may have started more than one).

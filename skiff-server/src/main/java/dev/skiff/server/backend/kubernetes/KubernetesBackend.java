@@ -167,7 +167,7 @@ public final class KubernetesBackend implements ContainerBackend {
               + " was built on the control plane's machine; the Kubernetes backend runs registry"
               + " images only (pods run "
               + settings.image()
-              + ")");
+              + ", or the function's Image.fromRegistry(..))");
     }
     ResourceRequest request =
         new ResourceRequest(0, 0, 0, 0, spec.resources().gpus(), spec.resources().regions());
@@ -184,7 +184,7 @@ public final class KubernetesBackend implements ContainerBackend {
         new PodContainer(
             spec.containerId(),
             name,
-            settings.image(),
+            PodManifests.image(spec, settings),
             settings.stopGrace().toSeconds(),
             grace -> deletePod(name, grace));
     containers.put(name, container);
@@ -376,7 +376,8 @@ public final class KubernetesBackend implements ContainerBackend {
             Capability.ROOT_FS,
             "the Kubernetes backend runs registry images only (pods run "
                 + settings.image()
-                + "), not images built on the control plane's machine",
+                + ", or a function's Image.fromRegistry(..)), not images built on the control"
+                + " plane's machine",
             Capability.SANDBOX,
             "the Kubernetes backend does not block a pod's network"));
   }

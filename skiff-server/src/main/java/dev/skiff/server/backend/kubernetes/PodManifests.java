@@ -231,8 +231,9 @@ final class PodManifests {
   }
 
   /**
-   * A container's pod: the configured image runs the pod boot class, which fetches the classpath's
-   * jars and runs the container entrypoint; owned by the app's config map.
+   * A container's pod: the configured image (or its function's registry image, with that image's
+   * recipe environment and working directory) runs the pod boot class, which fetches the
+   * classpath's jars and runs the container entrypoint; owned by the app's config map.
    *
    * @param gpuProducts the GPU product label values each GPU choice matches, in the choices' order
    * @throws ContainerStartException if the classpath names host paths, which no pod can see
@@ -250,6 +251,16 @@ final class PodManifests {
     command.add(BOOT_CLASS);
 
     List<EnvVar> env = new ArrayList<>();
+    // A registry image's recipe variables, under the container's own (as on a built image).
+    spec
+        .registryImage()
+        .map(ContainerSpec.RegistryImage::environment)
+        .orElse(Map.of())
+        .entrySet()
+        .stream()
+        .filter(e -> !spec.environment().containsKey(e.getKey()))
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> env.add(new EnvVar(e.getKey(), e.getValue(), null)));
     spec.environment().keySet().stream()
         .filter(CLEAR::contains)
         .sorted()
@@ -328,7 +339,9 @@ final class PodManifests {
         .withAffinity(affinity(r, gpuProducts).orElse(null))
         .addNewContainer()
         .withName(CONTAINER_NAME)
-        .withImage(settings.image())
+        .withImage(image(spec, settings))
+        .withWorkingDir(
+            spec.registryImage().flatMap(ContainerSpec.RegistryImage::workdir).orElse(null))
         .withCommand(command)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withEnv(env)
@@ -341,6 +354,13 @@ final class PodManifests {
         .withVolumes(volumes)
         .endSpec()
         .build();
+  }
+
+  /** The image a container's pod runs: its function's registry image, else the configured one. */
+  static String image(ContainerSpec spec, KubernetesSettings settings) {
+    return spec.registryImage()
+        .map(ContainerSpec.RegistryImage::reference)
+        .orElse(settings.image());
   }
 
   /** The classpath as the jars' digests joined by ',', in order. */

@@ -75,6 +75,9 @@ public final class LocalProcessBackend implements ContainerBackend {
   private static final Duration OUTPUT_DRAIN_LIMIT = Duration.ofSeconds(2);
   private static final Duration STOP_GRACE = Duration.ofSeconds(2);
   private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+  private static final String NO_REGISTRY_IMAGES =
+      "the local backend runs containers as processes on this machine and cannot pull and run an"
+          + " image of a container registry; start the server with --backend kubernetes";
 
   private static final AtomicBoolean WARNED_NO_SANDBOX = new AtomicBoolean();
   private static final AtomicBoolean WARNED_NO_NETWORK = new AtomicBoolean();
@@ -331,16 +334,21 @@ public final class LocalProcessBackend implements ContainerBackend {
     return capacity;
   }
 
+  /**
+   * Everything but registry images when sandboxed; without a sandbox, only GPUs (and secrets if
+   * allowed).
+   */
   @Override
   public Capabilities capabilities() {
     if (sandbox.isPresent()) {
-      return Capabilities.all();
+      return Capabilities.all().without(Capability.REGISTRY_IMAGE, NO_REGISTRY_IMAGES);
     }
     Capabilities without =
         Capabilities.none(
                 "bubblewrap (bwrap) is not installed or does not work on this machine; "
                     + Sandbox.INSTALL_HINT)
-            .with(Capability.GPUS);
+            .with(Capability.GPUS)
+            .without(Capability.REGISTRY_IMAGE, NO_REGISTRY_IMAGES);
     return unsandboxed == Unsandboxed.ALLOW ? without.with(Capability.SECRETS) : without;
   }
 
@@ -462,11 +470,23 @@ public final class LocalProcessBackend implements ContainerBackend {
             r.milliCpuRequest(),
             r.milliCpuLimit(),
             r.memoryRequestMib(),
-            Math.max(defaultMemoryLimitMib, r.memoryRequestMib())));
+            Math.max(defaultMemoryLimitMib, r.memoryRequestMib())),
+        spec.registryImage());
   }
 
   /** Refuses a spec that needs what this backend lacks, or that its policy does not allow. */
   private void refuseWhatCannotRun(ContainerSpec spec, Optional<ContainerImage> image) {
+    spec.registryImage()
+        .ifPresent(
+            r -> {
+              throw new ContainerStartException(
+                  "container "
+                      + spec.containerId()
+                      + " runs on the registry image "
+                      + r.reference()
+                      + ": "
+                      + NO_REGISTRY_IMAGES);
+            });
     refuseUnsandboxed(spec);
     if (sandbox.isEmpty() && image.map(i -> !i.mounts().isEmpty()).orElse(false)) {
       throw new ContainerStartException(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
@@ -464,6 +465,35 @@ class KubernetesBackendTest {
         .isInstanceOf(ContainerStartException.class)
         .hasMessageContaining("im-debian")
         .hasMessageContaining("registry images only");
+  }
+
+  @Test
+  void aRegistryImageIsThePodsImageWithItsEnvironmentAndWorkingDirectory() {
+    ContainerSpec base = spec("c-1", Map.of("MODE", "mine"), Resources.NONE);
+    ContainerSpec onRegistry =
+        new ContainerSpec(
+            base.containerId(),
+            base.classpath(),
+            base.environment(),
+            base.volumes(),
+            Optional.empty(),
+            base.reach(),
+            base.resources(),
+            Optional.of(
+                new ContainerSpec.RegistryImage(
+                    "registry.example/team/jre:21",
+                    Map.of("GREETING", "hello", "MODE", "image's"),
+                    Optional.of("/srv/app"))));
+
+    backend().start(onRegistry, (s, l) -> {});
+
+    var container = pod("c-1").getSpec().getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo("registry.example/team/jre:21");
+    assertThat(container.getWorkingDir()).isEqualTo("/srv/app");
+    assertThat(container.getEnv())
+        .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("GREETING=hello"))
+        .noneSatisfy(e -> assertThat(e.getValue()).isEqualTo("image's"));
+    assertThat(backend.capabilities().has(Capability.REGISTRY_IMAGE)).isTrue();
   }
 
   @Test
