@@ -13,7 +13,6 @@ import dev.skiff.proto.Result;
 import dev.skiff.proto.UpdateAutoscalerRequest;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -128,11 +127,18 @@ public final class Invoker<R> {
     return new SpawnedCall<>(id, b.client(), spec);
   }
 
-  /** A new call id: {@code "fc-"} and 22 random URL-safe Base64 characters (128 bits). */
+  private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+
+  /**
+   * A new call id: {@code "fc-"} and 26 random lowercase base32 characters (130 bits), in the
+   * alphabet of the ids the server makes, so that both kinds look alike.
+   */
   static String newCallId() {
-    byte[] bytes = new byte[16];
-    RANDOM.nextBytes(bytes);
-    return "fc-" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    StringBuilder id = new StringBuilder("fc-");
+    for (int i = 0; i < 26; i++) {
+      id.append(BASE32[RANDOM.nextInt(BASE32.length)]);
+    }
+    return id.toString();
   }
 
   private static final SecureRandom RANDOM = new SecureRandom();
