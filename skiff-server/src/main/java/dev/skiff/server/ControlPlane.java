@@ -181,33 +181,7 @@ final class ControlPlane implements EmbeddedControlPlane {
       ServerLimits limits,
       Optional<Replication> replication,
       Optional<InetSocketAddress> containerAddress) {
-    /** How a control plane listens without a TCP listener for containers. */
-    Listen(
-        InetSocketAddress address,
-        InetSocketAddress webAddress,
-        Optional<String> token,
-        Store store,
-        boolean durable,
-        Duration retention,
-        Optional<ServerCertificate> tls,
-        Optional<Duration> appLease,
-        ServerLimits limits,
-        Optional<Replication> replication) {
-      this(
-          address,
-          webAddress,
-          token,
-          store,
-          durable,
-          retention,
-          tls,
-          appLease,
-          limits,
-          replication,
-          Optional.empty());
-    }
-
-    /** How a control plane listens without replicas. */
+    /** How a control plane listens without replicas and without a TCP listener for containers. */
     Listen(
         InetSocketAddress address,
         InetSocketAddress webAddress,
@@ -228,6 +202,7 @@ final class ControlPlane implements EmbeddedControlPlane {
           tls,
           appLease,
           limits,
+          Optional.empty(),
           Optional.empty());
     }
 
@@ -245,8 +220,7 @@ final class ControlPlane implements EmbeddedControlPlane {
           Duration.ofDays(7),
           Optional.empty(),
           Optional.empty(),
-          ServerLimits.defaults(),
-          Optional.empty());
+          ServerLimits.defaults());
     }
   }
 

@@ -124,44 +124,11 @@ public final class SkiffServer implements AutoCloseable {
       Objects.requireNonNull(database, "database");
     }
 
-    /** Options without a TCP listener for containers. */
-    public Options(
-        Path dataDir,
-        String host,
-        int port,
-        int webPort,
-        Duration retention,
-        Path configFile,
-        Transport transport,
-        boolean allowUnsandboxed,
-        List<String> containerJvmOptions,
-        String backend,
-        int maxWarmContainers,
-        Duration appLease,
-        ServerLimits limits,
-        Optional<Database> database) {
-      this(
-          dataDir,
-          host,
-          port,
-          webPort,
-          retention,
-          configFile,
-          transport,
-          allowUnsandboxed,
-          containerJvmOptions,
-          backend,
-          maxWarmContainers,
-          appLease,
-          limits,
-          database,
-          0);
-    }
-
     /**
      * Options with a generated certificate, running containers only in the sandbox of the {@value
      * ContainerBackendProvider#DEFAULT} backend, and the defaults of the warm pool, the lease of
-     * ephemeral apps and the limits ({@link ServerLimits#defaults()}).
+     * ephemeral apps and the limits ({@link ServerLimits#defaults()}), no PostgreSQL database and
+     * no TCP listener for containers.
      */
     public Options(
         Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
@@ -179,7 +146,8 @@ public final class SkiffServer implements AutoCloseable {
           ControlPlaneConfig.DEFAULT_MAX_WARM_CONTAINERS,
           AppLeases.DEFAULT_LENGTH,
           ServerLimits.defaults(),
-          Optional.empty());
+          Optional.empty(),
+          0);
     }
 
     /**

@@ -194,7 +194,12 @@ public final class Forwarding implements ServerInterceptor {
   }
 
   private Route byName(String name) {
-    return switch (ownership.ownerOf(name)) {
+    return routeTo(ownership.ownerOf(name));
+  }
+
+  /** Where a request goes, given its app's owner. */
+  private static Route routeTo(Ownership.Owner owner) {
+    return switch (owner) {
       case Ownership.Owner.Here h -> LOCAL;
       case Ownership.Owner.Nobody n -> UNKNOWN;
       case Ownership.Owner.There t -> new Route.Remote(t.replica());
@@ -207,17 +212,7 @@ public final class Forwarding implements ServerInterceptor {
     if (appId.isEmpty() || localAppId.test(appId)) {
       return LOCAL;
     }
-    Optional<Ownership.Owner> owner = ownership.ownerOfAppId(appId);
-    if (owner.isEmpty()) {
-      owner = Optional.of(ownership.ownerOf("#" + appId));
-    }
-    return switch (owner.get()) {
-      case Ownership.Owner.Here h -> LOCAL;
-      case Ownership.Owner.Nobody n -> UNKNOWN;
-      case Ownership.Owner.There t -> new Route.Remote(t.replica());
-      case Ownership.Owner.Moving m ->
-          new Route.Refused(Status.UNAVAILABLE.withDescription(m.why()));
-    };
+    return routeTo(ownership.ownerOfAppId(appId).orElseGet(() -> ownership.ownerOf("#" + appId)));
   }
 
   /**

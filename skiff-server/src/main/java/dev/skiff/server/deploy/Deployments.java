@@ -228,12 +228,17 @@ public final class Deployments implements ScheduleRunner.Persistence {
         names.remove(d.id());
         apps.stop(d.id(), reason);
       }
-      for (Deployed r : List.copyOf(retired.values())) {
-        if (r.app().spec().name().equals(name)) {
-          retired.remove(r.id());
-          names.remove(r.id());
-          apps.stop(r.id(), reason);
-        }
+      stopRetired(name, reason);
+    }
+  }
+
+  /** Stops the replaced versions of {@code name} that still drain. The caller holds the lock. */
+  private void stopRetired(String name, String reason) {
+    for (Deployed r : List.copyOf(retired.values())) {
+      if (r.app().spec().name().equals(name)) {
+        retired.remove(r.id());
+        names.remove(r.id());
+        apps.stop(r.id(), reason);
       }
     }
   }
@@ -466,13 +471,7 @@ public final class Deployments implements ScheduleRunner.Persistence {
       ownership.ifPresent(o -> o.forget(name));
       names.remove(d.id());
       apps.stop(d.id(), "app '" + name + "' was undeployed");
-      for (Deployed r : List.copyOf(retired.values())) {
-        if (r.app().spec().name().equals(name)) {
-          retired.remove(r.id());
-          names.remove(r.id());
-          apps.stop(r.id(), "app '" + name + "' was undeployed");
-        }
-      }
+      stopRetired(name, "app '" + name + "' was undeployed");
     }
   }
 
