@@ -33,6 +33,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -47,6 +49,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * into a temporary file whose SHA-256 must be the one asked for before it is moved into place, and
  * then runs {@value #ENTRYPOINT} in this JVM from a class loader over the jars in order (also the
  * thread's context class loader).
+ *
+ * <p>A pod of a built image also gets {@value #IMAGE_FILES}: the SHA-256 of a zip archive of the
+ * image's file tree, fetched and checked the same way and unpacked into {@value #IMAGE_DIR}
+ * (regular files and directories only; an entry that would land outside it is refused), where the
+ * pod's working directory is.
  *
  * <p>The connection is pinned to the PEM certificate {@value #CERT} (the control plane's own, host
  * name not checked: the certificate is the identity); without one, only a loopback host is dialled,
@@ -70,6 +77,12 @@ public final class PodBoot {
 
   /** The container's token (the same variable the container entrypoint reads). */
   public static final String TOKEN = "SKIFF_TOKEN";
+
+  /** The SHA-256 of a zip archive of the image's file tree; unset for an image without one. */
+  public static final String IMAGE_FILES = "SKIFF_IMAGE_FILES";
+
+  /** Where the image's file tree is unpacked (required with {@value #IMAGE_FILES}). */
+  public static final String IMAGE_DIR = "SKIFF_IMAGE_DIR";
 
   /** The cache directory when {@value #CACHE_DIR} is not set. */
   public static final String DEFAULT_CACHE_DIR = "/skiff/cache";
@@ -119,6 +132,14 @@ public final class PodBoot {
    */
   static List<Path> fetch(Map<String, String> env) throws BootException {
     List<String> shas = classpath(env);
+    String files = env.getOrDefault(IMAGE_FILES, "").strip();
+    if (!files.isEmpty() && !SHA256.matcher(files).matches()) {
+      throw new BootException(
+          IMAGE_FILES
+              + " holds '"
+              + files
+              + "', which is not a SHA-256; allowed are 64 lower-case hex digits");
+    }
     String base = require(env, JAR_URL);
     String token = require(env, TOKEN);
     Path cache = Path.of(env.getOrDefault(CACHE_DIR, DEFAULT_CACHE_DIR));
@@ -145,7 +166,45 @@ public final class PodBoot {
       }
       jars.add(jar);
     }
+    if (!files.isEmpty()) {
+      Path archive = cache.resolve(files + ".jar");
+      if (!Files.isRegularFile(archive)) {
+        if (http == null) {
+          http = client(baseUri, env.getOrDefault(CERT, ""));
+        }
+        download(http, URI.create(base + files), token, files, archive);
+      }
+      unpack(archive, Path.of(require(env, IMAGE_DIR)));
+    }
     return jars;
+  }
+
+  /** Unpacks the image's file tree from {@code archive} into {@code dir}. */
+  static void unpack(Path archive, Path dir) throws BootException {
+    Path root = dir.toAbsolutePath().normalize();
+    try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
+      Files.createDirectories(root);
+      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        Path target = root.resolve(e.getName()).normalize();
+        if (!target.startsWith(root) || target.equals(root) && !e.isDirectory()) {
+          throw new BootException(
+              "the image's files hold the entry '"
+                  + e.getName()
+                  + "', which would land outside "
+                  + root
+                  + "; they are not unpacked");
+        }
+        if (e.isDirectory()) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(zip, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new BootException(
+          "cannot unpack the image's files from " + archive + " into " + root + ": " + e, e);
+    }
   }
 
   private static List<String> classpath(Map<String, String> env) throws BootException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -17,7 +18,10 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +122,57 @@ class PodBootTest {
     badCert.put("SKIFF_JAR_URL", "https://127.0.0.1:1/_skiff/jars/");
     assertThatThrownBy(() -> PodBoot.fetch(badCert))
         .hasMessageStartingWith("SKIFF_CONTROL_PLANE_CERT");
+  }
+
+  @Test
+  void unpacksTheImagesFilesWhereThePodWorks(@TempDir Path image) throws Exception {
+    byte[] jar = "jar a".getBytes(StandardCharsets.UTF_8);
+    served.put(sha256(jar), jar);
+    byte[] files = zip(Map.of("app/", "", "conf/note.txt", "a note", "app/data/x.txt", "x"));
+    served.put(sha256(files), files);
+    Map<String, String> env = env(sha256(jar));
+    env.put("SKIFF_IMAGE_FILES", sha256(files));
+    env.put("SKIFF_IMAGE_DIR", image.toString());
+
+    List<Path> jars = PodBoot.fetch(env);
+
+    assertThat(jars).containsExactly(cache.resolve(sha256(jar) + ".jar"));
+    assertThat(image.resolve("app")).isDirectory();
+    assertThat(image.resolve("conf/note.txt")).hasContent("a note");
+    assertThat(image.resolve("app/data/x.txt")).hasContent("x");
+    assertThat(authorizations).containsKeys(sha256(jar), sha256(files));
+  }
+
+  @Test
+  void anArchiveEntryOutsideTheImageDirectoryIsRefused(@TempDir Path dir) throws Exception {
+    byte[] files = zip(Map.of("../escaped.txt", "out"));
+    served.put(sha256(files), files);
+    Map<String, String> env = env(sha256("jar a".getBytes(StandardCharsets.UTF_8)));
+    served.put(
+        sha256("jar a".getBytes(StandardCharsets.UTF_8)), "jar a".getBytes(StandardCharsets.UTF_8));
+    Path image = dir.resolve("image");
+    env.put("SKIFF_IMAGE_FILES", sha256(files));
+    env.put("SKIFF_IMAGE_DIR", image.toString());
+
+    assertThatThrownBy(() -> PodBoot.fetch(env))
+        .isInstanceOf(PodBoot.BootException.class)
+        .hasMessageContaining("the entry '../escaped.txt', which would land outside");
+    assertThat(dir.resolve("escaped.txt")).doesNotExist();
+    env.put("SKIFF_IMAGE_FILES", "not-a-sha");
+    assertThatThrownBy(() -> PodBoot.fetch(env))
+        .hasMessageStartingWith("SKIFF_IMAGE_FILES holds 'not-a-sha', which is not a SHA-256");
+  }
+
+  private static byte[] zip(Map<String, String> entries) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+      for (var e : new TreeMap<>(entries).entrySet()) {
+        zip.putNextEntry(new ZipEntry(e.getKey()));
+        zip.write(e.getValue().getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+      }
+    }
+    return bytes.toByteArray();
   }
 
   private Map<String, String> env(String classpath) {

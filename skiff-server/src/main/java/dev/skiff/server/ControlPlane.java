@@ -63,6 +63,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -321,18 +322,31 @@ final class ControlPlane implements EmbeddedControlPlane {
             return apps.find(appId)
                 .map(
                     app ->
-                        app.spec().classpath().stream()
-                            .flatMap(
-                                e ->
-                                    e instanceof ClasspathEntry.Jar j
-                                        ? Stream.of(j.sha256())
-                                        : Stream.empty())
+                        Stream.concat(
+                                app.spec().classpath().stream()
+                                    .flatMap(
+                                        e ->
+                                            e instanceof ClasspathEntry.Jar j
+                                                ? Stream.of(j.sha256())
+                                                : Stream.empty()),
+                                // What the app's built images shipped to containers elsewhere.
+                                app.functions().values().stream()
+                                    .map(f -> f.def().getImageId())
+                                    .filter(id -> !id.isEmpty())
+                                    .distinct()
+                                    .flatMap(
+                                        id ->
+                                            ImageStore.shippedFiles(config.buildDirectory(), id)
+                                                .stream()))
                             .collect(Collectors.toUnmodifiableSet()));
           }
 
           @Override
           public Path file(String sha256) {
-            return JarStore.file(config.dataDir(), sha256);
+            Path jar = JarStore.file(config.dataDir(), sha256);
+            return Files.exists(jar)
+                ? jar
+                : ImageStore.shippedFile(config.buildDirectory(), sha256);
           }
         });
     this.images =

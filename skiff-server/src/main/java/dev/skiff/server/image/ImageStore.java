@@ -4,7 +4,9 @@ import dev.skiff.internal.DurableFiles;
 import dev.skiff.proto.ImageManifest;
 import dev.skiff.proto.ImageRecipe;
 import dev.skiff.server.backend.Capabilities;
+import dev.skiff.server.backend.ContainerImage;
 import dev.skiff.server.backend.ImageResolver;
+import dev.skiff.server.backend.ShippedImage;
 import dev.skiff.server.store.SharedBytes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -358,15 +360,45 @@ public final class ImageStore implements AutoCloseable {
    */
   public static ImageResolver resolver(Path dir) {
     Path imagesDir = dir.resolve("images");
-    return id -> {
-      if (!validId(id)) {
-        return Optional.empty();
+    Path shipped = ImageShipping.directory(dir);
+    return new ImageResolver() {
+      @Override
+      public Optional<ContainerImage> find(String id) {
+        return intact(imagesDir, id).map(BuiltImage::container);
       }
-      Path image = imagesDir.resolve(id);
-      return Files.isDirectory(image) && ImageContents.damage(image, false).isEmpty()
-          ? Optional.of(read(id, image).container())
-          : Optional.empty();
+
+      @Override
+      public Optional<ShippedImage> ship(String id) {
+        return intact(imagesDir, id).map(image -> ImageShipping.ship(shipped, image));
+      }
     };
+  }
+
+  /**
+   * The SHA-256s of the files that image {@code id} of the build directory {@code dir} shipped to
+   * containers on other machines ({@link ImageResolver#ship}); empty if it shipped none.
+   */
+  public static Set<String> shippedFiles(Path dir, String id) {
+    return validId(id) ? ImageShipping.blobsOf(ImageShipping.directory(dir), id) : Set.of();
+  }
+
+  /**
+   * The shipped file {@code sha256} of the build directory {@code dir} (which may not exist).
+   *
+   * @throws IllegalArgumentException if {@code sha256} is not 64 lower-case hex digits
+   */
+  public static Path shippedFile(Path dir, String sha256) {
+    return ImageShipping.file(ImageShipping.directory(dir), sha256);
+  }
+
+  private static Optional<BuiltImage> intact(Path imagesDir, String id) {
+    if (!validId(id)) {
+      return Optional.empty();
+    }
+    Path image = imagesDir.resolve(id);
+    return Files.isDirectory(image) && ImageContents.damage(image, false).isEmpty()
+        ? Optional.of(read(id, image))
+        : Optional.empty();
   }
 
   private static boolean validId(String id) {

@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
 
 /**
  * The gateway's jar endpoint, {@code GET /_skiff/jars/<sha256>}, from which a pod on another
- * machine fetches the stored jars of its app's classpath (the Kubernetes backend's {@code
+ * machine fetches the stored jars of its app's classpath, and what its app's built images shipped
+ * (their jars and the archives of their files), by content hash (the Kubernetes backend's {@code
  * PodBoot}). It answers only a container's token ({@code Authorization: Bearer}), and only with
- * jars on the classpath of that container's app: 401 for no token, an unknown one, the client token
+ * files that container's app uses: 401 for no token, an unknown one, the client token
  * or a web token; 403 for a stored jar the app does not use; 404 for a path that names no jar or a
  * jar not stored; 405 for another method. What it decides is an {@link Answer}; the gateway sends
  * it, streaming a jar from its file.
@@ -39,12 +40,12 @@ public final class JarEndpoint {
   /** The jars the endpoint may serve (the control plane's stored jars and its running apps). */
   public interface Jars {
     /**
-     * The SHA-256s of the stored jars on the classpath of the app {@code appId}; empty when no such
-     * app runs here.
+     * The SHA-256s of the stored jars on the classpath of the app {@code appId}, and of what its
+     * functions' built images shipped; empty when no such app runs here.
      */
     Optional<Set<String>> classpathOf(String appId);
 
-    /** The file of the stored jar {@code sha256}, which may not exist. */
+    /** The file of the stored jar or shipped file {@code sha256}, which may not exist. */
     Path file(String sha256);
   }
 

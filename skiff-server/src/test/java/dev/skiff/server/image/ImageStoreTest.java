@@ -12,22 +12,31 @@ import dev.skiff.proto.ImageStep;
 import dev.skiff.proto.StringList;
 import dev.skiff.server.backend.Capabilities;
 import dev.skiff.server.backend.Capability;
+import dev.skiff.server.backend.ImageResolver;
+import dev.skiff.server.backend.ShippedImage;
 import dev.skiff.server.store.SharedBytes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -322,5 +331,85 @@ class ImageStoreTest {
 
     store().close(); // no build of it runs now
     assertThat(running).doesNotExist();
+  }
+
+  @Test
+  void aJdkImageShipsAsAReproducibleArchiveOfItsFilesWithItsWorkingDirectoryAndEnvironment()
+      throws IOException {
+    ImageRecipe recipe =
+        withFile("a note").toBuilder()
+            .addSteps(
+                ImageStep.newBuilder()
+                    .setEnv(ImageEnvStep.newBuilder().setName("GREETING").setValue("hi")))
+            .addSteps(ImageStep.newBuilder().setWorkdir("app"))
+            .addSteps(
+                ImageStep.newBuilder()
+                    .setRunCommands(StringList.newBuilder().addValues("echo built > out.txt")))
+            .build();
+    String id;
+    try (ImageStore store = store()) {
+      id = store.build(recipe, line -> {}).image().id();
+    }
+    ImageResolver images = ImageStore.resolver(data);
+
+    ShippedImage shipped = images.ship(id).orElseThrow();
+
+    assertThat(shipped.javaFeature()).isEqualTo(JDK);
+    assertThat(shipped.jars()).isEmpty();
+    assertThat(shipped.workdir()).isEqualTo("app");
+    assertThat(shipped.env()).containsEntry("GREETING", "hi");
+    String files = shipped.files().orElseThrow();
+    Path archive = ImageStore.shippedFile(data, files);
+    assertThat(sha256(archive)).isEqualTo(files);
+    Map<String, String> entries = new TreeMap<>();
+    try (ZipInputStream zip = new ZipInputStream(Files.newInputStream(archive))) {
+      for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+        entries.put(e.getName(), new String(zip.readAllBytes(), StandardCharsets.UTF_8).strip());
+      }
+    }
+    assertThat(entries)
+        .containsExactly(
+            Map.entry("a.txt", "a note"), Map.entry("app/", ""), Map.entry("app/out.txt", "built"));
+    assertThat(ImageStore.shippedFiles(data, id)).containsExactly(files);
+
+    // Shipped once: the list is read again; removed, it is shipped again, byte for byte.
+    assertThat(images.ship(id)).contains(shipped);
+    Files.delete(archive);
+    assertThat(ImageStore.resolver(data).ship(id)).contains(shipped);
+    assertThat(sha256(archive)).isEqualTo(files);
+    assertThat(images.ship("0".repeat(RecipeHash.ID_LENGTH))).isEmpty();
+  }
+
+  @Test
+  void anImageWithFilesAtAbsolutePathsIsNotShipped() {
+    ImageRecipe recipe =
+        recipe().toBuilder()
+            .addSteps(
+                ImageStep.newBuilder()
+                    .setAddLocal(
+                        AddLocalStep.newBuilder()
+                            .setSource("/src/a.txt")
+                            .setTarget("/etc/skiff/a.txt")
+                            .addFiles(
+                                ImageFile.newBuilder().setContent(ByteString.copyFromUtf8("x")))))
+            .build();
+    String id;
+    try (ImageStore store = store()) {
+      id = store.build(recipe, line -> {}).image().id();
+    }
+
+    assertThatThrownBy(() -> ImageStore.resolver(data).ship(id))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("adds files at absolute paths (/etc/skiff/a.txt)");
+    assertThat(ImageStore.shippedFiles(data, id)).isEmpty();
+  }
+
+  private static String sha256(Path file) throws IOException {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

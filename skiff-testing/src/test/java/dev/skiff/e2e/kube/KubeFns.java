@@ -60,6 +60,43 @@ public final class KubeFns {
                       .env("GREETING", "hello from the registry image")
                       .workdir("/srv/app")));
 
+  /** A file that the test writes before it deploys: {@link #onJdkImage}'s image adds it. */
+  static final Path NOTE =
+      Path.of(
+          System.getProperty("java.io.tmpdir"),
+          "skiff-kube-note-" + ProcessHandle.current().pid() + ".txt");
+
+  /**
+   * Runs on a JDK image built by the control plane: a Maven library, a variable, an added file, a
+   * working directory and a build command's output, all of which its pods fetch.
+   */
+  static final Function1<String, String> onJdkImage =
+      app.function(
+          KubeFns::onJdkImage,
+          f ->
+              f.image(
+                  Image.jdk(Runtime.version().feature())
+                      .maven("org.apache.commons:commons-text:1.12.0")
+                      .env("GREETING", "hello from the JDK image")
+                      .addLocalFile(NOTE, "conf/note.txt")
+                      .workdir("app")
+                      .runCommands("echo built at image time > made.txt")));
+
+  /** commons-text is loaded by name: only the image has it. */
+  static String onJdkImage(String name) throws ReflectiveOperationException, IOException {
+    String capitalized =
+        (String)
+            Class.forName("org.apache.commons.text.WordUtils")
+                .getMethod("capitalizeFully", String.class)
+                .invoke(null, name);
+    return String.join(
+        "|",
+        System.getenv("GREETING") + ", " + capitalized,
+        Files.readString(Path.of("../conf/note.txt")).strip(),
+        Files.readString(Path.of("made.txt")).strip(),
+        Path.of("").toAbsolutePath().toString());
+  }
+
   static String onRegistry(String name) {
     return System.getenv("GREETING") + ", " + name;
   }

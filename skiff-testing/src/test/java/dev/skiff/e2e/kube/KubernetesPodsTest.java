@@ -160,7 +160,12 @@ class KubernetesPodsTest {
   private void scenarios(ServerProcess server, PodAgent agent) throws Exception {
     {
       server.useInThisJvm();
-      KubeFns.app.deploy();
+      Files.writeString(KubeFns.NOTE, "a note from the test");
+      try {
+        KubeFns.app.deploy(); // builds onJdkImage's image
+      } finally {
+        Files.deleteIfExists(KubeFns.NOTE);
+      }
       RemoteFunction<Integer> square = RemoteFunction.fromName("kube", "square", Integer.class);
 
       assertThat(square.remote(7)).isEqualTo(49);
@@ -220,6 +225,25 @@ class KubernetesPodsTest {
                 var c = p.getSpec().getContainers().get(0);
                 assertThat(c.getImage()).isEqualTo("registry.example/team/jre:21");
                 assertThat(c.getWorkingDir()).isEqualTo("/srv/app");
+              });
+
+      // A function on a JDK image built by the control plane: its pods run the configured JDK
+      // image of its version, fetch its Maven jars after the app's and unpack its files, and
+      // work in its working directory.
+      assertThat(RemoteFunction.fromName("kube", "onJdkImage", String.class).remote("from a pod"))
+          .isEqualTo(
+              "hello from the JDK image, From A Pod|a note from the test|built at image time"
+                  + "|/skiff/image/app");
+      assertThat(client.pods().inNamespace(NAMESPACE).list().getItems())
+          .filteredOn(
+              p -> "onJdkImage".equals(p.getMetadata().getLabels().get("skiff.dev/function")))
+          .isNotEmpty()
+          .allSatisfy(
+              p -> {
+                var c = p.getSpec().getContainers().get(0);
+                assertThat(c.getImage())
+                    .isEqualTo("eclipse-temurin:" + Runtime.version().feature() + "-jre");
+                assertThat(c.getWorkingDir()).isEqualTo("/skiff/image/app");
               });
 
       // A pod killed by the OOM killer: the call fails with the reason.

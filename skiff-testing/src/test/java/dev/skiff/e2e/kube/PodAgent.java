@@ -47,11 +47,12 @@ import java.util.stream.Stream;
  * containers without a cluster; what it simulates is listed in docs/kubernetes.md.
  *
  * <p>A pod's one container runs its {@code command} and {@code args} with its environment (plain
- * values, values from Secrets, the pod IP) in a bubblewrap sandbox whose file system is the host's
- * system directories read-only plus the pod's volumes at their mount paths: a ConfigMap or Secret
- * volume as a directory of its files, an emptyDir as an empty directory, a claim as a directory
- * shared by every pod that mounts the claim. The network is the host's (the control plane is on
- * loopback). The image is not pulled: the host's JDK is on the {@code PATH}, whatever the image.
+ * values, values from Secrets, the pod IP), in its working directory (made if missing, as runc
+ * does), in a bubblewrap sandbox whose file system is the host's system directories read-only plus
+ * the pod's volumes at their mount paths: a ConfigMap or Secret volume as a directory of its files,
+ * an emptyDir as an empty directory, a claim as a directory shared by every pod that mounts the
+ * claim. The network is the host's (the control plane is on loopback). The image is not pulled: the
+ * host's JDK is on the {@code PATH}, whatever the image.
  *
  * <p>Status: Running once the process started (pod IP 127.0.0.1); Succeeded or Failed when it
  * exits, with its exit code; a deleted pod's process is killed. {@link #failNextWith} makes the
@@ -263,6 +264,10 @@ public final class PodAgent implements AutoCloseable {
       boolean readOnly = Boolean.TRUE.equals(m.getReadOnly());
       command.addAll(
           List.of(readOnly ? "--ro-bind" : "--bind", source.toString(), m.getMountPath()));
+    }
+    if (c.getWorkingDir() != null) {
+      // As a container runtime does: the working directory is made if the image lacks it.
+      command.addAll(List.of("--dir", c.getWorkingDir(), "--chdir", c.getWorkingDir()));
     }
     Map<String, String> env = environment(pod, c);
     command.add("--clearenv");

@@ -6,9 +6,11 @@ import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
+import dev.skiff.server.backend.ImageResolver;
 import dev.skiff.server.backend.OutputListener;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.backend.ResourceRequest;
+import dev.skiff.server.backend.ShippedImage;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,6 +22,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +73,7 @@ public final class KubernetesBackend implements ContainerBackend {
   private final KubernetesClient client;
   private final KubernetesSettings settings;
   private final PodManifests manifests;
+  private final ImageResolver images;
   // The cluster's scheduler places pods, so every request is placed at once and reserves nothing; a
   // pod that no node has room for yet stays pending, and its handle says why. A request that no
   // node
@@ -85,15 +89,18 @@ public final class KubernetesBackend implements ContainerBackend {
    * A backend on {@code client}'s cluster: creates the boot jar's config map, deletes what a
    * previous run left, lists the nodes and starts watching its pods.
    *
+   * @param images the control plane's built images, which pods fetch
    * @param bootJar the pod boot jar's bytes
    */
   KubernetesBackend(
       KubernetesClient client,
       KubernetesSettings settings,
       List<String> containerJvmOptions,
+      ImageResolver images,
       Supplier<byte[]> bootJar) {
     this.client = client;
     this.settings = settings;
+    this.images = images;
     this.manifests = new PodManifests(settings, containerJvmOptions);
     publishBootJar(bootJar.get());
     removeLeftovers();
@@ -147,6 +154,26 @@ public final class KubernetesBackend implements ContainerBackend {
     }
   }
 
+  /**
+   * The built image {@code id} as its pods fetch it from the control plane.
+   *
+   * @throws ContainerStartException if there is no such image, or it cannot run in a pod
+   */
+  private ShippedImage ship(String id) {
+    try {
+      return images
+          .ship(id)
+          .orElseThrow(
+              () ->
+                  new ContainerStartException(
+                      "image " + id + " is not built on this control plane (or was removed)"));
+    } catch (IllegalArgumentException e) {
+      throw new ContainerStartException(e.getMessage() + "; the Kubernetes backend runs pods");
+    } catch (UncheckedIOException e) {
+      throw new ContainerStartException(e.getMessage(), e);
+    }
+  }
+
   private void refreshNodes() {
     try {
       inventory = NodeInventory.of(client.nodes().list().getItems());
@@ -160,15 +187,7 @@ public final class KubernetesBackend implements ContainerBackend {
     if (closed) {
       throw new ContainerStartException("the Kubernetes backend is closed");
     }
-    if (spec.image().isPresent()) {
-      throw new ContainerStartException(
-          "image "
-              + spec.image().get()
-              + " was built on the control plane's machine; the Kubernetes backend runs registry"
-              + " images only (pods run "
-              + settings.image()
-              + ", or the function's Image.fromRegistry(..))");
-    }
+    Optional<ShippedImage> shipped = spec.image().map(this::ship);
     ResourceRequest request =
         new ResourceRequest(0, 0, 0, 0, spec.resources().gpus(), spec.resources().regions());
     NodeInventory.mixedGpuCounts(request)
@@ -177,14 +196,15 @@ public final class KubernetesBackend implements ContainerBackend {
               throw new ContainerStartException(why);
             });
     Optional<OwnerReference> owner = appOwner(PodManifests.appOf(spec));
-    Pod pod = manifests.pod(spec, owner, PodManifests.gpuProducts(spec.resources(), inventory));
+    Pod pod =
+        manifests.pod(spec, shipped, owner, PodManifests.gpuProducts(spec.resources(), inventory));
     spec.volumes().values().forEach(this::ensureClaim);
     String name = pod.getMetadata().getName();
     PodContainer container =
         new PodContainer(
             spec.containerId(),
             name,
-            PodManifests.image(spec, settings),
+            PodManifests.image(spec, shipped, settings),
             settings.stopGrace().toSeconds(),
             grace -> deletePod(name, grace));
     containers.put(name, container);
@@ -365,21 +385,22 @@ public final class KubernetesBackend implements ContainerBackend {
   }
 
   /**
-   * Volumes, GPUs and secrets; no root file system of a built image (pods run a registry image),
-   * and no sandbox in Skiff's sense (a pod is isolated from the control plane's machine, but its
-   * network is not blocked).
+   * Volumes, GPUs, secrets, registry images and built JDK images (whose jars and files pods fetch);
+   * no root file system of a Debian image (it is made on the control plane's machine), and no
+   * sandbox in Skiff's sense (a pod is isolated from the control plane's machine, but its network
+   * is not blocked, and it sees no host files at absolute paths).
    */
   @Override
   public Capabilities capabilities() {
     return new Capabilities(
         Map.of(
             Capability.ROOT_FS,
-            "the Kubernetes backend runs registry images only (pods run "
-                + settings.image()
-                + ", or a function's Image.fromRegistry(..)), not images built on the control"
-                + " plane's machine",
+            "the Kubernetes backend runs pods on registry images; a Debian image's root file"
+                + " system is made on the control plane's machine, which pods do not see (use"
+                + " Image.jdk(..) or Image.fromRegistry(..))",
             Capability.SANDBOX,
-            "the Kubernetes backend does not block a pod's network"));
+            "the Kubernetes backend runs pods, which do not see the control plane's files and"
+                + " whose network it does not block"));
   }
 
   @Override

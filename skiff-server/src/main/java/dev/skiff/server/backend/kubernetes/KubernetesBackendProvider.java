@@ -70,7 +70,7 @@ public final class KubernetesBackendProvider extends ContainerBackendProvider {
     KubernetesClient client = new KubernetesClientBuilder().build();
     try {
       return new KubernetesBackend(
-          client, settings, config.containerJvmOptions(), PodBootJar::bytes);
+          client, settings, config.containerJvmOptions(), config.images(), PodBootJar::bytes);
     } catch (RuntimeException e) {
       client.close();
       throw new IllegalStateException(

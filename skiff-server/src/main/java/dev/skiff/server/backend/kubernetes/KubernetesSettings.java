@@ -11,7 +11,10 @@ import java.util.Optional;
  *
  * @param namespace where pods, their secrets, volume claims and config maps live ({@value
  *     #NAMESPACE})
- * @param image the registry image every pod runs, with a Java 21 runtime ({@value #IMAGE})
+ * @param image the registry image every pod runs, with a Java 21 runtime ({@value #IMAGE}), unless
+ *     its function names an image
+ * @param jdkImage the registry image the pods of a function on {@code Image.jdk(n)} run, with
+ *     {@value #FEATURE} replaced by {@code n} ({@value #JDK_IMAGE})
  * @param storageClass the storage class of the volume claims it creates; empty: the cluster's
  *     default ({@value #STORAGE_CLASS})
  * @param volumeSize the size each volume claim asks for, e.g. {@code 10Gi} ({@value #VOLUME_SIZE})
@@ -30,6 +33,7 @@ import java.util.Optional;
 record KubernetesSettings(
     String namespace,
     String image,
+    String jdkImage,
     Optional<String> storageClass,
     String volumeSize,
     String controlPlaneId,
@@ -40,6 +44,7 @@ record KubernetesSettings(
     Duration stopGrace) {
   static final String NAMESPACE = "SKIFF_KUBERNETES_NAMESPACE";
   static final String IMAGE = "SKIFF_KUBERNETES_IMAGE";
+  static final String JDK_IMAGE = "SKIFF_KUBERNETES_JDK_IMAGE";
   static final String STORAGE_CLASS = "SKIFF_KUBERNETES_STORAGE_CLASS";
   static final String VOLUME_SIZE = "SKIFF_KUBERNETES_VOLUME_SIZE";
   static final String CONTROL_PLANE_ID = "SKIFF_KUBERNETES_CONTROL_PLANE_ID";
@@ -49,12 +54,15 @@ record KubernetesSettings(
 
   static final String DEFAULT_NAMESPACE = "skiff";
   static final String DEFAULT_IMAGE = "eclipse-temurin:21-jre";
+  static final String FEATURE = "{feature}";
+  static final String DEFAULT_JDK_IMAGE = "eclipse-temurin:" + FEATURE + "-jre";
 
   KubernetesSettings {
     Objects.requireNonNull(storageClass, "storageClass");
     String[][] required = {
       {NAMESPACE, namespace},
       {IMAGE, image},
+      {JDK_IMAGE, jdkImage},
       {VOLUME_SIZE, volumeSize},
       {CONTROL_PLANE_ID, controlPlaneId},
       {CONTROL_PLANE, controlPlane},
@@ -72,11 +80,16 @@ record KubernetesSettings(
     }
   }
 
+  /** The registry image that runs the pods of a function on {@code Image.jdk(feature)}. */
+  String jdkImage(int feature) {
+    return jdkImage.replace(FEATURE, Integer.toString(feature));
+  }
+
   /**
    * The settings in {@code env}, with defaults for the namespace ({@value #DEFAULT_NAMESPACE}), the
-   * image ({@value #DEFAULT_IMAGE}), the storage class (the cluster's default), the volume size
-   * ({@code 10Gi}) and the control plane id ({@code hostname}, the pod's name where the server runs
-   * in a pod).
+   * image ({@value #DEFAULT_IMAGE}), the JDK images ({@value #DEFAULT_JDK_IMAGE}), the storage
+   * class (the cluster's default), the volume size ({@code 10Gi}) and the control plane id ({@code
+   * hostname}, the pod's name where the server runs in a pod).
    *
    * @throws IllegalArgumentException if the control plane's address or jar endpoint is missing
    */
@@ -84,6 +97,7 @@ record KubernetesSettings(
     return new KubernetesSettings(
         env.getOrDefault(NAMESPACE, DEFAULT_NAMESPACE),
         env.getOrDefault(IMAGE, DEFAULT_IMAGE),
+        env.getOrDefault(JDK_IMAGE, DEFAULT_JDK_IMAGE),
         Optional.ofNullable(env.get(STORAGE_CLASS)).filter(s -> !s.isBlank()),
         env.getOrDefault(VOLUME_SIZE, "10Gi"),
         env.getOrDefault(CONTROL_PLANE_ID, env.getOrDefault("HOSTNAME", "skiff")),

@@ -6,6 +6,7 @@ import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
 import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.backend.Resources;
+import dev.skiff.server.backend.ShippedImage;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -64,11 +65,14 @@ final class PodManifests {
   static final String BOOT_JAR = "skiff-pod-boot.jar";
   static final String BOOT_DIR = "/skiff/boot";
   static final String CACHE_DIR = "/skiff/cache";
+  static final String IMAGE_DIR = "/skiff/image";
   static final String BOOT_CLASS = "dev.skiff.boot.PodBoot";
   static final String CONTAINER_NAME = "function";
 
   static final String JAR_URL = "SKIFF_JAR_URL";
   static final String CLASSPATH = "SKIFF_CLASSPATH";
+  static final String IMAGE_FILES = "SKIFF_IMAGE_FILES";
+  static final String IMAGE_FILES_DIR = "SKIFF_IMAGE_DIR";
   static final String CONTROL_PLANE_ADDRESS = "SKIFF_CONTROL_PLANE";
   static final String CONTROL_PLANE_CERT = "SKIFF_CONTROL_PLANE_CERT";
 
@@ -232,13 +236,21 @@ final class PodManifests {
 
   /**
    * A container's pod: the configured image (or its function's registry image, with that image's
-   * recipe environment and working directory) runs the pod boot class, which fetches the
-   * classpath's jars and runs the container entrypoint; owned by the app's config map.
+   * recipe environment and working directory; or for a built JDK image, the configured JDK image of
+   * its version, with its recipe environment, its jars after the spec's, and its file tree unpacked
+   * under {@value #IMAGE_DIR}, where its working directory is) runs the pod boot class, which
+   * fetches the jars (and the file tree) and runs the container entrypoint; owned by the app's
+   * config map.
    *
+   * @param shipped the built image the spec names, as the pod fetches it; empty when it names none
    * @param gpuProducts the GPU product label values each GPU choice matches, in the choices' order
    * @throws ContainerStartException if the classpath names host paths, which no pod can see
    */
-  Pod pod(ContainerSpec spec, Optional<OwnerReference> owner, List<List<String>> gpuProducts) {
+  Pod pod(
+      ContainerSpec spec,
+      Optional<ShippedImage> shipped,
+      Optional<OwnerReference> owner,
+      List<List<String>> gpuProducts) {
     String name = podName(spec.containerId());
     List<String> command = new ArrayList<>();
     command.add("java");
@@ -251,10 +263,11 @@ final class PodManifests {
     command.add(BOOT_CLASS);
 
     List<EnvVar> env = new ArrayList<>();
-    // A registry image's recipe variables, under the container's own (as on a built image).
+    // The image's recipe variables, under the container's own (as on the local backend).
     spec
         .registryImage()
         .map(ContainerSpec.RegistryImage::environment)
+        .or(() -> shipped.map(ShippedImage::env))
         .orElse(Map.of())
         .entrySet()
         .stream()
@@ -266,7 +279,14 @@ final class PodManifests {
         .sorted()
         .forEach(k -> env.add(new EnvVar(k, spec.environment().get(k), null)));
     env.add(new EnvVar(JAR_URL, settings.jarUrl(), null));
-    env.add(new EnvVar(CLASSPATH, classpath(spec), null));
+    env.add(new EnvVar(CLASSPATH, classpath(spec, shipped), null));
+    shipped
+        .flatMap(ShippedImage::files)
+        .ifPresent(
+            files -> {
+              env.add(new EnvVar(IMAGE_FILES, files, null));
+              env.add(new EnvVar(IMAGE_FILES_DIR, IMAGE_DIR, null));
+            });
     env.add(new EnvVar(CONTROL_PLANE_ADDRESS, settings.controlPlane(), null));
     env.add(new EnvVar(CONTROL_PLANE_CERT, settings.certificatePem(), null));
     secretVariables(spec)
@@ -297,6 +317,10 @@ final class PodManifests {
             .build());
     mounts.add(new VolumeMountBuilder().withName("cache").withMountPath(CACHE_DIR).build());
     volumes.add(new VolumeBuilder().withName("cache").withNewEmptyDir().endEmptyDir().build());
+    if (shipped.flatMap(ShippedImage::files).isPresent()) {
+      mounts.add(new VolumeMountBuilder().withName("image").withMountPath(IMAGE_DIR).build());
+      volumes.add(new VolumeBuilder().withName("image").withNewEmptyDir().endEmptyDir().build());
+    }
     int v = 0;
     for (var m : spec.volumes().entrySet()) {
       String volumeName = "volume-" + v++;
@@ -339,9 +363,8 @@ final class PodManifests {
         .withAffinity(affinity(r, gpuProducts).orElse(null))
         .addNewContainer()
         .withName(CONTAINER_NAME)
-        .withImage(image(spec, settings))
-        .withWorkingDir(
-            spec.registryImage().flatMap(ContainerSpec.RegistryImage::workdir).orElse(null))
+        .withImage(image(spec, shipped, settings))
+        .withWorkingDir(workingDir(spec, shipped).orElse(null))
         .withCommand(command)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .withEnv(env)
@@ -356,15 +379,35 @@ final class PodManifests {
         .build();
   }
 
-  /** The image a container's pod runs: its function's registry image, else the configured one. */
-  static String image(ContainerSpec spec, KubernetesSettings settings) {
+  /**
+   * The image a container's pod runs: its function's registry image, the configured JDK image of
+   * its built image's version, else the configured one.
+   */
+  static String image(
+      ContainerSpec spec, Optional<ShippedImage> shipped, KubernetesSettings settings) {
     return spec.registryImage()
         .map(ContainerSpec.RegistryImage::reference)
+        .or(() -> shipped.map(s -> settings.jdkImage(s.javaFeature())))
         .orElse(settings.image());
   }
 
-  /** The classpath as the jars' digests joined by ',', in order. */
-  private static String classpath(ContainerSpec spec) {
+  /**
+   * The working directory of a container's pod: its registry image's, or for a built image its
+   * working directory in the unpacked file tree (the container runtime creates it before the pod
+   * boot fills the tree); empty for the image's own.
+   */
+  private static Optional<String> workingDir(ContainerSpec spec, Optional<ShippedImage> shipped) {
+    return spec.registryImage()
+        .flatMap(ContainerSpec.RegistryImage::workdir)
+        .or(
+            () ->
+                shipped
+                    .filter(s -> s.files().isPresent())
+                    .map(s -> s.workdir().isEmpty() ? IMAGE_DIR : IMAGE_DIR + "/" + s.workdir()));
+  }
+
+  /** The classpath, then the built image's jars, as the jars' digests joined by ',', in order. */
+  private static String classpath(ContainerSpec spec, Optional<ShippedImage> shipped) {
     List<String> digests = new ArrayList<>();
     for (ClasspathEntry e : spec.classpath()) {
       switch (e) {
@@ -377,6 +420,7 @@ final class PodManifests {
                     + " Kubernetes backend runs only stored jars (deploy the app to the server)");
       }
     }
+    shipped.ifPresent(s -> digests.addAll(s.jars()));
     return String.join(",", digests);
   }
 

@@ -7,11 +7,14 @@ import static org.awaitility.Awaitility.await;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.backend.ClasspathEntry;
 import dev.skiff.server.backend.ContainerHandle;
+import dev.skiff.server.backend.ContainerImage;
 import dev.skiff.server.backend.ContainerSpec;
 import dev.skiff.server.backend.ContainerStartException;
+import dev.skiff.server.backend.ImageResolver;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.backend.Resources;
+import dev.skiff.server.backend.ShippedImage;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -52,10 +55,15 @@ class KubernetesBackendTest {
   }
 
   private KubernetesBackend backend(Duration startWait) {
+    return backend(startWait, ImageResolver.none());
+  }
+
+  private KubernetesBackend backend(Duration startWait, ImageResolver images) {
     KubernetesSettings settings =
         new KubernetesSettings(
             NS,
             "eclipse-temurin:21-jre",
+            "eclipse-temurin:{feature}-jre",
             Optional.of("nfs"),
             "1Gi",
             "cp-1",
@@ -66,7 +74,11 @@ class KubernetesBackendTest {
             Duration.ofSeconds(5));
     backend =
         new KubernetesBackend(
-            server.createClient(), settings, List.of("-Xshare:auto"), () -> new byte[] {1, 2, 3});
+            server.createClient(),
+            settings,
+            List.of("-Xshare:auto"),
+            images,
+            () -> new byte[] {1, 2, 3});
     return backend;
   }
 
@@ -449,22 +461,88 @@ class KubernetesBackendTest {
   }
 
   @Test
-  void aBuiltImageIsRefusedNamingIt() {
-    ContainerSpec base = spec("c-1", Map.of(), Resources.NONE);
-    ContainerSpec withImage =
-        new ContainerSpec(
-            base.containerId(),
-            base.classpath(),
-            base.environment(),
-            base.volumes(),
-            Optional.of("im-debian"),
-            base.reach(),
-            base.resources());
-
-    assertThatThrownBy(() -> backend().start(withImage, (s, l) -> {}))
+  void anUnknownBuiltImageIsRefusedNamingIt() {
+    assertThatThrownBy(() -> backend().start(onImage("im-gone"), (s, l) -> {}))
         .isInstanceOf(ContainerStartException.class)
-        .hasMessageContaining("im-debian")
-        .hasMessageContaining("registry images only");
+        .hasMessageContaining("image im-gone is not built on this control plane");
+  }
+
+  @Test
+  void aBuiltImageThatCannotBeShippedIsRefusedWithTheReason() {
+    ImageResolver debianOnly =
+        new ImageResolver() {
+          @Override
+          public Optional<ContainerImage> find(String id) {
+            return Optional.empty();
+          }
+
+          @Override
+          public Optional<ShippedImage> ship(String id) {
+            throw new IllegalArgumentException("image " + id + " is a Debian image");
+          }
+        };
+
+    assertThatThrownBy(
+            () ->
+                backend(Duration.ofMillis(100), debianOnly)
+                    .start(onImage("im-debian"), (s, l) -> {}))
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("image im-debian is a Debian image");
+    assertThat(pod("c-1")).isNull();
+  }
+
+  @Test
+  void aBuiltJdkImageRunsOnItsJdkImageWithItsJarsEnvironmentAndFiles() {
+    String libJar = "b".repeat(64);
+    String files = "c".repeat(64);
+    ImageResolver shipping =
+        new ImageResolver() {
+          @Override
+          public Optional<ContainerImage> find(String id) {
+            return Optional.empty();
+          }
+
+          @Override
+          public Optional<ShippedImage> ship(String id) {
+            return Optional.of(
+                new ShippedImage(
+                    17,
+                    List.of(libJar),
+                    Optional.of(files),
+                    "app",
+                    Map.of("GREETING", "from the image", "SKIFF_APP_NAME", "not the image's")));
+          }
+        };
+
+    backend(Duration.ofMillis(100), shipping).start(onImage("im-jdk"), (s, l) -> {});
+
+    var container = pod("c-1").getSpec().getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo("eclipse-temurin:17-jre");
+    assertThat(container.getWorkingDir()).isEqualTo("/skiff/image/app");
+    Map<String, String> env = new LinkedHashMap<>();
+    container.getEnv().stream()
+        .filter(e -> e.getValue() != null)
+        .forEach(e -> env.put(e.getName(), e.getValue()));
+    assertThat(env)
+        .containsEntry("SKIFF_CLASSPATH", JAR + "," + libJar)
+        .containsEntry("SKIFF_IMAGE_FILES", files)
+        .containsEntry("SKIFF_IMAGE_DIR", "/skiff/image")
+        .containsEntry("GREETING", "from the image")
+        .containsEntry("SKIFF_APP_NAME", "shop");
+    assertThat(container.getVolumeMounts())
+        .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/skiff/image"));
+  }
+
+  private static ContainerSpec onImage(String imageId) {
+    ContainerSpec base = spec("c-1", Map.of(), Resources.NONE);
+    return new ContainerSpec(
+        base.containerId(),
+        base.classpath(),
+        base.environment(),
+        base.volumes(),
+        Optional.of(imageId),
+        base.reach(),
+        base.resources());
   }
 
   @Test
