@@ -10,6 +10,7 @@ import dev.skiff.internal.PayloadCodec;
 import dev.skiff.internal.ServerTrust;
 import dev.skiff.internal.SkiffClient;
 import dev.skiff.internal.container.ContainerMain;
+import dev.skiff.proto.AddLocalStep;
 import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.Assignment;
 import dev.skiff.proto.CallRequest;
@@ -22,13 +23,20 @@ import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionRef;
+import dev.skiff.proto.ImageApiGrpc;
+import dev.skiff.proto.ImageBuildEvent;
+import dev.skiff.proto.ImageFile;
+import dev.skiff.proto.ImageRecipe;
+import dev.skiff.proto.ImageStep;
 import dev.skiff.proto.Ready;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.WebEndpointDef;
 import dev.skiff.server.auth.TokenInterceptor;
 import dev.skiff.server.backend.ClasspathEntry;
+import dev.skiff.server.backend.ShippedImage;
 import dev.skiff.server.backend.kubernetes.PodBootJar;
 import dev.skiff.server.deploy.JarStore;
+import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.runtime.ControlPlaneConfig;
 import dev.skiff.server.store.InMemoryStore;
 import dev.skiff.server.testing.FakeBackend;
@@ -218,6 +226,27 @@ class RemoteContainersTest {
                             .build())
                     .get(10, TimeUnit.SECONDS))
         .hasMessageContaining("app '_skiff' cannot have web endpoints");
+  }
+
+  @Test
+  void jarEndpointServesWhatAnImageShippedToContainersOfAppsOnThatImageOnly() throws Exception {
+    String imageId = buildImage("a note");
+    deploy("other", List.of(storeJar("other.jar")), "");
+    deploy("pods", List.of(storeJar("used.jar")), imageId);
+    call("pods");
+    FakeBackend.Puppet onImage = awaitPuppet();
+    assertThat(onImage.spec.image()).contains(imageId);
+    // What the Kubernetes backend does when it starts the container's pod.
+    ShippedImage shipped = ImageStore.resolver(dataDir).ship(imageId).orElseThrow();
+    String files = shipped.files().orElseThrow();
+    call("other");
+    await().atMost(Duration.ofSeconds(10)).until(() -> backend.started.size() == 2);
+    String otherToken = backend.started.get(1).env("SKIFF_TOKEN");
+
+    HttpResponse<byte[]> ok = get(files, Optional.of(onImage.env("SKIFF_TOKEN")));
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body()).isEqualTo(Files.readAllBytes(ImageStore.shippedFile(dataDir, files)));
+    assertThat(get(files, Optional.of(otherToken)).statusCode()).isEqualTo(403);
   }
 
   @Test
@@ -421,12 +450,22 @@ class RemoteContainersTest {
   }
 
   private void deploy(List<String> jars, String className, String method) throws Exception {
+    deploy("pods", jars, className, method, "");
+  }
+
+  private void deploy(String app, List<String> jars, String imageId) throws Exception {
+    deploy(app, jars, "com.example.Missing", "f", imageId);
+  }
+
+  private void deploy(
+      String app, List<String> jars, String className, String method, String imageId)
+      throws Exception {
     client()
         .deployApp(
             DeployAppRequest.newBuilder()
                 .setApp(
                     CreateAppRequest.newBuilder()
-                        .setAppName("pods")
+                        .setAppName(app)
                         .addFunctions(
                             FunctionDef.newBuilder()
                                 .setName("f")
@@ -434,17 +473,50 @@ class RemoteContainersTest {
                                 .setMethodName(method)
                                 .setMethodDescriptor("(Ljava/lang/String;)Ljava/lang/String;")
                                 .setConcurrentInputs(1)
-                                .setMaxContainers(1)))
+                                .setMaxContainers(1)
+                                .setImageId(imageId)))
                 .addAllJars(jars)
                 .build())
         .get(30, TimeUnit.SECONDS);
   }
 
+  /** Builds a JDK image with one added file on the control plane; its id. */
+  private String buildImage(String note) {
+    ImageRecipe recipe =
+        ImageRecipe.newBuilder()
+            .addSteps(ImageStep.newBuilder().setJdk(Runtime.version().feature()))
+            .addSteps(
+                ImageStep.newBuilder()
+                    .setAddLocal(
+                        AddLocalStep.newBuilder()
+                            .setSource("/src/note.txt")
+                            .setTarget("note.txt")
+                            .addFiles(
+                                ImageFile.newBuilder().setContent(ByteString.copyFromUtf8(note)))))
+            .build();
+    var events =
+        ImageApiGrpc.newBlockingStub(channel(plane.target(), plane.token())).buildImage(recipe);
+    String id = "";
+    while (events.hasNext()) {
+      ImageBuildEvent e = events.next();
+      if (e.hasBuilt()) {
+        id = e.getBuilt().getImageId();
+      } else if (e.hasFailed()) {
+        throw new IllegalStateException("the image did not build: " + e.getFailed());
+      }
+    }
+    return id;
+  }
+
   private ListenableFuture<Result> call() {
+    return call("pods");
+  }
+
+  private ListenableFuture<Result> call(String app) {
     return client()
         .call(
             CallRequest.newBuilder()
-                .setFunction(FunctionRef.newBuilder().setAppName("pods").setFunctionName("f"))
+                .setFunction(FunctionRef.newBuilder().setAppName(app).setFunctionName("f"))
                 .build());
   }
 

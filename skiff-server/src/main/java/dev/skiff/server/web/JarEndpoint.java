@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  * machine fetches the stored jars of its app's classpath, and what its app's built images shipped
  * (their jars and the archives of their files), by content hash (the Kubernetes backend's {@code
  * PodBoot}). It answers only a container's token ({@code Authorization: Bearer}), and only with
- * files that container's app uses: 401 for no token, an unknown one, the client token
- * or a web token; 403 for a stored jar the app does not use; 404 for a path that names no jar or a
- * jar not stored; 405 for another method. What it decides is an {@link Answer}; the gateway sends
- * it, streaming a jar from its file.
+ * files that container's app uses: 401 for no token, an unknown one, the client token or a web
+ * token; 403 for a stored jar the app does not use; 404 for a path that names no jar or a jar not
+ * stored; 405 for another method. What it decides is an {@link Answer}; the gateway sends it,
+ * streaming a jar from its file.
  *
  * <p>The endpoint lives under {@value #RESERVED}, which the gateway checks before any app's route:
  * app names start with a letter or digit, so no app is served there, and no route can shadow it.
