@@ -24,6 +24,7 @@ import dev.skiff.server.backend.Placement;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.cluster.Forwarding;
 import dev.skiff.server.cluster.Ownership;
+import dev.skiff.server.dashboard.Dashboard;
 import dev.skiff.server.deploy.CrossAppCalls;
 import dev.skiff.server.deploy.Deployments;
 import dev.skiff.server.deploy.JarStore;
@@ -53,11 +54,15 @@ import dev.skiff.server.web.JarEndpoint;
 import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
 import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -130,6 +135,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final AppDirectory apps;
   private final Server server;
   private final Server inProcess;
+  private final ManagedChannel dashboardChannel;
   private final ContainerSocket containerSocket;
   private final Server containerServer;
   private final Optional<Server> containerTcpServer;
@@ -351,6 +357,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         });
     this.images =
         ImageStore.in(config.buildDirectory(), clock, backend.capabilities(), store.sharedBytes());
+    SecretStore secretStore = SecretStore.open(config.dataDir());
     apps.addListener(schedules);
     apps.addListener(web);
     this.leases = listen.appLease().map(l -> new AppLeases(apps, l, System::nanoTime));
@@ -435,7 +442,7 @@ final class ControlPlane implements EmbeddedControlPlane {
                 images,
                 calls,
                 deployments,
-                SecretStore.open(config.dataDir()),
+                secretStore,
                 volumes,
                 leases,
                 this::clusterStatus),
@@ -486,8 +493,9 @@ final class ControlPlane implements EmbeddedControlPlane {
     // The same services without a socket, for a client in this JVM: its calls skip the loopback
     // round trip and the encoding of messages (an embedded control plane's own SDK client).
     this.inProcessName = "skiff-" + UUID.randomUUID();
-    InProcessServerBuilder local =
-        InProcessServerBuilder.forName(inProcessName).directExecutor().intercept(interceptor);
+    InProcessServerBuilder local = InProcessServerBuilder.forName(inProcessName).directExecutor();
+    forwarding.ifPresent(local::intercept); // the dashboard's calls reach every replica's apps
+    local.intercept(interceptor);
     listen.tls().ifPresent(c -> socket.sslContext(c.grpc()));
     services.forEach(socket::addService);
     services.forEach(local::addService);
@@ -560,6 +568,14 @@ final class ControlPlane implements EmbeddedControlPlane {
             ? InetAddress.getLoopbackAddress().getHostAddress()
             : listen.address().getAddress().getHostAddress();
     this.target = host + ":" + server.getPort();
+    // The dashboard reads and acts through the client API, as the CLI does, in this JVM.
+    Metadata bearer = new Metadata();
+    bearer.put(TokenInterceptor.AUTHORIZATION, "Bearer " + tokens.clientToken());
+    this.dashboardChannel =
+        InProcessChannelBuilder.forName(inProcessName)
+            .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer))
+            .build();
+    web.serveUi(new Dashboard(tokens.clientToken(), dashboardChannel, secretStore::list, clock));
     this.containerTarget =
         containerTcpServer.map(
             s ->
@@ -785,6 +801,7 @@ final class ControlPlane implements EmbeddedControlPlane {
     }
     awaitContainerExits(config.stopGrace());
     backend.close();
+    dashboardChannel.shutdownNow();
     inProcess.shutdownNow();
     containerServer.shutdownNow();
     containerTcpServer.ifPresent(Server::shutdownNow);

@@ -12,6 +12,7 @@ import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.CreateAppResponse;
+import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.ListAppsRequest;
 import dev.skiff.proto.ListAppsResponse;
 import dev.skiff.proto.LookupFunctionRequest;
@@ -213,6 +214,18 @@ final class AppsApi {
     Statuses.respond(
         response,
         () -> {
+          if (!request.getAppId().isEmpty()) {
+            FunctionInputs f =
+                access.resolve(
+                    FunctionRef.newBuilder()
+                        .setAppId(request.getAppId())
+                        .setFunctionName(request.getFunctionName())
+                        .build());
+            return LookupFunctionResponse.newBuilder()
+                .setAppId(request.getAppId())
+                .setFunction(f.def())
+                .build();
+          }
           RunningApp app = access.deployed().current(request.getAppName());
           access.authorizeCall(app.spec().id());
           FunctionInputs f =

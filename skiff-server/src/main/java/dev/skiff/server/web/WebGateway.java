@@ -128,7 +128,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <p><b>The gateway's own paths</b> start with {@code /_skiff/} and are answered before any route
  * (app names start with a letter or digit): the jar endpoint {@code GET /_skiff/jars/<sha256>}
  * ({@link JarEndpoint}), from which pods on other machines fetch their app's jars with their
- * container token. Thread-safe.
+ * container token, and the dashboard's pages at {@code /} and under {@code /_skiff/ui/} ({@link
+ * WebUi}). Thread-safe.
  */
 public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebGateway.class.getName());
@@ -199,6 +200,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private final String baseUrl;
   private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
   private volatile Optional<Elsewhere> elsewhere = Optional.empty();
+  private volatile WebUi ui;
   // The clients that forward to other replicas, by the certificate they trust ("": plain HTTP).
   private final ConcurrentHashMap<String, HttpClient> peers = new ConcurrentHashMap<>();
 
@@ -247,6 +249,30 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
           "server",
           ":status",
           FORWARDED_BY.toLowerCase(Locale.ROOT));
+
+  /**
+   * Serves {@code pages} at {@code /} and under {@link WebUi#PREFIX}; until called, those paths are
+   * answered as any other (404).
+   */
+  public void serveUi(WebUi pages) {
+    this.ui = pages;
+  }
+
+  private static void serveUi(WebUi pages, JettyUiExchange exchange) {
+    try {
+      pages.serve(exchange);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "web pages failed on " + exchange.path(), e);
+    }
+    if (!exchange.answered()) {
+      exchange.respond(
+          500,
+          Map.of(),
+          "text/plain;charset=utf-8",
+          "internal error in Skiff's web pages; see the server's log"
+              .getBytes(StandardCharsets.UTF_8));
+    }
+  }
 
   /**
    * Serves the stored jars of {@code jars} at {@code /_skiff/jars/<sha256>} to containers of the
@@ -321,7 +347,13 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
         new Handler.Abstract() {
           @Override
           public boolean handle(Request request, Response response, Callback callback) {
-            WebGateway.this.handle(request, response, callback);
+            String path = request.getHttpURI().getPath();
+            WebUi pages = ui;
+            if (pages != null && (path.equals("/") || path.startsWith(WebUi.PREFIX))) {
+              serveUi(pages, new JettyUiExchange(request, response, callback));
+            } else {
+              WebGateway.this.handle(request, response, callback);
+            }
             return true;
           }
         });
