@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       SecretCommand.class,
       VolumeCommand.class,
       TokenCommand.class,
+      DashboardCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -13,6 +13,11 @@ import dev.skiff.RunOptions;
 import dev.skiff.ScheduledRun;
 import dev.skiff.testing.SkiffExtension;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,6 +93,20 @@ class ServerCommandsTest {
 
   private static CliProcess.Result skiff(String... args) {
     return CliProcess.run(home, server(), DEADLINE, args);
+  }
+
+  @Test
+  void dashboardPrintsTheUrlOfTheDashboardWhichAsksForALogin() throws Exception {
+    CliProcess.Result dashboard = skiff("dashboard", "--no-open");
+    assertThat(dashboard.exitCode()).as(dashboard.err()).isZero();
+    String url = dashboard.out().strip();
+    assertThat(url).matches("http://127\\.0\\.0\\.1:\\d+/_skiff/ui/");
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      HttpResponse<String> page =
+          http.send(HttpRequest.newBuilder(URI.create(url)).build(), BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(303);
+      assertThat(page.headers().firstValue("Location")).contains("/_skiff/ui/login");
+    }
   }
 
   @Test
