@@ -46,6 +46,22 @@ public interface ContainerHandle {
     return Optional.empty();
   }
 
+  /**
+   * What the container has used so far, where its backend can tell (a local process tree: from
+   * {@code /proc}); empty otherwise. It reads the system, so callers do not hold locks around it.
+   */
+  default Optional<Usage> usage() {
+    return Optional.empty();
+  }
+
+  /**
+   * What a container used.
+   *
+   * @param cpuMillis CPU time of all its processes, user and system, in milliseconds
+   * @param memoryBytes their resident memory now
+   */
+  record Usage(long cpuMillis, long memoryBytes) {}
+
   /** The last lines (at most 50) that the container wrote to stderr, oldest first. */
   List<String> stderrTail();
 }

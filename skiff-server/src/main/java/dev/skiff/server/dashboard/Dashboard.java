@@ -444,32 +444,45 @@ public final class Dashboard implements WebUi {
     return h;
   }
 
-  private static void containers(Html h, String appId, AppStatus status) {
-    List<String[]> rows = new ArrayList<>();
+  private void containers(Html h, String appId, AppStatus status) {
+    List<ContainerStatus> all = new ArrayList<>();
+    List<String> functions = new ArrayList<>();
     for (FunctionStatus f : status.getFunctionsList()) {
       for (ContainerStatus c : f.getContainersList()) {
-        rows.add(
-            new String[] {
-              c.getContainerId(),
-              f.getFunctionName(),
-              state(c.getState()),
-              Integer.toString(c.getRunningInputs())
-            });
+        all.add(c);
+        functions.add(f.getFunctionName());
       }
     }
     for (ContainerStatus c : status.getWarmContainersList()) {
-      rows.add(new String[] {c.getContainerId(), "(warm pool)", state(c.getState()), "0"});
+      all.add(c);
+      functions.add("(warm pool)");
     }
-    if (rows.isEmpty()) {
+    if (all.isEmpty()) {
       h.raw("<p>No container runs.</p>");
       return;
     }
+    long now = clock.millis();
     h.raw("<div class=\"scroll\"><table id=\"containers\">");
-    h.head("Container", "Function", "State", "Running inputs", "");
+    h.head("Container", "Function", "State", "Inputs", "Up", "CPU time", "Memory", "");
     h.raw("<tbody>");
-    for (String[] r : rows) {
-      h.raw("<tr>").cell(r[0]).cell(r[1]).cell(r[2]).cell(r[3]).raw("<td>");
-      h.link(PREFIX + "logs?app=" + Html.q(appId) + "&container=" + Html.q(r[0]), "logs");
+    for (int i = 0; i < all.size(); i++) {
+      ContainerStatus c = all.get(i);
+      h.raw("<tr").attr("data-container", c.getContainerId()).raw(">");
+      h.cell(c.getContainerId()).cell(functions.get(i)).cell(state(c.getState()));
+      h.cell(c.getRunningInputs());
+      h.cell(
+          c.getCreatedAtMs() == 0
+              ? "-"
+              : Html.duration(Duration.ofMillis(Math.max(0, now - c.getCreatedAtMs()))));
+      h.cell(c.hasCpuMillis() ? Html.duration(Duration.ofMillis(c.getCpuMillis())) : "-");
+      h.cell(
+          c.hasMemoryBytes()
+              ? String.format("%.0f MiB", c.getMemoryBytes() / (1024.0 * 1024.0))
+              : "-");
+      h.raw("<td>");
+      h.link(
+          PREFIX + "logs?app=" + Html.q(appId) + "&container=" + Html.q(c.getContainerId()),
+          "logs");
       h.raw("</td></tr>");
     }
     h.raw("</tbody></table></div>");

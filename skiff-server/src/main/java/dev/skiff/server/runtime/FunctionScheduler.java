@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -365,6 +366,8 @@ public final class FunctionScheduler extends ContainerReports {
   /** What the function runs now: its containers and their states, and what the autoscaler wants. */
   @Override
   public FunctionStatus status() {
+    FunctionStatus.Builder status;
+    Map<String, ContainerHandle> handles = new HashMap<>();
     lock.lock();
     try {
       Instant now = ctx.ticker().instant();
@@ -378,7 +381,7 @@ public final class FunctionScheduler extends ContainerReports {
         waiting += held.size();
         why = held.stream().findFirst();
       }
-      FunctionStatus.Builder status =
+      status =
           FunctionStatus.newBuilder()
               .setFunctionName(name)
               .setQueuedInputs(load.queued())
@@ -395,8 +398,19 @@ public final class FunctionScheduler extends ContainerReports {
               .setWaitingContainers(Math.max(0, waiting))
               .setWaitingReason(why.orElse(""));
       for (ContainerLoad c : load.containers()) {
-        status.addContainers(
+        Container held = containers.get(c.id());
+        // The container's age on the ticker, which never steps, as a time on the wall clock.
+        ContainerStatus.Builder container =
             ContainerStatus.newBuilder()
+                .setCreatedAtMs(
+                    held == null
+                        ? 0
+                        : ctx.clock().millis() - Duration.between(held.createdAt, now).toMillis());
+        if (held != null) {
+          held.handle.ifPresent(h -> handles.put(c.id(), h));
+        }
+        status.addContainers(
+            container
                 .setContainerId(c.id())
                 .setState(
                     switch (c.state()) {
@@ -407,9 +421,16 @@ public final class FunctionScheduler extends ContainerReports {
                     })
                 .setRunningInputs(c.running()));
       }
-      return status.build();
     } finally {
       lock.unlock();
     }
+    // What each container used, read from the system without the lock.
+    for (ContainerStatus.Builder c : status.getContainersBuilderList()) {
+      ContainerHandle h = handles.get(c.getContainerId());
+      if (h != null) {
+        h.usage().ifPresent(u -> c.setCpuMillis(u.cpuMillis()).setMemoryBytes(u.memoryBytes()));
+      }
+    }
+    return status.build();
   }
 }

@@ -83,6 +83,9 @@ class DashboardTest {
       row(browser, "apps", "dashboard-test").findElement(By.linkText("dashboard-test")).click();
       assertThat(browser.driver.findElement(By.id("functions")).getText())
           .contains("greet", "fail", "withSecrets");
+      // Each container with its function, state, uptime, CPU time and memory.
+      assertThat(browser.driver.findElement(By.id("containers")).getText())
+          .containsPattern("c-\\w+ greet idle 0 [\\d.]+ (ms|s|min)[^\\n]* \\d+ MiB logs");
       browser.screenshot("app");
 
       // A function: its options, and an autoscaler change that takes effect.

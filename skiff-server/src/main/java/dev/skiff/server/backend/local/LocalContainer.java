@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,6 +38,11 @@ final class LocalContainer implements ContainerHandle {
     this.id = id;
     this.process = process;
     this.sandboxed = sandboxed;
+  }
+
+  @Override
+  public Optional<Usage> usage() {
+    return process.isAlive() ? ProcessTreeUsage.of(process.toHandle()) : Optional.empty();
   }
 
   /** The process, for the backend that watches it. */
