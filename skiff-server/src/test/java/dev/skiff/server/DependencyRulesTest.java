@@ -51,6 +51,7 @@ class DependencyRulesTest {
     MAY_USE.put("schedule", List.of("common", "runtime"));
     MAY_USE.put("web", List.of("common", "auth", "runtime", "store.."));
     MAY_USE.put("dashboard", List.of("web", "secrets"));
+    MAY_USE.put("activity", List.of());
     MAY_USE.put("cluster", List.of("auth", "store.."));
     MAY_USE.put(
         "deploy",
