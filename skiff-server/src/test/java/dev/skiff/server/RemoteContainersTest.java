@@ -123,7 +123,8 @@ class RemoteContainersTest {
             Optional.empty(),
             ServerLimits.defaults(),
             Optional.empty(),
-            Optional.of(loopback)));
+            Optional.of(loopback),
+            Optional.empty()));
   }
 
   @AfterEach

@@ -25,6 +25,7 @@ import dev.skiff.server.backend.ResourceRequest.GpuChoice;
 import dev.skiff.server.backend.Resources;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.WarmPool;
 import dev.skiff.server.testing.FakeBackend;
@@ -84,7 +85,8 @@ class FunctionSchedulerTest {
           () -> new ContainerEndpoint(Path.of("/tmp/test-control.sock")),
           new AtomicLong(),
           WarmPool.disabled(),
-          capacity);
+          capacity,
+          Metrics.create());
 
   private static FunctionDef.Builder def() {
     return FunctionDef.newBuilder()
