@@ -197,10 +197,13 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
-  /** Where the gateway says it is alive, is ready, and serves the control plane's meters. */
+  /** Where the gateway says it is alive: 200 while it serves. */
   static final String HEALTHZ = "/healthz";
 
+  /** Where it says whether the control plane is ready ({@link Operations#readiness()}). */
   static final String READYZ = "/readyz";
+
+  /** Where it serves the control plane's meters ({@link Operations#metrics()}). */
   static final String METRICS = "/metrics";
 
   private static final String PLAIN_TEXT = "text/plain; charset=utf-8";
