@@ -78,6 +78,17 @@ class MetricsTest {
   }
 
   @Test
+  void theJvmsAndTheProcesssStandardMetersComeAlong() {
+    assertThat(metrics.scrape())
+        .contains("jvm_memory_used_bytes{")
+        .contains("jvm_threads_live_threads ")
+        .contains("jvm_classes_loaded_classes ")
+        .contains("system_cpu_count ")
+        .contains("process_uptime_seconds ")
+        .contains("process_start_time_seconds ");
+  }
+
+  @Test
   void scheduleLagAndStoreCommitsAreHistograms() {
     metrics.scheduleFired(Duration.ofMillis(5));
     metrics.storeCommitted(Duration.ofMillis(2).toNanos());
