@@ -159,6 +159,8 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Metrics metrics = Metrics.create();
   // The store's readiness check in flight or last done; probes share one that has not answered.
   private final AtomicReference<CompletableFuture<Void>> storeCheck = new AtomicReference<>();
+  // Set once the constructor is done: deployed apps are restored, the tick runs.
+  private volatile boolean upAndRunning;
 
   /** How long {@code /readyz} waits for the store to answer its trivial query. */
   static final Duration READY_DEADLINE = Duration.ofSeconds(2);
@@ -608,6 +610,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         new ScheduledThreadPoolExecutor(
             1, Thread.ofPlatform().name("skiff-sweeper").daemon().factory());
     sweeper.scheduleWithFixedDelay(this::sweep, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    upAndRunning = true;
     LOG.log(Level.DEBUG, "control plane listening on {0}", target);
   }
 
@@ -640,13 +643,16 @@ final class ControlPlane implements EmbeddedControlPlane {
   }
 
   /**
-   * Why the control plane is not ready to serve, if it is not ({@code /readyz}): it is stopping,
-   * its store did not answer a trivial query within {@link #READY_DEADLINE}, or its backend cannot
-   * start containers. The query runs on a thread of its own; probes that come while one is
-   * unanswered wait for that one instead of starting another, so a store that hangs holds one
-   * thread, not one per probe.
+   * Why the control plane is not ready to serve, if it is not ({@code /readyz}): it is still
+   * starting (restoring deployed apps), it is stopping, its store did not answer a trivial query
+   * within {@link #READY_DEADLINE}, or its backend cannot start containers. The query runs on a
+   * thread of its own; probes that come while one is unanswered wait for that one instead of
+   * starting another, so a store that hangs holds one thread, not one per probe.
    */
   Optional<String> notReady() {
+    if (!upAndRunning) {
+      return Optional.of("the control plane is starting: deployed apps are being restored");
+    }
     if (closed.get()) {
       return Optional.of("the control plane is stopping");
     }
