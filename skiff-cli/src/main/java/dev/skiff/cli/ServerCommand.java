@@ -233,6 +233,15 @@ final class ServerCommand implements Callable<Integer> {
   Path databasePasswordFile;
 
   @Option(
+      names = "--metrics-token-file",
+      paramLabel = "FILE",
+      description =
+          "The web port's /metrics requires the token in FILE (its first line) as"
+              + " 'Authorization: Bearer TOKEN'; without it, /metrics is open (app and function"
+              + " names, counts and timings only). See docs/metrics.md.")
+  Path metricsTokenFile;
+
+  @Option(
       names = "--replica-id",
       paramLabel = "ID",
       description =
@@ -353,6 +362,10 @@ final class ServerCommand implements Callable<Integer> {
     if (databasePasswordFile != null) {
       args.add("--database-password-file");
       args.add(databasePasswordFile.toString());
+    }
+    if (metricsTokenFile != null) {
+      args.add("--metrics-token-file");
+      args.add(metricsTokenFile.toString());
     }
     SkiffServer.main(args.toArray(String[]::new)); // returns when the server is stopped
     return 0;

@@ -33,6 +33,7 @@ import dev.skiff.server.files.VolumeStore;
 import dev.skiff.server.image.ImageStore;
 import dev.skiff.server.logs.LogFanout;
 import dev.skiff.server.logs.StoredLogs;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.AppLeases;
 import dev.skiff.server.runtime.Container;
@@ -162,6 +163,14 @@ final class ControlPlane implements EmbeddedControlPlane {
   // sweeps for as long); written by the sweeper thread only.
   private volatile Instant lastSweep;
   private final Duration sweepEvery;
+  private final Metrics metrics = Metrics.create();
+  // The store's readiness check in flight or last done; probes share one that has not answered.
+  private final AtomicReference<CompletableFuture<Void>> storeCheck = new AtomicReference<>();
+  // Set once the constructor is done: deployed apps are restored, the tick runs.
+  private volatile boolean upAndRunning;
+
+  /** How long {@code /readyz} waits for the store to answer its trivial query. */
+  static final Duration READY_DEADLINE = Duration.ofSeconds(2);
 
   /**
    * How a control plane listens and what it keeps: where its API and its web gateway bind, its
@@ -170,7 +179,8 @@ final class ControlPlane implements EmbeddedControlPlane {
    * API and web gateway serve TLS with (none: plaintext, which only a loopback address may use),
    * the lease of its ephemeral apps (none: they live until stopped, which suits an embedded control
    * plane, whose clients die with it), its bounds on messages and blobs, and where it listens over
-   * TCP for containers on other machines (none: its containers use the Unix socket only).
+   * TCP for containers on other machines (none: its containers use the Unix socket only), and the
+   * bearer token its web gateway's {@code /metrics} requires (none: open).
    *
    * <p>Only a control plane whose store is {@code durable} (the server) keeps deployed apps, and
    * only it lets finished calls leave memory before their retention (their results are read from
@@ -187,8 +197,12 @@ final class ControlPlane implements EmbeddedControlPlane {
       Optional<Duration> appLease,
       ServerLimits limits,
       Optional<Replication> replication,
-      Optional<InetSocketAddress> containerAddress) {
-    /** How a control plane listens without replicas and without a TCP listener for containers. */
+      Optional<InetSocketAddress> containerAddress,
+      Optional<String> metricsToken) {
+    /**
+     * How a control plane listens without replicas, without a TCP listener for containers, and with
+     * its meters open to whoever reaches its web gateway.
+     */
     Listen(
         InetSocketAddress address,
         InetSocketAddress webAddress,
@@ -209,6 +223,7 @@ final class ControlPlane implements EmbeddedControlPlane {
           tls,
           appLease,
           limits,
+          Optional.empty(),
           Optional.empty(),
           Optional.empty());
     }
@@ -301,8 +316,11 @@ final class ControlPlane implements EmbeddedControlPlane {
             listening::get,
             new AtomicLong(),
             pool,
-            placement);
+            placement,
+            metrics);
     this.apps = new AppDirectory(ctx);
+    metrics.countContainersWith(apps::containerCounts);
+    store.observeCommits(metrics::storeCommitted);
     placement.onRelease(
         () -> {
           try {
@@ -311,7 +329,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             // The control plane is closing: nothing is placed any more.
           }
         });
-    this.schedules = new ScheduleRunner(clock, timer);
+    this.schedules = new ScheduleRunner(clock, timer, metrics::scheduleFired);
     WebTokens webTokens = WebTokens.in(store.tokens(), clock);
     this.web =
         WebGateway.start(
@@ -320,7 +338,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             config.defaultTimeout(),
             listen.limits().web(),
             listen.webAddress(),
-            listen.tls().map(ServerCertificate::jdk));
+            listen.tls().map(ServerCertificate::jdk),
+            new WebGateway.Operations(metrics, this::notReady, listen.metricsToken()));
     web.serveJars(
         new JarEndpoint.Jars() {
           @Override
@@ -621,6 +640,7 @@ final class ControlPlane implements EmbeddedControlPlane {
         new ScheduledThreadPoolExecutor(
             1, Thread.ofPlatform().name("skiff-sweeper").daemon().factory());
     sweeper.scheduleWithFixedDelay(this::sweep, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+    upAndRunning = true;
     LOG.log(Level.DEBUG, "control plane listening on {0}", target);
   }
 
@@ -650,6 +670,53 @@ final class ControlPlane implements EmbeddedControlPlane {
   /** The URL of the web gateway, {@code http://127.0.0.1:PORT} ({@code https} with TLS). */
   String webBaseUrl() {
     return web.baseUrl();
+  }
+
+  /**
+   * Why the control plane is not ready to serve, if it is not ({@code /readyz}): it is still
+   * starting (restoring deployed apps), it is stopping, its store did not answer a trivial query
+   * within {@link #READY_DEADLINE}, or its backend cannot start containers. The query runs on a
+   * thread of its own; probes that come while one is unanswered wait for that one instead of
+   * starting another, so a store that hangs holds one thread, not one per probe.
+   */
+  Optional<String> notReady() {
+    if (!upAndRunning) {
+      return Optional.of("the control plane is starting: deployed apps are being restored");
+    }
+    if (closed.get()) {
+      return Optional.of("the control plane is stopping");
+    }
+    CompletableFuture<Void> check = storeCheck.get();
+    if (check == null || check.isDone()) {
+      CompletableFuture<Void> fresh = new CompletableFuture<>();
+      if (storeCheck.compareAndSet(check, fresh)) {
+        Thread.ofVirtual()
+            .name("skiff-ready-check")
+            .start(
+                () -> {
+                  try {
+                    store.check();
+                    fresh.complete(null);
+                  } catch (RuntimeException e) {
+                    fresh.completeExceptionally(e);
+                  }
+                });
+      }
+      check = storeCheck.get();
+    }
+    try {
+      check.get(READY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return Optional.of(
+          "the store did not answer a trivial query within " + READY_DEADLINE.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      return Optional.of(
+          "the store could not answer a trivial query: " + e.getCause().getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.of("the readiness check was interrupted");
+    }
+    return backend.unavailable().map(why -> "the container backend is unavailable: " + why);
   }
 
   /**

@@ -97,6 +97,9 @@ public final class SkiffServer implements AutoCloseable {
    * @param containerPort the port of the TCP listener for containers on other machines (pods of the
    *     Kubernetes backend), on {@code host}, with the API's TLS; 0: none (containers use the Unix
    *     socket only)
+   * @param metricsTokenFile a file whose first line is the bearer token that the web gateway's
+   *     {@code /metrics} requires; empty: {@code /metrics} is open to whoever reaches the web port
+   *     (it names apps and functions and counts their work; it holds no secret)
    */
   public record Options(
       Path dataDir,
@@ -113,7 +116,8 @@ public final class SkiffServer implements AutoCloseable {
       Duration appLease,
       ServerLimits limits,
       Optional<Database> database,
-      int containerPort) {
+      int containerPort,
+      Optional<Path> metricsTokenFile) {
     /** Checks the container JVM options, the warm-pool cap, the lease and the container port. */
     public Options {
       containerJvmOptions = EmbeddedConfig.checkContainerJvmOptions(containerJvmOptions);
@@ -122,13 +126,14 @@ public final class SkiffServer implements AutoCloseable {
       checkAppLease(appLease, appLease.toString());
       Objects.requireNonNull(limits, "limits");
       Objects.requireNonNull(database, "database");
+      Objects.requireNonNull(metricsTokenFile, "metricsTokenFile");
     }
 
     /**
      * Options with a generated certificate, running containers only in the sandbox of the {@value
      * ContainerBackendProvider#DEFAULT} backend, and the defaults of the warm pool, the lease of
      * ephemeral apps and the limits ({@link ServerLimits#defaults()}), no PostgreSQL database and
-     * no TCP listener for containers.
+     * no TCP listener for containers, and an open {@code /metrics}.
      */
     public Options(
         Path dataDir, String host, int port, int webPort, Duration retention, Path configFile) {
@@ -147,7 +152,8 @@ public final class SkiffServer implements AutoCloseable {
           AppLeases.DEFAULT_LENGTH,
           ServerLimits.defaults(),
           Optional.empty(),
-          0);
+          0,
+          Optional.empty());
     }
 
     /**
@@ -364,7 +370,8 @@ public final class SkiffServer implements AutoCloseable {
                   options.containerPort() == 0
                       ? Optional.empty()
                       : Optional.of(
-                          new InetSocketAddress(address.getAddress(), options.containerPort()))));
+                          new InetSocketAddress(address.getAddress(), options.containerPort())),
+                  metricsToken(options)));
     } catch (RuntimeException e) {
       backend.close();
       store.close();
@@ -603,6 +610,7 @@ public final class SkiffServer implements AutoCloseable {
     Optional<String> replicaId = defaults.database().flatMap(Database::replicaId);
     Optional<Duration> replicaLease = defaults.database().map(Database::lease);
     Optional<String> advertise = defaults.database().flatMap(Database::advertise);
+    Optional<Path> metricsTokenFile = defaults.metricsTokenFile();
     boolean plaintext = defaults.transport() instanceof Transport.Plaintext;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -635,6 +643,7 @@ public final class SkiffServer implements AutoCloseable {
         case "--replica-id" -> replicaId = Optional.of(v);
         case "--replica-lease" -> replicaLease = Optional.of(duration(a, v));
         case "--advertise" -> advertise = Optional.of(checkHostPort(v));
+        case "--metrics-token-file" -> metricsTokenFile = Optional.of(Path.of(v));
         case "--container-jvm-options" ->
             containerJvmOptions = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
         case "--backend" -> backend = ContainerBackendProvider.named(v).name();
@@ -659,7 +668,7 @@ public final class SkiffServer implements AutoCloseable {
                     + " --result-retention,"
                     + " --tls-cert, --tls-key, --plaintext, --allow-unsandboxed, --database,"
                     + " --database-password-file, --replica-id, --replica-lease, --advertise,"
-                    + " --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
+                    + " --metrics-token-file, --container-jvm-options, --backend, --max-warm-containers, --app-lease,"
                     + " --max-message-mib, --max-blob-mib, --blob-quota-mib,"
                     + " --container-memory-mib, --container-pids, --log-rate,"
                     + " --web-max-buffered-mib, --web-max-connections, --web-idle-timeout,"
@@ -713,7 +722,32 @@ public final class SkiffServer implements AutoCloseable {
         appLease,
         limits,
         database,
-        containerPort);
+        containerPort,
+        metricsTokenFile);
+  }
+
+  /**
+   * The token of {@code --metrics-token-file}: the file's first line, stripped.
+   *
+   * @throws IllegalArgumentException if the file cannot be read or its first line is blank
+   */
+  static Optional<String> metricsToken(Options options) {
+    if (options.metricsTokenFile().isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = options.metricsTokenFile().get();
+    String token;
+    try {
+      token = Files.readString(file).lines().findFirst().orElse("").strip();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "could not read --metrics-token-file " + file + ": " + e.getMessage(), e);
+    }
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException(
+          "--metrics-token-file " + file + " holds no token: its first line is empty");
+    }
+    return Optional.of(token);
   }
 
   /**
@@ -816,6 +850,7 @@ public final class SkiffServer implements AutoCloseable {
                             [--web-max-buffered-mib N] [--web-max-connections N]
                             [--web-idle-timeout D] [--web-read-timeout D]
                             [--database URL [--database-password-file FILE]]
+                            [--metrics-token-file FILE]
 
         Runs the Skiff control plane until SIGTERM or SIGINT, keeping deployed apps and spawned
         calls in DIR/skiff.db, or in the PostgreSQL database of --database.
@@ -866,6 +901,9 @@ public final class SkiffServer implements AutoCloseable {
                                   secrets, blobs and volumes stay in DIR
           --database-password-file FILE  read the database password from FILE (its first line)
                                   instead of $SKIFF_DATABASE_PASSWORD
+          --metrics-token-file FILE  the web port's /metrics requires the token in FILE (its
+                                  first line) as 'Authorization: Bearer TOKEN'; without it,
+                                  /metrics is open (app and function names and counts only)
         """);
   }
 

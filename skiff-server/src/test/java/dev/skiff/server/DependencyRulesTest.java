@@ -36,6 +36,7 @@ class DependencyRulesTest {
 
   static {
     MAY_USE.put("common", List.of());
+    MAY_USE.put("metrics", List.of());
     MAY_USE.put("auth", List.of("common"));
     MAY_USE.put("files", List.of("common", "store"));
     MAY_USE.put("secrets", List.of("common"));
@@ -45,11 +46,12 @@ class DependencyRulesTest {
     MAY_USE.put("backend.kubernetes", List.of("backend", "common"));
     MAY_USE.put("store..", List.of("store.."));
     MAY_USE.put(
-        "runtime", List.of("common", "auth", "backend..", "scaling", "image", "files", "logs"));
+        "runtime",
+        List.of("common", "auth", "backend..", "scaling", "image", "files", "logs", "metrics"));
     MAY_USE.put("scaling", List.of("common", "auth", "backend..", "runtime"));
     MAY_USE.put("calls", List.of("common", "runtime", "store.."));
     MAY_USE.put("schedule", List.of("common", "runtime"));
-    MAY_USE.put("web", List.of("common", "auth", "runtime", "store.."));
+    MAY_USE.put("web", List.of("common", "auth", "runtime", "store..", "metrics"));
     MAY_USE.put("dashboard", List.of("web", "secrets"));
     MAY_USE.put("activity", List.of());
     MAY_USE.put("cluster", List.of("auth", "store.."));
@@ -151,6 +153,17 @@ class DependencyRulesTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.eclipse.jetty..", "com.sun.net.httpserver..")
+        .check(server);
+  }
+
+  @Test
+  void onlyTheMetricsPackageUsesMicrometer() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(SERVER + ".metrics")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.micrometer..", "io.prometheus..")
         .check(server);
   }
 

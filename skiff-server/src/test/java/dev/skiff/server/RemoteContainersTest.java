@@ -131,7 +131,8 @@ class RemoteContainersTest {
             Optional.empty(),
             ServerLimits.defaults(),
             Optional.empty(),
-            Optional.of(loopback)));
+            Optional.of(loopback),
+            Optional.empty()));
   }
 
   @AfterEach

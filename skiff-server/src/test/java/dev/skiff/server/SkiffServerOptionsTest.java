@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.server.runtime.ControlPlaneConfig.LogRate;
 import dev.skiff.server.web.WebLimits;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The server's command line. */
 class SkiffServerOptionsTest {
@@ -42,6 +44,22 @@ class SkiffServerOptionsTest {
             () -> SkiffServer.parse(new String[] {"--container-port", "70000"}, DEFAULTS))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("--container-port 70000 is not a port (0..65535)");
+  }
+
+  @Test
+  void metricsAreOpenUnlessATokenFileIsGivenWhoseFirstLineIsTheToken(@TempDir Path dir)
+      throws Exception {
+    assertThat(SkiffServer.metricsToken(DEFAULTS)).isEmpty();
+    Path file = dir.resolve("metrics-token");
+    Files.writeString(file, "  s3cret \nignored\n");
+    SkiffServer.Options o =
+        SkiffServer.parse(new String[] {"--metrics-token-file", file.toString()}, DEFAULTS);
+    assertThat(o.metricsTokenFile()).contains(file);
+    assertThat(SkiffServer.metricsToken(o)).contains("s3cret");
+    Files.writeString(file, "\n");
+    assertThatThrownBy(() -> SkiffServer.metricsToken(o))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--metrics-token-file " + file + " holds no token: its first line is empty");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.skiff.server.backend;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where containers run: child processes on this machine ({@code backend.local}) or, later, pods of
@@ -60,6 +61,16 @@ public interface ContainerBackend extends AutoCloseable {
    */
   default boolean startsGenericContainers() {
     return true;
+  }
+
+  /**
+   * Why this backend cannot start containers now, if it cannot (the server's readiness, {@code
+   * /readyz}): e.g. its cluster's API does not answer. Called from any thread; must answer within a
+   * second or two. The default, for a backend on this machine that starts containers for as long as
+   * it is open: empty.
+   */
+  default Optional<String> unavailable() {
+    return Optional.empty();
   }
 
   /**

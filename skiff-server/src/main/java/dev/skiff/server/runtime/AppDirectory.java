@@ -6,6 +6,7 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.VolumeMount;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.common.RandomIds;
+import dev.skiff.server.metrics.ContainerCounts;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -296,5 +297,19 @@ public final class AppDirectory {
   /** Housekeeping of every function (see {@link FunctionScheduler#tick()}). */
   public void tick() {
     apps.values().forEach(app -> app.schedulers().forEach(FunctionScheduler::tick));
+  }
+
+  /**
+   * How many containers of running functions (retired versions included) are in each state, taking
+   * each function's lock in turn: a sum of per-function snapshots, not one instant.
+   */
+  public ContainerCounts containerCounts() {
+    ContainerCounts total = ContainerCounts.NONE;
+    for (RunningApp app : apps.values()) {
+      for (FunctionScheduler f : app.schedulers()) {
+        total = total.plus(f.containerCounts());
+      }
+    }
+    return total;
   }
 }

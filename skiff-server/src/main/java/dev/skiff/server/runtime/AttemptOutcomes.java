@@ -2,6 +2,7 @@ package dev.skiff.server.runtime;
 
 import com.google.protobuf.ByteString;
 import dev.skiff.proto.ErrorInfo;
+import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.Result;
 import java.lang.System.Logger.Level;
@@ -67,6 +68,7 @@ abstract class AttemptOutcomes extends InputDispatch {
           a.number,
           retries.maxRetries(),
           Failures.format(delay));
+      meters.retried();
       if (delay.isZero()) {
         requeue(in);
       } else {
@@ -106,6 +108,7 @@ abstract class AttemptOutcomes extends InputDispatch {
           c.channel.ifPresent(ch -> ch.cancel(a.input.id, a.number));
           if (a.isCurrent()) {
             a.abandoned = true;
+            meters.timedOut();
             failAttempt(
                 a, Failures.timeout(name, timeout, a.number, retries.maxAttempts(), c.id), out);
           }
@@ -138,6 +141,13 @@ abstract class AttemptOutcomes extends InputDispatch {
     }
     in.state = new InputState.Finished(result);
     in.args = ByteString.EMPTY;
+    if (!result.hasError()) {
+      meters.succeeded(nowNanos() - in.submittedNanos);
+    } else if (result.getError().getKind() == ErrorKind.CANCELLED) {
+      meters.cancelled();
+    } else {
+      meters.failed(nowNanos() - in.submittedNanos);
+    }
     Result finalResult = result;
     out.deliver(in.listener, () -> in.listener.onResult(finalResult));
   }

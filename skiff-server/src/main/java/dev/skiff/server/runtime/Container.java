@@ -46,6 +46,9 @@ public final class Container {
   /** The function a container taken from the warm pool is to serve, until it has been sent. */
   Optional<Bind> pendingBind = Optional.empty();
 
+  /** Taken from the warm pool rather than started for the function (no cold start). */
+  boolean fromWarmPool;
+
   /** Set once the container said hello. */
   Optional<ContainerChannel> channel = Optional.empty();
 

@@ -169,6 +169,7 @@ abstract class ContainerLauncher extends ContainerLifecycle {
                     w -> {
                       Container adopted =
                           new Container(w.id, w.token, this, policy.slotsPerContainer(), now);
+                      adopted.fromWarmPool = true;
                       adopted.pendingBind =
                           Optional.of(
                               Bind.newBuilder()

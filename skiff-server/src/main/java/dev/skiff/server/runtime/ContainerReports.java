@@ -135,6 +135,9 @@ abstract class ContainerReports extends ContainerLauncher {
           c.idleSince = now;
           cancel(c.startupTimer);
           startupGuard.recordSuccess();
+          if (!c.fromWarmPool) {
+            meters.coldStarted(nanos(now) - nanos(c.createdAt));
+          }
           LOG.log(
               Level.DEBUG,
               "{0}: {1} ready after {2} ms",

@@ -2,8 +2,10 @@ package dev.skiff.server.runtime;
 
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.server.backend.ResourceRequest;
+import dev.skiff.server.metrics.FunctionMeters;
 import dev.skiff.server.scaling.ScalingPolicy;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +55,9 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
   final ResourceRequest resources;
   final SchedulerContext ctx;
 
+  /** The function's meters, held until it is closed. */
+  final FunctionMeters meters;
+
   // Guards every field below and the mutable fields of every layer, and the mutable fields of this
   // function's Inputs, Attempts and Containers. Never held while calling listeners or the backend
   // (see the Outbox).
@@ -96,6 +101,16 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
     this.resources = requestOf(def);
     this.startupGuard =
         new StartupGuard(config.startFailuresBeforeGivingUp(), config.maxStartBackoff());
+    this.meters = ctx.metrics().function(app.name(), name);
+  }
+
+  /** The ticker's time in nanoseconds, for the durations the meters record. */
+  final long nowNanos() {
+    return nanos(ctx.ticker().instant());
+  }
+
+  static long nanos(Instant instant) {
+    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
   }
 
   /** The request a function definition makes (already validated). */

@@ -10,6 +10,7 @@ import dev.skiff.proto.Result;
 import dev.skiff.server.backend.ContainerHandle;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.backend.ResourceRequest;
+import dev.skiff.server.metrics.ContainerCounts;
 import dev.skiff.server.scaling.Autoscaler;
 import dev.skiff.server.scaling.ContainerLoad;
 import dev.skiff.server.scaling.FunctionLoad;
@@ -141,6 +142,11 @@ public final class FunctionScheduler extends ContainerReports {
           if (closed) {
             inputs.forEach(in -> finish(in, Failures.cancelled(closeReason), out));
           } else {
+            long now = nowNanos();
+            for (Input in : inputs) {
+              in.submittedNanos = now;
+              in.queuedNanos = now;
+            }
             queue.addAll(inputs);
             dispatch();
             rescale(out);
@@ -247,6 +253,7 @@ public final class FunctionScheduler extends ContainerReports {
           retire(c, out);
         }
       }
+      meters.close();
     } finally {
       lock.unlock();
     }
@@ -293,6 +300,23 @@ public final class FunctionScheduler extends ContainerReports {
     }
     out.run();
     reportDroppedLines(current);
+  }
+
+  /** How many of the function's containers are in each state now. */
+  ContainerCounts containerCounts() {
+    int starting = 0;
+    int idle = 0;
+    int busy = 0;
+    int stopping = 0;
+    for (ContainerLoad c : load().containers()) {
+      switch (c.state()) {
+        case STARTING -> starting++;
+        case IDLE -> idle++;
+        case BUSY -> busy++;
+        case STOPPING -> stopping++;
+      }
+    }
+    return new ContainerCounts(starting, idle, busy, stopping);
   }
 
   /** A consistent snapshot of the function's load, for tests and diagnostics. */

@@ -23,6 +23,11 @@ public final class Input {
   /** Generator credit granted while no attempt runs, handed over with the next assignment. */
   int pendingCredit;
 
+  /** When it was submitted and when it last joined the queue, in the ticker's nanoseconds. */
+  long submittedNanos;
+
+  long queuedNanos;
+
   Input(long id, ByteString args, boolean generator, InputListener listener) {
     this.id = id;
     this.args = args;

@@ -56,6 +56,7 @@ abstract class InputDispatch extends FunctionCore {
     if (queue.isEmpty()) {
       return;
     }
+    long now = nowNanos();
     Map<Container, AssignmentBatch.Builder> batches = new LinkedHashMap<>();
     Map<Container, Long> batchBytes = new HashMap<>();
     while (!queue.isEmpty()) {
@@ -69,6 +70,7 @@ abstract class InputDispatch extends FunctionCore {
       Container c = target.get();
       Input in = queue.removeFirst();
       Attempt a = new Attempt(in, ++in.attempts, c);
+      sent(in, now);
       c.attempts.put(a.key(), a);
       in.state = new InputState.Running(a);
       a.timer = schedule(() -> onAttemptTimeout(a), timeout);
@@ -108,6 +110,7 @@ abstract class InputDispatch extends FunctionCore {
           }
           Input in = queue.removeFirst();
           Attempt a = new Attempt(in, ++in.attempts, c);
+          sent(in, now);
           c.attempts.put(a.key(), a);
           c.prefetched.add(a);
           in.state = new InputState.Running(a);
@@ -119,6 +122,14 @@ abstract class InputDispatch extends FunctionCore {
       }
     }
     batches.forEach((c, batch) -> c.channel.orElseThrow().assign(batch.build()));
+  }
+
+  /** Records that {@code in} left the queue for a container at {@code now}. */
+  private void sent(Input in, long now) {
+    meters.waited(now - in.queuedNanos);
+    if (in.attempts == 1) {
+      meters.started();
+    }
   }
 
   static Assignment assignment(Input in, Attempt a) {
@@ -170,6 +181,7 @@ abstract class InputDispatch extends FunctionCore {
   void requeue(Input in) {
     assertLocked();
     in.state = new InputState.Queued();
+    in.queuedNanos = nowNanos();
     queue.addFirst(in); // it was in line before everything queued since
   }
 }

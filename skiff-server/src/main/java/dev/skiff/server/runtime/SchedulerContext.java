@@ -4,6 +4,7 @@ import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.Placement;
 import dev.skiff.server.logs.LogFanout;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.scaling.Autoscaler;
 import dev.skiff.server.scaling.WarmPool;
 import java.time.Clock;
@@ -33,6 +34,7 @@ import java.util.function.Supplier;
  * @param pool containers started ahead of need
  * @param placement the backend's placement ({@link ContainerBackend#placement()}), shared by every
  *     function's containers
+ * @param metrics where each function's scheduler takes its meters
  */
 public record SchedulerContext(
     ControlPlaneConfig config,
@@ -48,4 +50,5 @@ public record SchedulerContext(
     Supplier<ContainerEndpoint> containerEndpoint,
     AtomicLong inputIds,
     WarmPool pool,
-    Placement placement) {}
+    Placement placement,
+    Metrics metrics) {}

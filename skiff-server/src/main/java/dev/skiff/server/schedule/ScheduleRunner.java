@@ -31,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Fires the schedules ({@code Every} and {@code Cron}) of running apps, and keeps each app's
@@ -168,6 +169,7 @@ public final class ScheduleRunner implements AppDirectory.Listener {
 
   private final Clock clock;
   private final ScheduledExecutorService timer;
+  private final Consumer<Duration> lag;
   private volatile Optional<Persistence> persistence = Optional.empty();
   // Run ids of kept runs, by run. Guarded by lock.
   private final IdentityHashMap<Run, String> keptRuns = new IdentityHashMap<>();
@@ -180,8 +182,17 @@ public final class ScheduleRunner implements AppDirectory.Listener {
   private boolean closed;
 
   public ScheduleRunner(Clock clock, ScheduledExecutorService timer) {
+    this(clock, timer, late -> {});
+  }
+
+  /**
+   * A runner that tells {@code lag} how late each run fired after its tick (the scheduler lag
+   * metric); it is called on the timer thread and must not block.
+   */
+  public ScheduleRunner(Clock clock, ScheduledExecutorService timer, Consumer<Duration> lag) {
     this.clock = clock;
     this.timer = timer;
+    this.lag = lag;
   }
 
   // ------------------------------------------------------------------------------ apps
@@ -333,6 +344,7 @@ public final class ScheduleRunner implements AppDirectory.Listener {
   }
 
   private void fire(String appId, Scheduled s, Instant tick, Instant now) {
+    lag.accept(Duration.between(tick, now));
     Run run = new Run(s.function(), tick, now);
     synchronized (lock) {
       ArrayDeque<Run> history = histories.get(appId);

@@ -1,6 +1,7 @@
 package dev.skiff.server.store;
 
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * What a control plane keeps beyond one request: its repositories, one per concern. The server
@@ -45,6 +46,21 @@ public interface Store extends AutoCloseable {
   default SharedBytes sharedBytes() {
     return SharedBytes.none();
   }
+
+  /**
+   * From now on, tells {@code committed} how long each commit of a batch of writes took, in
+   * nanoseconds (the store commit latency metric); it is called on the store's writer thread and
+   * must not block. The default, for a store without commits (memory): it is never called.
+   */
+  default void observeCommits(LongConsumer committed) {}
+
+  /**
+   * Answers a trivial query, to show that the store is reachable (the server's readiness); returns
+   * once it has. The default, for a store in memory: returns at once.
+   *
+   * @throws RuntimeException naming the failure if the store could not answer
+   */
+  default void check() {}
 
   /**
    * Lets writes already accepted complete, then releases what the store holds. What a write after

@@ -18,6 +18,7 @@ import dev.skiff.proto.Result;
 import dev.skiff.proto.WebEndpointDef;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.runtime.AppDirectory;
 import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
@@ -42,6 +43,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,6 +64,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -129,7 +132,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * (app names start with a letter or digit): the jar endpoint {@code GET /_skiff/jars/<sha256>}
  * ({@link JarEndpoint}), from which pods on other machines fetch their app's jars with their
  * container token, and the dashboard's pages at {@code /} and under {@code /_skiff/ui/} ({@link
- * WebUi}). Thread-safe.
+ * WebUi}). Its operational paths are single segments, which no route has (routes are {@code /<app
+ * name>/<label>}), so that an app named {@code metrics} neither shadows them nor is shadowed:
+ * {@code GET /healthz} (200 while the gateway serves), {@code GET /readyz} (200 when the control
+ * plane is ready, else 503 with the reason as plain text) and {@code GET /metrics} (the control
+ * plane's meters in Prometheus's text format, behind a bearer token when one is set; see {@link
+ * Operations}). Every answer but the dashboard's is counted by status code. Thread-safe.
  */
 public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WebGateway.class.getName());
@@ -190,6 +198,36 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     }
   }
 
+  /** Where the gateway says it is alive: 200 while it serves. */
+  static final String HEALTHZ = "/healthz";
+
+  /** Where it says whether the control plane is ready ({@link Operations#readiness()}). */
+  static final String READYZ = "/readyz";
+
+  /** Where it serves the control plane's meters ({@link Operations#metrics()}). */
+  static final String METRICS = "/metrics";
+
+  private static final String PLAIN_TEXT = "text/plain; charset=utf-8";
+
+  /**
+   * What the gateway's operational paths answer from.
+   *
+   * @param metrics the control plane's meters, served at {@code /metrics}; the gateway counts its
+   *     answers there too
+   * @param readiness why the control plane is not ready to serve, if it is not ({@code /readyz}:
+   *     503 with that reason); called on a request's thread, it must answer within a few seconds
+   * @param metricsToken the token {@code /metrics} requires as {@code Authorization: Bearer};
+   *     empty: none (the meters name apps and functions and count their work, and hold no secret)
+   */
+  public record Operations(
+      Metrics metrics, Supplier<Optional<String>> readiness, Optional<String> metricsToken) {
+    /** Fresh meters, always ready, no token: for a gateway on its own (tests). */
+    public static Operations standalone() {
+      return new Operations(Metrics.create(), Optional::empty, Optional.empty());
+    }
+  }
+
+  private final Operations operations;
   private final WebCredentials credentials;
   private final JarEndpoint jarEndpoint;
   private final Duration defaultTimeout;
@@ -297,8 +335,10 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       Duration defaultTimeout,
       WebLimits limits,
       InetSocketAddress address,
-      Optional<SSLContext> tls)
+      Optional<SSLContext> tls,
+      Operations operations)
       throws Exception {
+    this.operations = operations;
     this.credentials = new WebCredentials(tokens, webTokens);
     this.jarEndpoint = new JarEndpoint(tokens);
     this.defaultTimeout = defaultTimeout;
@@ -386,12 +426,13 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
         defaultTimeout,
         WebLimits.defaults(),
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-        Optional.empty());
+        Optional.empty(),
+        Operations.standalone());
   }
 
   /**
    * Starts a gateway listening on {@code address}, serving HTTPS with {@code tls} when given, else
-   * plain HTTP.
+   * plain HTTP, with its operational paths answered from {@code operations}.
    */
   public static WebGateway start(
       Tokens tokens,
@@ -399,9 +440,10 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       Duration defaultTimeout,
       WebLimits limits,
       InetSocketAddress address,
-      Optional<SSLContext> tls) {
+      Optional<SSLContext> tls,
+      Operations operations) {
     try {
-      return new WebGateway(tokens, webTokens, defaultTimeout, limits, address, tls);
+      return new WebGateway(tokens, webTokens, defaultTimeout, limits, address, tls, operations);
     } catch (Exception e) {
       throw new UncheckedIOException(
           "could not start the Skiff web gateway on " + address + ": " + e.getMessage(),
@@ -547,11 +589,13 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
     final Callback callback;
     final String rawPath;
     final String method;
+    private final Metrics metrics;
     private final AtomicBoolean answered = new AtomicBoolean();
     boolean closeConnection;
     boolean bodyRead; // reading the body began
 
-    Exchange(Request request, Response response, Callback callback) {
+    Exchange(Request request, Response response, Callback callback, Metrics metrics) {
+      this.metrics = metrics;
       this.request = request;
       this.response = response;
       this.callback = callback;
@@ -563,6 +607,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       if (!answered.compareAndSet(false, true)) {
         return;
       }
+      metrics.webRequest(status);
       response.setStatus(status);
       headers.forEach((k, v) -> response.getHeaders().add(k, v));
       if (contentType != null) {
@@ -581,6 +626,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       if (!answered.compareAndSet(false, true)) {
         return;
       }
+      metrics.webRequest(200);
       response.setStatus(200);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, JarEndpoint.CONTENT_TYPE);
       response.getHeaders().put(HttpHeader.CONTENT_LENGTH, size);
@@ -601,7 +647,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   }
 
   private void handle(Request request, Response response, Callback callback) {
-    Exchange exchange = new Exchange(request, response, callback);
+    Exchange exchange = new Exchange(request, response, callback, operations.metrics());
     try {
       serve(exchange);
     } catch (Refusal r) {
@@ -617,6 +663,9 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
 
   private void serve(Exchange exchange) throws Refusal {
     // The gateway's own paths come before every app's route, so that none can shadow them.
+    if (serveOperational(exchange)) {
+      return;
+    }
     if (exchange.rawPath.startsWith(JarEndpoint.RESERVED)) {
       serveJar(exchange);
       return;
@@ -692,6 +741,67 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
       buffered.give(held[0]);
       route.requests().release();
     }
+  }
+
+  /**
+   * Answers {@code /healthz}, {@code /readyz} and {@code /metrics}; false for any other path. These
+   * are single segments, which no route has, so that they and app routes never shadow each other.
+   */
+  private boolean serveOperational(Exchange exchange) throws Refusal {
+    String path = exchange.rawPath;
+    if (!path.equals(HEALTHZ) && !path.equals(READYZ) && !path.equals(METRICS)) {
+      return false;
+    }
+    if (!exchange.method.equals("GET")) {
+      throw new Refusal(
+          405, path + " takes GET requests, not " + exchange.method, Map.of("Allow", "GET"));
+    }
+    switch (path) {
+      case HEALTHZ -> exchange.send(200, bytes("ok\n"), Map.of(), PLAIN_TEXT);
+      case READYZ -> {
+        Optional<String> why = operations.readiness().get();
+        if (why.isPresent()) {
+          exchange.send(
+              503,
+              bytes("not ready: " + why.get() + "\n"),
+              Map.of("Retry-After", RETRY_AFTER_SECONDS),
+              PLAIN_TEXT);
+        } else {
+          exchange.send(200, bytes("ready\n"), Map.of(), PLAIN_TEXT);
+        }
+      }
+      default -> {
+        checkMetricsToken(exchange);
+        exchange.send(200, bytes(operations.metrics().scrape()), Map.of(), Metrics.CONTENT_TYPE);
+      }
+    }
+    return true;
+  }
+
+  private void checkMetricsToken(Exchange exchange) throws Refusal {
+    if (operations.metricsToken().isEmpty()) {
+      return;
+    }
+    String header = exchange.request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    String prefix = "Bearer ";
+    boolean ok =
+        header != null
+            && header.regionMatches(true, 0, prefix, 0, prefix.length())
+            && MessageDigest.isEqual(
+                bytes(header.substring(prefix.length()).strip()),
+                bytes(operations.metricsToken().get()));
+    if (!ok) {
+      throw new Refusal(
+          401,
+          (header == null ? "no" : "a wrong")
+              + " metrics token: /metrics takes the server's metrics token (--metrics-token-file)"
+              + " as 'Authorization: Bearer <token>'",
+          Map.of("WWW-Authenticate", "Bearer realm=\"skiff-metrics\""));
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   private void serveJar(Exchange exchange) throws Refusal {

@@ -21,6 +21,7 @@ import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.logs.LogFanout;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.runtime.AppSpec;
 import dev.skiff.server.runtime.Container;
 import dev.skiff.server.runtime.ContainerChannel;
@@ -71,7 +72,8 @@ class MapStreamTest {
               () -> new ContainerEndpoint(Path.of("/tmp/test-control.sock")),
               new AtomicLong(),
               WarmPool.disabled(),
-              new NodeCapacity(NodeConfig.detect())));
+              new NodeCapacity(NodeConfig.detect()),
+              Metrics.create()));
   private final FakeServerStream<MapResponse> out = new FakeServerStream<>();
   private final MapStream map = new MapStream(ref -> function, out);
   private final RecordingObserver<ControlMessage> down = new RecordingObserver<>();

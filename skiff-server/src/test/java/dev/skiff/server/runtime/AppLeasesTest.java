@@ -8,6 +8,7 @@ import dev.skiff.proto.FunctionDef;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.WarmPool;
 import dev.skiff.server.testing.FakeBackend;
@@ -51,7 +52,8 @@ class AppLeasesTest {
               () -> new ContainerEndpoint(Path.of("/tmp/test-control.sock")),
               new AtomicLong(),
               WarmPool.disabled(),
-              new NodeCapacity(new NodeConfig(4, 8192, NodeConfig.DEFAULT_REGION, List.of()))));
+              new NodeCapacity(new NodeConfig(4, 8192, NodeConfig.DEFAULT_REGION, List.of())),
+              Metrics.create()));
   private final AppLeases leases = new AppLeases(apps, Duration.ofSeconds(3), nanos::get);
 
   {

@@ -25,6 +25,8 @@ import dev.skiff.server.backend.ResourceRequest.GpuChoice;
 import dev.skiff.server.backend.Resources;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
+import dev.skiff.server.metrics.FunctionMeters;
+import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.scaling.DemandAutoscaler;
 import dev.skiff.server.scaling.WarmPool;
 import dev.skiff.server.testing.FakeBackend;
@@ -53,6 +55,7 @@ class FunctionSchedulerTest {
   private final FakeBackend backend = new FakeBackend();
   private final ConcurrentHashMap<String, Container> containers = new ConcurrentHashMap<>();
   private final Tokens tokens = Tokens.random();
+  private final Metrics metrics = Metrics.create();
   private final ControlPlaneConfig config =
       new ControlPlaneConfig(
           4,
@@ -84,7 +87,8 @@ class FunctionSchedulerTest {
           () -> new ContainerEndpoint(Path.of("/tmp/test-control.sock")),
           new AtomicLong(),
           WarmPool.disabled(),
-          capacity);
+          capacity,
+          metrics);
 
   private static FunctionDef.Builder def() {
     return FunctionDef.newBuilder()
@@ -282,6 +286,45 @@ class FunctionSchedulerTest {
     f.onOutputs(second.container, List.of(output(attempt2, value("fresh"))));
     f.onOutputs(second.container, List.of(output(attempt2, value("duplicate"))));
     assertThat(sink.only().getValue().toStringUtf8()).isEqualTo("fresh");
+  }
+
+  @Test
+  void metersCountEachInputOnceAndEachAttemptsWaitTimeoutAndRetry() {
+    // Held as a redeployed version would, so that the series outlive this scheduler's close.
+    FunctionMeters held = metrics.function("hello-app", "f");
+    FunctionScheduler f =
+        function(def().setTimeoutMs(2000).setRetries(RetryPolicy.newBuilder().setMaxRetries(1)));
+    Sink a = submit(f, "a");
+    timer.advance(Duration.ofMillis(300)); // its container starts meanwhile
+    Simulated first = connect(f, backend.last(), true);
+    timer.advance(Duration.ofSeconds(2)); // attempt 1 times out and is retried at once
+    Simulated second = connect(f, backend.last(), true);
+    Assignment retry = second.assignments().get(0);
+    assertThat(retry.getAttempt()).isEqualTo(2);
+    f.onOutputs(second.container, List.of(output(retry, value("A"))));
+    assertThat(a.only().hasValue()).isTrue();
+    Sink b = submit(f, "b"); // sent to the second container at once
+    f.close("the test ends");
+    assertThat(b.only().getError().getKind()).isEqualTo(ErrorKind.CANCELLED);
+    assertThat(first.container.id).isNotEqualTo(second.container.id);
+
+    String text = metrics.scrape();
+    String tags = "{app=\"hello-app\",function=\"f\"}";
+    assertThat(text)
+        .contains("skiff_inputs_started_total" + tags + " 2.0")
+        .contains("skiff_inputs_timed_out_total" + tags + " 1.0")
+        .contains("skiff_inputs_retried_total" + tags + " 1.0")
+        .contains("skiff_inputs_succeeded_total" + tags + " 1.0")
+        .contains("skiff_inputs_failed_total" + tags + " 0.0")
+        .contains("skiff_inputs_cancelled_total" + tags + " 1.0")
+        .contains("skiff_cold_starts_total" + tags + " 2.0")
+        .contains("skiff_input_duration_seconds_count" + tags + " 1")
+        // "a" waited 300 ms; its retry and "b" did not wait.
+        .contains("skiff_input_queue_wait_seconds_count" + tags + " 3")
+        .contains(
+            "skiff_input_queue_wait_seconds_bucket{app=\"hello-app\",function=\"f\",le=\"0.25\"} 2");
+    held.close();
+    assertThat(metrics.scrape()).doesNotContain("hello-app");
   }
 
   @Test

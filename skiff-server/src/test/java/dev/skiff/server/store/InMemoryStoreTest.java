@@ -12,6 +12,11 @@ class InMemoryStoreTest extends StoreContract {
     return new InMemoryStore();
   }
 
+  @Override
+  protected boolean commits() {
+    return false;
+  }
+
   @Test
   void closingForgetsEverythingAndDropsLaterWritesWithoutFailingThem() {
     Instant at = Instant.parse("2030-01-01T00:00:00Z");

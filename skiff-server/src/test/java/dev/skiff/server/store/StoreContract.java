@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
@@ -31,6 +32,11 @@ public abstract class StoreContract {
 
   /** An empty store, closed after each test. */
   protected abstract Store open();
+
+  /** Whether the store commits its writes (a database), and so can tell how long each took. */
+  protected boolean commits() {
+    return true;
+  }
 
   @BeforeEach
   void openStore() {
@@ -66,6 +72,21 @@ public abstract class StoreContract {
 
   private static String text(byte[] b) {
     return new String(b, StandardCharsets.UTF_8);
+  }
+
+  // ------------------------------------------------------------------------------ health
+
+  @Test
+  void anOpenStoreAnswersItsTrivialQueryAndTellsHowLongEachCommitTook() {
+    store.check();
+    List<Long> commits = new CopyOnWriteArrayList<>();
+    store.observeCommits(commits::add);
+    store.calls().add(call("fc-timed", T0)).join();
+    if (commits()) {
+      assertThat(commits).isNotEmpty().allMatch(nanos -> nanos > 0);
+    } else {
+      assertThat(commits).isEmpty();
+    }
   }
 
   // ------------------------------------------------------------------------------ calls

@@ -12,6 +12,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 
 /**
@@ -82,6 +83,7 @@ public final class GroupCommitWriter implements AutoCloseable {
   private final BlockingQueue<Pending> background = new ArrayBlockingQueue<>(MAX_BACKGROUND_QUEUED);
   private final Thread writer;
   private volatile boolean closed;
+  private volatile LongConsumer committed = nanos -> {};
 
   /**
    * Starts the writer thread on one connection, which reads share with it (an embedded database's
@@ -110,6 +112,14 @@ public final class GroupCommitWriter implements AutoCloseable {
     this.connections = connections;
     this.store = store;
     this.writer = Thread.ofPlatform().name("skiff-store-writer").daemon().start(this::writeLoop);
+  }
+
+  /**
+   * From now on, tells {@code committed} how long each batch that committed took, from taking its
+   * connection to the commit's return, in nanoseconds; called on the writer thread.
+   */
+  public void observeCommits(LongConsumer committed) {
+    this.committed = committed;
   }
 
   /** Queues a write; the future completes once it is committed. */
@@ -197,6 +207,7 @@ public final class GroupCommitWriter implements AutoCloseable {
    */
   private void commit(List<Pending> batch) {
     List<Pending> applied = new ArrayList<>(batch.size());
+    long start = System.nanoTime();
     try {
       connections.with(
           c -> {
@@ -209,6 +220,7 @@ public final class GroupCommitWriter implements AutoCloseable {
       batch.forEach(p -> p.done().completeExceptionally(failure));
       return;
     }
+    committed.accept(System.nanoTime() - start);
     applied.forEach(p -> p.done().complete(null));
   }
 

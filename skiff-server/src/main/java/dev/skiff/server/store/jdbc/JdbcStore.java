@@ -6,6 +6,9 @@ import dev.skiff.server.store.LogStore;
 import dev.skiff.server.store.RunStore;
 import dev.skiff.server.store.Store;
 import dev.skiff.server.store.TokenStore;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.function.LongConsumer;
 
 /**
  * A {@link Store} whose repositories are the shared JDBC ones ({@code Jdbc*}), all writing through
@@ -20,6 +23,9 @@ public abstract class JdbcStore implements Store {
   private final JdbcLogs logs;
   private final JdbcTokens tokens;
   private volatile Fence fence = Fence.none();
+
+  /** How long {@link #check()} lets the database take, in seconds. */
+  private static final int CHECK_TIMEOUT_SECONDS = 5;
 
   /**
    * A store on {@code db}.
@@ -74,6 +80,26 @@ public abstract class JdbcStore implements Store {
   @Override
   public final TokenStore tokens() {
     return tokens;
+  }
+
+  @Override
+  public final void observeCommits(LongConsumer committed) {
+    db.observeCommits(committed);
+  }
+
+  /** Reads one row of {@code apps} at most, on a connection of its own (a pool's) or the one. */
+  @Override
+  public final void check() {
+    db.use(
+        "answer a trivial query",
+        c -> {
+          try (Statement s = c.createStatement()) {
+            s.setQueryTimeout(CHECK_TIMEOUT_SECONDS);
+            try (ResultSet r = s.executeQuery("SELECT 1 FROM apps LIMIT 1")) {
+              return r.next();
+            }
+          }
+        });
   }
 
   /** Commits what is queued and closes the writer. */
