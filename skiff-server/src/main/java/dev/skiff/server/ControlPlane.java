@@ -5,6 +5,7 @@ import dev.skiff.internal.spi.EmbeddedControlPlane;
 import dev.skiff.proto.AppLease;
 import dev.skiff.proto.ClusterStatus;
 import dev.skiff.proto.ReplicaStatus;
+import dev.skiff.server.activity.Activity;
 import dev.skiff.server.api.BlobService;
 import dev.skiff.server.api.BlockingHandlers;
 import dev.skiff.server.api.ClientService;
@@ -164,6 +165,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private volatile Instant lastSweep;
   private final Duration sweepEvery;
   private final Metrics metrics = Metrics.create();
+  private final Activity activity;
   // The store's readiness check in flight or last done; probes share one that has not answered.
   private final AtomicReference<CompletableFuture<Void>> storeCheck = new AtomicReference<>();
   // Set once the constructor is done: deployed apps are restored, the tick runs.
@@ -301,6 +303,7 @@ final class ControlPlane implements EmbeddedControlPlane {
             launcher,
             listening::get);
     Placement placement = backend.placement();
+    this.activity = new Activity(clock);
     SchedulerContext ctx =
         new SchedulerContext(
             config,
@@ -317,7 +320,8 @@ final class ControlPlane implements EmbeddedControlPlane {
             new AtomicLong(),
             pool,
             placement,
-            metrics);
+            metrics,
+            activity);
     this.apps = new AppDirectory(ctx);
     metrics.countContainersWith(apps::containerCounts);
     store.observeCommits(metrics::storeCommitted);
@@ -464,7 +468,8 @@ final class ControlPlane implements EmbeddedControlPlane {
                 secretStore,
                 volumes,
                 leases,
-                this::clusterStatus),
+                this::clusterStatus,
+                activity),
             new ImageService(images),
             new ContainerService(containers, pool),
             new BlobService(

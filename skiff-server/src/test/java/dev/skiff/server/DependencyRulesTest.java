@@ -47,7 +47,16 @@ class DependencyRulesTest {
     MAY_USE.put("store..", List.of("store.."));
     MAY_USE.put(
         "runtime",
-        List.of("common", "auth", "backend..", "scaling", "image", "files", "logs", "metrics"));
+        List.of(
+            "common",
+            "auth",
+            "backend..",
+            "scaling",
+            "image",
+            "files",
+            "logs",
+            "metrics",
+            "activity"));
     MAY_USE.put("scaling", List.of("common", "auth", "backend..", "runtime"));
     MAY_USE.put("calls", List.of("common", "runtime", "store.."));
     MAY_USE.put("schedule", List.of("common", "runtime"));
@@ -83,6 +92,7 @@ class DependencyRulesTest {
             "files",
             "secrets",
             "image",
+            "activity",
             "store.."));
   }
 

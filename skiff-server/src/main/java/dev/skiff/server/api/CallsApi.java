@@ -1,6 +1,7 @@
 package dev.skiff.server.api;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.skiff.proto.CallKind;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.CancelRequest;
 import dev.skiff.proto.CancelResponse;
@@ -18,6 +19,7 @@ import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.calls.SpawnedCall;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.store.StoredCall;
@@ -61,7 +63,10 @@ final class CallsApi {
                 } catch (RuntimeException e) {
                   // The caller went away meanwhile.
                 }
-              });
+              },
+              new CallOrigin(
+                  CallKind.CALL_REMOTE,
+                  PROPOSED_ID.matcher(request.getCallId()).matches() ? request.getCallId() : ""));
       stream.setOnCancelHandler(() -> function.cancel(input, "the caller cancelled the call"));
       function.submit(input);
     } catch (RuntimeException e) {

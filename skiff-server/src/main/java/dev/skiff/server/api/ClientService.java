@@ -16,6 +16,8 @@ import dev.skiff.proto.DeployAppRequest;
 import dev.skiff.proto.DeployAppResponse;
 import dev.skiff.proto.FindMissingJarsRequest;
 import dev.skiff.proto.FindMissingJarsResponse;
+import dev.skiff.proto.FunctionRef;
+import dev.skiff.proto.FunctionStats;
 import dev.skiff.proto.GenerateRequest;
 import dev.skiff.proto.GenerateResponse;
 import dev.skiff.proto.GetResultRequest;
@@ -23,6 +25,8 @@ import dev.skiff.proto.GetResultResponse;
 import dev.skiff.proto.JarChunk;
 import dev.skiff.proto.ListAppsRequest;
 import dev.skiff.proto.ListAppsResponse;
+import dev.skiff.proto.ListCallsRequest;
+import dev.skiff.proto.ListCallsResponse;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.LookupFunctionRequest;
 import dev.skiff.proto.LookupFunctionResponse;
@@ -42,6 +46,7 @@ import dev.skiff.proto.UndeployAppResponse;
 import dev.skiff.proto.UpdateAutoscalerRequest;
 import dev.skiff.proto.UpdateAutoscalerResponse;
 import dev.skiff.proto.UploadJarResponse;
+import dev.skiff.server.activity.Activity;
 import dev.skiff.server.auth.Permissions;
 import dev.skiff.server.calls.CallRegistry;
 import dev.skiff.server.common.Bounds;
@@ -77,6 +82,7 @@ import java.util.function.Supplier;
  */
 public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   private final AppsApi apps;
+  private final Activity activity;
   private final CallsApi calls;
   private final LogsApi logs;
   private final ContainersApi containers;
@@ -100,9 +106,11 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
       SecretStore secrets,
       VolumeStore volumes,
       Optional<AppLeases> leases,
-      Supplier<ClusterStatus> cluster) {
+      Supplier<ClusterStatus> cluster,
+      Activity activity) {
     Access access = new Access(apps, deployments);
     this.cluster = cluster;
+    this.activity = activity;
     this.apps =
         new AppsApi(apps, deployments, schedules, web, images, secrets, volumes, access, leases);
     this.calls = new CallsApi(calls, timer, access);
@@ -135,6 +143,52 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void getAppHistory(AppHistoryRequest request, StreamObserver<AppHistory> response) {
     apps.getAppHistory(request, response);
+  }
+
+  @Override
+  public void listCalls(ListCallsRequest request, StreamObserver<ListCallsResponse> response) {
+    Statuses.respond(
+        response,
+        () -> {
+          Access.clientOnly("list calls");
+          int limit = request.getLimit() == 0 ? 100 : request.getLimit();
+          if (limit < 1 || limit > Activity.MAX_LIMIT) {
+            throw Statuses.invalid(
+                "limit " + limit + " is out of range; allowed are 1.." + Activity.MAX_LIMIT);
+          }
+          ListCallsResponse.Builder b = ListCallsResponse.newBuilder();
+          if (!request.getCallId().isEmpty()) {
+            activity
+                .find(request.getCallId())
+                .filter(
+                    c -> request.getAppId().isEmpty() || c.getAppId().equals(request.getAppId()))
+                .ifPresent(b::addCalls);
+          } else {
+            b.addAllCalls(activity.recent(request.getAppId(), request.getFunctionName(), limit));
+          }
+          return b.build();
+        });
+  }
+
+  @Override
+  public void getFunctionStats(FunctionRef request, StreamObserver<FunctionStats> response) {
+    Statuses.respond(
+        response,
+        () -> {
+          Access.clientOnly("read a function's statistics");
+          return FunctionStats.newBuilder()
+              .addAllMinutes(
+                  activity
+                      .lastHour(request.getAppId(), request.getFunctionName())
+                      .orElseThrow(
+                          () ->
+                              Statuses.notFound(
+                                  "no function '"
+                                      + request.getFunctionName()
+                                      + "' runs in app "
+                                      + request.getAppId())))
+              .build();
+        });
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.skiff.server.api;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.proto.CallKind;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.GenerateRequest;
@@ -8,6 +9,7 @@ import dev.skiff.proto.GenerateResponse;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.InputListener;
@@ -66,7 +68,7 @@ public final class GenerateStream implements StreamObserver<GenerateRequest>, In
       }
     }
     FunctionInputs f = resolver.apply(start.getFunction());
-    Input in = f.newInput(start.getArgs(), this);
+    Input in = f.newInput(start.getArgs(), this, CallOrigin.of(CallKind.CALL_GENERATOR));
     synchronized (lock) {
       if (done) {
         return;

@@ -1,5 +1,6 @@
 package dev.skiff.server.api;
 
+import dev.skiff.proto.CallKind;
 import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.IndexedArgs;
 import dev.skiff.proto.IndexedResult;
@@ -8,6 +9,7 @@ import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.Result;
 import dev.skiff.server.common.Bounds;
 import dev.skiff.server.common.Statuses;
+import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.runtime.InputListener;
@@ -142,7 +144,7 @@ public final class MapStream implements StreamObserver<MapRequest> {
       f = function;
       for (IndexedArgs args : batch) {
         Slot slot = new Slot(args.getIndex());
-        Input input = f.newInput(args.getArgs(), slot);
+        Input input = f.newInput(args.getArgs(), slot, CallOrigin.of(CallKind.CALL_MAP));
         slot.inputId = input.id;
         outstanding.put(input.id, input);
         inputs.add(input);

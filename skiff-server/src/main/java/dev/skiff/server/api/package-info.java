@@ -13,7 +13,7 @@
  *
  * <p><b>May use:</b> {@code auth}, {@code common}, {@code runtime}, {@code calls}, {@code deploy},
  * {@code schedule}, {@code web}, {@code logs}, {@code files}, {@code secrets}, {@code image},
- * {@code scaling} (the warm pool's containers) and the store's records; nothing uses it but the
- * composition root ({@code ControlPlane}).
+ * {@code scaling} (the warm pool's containers), {@code activity} (recent calls) and the store's
+ * records; nothing uses it but the composition root ({@code ControlPlane}).
  */
 package dev.skiff.server.api;

@@ -1,7 +1,9 @@
 package dev.skiff.server.calls;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.proto.CallKind;
 import dev.skiff.proto.Result;
+import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.store.jdbc.Fence;
@@ -50,7 +52,7 @@ public final class SpawnedCall {
     this.function = function;
     this.onResult = onResult;
     this.clock = clock;
-    this.input = function.newInput(args, this::complete);
+    this.input = function.newInput(args, this::complete, new CallOrigin(CallKind.CALL_SPAWN, id));
   }
 
   /** A call record with a new input; the caller submits {@link #input} once it has stored it. */

@@ -57,6 +57,7 @@ abstract class AttemptOutcomes extends InputDispatch {
   void failAttempt(Attempt a, ErrorInfo error, Outbox out) {
     assertLocked();
     Input in = a.input;
+    in.record.attemptFailed(a.number, error);
     if (!closed && retries.retries(error.getKind(), a.number)) {
       Duration delay = retries.delayBefore(a.number);
       LOG.log(
@@ -141,6 +142,7 @@ abstract class AttemptOutcomes extends InputDispatch {
     }
     in.state = new InputState.Finished(result);
     in.args = ByteString.EMPTY;
+    in.record.finished(result);
     if (!result.hasError()) {
       meters.succeeded(nowNanos() - in.submittedNanos);
     } else if (result.getError().getKind() == ErrorKind.CANCELLED) {

@@ -137,6 +137,7 @@ abstract class ContainerReports extends ContainerLauncher {
           startupGuard.recordSuccess();
           if (!c.fromWarmPool) {
             meters.coldStarted(nanos(now) - nanos(c.createdAt));
+            activity.coldStarted(Duration.between(c.createdAt, now));
           }
           LOG.log(
               Level.DEBUG,

@@ -1,6 +1,7 @@
 package dev.skiff.server.runtime;
 
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.server.activity.FunctionActivity;
 import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.metrics.FunctionMeters;
 import dev.skiff.server.scaling.ScalingPolicy;
@@ -58,6 +59,9 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
   /** The function's meters, held until it is closed. */
   final FunctionMeters meters;
 
+  /** What the function's recent calls did, for people to look at; retired when it closes. */
+  final FunctionActivity activity;
+
   // Guards every field below and the mutable fields of every layer, and the mutable fields of this
   // function's Inputs, Attempts and Containers. Never held while calling listeners or the backend
   // (see the Outbox).
@@ -102,6 +106,7 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
     this.startupGuard =
         new StartupGuard(config.startFailuresBeforeGivingUp(), config.maxStartBackoff());
     this.meters = ctx.metrics().function(app.name(), name);
+    this.activity = ctx.activity().function(app.id(), app.name(), name);
   }
 
   /** The ticker's time in nanoseconds, for the durations the meters record. */

@@ -26,8 +26,16 @@ public interface FunctionInputs {
   /** The function's name within its app. */
   String name();
 
-  /** A new input of this function, not yet submitted. */
-  Input newInput(ByteString args, InputListener listener);
+  /**
+   * A new input of this function, not yet submitted, which the function's recent activity remembers
+   * as a call of this origin.
+   */
+  Input newInput(ByteString args, InputListener listener, CallOrigin origin);
+
+  /** A new input of this function, not yet submitted, a {@code remote} call without an id. */
+  default Input newInput(ByteString args, InputListener listener) {
+    return newInput(args, listener, CallOrigin.REMOTE);
+  }
 
   /** Queues a new input; on a stopped function it is cancelled at once. */
   void submit(Input input);

@@ -113,8 +113,12 @@ public final class FunctionScheduler extends ContainerReports {
 
   /** A new input of this function, not yet submitted. */
   @Override
-  public Input newInput(ByteString args, InputListener listener) {
-    return new Input(ctx.inputIds().incrementAndGet(), args, def.getGenerator(), listener);
+  public Input newInput(ByteString args, InputListener listener, CallOrigin origin) {
+    long id = ctx.inputIds().incrementAndGet();
+    Input in = new Input(id, args, def.getGenerator(), listener);
+    in.record =
+        activity.submitted(origin.kind(), origin.callId().isEmpty() ? "in-" + id : origin.callId());
+    return in;
   }
 
   /** Starts the function's minimum containers. */
@@ -254,6 +258,7 @@ public final class FunctionScheduler extends ContainerReports {
         }
       }
       meters.close();
+      ctx.activity().retire(activity);
     } finally {
       lock.unlock();
     }

@@ -1,6 +1,7 @@
 package dev.skiff.server.runtime;
 
 import com.google.protobuf.ByteString;
+import dev.skiff.server.activity.CallRecord;
 
 /**
  * One input of a function: its arguments, where its result goes, and its state. Mutable state is
@@ -16,6 +17,9 @@ public final class Input {
   ByteString args;
 
   InputState state = new InputState.Queued();
+
+  /** What the function's recent activity remembers of it. */
+  CallRecord record;
 
   /** The number of the latest attempt (0 before the first). */
   int attempts;

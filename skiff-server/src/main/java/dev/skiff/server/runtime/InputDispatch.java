@@ -70,7 +70,7 @@ abstract class InputDispatch extends FunctionCore {
       Container c = target.get();
       Input in = queue.removeFirst();
       Attempt a = new Attempt(in, ++in.attempts, c);
-      sent(in, now);
+      sent(in, a, now);
       c.attempts.put(a.key(), a);
       in.state = new InputState.Running(a);
       a.timer = schedule(() -> onAttemptTimeout(a), timeout);
@@ -110,7 +110,7 @@ abstract class InputDispatch extends FunctionCore {
           }
           Input in = queue.removeFirst();
           Attempt a = new Attempt(in, ++in.attempts, c);
-          sent(in, now);
+          sent(in, a, now);
           c.attempts.put(a.key(), a);
           c.prefetched.add(a);
           in.state = new InputState.Running(a);
@@ -124,8 +124,11 @@ abstract class InputDispatch extends FunctionCore {
     batches.forEach((c, batch) -> c.channel.orElseThrow().assign(batch.build()));
   }
 
-  /** Records that {@code in} left the queue for a container at {@code now}. */
-  private void sent(Input in, long now) {
+  /**
+   * Records that {@code in} left the queue for a container, as attempt {@code a}, at {@code now}.
+   */
+  private void sent(Input in, Attempt a, long now) {
+    in.record.attemptStarted(a.number, a.container.id);
     meters.waited(now - in.queuedNanos);
     if (in.attempts == 1) {
       meters.started();

@@ -1,5 +1,6 @@
 package dev.skiff.server.runtime;
 
+import dev.skiff.server.activity.Activity;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ContainerBackend;
 import dev.skiff.server.backend.Placement;
@@ -35,6 +36,7 @@ import java.util.function.Supplier;
  * @param placement the backend's placement ({@link ContainerBackend#placement()}), shared by every
  *     function's containers
  * @param metrics where each function's scheduler takes its meters
+ * @param activity where each function's scheduler records its recent calls
  */
 public record SchedulerContext(
     ControlPlaneConfig config,
@@ -51,4 +53,5 @@ public record SchedulerContext(
     AtomicLong inputIds,
     WarmPool pool,
     Placement placement,
-    Metrics metrics) {}
+    Metrics metrics,
+    Activity activity) {}

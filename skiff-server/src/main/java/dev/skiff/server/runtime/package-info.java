@@ -18,7 +18,8 @@
  * <p><b>May use</b> the protocol, {@code server.backend} (to place and start containers), {@code
  * server.image} (images a function runs on), {@code server.scaling} (autoscaler, warm pool), {@code
  * server.logs}, {@code server.files} (volume mounts), {@code server.auth} (container tokens),
- * {@code server.metrics} (each function's meters) and {@code server.common}; never the gRPC
- * services of {@code server.api}, nor deployments, calls, schedules or web, which use it.
+ * {@code server.metrics} (each function's meters), {@code server.activity} (its recent calls) and
+ * {@code server.common}; never the gRPC services of {@code server.api}, nor deployments, calls,
+ * schedules or web, which use it.
  */
 package dev.skiff.server.runtime;

@@ -3,6 +3,7 @@ package dev.skiff.server.schedule;
 import com.google.protobuf.ByteString;
 import dev.skiff.internal.PayloadCodec;
 import dev.skiff.proto.AppHistory;
+import dev.skiff.proto.CallKind;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
@@ -11,6 +12,7 @@ import dev.skiff.proto.ScheduledRun;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.runtime.AppDirectory;
+import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.InputListener;
@@ -241,7 +243,12 @@ public final class ScheduleRunner implements AppDirectory.Listener {
         resume.ifPresent(r -> from.put(f.name(), r.lastTick().orElse(anchor)));
         scheduled.add(
             new Scheduled(
-                f.name(), trigger, listener -> f.submit(f.newInput(NO_ARGUMENTS, listener))));
+                f.name(),
+                trigger,
+                listener ->
+                    f.submit(
+                        f.newInput(
+                            NO_ARGUMENTS, listener, CallOrigin.of(CallKind.CALL_SCHEDULED)))));
       }
     }
     if (!scheduled.isEmpty()) {

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.skiff.WebEndpointOptions;
+import dev.skiff.proto.CallKind;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
@@ -20,6 +21,7 @@ import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.common.Statuses;
 import dev.skiff.server.metrics.Metrics;
 import dev.skiff.server.runtime.AppDirectory;
+import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.Failures;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
@@ -1150,7 +1152,7 @@ public final class WebGateway implements AppDirectory.Listener, AutoCloseable {
   private Result call(Exchange exchange, Route route, ByteString request) {
     CompletableFuture<Result> done = new CompletableFuture<>();
     FunctionInputs function = route.function();
-    Input input = function.newInput(request, done::complete);
+    Input input = function.newInput(request, done::complete, CallOrigin.of(CallKind.CALL_WEB));
     function.submit(input);
     ClientWatch watch =
         ClientWatch.start(

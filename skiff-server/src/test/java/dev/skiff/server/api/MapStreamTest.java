@@ -17,6 +17,7 @@ import dev.skiff.proto.MapRequest;
 import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
+import dev.skiff.server.activity.Activity;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.common.Bounds;
@@ -38,6 +39,7 @@ import dev.skiff.server.testing.FakeTimer;
 import dev.skiff.server.testing.RecordingObserver;
 import io.grpc.Status;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,7 +75,8 @@ class MapStreamTest {
               new AtomicLong(),
               WarmPool.disabled(),
               new NodeCapacity(NodeConfig.detect()),
-              Metrics.create()));
+              Metrics.create(),
+              new Activity(Clock.systemUTC())));
   private final FakeServerStream<MapResponse> out = new FakeServerStream<>();
   private final MapStream map = new MapStream(ref -> function, out);
   private final RecordingObserver<ControlMessage> down = new RecordingObserver<>();

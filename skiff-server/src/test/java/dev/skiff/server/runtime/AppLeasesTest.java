@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.skiff.internal.spi.NodeConfig;
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.server.activity.Activity;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.local.NodeCapacity;
 import dev.skiff.server.logs.LogFanout;
@@ -53,7 +54,8 @@ class AppLeasesTest {
               new AtomicLong(),
               WarmPool.disabled(),
               new NodeCapacity(new NodeConfig(4, 8192, NodeConfig.DEFAULT_REGION, List.of())),
-              Metrics.create()));
+              Metrics.create(),
+              new Activity(clock)));
   private final AppLeases leases = new AppLeases(apps, Duration.ofSeconds(3), nanos::get);
 
   {

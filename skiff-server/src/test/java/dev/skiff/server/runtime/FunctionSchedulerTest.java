@@ -18,6 +18,7 @@ import dev.skiff.proto.GeneratorItem;
 import dev.skiff.proto.Output;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.RetryPolicy;
+import dev.skiff.server.activity.Activity;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.auth.Tokens;
 import dev.skiff.server.backend.ClasspathEntry;
@@ -88,7 +89,8 @@ class FunctionSchedulerTest {
           new AtomicLong(),
           WarmPool.disabled(),
           capacity,
-          metrics);
+          metrics,
+          new Activity(clock));
 
   private static FunctionDef.Builder def() {
     return FunctionDef.newBuilder()
