@@ -7,16 +7,24 @@ import dev.skiff.proto.AppStatus;
 import dev.skiff.proto.AppStatusRequest;
 import dev.skiff.proto.AppSummary;
 import dev.skiff.proto.AutoscalerSettings;
+import dev.skiff.proto.CallAttempt;
+import dev.skiff.proto.CallKind;
+import dev.skiff.proto.CallState;
+import dev.skiff.proto.CallSummary;
 import dev.skiff.proto.ClientApiGrpc;
 import dev.skiff.proto.ContainerState;
 import dev.skiff.proto.ContainerStatus;
+import dev.skiff.proto.ErrorInfo;
+import dev.skiff.proto.Frame;
 import dev.skiff.proto.FunctionDef;
 import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.FunctionStatus;
 import dev.skiff.proto.ListAppsRequest;
+import dev.skiff.proto.ListCallsRequest;
 import dev.skiff.proto.ListVolumesRequest;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.LookupFunctionRequest;
+import dev.skiff.proto.MinuteStats;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StreamLogsRequest;
@@ -50,6 +58,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -163,6 +172,9 @@ public final class Dashboard implements WebUi {
         case "app" -> appPage(ex, s, require(ex, "id"));
         case "fragment/app" -> html(ex, appStatus(require(ex, "id")).toString());
         case "function" -> functionPage(ex, s, require(ex, "app"), require(ex, "name"));
+        case "calls" -> callsPage(ex, s);
+        case "call" -> callPage(ex, s, require(ex, "id"));
+        case "fragment/stats" -> stats(ex, require(ex, "app"), require(ex, "name"));
         case "logs" -> logsPage(ex, s);
         case "logs/events" -> logEvents(ex);
         case "volumes" -> volumesPage(ex, s);
@@ -381,7 +393,9 @@ public final class Dashboard implements WebUi {
       h.text(" v" + app.getVersion());
     }
     h.raw("</small></h1>");
-    h.raw("<p>").link(PREFIX + "logs?app=" + Html.q(appId), "Logs of " + app.getAppName());
+    h.raw("<p class=\"links\">")
+        .link(PREFIX + "logs?app=" + Html.q(appId), "Logs of " + app.getAppName())
+        .link(PREFIX + "calls?app=" + Html.q(appId), "Calls of " + app.getAppName());
     h.raw("</p>");
     h.raw("<div hx-trigger=\"every 2s\" hx-swap=\"innerHTML\"")
         .attr("hx-get", PREFIX + "fragment/app?id=" + Html.q(appId))
@@ -505,10 +519,15 @@ public final class Dashboard implements WebUi {
     Html h = new Html();
     h.raw("<h1>").link(PREFIX + "app?id=" + Html.q(appId), app.getAppName());
     h.raw(" / ").text(name).raw("</h1>");
-    h.raw("<p>")
-        .link(
-            PREFIX + "logs?app=" + Html.q(appId) + "&function=" + Html.q(name), "Logs of " + name);
+    String fn = "app=" + Html.q(appId) + "&function=" + Html.q(name);
+    h.raw("<p class=\"links\">")
+        .link(PREFIX + "logs?" + fn, "Logs of " + name)
+        .link(PREFIX + "calls?" + fn, "Calls of " + name);
     h.raw("</p>");
+    h.raw("<section><h2>The last hour</h2><div class=\"charts\" id=\"charts\"")
+        .attr(
+            "data-stats", PREFIX + "fragment/stats?app=" + Html.q(appId) + "&name=" + Html.q(name))
+        .raw("><noscript>The charts need JavaScript.</noscript></div></section>");
     h.raw("<section><h2>Now</h2><dl class=\"facts\" id=\"now\">");
     fact(h, "Queued inputs", f.getQueuedInputs());
     fact(h, "Running inputs", f.getRunningInputs());
@@ -535,6 +554,19 @@ public final class Dashboard implements WebUi {
     number(h, "buffer", "Buffer containers", a.getBufferContainers(), 0);
     number(h, "scaledown", "Scale-down window (s)", a.getScaledownWindowMs() / 1000, 1);
     h.raw("<button type=\"submit\">Apply</button></form></section>");
+    h.raw("<section><h2>Recent calls</h2>");
+    callTable(
+        h,
+        client()
+            .listCalls(
+                ListCallsRequest.newBuilder()
+                    .setAppId(appId)
+                    .setFunctionName(name)
+                    .setLimit(20)
+                    .build())
+            .getCallsList(),
+        false);
+    h.raw("</section>");
     html(ex, layout(app.getAppName() + " / " + name, Optional.of(s), h.toString()));
   }
 
@@ -599,6 +631,226 @@ public final class Dashboard implements WebUi {
     d.getVolumesList().forEach(v -> volumes.add(v.getVolume() + " at " + v.getPath()));
     fact(h, "Volumes", volumes.isEmpty() ? "-" : String.join(", ", volumes));
     h.raw("</dl></section>");
+  }
+
+  private void callsPage(Exchange ex, Sessions.Session s) {
+    Map<String, List<String>> q = ex.query();
+    String appId = first(q, "app").orElse("");
+    String function = first(q, "function").orElse("");
+    String id = first(q, "id").orElse("").strip();
+    if (!id.isEmpty()) {
+      redirect(ex, PREFIX + "call?id=" + Html.q(id));
+      return;
+    }
+    Html h = new Html();
+    h.raw("<h1>Calls");
+    if (!appId.isEmpty()) {
+      AppSummary app = app(appId);
+      h.raw(" of ").link(PREFIX + "app?id=" + Html.q(appId), app.getAppName());
+      if (!function.isEmpty()) {
+        h.raw(" / ").text(function);
+      }
+    }
+    h.raw("</h1>");
+    h.raw("<form method=\"get\" class=\"inline\" id=\"call-search\"")
+        .attr("action", PREFIX + "calls")
+        .raw(">");
+    h.raw("<label for=\"id\">Call id</label>");
+    h.raw("<input id=\"id\" name=\"id\" type=\"search\" placeholder=\"fc-… or in-…\"");
+    h.raw(" required><button type=\"submit\">Find</button></form>");
+    List<CallSummary> calls =
+        client()
+            .listCalls(
+                ListCallsRequest.newBuilder()
+                    .setAppId(appId)
+                    .setFunctionName(function)
+                    .setLimit(100)
+                    .build())
+            .getCallsList();
+    callTable(h, calls, appId.isEmpty() || function.isEmpty());
+    html(ex, layout("Calls", Optional.of(s), h.toString()));
+  }
+
+  private static void callTable(Html h, List<CallSummary> calls, boolean withFunction) {
+    if (calls.isEmpty()) {
+      h.raw("<p>No call yet.</p>");
+      return;
+    }
+    h.raw("<div class=\"scroll\"><table id=\"calls\">");
+    if (withFunction) {
+      h.head("Call", "Function", "Kind", "Status", "Submitted", "Took", "Attempts");
+    } else {
+      h.head("Call", "Kind", "Status", "Submitted", "Took", "Attempts");
+    }
+    h.raw("<tbody>");
+    for (CallSummary c : calls) {
+      h.raw("<tr").attr("data-call", c.getCallId()).raw("><td>");
+      h.link(PREFIX + "call?id=" + Html.q(c.getCallId()), c.getCallId()).raw("</td>");
+      if (withFunction) {
+        h.cell(c.getAppName() + " / " + c.getFunctionName());
+      }
+      h.cell(kind(c.getKind()));
+      h.raw("<td").attr("class", "status " + state(c.getState())).raw(">");
+      h.text(state(c.getState())).raw("</td>");
+      h.cell(Html.time(c.getSubmittedAtMs()));
+      h.cell(took(c));
+      h.cell(c.getAttemptsCount());
+      h.raw("</tr>");
+    }
+    h.raw("</tbody></table></div>");
+  }
+
+  private void callPage(Exchange ex, Sessions.Session s, String id) {
+    List<CallSummary> found =
+        client().listCalls(ListCallsRequest.newBuilder().setCallId(id).build()).getCallsList();
+    if (found.isEmpty()) {
+      notFound(
+          ex,
+          s,
+          "no call "
+              + id
+              + " is remembered: the dashboard shows each function's last 500 calls while it"
+              + " runs, and for a while after it stops");
+      return;
+    }
+    CallSummary c = found.get(0);
+    Html h = new Html();
+    h.raw("<h1>Call ").text(c.getCallId()).raw("</h1>");
+    h.raw("<dl class=\"facts\" id=\"call\">");
+    h.raw("<dt>Function</dt><dd>")
+        .link(
+            PREFIX
+                + "function?app="
+                + Html.q(c.getAppId())
+                + "&name="
+                + Html.q(c.getFunctionName()),
+            c.getAppName() + " / " + c.getFunctionName())
+        .raw("</dd>");
+    fact(h, "Kind", kind(c.getKind()));
+    fact(h, "Status", state(c.getState()));
+    fact(h, "Submitted", Html.time(c.getSubmittedAtMs()));
+    fact(h, "Started", Html.time(c.getStartedAtMs()));
+    fact(h, "Finished", Html.time(c.getFinishedAtMs()));
+    fact(h, "Took", took(c));
+    h.raw("</dl>");
+    if (c.hasError()) {
+      h.raw("<h2>Error</h2>");
+      error(h, c.getError());
+    }
+    h.raw("<h2>Attempts</h2>");
+    if (c.getAttemptsCount() == 0) {
+      h.raw("<p>None yet: the call waits for a container.</p>");
+    } else {
+      h.raw("<div class=\"scroll\"><table id=\"attempts\">");
+      h.head("Attempt", "Container", "Started", "Took", "Outcome");
+      h.raw("<tbody>");
+      for (CallAttempt a : c.getAttemptsList()) {
+        h.raw("<tr>").cell(a.getNumber()).raw("<td>");
+        h.link(
+            PREFIX
+                + "logs?app="
+                + Html.q(c.getAppId())
+                + "&container="
+                + Html.q(a.getContainerId()),
+            a.getContainerId());
+        h.raw("</td>").cell(Html.time(a.getStartedAtMs()));
+        h.cell(
+            a.getFinishedAtMs() == 0
+                ? "running"
+                : Html.duration(Duration.ofMillis(a.getFinishedAtMs() - a.getStartedAtMs())));
+        h.cell(a.getFinishedAtMs() == 0 ? "-" : a.hasError() ? summary(a.getError()) : "succeeded");
+        h.raw("</tr>");
+      }
+      h.raw("</tbody></table></div>");
+    }
+    html(ex, layout("Call " + c.getCallId(), Optional.of(s), h.toString()));
+  }
+
+  /** An error with its remote stack trace and causes, as the caller's exception would print. */
+  private static void error(Html h, ErrorInfo e) {
+    h.raw("<pre class=\"trace\" id=\"error\">");
+    ErrorInfo cause = e;
+    for (int depth = 0; cause != null && depth < 8; depth++) {
+      h.text((depth == 0 ? "" : "Caused by: ") + summary(cause) + "\n");
+      for (Frame f : cause.getFramesList()) {
+        h.text(
+            "\tat "
+                + f.getDeclaringClass()
+                + "."
+                + f.getMethod()
+                + "("
+                + (f.getFile().isEmpty() ? "Unknown Source" : f.getFile() + ":" + f.getLine())
+                + ")\n");
+      }
+      cause = cause.hasCause() ? cause.getCause() : null;
+    }
+    h.raw("</pre>");
+  }
+
+  private static String summary(ErrorInfo e) {
+    return (e.getClassName().isEmpty() ? e.getKind().toString() : e.getClassName())
+        + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage());
+  }
+
+  private static String took(CallSummary c) {
+    if (c.getFinishedAtMs() == 0) {
+      return c.getStartedAtMs() == 0 ? "waiting" : "running";
+    }
+    return Html.duration(Duration.ofMillis(c.getFinishedAtMs() - c.getSubmittedAtMs()));
+  }
+
+  /** A function's last hour as JSON, for its charts: one array per series, minute by minute. */
+  private void stats(Exchange ex, String appId, String name) {
+    List<MinuteStats> minutes =
+        client()
+            .getFunctionStats(
+                FunctionRef.newBuilder().setAppId(appId).setFunctionName(name).build())
+            .getMinutesList();
+    StringBuilder json = new StringBuilder("{");
+    series(json, "t", minutes, m -> m.getMinuteMs() / 1000);
+    series(json, "calls", minutes, MinuteStats::getCalls);
+    series(json, "failures", minutes, MinuteStats::getFailures);
+    series(json, "p50", minutes, m -> m.getP50Us() / 1000.0);
+    series(json, "p99", minutes, m -> m.getP99Us() / 1000.0);
+    series(json, "coldStarts", minutes, MinuteStats::getColdStarts);
+    json.setLength(json.length() - 1);
+    json.append('}');
+    ex.respond(200, headers(), "application/json", bytes(json.toString()));
+  }
+
+  private static void series(
+      StringBuilder json,
+      String name,
+      List<MinuteStats> minutes,
+      Function<MinuteStats, Number> value) {
+    json.append('"').append(name).append("\":[");
+    for (int i = 0; i < minutes.size(); i++) {
+      json.append(i == 0 ? "" : ",").append(value.apply(minutes.get(i)));
+    }
+    json.append("],");
+  }
+
+  private static String kind(CallKind k) {
+    return switch (k) {
+      case CALL_REMOTE -> "remote";
+      case CALL_MAP -> "map";
+      case CALL_SPAWN -> "spawn";
+      case CALL_GENERATOR -> "generator";
+      case CALL_SCHEDULED -> "scheduled";
+      case CALL_WEB -> "web";
+      default -> "call";
+    };
+  }
+
+  private static String state(CallState st) {
+    return switch (st) {
+      case CALL_QUEUED -> "queued";
+      case CALL_RUNNING -> "running";
+      case CALL_SUCCEEDED -> "succeeded";
+      case CALL_FAILED -> "failed";
+      case CALL_CANCELLED -> "cancelled";
+      default -> "unknown";
+    };
   }
 
   private void logsPage(Exchange ex, Sessions.Session s) {
@@ -803,7 +1055,9 @@ public final class Dashboard implements WebUi {
     h.raw("<meta name=\"htmx-config\" content='{\"includeIndicatorStyles\":false}'>");
     h.raw("<title>").text(title).raw(" · Skiff</title>");
     h.raw("<link rel=\"stylesheet\"").attr("href", PREFIX + "assets/dashboard.css").raw(">");
+    h.raw("<link rel=\"stylesheet\"").attr("href", PREFIX + "assets/uPlot.min.css").raw(">");
     h.raw("<script defer").attr("src", PREFIX + "assets/htmx.min.js").raw("></script>");
+    h.raw("<script defer").attr("src", PREFIX + "assets/uPlot.iife.min.js").raw("></script>");
     h.raw("<script defer").attr("src", PREFIX + "assets/dashboard.js").raw("></script>");
     h.raw("</head><body");
     s.ifPresent(x -> h.attr("data-csrf", x.csrf));
@@ -813,6 +1067,7 @@ public final class Dashboard implements WebUi {
           .attr("href", PREFIX)
           .raw(">Skiff</a>");
       h.link(PREFIX, "Apps")
+          .link(PREFIX + "calls", "Calls")
           .link(PREFIX + "volumes", "Volumes")
           .link(PREFIX + "secrets", "Secrets");
       h.raw("<form method=\"post\" class=\"inline logout\"")

@@ -1,6 +1,7 @@
 package dev.skiff.e2e.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.skiff.AppRun;
@@ -100,6 +101,13 @@ class DashboardTest {
           .atMost(Duration.ofSeconds(30))
           .until(() -> greetStatus(run).autoscaler().minContainers() == 1);
       assertThat(browser.driver.findElement(By.id("min")).getAttribute("value")).isEqualTo("1");
+      // Its last hour as charts (drawn by the page's script from the minute statistics).
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> browser.driver.findElements(By.cssSelector("#charts canvas")).size() >= 4);
+      assertThat(browser.driver.findElement(By.id("charts")).getText())
+          .contains("Calls per minute", "Duration (ms)", "Error rate (%)", "Cold starts");
+      browser.screenshot("function-charts");
 
       // Logs: the kept lines, then a line printed now arrives by itself.
       browser.driver.findElement(By.linkText("Logs of greet")).click();
@@ -110,6 +118,35 @@ class DashboardTest {
           .until(
               () -> browser.driver.findElement(By.id("log")).getText().contains("greeting live"));
       browser.screenshot("logs");
+
+      // Calls: the latest with their status and duration; a failed one shows its exception and
+      // the remote frames.
+      assertThatThrownBy(DashFns.fail::remote).hasMessageContaining("failed on purpose");
+      browser.open(ui + "calls?app=" + run.appId());
+      WebElement calls = browser.driver.findElement(By.id("calls"));
+      assertThat(calls.getText())
+          .containsPattern("greet remote succeeded [\\d-]+ [\\d:]+Z [\\d.]+ m?s 1")
+          .contains("fail remote failed");
+      browser.screenshot("calls");
+      WebElement failed =
+          calls.findElements(By.cssSelector("tr")).stream()
+              .filter(r -> r.getText().contains("fail remote failed"))
+              .findFirst()
+              .orElseThrow();
+      failed.findElement(By.tagName("a")).click();
+      assertThat(browser.driver.findElement(By.id("error")).getText())
+          .contains(
+              "java.lang.IllegalStateException: the dashboard test failed on purpose",
+              "at dev.skiff.e2e.dashboard.DashFns$Failing.deep(DashFns.java:");
+      assertThat(browser.driver.findElement(By.id("attempts")).getText()).contains("c-");
+      browser.screenshot("call-failed");
+      // Search by call id.
+      String callId = browser.driver.findElement(By.cssSelector("h1")).getText().substring(5);
+      browser.open(ui + "calls");
+      browser.driver.findElement(By.id("id")).sendKeys(callId);
+      browser.driver.findElement(By.cssSelector("#call-search button")).click();
+      assertThat(browser.driver.findElement(By.cssSelector("h1")).getText())
+          .isEqualTo("Call " + callId);
 
       // Secrets by name and keys; volumes.
       browser.open(ui + "secrets");
