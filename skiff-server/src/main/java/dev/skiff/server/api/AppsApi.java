@@ -181,7 +181,10 @@ final class AppsApi {
           }
           return deployments
               .flatMap(d -> d.history(request.getAppId()))
-              .orElseGet(() -> schedules.history(request.getAppId()));
+              .orElseGet(() -> schedules.history(request.getAppId()))
+              .toBuilder()
+              .addAllNextRuns(schedules.nextRuns(request.getAppId()))
+              .build();
         });
   }
 

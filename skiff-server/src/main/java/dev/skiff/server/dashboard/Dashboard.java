@@ -25,6 +25,7 @@ import dev.skiff.proto.ListVolumesRequest;
 import dev.skiff.proto.LogLine;
 import dev.skiff.proto.LookupFunctionRequest;
 import dev.skiff.proto.MinuteStats;
+import dev.skiff.proto.NextRun;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StreamLogsRequest;
@@ -128,8 +129,19 @@ public final class Dashboard implements WebUi {
       asset(ex, page.substring("assets/".length()));
       return;
     }
+    // A POST's body is read before anything is answered: an answer to a request whose body was
+    // left unread would reset its HTTP/2 stream, and the client would see no answer at all.
+    Map<String, List<String>> form = Map.of();
+    if (ex.method().equals("POST")) {
+      try {
+        form = ex.form(MAX_FORM_BYTES);
+      } catch (IOException e) {
+        text(ex, 413, e.getMessage());
+        return;
+      }
+    }
     if (page.equals("login")) {
-      login(ex);
+      login(ex, form);
       return;
     }
     Optional<Sessions.Session> session = session(ex);
@@ -143,13 +155,6 @@ public final class Dashboard implements WebUi {
     }
     Sessions.Session s = session.get();
     if (ex.method().equals("POST")) {
-      Map<String, List<String>> form;
-      try {
-        form = ex.form(MAX_FORM_BYTES);
-      } catch (IOException e) {
-        text(ex, 413, e.getMessage());
-        return;
-      }
       String sent = first(form, "csrf").or(() -> ex.header("X-CSRF-Token")).orElse("");
       if (!equal(sent.getBytes(StandardCharsets.UTF_8), s.csrf.getBytes(StandardCharsets.UTF_8))) {
         text(ex, 403, "the form's CSRF token is missing or not this session's; reload the page");
@@ -238,7 +243,7 @@ public final class Dashboard implements WebUi {
 
   // ------------------------------------------------------------------------------ login
 
-  private void login(Exchange ex) throws IOException {
+  private void login(Exchange ex, Map<String, List<String>> form) {
     if (ex.method().equals("GET")) {
       html(ex, loginPage(""));
       return;
@@ -262,13 +267,6 @@ public final class Dashboard implements WebUi {
                         + " seconds; wait and try again.")));
         return;
       }
-    }
-    Map<String, List<String>> form;
-    try {
-      form = ex.form(MAX_FORM_BYTES);
-    } catch (IOException e) {
-      text(ex, 413, e.getMessage());
-      return;
     }
     String token = first(form, "token").orElse("").strip();
     if (!equal(token.getBytes(StandardCharsets.UTF_8), clientToken)) {
@@ -404,6 +402,17 @@ public final class Dashboard implements WebUi {
         .raw("</div>");
     AppHistory history =
         client().getAppHistory(AppHistoryRequest.newBuilder().setAppId(appId).build());
+    if (history.getNextRunsCount() > 0) {
+      h.raw("<h2>Schedules</h2><div class=\"scroll\"><table id=\"schedules\">");
+      h.head("Function", "Schedule", "Next run");
+      h.raw("<tbody>");
+      for (NextRun n : history.getNextRunsList()) {
+        h.raw("<tr>").cell(n.getFunctionName());
+        h.cell(definition(app, n.getFunctionName()).map(Dashboard::schedule).orElse("-"));
+        h.cell(Html.time(n.getDueAtMs())).raw("</tr>");
+      }
+      h.raw("</tbody></table></div>");
+    }
     if (history.getRunsCount() > 0) {
       h.raw("<h2>Schedule runs</h2><div class=\"scroll\"><table id=\"runs\">");
       h.head("Function", "Scheduled for", "Started", "Took", "Outcome");
@@ -585,6 +594,19 @@ public final class Dashboard implements WebUi {
     }
   }
 
+  private static String schedule(FunctionDef d) {
+    if (!d.hasSchedule()) {
+      return "-";
+    }
+    return d.getSchedule().hasCron()
+        ? "cron "
+            + d.getSchedule().getCron().getExpression()
+            + (d.getSchedule().getCron().getZone().isEmpty()
+                ? ""
+                : " (" + d.getSchedule().getCron().getZone() + ")")
+        : "every " + Html.duration(Duration.ofMillis(d.getSchedule().getPeriodMs()));
+  }
+
   private static void options(Html h, FunctionDef d) {
     h.raw("<section><h2>Options</h2><dl class=\"facts\" id=\"options\">");
     fact(h, "Method", d.getClassName() + "." + d.getMethodName());
@@ -613,14 +635,7 @@ public final class Dashboard implements WebUi {
         d.getTimeoutMs() == 0 ? "the default" : Html.duration(Duration.ofMillis(d.getTimeoutMs())));
     fact(h, "Retries", d.getRetries().getMaxRetries());
     fact(h, "Concurrent inputs", d.getConcurrentInputs());
-    fact(
-        h,
-        "Schedule",
-        !d.hasSchedule()
-            ? "-"
-            : d.getSchedule().hasCron()
-                ? "cron " + d.getSchedule().getCron().getExpression()
-                : "every " + Html.duration(Duration.ofMillis(d.getSchedule().getPeriodMs())));
+    fact(h, "Schedule", schedule(d));
     fact(
         h,
         "Web endpoint",

@@ -7,6 +7,7 @@ import dev.skiff.proto.CallKind;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.NextRun;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.ScheduledRun;
 import dev.skiff.server.common.RandomIds;
@@ -312,6 +313,23 @@ public final class ScheduleRunner implements AppDirectory.Listener {
       }
     }
     return b.build();
+  }
+
+  /** When each scheduled function of the app {@code appId} runs next, by function name. */
+  public List<NextRun> nextRuns(String appId) {
+    List<NextRun> out = new ArrayList<>();
+    synchronized (lock) {
+      for (Entry e : schedules.getOrDefault(appId, List.of())) {
+        e.due.ifPresent(
+            due ->
+                out.add(
+                    NextRun.newBuilder()
+                        .setFunctionName(e.scheduled.function())
+                        .setDueAtMs(due.toEpochMilli())
+                        .build()));
+      }
+    }
+    return out;
   }
 
   /** Stops firing; runs already submitted go on. */

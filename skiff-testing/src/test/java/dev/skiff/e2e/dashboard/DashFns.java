@@ -1,6 +1,7 @@
 package dev.skiff.e2e.dashboard;
 
 import dev.skiff.App;
+import dev.skiff.Every;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
 import dev.skiff.Secret;
@@ -28,6 +29,10 @@ public final class DashFns {
                   Secret.fromName("dash-secret"),
                   Secret.fromMap(Map.of("INLINE_KEY", INLINE_VALUE))));
 
+  /** Runs by itself every two seconds. */
+  static final Function0<String> tick =
+      app.function(DashFns::tick, f -> f.schedule(Every.seconds(2)));
+
   /** A deployed app that the test undeploys from the dashboard. */
   static final App stoppable = App.named("dashboard-stoppable");
 
@@ -47,6 +52,10 @@ public final class DashFns {
         + (System.getenv("API_KEY") != null)
         + ", INLINE_KEY set: "
         + (System.getenv("INLINE_KEY") != null);
+  }
+
+  static String tick() {
+    return "tick";
   }
 
   static String idle() {

@@ -84,6 +84,17 @@ class DashboardTest {
       row(browser, "apps", "dashboard-test").findElement(By.linkText("dashboard-test")).click();
       assertThat(browser.driver.findElement(By.id("functions")).getText())
           .contains("greet", "fail", "withSecrets");
+      // Its schedule with the next run, and the runs so far with their outcome.
+      assertThat(browser.driver.findElement(By.id("schedules")).getText())
+          .containsPattern("tick every 2.0 s [\\d-]+ [\\d:]+Z");
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                browser.driver.navigate().refresh();
+                return !browser.driver.findElements(By.id("runs")).isEmpty()
+                    && browser.driver.findElement(By.id("runs")).getText().contains("succeeded");
+              });
       // Each container with its function, state, uptime, CPU time and memory.
       assertThat(browser.driver.findElement(By.id("containers")).getText())
           .containsPattern("c-\\w+ greet idle 0 [\\d.]+ (ms|s|min)[^\\n]* \\d+ MiB logs");
