@@ -149,6 +149,11 @@ class KubernetesManifestsTest {
             e ->
                 assertThat(e.getValueFrom().getFieldRef().getFieldPath())
                     .isEqualTo("status.podIP"));
+    // Probed on the web port's health paths, over TLS.
+    assertThat(server.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(server.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(server.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("web");
+    assertThat(server.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTPS");
   }
 
   @Test
