@@ -75,7 +75,8 @@ class ServerCommandsTest {
   @BeforeAll
   static void start() throws IOException {
     home = Files.createTempDirectory("skiff-home-");
-    run = app.run(RunOptions.quiet());
+    // The fixture's embedded control plane serves its dashboard once a run asks.
+    run = app.run(RunOptions.quiet().withDashboard(true));
   }
 
   @AfterAll

@@ -19,6 +19,8 @@ import dev.skiff.WebToken;
 import dev.skiff.proto.AppHistoryRequest;
 import dev.skiff.proto.AppStatus;
 import dev.skiff.proto.AppStatusRequest;
+import dev.skiff.proto.ClusterStatus;
+import dev.skiff.proto.ClusterStatusRequest;
 import dev.skiff.proto.CreateAppRequest;
 import dev.skiff.proto.CreateAppResponse;
 import dev.skiff.proto.CreateWebTokenRequest;
@@ -362,6 +364,9 @@ public final class AppRuntime {
                 LeaseRenewer.start(
                     connection.client(), name, appId, Duration.ofMillis(leaseMillis)))
             : Optional.empty();
+    if (options.dashboard()) {
+      printDashboard(connection);
+    }
     AppBinding binding = new AppBinding(name, appId, connection.client(), options.showProgress());
     LogPrinter logs = options.showLogs() ? LogPrinter.start(binding) : null;
     Run run = new Run(binding, connection, logs, webUrls, lease);
@@ -370,6 +375,48 @@ public final class AppRuntime {
     }
     RunningApps.add(binding);
     return run;
+  }
+
+  /**
+   * Prints where the dashboard is: the embedded control plane's (served from now on), with the
+   * token to log in with, or the server's, whose client token the user has.
+   */
+  private static void printDashboard(Connection connection) {
+    if (connection.inThisJvm().isPresent()) {
+      var plane = connection.inThisJvm().get();
+      plane
+          .openDashboard()
+          .ifPresentOrElse(
+              url ->
+                  System.out.println(
+                      "[skiff] dashboard: "
+                          + url
+                          + " (log in with this program's token "
+                          + plane.token()
+                          + ")"),
+              () -> System.out.println("[skiff] this control plane has no dashboard"));
+      return;
+    }
+    try {
+      ClusterStatus status =
+          connection
+              .client()
+              .blocking()
+              .getClusterStatus(ClusterStatusRequest.getDefaultInstance());
+      status.getReplicasList().stream()
+          .filter(r -> r.getId().equals(status.getReplica()))
+          .findFirst()
+          .ifPresent(
+              r ->
+                  System.out.println(
+                      "[skiff] dashboard: "
+                          + (connection.client().plaintext() ? "http://" : "https://")
+                          + r.getWebAddress()
+                          + "/_skiff/ui/ (log in with your client token)"));
+    } catch (RuntimeException e) {
+      System.out.println(
+          "[skiff] could not ask the server where its dashboard is: " + e.getMessage());
+    }
   }
 
   /**

@@ -37,6 +37,9 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
   // How to reach the server a test fixture installed; null when none is.
   private static volatile Supplier<SkiffClient> installed;
 
+  // The control plane in this JVM that a test fixture installed; null when none is.
+  private static volatile EmbeddedControlPlane installedPlane;
+
   /**
    * Makes every later {@code App.run()} in this JVM use this control plane on loopback, without TLS
    * (used by test fixtures with an embedded control plane).
@@ -51,6 +54,7 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
    */
   public static void installDefault(String target, String token, ServerTrust trust) {
     installed = () -> SkiffClient.connect(target, token, trust);
+    installedPlane = null;
     ServerConnection.reset();
   }
 
@@ -60,13 +64,26 @@ public record Connection(SkiffClient client, Optional<EmbeddedControlPlane> embe
    */
   public static void installDefault(EmbeddedControlPlane plane) {
     installed = () -> SkiffClient.connect(plane);
+    installedPlane = plane;
     ServerConnection.reset();
   }
 
   /** Undoes {@link #installDefault}. */
   public static void clearDefault() {
     installed = null;
+    installedPlane = null;
     ServerConnection.reset();
+  }
+
+  /**
+   * The control plane in this JVM that this connection talks to: the one it started, or one a test
+   * fixture installed; empty for a server elsewhere.
+   */
+  public Optional<EmbeddedControlPlane> inThisJvm() {
+    EmbeddedControlPlane fixture = installedPlane;
+    return embedded.isPresent() || fixture == null || installed == null
+        ? embedded
+        : Optional.of(fixture);
   }
 
   private static volatile boolean announced;

@@ -78,6 +78,11 @@ public final class SkiffClient implements AutoCloseable {
     this.future = ClientApiGrpc.newFutureStub(channel);
   }
 
+  /** Whether this client talks to its server without TLS (an in-process or loopback one). */
+  public boolean plaintext() {
+    return trust.map(t -> t instanceof ServerTrust.Plaintext).orElse(true);
+  }
+
   /**
    * Connects (lazily) without TLS to a control plane on loopback that this program (or a test
    * fixture) started.

@@ -55,6 +55,7 @@ import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.web.JarEndpoint;
 import dev.skiff.server.web.WebGateway;
 import dev.skiff.server.web.WebTokens;
+import dev.skiff.server.web.WebUi;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -138,6 +139,7 @@ final class ControlPlane implements EmbeddedControlPlane {
   private final Server server;
   private final Server inProcess;
   private final ManagedChannel dashboardChannel;
+  private final Dashboard dashboard;
   private final ContainerSocket containerSocket;
   private final Server containerServer;
   private final Optional<Server> containerTcpServer;
@@ -599,7 +601,8 @@ final class ControlPlane implements EmbeddedControlPlane {
         InProcessChannelBuilder.forName(inProcessName)
             .intercept(MetadataUtils.newAttachHeadersInterceptor(bearer))
             .build();
-    web.serveUi(new Dashboard(tokens.clientToken(), dashboardChannel, secretStore::list, clock));
+    this.dashboard =
+        new Dashboard(tokens.clientToken(), dashboardChannel, secretStore::list, clock);
     this.containerTarget =
         containerTcpServer.map(
             s ->
@@ -745,6 +748,16 @@ final class ControlPlane implements EmbeddedControlPlane {
   @Override
   public String token() {
     return tokens.clientToken();
+  }
+
+  /**
+   * Serves the dashboard at {@code /} and under {@code /_skiff/ui/} of the web port from now on (a
+   * server does at start; an embedded control plane once a run asks) and answers its URL.
+   */
+  @Override
+  public Optional<String> openDashboard() {
+    web.serveUi(dashboard);
+    return Optional.of(web.baseUrl() + WebUi.PREFIX);
   }
 
   /**

@@ -281,6 +281,7 @@ public final class SkiffServer implements AutoCloseable {
 
   private SkiffServer(ControlPlane plane, Optional<String> fingerprint, DataDirectoryLock lock) {
     this.plane = plane;
+    plane.openDashboard(); // a server always serves its dashboard
     this.fingerprint = fingerprint;
     this.lock = lock;
   }

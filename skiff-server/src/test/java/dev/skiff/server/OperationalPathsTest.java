@@ -133,6 +133,21 @@ class OperationalPathsTest {
   }
 
   @Test
+  void theDashboardIsServedOnlyOnceAskedFor() throws Exception {
+    assertThat(send("GET", "/").statusCode()).isEqualTo(404);
+    assertThat(send("GET", "/_skiff/ui/").statusCode()).isEqualTo(404);
+
+    assertThat(plane.openDashboard()).contains(plane.webBaseUrl() + "/_skiff/ui/");
+
+    HttpResponse<String> root = send("GET", "/");
+    assertThat(root.statusCode()).isEqualTo(303);
+    assertThat(root.headers().firstValue("Location")).contains("/_skiff/ui/");
+    assertThat(send("GET", "/_skiff/ui/").headers().firstValue("Location"))
+        .contains("/_skiff/ui/login");
+    assertThat(send("GET", "/_skiff/ui/login").body()).contains("Client token");
+  }
+
+  @Test
   void readinessFollowsTheStoresTrivialQuery() throws Exception {
     assertThat(send("GET", "/healthz").body()).isEqualTo("ok\n");
     HttpResponse<String> ready = send("GET", "/readyz");

@@ -19,6 +19,14 @@ public interface EmbeddedControlPlane extends AutoCloseable {
   String token();
 
   /**
+   * Serves the dashboard on the control plane's web port, which it does not until asked, and
+   * answers its URL; empty if this control plane has none.
+   */
+  default Optional<String> openDashboard() {
+    return Optional.empty();
+  }
+
+  /**
    * Stops every container (asking first, then killing what has not exited within a short grace
    * period), waits for their processes to end, and stops the server. Idempotent.
    */

@@ -27,7 +27,35 @@ public final class CallRecord {
   private long finishedMs;
   private CallState state = CallState.CALL_QUEUED;
   private ErrorInfo error;
-  private final List<CallAttempt.Builder> attempts = new ArrayList<>(1);
+  private final List<Try> attempts = new ArrayList<>(1);
+
+  /** One attempt: plain fields, so that the hot path builds no message. */
+  private static final class Try {
+    final int number;
+    final String containerId;
+    final long startedMs;
+    long finishedMs;
+    ErrorInfo error;
+
+    Try(int number, String containerId, long startedMs) {
+      this.number = number;
+      this.containerId = containerId;
+      this.startedMs = startedMs;
+    }
+
+    CallAttempt toProto() {
+      CallAttempt.Builder b =
+          CallAttempt.newBuilder()
+              .setNumber(number)
+              .setContainerId(containerId)
+              .setStartedAtMs(startedMs)
+              .setFinishedAtMs(finishedMs);
+      if (error != null) {
+        b.setError(error);
+      }
+      return b.build();
+    }
+  }
 
   CallRecord(FunctionActivity function, String id, CallKind kind, long submittedMs) {
     this.function = function;
@@ -47,20 +75,17 @@ public final class CallRecord {
       if (attempts.size() == MAX_ATTEMPTS) {
         attempts.remove(MAX_ATTEMPTS / 2); // the first and the latest ones tell the story
       }
-      attempts.add(
-          CallAttempt.newBuilder()
-              .setNumber(number)
-              .setContainerId(containerId)
-              .setStartedAtMs(now));
+      attempts.add(new Try(number, containerId, now));
     }
   }
 
   /** Attempt {@code number} failed with {@code failure} (it may be retried). */
   public void attemptFailed(int number, ErrorInfo failure) {
     synchronized (function) {
-      for (CallAttempt.Builder a : attempts) {
-        if (a.getNumber() == number && a.getFinishedAtMs() == 0) {
-          a.setFinishedAtMs(function.now()).setError(failure);
+      for (Try a : attempts) {
+        if (a.number == number && a.finishedMs == 0) {
+          a.finishedMs = function.now();
+          a.error = failure;
         }
       }
       state = CallState.CALL_QUEUED;
@@ -83,11 +108,11 @@ public final class CallRecord {
                 ? CallState.CALL_CANCELLED
                 : CallState.CALL_FAILED;
       }
-      for (CallAttempt.Builder a : attempts) {
-        if (a.getFinishedAtMs() == 0) {
-          a.setFinishedAtMs(finishedMs);
-          if (error != null && state == CallState.CALL_FAILED) {
-            a.setError(error);
+      for (Try a : attempts) {
+        if (a.finishedMs == 0) {
+          a.finishedMs = finishedMs;
+          if (state == CallState.CALL_FAILED) {
+            a.error = error;
           }
         }
       }
@@ -108,7 +133,7 @@ public final class CallRecord {
             .setSubmittedAtMs(submittedMs)
             .setStartedAtMs(startedMs)
             .setFinishedAtMs(finishedMs);
-    attempts.forEach(a -> b.addAttempts(a.build()));
+    attempts.forEach(a -> b.addAttempts(a.toProto()));
     if (error != null) {
       b.setError(error);
     }
