@@ -10,33 +10,13 @@ import dev.skiff.proto.ErrorInfo;
 import dev.skiff.proto.ErrorKind;
 import dev.skiff.proto.MinuteStats;
 import dev.skiff.proto.Result;
-import java.time.Clock;
+import dev.skiff.server.testing.FakeClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ActivityTest {
-  private Instant now = Instant.parse("2026-11-29T10:00:00Z");
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return now;
-        }
-      };
+  private final FakeClock clock = new FakeClock();
   private final Activity activity = new Activity(clock);
 
   @Test
@@ -45,14 +25,14 @@ class ActivityTest {
     CallRecord call = f.submitted(CallKind.CALL_SPAWN, "fc-1");
     assertThat(activity.find("fc-1").orElseThrow().getState()).isEqualTo(CallState.CALL_QUEUED);
 
-    now = now.plusMillis(10);
+    clock.advance(Duration.ofMillis(10));
     call.attemptStarted(1, "c-a");
-    now = now.plusMillis(100);
+    clock.advance(Duration.ofMillis(100));
     ErrorInfo crash =
         ErrorInfo.newBuilder().setKind(ErrorKind.CONTAINER_CRASHED).setMessage("exit 137").build();
     call.attemptFailed(1, crash);
     call.attemptStarted(2, "c-b");
-    now = now.plusMillis(50);
+    clock.advance(Duration.ofMillis(50));
     ErrorInfo error =
         ErrorInfo.newBuilder()
             .setKind(ErrorKind.USER_EXCEPTION)
@@ -77,7 +57,7 @@ class ActivityTest {
     FunctionActivity a = activity.function("ap-1", "shop", "charge");
     FunctionActivity b = activity.function("ap-1", "shop", "refund");
     for (int i = 0; i < Activity.CALLS_PER_FUNCTION + 10; i++) {
-      now = now.plusMillis(1);
+      clock.advance(Duration.ofMillis(1));
       a.submitted(CallKind.CALL_MAP, "in-a" + i);
       b.submitted(CallKind.CALL_REMOTE, "in-b" + i);
     }
@@ -107,18 +87,18 @@ class ActivityTest {
     FunctionActivity f = activity.function("ap-1", "shop", "charge");
     for (int i = 1; i <= 100; i++) {
       CallRecord c = f.submitted(CallKind.CALL_REMOTE, "in-" + i);
-      now = now.plusMillis(i); // the i-th call takes i ms
+      clock.advance(Duration.ofMillis(i)); // the i-th call takes i ms
       c.finished(
           i % 10 == 0
               ? Result.newBuilder()
                   .setError(ErrorInfo.newBuilder().setKind(ErrorKind.USER_EXCEPTION))
                   .build()
               : Result.newBuilder().setValue(ByteString.EMPTY).build());
-      now = now.minusMillis(i);
+      clock.advance(Duration.ofMillis(-i));
     }
     f.coldStarted(Duration.ofMillis(300));
     f.coldStarted(Duration.ofMillis(500));
-    now = now.plus(Duration.ofMinutes(2));
+    clock.advance(Duration.ofMinutes(2));
     f.submitted(CallKind.CALL_REMOTE, "later").finished(Result.getDefaultInstance());
 
     List<MinuteStats> hour = activity.lastHour("ap-1", "charge").orElseThrow();
@@ -132,7 +112,7 @@ class ActivityTest {
     assertThat(first.getColdStartMeanMs()).isEqualTo(400);
     assertThat(hour.get(1).getCalls()).isEqualTo(1);
 
-    now = now.plus(Duration.ofMinutes(61));
+    clock.advance(Duration.ofMinutes(61));
     assertThat(activity.lastHour("ap-1", "charge").orElseThrow()).isEmpty();
   }
 }

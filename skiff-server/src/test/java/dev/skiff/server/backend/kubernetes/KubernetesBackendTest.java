@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -470,17 +471,10 @@ class KubernetesBackendTest {
   @Test
   void aBuiltImageThatCannotBeShippedIsRefusedWithTheReason() {
     ImageResolver debianOnly =
-        new ImageResolver() {
-          @Override
-          public Optional<ContainerImage> find(String id) {
-            return Optional.empty();
-          }
-
-          @Override
-          public Optional<ShippedImage> ship(String id) {
-            throw new IllegalArgumentException("image " + id + " is a Debian image");
-          }
-        };
+        shipping(
+            id -> {
+              throw new IllegalArgumentException("image " + id + " is a Debian image");
+            });
 
     assertThatThrownBy(
             () ->
@@ -495,26 +489,19 @@ class KubernetesBackendTest {
   void aBuiltJdkImageRunsOnItsJdkImageWithItsJarsEnvironmentAndFiles() {
     String libJar = "b".repeat(64);
     String files = "c".repeat(64);
-    ImageResolver shipping =
-        new ImageResolver() {
-          @Override
-          public Optional<ContainerImage> find(String id) {
-            return Optional.empty();
-          }
+    ImageResolver shipped =
+        shipping(
+            id ->
+                Optional.of(
+                    new ShippedImage(
+                        17,
+                        List.of(libJar),
+                        Optional.of(files),
+                        "app",
+                        Map.of(
+                            "GREETING", "from the image", "SKIFF_APP_NAME", "not the image's"))));
 
-          @Override
-          public Optional<ShippedImage> ship(String id) {
-            return Optional.of(
-                new ShippedImage(
-                    17,
-                    List.of(libJar),
-                    Optional.of(files),
-                    "app",
-                    Map.of("GREETING", "from the image", "SKIFF_APP_NAME", "not the image's")));
-          }
-        };
-
-    backend(Duration.ofMillis(100), shipping).start(onImage("im-jdk"), (s, l) -> {});
+    backend(Duration.ofMillis(100), shipped).start(onImage("im-jdk"), (s, l) -> {});
 
     var container = pod("c-1").getSpec().getContainers().get(0);
     assertThat(container.getImage()).isEqualTo("eclipse-temurin:17-jre");
@@ -531,6 +518,21 @@ class KubernetesBackendTest {
         .containsEntry("SKIFF_APP_NAME", "shop");
     assertThat(container.getVolumeMounts())
         .anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/skiff/image"));
+  }
+
+  /** Images that are shipped as {@code ship} says, and found nowhere on this machine. */
+  private static ImageResolver shipping(Function<String, Optional<ShippedImage>> ship) {
+    return new ImageResolver() {
+      @Override
+      public Optional<ContainerImage> find(String id) {
+        return Optional.empty();
+      }
+
+      @Override
+      public Optional<ShippedImage> ship(String id) {
+        return ship.apply(id);
+      }
+    };
   }
 
   private static ContainerSpec onImage(String imageId) {
