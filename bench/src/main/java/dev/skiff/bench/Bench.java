@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>
  * bench/run [--quick]
- *     [--only remote_latency,map_throughput,cold_start,web_endpoint,memory,spawn_enqueue,
+ *     [--only remote_latency,map_throughput,cold_start,web_endpoint,memory,spawn_enqueue,server_remote_latency,server_map_throughput,durable_spawn,
  *            spawn_durability,spawn_durability_postgres]
  * </pre>
  */
@@ -209,6 +209,7 @@ public final class Bench {
       case WEB_ENDPOINT -> WebEndpointBenchmark.run(sizes, scope);
       case SPAWN_DURABILITY -> SpawnDurabilityBenchmark.run(sizes, scope);
       case SPAWN_DURABILITY_POSTGRES -> SpawnDurabilityPostgresBenchmark.run(sizes, scope);
+      case SERVER_PATH -> ServerPathBenchmark.run(sizes, scope);
       case QUEUED_SPAWNS -> MemoryBenchmarks.queued(sizes, scope);
     };
   }

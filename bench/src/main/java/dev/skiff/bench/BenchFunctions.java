@@ -47,6 +47,24 @@ final class BenchFunctions {
   static final Function1<Integer, Integer> memorySpawnInc =
       MEMORY_SPAWN_APP.function(BenchFunctions::inc);
 
+  /**
+   * The server's side of {@code server_path}: deployed on a long-running server and called by name
+   * from this JVM, a separate client.
+   */
+  static final App SERVER_PATH_APP = App.named("bench-server-path");
+
+  static final Function1<String, String> serverPathEcho =
+      SERVER_PATH_APP.function(BenchFunctions::echo);
+
+  static final Function1<Integer, Integer> serverPathInc =
+      SERVER_PATH_APP.function(BenchFunctions::inc);
+
+  /** The embedded control plane's side of {@code server_path}, the baseline. */
+  static final App EMBEDDED_PATH_APP = App.named("bench-embedded-path");
+
+  static final Function1<String, String> embeddedPathEcho =
+      EMBEDDED_PATH_APP.function(BenchFunctions::echo);
+
   /** {@code web_endpoint}'s app: {@link #hello} served at {@code /bench-web/hello?name=...}. */
   static final App WEB_APP = App.named("bench-web");
 

@@ -13,7 +13,10 @@ enum Benchmark {
   SPAWN_ENQUEUE("spawn_enqueue", EnumSet.of(Phase.QUEUED_SPAWNS)),
   SPAWN_DURABILITY("spawn_durability", EnumSet.of(Phase.SPAWN_DURABILITY)),
   SPAWN_DURABILITY_POSTGRES(
-      "spawn_durability_postgres", EnumSet.of(Phase.SPAWN_DURABILITY_POSTGRES));
+      "spawn_durability_postgres", EnumSet.of(Phase.SPAWN_DURABILITY_POSTGRES)),
+  SERVER_REMOTE_LATENCY("server_remote_latency", EnumSet.of(Phase.SERVER_PATH)),
+  SERVER_MAP_THROUGHPUT("server_map_throughput", EnumSet.of(Phase.SERVER_PATH)),
+  DURABLE_SPAWN("durable_spawn", EnumSet.of(Phase.SERVER_PATH));
 
   private final String id;
 

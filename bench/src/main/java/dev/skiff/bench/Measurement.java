@@ -80,6 +80,42 @@ sealed interface Measurement {
       implements Measurement {}
 
   /**
+   * The long-running server's path from a separate client JVM against the embedded control plane in
+   * this JVM ({@link ServerPathBenchmark}).
+   *
+   * @param calls timed sequential calls per side
+   * @param p50Us the server's median call latency
+   * @param p99Us its 99th percentile
+   * @param embeddedP50Us the embedded control plane's median
+   * @param embeddedP99Us its 99th percentile
+   * @param mapInputs inputs per map
+   * @param mapRounds timed maps per side
+   * @param mapPerS the server's map inputs per second
+   * @param embeddedMapPerS the embedded control plane's
+   * @param spawns durable spawns per round on the server
+   * @param threads threads spawning (and then reading results)
+   * @param spawnRounds timed rounds
+   * @param ackedPerS spawns acknowledged (committed) per second
+   * @param completedPerS spawns whose results were read per second, from the first spawn
+   */
+  record ServerPath(
+      int calls,
+      double p50Us,
+      double p99Us,
+      double embeddedP50Us,
+      double embeddedP99Us,
+      int mapInputs,
+      int mapRounds,
+      double mapPerS,
+      double embeddedMapPerS,
+      int spawns,
+      int threads,
+      int spawnRounds,
+      double ackedPerS,
+      double completedPerS)
+      implements Measurement {}
+
+  /**
    * Concurrent spawns on the long-running server with its store in PostgreSQL against the same with
    * it in SQLite, in spawns per second over each side's timed rounds.
    *

@@ -11,6 +11,8 @@ enum Phase {
   WEB_ENDPOINT("web_endpoint"),
   /** Starts a long-running server as a child JVM for its measured side. */
   SPAWN_DURABILITY("spawn_durability"),
+  /** Deploys on a long-running server (a child JVM) and calls it from this JVM as a client. */
+  SERVER_PATH("server_path"),
   /** Starts PostgreSQL and, in turn, servers on it and on SQLite. */
   SPAWN_DURABILITY_POSTGRES("spawn_durability_postgres"),
   /** Spawn rate and queued-input heap; last, because it fills the heap. */

@@ -343,6 +343,78 @@ final class Report {
                 .decimal("baseline_per_s", m.baselinePerS())
                 .toString());
       }
+      case SERVER_REMOTE_LATENCY -> {
+        var m = get(Phase.SERVER_PATH, Measurement.ServerPath.class);
+        rows.add(
+            new Row(
+                "server_remote_latency p50 (us)",
+                i(Math.round(m.p50Us())),
+                i(Math.round(m.embeddedP50Us())),
+                ratio(m.p50Us(), m.embeddedP50Us())));
+        rows.add(
+            new Row(
+                "server_remote_latency p99 (us)",
+                i(Math.round(m.p99Us())),
+                i(Math.round(m.embeddedP99Us())),
+                ratio(m.p99Us(), m.embeddedP99Us())));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "server_remote_latency: %d sequential remote calls of a trivial function of an app"
+                    + " deployed on a long-running server (a child JVM; TLS on loopback), called by"
+                    + " name from this JVM; baseline: as many on the embedded control plane in this"
+                    + " JVM, rounds alternating, each side on a warm container.",
+                m.calls()));
+        json.add(
+            new JsonLine(b.id())
+                .integer("p50_us", Math.round(m.p50Us()))
+                .integer("p99_us", Math.round(m.p99Us()))
+                .integer("embedded_p50_us", Math.round(m.embeddedP50Us()))
+                .toString());
+      }
+      case SERVER_MAP_THROUGHPUT -> {
+        var m = get(Phase.SERVER_PATH, Measurement.ServerPath.class);
+        rows.add(
+            new Row(
+                "server_map_throughput (/s)",
+                rate(m.mapPerS()),
+                rate(m.embeddedMapPerS()),
+                ratio(m.mapPerS(), m.embeddedMapPerS())));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "server_map_throughput: ordered map of %d trivial inputs through the server (the"
+                    + " deployed app, called by name), %d round(s), every result checked; baseline:"
+                    + " the same on the embedded control plane, alternating. Ratio < 1: the server"
+                    + " path is slower.",
+                m.mapInputs(),
+                m.mapRounds()));
+        json.add(
+            new JsonLine(b.id())
+                .decimal("per_s", m.mapPerS())
+                .decimal("embedded_per_s", m.embeddedMapPerS())
+                .toString());
+      }
+      case DURABLE_SPAWN -> {
+        var m = get(Phase.SERVER_PATH, Measurement.ServerPath.class);
+        rows.add(new Row("durable_spawn acked (/s)", rate(m.ackedPerS()), "-", "-"));
+        rows.add(new Row("durable_spawn completed (/s)", rate(m.completedPerS()), "-", "-"));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "durable_spawn: %d spawns of a trivial function of the deployed app from %d client"
+                    + " threads, %d round(s) after a warm-up round: acked = until every spawn"
+                    + " returned (each committed to the server's store first), completed = until"
+                    + " every result was also read (the same threads), both from the first spawn.",
+                m.spawns(),
+                m.threads(),
+                m.spawnRounds()));
+        json.add(
+            new JsonLine(b.id())
+                .decimal("acked_per_s", m.ackedPerS())
+                .decimal("completed_per_s", m.completedPerS())
+                .toString());
+      }
       case SPAWN_DURABILITY_POSTGRES -> {
         var m = get(Phase.SPAWN_DURABILITY_POSTGRES, Measurement.SpawnDurabilityPostgres.class);
         rows.add(
