@@ -34,9 +34,12 @@ public final class Bench {
   private static final String USAGE =
       """
       usage: bench/run [--quick] [--only BENCH[,BENCH...]] [--phase-limit SECONDS]
+             bench/run --curves [--quick]
         benchmarks: remote_latency, map_throughput, cold_start, web_endpoint, memory,
-                    spawn_enqueue, spawn_durability, spawn_durability_postgres
-        --phase-limit: the most one phase may take (default 50 quick, 240 full)\
+                    spawn_enqueue, spawn_durability, spawn_durability_postgres,
+                    server_remote_latency, server_map_throughput, durable_spawn
+        --phase-limit: the most one phase may take (default 50 quick, 240 full)
+        --curves: writes scaling curves (CSV and PNG) to bench/curves instead\
       """;
 
   private final Sizes sizes;
@@ -56,6 +59,7 @@ public final class Bench {
     // First, before anything else grows this JVM: the control plane's RSS baseline.
     double harnessBeforeRssMib = ProcessMemory.selfRssMib();
     boolean quick = false;
+    boolean curves = false;
     Set<Benchmark> selected = EnumSet.allOf(Benchmark.class);
     Duration phaseLimit = null;
     try {
@@ -63,6 +67,8 @@ public final class Bench {
         String arg = args[i];
         if (arg.equals("--quick")) {
           quick = true;
+        } else if (arg.equals("--curves")) {
+          curves = true;
         } else if (arg.equals("--only") && i + 1 < args.length) {
           selected = parseOnly(args[++i]);
         } else if (arg.startsWith("--only=")) {
@@ -82,6 +88,18 @@ public final class Bench {
       System.err.println("bench: " + e.getMessage());
       System.err.println(USAGE);
       System.exit(2);
+    }
+    if (curves) {
+      System.setProperty("java.awt.headless", "true");
+      try {
+        Curves.run(quick);
+        System.out.println("bench: curves written to " + Curves.OUT.toAbsolutePath());
+        System.exit(0);
+      } catch (Exception e) {
+        System.err.println("bench: the curves failed: " + e);
+        e.printStackTrace();
+        System.exit(1);
+      }
     }
     Sizes sizes = quick ? Sizes.quick() : Sizes.full();
     if (phaseLimit != null) {
