@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -41,6 +42,16 @@ import java.util.Optional;
 public final class PostgresStore extends JdbcStore {
   /** The prefix of the JDBC URL of a PostgreSQL database. */
   public static final String URL_PREFIX = "jdbc:postgresql:";
+
+  /**
+   * How long a session of this store may sit idle inside a transaction before PostgreSQL ends it
+   * (its {@code idle_in_transaction_session_timeout}). A replica paused (or cut off) in the middle
+   * of a fenced write holds a share lock on its app's lease row; without this the lock would stay
+   * as long as its connection, and the replica that takes the app over would wait for it forever.
+   * Every transaction of the store runs its statements back to back, so none waits this long
+   * between two of them unless its process stopped.
+   */
+  static final Duration IDLE_IN_TRANSACTION = Duration.ofSeconds(3);
 
   /** The most connections the pool keeps: the writer's and those of concurrent reads. */
   static final int MAX_CONNECTIONS = 8;
@@ -119,6 +130,9 @@ public final class PostgresStore extends JdbcStore {
     config.setMaximumPoolSize(MAX_CONNECTIONS);
     config.setMinimumIdle(1);
     config.setConnectionTimeout(10_000);
+    // Session settings of every connection, passed at connect (the driver's "options").
+    config.addDataSourceProperty(
+        "options", "-c idle_in_transaction_session_timeout=" + IDLE_IN_TRANSACTION.toMillis());
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(config);
@@ -132,6 +146,14 @@ public final class PostgresStore extends JdbcStore {
       pool.close();
       throw failed(url, e);
     }
+  }
+
+  /**
+   * A connection of the store's pool, with its session settings, for tests that play a replica
+   * paused inside a transaction; the caller closes it.
+   */
+  Connection connection() throws SQLException {
+    return pool.getConnection();
   }
 
   private static UncheckedIOException failed(String url, Throwable cause) {

@@ -10,6 +10,9 @@ import dev.skiff.server.store.StoredApp;
 import dev.skiff.server.store.StoredCall;
 import dev.skiff.server.store.StoredRun;
 import dev.skiff.server.store.jdbc.Fence;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -115,6 +118,34 @@ class PostgresFencingTest {
     b.runs().add(run("r-3")).join();
     // An ephemeral app's call is not fenced: no other replica ever takes it over.
     a.calls().finish("fc-eph", new byte[] {5}, T0.plusSeconds(5)).join();
+  }
+
+  @Test
+  void aReplicaPausedInsideAFencedWriteLosesItsLockAndTheAppIsTakenOver() throws Exception {
+    LeaseStore leases = a.leases().orElseThrow();
+    leases.claim("shop", "a", Duration.ofMillis(500), "deployed").orElseThrow();
+    // Replica a stops (SIGSTOP, a cut network) inside a fenced write: it holds the share lock
+    // on the app's lease row, and its connection stays open.
+    try (Connection paused = a.connection();
+        PreparedStatement lock =
+            paused.prepareStatement("SELECT epoch FROM app_owners WHERE app=? FOR SHARE")) {
+      lock.setString(1, "shop");
+      lock.executeQuery().close();
+
+      // Once a's lease lapsed, b takes the app: PostgreSQL ended a's transaction after it sat
+      // idle, and with it the lock (before, b's claim waited for the lock forever).
+      long taken =
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      b.leases().orElseThrow().claim("shop", "b", Duration.ofSeconds(30), "lapsed"),
+                  OptionalLong::isPresent)
+              .getAsLong();
+      assertThat(taken).isPositive();
+      // a's write, when a wakes, cannot commit: its session is gone.
+      assertThatThrownBy(paused::commit).isInstanceOf(SQLException.class);
+    }
   }
 
   private static void assertFenced(CompletableFuture<Void> write) {
