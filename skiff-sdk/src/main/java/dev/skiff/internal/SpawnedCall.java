@@ -8,6 +8,7 @@ import dev.skiff.proto.GetResultRequest;
 import dev.skiff.proto.GetResultResponse;
 import dev.skiff.proto.Result;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -53,7 +54,8 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
             .map(AppBinding::client)
             .orElseGet(ServerConnection::client);
     SpawnedCall<R> call = new SpawnedCall<>(id, client, null);
-    call.poll(Duration.ZERO, Duration.ZERO, true); // fails with NotFoundException for an unknown id
+    // Fails with NotFoundException for an unknown id; rides out a server that restarts.
+    call.poll(Duration.ZERO, RIDE_OUT, false);
     return call;
   }
 
@@ -119,8 +121,13 @@ public final class SpawnedCall<R> implements FunctionCall<R> {
       } catch (StatusRuntimeException e) {
         // A poll is a read: lost with its server (or reset by a replica shutting down, unless
         // this thread was interrupted), it is asked again, of whichever replica answers now.
-        if (Thread.currentThread().isInterrupted()
-            || !UnavailableRetry.retryable(e.getStatus(), Context.current())) {
+        // A poll that its own deadline ended (a server busy restoring after a restart, a slow
+        // connect) is a read too, and asked again.
+        boolean retry =
+            UnavailableRetry.retryable(e.getStatus(), Context.current())
+                || (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+                    && Context.current().getDeadline() == null);
+        if (Thread.currentThread().isInterrupted() || !retry) {
           throw client.translate(e);
         }
         long now = System.nanoTime();
