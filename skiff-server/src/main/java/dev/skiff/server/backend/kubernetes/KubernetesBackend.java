@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -81,6 +82,9 @@ public final class KubernetesBackend implements ContainerBackend {
   private volatile NodeInventory inventory = NodeInventory.UNKNOWN;
   private final Placement placement = Placement.unbounded(r -> inventory.neverFits(r));
   private final Map<String, PodContainer> containers = new ConcurrentHashMap<>();
+  // The deletions of ended pods and their secrets still under way: close() waits for them before
+  // it closes the client, or a secret would be left in the cluster and a request cut off halfway.
+  private final Set<CompletableFuture<Void>> cleanups = ConcurrentHashMap.newKeySet();
   private final ScheduledExecutorService nodeRefresh;
   private final SharedIndexInformer<Pod> informer;
   private volatile boolean closed;
@@ -235,14 +239,18 @@ public final class KubernetesBackend implements ContainerBackend {
       Thread.currentThread().interrupt();
     }
     container.running().thenRun(() -> followLog(container, output));
-    container
-        .onExit()
-        .whenComplete(
-            (code, failure) -> {
-              containers.remove(name);
-              deletePod(name, 0);
-              deleteSecret(name);
-            });
+    CompletableFuture<Void> cleaned =
+        container
+            .onExit()
+            .handle(
+                (code, failure) -> {
+                  containers.remove(name);
+                  deletePod(name, 0);
+                  deleteSecret(name);
+                  return null;
+                });
+    cleanups.add(cleaned);
+    cleaned.whenComplete((ok, failure) -> cleanups.remove(cleaned));
     return container;
   }
 
@@ -411,19 +419,29 @@ public final class KubernetesBackend implements ContainerBackend {
     closed = true;
     List<PodContainer> running = List.copyOf(containers.values());
     running.forEach(PodContainer::stop);
-    try {
-      CompletableFuture.allOf(
-              running.stream().map(PodContainer::onExit).toArray(CompletableFuture[]::new))
-          .get(settings.stopGrace().toSeconds() + 5, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
+    // Every pod that ended, before or now, is deleted with its secret before the client closes: a
+    // cleanup is registered when its pod starts, so none can be missed here.
+    if (!awaitCleanups(settings.stopGrace().toSeconds() + 5)) {
       running.forEach(PodContainer::kill);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running.forEach(PodContainer::kill);
+      awaitCleanups(5);
     }
     informer.close();
     nodeRefresh.shutdownNow();
     client.close();
+  }
+
+  /** Waits up to {@code seconds} for the cleanups under way; whether they all finished. */
+  private boolean awaitCleanups(long seconds) {
+    try {
+      CompletableFuture.allOf(cleanups.toArray(CompletableFuture[]::new))
+          .get(seconds, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Routes the informer's pod events to their containers. */

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PreferredSchedulingTerm;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -312,6 +314,33 @@ class KubernetesBackendTest {
               assertThat(client.pods().inNamespace(NS).list().getItems()).isEmpty();
               assertThat(client.secrets().inNamespace(NS).list().getItems()).isEmpty();
             });
+  }
+
+  @Test
+  void aBackendClosedJustAfterAPodEndedStillDeletesItsSecret() {
+    KubernetesBackend b = backend();
+    ContainerHandle handle = b.start(spec("c-1", Map.of(), Resources.NONE), (s, l) -> {});
+    // The cluster takes a while to answer the pod's deletion, which comes before its secret's.
+    server
+        .expect()
+        .delete()
+        .delay(500, TimeUnit.MILLISECONDS)
+        .withPath("/api/v1/namespaces/" + NS + "/pods/skiff-c-1")
+        .andReturn(200, new StatusBuilder().withStatus("Success").build())
+        .once();
+
+    setStatus(
+        "c-1",
+        p ->
+            p.withNewStatus()
+                .withPhase("Failed")
+                .withReason("Evicted")
+                .withMessage("The node was low on resource: memory.")
+                .endStatus());
+    assertThat(handle.onExit()).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(1);
+    b.close(); // at once, while the pod's deletion is under way
+
+    assertThat(client.secrets().inNamespace(NS).list().getItems()).isEmpty();
   }
 
   @Test
