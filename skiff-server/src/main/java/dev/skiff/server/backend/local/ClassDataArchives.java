@@ -7,18 +7,17 @@ import java.lang.System.Logger.Level;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -53,11 +52,17 @@ import java.util.regex.Pattern;
  * <p>Later containers of the classpath map the archive ({@code -XX:SharedArchiveFile}), bound
  * read-only; an archive that is not a regular file (a link left by an older version, say) is never
  * mapped. Archives are named by a key that changes whenever the JVM would refuse one or its content
- * would be stale: the JVM, and each classpath entry's path, size, modification time and SHA-256
- * (computed once per file version). Only one container at a time records a classpath's list, and
- * only one dump at a time runs for it: others start without an archive. A classpath that holds
- * directories gets none (the JVM cannot archive classes from directories), and a failure at any
- * step only means no archive, logged at DEBUG.
+ * would be stale: the JDK ({@link Jdk}: this control plane's, or a JDK image's, which also dumps
+ * it), and each classpath entry's path, size, modification time and SHA-256 (computed once per file
+ * version). Only one container at a time records a classpath's list, and only one dump at a time
+ * runs for it in a JVM: others start without an archive. A classpath that holds directories gets
+ * none (the JVM cannot archive classes from directories; the backend turns them into jars first,
+ * {@link DirectoryJars}), and a failure at any step only means no archive, logged at DEBUG.
+ *
+ * <p>The checked class list waits beside the archive-to-be ({@code skiff-KEY.classes}) until its
+ * dump has ended. A dump outlives the control plane that started it and ends only with the JVM, and
+ * a list left by a JVM that exited is dumped by the next control plane that plans a container of
+ * its classpath. {@link #sweep} keeps the directory bounded.
  *
  * <p>Thread-safe.
  */
@@ -81,25 +86,63 @@ final class ClassDataArchives implements AutoCloseable {
   private static final Pattern REF_KIND = Pattern.compile("REF_[a-zA-Z]+");
   private static final Pattern DOTTED_NAME = Pattern.compile("[\\p{L}\\p{N}_$.]+");
 
-  /**
-   * The flags that map an archive; the JVM says nothing about one it cannot use (JDK 25 moved most
-   * of those messages from the {@code cds} log tags to {@code aot}).
-   */
-  private static final List<String> MAP_FLAGS =
-      Runtime.version().feature() >= 25
-          ? List.of("-XX:SharedArchiveFile={archive}", "-Xlog:cds*=off", "-Xlog:aot*=off")
-          : List.of("-XX:SharedArchiveFile={archive}", "-Xlog:cds*=off");
+  /** The most bytes of archives kept; older unused ones are removed past it. */
+  static final long CACHE_BYTES = 1L << 30;
+
+  /** An archive mapped this recently is never removed. */
+  static final Duration IN_USE = Duration.ofHours(1);
+
+  /** An archive unused this long, or a class list waiting this long, is removed. */
+  static final Duration UNUSED = Duration.ofDays(14);
+
+  /** A JDK that containers run on and that dumps their archives: its home and feature version. */
+  record Jdk(Path home, int feature) {
+    Path java() {
+      return home.resolve("bin").resolve("java");
+    }
+
+    /**
+     * The flags that map an archive; the JVM says nothing about one it cannot use (JDK 25 moved
+     * most of those messages from the {@code cds} log tags to {@code aot}).
+     */
+    List<String> mapFlags(Path archive) {
+      List<String> flags = new ArrayList<>();
+      flags.add("-XX:SharedArchiveFile=" + archive);
+      flags.add("-Xlog:cds*=off");
+      if (feature >= 25) {
+        flags.add("-Xlog:aot*=off");
+      }
+      return flags;
+    }
+  }
+
+  // JVM-wide, so that two control planes in one JVM never make one archive twice at once; guarded
+  // by itself: the archives whose class list is being recorded or whose dump runs.
+  private static final Set<Path> IN_THE_MAKING = new HashSet<>();
+
+  // The dumps running in this JVM. A dump outlives the control plane that started it (a program
+  // that ran one app closes it before its first container's dump could end); it ends with the JVM,
+  // which leaves its class list to the next control plane.
+  private static final Set<Process> DUMPS = ConcurrentHashMap.newKeySet();
+  private static final AtomicBoolean EXITING = new AtomicBoolean();
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  EXITING.set(true);
+                  DUMPS.forEach(ClassDataArchives::kill);
+                },
+                "skiff-cds-dumps-end"));
+  }
 
   private final Optional<Path> directory;
-  private final Path javaExecutable;
+  private final Jdk own;
   private final Optional<Sandbox> sandbox;
-  private final String jvmIdentity;
-  private final Set<Process> dumps = ConcurrentHashMap.newKeySet();
+  private final Map<Path, String> jdkIdentities = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-
-  // Guards inTheMaking: the archives whose class list is being recorded or whose dump runs.
-  private final Object makingLock = new Object();
-  private final Set<Path> inTheMaking = new HashSet<>();
+  private final String pid = Long.toString(ProcessHandle.current().pid());
 
   // Guards digests: each classpath file's SHA-256, by the file version it was computed for.
   private final Object digestLock = new Object();
@@ -120,9 +163,13 @@ final class ClassDataArchives implements AutoCloseable {
    */
   ClassDataArchives(Path javaExecutable, Optional<Path> directory, Optional<Sandbox> sandbox) {
     this.directory = directory;
-    this.javaExecutable = javaExecutable;
+    this.own = new Jdk(javaExecutable.getParent().getParent(), Runtime.version().feature());
     this.sandbox = sandbox;
-    this.jvmIdentity = Runtime.version() + "|" + System.getProperty("java.home");
+    directory.ifPresent(
+        d ->
+            Thread.ofVirtual()
+                .name("skiff-cds-sweep")
+                .start(() -> sweep(d, Instant.now(), CACHE_BYTES)));
   }
 
   /**
@@ -178,34 +225,44 @@ final class ClassDataArchives implements AutoCloseable {
     }
   }
 
-  /** The plan for a container of {@code classpath}. */
+  /** The plan for a container of {@code classpath} on the control plane's own JDK. */
   Plan plan(List<String> classpath) {
+    return plan(own, classpath);
+  }
+
+  /**
+   * The plan for a container of {@code classpath} on {@code jdk}: map its archive if there is one
+   * (and mark it used); else make it from a class list a container of an earlier control plane
+   * recorded, if one waits; else record the list.
+   */
+  Plan plan(Jdk jdk, List<String> classpath) {
     if (directory.isEmpty() || closed.get() || !archivable(classpath)) {
       return Plan.NONE;
     }
     Path archive;
     try {
-      archive = directory.get().resolve("skiff-" + key(classpath) + ".jsa");
+      archive = directory.get().resolve("skiff-" + key(jdk, classpath) + ".jsa");
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "no class-data archive for {0}: {1}", classpath, e.toString());
       return Plan.NONE;
     }
-    synchronized (makingLock) {
+    synchronized (IN_THE_MAKING) {
       if (isRegularFile(archive)) {
-        return new Plan(
-            MAP_FLAGS.stream().map(f -> f.replace("{archive}", archive.toString())).toList(),
-            List.of(archive),
-            List.of(),
-            () -> {},
-            () -> {});
+        markUsed(archive);
+        return new Plan(jdk.mapFlags(archive), List.of(archive), List.of(), () -> {}, () -> {});
       }
-      if (!inTheMaking.add(archive)) {
+      if (!IN_THE_MAKING.add(archive)) {
         return Plan.NONE; // another container records it, or its dump runs
       }
     }
+    Path waiting = waitingList(archive);
+    if (isRegularFile(waiting)) {
+      Thread.ofVirtual().name("skiff-cds-dump").start(() -> dumpWaiting(jdk, classpath, archive));
+      return Plan.NONE;
+    }
     Path staging;
     try {
-      staging = Files.createTempDirectory(directory.get(), "new-");
+      staging = Files.createTempDirectory(directory.get(), "new-" + pid + "-");
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "no staging directory for a class list: {0}", e.toString());
       release(archive);
@@ -216,30 +273,67 @@ final class ClassDataArchives implements AutoCloseable {
         List.of("-XX:DumpLoadedClassList=" + classList),
         List.of(),
         List.of(staging),
-        () ->
-            Thread.ofVirtual()
-                .name("skiff-cds-dump")
-                .start(() -> make(classpath, staging, archive)),
+        () -> make(jdk, classpath, staging, archive),
         () -> {
-          deleteTree(staging);
+          CacheSweep.deleteTree(staging);
           release(archive);
         });
   }
 
-  /** Makes {@code archive} from the class list a container left in {@code staging}. */
-  private void make(List<String> classpath, Path staging, Path archive) {
-    Path work = null;
+  /**
+   * After the recording container exited: checks and rewrites the class list it left in {@code
+   * staging}, keeps it beside the archive-to-be (so that a JVM that exits before the dump ends
+   * leaves it to the next control plane), then dumps in the background.
+   */
+  private void make(Jdk jdk, List<String> classpath, Path staging, Path archive) {
     try {
       Optional<List<String>> classes = readClassList(staging.resolve(CLASS_LIST));
-      deleteTree(staging);
-      if (classes.isEmpty() || closed.get()) {
+      CacheSweep.deleteTree(staging);
+      if (classes.isEmpty()) {
+        release(archive);
         return;
       }
-      work = Files.createTempDirectory(directory.orElseThrow(), "dump-");
+      Path waiting = waitingList(archive);
+      Path partial = Files.createTempFile(directory.orElseThrow(), "list-" + pid + "-", ".tmp");
+      Files.write(partial, classes.get(), StandardCharsets.UTF_8);
+      Files.move(partial, waiting, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "class list for {0} not kept: {1}", archive, e.toString());
+      CacheSweep.deleteTree(staging);
+      release(archive);
+      return;
+    }
+    Thread.ofVirtual().name("skiff-cds-dump").start(() -> dumpWaiting(jdk, classpath, archive));
+  }
+
+  /** The class list that waits for its archive's dump. */
+  private static Path waitingList(Path archive) {
+    String name = archive.getFileName().toString();
+    return archive.resolveSibling(name.substring(0, name.length() - ".jsa".length()) + ".classes");
+  }
+
+  /**
+   * Makes {@code archive} from the class list that waits for it. The list is removed once the dump
+   * has ended, well or not, unless the JVM is exiting: then the next control plane dumps it.
+   */
+  private void dumpWaiting(Jdk jdk, List<String> classpath, Path archive) {
+    Path waiting = waitingList(archive);
+    Path work = null;
+    boolean ended = false;
+    try {
+      // The control plane wrote it, but into a directory its user's other processes share.
+      Optional<List<String>> classes = readClassList(waiting);
+      if (classes.isEmpty()) {
+        ended = true;
+        return;
+      }
+      work = Files.createTempDirectory(directory.orElseThrow(), "dump-" + pid + "-");
       Path list = Files.write(work.resolve(CLASS_LIST), classes.get(), StandardCharsets.UTF_8);
       Path out = Files.createDirectory(work.resolve("out"));
       Path dumped = out.resolve(archive.getFileName());
-      if (!dump(classpath, list, out, dumped)) {
+      boolean dumpedWell = dump(jdk, classpath, list, out, dumped);
+      ended = !EXITING.get();
+      if (!dumpedWell) {
         return;
       }
       BasicFileAttributes attributes =
@@ -251,28 +345,37 @@ final class ClassDataArchives implements AutoCloseable {
       }
       Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE);
       LOG.log(Level.DEBUG, "made class-data archive {0}", archive);
+      sweep(directory.orElseThrow(), Instant.now(), CACHE_BYTES);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "class-data archive {0} not made: {1}", archive, e.toString());
+      ended = true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      deleteTree(staging);
+      if (ended) {
+        CacheSweep.deleteTree(waiting);
+      }
       if (work != null) {
-        deleteTree(work);
+        CacheSweep.deleteTree(work);
       }
       release(archive);
     }
   }
 
   /** Runs the static dump, in the sandbox when there is one; true when it succeeded. */
-  private boolean dump(List<String> classpath, Path list, Path out, Path dumped)
+  private boolean dump(Jdk jdk, List<String> classpath, Path list, Path out, Path dumped)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(javaExecutable.toString());
+    command.add(jdk.java().toString());
     command.add("-Xshare:dump");
     command.add("-XX:SharedClassListFile=" + list);
     command.add("-XX:SharedArchiveFile=" + dumped);
-    if (Runtime.version().feature() >= 22) {
+    if (jdk.feature() >= 24) {
+      // Classes archived linked, and the lambdas and string concatenations of the list resolved:
+      // a container then spins none of them at start (JEP 483).
+      command.add("-XX:+AOTClassLinking");
+    }
+    if (jdk.feature() >= 22) {
       command.add("--enable-native-access=ALL-UNNAMED"); // as the containers that will map it
     }
     command.add("-cp");
@@ -286,12 +389,7 @@ final class ClassDataArchives implements AutoCloseable {
               .get()
               .wrap(
                   new Sandbox.Spec(
-                      javaExecutable.getParent().getParent(),
-                      readOnly,
-                      Optional.empty(),
-                      Map.of(),
-                      List.of(out),
-                      "/tmp"),
+                      jdk.home(), readOnly, Optional.empty(), Map.of(), List.of(out), "/tmp"),
                   command);
     }
     ProcessBuilder builder =
@@ -301,9 +399,9 @@ final class ClassDataArchives implements AutoCloseable {
     builder.environment().clear();
     builder.environment().putAll(Sandbox.environment(Map.of()));
     Process process = ProcessLauncher.start(builder);
-    dumps.add(process);
+    DUMPS.add(process);
     try {
-      if (closed.get()) {
+      if (EXITING.get()) {
         kill(process);
       }
       if (!process.waitFor(DUMP_LIMIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -321,7 +419,7 @@ final class ClassDataArchives implements AutoCloseable {
       }
       return true;
     } finally {
-      dumps.remove(process);
+      DUMPS.remove(process);
     }
   }
 
@@ -408,8 +506,8 @@ final class ClassDataArchives implements AutoCloseable {
    * A name for the archive of a classpath on this JVM that changes whenever the archive would no
    * longer be accepted or would be stale: another classpath, a changed jar, another JVM.
    */
-  String key(List<String> classpath) throws IOException {
-    StringBuilder identity = new StringBuilder("static|").append(jvmIdentity);
+  String key(Jdk jdk, List<String> classpath) throws IOException {
+    StringBuilder identity = new StringBuilder("static|").append(identity(jdk));
     for (String entry : classpath) {
       Path path = Path.of(entry);
       BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
@@ -425,6 +523,24 @@ final class ClassDataArchives implements AutoCloseable {
     }
     byte[] digest = sha256().digest(identity.toString().getBytes(StandardCharsets.UTF_8));
     return HexFormat.of().formatHex(digest, 0, 10);
+  }
+
+  /**
+   * What tells a JDK from another: its home and the size and modification time of its runtime image
+   * (which an update of the JDK in place replaces).
+   */
+  private String identity(Jdk jdk) throws IOException {
+    String known = jdkIdentities.get(jdk.home());
+    if (known != null) {
+      return known;
+    }
+    Path home = jdk.home().toRealPath();
+    BasicFileAttributes modules =
+        Files.readAttributes(home.resolve("lib").resolve("modules"), BasicFileAttributes.class);
+    String identity =
+        home + "|" + jdk.feature() + "|" + modules.size() + "|" + modules.lastModifiedTime();
+    jdkIdentities.put(jdk.home(), identity);
+    return identity;
   }
 
   /**
@@ -479,36 +595,56 @@ final class ClassDataArchives implements AutoCloseable {
     }
   }
 
-  private void release(Path archive) {
-    synchronized (makingLock) {
-      inTheMaking.remove(archive);
+  private static void release(Path archive) {
+    synchronized (IN_THE_MAKING) {
+      IN_THE_MAKING.remove(archive);
     }
   }
 
-  /** Deletes a directory and everything in it, never following a link out of it. */
-  private static void deleteTree(Path root) {
+  /** Marks an archive used now, for {@link #sweep}; a failure only makes it look older. */
+  private static void markUsed(Path archive) {
     try {
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                throws IOException {
-              Files.deleteIfExists(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-              Files.deleteIfExists(dir);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (NoSuchFileException e) {
-      // Already gone.
+      Files.setLastModifiedTime(archive, FileTime.from(Instant.now()));
     } catch (IOException e) {
-      LOG.log(Level.DEBUG, "could not remove {0}: {1}", root, e.toString());
+      LOG.log(Level.DEBUG, "could not mark {0} used: {1}", archive, e.toString());
     }
+  }
+
+  /**
+   * Keeps the directory bounded: removes the staging and dump directories of control planes that
+   * are gone (named by their process id; ones from before that naming once a day old), class lists
+   * waiting for {@link #UNUSED}, and archives unused for {@link #UNUSED}, then the least recently
+   * used beyond {@code capBytes} ({@link #CACHE_BYTES}), never one mapped within {@link #IN_USE}.
+   */
+  static void sweep(Path directory, Instant now, long capBytes) {
+    CacheSweep.removeIf(
+        directory,
+        p -> {
+          String name = p.getFileName().toString();
+          if (!name.startsWith("new-") && !name.startsWith("dump-") && !name.startsWith("list-")) {
+            return false;
+          }
+          String[] parts = name.split("-", 3);
+          if (parts.length == 3 && parts[1].matches("\\d{1,10}")) {
+            return ProcessHandle.of(Long.parseLong(parts[1])).isEmpty();
+          }
+          try {
+            return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS)
+                .toInstant()
+                .isBefore(now.minus(Duration.ofDays(1)));
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    CacheSweep.removeOlderThan(directory, name -> name.endsWith(".classes"), now.minus(UNUSED));
+    CacheSweep.evict(
+        directory,
+        name -> name.startsWith("skiff-") && name.endsWith(".jsa"),
+        archive -> Files.getLastModifiedTime(archive, LinkOption.NOFOLLOW_LINKS).toInstant(),
+        List::of,
+        capBytes,
+        now.minus(IN_USE),
+        now.minus(UNUSED));
   }
 
   private static void kill(Process process) {
@@ -516,12 +652,9 @@ final class ClassDataArchives implements AutoCloseable {
     process.destroyForcibly();
   }
 
-  /** Ends the dumps that are running; later plans are {@link Plan#NONE}. */
+  /** Later plans are {@link Plan#NONE}; dumps under way go on (see {@link #DUMPS}). */
   @Override
   public void close() {
     closed.set(true);
-    for (Process p : List.copyOf(dumps)) {
-      kill(p);
-    }
   }
 }

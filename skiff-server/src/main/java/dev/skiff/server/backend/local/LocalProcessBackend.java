@@ -101,6 +101,8 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final Optional<UserNetwork> network;
   private final List<Path> shared;
   private final ClassDataArchives archives;
+  private final ClassDataArchives.Jdk ownJdk;
+  private final Optional<DirectoryJars> directoryJars;
   private final JvmCommand jvm;
   private volatile HardLimits limits = new HardLimits(BackendConfig.DEFAULT_PIDS_LIMIT);
   private volatile long defaultMemoryLimitMib = BackendConfig.DEFAULT_MEMORY_LIMIT_MIB;
@@ -184,6 +186,12 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.network = network;
     this.shared = List.copyOf(shared);
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
+    this.ownJdk =
+        new ClassDataArchives.Jdk(
+            javaExecutable.getParent().getParent(), Runtime.version().feature());
+    this.directoryJars =
+        cdsDirectory.map(d -> new DirectoryJars(d.resolveSibling(d.getFileName() + "-jars")));
+    directoryJars.ifPresent(d -> Thread.ofVirtual().name("skiff-jars-sweep").start(d::sweep));
     this.jvm = new JvmCommand(javaExecutable, entrypoint, jvmOptions);
     this.capacity = new NodeCapacity(node);
     this.materials = new SpecMaterials(volumes, images, jars);
@@ -370,10 +378,10 @@ public final class LocalProcessBackend implements ContainerBackend {
     ContainerSpec spec = withDefaultMemoryLimit(requested);
     Optional<ContainerImage> image = materials.image(spec);
     refuseWhatCannotRun(spec, image);
-    List<String> classpath = materials.classpath(spec, image);
-    // Class-data archives are keyed by this JVM; an image may bring another JDK.
+    Optional<ClassDataArchives.Jdk> jdk = archiveJdk(image);
+    List<String> classpath = classpath(spec, image, jdk);
     ClassDataArchives.Plan archive =
-        image.isPresent() ? ClassDataArchives.Plan.NONE : archives.plan(classpath);
+        jdk.isPresent() ? archives.plan(jdk.get(), classpath) : ClassDataArchives.Plan.NONE;
     List<String> command = jvm.of(spec, image, classpath, archive.flags());
     if (sandbox.isPresent()) {
       command = sandboxed(spec, image, classpath, archive, command);
@@ -626,10 +634,36 @@ public final class LocalProcessBackend implements ContainerBackend {
     return Path.of(System.getProperty("java.home"), "bin", "java");
   }
 
+  /**
+   * The JDK that runs a container on {@code image} and dumps its class-data archive: this JVM's, or
+   * the image's; none for an image with a root file system of its own, whose JDK sees other paths.
+   */
+  private Optional<ClassDataArchives.Jdk> archiveJdk(Optional<ContainerImage> image) {
+    if (image.isEmpty()) {
+      return Optional.of(ownJdk);
+    }
+    return image.get().rootFs().isPresent()
+        ? Optional.empty()
+        : Optional.of(new ClassDataArchives.Jdk(image.get().javaHome(), image.get().javaFeature()));
+  }
+
+  /**
+   * The container's classpath on this machine, its directories as jars where it can have an archive
+   * (the JVM archives classes from jars only).
+   */
+  private List<String> classpath(
+      ContainerSpec spec, Optional<ContainerImage> image, Optional<ClassDataArchives.Jdk> jdk) {
+    List<String> given = materials.classpath(spec, image);
+    return jdk.isPresent() ? directoryJars.map(d -> d.jarred(given)).orElse(given) : given;
+  }
+
   /** The command line for a container, given the flags of its class-data archive plan. */
   List<String> command(ContainerSpec spec, List<String> archiveFlags) {
     return jvm.of(
-        spec, Optional.empty(), materials.classpath(spec, Optional.empty()), archiveFlags);
+        spec,
+        Optional.empty(),
+        classpath(spec, Optional.empty(), Optional.of(ownJdk)),
+        archiveFlags);
   }
 
   @Override

@@ -138,14 +138,17 @@ class LocalProcessBackendTest {
     ClassDataArchives archives =
         new ClassDataArchives(
             LocalProcessBackend.defaultJava(), Optional.of(temp), Optional.empty());
+    var jdk =
+        new ClassDataArchives.Jdk(
+            LocalProcessBackend.defaultJava().getParent().getParent(), Runtime.version().feature());
     Path jar = temp.resolve("x.jar");
     Files.writeString(jar, "one");
     var modified = Files.getLastModifiedTime(jar);
-    String before = archives.key(List.of(jar.toString()));
-    assertThat(archives.key(List.of(jar.toString()))).isEqualTo(before);
+    String before = archives.key(jdk, List.of(jar.toString()));
+    assertThat(archives.key(jdk, List.of(jar.toString()))).isEqualTo(before);
     Files.writeString(jar, "two");
     Files.setLastModifiedTime(jar, modified);
-    assertThat(archives.key(List.of(jar.toString()))).isNotEqualTo(before);
+    assertThat(archives.key(jdk, List.of(jar.toString()))).isNotEqualTo(before);
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -205,6 +207,74 @@ class SandboxedBackendTest {
   }
 
   @Test
+  void theDumpOutlivesTheControlPlaneThatClosedRightAfterItsFirstContainer() throws Exception {
+    Path jar = jarOfScriptedMain();
+    Path cds = Files.createDirectories(temp.resolve("cds"));
+    LocalProcessBackend first = sandboxed(Optional.of(cds));
+    ContainerHandle recording = first.start(spec("c-sb0012", jar.toString(), "exit"), output);
+    assertThat(recording.onExit().get(60, TimeUnit.SECONDS)).isZero();
+    first.close(); // at once, as a program that ran one app ends
+
+    Path archive = awaitArchive(cds);
+    assertMapsTheArchiveAndLoadsTheClassesFromIt(sandboxed(Optional.of(cds)), archive, jar);
+  }
+
+  @Test
+  void aClassListLeftByAJvmThatExitedBeforeItsDumpIsDumpedByTheNextControlPlane() throws Exception {
+    Path jar = jarOfScriptedMain();
+    Path cds = Files.createDirectories(temp.resolve("cds"));
+    var jdk =
+        new ClassDataArchives.Jdk(
+            LocalProcessBackend.defaultJava().getParent().getParent(), Runtime.version().feature());
+    String key =
+        new ClassDataArchives(LocalProcessBackend.defaultJava(), Optional.empty(), Optional.empty())
+            .key(jdk, List.of(jar.toString()));
+    Files.write(
+        cds.resolve("skiff-" + key + ".classes"),
+        List.of("java/lang/Object", ScriptedMain.class.getName().replace('.', '/')));
+
+    LocalProcessBackend next = sandboxed(Optional.of(cds));
+    ContainerHandle c = next.start(spec("c-sb0013", jar.toString(), "exit"), output);
+    assertThat(c.onExit().get(60, TimeUnit.SECONDS)).isZero();
+
+    Path archive = awaitArchive(cds); // the list is gone with its dump
+    assertThat(archive.getFileName()).hasToString("skiff-" + key + ".jsa");
+    assertMapsTheArchiveAndLoadsTheClassesFromIt(next, archive, jar);
+  }
+
+  @Test
+  void aDirectoryOnTheClasspathRunsAsAJarThatHasAnArchive() throws Exception {
+    Path classes = Files.createDirectories(temp.resolve("classes"));
+    try (var jar = new JarFile(jarOfScriptedMain().toFile())) {
+      for (var e : Collections.list(jar.entries())) {
+        Path to = classes.resolve(e.getName());
+        Files.createDirectories(to.getParent());
+        try (var in = jar.getInputStream(e)) {
+          Files.copy(in, to);
+        }
+      }
+    }
+    Path cds = Files.createDirectories(temp.resolve("cds"));
+    LocalProcessBackend b = sandboxed(Optional.of(cds));
+
+    ContainerHandle first = b.start(spec("c-sb0014", classes.toString(), "exit"), output);
+    assertThat(first.onExit().get(60, TimeUnit.SECONDS)).isZero();
+    Path archive = awaitArchive(cds);
+
+    Path packed;
+    try (var jars = Files.list(temp.resolve("cds-jars"))) {
+      packed =
+          jars.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+    }
+    assertMapsTheArchiveAndLoadsTheClassesFromIt(b, archive, classes);
+    assertThat(b.command(spec("c-sb0015", classes.toString(), "exit"), List.of()))
+        .contains(packed.toString())
+        .doesNotContain(classes.toString());
+    ContainerHandle second = b.start(spec("c-sb0016", classes.toString(), "crash"), output);
+    assertThat(second.onExit().get(60, TimeUnit.SECONDS)).isEqualTo(3);
+  }
+
+  @Test
   void aLinkPlantedByTheFirstContainerOfAClasspathNeverLetsTheNextReadAHostFile() throws Exception {
     Path jar = jarOfScriptedMain();
     String secret = "SECRET-" + UUID.randomUUID();
@@ -260,10 +330,10 @@ class SandboxedBackendTest {
    * fails when the archive cannot be mapped) and checks the entrypoint came from the archive.
    */
   private static void assertMapsTheArchiveAndLoadsTheClassesFromIt(
-      LocalProcessBackend b, Path archive, Path jar) throws Exception {
+      LocalProcessBackend b, Path archive, Path classpath) throws Exception {
     List<String> command =
         b.command(
-            spec("c-sb0011", jar.toString(), "exit"),
+            spec("c-sb0011", classpath.toString(), "exit"),
             List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-Xlog:class+load=info"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("TEST_MODE", "exit");
