@@ -11,12 +11,14 @@ import dev.skiff.proto.AutoscalerSettings;
 import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.Result;
 import dev.skiff.proto.UpdateAutoscalerRequest;
+import io.grpc.Status;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -120,9 +122,16 @@ public final class Invoker<R> {
     CallRequest request = request(b, args).toBuilder().setCallId(newCallId()).build();
     String id;
     try {
-      id = b.client().blocking().spawn(request).getCallId();
-    } catch (RuntimeException e) {
-      throw b.client().translate(e);
+      id = b.client().spawn(request).get();
+    } catch (ExecutionException e) {
+      throw b.client().translate(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw b.client()
+          .translate(
+              Status.CANCELLED
+                  .withDescription("interrupted while the spawn was being stored")
+                  .asRuntimeException());
     }
     return new SpawnedCall<>(id, b.client(), spec);
   }

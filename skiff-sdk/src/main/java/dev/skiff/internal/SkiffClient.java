@@ -6,7 +6,9 @@ import dev.skiff.NotFoundException;
 import dev.skiff.SkiffException;
 import dev.skiff.UnsupportedOptionException;
 import dev.skiff.internal.spi.EmbeddedControlPlane;
+import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.ClientApiGrpc;
+import dev.skiff.proto.FunctionRef;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -29,7 +31,10 @@ import java.net.UnixDomainSocketAddress;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
@@ -59,6 +64,7 @@ public final class SkiffClient implements AutoCloseable {
   private final ClientApiGrpc.ClientApiBlockingStub blocking;
   private final ClientApiGrpc.ClientApiStub async;
   private final ClientApiGrpc.ClientApiFutureStub future;
+  private final Map<FunctionRef, SpawnBatcher> spawners = new ConcurrentHashMap<>();
 
   private SkiffClient(String target, Optional<ServerTrust> trust, ManagedChannel channel) {
     this(target, trust, Optional.empty(), channel);
@@ -266,6 +272,17 @@ public final class SkiffClient implements AutoCloseable {
   /** Where this client connects. */
   public String target() {
     return target;
+  }
+
+  /**
+   * Spawns one call, sent together with the other spawns of its function that this client's threads
+   * make meanwhile ({@link SpawnBatcher}); completes with the call's id once the server stored it,
+   * or with the server's error for it.
+   */
+  public CompletableFuture<String> spawn(CallRequest request) {
+    return spawners
+        .computeIfAbsent(request.getFunction(), f -> new SpawnBatcher(async))
+        .spawn(request);
   }
 
   /** The blocking stub. */

@@ -34,13 +34,13 @@ import javax.net.ssl.SSLException;
  *
  * <p>Which calls: unary reads ({@code GetAppStatus}, {@code GetAppHistory}, {@code ListApps},
  * {@code LookupFunction}, {@code FindMissingJars}), calls whose repetition changes nothing ({@code
- * RenewAppLease}, {@code StopApp}, {@code UpdateAutoscaler}), and {@code Spawn}, which carries a
- * call id the client chose ({@code CallRequest.call_id}) so that the server returns the first try's
- * call to a retry. Not retried: {@code Call}, whose function would run twice after a lost answer;
- * the streams ({@code Map}, {@code Generate}, uploads), which are not replayed; {@code CreateApp}
- * and {@code DeployApp}, whose lost answer would leave a second app; {@code Cancel}, whose second
- * answer would say "not cancelled". {@code GetResult} waits in {@link SpawnedCall}, which retries
- * it up to its own timeout.
+ * RenewAppLease}, {@code StopApp}, {@code UpdateAutoscaler}), and {@code Spawn} and {@code
+ * SpawnMany}, whose calls carry ids the client chose ({@code CallRequest.call_id}) so that the
+ * server returns the first try's calls to a retry. Not retried: {@code Call}, whose function would
+ * run twice after a lost answer; the streams ({@code Map}, {@code Generate}, uploads), which are
+ * not replayed; {@code CreateApp} and {@code DeployApp}, whose lost answer would leave a second
+ * app; {@code Cancel}, whose second answer would say "not cancelled". {@code GetResult} waits in
+ * {@link SpawnedCall}, which retries it up to its own timeout.
  *
  * <p>A failed try is retried after a backoff (100 ms, doubling to 2 s) on a fresh try of the
  * channel, so long as the whole call stays within the budget ({@link #BUDGET_VARIABLE}, default
@@ -61,6 +61,7 @@ final class UnavailableRetry implements ClientInterceptor {
   private static final Set<String> RETRIED =
       Stream.of(
               ClientApiGrpc.getSpawnMethod(),
+              ClientApiGrpc.getSpawnManyMethod(),
               ClientApiGrpc.getGetAppStatusMethod(),
               ClientApiGrpc.getGetAppHistoryMethod(),
               ClientApiGrpc.getListAppsMethod(),

@@ -36,6 +36,8 @@ import dev.skiff.proto.Output;
 import dev.skiff.proto.OutputBatch;
 import dev.skiff.proto.Ready;
 import dev.skiff.proto.Result;
+import dev.skiff.proto.SpawnManyRequest;
+import dev.skiff.proto.SpawnManyResponse;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StopContainerRequest;
 import dev.skiff.proto.StopContainerResponse;
@@ -47,6 +49,7 @@ import dev.skiff.server.testing.RecordingObserver;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -336,6 +339,67 @@ class ControlPlaneTest {
     assertThat(done.getResult().getValue().toStringUtf8()).isEqualTo("done");
     assertThat(client().cancel(CancelRequest.newBuilder().setCallId(id).build()).getCancelled())
         .isFalse();
+  }
+
+  @Test
+  void spawnManyStoresEachCallAndFailsOnlyTheBadOnes() {
+    String app = createApp(def("f"));
+    CallRequest good = call(app, "f", "x");
+    SpawnManyResponse r =
+        client()
+            .spawnMany(
+                SpawnManyRequest.newBuilder()
+                    .addCalls(good)
+                    .addCalls(good.toBuilder().setCallId("not an id"))
+                    .addCalls(good.toBuilder().setCallId("fc-proposedbythisclient01"))
+                    .addCalls(good)
+                    .build());
+
+    assertThat(r.getOutcomesList()).hasSize(4);
+    assertThat(r.getOutcomes(0).getCallId()).matches("fc-[a-z2-7]{16}");
+    assertThat(r.getOutcomes(1).getCallId()).isEmpty();
+    assertThat(r.getOutcomes(1).getErrorCode()).isEqualTo(Status.Code.INVALID_ARGUMENT.value());
+    assertThat(r.getOutcomes(1).getErrorMessage())
+        .contains("is not a call id a client may propose");
+    assertThat(r.getOutcomes(2).getCallId()).isEqualTo("fc-proposedbythisclient01");
+    assertThat(r.getOutcomes(3).getCallId())
+        .matches("fc-[a-z2-7]{16}")
+        .isNotEqualTo(r.getOutcomes(0).getCallId());
+    for (int i : new int[] {0, 2, 3}) {
+      assertThat(
+              client()
+                  .getResult(
+                      GetResultRequest.newBuilder().setCallId(r.getOutcomes(i).getCallId()).build())
+                  .getFunction()
+                  .getName())
+          .isEqualTo("f");
+    }
+  }
+
+  @Test
+  void spawnManyRefusesMoreThanItsBoundAndCallsOfSeveralFunctions() {
+    String app = createApp(def("f"), def("g"));
+    SpawnManyRequest.Builder tooMany = SpawnManyRequest.newBuilder();
+    for (int i = 0; i <= 1000; i++) {
+      tooMany.addCalls(call(app, "f", "x"));
+    }
+    assertThatThrownBy(() -> client().spawnMany(tooMany.build()))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("INVALID_ARGUMENT")
+        .hasMessageContaining("calls");
+    assertThatThrownBy(
+            () ->
+                client()
+                    .spawnMany(
+                        SpawnManyRequest.newBuilder()
+                            .addCalls(call(app, "f", "x"))
+                            .addCalls(call(app, "g", "x"))
+                            .build()))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("must name one function");
+    assertThatThrownBy(() -> client().spawnMany(SpawnManyRequest.getDefaultInstance()))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessageContaining("INVALID_ARGUMENT");
   }
 
   @Test

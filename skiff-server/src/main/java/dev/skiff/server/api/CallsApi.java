@@ -6,6 +6,7 @@ import dev.skiff.proto.CallRequest;
 import dev.skiff.proto.CancelRequest;
 import dev.skiff.proto.CancelResponse;
 import dev.skiff.proto.FunctionDef;
+import dev.skiff.proto.FunctionRef;
 import dev.skiff.proto.GenerateRequest;
 import dev.skiff.proto.GenerateResponse;
 import dev.skiff.proto.GetResultRequest;
@@ -13,6 +14,9 @@ import dev.skiff.proto.GetResultResponse;
 import dev.skiff.proto.MapRequest;
 import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.Result;
+import dev.skiff.proto.SpawnManyRequest;
+import dev.skiff.proto.SpawnManyResponse;
+import dev.skiff.proto.SpawnOutcome;
 import dev.skiff.proto.SpawnResponse;
 import dev.skiff.server.auth.Principal;
 import dev.skiff.server.calls.CallRegistry;
@@ -23,14 +27,18 @@ import dev.skiff.server.runtime.CallOrigin;
 import dev.skiff.server.runtime.FunctionInputs;
 import dev.skiff.server.runtime.Input;
 import dev.skiff.server.store.StoredCall;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -85,28 +93,8 @@ final class CallsApi {
   private static final Pattern PROPOSED_ID = Pattern.compile("fc-[A-Za-z0-9_-]{16,64}");
 
   void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
-    FunctionInputs function;
-    Optional<String> proposed =
-        request.getCallId().isEmpty() ? Optional.empty() : Optional.of(request.getCallId());
-    try {
-      if (proposed.isPresent() && !PROPOSED_ID.matcher(proposed.get()).matches()) {
-        throw Statuses.invalid(
-            "call_id '"
-                + (proposed.get().length() > 80
-                    ? proposed.get().substring(0, 80) + "..."
-                    : proposed.get())
-                + "' is not a call id a client may propose: use \"fc-\" and 16 to 64 letters,"
-                + " digits, '-' or '_', or leave it empty for one the server makes");
-      }
-      function = access.resolve(request.getFunction(), false);
-    } catch (RuntimeException e) {
-      response.onError(Statuses.of(e));
-      return;
-    }
-    calls.spawn(
-        function,
-        request.getArgs(),
-        proposed,
+    spawnOne(
+        request,
         id -> {
           try {
             response.onNext(SpawnResponse.newBuilder().setCallId(id).build());
@@ -122,6 +110,96 @@ final class CallsApi {
             // The caller went away meanwhile.
           }
         });
+  }
+
+  /** The most calls one {@code SpawnMany} may carry. */
+  static final int MAX_SPAWN_MANY = 1000;
+
+  /**
+   * Spawns each call of the request as {@link #spawn} would, and answers once every one is stored
+   * or failed, one outcome per call in order. Their writes reach the store together, so they share
+   * its commits.
+   */
+  void spawnMany(SpawnManyRequest request, StreamObserver<SpawnManyResponse> response) {
+    int n = request.getCallsCount();
+    try {
+      Bounds.check("", "calls", n, 1, MAX_SPAWN_MANY);
+    } catch (RuntimeException e) {
+      response.onError(Statuses.of(e));
+      return;
+    }
+    FunctionRef function = request.getCalls(0).getFunction();
+    for (int i = 1; i < n; i++) {
+      if (!request.getCalls(i).getFunction().equals(function)) {
+        response.onError(
+            Statuses.of(
+                Statuses.invalid(
+                    "the calls of one SpawnMany must name one function; call "
+                        + i
+                        + " names another than the first")));
+        return;
+      }
+    }
+    SpawnOutcome[] outcomes = new SpawnOutcome[n];
+    AtomicInteger left = new AtomicInteger(n);
+    Runnable oneDone =
+        () -> {
+          if (left.decrementAndGet() != 0) {
+            return;
+          }
+          try {
+            response.onNext(
+                SpawnManyResponse.newBuilder().addAllOutcomes(List.of(outcomes)).build());
+            response.onCompleted();
+          } catch (RuntimeException e) {
+            // The caller went away meanwhile; the calls run anyway.
+          }
+        };
+    for (int i = 0; i < n; i++) {
+      int at = i;
+      spawnOne(
+          request.getCalls(i),
+          id -> {
+            outcomes[at] = SpawnOutcome.newBuilder().setCallId(id).build();
+            oneDone.run();
+          },
+          e -> {
+            Status status = Statuses.of(e).getStatus();
+            outcomes[at] =
+                SpawnOutcome.newBuilder()
+                    .setErrorCode(status.getCode().value())
+                    .setErrorMessage(status.getDescription() == null ? "" : status.getDescription())
+                    .build();
+            oneDone.run();
+          });
+    }
+  }
+
+  /**
+   * Checks, stores and starts one spawned call; then {@code accepted} gets its id, or {@code
+   * failed} why it was not started. Exactly one of them is called, once.
+   */
+  private void spawnOne(
+      CallRequest request, Consumer<String> accepted, Consumer<RuntimeException> failed) {
+    FunctionInputs function;
+    Optional<String> proposed =
+        request.getCallId().isEmpty() ? Optional.empty() : Optional.of(request.getCallId());
+    try {
+      if (proposed.isPresent() && !PROPOSED_ID.matcher(proposed.get()).matches()) {
+        throw Statuses.invalid(
+            "call_id '"
+                + (proposed.get().length() > 80
+                    ? proposed.get().substring(0, 80) + "..."
+                    : proposed.get())
+                + "' is not a call id a client may propose: use \"fc-\" and 16 to 64 letters,"
+                + " digits, '-' or '_', or leave it empty for one the server makes");
+      }
+      function = access.resolve(request.getFunction(), false);
+    } catch (RuntimeException e) {
+      failed.accept(e);
+      return;
+    }
+    calls.spawn(function, request.getArgs(), proposed, accepted, failed);
   }
 
   void getResult(GetResultRequest request, StreamObserver<GetResultResponse> response) {

@@ -35,6 +35,8 @@ import dev.skiff.proto.MapResponse;
 import dev.skiff.proto.RenewAppLeaseRequest;
 import dev.skiff.proto.RenewAppLeaseResponse;
 import dev.skiff.proto.Result;
+import dev.skiff.proto.SpawnManyRequest;
+import dev.skiff.proto.SpawnManyResponse;
 import dev.skiff.proto.SpawnResponse;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StopAppResponse;
@@ -226,6 +228,11 @@ public final class ClientService extends ClientApiGrpc.ClientApiImplBase {
   @Override
   public void spawn(CallRequest request, StreamObserver<SpawnResponse> response) {
     calls.spawn(request, response);
+  }
+
+  @Override
+  public void spawnMany(SpawnManyRequest request, StreamObserver<SpawnManyResponse> response) {
+    calls.spawnMany(request, response);
   }
 
   @Override

@@ -47,6 +47,7 @@ public final class Permissions {
               ClientApiGrpc.getCallMethod(),
               ClientApiGrpc.getMapMethod(),
               ClientApiGrpc.getSpawnMethod(),
+              ClientApiGrpc.getSpawnManyMethod(),
               ClientApiGrpc.getGenerateMethod(),
               ClientApiGrpc.getGetResultMethod(),
               ClientApiGrpc.getCancelMethod(),

@@ -12,6 +12,7 @@ import dev.skiff.proto.GetResultRequest;
 import dev.skiff.proto.LookupFunctionRequest;
 import dev.skiff.proto.MapRequest;
 import dev.skiff.proto.RenewAppLeaseRequest;
+import dev.skiff.proto.SpawnManyRequest;
 import dev.skiff.proto.StopAppRequest;
 import dev.skiff.proto.StreamLogsRequest;
 import dev.skiff.proto.UndeployAppRequest;
@@ -122,6 +123,7 @@ public final class Forwarding implements ServerInterceptor {
           "Call",
           "Map",
           "Spawn",
+          "SpawnMany",
           "GetResult",
           "Cancel",
           "Generate",
@@ -173,6 +175,9 @@ public final class Forwarding implements ServerInterceptor {
     return switch (first) {
       case CallRequest r -> byFunction(r.getFunction());
       case MapRequest r -> r.hasFunction() ? byFunction(r.getFunction()) : LOCAL;
+      // Its calls name one function (the server refuses others).
+      case SpawnManyRequest r ->
+          r.getCallsCount() == 0 ? LOCAL : byFunction(r.getCalls(0).getFunction());
       case GenerateRequest r -> r.hasStart() ? byFunction(r.getStart().getFunction()) : LOCAL;
       case GetResultRequest r -> byCall(r.getCallId(), true, later);
       case CancelRequest r -> byCall(r.getCallId(), false, later);
