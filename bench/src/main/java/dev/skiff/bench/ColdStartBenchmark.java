@@ -18,9 +18,11 @@ import java.util.ServiceLoader;
  *
  * <ul>
  *   <li><b>pooled</b> (the headline figure): one long-lived control plane, as a server or a
- *       long-running program has; each sample is a new run of the app on it, whose function takes a
- *       warm container (started ahead of need, without a function) and binds it. The samples are
- *       paced so that the pool has refilled in between, as it has between bursts in real use.
+ *       long-running program has, with another app on the same classpath running throughout (the
+ *       pool keeps warm containers for a classpath while an app uses it); each sample is a new run
+ *       of the app on it, whose function takes a warm container (started ahead of need, without a
+ *       function) and binds it. The samples are paced so that the pool has refilled in between, as
+ *       it has between bursts in real use.
  *   <li><b>fresh</b>: each sample is a new {@code app.run()} with its own new embedded control
  *       plane, so the call also waits for a container JVM to start from nothing.
  * </ul>
@@ -34,6 +36,7 @@ final class ColdStartBenchmark {
   /** How long the pooled samples wait for the pool to refill (a JVM start, with margin). */
   private static final Duration REFILL_PAUSE = Duration.ofSeconds(4);
 
+  @SuppressWarnings("try") // the holder run is only held open
   static Measurement.ColdStart run(Sizes sizes, Cleanup scope)
       throws IOException, InterruptedException {
     Progress progress = Progress.of("cold_start");
@@ -69,7 +72,9 @@ final class ColdStartBenchmark {
             .orElseThrow()
             .start(EmbeddedConfig.defaults());
     Connection.installDefault(plane.target(), plane.token());
-    try {
+    // Another app on the same classpath runs throughout, as on a server or in a long-running
+    // program: the pool keeps warm containers for a classpath only while an app uses it.
+    try (AppRun holder = scope.register(BenchFunctions.IDLE_APP.run(RunOptions.quiet()))) {
       Thread.sleep(REFILL_PAUSE.toMillis()); // the first warm container starts with the first app
       skiffSample(scope); // untimed: it also starts the pool for this classpath
       for (int i = 0; i < n; i++) {

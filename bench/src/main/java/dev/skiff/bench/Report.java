@@ -188,7 +188,8 @@ final class Report {
                 + " container yet, "
                 + m.samples()
                 + " samples after one untimed. The headline"
-                + " rows use one long-lived control plane whose warm pool has refilled between"
+                + " rows use one long-lived control plane, with another app on the same"
+                + " classpath running throughout, whose warm pool has refilled between"
                 + " samples (the function binds a pre-started container); the 'fresh' rows start a"
                 + " new embedded control plane per sample, so the call waits for a container JVM"
                 + " to start from nothing; app.run() itself is not included and took p50 "
