@@ -2,6 +2,7 @@ package dev.skiff.bench;
 
 import dev.skiff.App;
 import dev.skiff.Function1;
+import dev.skiff.Image;
 import dev.skiff.WebEndpoint;
 import java.time.Duration;
 
@@ -26,6 +27,21 @@ final class BenchFunctions {
 
   static final App COLD_APP = App.named("bench-cold-start");
   static final Function1<String, String> coldEcho = COLD_APP.function(BenchFunctions::echo);
+
+  /**
+   * A JDK image of the node's JDK, for {@code cold_start}'s samples of a function with an image of
+   * its own; another app on the same image keeps its warm containers in the pool meanwhile.
+   */
+  static final Image COLD_IMAGE =
+      Image.jdk(Runtime.version().feature()).env("SKIFF_BENCH", "cold-start");
+
+  static final App COLD_IMAGE_APP = App.named("bench-cold-start-image");
+  static final Function1<String, String> coldImageEcho =
+      COLD_IMAGE_APP.function(BenchFunctions::echo, f -> f.image(COLD_IMAGE));
+
+  static final App IMAGE_HOLDER_APP = App.named("bench-cold-start-image-holder");
+  static final Function1<String, String> imageHolderEcho =
+      IMAGE_HOLDER_APP.function(BenchFunctions::echo, f -> f.image(COLD_IMAGE));
 
   static final App IDLE_APP = App.named("bench-idle-memory");
   static final Function1<String, String> idleEcho = IDLE_APP.function(BenchFunctions::echo);

@@ -21,8 +21,9 @@ import java.util.ServiceLoader;
  *       long-running program has, with another app on the same classpath running throughout (the
  *       pool keeps warm containers for a classpath while an app uses it); each sample is a new run
  *       of the app on it, whose function takes a warm container (started ahead of need, without a
- *       function) and binds it. The samples are paced so that the pool has refilled in between, as
- *       it has between bursts in real use.
+ *       function) and binds it. The same for a function with an image of its own, while another app
+ *       on that image runs: the pool keeps warm containers started on the image. The samples are
+ *       paced so that the pool has refilled in between, as it has between bursts in real use.
  *   <li><b>fresh</b>: each sample is a new {@code app.run()} with its own new embedded control
  *       plane, so the call also waits for a container JVM to start from nothing.
  * </ul>
@@ -74,13 +75,20 @@ final class ColdStartBenchmark {
     Connection.installDefault(plane.target(), plane.token());
     // Another app on the same classpath runs throughout, as on a server or in a long-running
     // program: the pool keeps warm containers for a classpath only while an app uses it.
-    try (AppRun holder = scope.register(BenchFunctions.IDLE_APP.run(RunOptions.quiet()))) {
+    long[] imagePooled = new long[n];
+    try (AppRun holder = scope.register(BenchFunctions.IDLE_APP.run(RunOptions.quiet()));
+        AppRun imageHolder =
+            scope.register(BenchFunctions.IMAGE_HOLDER_APP.run(RunOptions.quiet()))) {
       Thread.sleep(REFILL_PAUSE.toMillis()); // the first warm container starts with the first app
       skiffSample(scope); // untimed: it also starts the pool for this classpath
+      imageSample(scope);
       for (int i = 0; i < n; i++) {
-        Thread.sleep(REFILL_PAUSE.toMillis());
+        Thread.sleep(REFILL_PAUSE.toMillis()); // both pools refill meanwhile
         pooled[i] = skiffSample(scope)[1];
-        progress.step("pooled sample %d of %d: Skiff %.0f ms".formatted(i + 1, n, pooled[i] / 1e6));
+        imagePooled[i] = imageSample(scope);
+        progress.step(
+            "pooled sample %d of %d: Skiff %.0f ms, with an image %.0f ms"
+                .formatted(i + 1, n, pooled[i] / 1e6, imagePooled[i] / 1e6));
       }
     } finally {
       Connection.clearDefault();
@@ -94,7 +102,23 @@ final class ColdStartBenchmark {
         percentileMs(baseline, 99),
         percentileMs(runStart, 50),
         percentileMs(fresh, 50),
-        percentileMs(fresh, 99));
+        percentileMs(fresh, 99),
+        percentileMs(imagePooled, 50),
+        percentileMs(imagePooled, 99));
+  }
+
+  /** The nanoseconds of the first call of a new run of the app whose function has an image. */
+  @SuppressWarnings("try") // the run is only held open
+  private static long imageSample(Cleanup scope) {
+    try (AppRun run = scope.register(BenchFunctions.COLD_IMAGE_APP.run(RunOptions.quiet()))) {
+      long start = System.nanoTime();
+      String result = BenchFunctions.coldImageEcho.remote(ARGUMENT);
+      long elapsed = System.nanoTime() - start;
+      if (!ARGUMENT.equals(result)) {
+        throw new IllegalStateException("remote returned '" + result + "' instead of its argument");
+      }
+      return elapsed;
+    }
   }
 
   /** Returns the nanoseconds of {@code app.run()} and of the first call. */

@@ -40,6 +40,8 @@ sealed interface Measurement {
    *
    * @param runStartP50Ms the median time of {@code app.run()} itself (embedded control plane
    *     start), which is not part of the cold start
+   * @param imagePooledP50Ms as {@code p50Ms}, for a function with an image of its own (its warm
+   *     containers are started on the image)
    */
   record ColdStart(
       int samples,
@@ -49,7 +51,9 @@ sealed interface Measurement {
       double baselineP99Ms,
       double runStartP50Ms,
       double freshP50Ms,
-      double freshP99Ms)
+      double freshP99Ms,
+      double imagePooledP50Ms,
+      double imagePooledP99Ms)
       implements Measurement {}
 
   /**

@@ -173,6 +173,12 @@ final class Report {
                 ratio(m.p99Ms(), m.baselineP99Ms())));
         rows.add(
             new Row(
+                "cold_start with an image p50 (ms)",
+                ms(m.imagePooledP50Ms()),
+                ms(m.baselineP50Ms()),
+                ratio(m.imagePooledP50Ms(), m.baselineP50Ms())));
+        rows.add(
+            new Row(
                 "cold_start fresh p50 (ms)",
                 ms(m.freshP50Ms()),
                 ms(m.baselineP50Ms()),
@@ -190,7 +196,10 @@ final class Report {
                 + " samples after one untimed. The headline"
                 + " rows use one long-lived control plane, with another app on the same"
                 + " classpath running throughout, whose warm pool has refilled between"
-                + " samples (the function binds a pre-started container); the 'fresh' rows start a"
+                + " samples (the function binds a pre-started container); the 'with an image'"
+                + " row does the same for a function on a JDK image of its own while another app"
+                + " on that image runs (the pool keeps containers started on the image); the"
+                + " 'fresh' rows start a"
                 + " new embedded control plane per sample, so the call waits for a container JVM"
                 + " to start from nothing; app.run() itself is not included and took p50 "
                 + ms(m.runStartP50Ms())
@@ -210,6 +219,7 @@ final class Report {
                 .decimal("p99_ms", m.p99Ms())
                 .decimal("fresh_p50_ms", m.freshP50Ms())
                 .decimal("fresh_p99_ms", m.freshP99Ms())
+                .decimal("image_pooled_p50_ms", m.imagePooledP50Ms())
                 .decimal("baseline_p50_ms", m.baselineP50Ms())
                 .toString());
       }

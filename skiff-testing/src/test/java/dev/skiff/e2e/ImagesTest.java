@@ -2,9 +2,11 @@ package dev.skiff.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.skiff.App;
 import dev.skiff.AppRun;
+import dev.skiff.ContainerStatus;
 import dev.skiff.Function0;
 import dev.skiff.Function1;
 import dev.skiff.Image;
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -104,6 +107,39 @@ class ImagesTest {
             + " ms, second run (cached) "
             + secondMillis
             + " ms");
+  }
+
+  // ------------------------------------------------------------------ the warm pool
+
+  static final App pooled = App.named("images-pooled");
+  static final Function0<String> whoServes =
+      pooled.function(ImagesTest::whoServes, f -> f.image(Image.jdk(JDK).env("POOLED", "yes")));
+
+  /** The container that runs it, and an environment variable only its image sets. */
+  static String whoServes() {
+    return System.getProperty("skiff.container") + "|" + System.getenv("POOLED");
+  }
+
+  @Test
+  void aFunctionOnAnImageTakesAWarmContainerStartedOnThatImage() {
+    try (AppRun run = pooled.run(RunOptions.quiet())) {
+      // One warm container of the app's classpath on the node's JDK, one on the image.
+      List<String> warm =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      run.warmContainers().stream()
+                          .filter(c -> c.state() == ContainerStatus.State.WARM)
+                          .map(ContainerStatus::id)
+                          .toList(),
+                  ids -> ids.size() == 2);
+
+      String[] served = whoServes.remote().split("\\|");
+
+      assertThat(warm).contains(served[0]);
+      assertThat(served[1]).isEqualTo("yes");
+    }
   }
 
   // ------------------------------------------------------------------ files, env, workdir,

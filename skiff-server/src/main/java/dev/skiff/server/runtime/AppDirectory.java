@@ -7,8 +7,10 @@ import dev.skiff.proto.VolumeMount;
 import dev.skiff.server.backend.Capability;
 import dev.skiff.server.common.RandomIds;
 import dev.skiff.server.metrics.ContainerCounts;
+import dev.skiff.server.scaling.WarmPool;
 import io.grpc.Status;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -101,8 +103,8 @@ public final class AppDirectory {
       }
       app = new RunningApp(spec, schedulers);
     } while (apps.putIfAbsent(app.spec().id(), app) != null);
-    // Before the listeners: a refused app is stopped, which releases the classpath again.
-    ctx.pool().acquire(classpath.entries());
+    // Before the listeners: a refused app is stopped, which releases its shapes again.
+    warmShapes(app).forEach(ctx.pool()::acquire);
     try {
       for (Listener l : listeners) {
         l.started(app);
@@ -238,9 +240,21 @@ public final class AppDirectory {
     }
     listeners.forEach(l -> l.stopped(app));
     app.schedulers().forEach(f -> f.close(reason));
-    ctx.pool().release(app.spec().classpath());
+    warmShapes(app).forEach(ctx.pool()::release);
     ctx.logs().closeApp(appId);
     return true;
+  }
+
+  /**
+   * The shapes of warm container an app keeps in the pool while it runs: its classpath on the
+   * backend's JDK, and on each image that functions of it run on and could take a warm container of
+   * ({@code FunctionScheduler.warmShape}).
+   */
+  private static Set<WarmPool.Shape> warmShapes(RunningApp app) {
+    Set<WarmPool.Shape> shapes = new LinkedHashSet<>();
+    shapes.add(WarmPool.Shape.of(app.spec().classpath()));
+    app.schedulers().forEach(f -> f.warmShape().ifPresent(shapes::add));
+    return shapes;
   }
 
   /**
@@ -249,7 +263,7 @@ public final class AppDirectory {
    */
   public List<ContainerStatus> warmContainers(String appId) {
     return find(appId).stream()
-        .flatMap(a -> ctx.pool().waiting(a.spec().classpath()).stream())
+        .flatMap(a -> warmShapes(a).stream().flatMap(s -> ctx.pool().waiting(s).stream()))
         .map(
             id ->
                 ContainerStatus.newBuilder()

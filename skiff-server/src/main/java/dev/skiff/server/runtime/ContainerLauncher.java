@@ -155,17 +155,13 @@ abstract class ContainerLauncher extends ContainerLifecycle {
   }
 
   private void startContainer(Instant now, Outbox out) {
+    Optional<WarmPool.Shape> shape = warmShape();
     Optional<WarmPool.Warm> warm =
-        // Set when a JVM starts, or mounts or an image a warm container lacks: no warm one.
-        needsItsOwnJvm()
-                || !secretEnv.isEmpty()
-                || def.getBlockNetwork()
-                || def.getVolumesCount() > 0
-                || image.isPresent()
+        shape.isEmpty()
             ? Optional.empty()
             : ctx.pool()
                 .claim(
-                    app.classpath(),
+                    shape.get(),
                     w -> {
                       Container adopted =
                           new Container(w.id, w.token, this, policy.slotsPerContainer(), now);
@@ -261,16 +257,6 @@ abstract class ContainerLauncher extends ContainerLifecycle {
         placing.map(Placement.Reservation::gpuType).orElse(""),
         placing.map(Placement.Reservation::gpuIndexes).orElse(List.of()),
         ctx.placement().hasGpus());
-  }
-
-  /**
-   * Whether its containers need JVM settings or an environment of their own (a memory or CPU limit,
-   * GPU devices), so that a container started ahead of need, without them, cannot serve it.
-   */
-  private boolean needsItsOwnJvm() {
-    return resources.milliCpuLimit() > 0
-        || resources.memoryLimitMib() > 0
-        || !resources.gpus().isEmpty();
   }
 
   /** What the container reserves and its limits, which the backend enforces. */

@@ -49,7 +49,7 @@ abstract class ContainerLifecycle extends AttemptOutcomes {
       channel.bind(c.pendingBind.get());
       c.pendingBind = Optional.empty();
       // A warm container claimed while it was still starting has connected: replace it now.
-      ctx.launcher().execute(() -> ctx.pool().fill(app.classpath()));
+      warmShape().ifPresent(shape -> ctx.launcher().execute(() -> ctx.pool().fill(shape)));
     }
   }
 

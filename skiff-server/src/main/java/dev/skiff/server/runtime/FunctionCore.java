@@ -5,6 +5,7 @@ import dev.skiff.server.activity.FunctionActivity;
 import dev.skiff.server.backend.ResourceRequest;
 import dev.skiff.server.metrics.FunctionMeters;
 import dev.skiff.server.scaling.ScalingPolicy;
+import dev.skiff.server.scaling.WarmPool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -70,6 +71,25 @@ abstract class FunctionCore implements FunctionInputs, ContainerEvents {
   final StartupGuard startupGuard;
   boolean closed;
   String closeReason = "";
+
+  /**
+   * The warm containers this function's containers can be taken from: its app's classpath on its
+   * image (or the backend's JDK); none when a container of it must start for it alone (secrets and
+   * volumes are given at start, limits and GPUs shape the JVM, a blocked network the sandbox, and a
+   * registry image is pulled by the backend).
+   */
+  Optional<WarmPool.Shape> warmShape() {
+    if (resources.milliCpuLimit() > 0
+        || resources.memoryLimitMib() > 0
+        || !resources.gpus().isEmpty()
+        || !secretEnv.isEmpty()
+        || def.getBlockNetwork()
+        || def.getVolumesCount() > 0
+        || image.map(i -> i.registry().isPresent()).orElse(false)) {
+      return Optional.empty();
+    }
+    return Optional.of(new WarmPool.Shape(app.classpath(), image.map(ImageRuntime::id)));
+  }
 
   FunctionCore(
       AppSpec app,

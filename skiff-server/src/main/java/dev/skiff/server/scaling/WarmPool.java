@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,19 +39,22 @@ import java.util.function.Supplier;
  * one (connected or still starting), registers it as its own {@link Container} under the same id
  * and token, and sends it a {@code Bind}; from then on the container's stream, output and exit go
  * to that scheduler, exactly as for a container it launched itself. Each claimed container is
- * replaced once it has connected, so there are {@code size} unclaimed warm containers per classpath
- * in use.
+ * replaced once it has connected, so there are {@code size} unclaimed warm containers per {@link
+ * Shape} in use: a classpath, on the backend's own JDK or on a built image (whose warm containers
+ * run on the image's JDK, files and environment, as its functions' containers do).
  *
- * <p><b>What it keeps.</b> A classpath is in use while a running app uses it: {@link
- * dev.skiff.server.runtime.AppDirectory} {@linkplain #acquire acquires} it when an app starts and
- * {@linkplain #release releases} it when the app stops (stopped, undeployed, replaced by a
- * redeploy, an ephemeral run's end). The last release stops that classpath's unclaimed warm
- * containers, so a redeploy with a changed classpath leaves none behind. All unclaimed warm
- * containers together are at most {@code max}: past it a classpath gets none (its functions start
- * their containers themselves), until a release makes room. A warm container is a default
- * container: no CPU or memory reservation or limit, as for a function that sets none (functions
- * that set limits never take one), so the pool costs at most {@code max} idle JVMs. Unclaimed warm
- * containers are listed with the apps on their classpath ({@link #waiting}).
+ * <p><b>What it keeps.</b> A shape is in use while a running app has functions that can take its
+ * containers: {@link dev.skiff.server.runtime.AppDirectory} {@linkplain #acquire acquires} the
+ * app's shapes (its classpath on the backend's JDK always, and on each image its functions run on
+ * without secrets, volumes, limits or a blocked network) when an app starts and {@linkplain
+ * #release releases} them when the app stops (stopped, undeployed, replaced by a redeploy, an
+ * ephemeral run's end). The last release stops that shape's unclaimed warm containers, so a
+ * redeploy with a changed classpath or image leaves none behind. All unclaimed warm containers
+ * together are at most {@code max}: past it a classpath gets none (its functions start their
+ * containers themselves), until a release makes room. A warm container is a default container: no
+ * CPU or memory reservation or limit, as for a function that sets none (functions that set limits
+ * never take one), so the pool costs at most {@code max} idle JVMs. Unclaimed warm containers are
+ * listed with the apps on their classpath ({@link #waiting}).
  *
  * <p>Threading: one lock guards the pool's state. It is never held while calling a scheduler (a
  * scheduler calls {@link #claim} under its own lock, so the order is always scheduler, then pool).
@@ -58,20 +62,37 @@ import java.util.function.Supplier;
 public final class WarmPool {
   private static final System.Logger LOG = System.getLogger(WarmPool.class.getName());
 
+  /**
+   * What a warm container is started with, and so which functions can take it: the classpath, and
+   * the built image it runs on (empty: the backend's own JDK).
+   */
+  public record Shape(List<ClasspathEntry> classpath, Optional<String> image) {
+    /** Copies the classpath. */
+    public Shape {
+      classpath = List.copyOf(classpath);
+      Objects.requireNonNull(image, "image");
+    }
+
+    /** A classpath on the backend's own JDK. */
+    public static Shape of(List<ClasspathEntry> classpath) {
+      return new Shape(classpath, Optional.empty());
+    }
+  }
+
   /** One container started ahead of need. */
   public static final class Warm {
     public final String id;
     public final String token;
-    final List<ClasspathEntry> classpath;
+    final Shape shape;
     // Guarded by the pool's lock.
     private Optional<ContainerHandle> handle = Optional.empty();
     private Optional<ContainerChannel> channel = Optional.empty();
     private Container adopter;
 
-    Warm(String id, String token, List<ClasspathEntry> classpath) {
+    Warm(String id, String token, Shape shape) {
       this.id = id;
       this.token = token;
-      this.classpath = classpath;
+      this.shape = shape;
     }
   }
 
@@ -82,13 +103,13 @@ public final class WarmPool {
   private final Executor launcher;
   private final Supplier<ContainerEndpoint> endpoint;
   private final ReentrantLock lock = new ReentrantLock();
-  // Guarded by lock: unclaimed warm containers by classpath, oldest first; all of them by id (at
-  // most max); how many running apps use each classpath in use.
-  private final Map<List<ClasspathEntry>, ArrayDeque<Warm>> unclaimed = new HashMap<>();
+  // Guarded by lock: unclaimed warm containers by shape, oldest first; all of them by id (at most
+  // max); how many running apps use each shape in use.
+  private final Map<Shape, ArrayDeque<Warm>> unclaimed = new HashMap<>();
   private final Map<String, Warm> byId = new LinkedHashMap<>();
-  private final Map<List<ClasspathEntry>, Integer> users = new LinkedHashMap<>();
-  // Guarded by lock: warm containers of each classpath that failed or died in a row, unclaimed.
-  private final Map<List<ClasspathEntry>, Integer> failures = new HashMap<>();
+  private final Map<Shape, Integer> users = new LinkedHashMap<>();
+  // Guarded by lock: warm containers of each shape that failed or died in a row, unclaimed.
+  private final Map<Shape, Integer> failures = new HashMap<>();
   private boolean closed;
 
   /**
@@ -128,25 +149,27 @@ public final class WarmPool {
         0, 0, null, null, Runnable::run, () -> new ContainerEndpoint(Path.of("/nonexistent.sock")));
   }
 
-  /** An app on {@code classpath} started: keeps warm containers for it until its last release. */
-  public void acquire(List<ClasspathEntry> classpath) {
+  /**
+   * An app whose functions can take containers of {@code shape} started: keeps warm containers for
+   * it until its last release.
+   */
+  public void acquire(Shape shape) {
     lock.lock();
     try {
-      users.merge(List.copyOf(classpath), 1, Integer::sum);
+      users.merge(shape, 1, Integer::sum);
     } finally {
       lock.unlock();
     }
-    fill(classpath);
+    fill(shape);
   }
 
   /**
-   * An app on {@code classpath} stopped: once no running app uses it, stops its unclaimed warm
-   * containers and lets other classpaths in use have the room.
+   * An app whose functions could take containers of {@code key} stopped: once no running app uses
+   * it, stops its unclaimed warm containers and lets other shapes in use have the room.
    */
-  public void release(List<ClasspathEntry> classpath) {
-    List<ClasspathEntry> key = List.copyOf(classpath);
+  public void release(Shape key) {
     List<Warm> dropped = new ArrayList<>();
-    List<List<ClasspathEntry>> inUse;
+    List<Shape> inUse;
     lock.lock();
     try {
       Integer n = users.get(key);
@@ -175,11 +198,11 @@ public final class WarmPool {
     inUse.forEach(this::fill);
   }
 
-  /** The ids of the unclaimed warm containers of {@code classpath}, oldest first. */
-  public List<String> waiting(List<ClasspathEntry> classpath) {
+  /** The ids of the unclaimed warm containers of {@code shape}, oldest first. */
+  public List<String> waiting(Shape shape) {
     lock.lock();
     try {
-      ArrayDeque<Warm> waiting = unclaimed.get(classpath);
+      ArrayDeque<Warm> waiting = unclaimed.get(shape);
       return waiting == null ? List.of() : waiting.stream().map(w -> w.id).toList();
     } finally {
       lock.unlock();
@@ -187,24 +210,23 @@ public final class WarmPool {
   }
 
   /**
-   * Starts warm containers until {@code size} wait unclaimed for this classpath, if an app uses it,
-   * and while fewer than {@code max} wait in all.
+   * Starts warm containers until {@code size} wait unclaimed for this shape, if an app uses it, and
+   * while fewer than {@code max} wait in all.
    */
-  public void fill(List<ClasspathEntry> classpath) {
+  public void fill(Shape key) {
     if (size == 0) {
       return;
     }
     List<Warm> started = new ArrayList<>();
     lock.lock();
     try {
-      List<ClasspathEntry> key = List.copyOf(classpath);
       if (closed || !users.containsKey(key)) {
         return;
       }
       ArrayDeque<Warm> waiting = unclaimed.computeIfAbsent(key, k -> new ArrayDeque<>());
       while (waiting.size() < size && byId.size() < max) {
         String id = RandomIds.containerId();
-        Warm w = new Warm(id, tokens.issue(id, ""), List.copyOf(classpath));
+        Warm w = new Warm(id, tokens.issue(id, ""), key);
         waiting.add(w);
         byId.put(id, w);
         started.add(w);
@@ -227,16 +249,16 @@ public final class WarmPool {
    * {@link #fill} once it is connected, so that the replacement does not compete for the CPU with a
    * container that a caller is waiting for.
    *
-   * @return the warm container, or empty when none waits for this classpath
+   * @return the warm container, or empty when none waits for this shape
    */
-  public Optional<Warm> claim(List<ClasspathEntry> classpath, Function<Warm, Container> adopt) {
+  public Optional<Warm> claim(Shape shape, Function<Warm, Container> adopt) {
     if (size == 0) {
       return Optional.empty();
     }
     Warm w;
     lock.lock();
     try {
-      ArrayDeque<Warm> waiting = unclaimed.get(classpath);
+      ArrayDeque<Warm> waiting = unclaimed.get(shape);
       // Prefer one that is connected already; else the oldest, which is closest to ready.
       w =
           waiting == null
@@ -291,7 +313,7 @@ public final class WarmPool {
         return false;
       }
       w.channel = Optional.of(channel);
-      failures.remove(w.classpath); // this one started: the classpath's containers can start
+      failures.remove(w.shape); // this one started: the shape's containers can start
       if (closed) {
         channel.shutdown();
       }
@@ -385,10 +407,10 @@ public final class WarmPool {
           backend.start(
               new ContainerSpec(
                   w.id,
-                  w.classpath,
+                  w.shape.classpath(),
                   env,
                   Map.of(),
-                  Optional.empty(),
+                  w.shape.image(),
                   new ContainerSpec.Reach(Optional.of(at.socket()), true, List.of(), false),
                   Resources.NONE),
               output);
@@ -398,7 +420,7 @@ public final class WarmPool {
       if (ended.adopter() != null) {
         ended.adopter().scheduler.onAdoptedLaunchFailed(ended.adopter(), e);
       } else if (ended.unclaimed()) {
-        replaceFailed(w.classpath);
+        replaceFailed(w.shape);
       }
       return;
     }
@@ -434,7 +456,7 @@ public final class WarmPool {
                       w.id,
                       code,
                       String.join("\n", handle.stderrTail()));
-                  replaceFailed(w.classpath);
+                  replaceFailed(w.shape);
                 } else {
                   LOG.log(Level.DEBUG, "warm container {0} exited with {1}", w.id, code);
                 }
@@ -471,15 +493,15 @@ public final class WarmPool {
   }
 
   /**
-   * Replaces a warm container of {@code classpath} that failed or died, unless {@value
-   * #MAX_FAILURES_IN_A_ROW} have in a row: a classpath whose containers cannot start must not start
+   * Replaces a warm container of {@code shape} that failed or died, unless {@value
+   * #MAX_FAILURES_IN_A_ROW} have in a row: a shape whose containers cannot start must not start
    * them in a loop.
    */
-  private void replaceFailed(List<ClasspathEntry> classpath) {
+  private void replaceFailed(Shape shape) {
     int inARow;
     lock.lock();
     try {
-      inARow = failures.merge(classpath, 1, Integer::sum);
+      inARow = failures.merge(shape, 1, Integer::sum);
     } finally {
       lock.unlock();
     }
@@ -489,12 +511,12 @@ public final class WarmPool {
             Level.WARNING,
             "warm containers failed "
                 + MAX_FAILURES_IN_A_ROW
-                + " times in a row for one classpath; none are started for it until a container"
-                + " of it starts");
+                + " times in a row for one classpath and image; none are started for them until a"
+                + " container of them starts");
       }
       return;
     }
-    fill(classpath);
+    fill(shape);
   }
 
   private Container adopterOf(Warm w) {
@@ -510,7 +532,7 @@ public final class WarmPool {
     lock.lock();
     try {
       byId.remove(w.id);
-      ArrayDeque<Warm> waiting = unclaimed.get(w.classpath);
+      ArrayDeque<Warm> waiting = unclaimed.get(w.shape);
       if (waiting != null) {
         waiting.remove(w);
       }

@@ -10,14 +10,18 @@ import dev.skiff.server.testing.FakeBackend;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
 class WarmPoolTest {
-  private static final List<ClasspathEntry> ONE = List.of(new ClasspathEntry.Jar("a".repeat(64)));
-  private static final List<ClasspathEntry> TWO = List.of(new ClasspathEntry.Jar("b".repeat(64)));
-  private static final List<ClasspathEntry> THREE = List.of(new ClasspathEntry.Jar("c".repeat(64)));
+  private static final WarmPool.Shape ONE =
+      WarmPool.Shape.of(List.of(new ClasspathEntry.Jar("a".repeat(64))));
+  private static final WarmPool.Shape TWO =
+      WarmPool.Shape.of(List.of(new ClasspathEntry.Jar("b".repeat(64))));
+  private static final WarmPool.Shape THREE =
+      WarmPool.Shape.of(List.of(new ClasspathEntry.Jar("c".repeat(64))));
 
   private final FakeBackend backend = new FakeBackend();
 
@@ -49,6 +53,26 @@ class WarmPoolTest {
     assertThat(backend.last().stopAsked).isTrue();
     pool.fill(ONE); // a late refill, as after a claimed container connects
     assertThat(backend.started).hasSize(1);
+  }
+
+  @Test
+  void aClasspathOnAnImageHasWarmContainersOfItsOwnOnThatImage() {
+    WarmPool pool = pool(1, 4, Runnable::run);
+    WarmPool.Shape onImage = new WarmPool.Shape(ONE.classpath(), Optional.of("img-1"));
+    pool.acquire(ONE);
+    pool.acquire(onImage);
+    assertThat(backend.started).hasSize(2);
+    assertThat(backend.started.get(0).spec.image()).isEmpty();
+    assertThat(backend.started.get(1).spec.image()).contains("img-1");
+    assertThat(backend.started.get(1).spec.classpath()).isEqualTo(ONE.classpath());
+
+    Optional<WarmPool.Warm> taken = pool.claim(onImage, w -> null);
+    assertThat(taken).map(w -> w.id).contains(backend.started.get(1).id());
+    assertThat(pool.claim(onImage, w -> null)).isEmpty(); // the plain one is not for it
+    assertThat(pool.waiting(ONE)).containsExactly(backend.started.get(0).id());
+
+    pool.release(onImage);
+    assertThat(backend.started.get(0).stopAsked).isFalse();
   }
 
   @Test
