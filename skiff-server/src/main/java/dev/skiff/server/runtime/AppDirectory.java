@@ -246,13 +246,12 @@ public final class AppDirectory {
   }
 
   /**
-   * The shapes of warm container an app keeps in the pool while it runs: its classpath on the
-   * backend's JDK, and on each image that functions of it run on and could take a warm container of
-   * ({@code FunctionScheduler.warmShape}).
+   * The shapes of warm container an app keeps in the pool while it runs: those its functions could
+   * take ({@code FunctionScheduler.warmShape}), its classpath on the backend's JDK or on an image.
+   * An app none of whose functions could take one keeps none.
    */
   private static Set<WarmPool.Shape> warmShapes(RunningApp app) {
     Set<WarmPool.Shape> shapes = new LinkedHashSet<>();
-    shapes.add(WarmPool.Shape.of(app.spec().classpath()));
     app.schedulers().forEach(f -> f.warmShape().ifPresent(shapes::add));
     return shapes;
   }

@@ -45,7 +45,7 @@ import java.util.function.Supplier;
  *
  * <p><b>What it keeps.</b> A shape is in use while a running app has functions that can take its
  * containers: {@link dev.skiff.server.runtime.AppDirectory} {@linkplain #acquire acquires} the
- * app's shapes (its classpath on the backend's JDK always, and on each image its functions run on
+ * shapes its functions could take (its classpath on the backend's JDK or on an image, for functions
  * without secrets, volumes, limits or a blocked network) when an app starts and {@linkplain
  * #release releases} them when the app stops (stopped, undeployed, replaced by a redeploy, an
  * ephemeral run's end). The last release stops that shape's unclaimed warm containers, so a
