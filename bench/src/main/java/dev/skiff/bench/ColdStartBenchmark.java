@@ -1,6 +1,8 @@
 package dev.skiff.bench;
 
+import dev.skiff.App;
 import dev.skiff.AppRun;
+import dev.skiff.Function1;
 import dev.skiff.RunOptions;
 import dev.skiff.internal.Connection;
 import dev.skiff.internal.spi.ControlPlaneFactory;
@@ -107,27 +109,23 @@ final class ColdStartBenchmark {
         percentileMs(imagePooled, 99));
   }
 
-  /** The nanoseconds of the first call of a new run of the app whose function has an image. */
-  @SuppressWarnings("try") // the run is only held open
-  private static long imageSample(Cleanup scope) {
-    try (AppRun run = scope.register(BenchFunctions.COLD_IMAGE_APP.run(RunOptions.quiet()))) {
-      long start = System.nanoTime();
-      String result = BenchFunctions.coldImageEcho.remote(ARGUMENT);
-      long elapsed = System.nanoTime() - start;
-      if (!ARGUMENT.equals(result)) {
-        throw new IllegalStateException("remote returned '" + result + "' instead of its argument");
-      }
-      return elapsed;
-    }
+  /** Returns the nanoseconds of {@code app.run()} and of the first call, for the cold app. */
+  private static long[] skiffSample(Cleanup scope) {
+    return sample(scope, BenchFunctions.COLD_APP, BenchFunctions.coldEcho);
   }
 
-  /** Returns the nanoseconds of {@code app.run()} and of the first call. */
+  /** The nanoseconds of the first call, for the app whose function has an image of its own. */
+  private static long imageSample(Cleanup scope) {
+    return sample(scope, BenchFunctions.COLD_IMAGE_APP, BenchFunctions.coldImageEcho)[1];
+  }
+
+  /** Returns the nanoseconds of {@code app.run()} and of {@code echo}'s first call. */
   @SuppressWarnings("try") // the run is only held open
-  private static long[] skiffSample(Cleanup scope) {
+  private static long[] sample(Cleanup scope, App app, Function1<String, String> echo) {
     long runStart = System.nanoTime();
-    try (AppRun run = scope.register(BenchFunctions.COLD_APP.run(RunOptions.quiet()))) {
+    try (AppRun run = scope.register(app.run(RunOptions.quiet()))) {
       long start = System.nanoTime();
-      String result = BenchFunctions.coldEcho.remote(ARGUMENT);
+      String result = echo.remote(ARGUMENT);
       long elapsed = System.nanoTime() - start;
       if (!ARGUMENT.equals(result)) {
         throw new IllegalStateException("remote returned '" + result + "' instead of its argument");

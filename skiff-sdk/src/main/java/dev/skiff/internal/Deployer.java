@@ -157,8 +157,12 @@ public final class Deployer {
     }
   }
 
-  /** Packs a directory into a jar whose bytes depend only on the files' paths and contents. */
-  static void pack(Path dir, Path jar) throws IOException {
+  /**
+   * Packs a directory into a jar whose bytes depend only on the files' paths and contents (entries
+   * in path order, one fixed time): what a deployed app's classpath directory becomes, and what the
+   * local backend runs a program's classpath directory as.
+   */
+  public static void pack(Path dir, Path jar) throws IOException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
       files = walk.filter(p -> !p.equals(dir)).sorted().toList();

@@ -1,7 +1,7 @@
 package dev.skiff.server.backend.local;
 
+import dev.skiff.internal.Deployer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -21,9 +21,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.zip.Deflater;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Jars of the directories on a container's classpath, so that the whole classpath can have a
@@ -101,7 +98,7 @@ final class DirectoryJars {
       Files.createDirectories(cache);
       Path jar = cache.resolve("dir-" + content.get().fingerprint() + ".jar");
       if (!Files.isRegularFile(jar, LinkOption.NOFOLLOW_LINKS)) {
-        pack(directory, content.get(), jar);
+        pack(directory, jar);
       }
       markUsed(jar);
       return Optional.of(jar);
@@ -174,23 +171,11 @@ final class DirectoryJars {
     }
   }
 
-  /** Packs the directory's content into {@code jar}, atomically. */
-  private static void pack(Path directory, Content content, Path jar) throws IOException {
+  /** Packs the directory's content into {@code jar}, atomically, as a deploy packs it. */
+  private static void pack(Path directory, Path jar) throws IOException {
     Path partial = Files.createTempFile(jar.getParent(), "packing-", ".tmp");
     try {
-      try (OutputStream file = Files.newOutputStream(partial);
-          ZipOutputStream zip = new ZipOutputStream(file)) {
-        zip.setLevel(Deflater.BEST_SPEED);
-        for (String name : content.entries().keySet()) {
-          ZipEntry entry = new ZipEntry(name);
-          entry.setLastModifiedTime(FIXED_TIME);
-          zip.putNextEntry(entry);
-          if (!name.endsWith("/")) {
-            Files.copy(directory.resolve(name), zip);
-          }
-          zip.closeEntry();
-        }
-      }
+      Deployer.pack(directory, partial);
       Files.setLastModifiedTime(partial, FIXED_TIME);
       Files.move(partial, jar, StandardCopyOption.ATOMIC_MOVE);
       LOG.log(Level.DEBUG, "packed {0} into {1}", directory, jar);
