@@ -43,10 +43,10 @@ final class DirectoryJars {
   private static final System.Logger LOG = System.getLogger(DirectoryJars.class.getName());
 
   /** The most files a packed directory may hold. */
-  static final int MAX_FILES = 100_000;
+  static final int MAX_FILES = 20_000;
 
   /** The most bytes a packed directory may hold. */
-  static final long MAX_BYTES = 256L << 20;
+  static final long MAX_BYTES = 128L << 20;
 
   /** The most bytes of jars kept; older unused ones are removed past it. */
   static final long CACHE_BYTES = 512L << 20;
