@@ -4,11 +4,13 @@ import dev.skiff.AppRun;
 import dev.skiff.RunOptions;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.DecimalFormat;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +18,8 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.stream.IntStream;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
@@ -36,7 +40,13 @@ import org.jfree.data.xy.XYSeriesCollection;
  *       trivial function from 1..64 concurrent callers (virtual threads), and the calls per second
  *       they make together;
  *   <li>{@code map_vs_input_size}: ordered {@code map} throughput (inputs and MiB per second) for
- *       inputs of 10 B..1 MiB, each round capped at 64 MiB of input.
+ *       inputs of 10 B..1 MiB, each round capped at 64 MiB of input;
+ *   <li>{@code memory_vs_queued}: the used heap of this JVM (the embedded control plane, after a
+ *       full collection) with 10k..1M spawned inputs queued behind a busy function (10k..100k in
+ *       the quick run);
+ *   <li>{@code cold_start_vs_classpath}: the first call of a new embedded control plane's app (a
+ *       container from nothing, with its class-data archive made by an untimed first sample) with
+ *       0..400 extra jars on the classpath (0..100 in the quick run), median of 3.
  * </ul>
  */
 final class Curves {
@@ -52,6 +62,138 @@ final class Curves {
       latencyVsCallers(callsPerCaller);
       mapVsInputSize(quick ? 16 << 20 : 64 << 20);
     }
+    memoryVsQueued(quick ? new int[] {10_000, 30_000, 100_000} : QUEUED);
+    coldStartVsClasspath(quick ? new int[] {0, 25, 100} : EXTRA_JARS);
+  }
+
+  static final int[] QUEUED = {10_000, 30_000, 100_000, 300_000, 1_000_000};
+  static final int[] EXTRA_JARS = {0, 25, 100, 400};
+
+  private static void memoryVsQueued(int[] points) throws Exception {
+    XYSeries heap = new XYSeries("heap MiB");
+    List<String> csv = new ArrayList<>(List.of("queued,heap_mib,bytes_per_input"));
+    try (AppRun run = BenchFunctions.QUEUE_APP.run(RunOptions.quiet())) {
+      BenchFunctions.queueHold.remote(BenchFunctions.WARM); // its one container, then held
+      double before = ProcessMemory.usedHeapAfterGcMib();
+      int queued = 0;
+      ExecutorService spawners = Executors.newVirtualThreadPerTaskExecutor();
+      try {
+        for (int point : points) {
+          int more = point - queued;
+          List<Future<?>> done = new ArrayList<>();
+          for (int t = 0; t < 8; t++) {
+            int share = more / 8 + (t < more % 8 ? 1 : 0);
+            done.add(
+                spawners.submit(
+                    () -> {
+                      for (int i = 0; i < share; i++) {
+                        BenchFunctions.queueHold.spawn("queued");
+                      }
+                    }));
+          }
+          for (Future<?> f : done) {
+            f.get();
+          }
+          queued = point;
+          double mib = ProcessMemory.usedHeapAfterGcMib();
+          double perInput = (mib - before) * 1024 * 1024 / queued;
+          heap.add(queued, mib);
+          csv.add(String.format(Locale.ROOT, "%d,%.1f,%.0f", queued, mib, perInput));
+          System.err.printf(
+              Locale.ROOT,
+              "curves: %d queued: heap %.1f MiB (%.0f bytes per input above %.1f)%n",
+              queued,
+              mib,
+              perInput,
+              before);
+        }
+      } finally {
+        spawners.shutdownNow();
+      }
+    }
+    write("memory_vs_queued", csv);
+    chart(
+        "memory_vs_queued",
+        "control-plane heap against queued inputs",
+        "queued inputs",
+        "heap MiB",
+        heap);
+  }
+
+  private static void coldStartVsClasspath(int[] extraJars) throws Exception {
+    XYSeries p50 = new XYSeries("first call ms");
+    List<String> csv = new ArrayList<>(List.of("extra_jars,classpath_entries,first_call_ms"));
+    String classpath = System.getProperty("java.class.path");
+    Path dir = Files.createTempDirectory("skiff-bench-jars-");
+    try (Cleanup scope = new Cleanup("cold_start_vs_classpath")) {
+      for (int k : extraJars) {
+        StringBuilder cp = new StringBuilder(classpath);
+        for (int j = 0; j < k; j++) {
+          cp.append(File.pathSeparator).append(jar(dir, j));
+        }
+        System.setProperty("java.class.path", cp.toString());
+        try {
+          firstCallNanos(scope); // untimed: records the class list its archive is made from
+          Thread.sleep(DUMP_PAUSE.toMillis());
+          long[] nanos = {firstCallNanos(scope), firstCallNanos(scope), firstCallNanos(scope)};
+          Arrays.sort(nanos);
+          double ms = nanos[1] / 1e6;
+          int entries = cp.toString().split(File.pathSeparator).length;
+          p50.add(Math.max(1, entries), ms);
+          csv.add(String.format(Locale.ROOT, "%d,%d,%.1f", k, entries, ms));
+          System.err.printf(
+              Locale.ROOT,
+              "curves: first call with %d classpath entries (%d extra jars): %.1f ms%n",
+              entries,
+              k,
+              ms);
+        } finally {
+          System.setProperty("java.class.path", classpath);
+        }
+      }
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    }
+    write("cold_start_vs_classpath", csv);
+    chart(
+        "cold_start_vs_classpath",
+        "first call of a container from nothing against classpath entries",
+        "classpath entries",
+        "ms",
+        p50);
+  }
+
+  /** How long the class-data dump of a new classpath is given before the timed samples. */
+  private static final Duration DUMP_PAUSE = Duration.ofSeconds(10);
+
+  /** The first call of a new run of the cold app, on a new embedded control plane. */
+  @SuppressWarnings("try") // the run is only held open
+  private static long firstCallNanos(Cleanup scope) {
+    try (AppRun run = scope.register(BenchFunctions.COLD_APP.run(RunOptions.quiet()))) {
+      long start = System.nanoTime();
+      BenchFunctions.coldEcho.remote("cold");
+      return System.nanoTime() - start;
+    }
+  }
+
+  /** A small jar of its own (a few resources), as a dependency that is on the classpath. */
+  private static Path jar(Path dir, int n) throws IOException {
+    Path jar = dir.resolve("extra-" + n + ".jar");
+    if (!Files.exists(jar)) {
+      try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+        for (int i = 0; i < 20; i++) {
+          out.putNextEntry(new JarEntry("extra" + n + "/r" + i + ".txt"));
+          out.write(("resource " + i).getBytes(StandardCharsets.UTF_8));
+          out.closeEntry();
+        }
+      }
+    }
+    return jar;
   }
 
   private static void warm(int calls) {
