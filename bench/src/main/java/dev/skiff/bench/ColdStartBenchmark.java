@@ -110,7 +110,7 @@ final class ColdStartBenchmark {
   }
 
   /** Returns the nanoseconds of {@code app.run()} and of the first call, for the cold app. */
-  private static long[] skiffSample(Cleanup scope) {
+  static long[] skiffSample(Cleanup scope) {
     return sample(scope, BenchFunctions.COLD_APP, BenchFunctions.coldEcho);
   }
 

@@ -133,9 +133,14 @@ final class Curves {
         }
         System.setProperty("java.class.path", cp.toString());
         try {
-          firstCallNanos(scope); // untimed: records the class list its archive is made from
+          ColdStartBenchmark.skiffSample(
+              scope); // untimed: records the class list its archive is made from
           Thread.sleep(DUMP_PAUSE.toMillis());
-          long[] nanos = {firstCallNanos(scope), firstCallNanos(scope), firstCallNanos(scope)};
+          long[] nanos = {
+            ColdStartBenchmark.skiffSample(scope)[1],
+            ColdStartBenchmark.skiffSample(scope)[1],
+            ColdStartBenchmark.skiffSample(scope)[1]
+          };
           Arrays.sort(nanos);
           double ms = nanos[1] / 1e6;
           int entries = cp.toString().split(File.pathSeparator).length;
@@ -170,16 +175,6 @@ final class Curves {
 
   /** How long the class-data dump of a new classpath is given before the timed samples. */
   private static final Duration DUMP_PAUSE = Duration.ofSeconds(10);
-
-  /** The first call of a new run of the cold app, on a new embedded control plane. */
-  @SuppressWarnings("try") // the run is only held open
-  private static long firstCallNanos(Cleanup scope) {
-    try (AppRun run = scope.register(BenchFunctions.COLD_APP.run(RunOptions.quiet()))) {
-      long start = System.nanoTime();
-      BenchFunctions.coldEcho.remote("cold");
-      return System.nanoTime() - start;
-    }
-  }
 
   /** A small jar of its own (a few resources), as a dependency that is on the classpath. */
   private static Path jar(Path dir, int n) throws IOException {

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sends the spawns of one function that a program's threads make at the same time together, in one
@@ -151,7 +152,7 @@ final class SpawnBatcher {
 
   /** Sends each spawn of {@code batch} as a {@code Spawn} of its own, then carries on. */
   private void sendOne(List<Pending> batch) {
-    int[] left = {batch.size()};
+    AtomicInteger left = new AtomicInteger(batch.size());
     for (Pending p : batch) {
       stub.spawn(
           p.request(),
@@ -173,11 +174,7 @@ final class SpawnBatcher {
             }
 
             private void done() {
-              boolean last;
-              synchronized (left) {
-                last = --left[0] == 0;
-              }
-              if (last) {
+              if (left.decrementAndGet() == 0) {
                 next();
               }
             }

@@ -41,10 +41,8 @@ final class CacheSweep {
    * before {@code dropBefore}; then, oldest use first, those last used before {@code keepAfter}
    * while the items take more than {@code capBytes}. An item's files are {@code parts} of it (the
    * item first).
-   *
-   * @return how many items were removed
    */
-  static int evict(
+  static void evict(
       Path dir,
       Predicate<String> isItem,
       LastUse lastUse,
@@ -66,11 +64,10 @@ final class CacheSweep {
       }
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.DEBUG, "could not list {0}: {1}", dir, e.toString());
-      return 0;
+      return;
     }
     items.sort(Comparator.comparing(Item::used));
     long total = items.stream().mapToLong(Item::bytes).sum();
-    int removed = 0;
     for (Item item : items) {
       boolean stale = item.used().isBefore(dropBefore);
       boolean overCap = total > capBytes && item.used().isBefore(keepAfter);
@@ -79,10 +76,8 @@ final class CacheSweep {
       }
       if (remove(parts.apply(item.path()))) {
         total -= item.bytes();
-        removed++;
       }
     }
-    return removed;
   }
 
   /**

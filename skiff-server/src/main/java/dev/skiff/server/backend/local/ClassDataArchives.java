@@ -225,9 +225,9 @@ final class ClassDataArchives implements AutoCloseable {
     }
   }
 
-  /** The plan for a container of {@code classpath} on the control plane's own JDK. */
-  Plan plan(List<String> classpath) {
-    return plan(own, classpath);
+  /** The control plane's own JDK, which runs containers that have no image. */
+  Jdk own() {
+    return own;
   }
 
   /**

@@ -91,12 +91,12 @@ final class DirectoryJars {
   /** The jar of {@code directory}, packed now if its content changed; empty if it cannot be. */
   private Optional<Path> jarOf(Path directory) {
     try {
-      Optional<Content> content = Content.of(directory);
-      if (content.isEmpty()) {
+      Optional<String> fingerprint = fingerprint(directory);
+      if (fingerprint.isEmpty()) {
         return Optional.empty();
       }
       Files.createDirectories(cache);
-      Path jar = cache.resolve("dir-" + content.get().fingerprint() + ".jar");
+      Path jar = cache.resolve("dir-" + fingerprint.get() + ".jar");
       if (!Files.isRegularFile(jar, LinkOption.NOFOLLOW_LINKS)) {
         pack(directory, jar);
       }
@@ -108,67 +108,59 @@ final class DirectoryJars {
     }
   }
 
-  /** What a directory holds, by path in it: regular files and directories. */
-  private record Content(
-      Path root, TreeMap<String, BasicFileAttributes> entries, String fingerprint) {
-    /** Empty when the directory must stay one (see the class comment). */
-    static Optional<Content> of(Path root) throws IOException {
-      TreeMap<String, BasicFileAttributes> entries = new TreeMap<>();
-      boolean[] refused = {false};
-      long[] bytes = {0};
-      MessageDigest sha = sha256();
-      sha.update(root.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
-              if (!dir.equals(root)) {
-                entries.put(name(root, dir) + "/", attributes);
-              }
-              return FileVisitResult.CONTINUE;
+  /**
+   * A fingerprint of what a directory holds: its path, and each regular file's and directory's
+   * path, size, modification and change times, in path order. Empty when the directory must stay
+   * one (see the class comment).
+   */
+  private static Optional<String> fingerprint(Path root) throws IOException {
+    TreeMap<String, BasicFileAttributes> entries = new TreeMap<>();
+    boolean[] refused = {false};
+    long[] bytes = {0};
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+            if (!dir.equals(root)) {
+              entries.put(name(root, dir) + "/", attributes);
             }
+            return FileVisitResult.CONTINUE;
+          }
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                throws IOException {
-              String name = name(root, file);
-              bytes[0] += attributes.size();
-              if (!attributes.isRegularFile()
-                  || name.equalsIgnoreCase("META-INF/MANIFEST.MF")
-                  || entries.size() >= MAX_FILES
-                  || bytes[0] > MAX_BYTES) {
-                refused[0] = true;
-                return FileVisitResult.TERMINATE;
-              }
-              entries.put(name, attributes);
-              return FileVisitResult.CONTINUE;
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+            String name = name(root, file);
+            bytes[0] += attributes.size();
+            if (!attributes.isRegularFile()
+                || name.equalsIgnoreCase("META-INF/MANIFEST.MF")
+                || entries.size() >= MAX_FILES
+                || bytes[0] > MAX_BYTES) {
+              refused[0] = true;
+              return FileVisitResult.TERMINATE;
             }
-          });
-      if (refused[0]) {
-        return Optional.empty();
-      }
-      for (var e : entries.entrySet()) {
-        BasicFileAttributes a = e.getValue();
-        Object ctime =
-            Files.getAttribute(root.resolve(e.getKey()), "unix:ctime", LinkOption.NOFOLLOW_LINKS);
-        sha.update(
-            ("\n"
-                    + e.getKey()
-                    + "|"
-                    + a.size()
-                    + "|"
-                    + a.lastModifiedTime().toMillis()
-                    + "|"
-                    + ctime)
-                .getBytes(StandardCharsets.UTF_8));
-      }
-      return Optional.of(new Content(root, entries, HexFormat.of().formatHex(sha.digest(), 0, 12)));
+            entries.put(name, attributes);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+    if (refused[0]) {
+      return Optional.empty();
     }
+    MessageDigest sha = sha256();
+    sha.update(root.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+    for (var e : entries.entrySet()) {
+      BasicFileAttributes a = e.getValue();
+      Object ctime =
+          Files.getAttribute(root.resolve(e.getKey()), "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+      sha.update(
+          ("\n" + e.getKey() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis() + "|" + ctime)
+              .getBytes(StandardCharsets.UTF_8));
+    }
+    return Optional.of(HexFormat.of().formatHex(sha.digest(), 0, 12));
+  }
 
-    private static String name(Path root, Path p) {
-      return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-    }
+  private static String name(Path root, Path p) {
+    return root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
   }
 
   /** Packs the directory's content into {@code jar}, atomically, as a deploy packs it. */

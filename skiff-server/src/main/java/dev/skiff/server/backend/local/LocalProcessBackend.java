@@ -101,7 +101,6 @@ public final class LocalProcessBackend implements ContainerBackend {
   private final Optional<UserNetwork> network;
   private final List<Path> shared;
   private final ClassDataArchives archives;
-  private final ClassDataArchives.Jdk ownJdk;
   private final Optional<DirectoryJars> directoryJars;
   private final JvmCommand jvm;
   private volatile HardLimits limits = new HardLimits(BackendConfig.DEFAULT_PIDS_LIMIT);
@@ -186,9 +185,6 @@ public final class LocalProcessBackend implements ContainerBackend {
     this.network = network;
     this.shared = List.copyOf(shared);
     this.archives = new ClassDataArchives(javaExecutable, cdsDirectory, sandbox);
-    this.ownJdk =
-        new ClassDataArchives.Jdk(
-            javaExecutable.getParent().getParent(), Runtime.version().feature());
     this.directoryJars =
         cdsDirectory.map(d -> new DirectoryJars(d.resolveSibling(d.getFileName() + "-jars")));
     directoryJars.ifPresent(d -> Thread.ofVirtual().name("skiff-jars-sweep").start(d::sweep));
@@ -640,7 +636,7 @@ public final class LocalProcessBackend implements ContainerBackend {
    */
   private Optional<ClassDataArchives.Jdk> archiveJdk(Optional<ContainerImage> image) {
     if (image.isEmpty()) {
-      return Optional.of(ownJdk);
+      return Optional.of(archives.own());
     }
     return image.get().rootFs().isPresent()
         ? Optional.empty()
@@ -662,7 +658,7 @@ public final class LocalProcessBackend implements ContainerBackend {
     return jvm.of(
         spec,
         Optional.empty(),
-        classpath(spec, Optional.empty(), Optional.of(ownJdk)),
+        classpath(spec, Optional.empty(), Optional.of(archives.own())),
         archiveFlags);
   }
 
